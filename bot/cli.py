@@ -1,0 +1,241 @@
+"""The ``talks-bot`` command line: ask, chat, load, articles, who, remove, eval."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+from knowledge.engine import KnowledgeBase, open_knowledge_base
+from knowledge.errors import KnowledgeError
+from knowledge.evaluation import evaluate, read_items
+from knowledge.models import Answer, Turn
+from knowledge.reading import decode
+from knowledge.reply import article_line
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="talks-bot", description="Answers questions about news articles."
+    )
+    parser.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (TALKS_DATABASE_URL)")
+    parser.add_argument("--model", metavar="NAME", help="spaCy pipeline (TALKS_SPACY_MODEL)")
+    parser.add_argument(
+        "--no-seed", action="store_true", help="don't load the bundled article into an empty store"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer one question, or one per line of stdin")
+    ask.add_argument("question", nargs="*", help="the question (stdin when omitted)")
+    ask.add_argument("--json", action="store_true", help="print JSON (one object per line)")
+
+    sub.add_parser("chat", help="talk to the bot in the console (follow-ups included)")
+
+    load = sub.add_parser("load", help="load an article from a file, or - for stdin")
+    load.add_argument("path", help="a .txt, .md or .html file, or - for stdin")
+    load.add_argument("--title")
+    load.add_argument("--source")
+    load.add_argument("--date", type=_date, help="published date, YYYY-MM-DD")
+    load.add_argument("--url")
+
+    sub.add_parser("articles", help="list the stored articles")
+    who = sub.add_parser("who", help="what the articles say about a person, place or thing")
+    who.add_argument("name", nargs="+")
+    remove = sub.add_parser("remove", help="remove an article by id")
+    remove.add_argument("id", type=int)
+    ev = sub.add_parser("eval", help="score the engine on a JSON-lines question set")
+    ev.add_argument("questions", type=Path)
+    ev.add_argument("--details", action="store_true", help="print every question's result")
+    for p in (ask, load, who, ev):
+        p.add_argument("--db", metavar="URL", dest="sub_db", help=argparse.SUPPRESS)
+    return parser
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as e:
+        print(f"talks-bot: bad setting: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    url = getattr(args, "sub_db", None) or args.db or settings.database_url
+    try:
+        kb = open_knowledge_base(
+            url,
+            model=args.model or settings.spacy_model,
+            seed=settings.seed_article and not args.no_seed,
+        )
+    except RuntimeError as e:
+        print(f"talks-bot: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    handler = _COMMANDS[args.command]
+    try:
+        return handler(kb, args, sys.stdout)
+    except KnowledgeError as e:
+        print(f"talks-bot: {e}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _answer_json(answer: Answer) -> str:
+    return json.dumps(
+        {
+            "question": answer.question,
+            "answered": answer.answered,
+            "answer": answer.short if answer.answered else None,
+            "reply": answer.reply,
+            "facts": [
+                {"text": f.fact.text, "article_id": f.fact.article_id, "score": f.score}
+                for f in answer.facts
+            ],
+            "confidence": answer.confidence,
+        },
+        ensure_ascii=False,
+    )
+
+
+def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    questions = (
+        [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
+    )
+    for q in questions:
+        if not args.question and not q.strip():
+            continue
+        answer = kb.answer(q)
+        print(_answer_json(answer) if args.json else answer.reply, file=out, flush=True)
+    return 0
+
+
+def cmd_chat(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    print("Ask me about the news articles I have (empty line or Ctrl-D to quit).", file=out)
+    turn: Turn | None = None
+    while True:
+        try:
+            q = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print(file=out)
+            return 0
+        if not q.strip():
+            return 0
+        answer = kb.answer(q, context=turn)
+        print("bot> " + answer.reply.replace("\n", "\n     "), file=out, flush=True)
+        if answer.answered:
+            turn = Turn(q, answer)
+
+
+def cmd_load(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    if args.path == "-":
+        raw = decode(sys.stdin.buffer.read())
+        fmt = None
+    else:
+        path = Path(args.path)
+        if not path.is_file():
+            print(f"talks-bot: no such file: {path}", file=sys.stderr)
+            return EXIT_ERROR
+        raw = decode(path.read_bytes())
+        fmt = {".html": "html", ".htm": "html", ".md": "md", ".txt": "txt"}.get(
+            path.suffix.lower()
+        )
+    article = kb.load_text(
+        raw, title=args.title, source=args.source, url=args.url, published=args.date, fmt=fmt
+    )
+    facts = kb.facts_of(article.id)
+    entities = {e for f in facts for e in f.entity_ids}
+    print(
+        f"Loaded #{article.id}: {article.title} — {len(facts)} facts, {len(entities)} entities.",
+        file=out,
+    )
+    return 0
+
+
+def cmd_articles(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    articles = kb.articles()
+    if not articles:
+        print("No articles yet. Load one with: talks-bot load FILE", file=out)
+    for a in articles:
+        print(
+            f"#{a.id}  {a.published.isoformat()}  {a.title}  ({a.fact_count} facts"
+            f"{', ' + a.source if a.source else ''})",
+            file=out,
+        )
+    return 0
+
+
+def cmd_who(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    answer = kb.who(" ".join(args.name))
+    print(answer.reply, file=out)
+    return 0 if answer.answered else EXIT_ERROR
+
+
+def cmd_remove(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    article = kb.remove(args.id)
+    print(f"Removed {article_line(article)}.", file=out)
+    return 0
+
+
+def cmd_eval(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    if not args.questions.is_file():
+        print(f"talks-bot: no such file: {args.questions}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        items = read_items(args.questions)
+    except ValueError as e:
+        print(f"talks-bot: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    report = evaluate(items, lambda q, c: kb.answer(q, context=c))
+    if args.details:
+        for o in report.outcomes:
+            print(
+                json.dumps(
+                    {
+                        "id": o.item.id,
+                        "q": o.item.question,
+                        "answered": o.answer.answered,
+                        "answer": o.answer.short,
+                        "expected": list(o.item.answers),
+                        "support_hit": o.support_hit,
+                        "f1": round(o.f1, 3),
+                        "confidence": o.answer.confidence,
+                    },
+                    ensure_ascii=False,
+                ),
+                file=out,
+            )
+    print(report.summary(), file=out)
+    return 0
+
+
+_COMMANDS = {
+    "ask": cmd_ask,
+    "chat": cmd_chat,
+    "load": cmd_load,
+    "articles": cmd_articles,
+    "who": cmd_who,
+    "remove": cmd_remove,
+    "eval": cmd_eval,
+}
+
+if __name__ == "__main__":
+    raise SystemExit(main())

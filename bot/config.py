@@ -1,0 +1,44 @@
+"""Settings from the environment (prefix ``TALKS_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from knowledge.nlp import DEFAULT_MODEL
+
+
+def default_database_url() -> str:
+    """An SQLite file in the user's data folder (XDG), created on first use."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return f"sqlite:///{base / 'talks-bot' / 'talks.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TALKS_", env_file=".env", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    database_url: str = Field(default_factory=default_database_url)
+    bot_api_base_url: str = "https://api.telegram.org/bot"
+    bot_api_file_url: str = "https://api.telegram.org/file/bot"
+    spacy_model: str = DEFAULT_MODEL
+    seed_article: bool = True
+    default_tz: str = "UTC"
+    digest_time: str = "08:00"
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError as e:
+                raise ValueError("TALKS_ADMIN_IDS must be comma-separated numeric user ids") from e
+        return value

@@ -1,0 +1,366 @@
+"""The knowledge base: load articles into the store and the index, answer questions, show entities.
+
+``KnowledgeBase`` is the one object the CLI and the bot talk to; it is safe to call from worker
+threads (a lock serialises loads and answers, which keeps the index and spaCy consistent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import threading
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from knowledge import rank, reply
+from knowledge.errors import QuestionError, UnknownArticleError
+from knowledge.extract import extract
+from knowledge.index import Index
+from knowledge.models import Answer, Article, ArticleDraft, Entity, Fact, ScoredFact, Turn
+from knowledge.question import Question, analyse
+from knowledge.reading import read_article
+from knowledge.shortanswer import short_answer
+from knowledge.store import Store, alias_norm
+from knowledge.text import normalise
+
+CONFIDENCE_THRESHOLD = 0.5
+_PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
+_PLACE_PRONOUNS = frozenset({"there"})
+_FACT_PRONOUNS = frozenset({"that", "it", "this", "then"})
+
+
+def default_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class KnowledgeBase:
+    """Articles → fact store → answers."""
+
+    def __init__(
+        self,
+        store: Store,
+        nlp: Language,
+        *,
+        clock: Callable[[], dt.datetime] = default_clock,
+        seed: bool = True,
+    ) -> None:
+        self.store = store
+        self.nlp = nlp
+        self.clock = clock
+        self._lock = threading.RLock()
+        self.index = Index()
+        if seed:
+            self._seed_if_new()
+        self.rebuild_index()
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def rebuild_index(self) -> None:
+        """Build the index from the store (at start; loads then update it in place)."""
+        with self._lock:
+            index = Index()
+            index.add_articles(self.store.articles())
+            index.add_facts(self.store.iter_facts())
+            index.set_entities(self.store.entities())
+            self.index = index
+            self._parse.cache_clear()
+
+    def load_text(
+        self,
+        raw: str,
+        *,
+        title: str | None = None,
+        source: str | None = None,
+        url: str | None = None,
+        published: dt.date | None = None,
+        fmt: str | None = None,
+    ) -> Article:
+        """Read, extract and store one article; refuse empty, non-article or duplicate text."""
+        draft = read_article(
+            raw, title=title, source=source, url=url, published=published, fmt=fmt
+        )
+        return self.load_draft(draft)
+
+    def load_draft(self, draft: ArticleDraft) -> Article:
+        with self._lock:
+            existing = self.store.find_duplicate(draft)
+            if existing is not None:
+                from knowledge.errors import DuplicateArticleError
+
+                raise DuplicateArticleError(
+                    f"This article is already stored as #{existing}.", existing_id=existing
+                )
+            now = self.clock()
+            published = draft.published or now.date()
+            extraction = extract(self.nlp, draft, article_date=published)
+            article_id = self.store.add_article(
+                draft, extraction, published=published, loaded_at=now
+            )
+            self.index.add_articles(a for a in self.store.articles() if a.id == article_id)
+            self.index.add_facts(self.store.iter_facts(article_ids=[article_id]))
+            self.index.set_entities(self.store.entities())
+            return self.index.articles[article_id]
+
+    def remove(self, article_id: int) -> Article:
+        with self._lock:
+            article = self.index.articles.get(article_id)
+            if article is None:
+                raise UnknownArticleError(f"There is no article #{article_id}.")
+            self.store.remove_article(article_id)
+            self.index.remove_article(article_id)
+            self.index.set_entities(self.store.entities())
+            self._parse.cache_clear()
+            return article
+
+    def _seed_if_new(self) -> None:
+        if self.store.get_meta("seeded") is not None:
+            return
+        if self.store.article_count() == 0:
+            meta = json.loads(resources.files("knowledge.data").joinpath("seed.json").read_text())
+            raw = resources.files("knowledge.data").joinpath(meta["file"]).read_text("utf-8")
+            self.load_text(
+                raw, source=meta.get("source"), published=dt.date.fromisoformat(meta["published"])
+            )
+        self.store.set_meta("seeded", self.clock().isoformat())
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def articles(self) -> list[Article]:
+        return sorted(self.index.articles.values(), key=lambda a: a.id)
+
+    def article(self, article_id: int) -> Article:
+        try:
+            return self.index.articles[article_id]
+        except KeyError:
+            raise UnknownArticleError(f"There is no article #{article_id}.") from None
+
+    def facts_of(self, article_id: int) -> list[Fact]:
+        self.article(article_id)
+        return [self.index.facts[f] for f in self.index.article_facts.get(article_id, [])]
+
+    def find_entities(self, name: str) -> list[Entity]:
+        """Entities whose name, alias or description is ``name`` (fuzzy when nothing is exact)."""
+        key = tuple(alias_norm(name).split())
+        ids = self.index.aliases.get(key) or self.index.descriptions.get(key)
+        if not ids:
+            try:
+                q = self._analyse(name)
+            except QuestionError:
+                return []
+            ids = set(q.entity_ids)
+        return sorted((self.index.entities[i] for i in ids), key=lambda e: -self._weight(e.id))
+
+    def _weight(self, entity_id: int) -> int:
+        return len(self.index.entity_facts.get(entity_id, ()))
+
+    # --- answering ---------------------------------------------------------------------------
+
+    def answer(self, question: str, *, context: Turn | Answer | None = None) -> Answer:
+        """Answer one question; ``context`` (the previous turn) resolves follow-ups."""
+        try:
+            with self._lock:
+                return self._answer(question, context)
+        except QuestionError as e:
+            return Answer(
+                question=question or "",
+                answered=False,
+                short=None,
+                facts=(),
+                confidence=0.0,
+                reply=str(e),
+            )
+
+    def who(self, name: str) -> Answer:
+        """An entity card: who or what the name is and the key facts about it."""
+        with self._lock:
+            entities = self.find_entities(name)
+            if not entities:
+                return self._decline(name, [], f"I don't know anyone or anything called {name!r}.")
+            return self._card(name, entities[0])
+
+    def _analyse(self, text: str) -> Question:
+        return analyse(text, index=self.index, nlp=self.nlp)
+
+    def _answer(self, text: str, context: Turn | Answer | None) -> Answer:
+        q = self._analyse(text)
+        previous = context.answer if isinstance(context, Turn) else context
+        context_entities, previous_fact = self._context(q, previous)
+        if q.card and not context_entities:
+            entity = max(
+                (self.index.entities[i] for i in q.entity_ids), key=lambda e: self._weight(e.id)
+            )
+            return self._card(text, entity)
+        ids = rank.candidates(q, self.index, boost_entities=context_entities)
+        if previous_fact is not None and previous_fact not in ids:
+            ids.append(previous_fact)
+        scored = []
+        for fid in ids:
+            fact = self.index.facts[fid]
+            feats = rank.features(q, fact, self.index, context_entities=context_entities)
+            score = feats.score + (0.15 if fid == previous_fact else 0.0)
+            scored.append((score, feats, fact))
+        scored.sort(key=lambda s: (-s[0], s[2].id))
+        if not scored:
+            return self._decline(text, [], None)
+        score, feats, best = scored[0]
+        short = short_answer(q, best, self._parse(best.id, best.text), self.index)
+        confidence = self._confidence(q, feats, short)
+        facts = tuple(ScoredFact(f, round(s, 4)) for s, _, f in scored[:5])
+        if confidence < CONFIDENCE_THRESHOLD:
+            return self._decline(text, [f for f in facts], None, confidence=confidence)
+        article = self.index.articles[best.article_id]
+        return Answer(
+            question=text,
+            answered=True,
+            short=short,
+            facts=facts,
+            confidence=round(confidence, 3),
+            reply=reply.answer_text(short, facts[0], article),
+            articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in facts},
+            focus_entity_ids=self._focus(q, context_entities, short, best),
+        )
+
+    def _confidence(self, q: Question, feats: rank.Features, short: str | None) -> float:
+        """Mostly how much of the question the fact covers, less where the question names
+        something the articles never mention."""
+        conf = (
+            0.6 * feats.coverage
+            + 0.2 * feats.fuzzy
+            + 0.2 * (1.0 if (feats.typed or not q.expected) else 0.3)
+        )
+        if q.unknown_names:
+            conf *= 0.4
+        if q.expected and not short:
+            conf *= 0.85
+        return max(0.0, min(1.0, conf))
+
+    def _context(self, q: Question, previous: Answer | None) -> tuple[frozenset[int], int | None]:
+        if previous is None or not previous.answered or not q.pronouns:
+            return frozenset(), None
+        wanted: set[int] = set()
+        for eid in previous.focus_entity_ids:
+            ent = self.index.entities.get(eid)
+            if ent is None:
+                continue
+            if _PERSON_PRONOUNS & set(q.pronouns) and ent.label == "PERSON":
+                wanted.add(eid)
+            if _PLACE_PRONOUNS & set(q.pronouns) and ent.label in {"GPE", "LOC", "FAC"}:
+                wanted.add(eid)
+            if {"they", "them", "their"} & set(q.pronouns) and ent.label != "PERSON":
+                wanted.add(eid)
+        fact = previous.fact
+        use_fact = bool(_FACT_PRONOUNS & set(q.pronouns)) and fact is not None
+        if not wanted and fact is not None and not q.entity_ids:
+            use_fact = True
+        return frozenset(wanted - q.entity_ids), (fact.id if use_fact and fact else None)
+
+    def _focus(
+        self, q: Question, context_entities: frozenset[int], short: str | None, fact: Fact
+    ) -> tuple[int, ...]:
+        focus = list(q.entity_ids | context_entities)
+        if short:
+            for eid, a, b, _ in fact.mentions:
+                if fact.text[a:b] in short or self.index.entities[eid].name in short:
+                    focus.append(eid)
+        people = {eid for eid, *_ in fact.mentions if self.index.entities[eid].label == "PERSON"}
+        if len(people) == 1:
+            focus.extend(people)
+        return tuple(dict.fromkeys(focus))
+
+    def _decline(
+        self,
+        question: str,
+        facts: list[ScoredFact],
+        message: str | None,
+        *,
+        confidence: float = 0.0,
+    ) -> Answer:
+        suggestions = [f.fact.text for f in facts[:3] if f.score > 0.2]
+        return Answer(
+            question=question,
+            answered=False,
+            short=None,
+            facts=tuple(facts),
+            confidence=round(confidence, 3),
+            reply=message or reply.decline_text(suggestions),
+            articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in facts},
+            suggestions=tuple(suggestions),
+        )
+
+    def _card(self, question: str, entity: Entity) -> Answer:
+        fact_ids = sorted(self.index.entity_facts.get(entity.id, ()))
+        facts = [self.index.facts[f] for f in fact_ids]
+        described = [
+            f for f in facts if any(normalise(d) in normalise(f.text) for d in entity.descriptions)
+        ]
+        ordered = described + [f for f in facts if f not in described]
+        short = entity.descriptions[0] if entity.descriptions else None
+        if short is None and ordered:
+            short = self._place_of(entity, ordered)
+        top = tuple(ScoredFact(f, 1.0 - 0.01 * i) for i, f in enumerate(ordered[:5]))
+        if not top:
+            return self._decline(question, [], None)
+        best = top[0]
+        article = self.index.articles[best.fact.article_id]
+        head = f"{entity.name}: {short}" if short else entity.name
+        more = "\n".join(f"• {f.fact.text}" for f in top[1:3])
+        text = reply.answer_text(head, best, article) + (f"\nAlso:\n{more}" if more else "")
+        return Answer(
+            question=question,
+            answered=True,
+            short=short or entity.name,
+            facts=top,
+            confidence=1.0,
+            reply=text,
+            entity=entity,
+            articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in top},
+            focus_entity_ids=(entity.id,),
+        )
+
+    def _place_of(self, entity: Entity, facts: list[Fact]) -> str | None:
+        """What a place is known for in the articles: the city of a country ("Astana,
+        Kazakhstan"), or the thing that happened there ("the G20 summit in Hamburg")."""
+        for fact in facts:
+            doc = self._parse(fact.id, fact.text)
+            for eid, a, b, _ in fact.mentions:
+                if eid != entity.id:
+                    continue
+                span = doc.char_span(a, b, alignment_mode="expand")
+                if span is None:
+                    continue
+                root = span.root
+                if root.dep_ == "appos" and root.head.ent_type_ in {"GPE", "LOC"}:
+                    return root.head.text
+                if root.dep_ == "pobj" and root.head.lower_ in {"in", "at", "on"}:
+                    head = root.head.head
+                    if head.pos_ in {"NOUN", "PROPN"}:
+                        toks = [t for t in head.subtree if t.i < root.head.i]
+                        phrase = doc[toks[0].i : toks[-1].i + 1] if toks else None
+                        if phrase is not None:
+                            return phrase.text.removeprefix("the ").strip(" ,")
+        return None
+
+    @functools.lru_cache(maxsize=2048)  # noqa: B019 - one engine per process; facts are immutable
+    def _parse(self, fact_id: int, text: str) -> Doc:
+        return self.nlp(text)
+
+
+def open_knowledge_base(
+    database_url: str,
+    *,
+    model: str,
+    seed: bool = True,
+    clock: Callable[[], dt.datetime] = default_clock,
+) -> KnowledgeBase:
+    from knowledge.nlp import load_pipeline
+
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).expanduser().parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    return KnowledgeBase(Store(database_url), load_pipeline(model), clock=clock, seed=seed)

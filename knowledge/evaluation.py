@@ -1,0 +1,142 @@
+"""Scoring the engine on a question set (the JSON-lines format of ``shared/eval``).
+
+Each line: ``{"id", "q", "answers": [...], "support": [...], "tags": [...], "context"?: id}``;
+``answers: []`` means the engine must decline; ``context`` names an earlier question whose answer
+is the conversation so far (a follow-up). Short answers are scored as SQuAD does (EM, token F1).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.models import Answer, Turn
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    support: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+    context: str | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    item: Item
+    answer: Answer
+    support_hit: bool
+    em: float
+    f1: float
+    reply_hit: bool
+
+
+@dataclass(slots=True)
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def _answerable(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.item.answers]
+
+    def _unanswerable(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.item.answers]
+
+    def metrics(self) -> dict[str, float]:
+        ans, una = self._answerable(), self._unanswerable()
+        with_support = [o for o in ans if o.item.support]
+        n = max(1, len(ans))
+        return {
+            "questions": float(len(self.outcomes)),
+            "support@1": sum(o.support_hit for o in with_support) / max(1, len(with_support)),
+            "em": sum(o.em for o in ans) / n,
+            "f1": sum(o.f1 for o in ans) / n,
+            "reply_hit": sum(o.reply_hit for o in ans) / n,
+            "declined": sum(not o.answer.answered for o in una) / max(1, len(una)),
+            "false_declines": sum(not o.answer.answered for o in ans) / n,
+        }
+
+    def summary(self) -> str:
+        m = self.metrics()
+        return "\n".join(
+            [
+                f"questions       {int(m['questions'])} ({len(self._answerable())} answerable, "
+                f"{len(self._unanswerable())} unanswerable)",
+                f"support@1       {m['support@1']:.3f}",
+                f"EM              {m['em']:.3f}",
+                f"F1              {m['f1']:.3f}",
+                f"reply hit rate  {m['reply_hit']:.3f}",
+                f"declined        {m['declined']:.3f}",
+                f"false declines  {m['false_declines']:.3f}",
+            ]
+        )
+
+
+def read_items(path: Path) -> list[Item]:
+    items = []
+    for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            items.append(
+                Item(
+                    id=str(d["id"]),
+                    question=d["q"],
+                    answers=tuple(d["answers"]),
+                    support=tuple(d.get("support", ())),
+                    tags=tuple(d.get("tags", ())),
+                    context=d.get("context"),
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise ValueError(f"{path}:{n}: not a question line ({e})") from e
+    return items
+
+
+def evaluate(items: Iterable[Item], ask: Callable[[str, Turn | None], Answer]) -> Report:
+    report = Report()
+    turns: dict[str, Turn] = {}
+    for item in items:
+        context = turns.get(item.context) if item.context else None
+        answer = ask(item.question, context)
+        turns[item.id] = Turn(item.question, answer)
+        report.outcomes.append(score(item, answer))
+    return report
+
+
+def score(item: Item, answer: Answer) -> Outcome:
+    if not item.answers:
+        return Outcome(item, answer, False, 0.0, 0.0, False)
+    top = answer.facts[0].fact.text if answer.answered and answer.facts else ""
+    support_hit = any(normalize_answer(s) in normalize_answer(top) for s in item.support)
+    predicted = answer.short if answer.answered and answer.short else ""
+    em = max(float(normalize_answer(predicted) == normalize_answer(a)) for a in item.answers)
+    f1 = max(token_f1(predicted, a) for a in item.answers)
+    reply = normalize_answer(answer.reply) if answer.answered else ""
+    reply_hit = any(normalize_answer(a) in reply for a in item.answers)
+    return Outcome(item, answer, support_hit, em, f1, reply_hit)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD's normalisation: lowercase, no punctuation, no articles, single spaces."""
+    text = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
+    text = "".join(ch for ch in text if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def token_f1(prediction: str, truth: str) -> float:
+    pred, gold = normalize_answer(prediction).split(), normalize_answer(truth).split()
+    common = Counter(pred) & Counter(gold)
+    same = sum(common.values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(pred), same / len(gold)
+    return 2 * precision * recall / (precision + recall)

@@ -1,0 +1,163 @@
+"""Plain value types shared by every part of the knowledge layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDraft:
+    """An article as read from text or HTML, before NLP: body paragraphs plus metadata."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+    source: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+    caption: str | None = None
+    author: str | None = None
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A reference to an entity inside one fact: a name, an alias, a title phrase or a pronoun."""
+
+    entity_key: int
+    start: int
+    end: int
+    text: str
+    kind: str = "name"  # name | alias | description | pronoun | speaker
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A typed span of a fact's text (an NER entity or a resolved date)."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    resolved: str | None = None  # ISO date for DATE spans resolved against the article date
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Quoted words and who said them (``speaker_key`` indexes the article's entities)."""
+
+    text: str
+    speaker_key: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedFact:
+    """One sentence of an article with what NLP found in it."""
+
+    position: int
+    paragraph: int
+    text: str
+    terms: tuple[str, ...]
+    spans: tuple[Span, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedEntity:
+    """An entity found in one article, before it is linked to the store's entities."""
+
+    key: int
+    name: str
+    label: str
+    aliases: tuple[str, ...]
+    descriptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """Everything NLP produced for one article."""
+
+    facts: tuple[ExtractedFact, ...]
+    entities: tuple[ExtractedEntity, ...]
+    word_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A stored article."""
+
+    id: int
+    title: str
+    source: str | None
+    url: str | None
+    published: dt.date
+    loaded_at: dt.datetime
+    fact_count: int = 0
+    caption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A stored sentence fact; ``entity_ids`` are the store's entity ids mentioned in it."""
+
+    id: int
+    article_id: int
+    position: int
+    paragraph: int
+    text: str
+    terms: tuple[str, ...]
+    spans: tuple[Span, ...]
+    entity_ids: tuple[int, ...]
+    mentions: tuple[tuple[int, int, int, str], ...] = ()  # (entity_id, start, end, kind)
+    quotes: tuple[tuple[str, int | None], ...] = ()  # (quoted text, speaker entity id)
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A person, place, organisation... with every name the articles use for it."""
+
+    id: int
+    name: str
+    label: str
+    aliases: tuple[str, ...]
+    descriptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredFact:
+    """A fact with the score the ranker gave it for one question."""
+
+    fact: Fact
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The engine's reply to one question."""
+
+    question: str
+    answered: bool
+    short: str | None
+    facts: tuple[ScoredFact, ...]
+    confidence: float
+    reply: str
+    articles: dict[int, Article] = field(default_factory=dict)
+    entity: Entity | None = None
+    focus_entity_ids: tuple[int, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+    @property
+    def fact(self) -> Fact | None:
+        return self.facts[0].fact if self.facts else None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """The previous exchange of a conversation, used to resolve follow-up questions."""
+
+    question: str
+    answer: Answer

@@ -1,0 +1,321 @@
+"""Question analysis: validation, typo repair, question word → expected answer type, entities."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from spacy.language import Language
+
+from knowledge.errors import QuestionError
+from knowledge.extract import ROLE_NOUNS, SPEECH_VERBS
+from knowledge.index import Index
+from knowledge.text import STOP, is_content, normalise
+
+MAX_QUESTION_CHARS = 500
+_TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+WH_WORDS = ("who", "whom", "whose", "what", "when", "where", "which", "why", "how")
+_REPAIRABLE_SHORT = (*WH_WORDS, "did", "does", "said", "say", "about", "many", "much", "they")
+_QUOTE_VERBS = SPEECH_VERBS | {"think", "want", "believe", "feel", "call", "mean", "quote", "view"}
+_NOUN_TYPES: dict[str, tuple[str, ...]] = {}
+for _w in [
+    "country",
+    "countries",
+    "nation",
+    "nations",
+    "state",
+    "states",
+    "city",
+    "cities",
+    "capital",
+    "town",
+    "towns",
+    "place",
+    "places",
+    "region",
+    "regions",
+    "province",
+    "area",
+    "areas",
+]:
+    _NOUN_TYPES[_w] = ("GPE", "LOC")
+for _w in ROLE_NOUNS | {"person", "people", "man", "men", "woman", "women", "persons"}:
+    _NOUN_TYPES[_w] = ("PERSON",)
+for _w in [
+    "organization",
+    "organisation",
+    "organizations",
+    "organisations",
+    "company",
+    "companies",
+    "agency",
+    "agencies",
+    "body",
+    "bodies",
+    "group",
+    "groups",
+    "party",
+    "parties",
+    "team",
+    "teams",
+    "firm",
+    "firms",
+]:
+    _NOUN_TYPES[_w] = ("ORG",)
+for _w in [
+    "year",
+    "years",
+    "month",
+    "months",
+    "day",
+    "days",
+    "date",
+    "dates",
+    "time",
+    "period",
+    "decade",
+    "century",
+]:
+    _NOUN_TYPES[_w] = ("DATE", "TIME")
+for _w in ["nationality", "nationalities", "religion"]:
+    _NOUN_TYPES[_w] = ("NORP",)
+for _w in ["percentage", "percent", "share", "proportion"]:
+    _NOUN_TYPES[_w] = ("PERCENT",)
+for _w in ["number", "amount"]:
+    _NOUN_TYPES[_w] = ("CARDINAL", "QUANTITY", "MONEY")
+_WH_TYPES: dict[str, tuple[str, ...]] = {
+    "who": ("PERSON", "ORG", "NORP", "GPE"),
+    "whom": ("PERSON", "ORG", "NORP", "GPE"),
+    "whose": ("PERSON", "ORG"),
+    "when": ("DATE", "TIME"),
+    "where": ("GPE", "LOC", "FAC"),
+}
+_HOW_TYPES = {
+    "many": ("CARDINAL", "QUANTITY"),
+    "much": ("MONEY", "QUANTITY", "CARDINAL", "PERCENT"),
+    "long": ("DATE", "TIME", "QUANTITY"),
+    "old": ("DATE", "CARDINAL"),
+    "far": ("QUANTITY",),
+    "often": ("DATE", "TIME"),
+}
+_CARD_PREFIX = re.compile(
+    r"^(?:(?:who|what|where)(?:'s| is| are| was| were)?|tell me (?:more )?about|"
+    r"what do you know about|who or what is|info on|about)\s+",
+    re.I,
+)
+PRONOUNS = frozenset(
+    {
+        "he",
+        "she",
+        "him",
+        "her",
+        "his",
+        "they",
+        "them",
+        "their",
+        "it",
+        "that",
+        "this",
+        "there",
+        "then",
+        "those",
+        "these",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    raw: str
+    text: str
+    tokens: tuple[str, ...]
+    wh: str | None
+    expected: tuple[str, ...]
+    focus: str | None
+    kind_of: bool
+    entity_ids: frozenset[int]
+    entity_tokens: frozenset[int]  # token positions covered by entity names
+    groups: tuple[tuple[str, ...], ...]  # content words: each a group of equivalent terms
+    lemmas: frozenset[str]
+    unknown_names: tuple[str, ...]
+    quote: bool
+    card: bool
+    pronouns: tuple[str, ...]
+    repairs: tuple[tuple[str, str], ...]
+
+
+def validate(text: str) -> str:
+    """A clear error for questions that cannot be asked; the cleaned question otherwise."""
+    if text is None or not text.strip():
+        raise QuestionError("Please ask a question, for example: who is de Mistura?")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"That message is too long ({len(text):,} characters). Please ask one short question "
+            f"(at most {MAX_QUESTION_CHARS} characters)."
+        )
+    if any(unicodedata.category(ch) in {"Cc", "Cs", "Co"} and ch not in "\n\t\r" for ch in text):
+        raise QuestionError("That does not look like a question (it holds binary data).")
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        raise QuestionError("Please ask a question in words, for example: when is the next round?")
+    if sum(ch.isascii() for ch in letters) < 0.7 * len(letters):
+        raise QuestionError("Sorry, I can only answer questions in English.")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def analyse(text: str, *, index: Index, nlp: Language) -> Question:
+    raw = validate(text)
+    spans = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(raw)]
+    repairs: list[tuple[str, str]] = []
+    repaired = raw
+    for start, end, tok in reversed(spans):
+        fixed = _repair(tok, index)
+        if fixed is not None:
+            repairs.append((tok, fixed))
+            repaired = repaired[:start] + fixed + repaired[end:]
+    doc = nlp(repaired)
+    toks = [t for t in doc if not t.is_punct and not t.is_space]
+    lowers = tuple(normalise(t.text) for t in toks)
+    wh, focus, kind_of, expected = _question_type(lowers)
+    entity_ids, covered = _find_entities(toks, lowers, index)
+    groups: list[tuple[str, ...]] = []
+    lemmas: set[str] = set()
+    for i, t in enumerate(toks):
+        lower, lemma = lowers[i], normalise(t.lemma_)
+        if i in covered or lower in WH_WORDS or not (is_content(lower) or is_content(lemma)):
+            continue
+        if lower in {"kind", "type", "sort"} and kind_of:
+            continue
+        group = tuple(dict.fromkeys(w for w in (lemma, lower) if is_content(w)))
+        if group:
+            groups.append(group)
+            lemmas.update(group)
+    unknown_names = tuple(
+        t.text
+        for i, t in enumerate(toks)
+        if i not in covered
+        and i > 0
+        and t.text[:1].isupper()
+        and lowers[i] not in STOP
+        and not index.is_known(lowers[i])
+        and lowers[i] not in WH_WORDS
+    ) + tuple(
+        t.text
+        for i, t in enumerate(toks)
+        if i not in covered
+        and t.ent_type_ in {"PERSON", "ORG", "GPE"}
+        and t.text[:1].isupper()
+        and not index.is_known(lowers[i])
+        and (i == 0)
+    )
+    quote = any(normalise(t.lemma_) in _QUOTE_VERBS for t in toks) or "according" in lowers
+    rest = _CARD_PREFIX.sub("", repaired.strip(" ?!.")).strip(" ?!.")
+    card = bool(entity_ids) and _is_single_name(rest, index)
+    pronouns = tuple(w for w in lowers if w in PRONOUNS)
+    return Question(
+        raw=raw,
+        text=repaired,
+        tokens=lowers,
+        wh=wh,
+        expected=expected,
+        focus=focus,
+        kind_of=kind_of,
+        entity_ids=frozenset(entity_ids),
+        entity_tokens=frozenset(covered),
+        groups=tuple(groups),
+        lemmas=frozenset(lemmas),
+        unknown_names=unknown_names,
+        quote=quote and wh in {"what", "how", None},
+        card=card,
+        pronouns=pronouns,
+        repairs=tuple(reversed(repairs)),
+    )
+
+
+def _repair(token: str, index: Index) -> str | None:
+    """The store's word closest to a misspelt one ("tlaks" → "talks"), or None to keep it."""
+    low = normalise(token)
+    if index.is_known(low) or low.isdigit() or len(low) < 3:
+        return None
+    if len(low) <= 5:
+        best = process.extractOne(low, _REPAIRABLE_SHORT, scorer=fuzz.ratio, score_cutoff=66)
+        if best is not None:
+            return str(best[0])
+    if len(low) < 4:
+        return None
+    cutoff = 80 if len(low) >= 6 else 75
+    pool = [w for w in index.vocabulary_by_length(len(low)) if w[:1] == low[:1] or len(low) > 5]
+    best = process.extractOne(low, pool, scorer=fuzz.ratio, score_cutoff=cutoff)
+    if best is None:
+        return None
+    word = str(best[0])
+    return word.capitalize() if token[:1].isupper() else word
+
+
+def _question_type(
+    lowers: tuple[str, ...],
+) -> tuple[str | None, str | None, bool, tuple[str, ...]]:
+    for i, word in enumerate(lowers):
+        w = {
+            "whats": "what",
+            "what's": "what",
+            "who's": "who",
+            "where's": "where",
+            "when's": "when",
+        }.get(word, word)
+        if w not in WH_WORDS:
+            continue
+        nxt = lowers[i + 1] if i + 1 < len(lowers) else ""
+        if w == "how":
+            return (
+                "how " + nxt if nxt in _HOW_TYPES else "how",
+                None,
+                False,
+                _HOW_TYPES.get(nxt, ()),
+            )
+        if w in {"what", "which"}:
+            kind_of = nxt in {"kind", "type", "sort", "form"} and i + 2 < len(lowers)
+            j = i + 3 if kind_of else i + 1
+            noun = lowers[j] if j < len(lowers) else None
+            if noun is not None and noun in {"the", "a", "an"}:
+                noun = None
+            types = _NOUN_TYPES.get(noun or "", ())
+            return w, noun, kind_of, types
+        return w, None, False, _WH_TYPES.get(w, ())
+    return None, None, False, ()
+
+
+def _find_entities(toks: list, lowers: tuple[str, ...], index: Index) -> tuple[set[int], set[int]]:
+    """Entities named in the question, longest alias first; description phrases count too."""
+    found: set[int] = set()
+    covered: set[int] = set()
+    n_max = min(index.max_alias_len, 8)
+    i = 0
+    while i < len(lowers):
+        for n in range(min(n_max, len(lowers) - i), 0, -1):
+            key = tuple(w for w in lowers[i : i + n])
+            if key and key[0] in {"the", "a", "an"}:
+                continue
+            ids = index.aliases.get(key) or (index.descriptions.get(key) if n >= 2 else None)
+            if not ids:
+                continue
+            if n == 1:
+                word = key[0]
+                capital = toks[i].text[:1].isupper()
+                if (word in STOP or word in WH_WORDS) and not capital:
+                    continue
+            found.update(ids)
+            covered.update(range(i, i + n))
+            i += n - 1
+            break
+        i += 1
+    return found, covered
+
+
+def _is_single_name(rest: str, index: Index) -> bool:
+    words = tuple(normalise(w) for w in _TOKEN.findall(rest))
+    while words and words[0] in {"the", "a", "an"}:
+        words = words[1:]
+    return bool(words) and (words in index.aliases or words in index.descriptions)

@@ -1,0 +1,62 @@
+"""Plain-text replies shared by the CLI and the bot (the bot renders its own HTML from the same
+parts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from knowledge.models import Article, Fact, ScoredFact
+
+DECLINE = "The articles I have don't say."
+
+
+def article_line(article: Article) -> str:
+    return f"{article.title} ({format_date(article.published)}, #{article.id})"
+
+
+def format_date(day: dt.date) -> str:
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def resolved_note(fact: Fact, short: str | None) -> str:
+    """ "Friday (14 July 2017)": a relative date answer with the date it stands for."""
+    if not short:
+        return ""
+    for sp in fact.spans:
+        if (
+            sp.resolved
+            and sp.text in short
+            and any(ch.isalpha() for ch in sp.text)
+            and sp.resolved[:4] not in short
+        ):
+            return f" ({_pretty(sp.resolved)})"
+    return ""
+
+
+def _pretty(iso: str) -> str:
+    if iso.startswith("week of "):
+        return "the week of " + _pretty(iso.removeprefix("week of "))
+    try:
+        if len(iso) == 10:
+            return format_date(dt.date.fromisoformat(iso))
+        if len(iso) == 7:
+            return dt.date.fromisoformat(iso + "-01").strftime("%B %Y")
+    except ValueError:
+        return iso
+    return iso
+
+
+def answer_text(short: str | None, best: ScoredFact, article: Article) -> str:
+    lines = []
+    if short:
+        lines.append(short + resolved_note(best.fact, short))
+    lines.append(f"“{best.fact.text}”")
+    lines.append(f"— {article_line(article)}")
+    return "\n".join(lines)
+
+
+def decline_text(suggestions: list[str]) -> str:
+    if not suggestions:
+        return DECLINE
+    closest = "\n".join(f"• {s}" for s in suggestions)
+    return f"{DECLINE} The closest facts I have:\n{closest}"

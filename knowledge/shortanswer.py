@@ -1,0 +1,250 @@
+"""Extracting the short answer from the best fact: the span of the expected type that the question
+does not already hold, a whole list when the answer is one, a quote for "what did X say", or for
+other "what" questions the phrase the parse attaches to the question's words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from spacy.tokens import Doc
+from spacy.tokens import Span as SpacySpan
+
+from knowledge.index import Index
+from knowledge.models import Fact, Span
+from knowledge.question import Question
+from knowledge.text import STOP, normalise
+
+_LIST_GLUE = re.compile(r"^\s*(,|and|or|, and|, or|&)\s*$")
+_LIGHT_VERBS = frozenset({"happen", "do", "be", "have", "occur", "go"})
+_STRIP = " ,.;:\"'“”‘’()"
+
+
+def short_answer(q: Question, fact: Fact, doc: Doc, index: Index) -> str | None:
+    """The short answer span in ``fact`` (parsed as ``doc``), or None when there is none."""
+    qwords = set(q.tokens) | q.lemmas
+    matched = _matched_positions(q, doc)
+    if q.expected:
+        typed = _typed(q, fact, index, qwords, matched)
+        if typed:
+            return typed
+        if q.wh in {"who", "whom", "whose"}:
+            person = _person_mention(q, fact, index)
+            if person:
+                return person
+    if q.quote:
+        quoted = _quote(q, fact)
+        if quoted:
+            return quoted
+    if q.wh in {"what", "which", "how", None} or q.expected:
+        return _phrase(q, doc, qwords, matched)
+    if q.wh == "why":
+        return _reason(doc, matched)
+    return None
+
+
+def _matched_positions(q: Question, doc: Doc) -> list[int]:
+    """Character offsets of the fact's tokens that the question shares."""
+    return [
+        t.idx
+        for t in doc
+        if (normalise(t.lemma_) in q.lemmas or normalise(t.text) in q.lemmas)
+        and normalise(t.text) not in STOP
+    ]
+
+
+def _near(start: int, end: int, matched: Sequence[int]) -> int:
+    if not matched:
+        return start
+    return min(0 if start <= m < end else min(abs(m - start), abs(m - end)) for m in matched)
+
+
+def _typed(
+    q: Question, fact: Fact, index: Index, qwords: set[str], matched: Sequence[int]
+) -> str | None:
+    spans = [sp for sp in fact.spans if sp.label in q.expected]
+    # Entities the NER tagged differently in this sentence but whose store label fits.
+    for eid, a, b, kind in fact.mentions:
+        ent = index.entities.get(eid)
+        if (
+            ent is not None
+            and ent.label in q.expected
+            and kind in {"name", "alias"}
+            and not any(sp.start <= a < sp.end for sp in spans)
+        ):
+            spans.append(Span(a, b, fact.text[a:b], ent.label))
+    spans = [sp for sp in spans if not _in_question(sp, fact, q, qwords, index)]
+    if not spans:
+        return None
+    spans.sort(key=lambda sp: (_near(sp.start, sp.end, matched), sp.start))
+    best = spans[0]
+    return _extend_list(best, spans, fact.text)
+
+
+def _in_question(sp: Span, fact: Fact, q: Question, qwords: set[str], index: Index) -> bool:
+    toks = [w for w in normalise(sp.text).split() if w not in {"the", "a", "an"}]
+    if toks and all(w in qwords or w.rstrip("'s") in qwords for w in toks):
+        return True
+    return any(
+        eid in q.entity_ids and a < sp.end and sp.start < b for eid, a, b, _ in fact.mentions
+    )
+
+
+def _extend_list(best: Span, spans: Sequence[Span], text: str) -> str:
+    """Join "the United States, Russia, and Jordan" when the answer is one item of a list."""
+    same = sorted((sp for sp in spans if sp.label == best.label), key=lambda sp: sp.start)
+    i = next(k for k, sp in enumerate(same) if sp is best)
+    lo = hi = i
+    while lo > 0 and _LIST_GLUE.match(text[same[lo - 1].end : same[lo].start]):
+        lo -= 1
+    while hi + 1 < len(same) and _LIST_GLUE.match(text[same[hi].end : same[hi + 1].start]):
+        hi += 1
+    start, end = same[lo].start, same[hi].end
+    if lo != hi and text[max(0, start - 4) : start].lower() == "the ":
+        start -= 4
+    return text[start:end].strip(_STRIP)
+
+
+def _person_mention(q: Question, fact: Fact, index: Index) -> str | None:
+    for eid, _a, _b, _kind in fact.mentions:
+        ent = index.entities.get(eid)
+        if ent is not None and ent.label == "PERSON" and eid not in q.entity_ids:
+            return ent.name
+    return None
+
+
+def _quote(q: Question, fact: Fact) -> str | None:
+    quotes = [t for t, sp in fact.quotes if sp is None or sp in q.entity_ids] or [
+        t for t, _ in fact.quotes
+    ]
+    if not quotes:
+        return None
+    about = {w for w in q.lemmas if w not in STOP}
+    best = max(quotes, key=lambda t: len(about & set(normalise(t).split())))
+    return best.strip(_STRIP)
+
+
+def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Sequence[int]) -> str | None:
+    """A noun phrase or verb phrase the parse ties to the question's words, not in the question."""
+    verbs = [
+        t
+        for t in doc
+        if t.pos_ in {"VERB", "AUX"}
+        and normalise(t.lemma_) in q.lemmas
+        and normalise(t.lemma_) not in _LIGHT_VERBS
+    ]
+    # "What does X want to forge?": the object of the shared verb.
+    for verb in verbs:
+        for child in verb.children:
+            if child.dep_ in {"dobj", "attr", "oprd", "acomp", "xcomp", "ccomp"}:
+                chunk = _chunk_for(child, doc)
+                if chunk is not None and _new_words(chunk, qwords):
+                    return _clean(chunk)
+    if q.kind_of and q.focus:
+        for chunk in doc.noun_chunks:
+            words = {normalise(t.text) for t in chunk}
+            if q.focus in words and len(_new_words(chunk, qwords)) >= 1:
+                return _clean(chunk)
+    light = any(w in _LIGHT_VERBS for w in q.lemmas) or "happen" in q.tokens
+    if light:
+        vp = _predicate_of_subject(q, doc)
+        if vp:
+            return vp
+    best: tuple[float, SpacySpan] | None = None
+    inside = _question_subtrees(doc, q)
+    for chunk in doc.noun_chunks:
+        if chunk.root.pos_ == "PRON" or chunk.root.i in inside:
+            continue
+        new = _new_words(chunk, qwords)
+        if not new:
+            continue
+        share = len(new) / max(1, sum(1 for t in chunk if not t.is_punct))
+        distance = _near(chunk.start_char, chunk.end_char, matched)
+        score = share - distance / 200.0
+        if q.focus and q.focus in {normalise(t.text) for t in chunk}:
+            score += 0.5
+        if best is None or score > best[0]:
+            best = (score, chunk)
+    return _clean(best[1]) if best else None
+
+
+def _chunk_for(token, doc: Doc) -> SpacySpan | None:  # type: ignore[no-untyped-def]
+    for chunk in doc.noun_chunks:
+        if chunk.start <= token.i < chunk.end:
+            return chunk
+    if token.pos_ in {"VERB", "ADJ"}:
+        sub = list(token.subtree)
+        if len(sub) <= 12:
+            return doc[sub[0].i : sub[-1].i + 1]
+    return None
+
+
+def _new_words(chunk: SpacySpan, qwords: set[str]) -> list[str]:
+    return [
+        normalise(t.text)
+        for t in chunk
+        if t.is_alpha
+        and normalise(t.text) not in STOP
+        and normalise(t.text) not in qwords
+        and normalise(t.lemma_) not in qwords
+    ]
+
+
+def _question_subtrees(doc: Doc, q: Question) -> set[int]:
+    """Tokens of the fact that belong to phrases the question already states ("the seventh round
+    of talks")."""
+    inside: set[int] = set()
+    for chunk in doc.noun_chunks:
+        if any(normalise(t.lemma_) in q.lemmas and not t.is_stop for t in chunk):
+            inside.update(range(chunk.start, chunk.end))
+            for tok in chunk.root.children:
+                if tok.dep_ == "prep":
+                    inside.update(t.i for t in tok.subtree)
+    return inside
+
+
+def _predicate_of_subject(q: Question, doc: Doc) -> str | None:
+    """ "What happened to X?": the verb of which X is the subject, with its first complement."""
+    for tok in doc:
+        if tok.dep_ not in {"nsubj", "nsubjpass"}:
+            continue
+        subject = {normalise(t.lemma_) for t in tok.subtree} | {
+            normalise(t.text) for t in tok.subtree
+        }
+        if not (subject & q.lemmas):
+            continue
+        verb = tok.head
+        parts = [verb]
+        for child in verb.children:
+            if child.i > verb.i and child.dep_ in {
+                "prep",
+                "dobj",
+                "prt",
+                "attr",
+                "acomp",
+                "agent",
+            }:
+                parts.extend(child.subtree)
+                break
+        parts.sort(key=lambda t: t.i)
+        return doc[parts[0].i : parts[-1].i + 1].text.strip(_STRIP)
+    return None
+
+
+def _reason(doc: Doc, matched: Sequence[int]) -> str | None:
+    for tok in doc:
+        if tok.lower_ in {"because", "since", "so"} or (tok.lower_ == "to" and tok.dep_ == "aux"):
+            sub = list(tok.head.subtree)
+            return doc[sub[0].i : sub[-1].i + 1].text.strip(_STRIP)
+    return None
+
+
+def _clean(span: SpacySpan) -> str:
+    toks = list(span)
+    while toks and (toks[0].pos_ in {"DET", "PUNCT"} or toks[0].tag_ == "PRP$"):
+        toks = toks[1:]
+    while toks and toks[-1].is_punct:
+        toks = toks[:-1]
+    if not toks:
+        return span.text.strip(_STRIP)
+    return span.doc[toks[0].i : toks[-1].i + 1].text.strip(_STRIP)

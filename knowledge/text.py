@@ -1,0 +1,49 @@
+"""Text normalisation shared by indexing, matching and question analysis."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.tokens import Token
+
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+# Words that carry meaning in a question even though spaCy lists them as stop words.
+_KEEP = frozenset({"first", "last", "next", "top", "former", "several", "few", "many", "much"})
+STOP = frozenset(w for w in STOP_WORDS if w not in _KEEP) | frozenset({"'s", "’s", "did", "does"})
+
+
+def normalise(text: str) -> str:
+    """Lowercase, strip accents and collapse whitespace: the one form fuzzy matching compares."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("’", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def words(text: str) -> list[str]:
+    """Lowercase word tokens of a text."""
+    return _WORD.findall(normalise(text))
+
+
+def is_content(word: str) -> bool:
+    return word not in STOP and (len(word) > 1 or word.isdigit())
+
+
+def index_terms(tokens: Iterable[Token]) -> tuple[str, ...]:
+    """The terms a fact is indexed under: lemmas and surface forms of its content words."""
+    terms: dict[str, None] = {}
+    for tok in tokens:
+        if tok.is_punct or tok.is_space:
+            continue
+        lower = normalise(tok.text)
+        lemma = normalise(tok.lemma_)
+        for term in (lemma, lower):
+            if is_content(term) and any(ch.isalnum() for ch in term):
+                terms[term] = None
+        for part in re.split(r"[-/]", lower):  # "UN-led" is also "un" and "led"
+            if part != lower and is_content(part) and part.isalnum():
+                terms[part] = None
+    return tuple(terms)

@@ -1,0 +1,48 @@
+"""Shared fixtures: the real spaCy pipeline, real SQLite stores under tmp_path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from knowledge.engine import KnowledgeBase
+from knowledge.nlp import DEFAULT_MODEL, load_pipeline
+from knowledge.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+DATA = Path(__file__).resolve().parent / "data"
+FIXED_NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, or skip the test: a user's fresh clone does not have it."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not here (../shared comes with the team's checkout, not a clone)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def nlp() -> Language:
+    return load_pipeline(DEFAULT_MODEL)
+
+
+def make_kb(nlp: Language, path: Path, *, seed: bool = True) -> KnowledgeBase:
+    return KnowledgeBase(Store(f"sqlite:///{path}"), nlp, clock=lambda: FIXED_NOW, seed=seed)
+
+
+@pytest.fixture
+def kb(nlp: Language, tmp_path: Path) -> KnowledgeBase:
+    """A fresh store seeded with the bundled article."""
+    return make_kb(nlp, tmp_path / "talks.db")
+
+
+@pytest.fixture(scope="module")
+def seeded_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
+    """One seeded store shared by a module's read-only tests."""
+    yield make_kb(nlp, tmp_path_factory.mktemp("seeded") / "talks.db")
