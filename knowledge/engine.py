@@ -6,6 +6,7 @@ threads (a lock serialises loads and answers, which keeps the index and spaCy co
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -28,7 +29,7 @@ from knowledge.shortanswer import short_answer
 from knowledge.store import Store, alias_norm
 from knowledge.text import normalise
 
-CONFIDENCE_THRESHOLD = 0.5
+CONFIDENCE_THRESHOLD = 0.4  # from a sweep over our question sets (README, "Quality")
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _PLACE_PRONOUNS = frozenset({"there"})
 _FACT_PRONOUNS = frozenset({"that", "it", "this", "then"})
@@ -190,11 +191,13 @@ class KnowledgeBase:
         q = self._analyse(text)
         previous = context.answer if isinstance(context, Turn) else context
         context_entities, previous_fact = self._context(q, previous)
+        if context_entities:  # a pronoun stands for these: treat them as named in the question
+            q = dataclasses.replace(q, entity_ids=q.entity_ids | context_entities)
         if q.card and not context_entities:
             entity = max(
                 (self.index.entities[i] for i in q.entity_ids), key=lambda e: self._weight(e.id)
             )
-            return self._card(text, entity)
+            return self._card(text, entity, by_description=q.card_by_description)
         ids = rank.candidates(q, self.index, boost_entities=context_entities)
         if previous_fact is not None and previous_fact not in ids:
             ids.append(previous_fact)
@@ -228,11 +231,8 @@ class KnowledgeBase:
     def _confidence(self, q: Question, feats: rank.Features, short: str | None) -> float:
         """Mostly how much of the question the fact covers, less where the question names
         something the articles never mention."""
-        conf = (
-            0.6 * feats.coverage
-            + 0.2 * feats.fuzzy
-            + 0.2 * (1.0 if (feats.typed or not q.expected) else 0.3)
-        )
+        slot = (1.0 if feats.typed else 0.3) if q.expected else feats.coverage
+        conf = 0.6 * feats.coverage + 0.2 * feats.fuzzy + 0.2 * slot
         if q.unknown_names:
             conf *= 0.4
         if q.expected and not short:
@@ -292,7 +292,9 @@ class KnowledgeBase:
             suggestions=tuple(suggestions),
         )
 
-    def _card(self, question: str, entity: Entity) -> Answer:
+    def _card(self, question: str, entity: Entity, *, by_description: bool = False) -> Answer:
+        """Who or what an entity is. Asked by a description ("who is the mayor of X?"), the
+        answer is the name."""
         fact_ids = sorted(self.index.entity_facts.get(entity.id, ()))
         facts = [self.index.facts[f] for f in fact_ids]
         described = [
@@ -300,6 +302,8 @@ class KnowledgeBase:
         ]
         ordered = described + [f for f in facts if f not in described]
         short = entity.descriptions[0] if entity.descriptions else None
+        if by_description:
+            short = entity.name
         if short is None and ordered:
             short = self._place_of(entity, ordered)
         top = tuple(ScoredFact(f, 1.0 - 0.01 * i) for i, f in enumerate(ordered[:5]))
@@ -307,7 +311,7 @@ class KnowledgeBase:
             return self._decline(question, [], None)
         best = top[0]
         article = self.index.articles[best.fact.article_id]
-        head = f"{entity.name}: {short}" if short else entity.name
+        head = f"{entity.name}: {short}" if short and short != entity.name else entity.name
         more = "\n".join(f"• {f.fact.text}" for f in top[1:3])
         text = reply.answer_text(head, best, article) + (f"\nAlso:\n{more}" if more else "")
         return Answer(

@@ -12,13 +12,13 @@ from spacy.language import Language
 from knowledge.errors import QuestionError
 from knowledge.extract import ROLE_NOUNS, SPEECH_VERBS
 from knowledge.index import Index
-from knowledge.text import STOP, is_content, normalise
+from knowledge.text import STOP, expand, is_content, normalise
 
 MAX_QUESTION_CHARS = 500
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 WH_WORDS = ("who", "whom", "whose", "what", "when", "where", "which", "why", "how")
 _REPAIRABLE_SHORT = (*WH_WORDS, "did", "does", "said", "say", "about", "many", "much", "they")
-_QUOTE_VERBS = SPEECH_VERBS | {"think", "want", "believe", "feel", "call", "mean", "quote", "view"}
+QUOTE_VERBS = SPEECH_VERBS | {"think", "want", "believe", "feel", "call", "mean", "quote", "view"}
 _NOUN_TYPES: dict[str, tuple[str, ...]] = {}
 for _w in [
     "country",
@@ -105,6 +105,8 @@ _CARD_PREFIX = re.compile(
     r"what do you know about|who or what is|info on|about)\s+",
     re.I,
 )
+# "were was the meeting": "were" before an auxiliary is a misspelt "where".
+_WERE_WHERE = re.compile(r"^(?:were|wear|ware|wher)\s+(is|was|are|were|did|do|does|will)\b", re.I)
 PRONOUNS = frozenset(
     {
         "he",
@@ -138,10 +140,12 @@ class Question:
     entity_ids: frozenset[int]
     entity_tokens: frozenset[int]  # token positions covered by entity names
     groups: tuple[tuple[str, ...], ...]  # content words: each a group of equivalent terms
+    nouns: frozenset[int]  # indexes into groups of the nouns and names (the topic words)
     lemmas: frozenset[str]
     unknown_names: tuple[str, ...]
     quote: bool
     card: bool
+    card_by_description: bool
     pronouns: tuple[str, ...]
     repairs: tuple[tuple[str, str], ...]
 
@@ -166,7 +170,7 @@ def validate(text: str) -> str:
 
 
 def analyse(text: str, *, index: Index, nlp: Language) -> Question:
-    raw = validate(text)
+    raw = _WERE_WHERE.sub(r"where \1", validate(text))
     spans = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(raw)]
     repairs: list[tuple[str, str]] = []
     repaired = raw
@@ -182,14 +186,17 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     entity_ids, covered = _find_entities(toks, lowers, index)
     groups: list[tuple[str, ...]] = []
     lemmas: set[str] = set()
+    nouns: set[int] = set()
     for i, t in enumerate(toks):
         lower, lemma = lowers[i], normalise(t.lemma_)
         if i in covered or lower in WH_WORDS or not (is_content(lower) or is_content(lemma)):
             continue
         if lower in {"kind", "type", "sort"} and kind_of:
             continue
-        group = tuple(dict.fromkeys(w for w in (lemma, lower) if is_content(w)))
+        group = tuple(dict.fromkeys(f for w in (lemma, lower) if is_content(w) for f in expand(w)))
         if group:
+            if t.pos_ in {"NOUN", "PROPN", "NUM"}:
+                nouns.add(len(groups))
             groups.append(group)
             lemmas.update(group)
     unknown_names = tuple(
@@ -210,9 +217,9 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         and not index.is_known(lowers[i])
         and (i == 0)
     )
-    quote = any(normalise(t.lemma_) in _QUOTE_VERBS for t in toks) or "according" in lowers
+    quote = any(normalise(t.lemma_) in QUOTE_VERBS for t in toks) or "according" in lowers
     rest = _CARD_PREFIX.sub("", repaired.strip(" ?!.")).strip(" ?!.")
-    card = bool(entity_ids) and _is_single_name(rest, index)
+    card_kind = _single_name_kind(rest, index) if entity_ids else None
     pronouns = tuple(w for w in lowers if w in PRONOUNS)
     return Question(
         raw=raw,
@@ -225,10 +232,12 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         entity_ids=frozenset(entity_ids),
         entity_tokens=frozenset(covered),
         groups=tuple(groups),
+        nouns=frozenset(nouns),
         lemmas=frozenset(lemmas),
         unknown_names=unknown_names,
         quote=quote and wh in {"what", "how", None},
-        card=card,
+        card=card_kind is not None,
+        card_by_description=card_kind == "description",
         pronouns=pronouns,
         repairs=tuple(reversed(repairs)),
     )
@@ -281,6 +290,9 @@ def _question_type(
             noun = lowers[j] if j < len(lowers) else None
             if noun is not None and noun in {"the", "a", "an"}:
                 noun = None
+            if noun == "name":  # "what is the name of the envoy": the envoy's type
+                later = [_NOUN_TYPES[w] for w in lowers[j + 1 :] if w in _NOUN_TYPES]
+                return w, noun, False, later[0] if later else ("PERSON", "ORG", "GPE")
             types = _NOUN_TYPES.get(noun or "", ())
             return w, noun, kind_of, types
         return w, None, False, _WH_TYPES.get(w, ())
@@ -314,8 +326,13 @@ def _find_entities(toks: list, lowers: tuple[str, ...], index: Index) -> tuple[s
     return found, covered
 
 
-def _is_single_name(rest: str, index: Index) -> bool:
+def _single_name_kind(rest: str, index: Index) -> str | None:
+    """ "name" when the question is only a name, "description" when only a description."""
     words = tuple(normalise(w) for w in _TOKEN.findall(rest))
     while words and words[0] in {"the", "a", "an"}:
         words = words[1:]
-    return bool(words) and (words in index.aliases or words in index.descriptions)
+    if not words:
+        return None
+    if words in index.aliases:
+        return "name"
+    return "description" if words in index.descriptions else None

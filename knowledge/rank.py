@@ -51,8 +51,8 @@ def features(
 ) -> Features:
     fact_terms = set(fact.terms)
     total = matched = 0.0
-    for group in q.groups:
-        w = max(index.idf(t) for t in group)
+    for i, group in enumerate(q.groups):
+        w = group_weight(group, index, noun=i in q.nouns)
         total += w
         if any(t in fact_terms for t in group):
             matched += w
@@ -70,7 +70,7 @@ def features(
     else:
         entity_share = 0.0
     coverage = matched / total if total else 0.0
-    content = " ".join(t for g in q.groups for t in g[:1])
+    content = " ".join(g[0] for g in q.groups)
     fuzzy = fuzz.token_set_ratio(content, normalise(fact.text)) / 100 if content else 0.0
     typed = has_typed_answer(q, fact, index)
     quote = q.quote and any(sp in wanted for _, sp in fact.quotes if sp is not None)
@@ -83,6 +83,16 @@ def features(
         - 0.002 * fact.position
     )
     return Features(coverage, entity_share, fuzzy, typed, quote, score)
+
+
+def group_weight(group: tuple[str, ...], index: Index, *, noun: bool) -> float:
+    """A question word's weight: its idf. A noun the store has never seen weighs more (the question
+    is about something the articles don't mention); an unseen verb or adjective weighs less (it is
+    more often a paraphrase: "held" for "convened")."""
+    word = group[0]
+    if word not in index.postings and not any(t in index.postings for t in group[1:]):
+        return (1.5 if noun else 0.5) * index.idf(word)
+    return max(index.idf(t) for t in group if not t.startswith(("~", "=")) or t in index.postings)
 
 
 def has_typed_answer(q: Question, fact: Fact, index: Index) -> bool:

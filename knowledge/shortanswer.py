@@ -12,7 +12,7 @@ from spacy.tokens import Span as SpacySpan
 
 from knowledge.index import Index
 from knowledge.models import Fact, Span
-from knowledge.question import Question
+from knowledge.question import QUOTE_VERBS, Question
 from knowledge.text import STOP, normalise
 
 _LIST_GLUE = re.compile(r"^\s*(,|and|or|, and|, or|&)\s*$")
@@ -25,19 +25,25 @@ def short_answer(q: Question, fact: Fact, doc: Doc, index: Index) -> str | None:
     qwords = set(q.tokens) | q.lemmas
     matched = _matched_positions(q, doc)
     if q.expected:
-        typed = _typed(q, fact, index, qwords, matched)
+        typed = _typed(q, fact, doc, index, qwords, matched)
         if typed:
             return typed
         if q.wh in {"who", "whom", "whose"}:
             person = _person_mention(q, fact, index)
             if person:
                 return person
-    if q.quote:
+    # "What did X say?" or "... say about Y?" is the quote; "What did X say came out of Y?" asks
+    # for a phrase inside it.
+    rest = [g for g in q.groups if g[0] not in QUOTE_VERBS]
+    if q.quote and (not rest or "about" in q.tokens):
         quoted = _quote(q, fact)
         if quoted:
             return quoted
     if q.wh in {"what", "which", "how", None} or q.expected:
-        return _phrase(q, doc, qwords, matched)
+        phrase = _phrase(q, doc, qwords, matched)
+        if phrase or not q.quote:
+            return phrase
+        return _quote(q, fact)
     if q.wh == "why":
         return _reason(doc, matched)
     return None
@@ -60,7 +66,7 @@ def _near(start: int, end: int, matched: Sequence[int]) -> int:
 
 
 def _typed(
-    q: Question, fact: Fact, index: Index, qwords: set[str], matched: Sequence[int]
+    q: Question, fact: Fact, doc: Doc, index: Index, qwords: set[str], matched: Sequence[int]
 ) -> str | None:
     spans = [sp for sp in fact.spans if sp.label in q.expected]
     # Entities the NER tagged differently in this sentence but whose store label fits.
@@ -74,11 +80,44 @@ def _typed(
         ):
             spans.append(Span(a, b, fact.text[a:b], ent.label))
     spans = [sp for sp in spans if not _in_question(sp, fact, q, qwords, index)]
+    spans = [sp for sp in spans if not _modifier(sp, doc)] or spans
     if not spans:
         return None
-    spans.sort(key=lambda sp: (_near(sp.start, sp.end, matched), sp.start))
+    spans.sort(key=lambda sp: (_near(sp.start, sp.end, matched) - _prior(q, sp, doc), sp.start))
     best = spans[0]
     return _extend_list(best, spans, fact.text)
+
+
+def _modifier(sp: Span, doc: Doc) -> bool:
+    """ "his U.S. counterpart": a name used as a modifier of another noun is not the answer."""
+    span = doc.char_span(sp.start, sp.end, alignment_mode="expand")
+    if span is None or sp.label in {"DATE", "TIME", "CARDINAL"}:
+        return False
+    root = span.root
+    return (
+        root.dep_ in {"compound", "amod", "nmod"}
+        and root.head.pos_ in {"NOUN"}
+        and (root.head.i >= span.end)
+    )
+
+
+_PLACE_PREPS = frozenset({"in", "at", "near", "inside", "outside", "from", "to"})
+_TIME_PREPS = frozenset({"on", "in", "since", "until", "by", "before", "after", "during", "from"})
+
+
+def _prior(q: Question, sp: Span, doc: Doc) -> int:
+    """Characters of distance forgiven to spans in the syntactic slot the question asks about."""
+    span = doc.char_span(sp.start, sp.end, alignment_mode="expand")
+    if span is None:
+        return 0
+    before = doc[span.start - 1].lower_ if span.start > 0 else ""
+    if q.wh == "where" and (before in _PLACE_PREPS or span.root.dep_ == "pobj"):
+        return 60
+    if q.wh in {"when", "how long"} and before in _TIME_PREPS:
+        return 40
+    if q.wh in {"who", "whom"} and span.root.dep_ in {"nsubj", "pobj", "dobj", "agent"}:
+        return 20
+    return 0
 
 
 def _in_question(sp: Span, fact: Fact, q: Question, qwords: set[str], index: Index) -> bool:

@@ -306,9 +306,7 @@ class Store:
             counts = dict(
                 s.execute(
                     select(FactRow.article_id, func.count(FactRow.id)).group_by(FactRow.article_id)
-                )
-                
-                .all()
+                ).all()
             )
             rows = s.scalars(select(ArticleRow).order_by(ArticleRow.id)).all()
             return [_article(r, counts.get(r.id, 0)) for r in rows]

@@ -32,6 +32,45 @@ def is_content(word: str) -> bool:
     return word not in STOP and (len(word) > 1 or word.isdigit())
 
 
+# General English equivalences news questions lean on ("speak to" ~ "told"); each word maps to the
+# group's first member, which both facts and questions are also indexed under.
+_SYNONYM_GROUPS = (
+    "say tell speak talk told said spoke",
+    "start begin open launch commence started began opened",
+    "end finish conclude close ended finished concluded closed",
+    "agreement deal accord pact treaty",
+    "meeting meet talks summit",
+    "country nation state",
+    "help assist aid support",
+    "want seek wish hope",
+    "problem issue",
+    "big large major huge",
+    "kill die dead death",
+    "buy purchase acquire",
+    "win won beat victory",
+    "job post position role",
+    "leader head chief",
+    "lead led head headed",
+)
+SYNONYMS = {w: "=" + g.split()[0] for g in _SYNONYM_GROUPS for w in g.split()}
+
+
+def stem(word: str) -> str | None:
+    """A crude stem for words of seven letters or more ("negotiation" ~ "negotiate")."""
+    return "~" + word[:6] if len(word) >= 7 and word.isalpha() else None
+
+
+def expand(term: str) -> list[str]:
+    """A term with its synonym class and stem, the forms both sides are indexed under."""
+    out = [term]
+    if term in SYNONYMS:
+        out.append(SYNONYMS[term])
+    s = stem(term)
+    if s:
+        out.append(s)
+    return out
+
+
 def index_terms(tokens: Iterable[Token]) -> tuple[str, ...]:
     """The terms a fact is indexed under: lemmas and surface forms of its content words."""
     terms: dict[str, None] = {}
@@ -42,7 +81,8 @@ def index_terms(tokens: Iterable[Token]) -> tuple[str, ...]:
         lemma = normalise(tok.lemma_)
         for term in (lemma, lower):
             if is_content(term) and any(ch.isalnum() for ch in term):
-                terms[term] = None
+                for form in expand(term):
+                    terms[form] = None
         for part in re.split(r"[-/]", lower):  # "UN-led" is also "un" and "led"
             if part != lower and is_content(part) and part.isalnum():
                 terms[part] = None

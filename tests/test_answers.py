@@ -36,8 +36,11 @@ def test_typos_and_cards(seeded_kb: KnowledgeBase, question: str, expected: str)
 
 @pytest.mark.parametrize(
     "question",
-    ["Who won the Champions League?", "What is the population of Syria?",
-     "What did Erdogan say in Astana?"],
+    [
+        "Who won the Champions League?",
+        "What is the population of Syria?",
+        "What did Erdogan say in Astana?",
+    ],
 )
 def test_declines_plainly(seeded_kb: KnowledgeBase, question: str) -> None:
     a = seeded_kb.answer(question)
@@ -47,8 +50,15 @@ def test_declines_plainly(seeded_kb: KnowledgeBase, question: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["", "   \n ", "x" * 20_000, "\x00\x01\x02binary", "¿Quién ganó la liga? Что это такое?",
-     "これは何ですか", "?!?!"],
+    [
+        "",
+        "   \n ",
+        "x" * 20_000,
+        "\x00\x01\x02binary",
+        "¿Quién ganó la liga? Что это такое?",
+        "これは何ですか",
+        "?!?!",
+    ],
 )
 def test_bad_questions_get_a_clear_reply(seeded_kb: KnowledgeBase, question: str) -> None:
     a = seeded_kb.answer(question)

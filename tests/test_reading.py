@@ -31,7 +31,9 @@ def test_headline_becomes_title() -> None:
 
 
 def test_markdown_heading_and_front_matter() -> None:
-    raw = f"date: 2024-05-02\nsource: Wire\n\n# Bridge closes\n\n![Mayor Anna Berg](x.jpg)\n\n{BODY}"
+    raw = (
+        f"date: 2024-05-02\nsource: Wire\n\n# Bridge closes\n\n![Mayor Anna Berg](x.jpg)\n\n{BODY}"
+    )
     draft = read_article(raw)
     assert draft.title == "Bridge closes"
     assert draft.published == dt.date(2024, 5, 2)
@@ -64,10 +66,14 @@ def test_given_metadata_wins() -> None:
         ("   \n\t  ", EmptyArticleError),
         ("Too short to be news.", NotAnArticleError),
         ("1234 5678 " * 50, NotAnArticleError),
-        ("Der Stadtrat hat am Montag beschlossen, die alte Brücke zu schließen. " * 5,
-         NotAnArticleError),
-        ("Совет города проголосовал за закрытие старого моста на ремонт. " * 10,
-         NotAnArticleError),
+        (
+            "Der Stadtrat hat am Montag beschlossen, die alte Brücke zu schließen. " * 5,
+            NotAnArticleError,
+        ),
+        (
+            "Совет города проголосовал за закрытие старого моста на ремонт. " * 10,
+            NotAnArticleError,
+        ),
         ("word " * 100, NotAnArticleError),
     ],
 )

@@ -1,0 +1,124 @@
+"""The CLI contract, driven as a user would: the installed ``talks-bot`` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import DATA, ROOT
+
+BIN = Path(sys.executable).parent / "talks-bot"
+
+
+def run(*args: str, db: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TALKS_DATABASE_URL": f"sqlite:///{db}", "TALKS_LOG_LEVEL": "WARNING"}
+    return subprocess.run(
+        [str(BIN), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli") / "talks.db"
+
+
+def test_ask_json_contract(db: Path) -> None:
+    res = run("ask", "--json", "when is the new round of talks?", db=db)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert set(out) == {"question", "answered", "answer", "reply", "facts", "confidence"}
+    assert out["answered"] is True and out["answer"] == "early September"
+    assert out["facts"][0]["article_id"] == 1 and isinstance(out["facts"][0]["score"], float)
+
+
+def test_ask_reads_one_question_per_line(db: Path) -> None:
+    res = run(
+        "ask", "--json", db=db, stdin="who is Xie Xiaoyan?\n\nWho won the Champions League?\n"
+    )
+    lines = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [line["answered"] for line in lines] == [True, False]
+    assert lines[1]["answer"] is None and lines[1]["reply"].startswith("The articles I have")
+
+
+def test_load_list_who_remove(db: Path) -> None:
+    res = run("load", str(DATA / "harbour_council.txt"), db=db)
+    assert res.returncode == 0, res.stderr
+    assert "Loaded #2" in res.stdout
+    again = run("load", str(DATA / "harbour_council.txt"), db=db)
+    assert again.returncode == 1 and "already stored as #2" in again.stderr
+    listing = run("articles", db=db).stdout
+    assert "#1" in listing and "#2" in listing and "Harbour council" in listing
+    who = run("who", "Halvorsen", db=db)
+    assert who.returncode == 0 and "Ingrid Halvorsen" in who.stdout
+    assert run("remove", "2", db=db).returncode == 0
+    assert "#2" not in run("articles", db=db).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("load", "/no/such/file.txt"), None, "no such file"),
+        (("load", "-"), "   ", "empty"),
+        (("load", "-"), "just a few words", "too short"),
+        (("remove", "999"), None, "no article #999"),
+    ],
+)
+def test_clear_errors(db: Path, args: tuple[str, ...], stdin: str | None, message: str) -> None:
+    res = run(*args, db=db, stdin=stdin)
+    assert res.returncode == 1
+    assert message in res.stderr.lower()
+    assert "Traceback" not in res.stderr
+
+
+def test_usage_error_for_unknown_command(db: Path) -> None:
+    res = run("frobnicate", db=db)
+    assert res.returncode == 2 and "invalid choice" in res.stderr
+
+
+def test_eval_prints_the_metrics(db: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "q": "When is the new round?",
+                "answers": ["early September"],
+                "support": ["will be convened"],
+                "tags": [],
+            }
+        )
+        + "\n"
+        + json.dumps(
+            {
+                "id": "b",
+                "q": "Who won the Champions League?",
+                "answers": [],
+                "support": [],
+                "tags": ["unanswerable"],
+            }
+        )
+        + "\n"
+    )
+    out = run("eval", str(questions), db=db).stdout
+    assert "support@1       1.000" in out
+    assert "declined        1.000" in out
+    assert "F1              1.000" in out
+
+
+def test_chat_follow_up(db: Path) -> None:
+    res = run("chat", db=db, stdin="who is Xie Xiaoyan?\nwhat did he say about the ceasefire?\n")
+    assert res.returncode == 0
+    assert "China's special envoy" in res.stdout
+    assert "consolidate the ceasefire" in res.stdout
