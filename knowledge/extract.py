@@ -32,22 +32,143 @@ from knowledge.text import index_terms
 
 # People named by what they do: title phrases and definite descriptions ("the UN envoy").
 ROLE_NOUNS = frozenset(
-    """
-    envoy president minister diplomat counterpart negotiator spokesman spokeswoman spokesperson
-    leader secretary chief ambassador official head director chairman chairwoman chair ceo
-    founder governor mayor senator congressman congresswoman representative commissioner king
-    queen prince princess premier chancellor general commander adviser advisor analyst
-    economist professor expert researcher manager coach player striker captain judge lawyer
-    attorney author editor reporter correspondent mediator delegate activist candidate emir
-    sheikh pope cardinal bishop actor actress singer star boss owner executive officer
-    president-elect lawmaker mp vice deputy boxer athlete champion driver director-general
-    secretary-general rapporteur negotiators envoys engineer teacher doctor farmer worker
-    scientist soldier nurse pilot student fisherman councillor councilor banker investor
-    businessman businesswoman entrepreneur journalist photographer writer novelist poet artist
-    musician composer producer architect designer historian physicist chemist biologist surgeon
-    physician priest imam rabbi monk policeman policewoman detective prosecutor inspector
-    lieutenant colonel sergeant admiral marshal
-    """.split()
+    [
+        "envoy",
+        "president",
+        "minister",
+        "diplomat",
+        "counterpart",
+        "negotiator",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "leader",
+        "secretary",
+        "chief",
+        "ambassador",
+        "official",
+        "head",
+        "director",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "ceo",
+        "founder",
+        "governor",
+        "mayor",
+        "senator",
+        "congressman",
+        "congresswoman",
+        "representative",
+        "commissioner",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "premier",
+        "chancellor",
+        "general",
+        "commander",
+        "adviser",
+        "advisor",
+        "analyst",
+        "economist",
+        "professor",
+        "expert",
+        "researcher",
+        "manager",
+        "coach",
+        "player",
+        "striker",
+        "captain",
+        "judge",
+        "lawyer",
+        "attorney",
+        "author",
+        "editor",
+        "reporter",
+        "correspondent",
+        "mediator",
+        "delegate",
+        "activist",
+        "candidate",
+        "emir",
+        "sheikh",
+        "pope",
+        "cardinal",
+        "bishop",
+        "actor",
+        "actress",
+        "singer",
+        "star",
+        "boss",
+        "owner",
+        "executive",
+        "officer",
+        "president-elect",
+        "lawmaker",
+        "mp",
+        "vice",
+        "deputy",
+        "boxer",
+        "athlete",
+        "champion",
+        "driver",
+        "director-general",
+        "secretary-general",
+        "rapporteur",
+        "negotiators",
+        "envoys",
+        "engineer",
+        "teacher",
+        "doctor",
+        "farmer",
+        "worker",
+        "scientist",
+        "soldier",
+        "nurse",
+        "pilot",
+        "student",
+        "fisherman",
+        "councillor",
+        "councilor",
+        "banker",
+        "investor",
+        "businessman",
+        "businesswoman",
+        "entrepreneur",
+        "journalist",
+        "photographer",
+        "writer",
+        "novelist",
+        "poet",
+        "artist",
+        "musician",
+        "composer",
+        "producer",
+        "architect",
+        "designer",
+        "historian",
+        "physicist",
+        "chemist",
+        "biologist",
+        "surgeon",
+        "physician",
+        "priest",
+        "imam",
+        "rabbi",
+        "monk",
+        "policeman",
+        "policewoman",
+        "detective",
+        "prosecutor",
+        "inspector",
+        "lieutenant",
+        "colonel",
+        "sergeant",
+        "admiral",
+        "marshal",
+    ]
 )
 SPEECH_VERBS = frozenset(
     [
@@ -456,9 +577,11 @@ def _appositive_before(doc: Doc, start: int, lo: int) -> str | None:
     j = start - 1
     while j > lo:
         t = doc[j - 1]
-        if t.pos_ in {"PROPN", "NOUN", "ADJ", "NUM", "DET"} or t.tag_ in {"POS", "PRP$"}:
-            j -= 1
-        elif t.lower_ in {"of", "for", "on", "at", "-"} and j - 1 > lo:
+        if (
+            t.pos_ in {"PROPN", "NOUN", "ADJ", "NUM", "DET"}
+            or t.tag_ in {"POS", "PRP$"}
+            or (t.lower_ in {"of", "for", "on", "at", "-"} and j - 1 > lo)
+        ):
             j -= 1
         else:
             break

@@ -25,7 +25,7 @@ def short_answer(q: Question, fact: Fact, doc: Doc, index: Index) -> str | None:
     qwords = set(q.tokens) | q.lemmas
     matched = _matched_positions(q, doc)
     if q.expected:
-        typed = _typed(q, fact, doc, index, qwords, matched)
+        typed = _typed(q, fact, doc, index, qwords=qwords, matched=matched)
         if typed:
             return typed
         if q.wh in {"who", "whom", "whose"}:
@@ -66,7 +66,7 @@ def _near(start: int, end: int, matched: Sequence[int]) -> int:
 
 
 def _typed(
-    q: Question, fact: Fact, doc: Doc, index: Index, qwords: set[str], matched: Sequence[int]
+    q: Question, fact: Fact, doc: Doc, index: Index, *, qwords: set[str], matched: Sequence[int]
 ) -> str | None:
     spans = [sp for sp in fact.spans if sp.label in q.expected]
     # Entities the NER tagged differently in this sentence but whose store label fits.

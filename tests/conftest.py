@@ -45,4 +45,4 @@ def kb(nlp: Language, tmp_path: Path) -> KnowledgeBase:
 @pytest.fixture(scope="module")
 def seeded_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
     """One seeded store shared by a module's read-only tests."""
-    yield make_kb(nlp, tmp_path_factory.mktemp("seeded") / "talks.db")
+    return make_kb(nlp, tmp_path_factory.mktemp("seeded") / "talks.db")

@@ -39,8 +39,10 @@ def test_ask_json_contract(db: Path) -> None:
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert set(out) == {"question", "answered", "answer", "reply", "facts", "confidence"}
-    assert out["answered"] is True and out["answer"] == "early September"
-    assert out["facts"][0]["article_id"] == 1 and isinstance(out["facts"][0]["score"], float)
+    assert out["answered"] is True
+    assert out["answer"] == "early September"
+    assert out["facts"][0]["article_id"] == 1
+    assert isinstance(out["facts"][0]["score"], float)
 
 
 def test_ask_reads_one_question_per_line(db: Path) -> None:
@@ -49,7 +51,8 @@ def test_ask_reads_one_question_per_line(db: Path) -> None:
     )
     lines = [json.loads(line) for line in res.stdout.splitlines()]
     assert [line["answered"] for line in lines] == [True, False]
-    assert lines[1]["answer"] is None and lines[1]["reply"].startswith("The articles I have")
+    assert lines[1]["answer"] is None
+    assert lines[1]["reply"].startswith("The articles I have")
 
 
 def test_load_list_who_remove(db: Path) -> None:
@@ -57,11 +60,15 @@ def test_load_list_who_remove(db: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert "Loaded #2" in res.stdout
     again = run("load", str(DATA / "harbour_council.txt"), db=db)
-    assert again.returncode == 1 and "already stored as #2" in again.stderr
+    assert again.returncode == 1
+    assert "already stored as #2" in again.stderr
     listing = run("articles", db=db).stdout
-    assert "#1" in listing and "#2" in listing and "Harbour council" in listing
+    assert "#1" in listing
+    assert "#2" in listing
+    assert "Harbour council" in listing
     who = run("who", "Halvorsen", db=db)
-    assert who.returncode == 0 and "Ingrid Halvorsen" in who.stdout
+    assert who.returncode == 0
+    assert "Ingrid Halvorsen" in who.stdout
     assert run("remove", "2", db=db).returncode == 0
     assert "#2" not in run("articles", db=db).stdout
 
@@ -84,7 +91,8 @@ def test_clear_errors(db: Path, args: tuple[str, ...], stdin: str | None, messag
 
 def test_usage_error_for_unknown_command(db: Path) -> None:
     res = run("frobnicate", db=db)
-    assert res.returncode == 2 and "invalid choice" in res.stderr
+    assert res.returncode == 2
+    assert "invalid choice" in res.stderr
 
 
 def test_eval_prints_the_metrics(db: Path, tmp_path: Path) -> None:

@@ -80,4 +80,5 @@ def test_seed_article_entities(nlp: Language) -> None:
     # "he said" after Xie's words is Xie's quote.
     quotes = [(q.text, q.speaker_key) for f in x.facts for q in f.quotes]
     step = [k for t, k in quotes if t.startswith("At present")]
-    assert step and step[0] == xie.key
+    assert step
+    assert step[0] == xie.key
