@@ -144,6 +144,7 @@ class Question:
     lemmas: frozenset[str]
     unknown_names: tuple[str, ...]
     quote: bool
+    wh_prep: str | None  # "since what year": the preposition the answer follows in the text
     card: bool
     card_by_description: bool
     pronouns: tuple[str, ...]
@@ -236,6 +237,7 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         lemmas=frozenset(lemmas),
         unknown_names=unknown_names,
         quote=quote and wh in {"what", "how", None},
+        wh_prep=_wh_prep(lowers),
         card=card_kind is not None,
         card_by_description=card_kind == "description",
         pronouns=pronouns,
@@ -249,7 +251,8 @@ def _repair(token: str, index: Index) -> str | None:
     if index.is_known(low) or low.isdigit() or len(low) < 3:
         return None
     if len(low) <= 5:
-        best = process.extractOne(low, _REPAIRABLE_SHORT, scorer=fuzz.ratio, score_cutoff=66)
+        # One insertion ("wen" → "when") but not one substitution ("day" is not "say").
+        best = process.extractOne(low, _REPAIRABLE_SHORT, scorer=fuzz.ratio, score_cutoff=75)
         if best is not None:
             return str(best[0])
     if len(low) < 4:
@@ -287,6 +290,11 @@ def _question_type(
         if w in {"what", "which"}:
             kind_of = nxt in {"kind", "type", "sort", "form"} and i + 2 < len(lowers)
             j = i + 3 if kind_of else i + 1
+            # "which French leader": look past adjectives for the noun that names the type.
+            for k in range(j, min(j + 3, len(lowers))):
+                if lowers[k] in _NOUN_TYPES:
+                    j = k
+                    break
             noun = lowers[j] if j < len(lowers) else None
             if noun is not None and noun in {"the", "a", "an"}:
                 noun = None
@@ -297,6 +305,16 @@ def _question_type(
             return w, noun, kind_of, types
         return w, None, False, _WH_TYPES.get(w, ())
     return None, None, False, ()
+
+
+_PREPOSITIONS = frozenset("on in at since until by before after during from to for with".split())
+
+
+def _wh_prep(lowers: tuple[str, ...]) -> str | None:
+    for i, w in enumerate(lowers[1:], 1):
+        if w in WH_WORDS:
+            return lowers[i - 1] if lowers[i - 1] in _PREPOSITIONS else None
+    return None
 
 
 def _find_entities(toks: list, lowers: tuple[str, ...], index: Index) -> tuple[set[int], set[int]]:

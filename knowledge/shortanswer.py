@@ -83,7 +83,13 @@ def _typed(
     spans = [sp for sp in spans if not _modifier(sp, doc)] or spans
     if not spans:
         return None
-    spans.sort(key=lambda sp: (_near(sp.start, sp.end, matched) - _prior(q, sp, doc), sp.start))
+
+    # The question's first expected label is the likeliest ("who": a person before a place).
+    def cost(sp: Span) -> int:
+        rank = q.expected.index(sp.label) if sp.label in q.expected else len(q.expected)
+        return _near(sp.start, sp.end, matched) - _prior(q, sp, doc) + 20 * rank
+
+    spans.sort(key=lambda sp: (cost(sp), sp.start))
     best = spans[0]
     return _extend_list(best, spans, fact.text)
 
@@ -111,6 +117,8 @@ def _prior(q: Question, sp: Span, doc: Doc) -> int:
     if span is None:
         return 0
     before = doc[span.start - 1].lower_ if span.start > 0 else ""
+    if q.wh_prep and before == q.wh_prep:
+        return 80
     if q.wh == "where" and (before in _PLACE_PREPS or span.root.dep_ == "pobj"):
         return 60
     if q.wh in {"when", "how long"} and before in _TIME_PREPS:
