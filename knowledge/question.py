@@ -307,7 +307,23 @@ def _question_type(
     return None, None, False, ()
 
 
-_PREPOSITIONS = frozenset(["on", "in", "at", "since", "until", "by", "before", "after", "during", "from", "to", "for", "with"])
+_PREPOSITIONS = frozenset(
+    [
+        "on",
+        "in",
+        "at",
+        "since",
+        "until",
+        "by",
+        "before",
+        "after",
+        "during",
+        "from",
+        "to",
+        "for",
+        "with",
+    ]
+)
 
 
 def _wh_prep(lowers: tuple[str, ...]) -> str | None:
