@@ -205,7 +205,8 @@ class Store:
             )
             s.add(row)
             s.flush()
-            ids = {e.key: self._link_entity(s, e, row.id) for e in extraction.entities}
+            added: set[tuple[int, str, str]] = set()
+            ids = {e.key: self._link_entity(s, e, row.id, added) for e in extraction.entities}
             for f in extraction.facts:
                 fact = FactRow(
                     article_id=row.id,
@@ -238,7 +239,12 @@ class Store:
                     )
             return row.id
 
-    def _link_entity(self, s: Session, e: ExtractedEntity, article_id: int) -> int:
+    def _link_entity(
+        self, s: Session, e: ExtractedEntity, article_id: int, added: set[tuple[int, str, str]]
+    ) -> int:
+        """The stored entity for ``e`` (found or new) with this article's aliases; ``added`` holds
+        the aliases written so far, since two entities of one article may link to one entity
+        ("Amazonia" / "Amazonía")."""
         names = {alias_norm(a) for a in [e.name, *e.aliases]} - {""}
         strong = {n for n in names if len(n.split()) >= 2 or e.label != "PERSON"}
         entity_id = None
@@ -264,7 +270,8 @@ class Store:
         rows = {(alias_norm(a), "name"): a for a in [e.name, *e.aliases]}
         rows.update({(alias_norm(d), "description"): d for d in e.descriptions})
         for (norm, kind), text in rows.items():
-            if norm:
+            if norm and (entity_id, norm, kind) not in added:
+                added.add((entity_id, norm, kind))
                 s.add(
                     AliasRow(
                         entity_id=entity_id, article_id=article_id, text=text, norm=norm, kind=kind

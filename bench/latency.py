@@ -1,0 +1,886 @@
+"""Speed benchmark: ingestion throughput, per-question latency and index memory by store size.
+
+    .venv/bin/python bench/latency.py [--sizes 1,1000,10000] [--out bench/results/latency.md]
+                                      [--ingest 300] [--rounds 3] [--rebuild]
+
+1. Ingestion: the first ``--ingest`` BBC News files (round-robin over the categories) go through
+   ``KnowledgeBase.load_text`` into a fresh SQLite store in a temporary directory; words/s counts
+   the whitespace-split body words of the articles stored (exact duplicates are refused by the
+   store and skipped).
+2. Latency: for every store size, ``kb.answer(q)`` is timed with ``time.perf_counter`` over the
+   seed questions, the dev questions and questions generated from BBC sentences (question parse
+   included, model load excluded), after a warm-up on other questions. The engine's cache of
+   parsed facts is cleared before every timed question, so each one pays for parsing its best fact
+   as a fresh question would.
+3. Memory: VmRSS after opening the store minus VmRSS before, and ``kb.index.memory_estimate()``.
+   Each store is measured in a fresh process so one store's memory never hides another's.
+
+Stores are cached under ``bench/.cache/`` by size (``--rebuild`` rebuilds them). A store of size N
+holds the bundled seed article plus N-1 BBC articles loaded through ``load_text``; past the 2,127
+unique BBC articles, copies with shifted names and digits are written straight through
+``Store.add_article`` re-using the real articles' extraction (running spaCy 10,000 times would
+take an hour and measure nothing new).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import gc
+import hashlib
+import json
+import os
+import pickle
+import platform
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Span as SpacySpan
+from sqlalchemy.exc import IntegrityError
+
+import knowledge.engine
+from knowledge.engine import KnowledgeBase
+from knowledge.errors import ArticleError, DuplicateArticleError
+from knowledge.extract import extract
+from knowledge.models import (
+    ArticleDraft,
+    ExtractedEntity,
+    ExtractedFact,
+    Extraction,
+    Mention,
+    Quote,
+    Span,
+)
+from knowledge.nlp import DEFAULT_MODEL, load_pipeline
+from knowledge.reading import decode, read_article
+from knowledge.store import Store, content_hash
+from knowledge.text import STOP
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "bench" / ".cache"
+CORPUS = ROOT.parent / "shared" / "corpus" / "bbc"
+SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
+DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+DEFAULT_OUT = ROOT / "bench" / "results" / "latency.md"
+# Modules whose changes make a cached store stale (what gets stored, and how).
+STORE_MODULES = ("reading", "extract", "text", "dates", "models", "store", "engine")
+NOW = dt.datetime(2005, 6, 1, 12, 0, tzinfo=dt.UTC)  # BBC articles are from 2004-2005
+SOURCE = "BBC News"
+P95_TARGET_MS = 50.0
+P95_TARGET_SIZE = 10_000
+INGEST_TARGET_WPS = 5_000.0
+WARMUP_QUESTIONS = 10
+
+
+def clock() -> dt.datetime:
+    return NOW
+
+
+# --- the corpus --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BbcArticle:
+    path: Path
+    title: str
+    body: str
+
+    @property
+    def words(self) -> int:
+        return len(self.body.split())
+
+
+def bbc_articles() -> list[BbcArticle]:
+    """Every BBC file, round-robin over the categories (so any prefix mixes all five)."""
+    if not CORPUS.is_dir():
+        sys.exit(f"error: the BBC corpus is not at {CORPUS}")
+    categories = [sorted(d.glob("*.txt")) for d in sorted(CORPUS.iterdir()) if d.is_dir()]
+    out = []
+    for i in range(max(len(c) for c in categories)):
+        for files in categories:
+            if i < len(files):
+                title, _, body = decode(files[i].read_bytes()).partition("\n")
+                out.append(BbcArticle(files[i], title.strip(), body.strip()))
+    return out
+
+
+def load_bbc(kb: KnowledgeBase, article: BbcArticle) -> None:
+    kb.load_text(article.body, title=article.title, source=SOURCE)
+
+
+# --- ingestion throughput ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Ingestion:
+    files: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    refused: int = 0
+    words: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)  # loads that failed with a bug, not a refusal
+
+    @property
+    def words_per_s(self) -> float:
+        return self.words / self.seconds if self.seconds else 0.0
+
+    def line(self) -> str:
+        return (
+            f"{self.files:,} BBC files → {self.loaded:,} articles stored, "
+            f"{self.duplicates:,} duplicates skipped, {self.refused:,} refused, "
+            f"{len(self.errors):,} failed with an error; "
+            f"{self.words:,} words in {self.seconds:.1f} s → **{self.words_per_s:,.0f} words/s**"
+        )
+
+
+def new_kb(path: Path, nlp: Language) -> KnowledgeBase:
+    """A knowledge base on a SQLite file, seeded with the bundled article if new."""
+    return KnowledgeBase(Store(f"sqlite:///{path}"), nlp, clock=clock, seed=True)
+
+
+def ingest(
+    kb: KnowledgeBase,
+    articles: Sequence[BbcArticle],
+    *,
+    stop_at: int | None = None,
+    after_load: Callable[[int, Ingestion], None] | None = None,
+) -> Ingestion:
+    """Load articles through ``load_text`` until the store holds ``stop_at`` articles;
+    ``after_load`` gets the article count and the throughput so far after every article stored
+    (its own time is not counted)."""
+    result = Ingestion()
+    count = kb.store.article_count()
+    start = time.perf_counter()
+    for article in articles:
+        if stop_at is not None and count >= stop_at:
+            break
+        result.files += 1
+        try:
+            load_bbc(kb, article)
+        except DuplicateArticleError:
+            result.duplicates += 1
+            continue
+        except ArticleError:
+            result.refused += 1
+            continue
+        except Exception as e:  # a bug in the engine: report it, keep measuring
+            message = str(e).splitlines()[0] if str(e) else ""
+            result.errors.append(
+                f"{article.path.relative_to(CORPUS)}: {type(e).__name__}: {message}"
+            )
+            print(f"  error: {result.errors[-1]}", file=sys.stderr)
+            continue
+        result.loaded += 1
+        result.words += article.words
+        count += 1
+        if after_load is not None:
+            pause = time.perf_counter()
+            result.seconds = pause - start
+            after_load(count, result)
+            start += time.perf_counter() - pause
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def measure_ingestion(nlp: Language, articles: Sequence[BbcArticle], n: int) -> Ingestion:
+    with tempfile.TemporaryDirectory(prefix="talks-bench-") as tmp:
+        kb = new_kb(Path(tmp) / "ingest.db", nlp)  # seeding (and spaCy's warm-up) is not timed
+        result = ingest(kb, articles[:n])
+        kb.store.engine.dispose()
+        return result
+
+
+# --- building the stores -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class StoreInfo:
+    """What a cached store is and how it was built (``<db>.json`` next to it)."""
+
+    articles: int
+    real: int  # BBC articles loaded through load_text or re-used extractions
+    copies: int  # shifted copies
+    method: str
+    build_seconds: float
+    built_at: str
+    fingerprint: str
+    ingestion: dict[str, Any] | None = None  # load_text throughput while the store grew
+
+    @property
+    def stale(self) -> bool:
+        return self.fingerprint != knowledge_fingerprint()
+
+
+def knowledge_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in STORE_MODULES:
+        digest.update((ROOT / "knowledge" / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def store_path(size: int) -> Path:
+    return CACHE / f"articles-{size}.db"
+
+
+def read_info(size: int) -> StoreInfo | None:
+    meta = store_path(size).with_suffix(".json")
+    if not (store_path(size).exists() and meta.exists()):
+        return None
+    return StoreInfo(**json.loads(meta.read_text()))
+
+
+def save_store(src: Path, size: int, info: StoreInfo) -> None:
+    """Copy a live SQLite store into the cache (the backup API copies WAL content too)."""
+    dst = store_path(size)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{dst}{suffix}").unlink(missing_ok=True)
+    with closing(sqlite3.connect(src)) as source, closing(sqlite3.connect(dst)) as target:
+        source.backup(target)
+    dst.with_suffix(".json").write_text(json.dumps(dataclasses.asdict(info), indent=1) + "\n")
+
+
+Recorded = tuple[ArticleDraft, dt.date, Extraction]
+
+
+@contextmanager
+def recording_extractions() -> Iterator[list[Recorded]]:
+    """Keep what ``extract`` returns inside ``load_text`` (to write shifted copies later)."""
+    original = extract
+    recorded: list[Recorded] = []
+
+    def recording(nlp: Language, draft: ArticleDraft, *, article_date: dt.date) -> Extraction:
+        extraction = original(nlp, draft, article_date=article_date)
+        recorded.append((draft, article_date, extraction))
+        return extraction
+
+    knowledge.engine.extract = recording  # type: ignore[attr-defined]
+    try:
+        yield recorded
+    finally:
+        knowledge.engine.extract = original  # type: ignore[attr-defined]
+
+
+def extractions_path() -> Path:
+    return CACHE / "extractions.pkl"
+
+
+def read_extractions() -> list[Recorded] | None:
+    path = extractions_path()
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as f:
+            fingerprint, recorded = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, AttributeError, TypeError, EOFError):
+        return None
+    return recorded if fingerprint == knowledge_fingerprint() else None
+
+
+def build_stores(
+    nlp: Language, articles: Sequence[BbcArticle], sizes: Sequence[int], *, rebuild: bool
+) -> dict[int, StoreInfo]:
+    """Make sure a cached store exists for every size; build the missing ones."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    infos = {} if rebuild else {s: i for s in sizes if (i := read_info(s)) is not None}
+    missing = sorted(s for s in sizes if s not in infos)
+    unique = len({content_hash(read_article(a.body, title=a.title)) for a in articles})
+    synthetic = [s for s in missing if s > 1 + unique]
+    recorded = None if rebuild or not synthetic else read_extractions()
+    real_sizes = {s for s in missing if s <= 1 + unique}
+    record = bool(synthetic) and recorded is None
+    if real_sizes or record:
+        fresh, real_infos = ingest_real(nlp, articles, real_sizes, record=record)
+        recorded = fresh if record else recorded
+        infos.update(real_infos)
+    for size in synthetic:
+        assert recorded is not None
+        infos[size] = build_synthetic(nlp, recorded, size)
+    return infos
+
+
+def ingest_real(
+    nlp: Language, articles: Sequence[BbcArticle], sizes: set[int], *, record: bool
+) -> tuple[list[Recorded], dict[int, StoreInfo]]:
+    """One pass of ``load_text`` over the BBC articles, snapshotting the store at each size;
+    with ``record``, every article is loaded and its extraction kept for the shifted copies."""
+    infos: dict[int, StoreInfo] = {}
+    print(
+        f"building stores {sorted(sizes)} through load_text"
+        + (" (and recording every extraction for the shifted copies)" if record else ""),
+        file=sys.stderr,
+    )
+    kept: list[Recorded] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="talks-bench-") as tmp,
+        recording_extractions() as recorded,
+    ):
+        db = Path(tmp) / "real.db"
+        start = time.perf_counter()
+        kb = new_kb(db, nlp)
+        recorded.clear()  # the seed article is not copied
+
+        def snapshot(count: int, progress: Ingestion | None) -> None:
+            if progress is not None and recorded:
+                kept.append(recorded[-1])  # the extraction of the article just stored
+            if count % 100 == 0:
+                print(
+                    f"  {count:,} articles, {time.perf_counter() - start:.0f} s", file=sys.stderr
+                )
+            if count not in sizes:
+                return
+            stats = None
+            if progress is not None:
+                stats = dataclasses.asdict(progress) | {"words_per_s": progress.words_per_s}
+            infos[count] = StoreInfo(
+                articles=count,
+                real=count - 1,
+                copies=0,
+                method=(
+                    "seed + BBC articles through KnowledgeBase.load_text"
+                    if count > 1
+                    else "the bundled seed article (a KnowledgeBase on an empty store)"
+                ),
+                build_seconds=round(time.perf_counter() - start, 1),
+                built_at=dt.datetime.now().isoformat(timespec="seconds"),
+                fingerprint=knowledge_fingerprint(),
+                ingestion=stats,
+            )
+            save_store(db, count, infos[count])
+
+        if 1 in sizes:
+            snapshot(1, None)
+        stop_at = None if record else max(sizes)
+        progress = ingest(kb, articles, stop_at=stop_at, after_load=snapshot)
+        kb.store.engine.dispose()
+    print(f"  ingestion while building: {progress.line()}", file=sys.stderr)
+    if record:
+        if len(kept) != progress.loaded:
+            sys.exit(
+                "error: could not record extractions (knowledge.engine no longer calls extract)"
+            )
+        with extractions_path().open("wb") as f:
+            pickle.dump((knowledge_fingerprint(), kept), f, protocol=pickle.HIGHEST_PROTOCOL)
+    return kept, infos
+
+
+def build_synthetic(nlp: Language, recorded: Sequence[Recorded], size: int) -> StoreInfo:
+    """Seed + every real article + shifted copies, written straight through Store.add_article."""
+    print(
+        f"building the {size:,}-article store (real extractions + shifted copies)", file=sys.stderr
+    )
+    with tempfile.TemporaryDirectory(prefix="talks-bench-") as tmp:
+        db = Path(tmp) / "synthetic.db"
+        start = time.perf_counter()
+        kb = new_kb(db, nlp)
+        store = kb.store
+        count, copies = 1, 0
+        for k in range(len(recorded) * size):  # copy round k // len(recorded) (0 = the original)
+            if count >= size:
+                break
+            draft, published, extraction = recorded[k % len(recorded)]
+            shift = k // len(recorded)
+            if shift:
+                draft, extraction = shifted(draft, extraction, shift)
+            try:
+                store.add_article(draft, extraction, published=published, loaded_at=clock())
+            except (DuplicateArticleError, IntegrityError):
+                continue  # a copy that collides with a stored article or trips a store bug
+            count += 1
+            copies += bool(shift)
+            if count % 1000 == 0:
+                print(
+                    f"  {count:,} articles, {time.perf_counter() - start:.0f} s", file=sys.stderr
+                )
+        info = StoreInfo(
+            articles=count,
+            real=count - 1 - copies,
+            copies=copies,
+            method="seed + BBC extractions and shifted copies through Store.add_article",
+            build_seconds=round(time.perf_counter() - start, 1),
+            built_at=dt.datetime.now().isoformat(timespec="seconds"),
+            fingerprint=knowledge_fingerprint(),
+        )
+        store.engine.dispose()
+        save_store(db, size, info)
+    return info
+
+
+# --- shifted copies ----------------------------------------------------------------------------
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_DIGIT = re.compile(r"[0-9]")
+
+
+def _rotate(word: str, k: int) -> str:
+    out = []
+    for ch in word:
+        if "a" <= ch <= "z":
+            out.append(chr((ord(ch) - 97 + k) % 26 + 97))
+        elif "A" <= ch <= "Z":
+            out.append(chr((ord(ch) - 65 + k) % 26 + 65))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Shifter:
+    """Rotates an article's name words by k letters and its digits by k: same lengths (so spans
+    stay valid), distinct text, and the same change wherever a name appears, in the text or in
+    an index term (including terms made from a name's prefix, like crude stems)."""
+
+    k: int
+    names: frozenset[str]  # lowercase words only ever written capitalised in the article
+    term_names: frozenset[str]  # names and their prefixes that are not words of the article
+
+    @classmethod
+    def for_article(cls, draft: ArticleDraft, k: int) -> Shifter:
+        tokens = _LETTERS.findall(f"{draft.title}\n{draft.body}")
+        lower = {t for t in tokens if t.islower()}
+        names = {t.lower() for t in tokens if t[:1].isupper()} - lower - STOP
+        prefixes = {n[:i] for n in names for i in range(4, len(n))} - lower - STOP
+        return cls(k, frozenset(names), frozenset(names | prefixes))
+
+    def __call__(self, text: str) -> str:
+        return self._shift(text, self.names)
+
+    def term(self, term: str) -> str:
+        return self._shift(term, self.term_names)
+
+    def opt(self, text: str | None) -> str | None:
+        return None if text is None else self(text)
+
+    def _shift(self, text: str, names: frozenset[str]) -> str:
+        text = _LETTERS.sub(
+            lambda m: _rotate(m[0], self.k) if m[0].lower() in names else m[0], text
+        )
+        return _DIGIT.sub(lambda m: str((int(m[0]) + self.k) % 10), text)
+
+
+def shifted(
+    draft: ArticleDraft, extraction: Extraction, k: int
+) -> tuple[ArticleDraft, Extraction]:
+    s = Shifter.for_article(draft, k)
+    new_draft = dataclasses.replace(
+        draft,
+        title=s(draft.title),
+        paragraphs=tuple(s(p) for p in draft.paragraphs),
+        caption=s.opt(draft.caption),
+        author=s.opt(draft.author),
+        url=None,
+    )
+    facts = tuple(
+        ExtractedFact(
+            position=f.position,
+            paragraph=f.paragraph,
+            text=s(f.text),
+            terms=tuple(dict.fromkeys(s.term(t) for t in f.terms)),
+            spans=tuple(
+                Span(sp.start, sp.end, s(sp.text), sp.label, sp.resolved) for sp in f.spans
+            ),
+            mentions=tuple(
+                Mention(m.entity_key, m.start, m.end, s(m.text), m.kind) for m in f.mentions
+            ),
+            quotes=tuple(Quote(s(q.text), q.speaker_key) for q in f.quotes),
+        )
+        for f in extraction.facts
+    )
+    entities = tuple(
+        ExtractedEntity(
+            key=e.key,
+            name=s(e.name),
+            label=e.label,
+            aliases=tuple(s(a) for a in e.aliases),
+            descriptions=tuple(s(d) for d in e.descriptions),
+        )
+        for e in extraction.entities
+    )
+    return new_draft, Extraction(facts=facts, entities=entities, word_count=extraction.word_count)
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+_WH_BY_LABEL = {
+    "PERSON": "who",
+    "ORG": "what",
+    "GPE": "what",
+    "NORP": "what",
+    "LOC": "what",
+    "FAC": "what",
+    "PRODUCT": "what",
+    "EVENT": "what",
+    "WORK_OF_ART": "what",
+    "DATE": "when",
+    "MONEY": "how much",
+    "PERCENT": "how much",
+    "CARDINAL": "how many",
+}
+
+
+_DROPPED_BEFORE = frozenset({"the", "mr", "mrs", "ms", "dr"})
+
+
+def read_questions(path: Path) -> list[str]:
+    if not path.exists():
+        print(f"warning: {path} is missing; its questions are left out", file=sys.stderr)
+        return []
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line)["q"] for line in f if line.strip()]
+
+
+def generated_questions(nlp: Language, articles: Sequence[BbcArticle], n: int) -> list[str]:
+    """Questions made from BBC sentences by turning a named entity that is a subject or object
+    into a question word ("Time Warner said on Friday…" → "Who said on Friday…?"); only for
+    timing, so grammar is rough at times."""
+    step = max(1, len(articles) // n)
+    out: list[str] = []
+    for i, article in enumerate(articles[::step]):
+        paragraphs = article.body.split("\n\n")
+        for sent in nlp(paragraphs[min(1, len(paragraphs) - 1)]).sents:
+            if not 6 <= len(sent) <= 40:
+                continue
+            ents = [e for e in sent.ents if _askable(e)]
+            if not ents:
+                continue
+            ent = ents[i % len(ents)]
+            first = ent.start
+            if first > sent.start and sent.doc[first - 1].lower_ in _DROPPED_BEFORE:
+                first -= 1  # "the BBC" → "what", not "the what"; "Mr Blair" → "who"
+            before = sent.doc.text[sent.start_char : sent.doc[first].idx]
+            after = sent.doc.text[ent.end_char : sent.end_char].rstrip(" .!\"'”")
+            wh = _WH_BY_LABEL[ent.label_]
+            if ent.root.dep_.startswith("nsubj") and ent.label_ != "PERSON":
+                wh = "what"  # "When received the ban" reads worse than "What received the ban"
+            text = f"{before}{wh}{after}?" if before else f"{wh.capitalize()}{after}?"
+            out.append(re.sub(r"\s+", " ", text).strip())
+            break
+        if len(out) == n:
+            break
+    return out
+
+
+def _askable(ent: SpacySpan) -> bool:
+    """A whole-word entity that a question word can stand for: a subject or an object."""
+    doc = ent.doc
+    whole = (ent.start == 0 or bool(doc[ent.start - 1].whitespace_)) and (
+        ent.end == len(doc) or bool(doc[ent.end - 1].whitespace_) or doc[ent.end].is_punct
+    )
+    return (
+        ent.label_ in _WH_BY_LABEL
+        and whole
+        and ent.root.dep_ in {"nsubj", "nsubjpass", "dobj", "pobj", "attr"}
+        and not (ent.start > 0 and doc[ent.start - 1].text in {"$", "£", "€"})
+    )
+
+
+# --- measuring one store -----------------------------------------------------------------------
+
+
+def rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+@dataclass(slots=True)
+class StoreResult:
+    size: int
+    articles: int
+    facts: int
+    entities: int
+    vocabulary: int
+    open_s: float
+    rss_bytes: int
+    index_estimate_bytes: int
+    answered: int
+    questions: int
+    times_ms: list[float]
+
+    def pct(self, p: float) -> float:
+        return percentile(self.times_ms, p)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    xs = sorted(values)
+    pos = (len(xs) - 1) * p / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def clear_parse_cache(kb: KnowledgeBase) -> None:
+    """Forget parsed facts so each timed question parses its best fact as a fresh one would."""
+    clear = getattr(getattr(kb, "_parse", None), "cache_clear", None)
+    if clear is not None:
+        clear()
+
+
+def measure_store(
+    size: int, model: str, questions: list[str], warmup: list[str], rounds: int
+) -> dict[str, Any]:
+    """Open a cached store and time the questions (run in a fresh process)."""
+    nlp = load_pipeline(model)
+    nlp("Warm the pipeline up before measuring memory.")
+    gc.collect()
+    before = rss_bytes()
+    start = time.perf_counter()
+    kb = KnowledgeBase(Store(f"sqlite:///{store_path(size)}"), nlp, clock=clock, seed=True)
+    open_s = time.perf_counter() - start
+    gc.collect()
+    rss = rss_bytes() - before
+    for q in warmup:
+        kb.answer(q)
+    times: list[float] = []
+    answered = 0
+    gc.collect()
+    for _ in range(rounds):
+        for q in questions:
+            clear_parse_cache(kb)
+            t0 = time.perf_counter()
+            answer = kb.answer(q)
+            times.append((time.perf_counter() - t0) * 1000)
+            answered += answer.answered
+    result = StoreResult(
+        size=size,
+        articles=len(kb.index.articles),
+        facts=len(kb.index.facts),
+        entities=len(kb.index.entities),
+        vocabulary=len(kb.index.vocabulary),
+        open_s=open_s,
+        rss_bytes=rss,
+        index_estimate_bytes=kb.index.memory_estimate(),
+        answered=answered // rounds,
+        questions=len(questions),
+        times_ms=times,
+    )
+    return dataclasses.asdict(result)
+
+
+def measure_in_child(
+    size: int, model: str, questions: list[str], warmup: list[str], rounds: int
+) -> StoreResult:
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        data = pool.submit(measure_store, size, model, questions, warmup, rounds).result()
+    return StoreResult(**data)
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{cpu}, {os.cpu_count()} cores (load average {load})"
+
+
+def git_revision() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    rev = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "knowledge")
+    return f"{rev}{' + uncommitted changes in knowledge/' if dirty else ''}"
+
+
+def mb(n: float) -> str:
+    return f"{n / 2**20:,.1f}"
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def render(
+    *,
+    ingestion: Ingestion | None,
+    results: Sequence[StoreResult],
+    infos: dict[int, StoreInfo],
+    counts: dict[str, int],
+    rounds: int,
+    warmup: int,
+    model: str,
+) -> str:
+    total = sum(counts.values())
+    sources = ", ".join(f"{n} {name}" for name, n in counts.items())
+    lines = [
+        "# Latency benchmark",
+        "",
+        f"- run {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()}; Python "
+        f"{platform.python_version()}, spaCy {metadata.version('spacy')}, model `{model}`; "
+        f"commit {git_revision()}",
+        f"- {total} questions ({sources}), timed {rounds}× each with `kb.answer` after "
+        f"{warmup} warm-up questions; the parsed-fact cache is cleared before each question",
+        "- command: `.venv/bin/python bench/latency.py` (see bench/README.md)",
+        "",
+        "## Ingestion",
+        "",
+    ]
+    if ingestion is not None:
+        ok = ingestion.words_per_s >= INGEST_TARGET_WPS
+        lines.append(
+            f"Fresh store, `KnowledgeBase.load_text`: {ingestion.line()} "
+            f"(target ≥ {INGEST_TARGET_WPS:,.0f} words/s: {verdict(ok)})"
+        )
+    for info in sorted(infos.values(), key=lambda i: i.articles):
+        if info.ingestion:
+            g = info.ingestion
+            lines.append(
+                f"\nWhile building the {info.articles:,}-article store: {g['loaded']:,.0f} "
+                f"articles, {g['words']:,.0f} words in {g['seconds']:,.1f} s → "
+                f"{g['words_per_s']:,.0f} words/s (the store growing from 1 article)"
+            )
+    errors = dict.fromkeys(
+        [
+            *(ingestion.errors if ingestion else []),
+            *(e for i in infos.values() if i.ingestion for e in i.ingestion.get("errors", [])),
+        ]
+    )
+    if errors:
+        lines += ["", "Loads that failed with an error (not a refusal; skipped):", ""]
+        lines += [f"- `{e}`" for e in errors]
+    lines += [
+        "",
+        "## Question latency and memory",
+        "",
+        "| articles | facts | entities | p50 ms | p95 ms | mean ms | max ms | answered "
+        "| index open s | RSS MB | index est. MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.articles:,} | {r.facts:,} | {r.entities:,} | {r.pct(50):.1f} "
+            f"| {r.pct(95):.1f} | {statistics.fmean(r.times_ms):.1f} | {max(r.times_ms):.1f} "
+            f"| {r.answered}/{r.questions} | {r.open_s:.2f} | {mb(r.rss_bytes)} "
+            f"| {mb(r.index_estimate_bytes)} |"
+        )
+    target = [r for r in results if r.articles >= P95_TARGET_SIZE]
+    if target:
+        r = target[0]
+        lines += [
+            "",
+            f"Target p95 ≤ {P95_TARGET_MS:.0f} ms at {P95_TARGET_SIZE:,} articles: "
+            f"{verdict(r.pct(95) <= P95_TARGET_MS)} ({r.pct(95):.1f} ms)",
+        ]
+    lines += ["", "## Stores", ""]
+    for info in sorted(infos.values(), key=lambda i: i.articles):
+        stale = " — **built with older knowledge/ code; rerun with --rebuild**" * info.stale
+        made_of = f" ({info.real:,} BBC, {info.copies:,} shifted copies)" * (info.articles > 1)
+        lines.append(
+            f"- {info.articles:,} article{'s' * (info.articles != 1)}{made_of}: {info.method}; "
+            f"built in {info.build_seconds:,.0f} s on {info.built_at}{stale}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    p.add_argument("--sizes", default="1,1000,10000", help="store sizes in articles (1 = seed)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="markdown report path")
+    p.add_argument("--ingest", type=int, default=300, help="BBC files for the throughput test")
+    p.add_argument("--rounds", type=int, default=3, help="times each question is timed")
+    p.add_argument("--generated", type=int, default=50, help="questions made from BBC sentences")
+    p.add_argument("--model", default=DEFAULT_MODEL, help="spaCy pipeline package")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the cached stores")
+    args = p.parse_args(argv)
+    try:
+        args.sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    except ValueError:
+        p.error("--sizes takes comma-separated integers, e.g. 1,1000,10000")
+    if not args.sizes or args.sizes[0] < 1:
+        p.error("store sizes start at 1 (the seed article)")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    nlp = load_pipeline(args.model)
+    articles = bbc_articles()
+
+    ingestion = None
+    if args.ingest > 0:
+        print(f"ingestion: {args.ingest} BBC files through load_text", file=sys.stderr)
+        ingestion = measure_ingestion(nlp, articles, args.ingest)
+        print(f"  {ingestion.line()}", file=sys.stderr)
+
+    infos = build_stores(nlp, articles, args.sizes, rebuild=args.rebuild)
+    for info in infos.values():
+        if info.stale:
+            print(
+                f"warning: the cached {info.articles:,}-article store was built with older "
+                "knowledge/ code; rerun with --rebuild to refresh it",
+                file=sys.stderr,
+            )
+
+    # Questions from sentences of the first ~1,000 articles (present in every store but the seed).
+    pool = articles[: min(len(articles), 1000)]
+    made = generated_questions(nlp, pool, WARMUP_QUESTIONS + args.generated)
+    warmup, made = made[:WARMUP_QUESTIONS], made[WARMUP_QUESTIONS:]
+    sources = {
+        "seed": read_questions(SEED_QUESTIONS),
+        "dev": read_questions(DEV_QUESTIONS),
+        "generated from BBC sentences": made,
+    }
+    questions = [q for qs in sources.values() for q in qs]
+
+    results = []
+    for size in args.sizes:
+        print(f"timing {len(questions)} questions on the {size:,}-article store", file=sys.stderr)
+        r = measure_in_child(size, args.model, questions, warmup, args.rounds)
+        print(
+            f"  p50 {r.pct(50):.1f} ms, p95 {r.pct(95):.1f} ms, open {r.open_s:.2f} s, "
+            f"RSS +{mb(r.rss_bytes)} MB",
+            file=sys.stderr,
+        )
+        results.append(r)
+
+    report = render(
+        ingestion=ingestion,
+        results=results,
+        infos={s: infos[s] for s in args.sizes},
+        counts={name: len(qs) for name, qs in sources.items()},
+        rounds=args.rounds,
+        warmup=len(warmup),
+        model=args.model,
+    )
+    print(report)
+    write_atomically(args.out, report)
+    print(f"written to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
