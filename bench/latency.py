@@ -180,7 +180,8 @@ def ingest(
             result.refused += 1
             continue
         except Exception as e:  # a bug in the engine: report it, keep measuring
-            message = str(e).splitlines()[0] if str(e) else ""
+            cause = getattr(e, "orig", None) or e  # SQLAlchemy wraps the driver's error
+            message = str(cause).splitlines()[0] if str(cause) else ""
             result.errors.append(
                 f"{article.path.relative_to(CORPUS)}: {type(e).__name__}: {message}"
             )

@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import random
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -332,6 +333,26 @@ def run_paragraphs(
     return result
 
 
+def engine_version() -> str:
+    """The commit the engine was measured at, flagged when knowledge/ has local changes."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "knowledge"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown commit"
+    return f"commit {head}" + (" with local changes to knowledge/" if dirty else "")
+
+
 # --- the report --------------------------------------------------------------------------------
 
 
@@ -346,7 +367,8 @@ def report(results: Sequence[ModeResult], *, articles: int, model: str) -> str:
     out = [
         "# SQuAD v1.1 dev (DEV_ARTICLES only) through the engine",
         "",
-        f"{articles} articles; spaCy pipeline `{model}`; percentages. EM / F1: SQuAD"
+        f"The engine at {engine_version()}; {articles} articles; spaCy pipeline `{model}`;"
+        " percentages. EM / F1: SQuAD"
         " normalisation, max over the reference answers, a decline scores 0. hit@1: the"
         " engine's first fact (answered or not) contains a reference answer (normalised,"
         " whole words).",

@@ -159,6 +159,8 @@ def test_a_bbc_headline_asked_back_finds_its_article(corpus: Corpus) -> None:
 
 
 def test_name_variants_that_normalise_alike_load(nlp: Language, tmp_path: Path) -> None:
+    """'Amazônia', 'Amazonía' and 'Amazonia' are three entities to spaCy and one name to the
+    store (as are 'Charles V' / 'Charles V,'): loading once failed on a duplicate alias row."""
     ((_, _, p),) = dev_paragraphs((("Amazon_rainforest", 0),))
     kb = make_kb(nlp, tmp_path / "x.db", seed=False)
     article = kb.load_text(p["context"], title="Amazon rainforest #0", fmt="txt")
