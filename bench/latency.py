@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import hashlib
 import json
@@ -78,7 +79,7 @@ SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 DEFAULT_OUT = ROOT / "bench" / "results" / "latency.md"
 # Modules whose changes make a cached store stale (what gets stored, and how).
-STORE_MODULES = ("reading", "extract", "text", "dates", "models", "store", "engine")
+STORE_MODULES = ("reading", "extract", "text", "dates", "models", "store")
 NOW = dt.datetime(2005, 6, 1, 12, 0, tzinfo=dt.UTC)  # BBC articles are from 2004-2005
 SOURCE = "BBC News"
 P95_TARGET_MS = 50.0
@@ -228,7 +229,10 @@ class StoreInfo:
         return self.fingerprint != knowledge_fingerprint()
 
 
+@functools.cache
 def knowledge_fingerprint() -> str:
+    """A hash of the knowledge modules as this process imported them (the first call is in
+    ``main``, before any store is built, so edits made during a run are not credited to it)."""
     digest = hashlib.sha256()
     for name in STORE_MODULES:
         digest.update((ROOT / "knowledge" / f"{name}.py").read_bytes())
@@ -828,6 +832,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    knowledge_fingerprint()
     nlp = load_pipeline(args.model)
     articles = bbc_articles()
 
