@@ -13,7 +13,6 @@ import json
 import threading
 from collections.abc import Callable
 from importlib import resources
-from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -89,20 +88,14 @@ class KnowledgeBase:
 
     def load_draft(self, draft: ArticleDraft) -> Article:
         with self._lock:
-            existing = self.store.find_duplicate(draft)
-            if existing is not None:
-                from knowledge.errors import DuplicateArticleError
-
-                raise DuplicateArticleError(
-                    f"This article is already stored as #{existing}.", existing_id=existing
-                )
+            self.store.ensure_new(draft)  # before the NLP, which is the costly part
             now = self.clock()
             published = draft.published or now.date()
             extraction = extract(self.nlp, draft, article_date=published)
             article_id = self.store.add_article(
                 draft, extraction, published=published, loaded_at=now
             )
-            self.index.add_articles(a for a in self.store.articles() if a.id == article_id)
+            self.index.add_articles([self.store.article(article_id)])
             self.index.add_facts(self.store.iter_facts(article_ids=[article_id]))
             self.index.set_entities(self.store.entities())
             return self.index.articles[article_id]
@@ -363,8 +356,4 @@ def open_knowledge_base(
 ) -> KnowledgeBase:
     from knowledge.nlp import load_pipeline
 
-    if database_url.startswith("sqlite:///"):
-        Path(database_url.removeprefix("sqlite:///")).expanduser().parent.mkdir(
-            parents=True, exist_ok=True
-        )
     return KnowledgeBase(Store(database_url), load_pipeline(model), clock=clock, seed=seed)

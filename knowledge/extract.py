@@ -307,7 +307,7 @@ def extract(nlp: Language, draft: ArticleDraft, *, article_date: dt.date) -> Ext
     entities = tuple(
         ExtractedEntity(
             key=c.key,
-            name=_display_name(c),
+            name=c.longest(),
             label=c.label,
             aliases=tuple(sorted(set(c.names) | set(_surname_aliases(c, clusters)))),
             descriptions=tuple(dict.fromkeys(c.descriptions)),
@@ -462,10 +462,6 @@ def _acronym_cluster(acronym: str, clusters: list[_Cluster]) -> _Cluster | None:
             if len(words) >= 2 and "".join(w[0] for w in words) == acronym.lower():
                 return c
     return None
-
-
-def _display_name(c: _Cluster) -> str:
-    return c.longest()
 
 
 def _surname_aliases(c: _Cluster, clusters: list[_Cluster]) -> list[str]:

@@ -160,7 +160,7 @@ def _parse_date(value: str) -> dt.date | None:
     value = value.strip()
     for fmt in _DATE_FORMATS:
         try:
-            return dt.datetime.strptime(value[: len(value)], fmt).date()  # noqa: DTZ007 - a date
+            return dt.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a date
         except ValueError:
             continue
     match = re.match(r"(\d{4}-\d{2}-\d{2})", value)

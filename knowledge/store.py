@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ from knowledge.models import (
     Fact,
     Span,
 )
-from knowledge.text import normalise, words
+from knowledge.text import words
 
 
 class Base(DeclarativeBase):
@@ -170,10 +169,16 @@ class Store:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def find_duplicate(self, draft: ArticleDraft) -> int | None:
+    def ensure_new(self, draft: ArticleDraft, session: Session | None = None) -> None:
+        """Refuse a draft whose text is already stored (checked before the costly NLP, and again
+        inside the storing transaction)."""
         digest = content_hash(draft)
-        with self.sessions() as s:
-            return s.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest))
+        with self.sessions() if session is None else nullcontext(session) as s:
+            existing = s.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest))
+        if existing is not None:
+            raise DuplicateArticleError(
+                f"This article is already stored as #{existing}.", existing_id=existing
+            )
 
     def add_article(
         self,
@@ -186,11 +191,7 @@ class Store:
         """Store an article with its facts, entities and mentions in one transaction."""
         digest = content_hash(draft)
         with self.session() as s:
-            existing = s.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest))
-            if existing is not None:
-                raise DuplicateArticleError(
-                    f"This article is already stored as #{existing}.", existing_id=existing
-                )
+            self.ensure_new(draft, s)
             row = ArticleRow(
                 title=draft.title,
                 source=draft.source,
@@ -318,6 +319,16 @@ class Store:
             rows = s.scalars(select(ArticleRow).order_by(ArticleRow.id)).all()
             return [_article(r, counts.get(r.id, 0)) for r in rows]
 
+    def article(self, article_id: int) -> Article:
+        with self.sessions() as s:
+            row = s.get(ArticleRow, article_id)
+            if row is None:
+                raise UnknownArticleError(f"There is no article #{article_id}.")
+            count = s.scalar(
+                select(func.count(FactRow.id)).where(FactRow.article_id == article_id)
+            )
+            return _article(row, count or 0)
+
     def article_body(self, article_id: int) -> str:
         with self.sessions() as s:
             row = s.get(ArticleRow, article_id)
@@ -404,10 +415,3 @@ def _article(r: ArticleRow, fact_count: int) -> Article:
         fact_count=fact_count,
         caption=r.caption,
     )
-
-
-def dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-__all__ = ["Store", "alias_norm", "content_hash", "normalise"]
