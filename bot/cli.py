@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +14,8 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.logs import configure as configure_logging
+from bot.service import health, run_problem, serve
 from knowledge.engine import KnowledgeBase, open_knowledge_base
 from knowledge.errors import KnowledgeError
 from knowledge.evaluation import evaluate, read_items
@@ -49,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--date", type=_date, help="published date, YYYY-MM-DD")
     load.add_argument("--url")
 
+    run = sub.add_parser("run", help="start the Telegram bot (long polling by default)")
+    run.add_argument(
+        "--webhook", action="store_true", help="serve a webhook instead (TALKS_WEBHOOK_URL)"
+    )
+    sub.add_parser("health", help="exit 0 when the store opens and the scheduler ran lately")
+
     sub.add_parser("articles", help="list the stored articles")
     who = sub.add_parser("who", help="what the articles say about a person, place or thing")
     who.add_argument("name", nargs="+")
@@ -76,12 +84,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as e:
         print(f"talks-bot: bad setting: {e}", file=sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB's future time periods, no warnings
+    configure_logging(settings.log_level)
     url = getattr(args, "sub_db", None) or args.db or settings.database_url
+    if args.command == "health":
+        return health(url, sys.stdout)
+    if args.command == "run":
+        problem = run_problem(settings, webhook=args.webhook)
+        if problem:
+            print(f"talks-bot: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+        args.settings = settings
     try:
         kb = open_knowledge_base(
             url,
@@ -227,7 +240,13 @@ def cmd_eval(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_run(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    serve(kb, args.settings, webhook=args.webhook)
+    return 0
+
+
 _COMMANDS = {
+    "run": cmd_run,
     "ask": cmd_ask,
     "chat": cmd_chat,
     "load": cmd_load,

@@ -1,0 +1,70 @@
+"""Telegram glue. ``register`` is the one place that lists the handlers and their order."""
+
+from __future__ import annotations
+
+from telegram import BotCommand
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers import admin, ask, errors, info, subscribe
+from handlers.context import TalksApp
+
+COMMANDS = (
+    BotCommand("ask", "Ask a question (in groups)"),
+    BotCommand("who", "Who or what someone or something is"),
+    BotCommand("articles", "The articles I have read"),
+    BotCommand("article", "One article's summary and key facts"),
+    BotCommand("subscribe", "Daily digest (HH:MM Area/City) or instant news"),
+    BotCommand("settings", "Your subscription"),
+    BotCommand("digest", "What is new now"),
+    BotCommand("unsubscribe", "Stop digests"),
+    BotCommand("help", "What I can do"),
+)
+ADMIN_COMMANDS = (
+    BotCommand("load", "Add an article (text, reply or document)"),
+    BotCommand("remove", "Remove an article"),
+    BotCommand("stats", "Usage and delivery statistics"),
+)
+
+_LOAD_CAPTION = filters.CaptionRegex(r"^/load(?:@\w+)?(?:\s|$)")
+
+
+def register(app: TalksApp) -> None:
+    """Gates first (group -1), then commands, buttons and text; unknown commands last."""
+    admin_update = (filters.COMMAND & filters.Regex(admin.ADMIN_COMMAND)) | (
+        filters.Document.ALL & _LOAD_CAPTION
+    )
+    app.add_handler(MessageHandler(admin_update, admin.gate), group=-1)
+    app.add_handler(CallbackQueryHandler(admin.gate, pattern=r"^rm:"), group=-1)
+
+    app.add_handlers(
+        [
+            CommandHandler("start", info.on_start),
+            CommandHandler("help", info.on_help),
+            CommandHandler("ask", ask.on_ask),
+            CommandHandler("who", info.on_who),
+            CommandHandler("articles", info.on_articles),
+            CommandHandler("article", info.on_article),
+            CommandHandler("subscribe", subscribe.on_subscribe),
+            CommandHandler("unsubscribe", subscribe.on_unsubscribe),
+            CommandHandler("settings", subscribe.on_settings),
+            CommandHandler("digest", subscribe.on_digest),
+            CommandHandler("load", admin.on_load),
+            MessageHandler(filters.Document.ALL & _LOAD_CAPTION, admin.on_load),
+            CommandHandler("remove", admin.on_remove),
+            CommandHandler("stats", admin.on_stats),
+            CallbackQueryHandler(admin.on_remove_button, pattern=r"^rm:"),
+            CallbackQueryHandler(ask.on_button),
+            MessageHandler(
+                filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, ask.on_private_text
+            ),
+            MessageHandler(
+                filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, ask.on_group_text
+            ),
+            MessageHandler(filters.COMMAND, errors.on_unknown_command),
+            MessageHandler(
+                filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+                errors.on_other,
+            ),
+        ]
+    )
+    app.add_error_handler(errors.on_error)

@@ -1,0 +1,77 @@
+"""The composition root: settings + knowledge → a python-telegram-bot Application."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from telegram import BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+
+import handlers
+from bot.config import Settings
+from bot.scheduling import schedule_ticks
+from handlers.context import Services, TalksApp, TalksContext
+from handlers.send import Sender
+from knowledge.digests import parse_time
+from knowledge.newsroom import Newsroom
+
+log = logging.getLogger(__name__)
+
+
+def build_services(settings: Settings, newsroom: Newsroom) -> Services:
+    return Services(
+        newsroom=newsroom,
+        admin_ids=settings.admin_ids,
+        default_time=parse_time(settings.digest_time),
+        default_tz=settings.default_tz,
+        sender=Sender(attempts=settings.send_attempts, backoff=settings.send_backoff_seconds),
+    )
+
+
+def build_application(settings: Settings, services: Services) -> TalksApp:
+    """One builder chain: token, Bot API URLs, typed context, rate limiter, start-up hook."""
+    if settings.bot_token is None:
+        raise ValueError("TALKS_BOT_TOKEN is not set")
+    # The overall limit as one message every 1/rate s: a burst-free bucket never exceeds
+    # Telegram's 30 messages in any one second.
+    limiter = AIORateLimiter(
+        overall_max_rate=1,
+        overall_time_period=1 / settings.send_rate,
+        max_retries=settings.send_attempts,
+    )
+    context_types: ContextTypes[TalksContext, dict[Any, Any], dict[Any, Any], dict[Any, Any]]
+    context_types = ContextTypes(context=TalksContext)
+    app: TalksApp = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .context_types(context_types)
+        .rate_limiter(limiter)
+        .defaults(Defaults(tzinfo=dt.UTC))
+        .concurrent_updates(True)
+        .post_init(on_startup)
+        .build()
+    )
+    app.bot_data["services"] = services
+    app.bot_data["tick_seconds"] = settings.digest_tick_seconds
+    handlers.register(app)
+    return app
+
+
+async def on_startup(app: TalksApp) -> None:
+    """Publish the command menu (admins see theirs too) and start the digest tick."""
+    await app.bot.set_my_commands(list(handlers.COMMANDS), scope=BotCommandScopeDefault())
+    services: Services = app.bot_data["services"]
+    for admin_id in sorted(services.admin_ids):
+        try:
+            await app.bot.set_my_commands(
+                [*handlers.COMMANDS, *handlers.ADMIN_COMMANDS],
+                scope=BotCommandScopeChat(admin_id),
+            )
+        except TelegramError as e:  # the admin has not started a chat with the bot yet
+            log.warning("admin menu for %s not set: %s", admin_id, e)
+    schedule_ticks(app, seconds=app.bot_data["tick_seconds"])

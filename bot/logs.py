@@ -1,0 +1,16 @@
+"""Logging, configured once by the CLI."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+
+def configure(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every Bot API request (token in the URL) at INFO
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -1,0 +1,64 @@
+"""``talks-bot run`` and ``talks-bot health``: the bot as a long-running service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import TextIO
+
+from telegram import Update
+
+from bot.app import build_application, build_services
+from bot.config import Settings
+from knowledge.engine import KnowledgeBase
+from knowledge.newsroom import Newsroom
+from knowledge.store import Store
+
+HEALTHY_WITHIN = dt.timedelta(minutes=3)
+
+
+def run_problem(settings: Settings, *, webhook: bool) -> str | None:
+    """Why the bot cannot start with these settings, or None."""
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        return "TALKS_BOT_TOKEN is not set: get a token from @BotFather and set it."
+    if webhook and not settings.webhook_url:
+        return "--webhook needs TALKS_WEBHOOK_URL, the public https URL Telegram posts to."
+    return None
+
+
+def serve(kb: KnowledgeBase, settings: Settings, *, webhook: bool) -> None:
+    """Run until SIGINT/SIGTERM (PTB stops polling, the jobs and the application cleanly)."""
+    app = build_application(settings, build_services(settings, Newsroom(kb)))
+    if webhook:
+        assert settings.webhook_url is not None  # checked by run_problem
+        path = settings.webhook_path.strip("/")
+        secret = (
+            settings.webhook_secret.get_secret_value()
+            if settings.webhook_secret
+            else secrets.token_urlsafe(32)
+        )
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=path,
+            webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
+            secret_token=secret,  # PTB refuses updates without Telegram's secret-token header
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def health(database_url: str, out: TextIO) -> int:
+    """0 when the store opens and the digest tick ran within three minutes."""
+    store = Store(database_url)
+    beat = store.get_meta("heartbeat")
+    if beat is None:
+        print("unhealthy: the scheduler has not run yet", file=out)
+        return 1
+    age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(beat)
+    if age > HEALTHY_WITHIN:
+        print(f"unhealthy: the scheduler last ran {age} ago", file=out)
+        return 1
+    print(f"ok: the scheduler ran {int(age.total_seconds())} s ago", file=out)
+    return 0

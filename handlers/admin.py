@@ -1,0 +1,179 @@
+"""Admin commands: /load (text, a reply, a document), /remove with a confirm button, /stats.
+
+The gate runs before every other handler (group -1): a non-admin gets a polite refusal and the
+update stops there, so nothing changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import PurePath
+
+from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import ApplicationHandlerStop
+
+from handlers import render
+from handlers.common import blocking, command_args, reply
+from handlers.context import TalksContext
+from handlers.delivery import deliver_instant
+from handlers.send import edit
+from knowledge.errors import KnowledgeError
+from knowledge.models import Article
+from knowledge.reading import decode
+
+log = logging.getLogger(__name__)
+
+ADMIN_COMMANDS = frozenset({"load", "remove", "stats"})
+ADMIN_COMMAND = re.compile(r"^/(?:load|remove|stats)(?:@\w+)?(?:\s|$)", re.IGNORECASE)
+FORMATS = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+}
+MAX_FILE_BYTES = 20 * 1024 * 1024  # what Telegram lets a bot download
+REFUSAL = "Sorry, only the bot's admins can do that."
+
+
+async def gate(update: Update, context: TalksContext) -> None:
+    """Stop admin commands and buttons from anyone not in TALKS_ADMIN_IDS."""
+    user = update.effective_user
+    if context.services.is_admin(user.id if user else None):
+        return
+    query = update.callback_query
+    if query is not None:
+        await query.answer(REFUSAL, show_alert=True)
+    else:
+        await reply(update, context, REFUSAL)
+    log.info("refused an admin action from user %s", user.id if user else None)
+    raise ApplicationHandlerStop
+
+
+async def on_load(update: Update, context: TalksContext) -> None:
+    """/load: the text after the command, the message it replies to, or an attached document."""
+    message = update.effective_message
+    if message is None:
+        return
+    args = command_args(message.text or message.caption)
+    replied = message.reply_to_message
+    document = message.document or (replied.document if replied else None)
+    if document is not None:
+        raw = await _download(update, context, document)
+        if raw is None:
+            return
+        text, fmt = raw
+    elif args:
+        text, fmt = args, None
+    elif replied is not None and (replied.text or replied.caption):
+        text, fmt = (replied.text or replied.caption or ""), None
+    else:
+        await reply(
+            update,
+            context,
+            "Send <code>/load</code> followed by the article's text, as a reply to a message "
+            "holding it, or as the caption of a .txt, .md or .html file.",
+        )
+        return
+    await _store(update, context, text, fmt)
+
+
+async def _download(
+    update: Update, context: TalksContext, document: Document
+) -> tuple[str, str] | None:
+    name = document.file_name or ""
+    fmt = FORMATS.get(PurePath(name).suffix.lower())
+    if fmt is None:
+        kinds = ", ".join(sorted(FORMATS))
+        await reply(
+            update, context, f"I can't read {render.esc(name or 'that file')}: send {kinds}."
+        )
+        return None
+    if document.file_size and document.file_size > MAX_FILE_BYTES:
+        await reply(update, context, "That file is over Telegram's 20 MB limit for bots.")
+        return None
+    file = await context.bot.get_file(document.file_id)
+    data = bytes(await file.download_as_bytearray())
+    try:
+        return decode(data), fmt
+    except KnowledgeError as e:
+        await reply(update, context, render.esc(str(e)))
+        return None
+
+
+async def _store(update: Update, context: TalksContext, text: str, fmt: str | None) -> None:
+    newsroom = context.services.newsroom
+    try:
+        article = await blocking(newsroom.kb.load_text, text, fmt=fmt)
+    except KnowledgeError as e:
+        await reply(update, context, f"Not loaded: {render.esc(str(e))}")
+        return
+    counts = await blocking(newsroom.subscribers.counts)
+    await reply(update, context, loaded_html(article, newsroom.entity_names(article.id), counts))
+    # instant subscribers hear of it now; a crash before they do is caught up by the next tick
+    context.application.create_task(
+        deliver_instant(context.bot, context.services), name=f"notify:{article.id}"
+    )
+
+
+def loaded_html(article: Article, names: list[str], counts: dict[str, int]) -> str:
+    shown = ", ".join(render.esc(n) for n in names[:8]) + (" …" if len(names) > 8 else "")
+    instant, daily = counts.get("instant", 0), counts.get("daily", 0)
+    return (
+        f"Loaded #{article.id} <b>{render.esc(article.title)}</b>: {article.fact_count} facts, "
+        f"{len(names)} entities{': ' + shown if shown else ''}.\n"
+        f"{instant} instant subscriber{'s' if instant != 1 else ''} will be notified now, "
+        f"{daily} in their next daily digest."
+    )
+
+
+async def on_remove(update: Update, context: TalksContext) -> None:
+    """/remove ID: asks for confirmation with a button."""
+    message = update.effective_message
+    arg = command_args(message.text if message else None).lstrip("#")
+    if not arg.isdigit():
+        await reply(update, context, "Which article? <code>/remove 3</code> (see /articles)")
+        return
+    try:
+        article = context.services.newsroom.kb.article(int(arg))
+    except KnowledgeError as e:
+        await reply(update, context, render.esc(str(e)))
+        return
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"Yes, remove #{article.id}", callback_data=f"rm:{article.id}"
+                ),
+                InlineKeyboardButton("Cancel", callback_data="rm:no"),
+            ]
+        ]
+    )
+    await reply(
+        update, context, f"Remove #{article.id} <b>{render.esc(article.title)}</b>?", markup=markup
+    )
+
+
+async def on_remove_button(update: Update, context: TalksContext) -> None:
+    """The confirm or cancel button of /remove."""
+    query = update.callback_query
+    if query is None or query.data is None or not isinstance(query.message, Message):
+        return
+    arg = query.data.removeprefix("rm:")
+    await query.answer()
+    if not arg.isdigit():
+        await edit(query.message, "Nothing removed.")
+        return
+    try:
+        article = await blocking(context.services.newsroom.kb.remove, int(arg))
+    except KnowledgeError as e:
+        await edit(query.message, render.esc(str(e)))
+        return
+    await edit(query.message, f"Removed #{article.id} <b>{render.esc(article.title)}</b>.")
+
+
+async def on_stats(update: Update, context: TalksContext) -> None:
+    """/stats: the store, questions, feedback and digests."""
+    stats = await blocking(context.services.newsroom.stats)
+    await reply(update, context, render.stats_html(stats))

@@ -1,0 +1,52 @@
+"""Helpers every handler module uses: where to reply, blocking calls off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Iterable
+from typing import ParamSpec, TypeVar
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+
+from handlers.context import TalksContext
+from handlers.send import Outcome
+
+P = ParamSpec("P")
+T = TypeVar("T")
+_COMMAND = re.compile(r"^/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?")
+
+
+async def blocking(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run spaCy or SQLite work in a worker thread so the event loop keeps serving chats."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+def is_group(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type in {ChatType.GROUP, ChatType.SUPERGROUP}
+
+
+async def reply(
+    update: Update,
+    context: TalksContext,
+    blocks: Iterable[str] | str,
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+) -> Outcome:
+    """Answer in the chat the update came from (quoting the message in groups)."""
+    chat = update.effective_chat
+    if chat is None:
+        return Outcome.FAILED
+    message = update.effective_message
+    reply_to = message.message_id if message is not None and is_group(update) else None
+    parts = [blocks] if isinstance(blocks, str) else list(blocks)
+    return await context.services.sender.send(
+        context.bot, chat.id, parts, reply_markup=markup, reply_to=reply_to
+    )
+
+
+def command_args(text: str | None) -> str:
+    """What follows "/command" (or "/command@bot"), newlines kept."""
+    return _COMMAND.sub("", text or "", count=1).strip()

@@ -1,0 +1,92 @@
+"""Digests and instant notices: build from the store, send, record — once per chat and article.
+
+The deliveries and the next due time are committed right after each send, so a restart repeats
+nothing that was recorded and loses nothing that was not sent.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot
+
+from handlers import render
+from handlers.common import blocking
+from handlers.context import Services, TalksContext
+from handlers.send import Outcome
+
+log = logging.getLogger(__name__)
+
+RETRY_FAILED_AFTER_MINUTES = 10
+
+
+async def deliver(bot: Bot, services: Services, chat_id: int, *, scheduled: bool) -> bool:
+    """Send a chat what it has not had yet; True if something was sent. A scheduled digest
+    with nothing new moves its due time on silently."""
+    newsroom = services.newsroom
+    subs = newsroom.subscribers
+    async with services.chat_locks[chat_id]:
+        digest = await blocking(newsroom.pending_digest, chat_id)
+        now = newsroom.now()
+        if not digest:
+            if scheduled:
+                await blocking(subs.skip, chat_id, now=now)
+            return False
+        heading = "Your daily digest" if scheduled else "What's new"
+        outcome = await services.sender.send(
+            bot, chat_id, render.digest_blocks(digest, heading=heading)
+        )
+        if outcome is Outcome.SENT:
+            await blocking(
+                subs.record_sent, chat_id, digest.article_ids, now=now, advance=scheduled
+            )
+            return True
+        error = services.sender.last_error or outcome.value
+        await blocking(subs.record_failed, chat_id, now=now, error=error)
+        if outcome is Outcome.BLOCKED:
+            log.info("chat %s blocked the bot: unsubscribing it (%s)", chat_id, error)
+            await blocking(subs.deactivate, chat_id, reason=error)
+        elif scheduled:
+            await blocking(subs.retry_later, chat_id, now=now, minutes=RETRY_FAILED_AFTER_MINUTES)
+        return False
+
+
+async def deliver_due(bot: Bot, services: Services) -> int:
+    """Every daily digest that is due, then every instant notice still owed; how many sent."""
+    newsroom = services.newsroom
+    sent = 0
+    while True:
+        due = await blocking(newsroom.subscribers.due, newsroom.now(), limit=500)
+        if not due:
+            break
+        for sub in due:
+            try:
+                sent += await deliver(bot, services, sub.chat_id, scheduled=True)
+            except Exception:  # one chat's trouble must not hold up everyone else's digest
+                log.exception("digest for chat %s failed", sub.chat_id)
+                await blocking(
+                    newsroom.subscribers.retry_later,
+                    sub.chat_id,
+                    now=newsroom.now(),
+                    minutes=RETRY_FAILED_AFTER_MINUTES,
+                )
+    return sent + await deliver_instant(bot, services)
+
+
+async def deliver_instant(bot: Bot, services: Services) -> int:
+    """Notices for instant subscribers with articles they have not had."""
+    subs = services.newsroom.subscribers
+    sent = 0
+    for chat_id in await blocking(subs.instant_pending):
+        sent += await deliver(bot, services, chat_id, scheduled=False)
+    return sent
+
+
+async def tick(context: TalksContext) -> None:
+    """The scheduler's job: send what is due (also what was missed while the bot was down)."""
+    services = context.services
+    sent = await deliver_due(context.bot, services)
+    await blocking(services.newsroom.heartbeat)
+    if sent:
+        log.info("digest tick: %d sent", sent)
+

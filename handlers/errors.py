@@ -1,0 +1,39 @@
+"""The last resort: log what broke and tell the person; unknown commands and non-text messages."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from handlers import render
+from handlers.common import reply
+from handlers.context import TalksContext
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: TalksContext) -> None:
+    """Log the exception with its traceback and apologise in the chat it came from."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await reply(update, context, "Sorry, something went wrong on my side. Try again?")
+        except Exception:  # the apology must not raise in the error handler
+            log.exception("could not apologise")
+
+
+async def on_unknown_command(update: Update, context: TalksContext) -> None:
+    """Any command no other handler took."""
+    message = update.effective_message
+    word = (message.text or "").split()[0] if message and message.text else "that"
+    _, _, addressee = word.partition("@")
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return  # a command for another bot in the same group
+    name = render.esc(word.split("@")[0])
+    await reply(update, context, f"I don't know {name}. Send /help for what I can do.")
+
+
+async def on_other(update: Update, context: TalksContext) -> None:
+    """Stickers, photos, files without /load... in a private chat."""
+    await reply(update, context, "I answer questions written as text. Send /help to see how.")

@@ -1,0 +1,85 @@
+"""/start, /help, /who, /articles and /article."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from handlers import render
+from handlers.common import blocking, command_args, reply
+from handlers.context import TalksContext
+from knowledge.errors import UnknownArticleError
+
+HELP = """<b>Ask me about the news I have read.</b>
+Write a question, e.g. <i>when is the next round?</i> or <i>who is the UN envoy?</i>; \
+follow-ups like <i>what did he say?</i> work too. In groups use /ask, mention me, or reply to me.
+
+/who NAME · who or what someone or something is
+/articles · what I have read · /article ID · its summary
+/subscribe HH:MM Area/City · a daily digest · /subscribe instant · news as it comes
+/settings · your subscription · /digest · what is new now · /unsubscribe"""
+
+ADMIN_HELP = """<b>Admin</b>
+/load TEXT, or /load as a reply to a message or a document (.txt .md .html) · add an article
+/remove ID · remove an article · /stats · usage"""
+
+
+async def on_start(update: Update, context: TalksContext) -> None:
+    """Welcome, what the bot knows, and three example questions as buttons."""
+    newsroom = context.services.newsroom
+    articles = newsroom.kb.articles()
+    examples = await blocking(newsroom.examples)
+    latest = ", ".join(f"<i>{render.esc(a.title)}</i>" for a in articles[-3:])
+    known = f"I have read {len(articles)} article{'s' if len(articles) != 1 else ''}"
+    text = (
+        "Hello! I answer questions about news articles, quoting the sentence that says so, "
+        "and I tell you plainly when the articles don't say.\n"
+        f"{known}{': ' + latest if latest else '.'}\n"
+        "Try one of these, or /help for everything I can do."
+    )
+    rows = [
+        [InlineKeyboardButton(q, callback_data=f"q:{q}")]
+        for q in examples
+        if len(f"q:{q}".encode()) <= 64  # Telegram's limit for callback data
+    ]
+    await reply(update, context, text, markup=InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def on_help(update: Update, context: TalksContext) -> None:
+    """What the bot can do (admins see their commands too)."""
+    user = update.effective_user
+    admin = context.services.is_admin(user.id if user else None)
+    await reply(update, context, [HELP, ADMIN_HELP] if admin else [HELP])
+
+
+async def on_who(update: Update, context: TalksContext) -> None:
+    """/who NAME: an entity card."""
+    message = update.effective_message
+    name = command_args(message.text if message else None)
+    if not name:
+        await reply(update, context, "Tell me whom: <code>/who de Mistura</code>")
+        return
+    answer = await blocking(context.services.newsroom.who, name[:200])
+    await reply(update, context, render.answer_html(answer))
+
+
+async def on_articles(update: Update, context: TalksContext) -> None:
+    """/articles: ids, titles and dates."""
+    articles = context.services.newsroom.kb.articles()
+    await reply(update, context, render.articles_html(articles))
+
+
+async def on_article(update: Update, context: TalksContext) -> None:
+    """/article ID: the summary and key facts of one article."""
+    message = update.effective_message
+    arg = command_args(message.text if message else None).lstrip("#")
+    if not arg.isdigit():
+        await reply(update, context, "Which one? <code>/article 1</code> (see /articles)")
+        return
+    newsroom = context.services.newsroom
+    try:
+        newsroom.kb.article(int(arg))
+    except UnknownArticleError as e:
+        await reply(update, context, render.esc(str(e)) + " See /articles.")
+        return
+    digest = await blocking(newsroom.digest, [int(arg)])
+    await reply(update, context, [render.item_html(i) for i in digest.items] or "No facts.")

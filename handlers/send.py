@@ -1,0 +1,135 @@
+"""Sending that survives Telegram: long texts split, RetryAfter honoured, network errors retried
+with backoff, and a blocked chat reported instead of raised.
+
+The overall 30 messages/s limit is kept by PTB's ``AIORateLimiter`` (set up in ``bot.app``);
+this module adds the 1 message/s per chat that a multi-part message needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections.abc import Iterable
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from handlers.render import pack
+
+log = logging.getLogger(__name__)
+
+PER_CHAT_INTERVAL = 1.0  # Telegram: about one message per second in one chat
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    BLOCKED = "blocked"  # the chat will never take messages again: deactivate it
+    FAILED = "failed"  # gave up for now: try again later
+
+
+class Sender:
+    """Sends HTML blocks to chats; one instance per application."""
+
+    def __init__(self, *, attempts: int = 4, backoff: float = 1.0) -> None:
+        self.attempts = attempts
+        self.backoff = backoff
+        self._last_sent: dict[int, float] = {}
+        self.last_error: str | None = None
+
+    async def send(
+        self,
+        bot: Bot,
+        chat_id: int,
+        blocks: Iterable[str],
+        *,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        reply_to: int | None = None,
+    ) -> Outcome:
+        """Send blocks packed into as few messages as fit; the keyboard goes on the last."""
+        messages = pack(blocks)
+        for i, text in enumerate(messages):
+            last = i == len(messages) - 1
+            outcome = await self._send_one(
+                bot,
+                chat_id,
+                text,
+                reply_markup=reply_markup if last else None,
+                reply_to=reply_to if i == 0 else None,
+            )
+            if outcome is not Outcome.SENT:
+                return outcome
+        return Outcome.SENT
+
+    async def _send_one(
+        self,
+        bot: Bot,
+        chat_id: int,
+        text: str,
+        *,
+        reply_markup: InlineKeyboardMarkup | None,
+        reply_to: int | None,
+    ) -> Outcome:
+        for attempt in range(self.attempts):
+            await self._pace(chat_id)
+            try:
+                await bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=reply_markup,
+                    reply_parameters=(
+                        None
+                        if reply_to is None
+                        else ReplyParameters(reply_to, allow_sending_without_reply=True)
+                    ),
+                    link_preview_options=_NO_PREVIEW,
+                )
+            except RetryAfter as e:  # the rate limiter gave up retrying: wait as told
+                self.last_error = str(e)
+                await asyncio.sleep(_seconds(e.retry_after) + 0.1)
+            except Forbidden as e:
+                self.last_error = str(e)
+                return Outcome.BLOCKED
+            except BadRequest as e:
+                self.last_error = str(e)
+                if any(s in str(e).lower() for s in _GONE):
+                    return Outcome.BLOCKED
+                log.error("Telegram refused a message to %s: %s", chat_id, e)
+                return Outcome.FAILED
+            except (TimedOut, NetworkError) as e:
+                self.last_error = str(e)
+                log.warning("network error sending to %s (attempt %d): %s", chat_id, attempt, e)
+                await asyncio.sleep(self.backoff * 2**attempt)
+            else:
+                self._last_sent[chat_id] = time.monotonic()
+                return Outcome.SENT
+        return Outcome.FAILED
+
+    async def _pace(self, chat_id: int) -> None:
+        last = self._last_sent.get(chat_id)
+        if last is not None:
+            wait = PER_CHAT_INTERVAL - (time.monotonic() - last)
+            if wait > 0:
+                await asyncio.sleep(wait)
+        if len(self._last_sent) > 10_000:  # forget chats that are long quiet
+            cutoff = time.monotonic() - PER_CHAT_INTERVAL
+            self._last_sent = {c: t for c, t in self._last_sent.items() if t > cutoff}
+
+
+def _seconds(retry_after: object) -> float:
+    total = getattr(retry_after, "total_seconds", None)
+    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
+
+
+async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit a message the bot sent; "not modified" is not an error."""
+    try:
+        await message.edit_text(pack([text])[0], parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as e:
+        if "not modified" not in str(e).lower():
+            raise

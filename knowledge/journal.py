@@ -1,0 +1,125 @@
+"""The question log: what people asked, whether the bot answered, and their 👍/👎."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, SmallInteger, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from knowledge.store import Base, Store
+from knowledge.subscribers import utc_naive
+from knowledge.text import normalise
+
+
+class QuestionRow(Base):
+    __tablename__ = "questions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    answered: Mapped[bool] = mapped_column(Boolean)
+    confidence: Mapped[float] = mapped_column(Float)
+    asked_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    feedback: Mapped[int | None] = mapped_column(SmallInteger)  # +1 👍, -1 👎
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Question counts over one period."""
+
+    answered: int = 0
+    declined: int = 0
+    thumbs_up: int = 0
+    thumbs_down: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedQuestion:
+    id: int
+    chat_id: int
+    text: str
+    answered: bool
+
+
+class Journal:
+    """Logs questions and feedback; each method is one transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        Base.metadata.create_all(store.engine, tables=[QuestionRow.__table__])  # type: ignore[list-item]
+
+    def log(
+        self,
+        *,
+        chat_id: int,
+        user_id: int | None,
+        text: str,
+        answered: bool,
+        confidence: float,
+        now: dt.datetime,
+    ) -> int:
+        with self.store.sessions.begin() as s:
+            row = QuestionRow(
+                chat_id=chat_id,
+                user_id=user_id,
+                text=text[:1000],
+                answered=answered,
+                confidence=confidence,
+                asked_at=utc_naive(now),
+            )
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def question(self, question_id: int) -> LoggedQuestion | None:
+        with self.store.sessions.begin() as s:
+            row = s.get(QuestionRow, question_id)
+            if row is None:
+                return None
+            return LoggedQuestion(row.id, row.chat_id, row.text, row.answered)
+
+    def feedback(self, question_id: int, value: int, *, chat_id: int) -> bool:
+        """Record 👍 (+1) or 👎 (-1) on a question asked in that chat; the last press counts."""
+        if value not in (1, -1):
+            raise ValueError("feedback is +1 or -1")
+        with self.store.sessions.begin() as s:
+            row = s.get(QuestionRow, question_id)
+            if row is None or row.chat_id != chat_id:
+                return False
+            row.feedback = value
+            return True
+
+    def window(self, since: dt.datetime) -> Window:
+        with self.store.sessions.begin() as s:
+            rows = s.execute(
+                select(QuestionRow.answered, QuestionRow.feedback).where(
+                    QuestionRow.asked_at >= utc_naive(since)
+                )
+            ).all()
+        return Window(
+            answered=sum(1 for a, _ in rows if a),
+            declined=sum(1 for a, _ in rows if not a),
+            thumbs_up=sum(1 for _, f in rows if f == 1),
+            thumbs_down=sum(1 for _, f in rows if f == -1),
+        )
+
+    def top_unanswered(self, since: dt.datetime, *, limit: int = 5) -> list[tuple[str, int]]:
+        """The most frequent declined questions (the same words count as one question)."""
+        with self.store.sessions.begin() as s:
+            texts = s.scalars(
+                select(QuestionRow.text).where(
+                    QuestionRow.asked_at >= utc_naive(since), QuestionRow.answered.is_(False)
+                )
+            ).all()
+        counts: Counter[str] = Counter()
+        shown: dict[str, str] = {}
+        for text in texts:
+            key = normalise(text)
+            if not key:
+                continue
+            counts[key] += 1
+            shown.setdefault(key, text.strip())
+        return [(shown[k], n) for k, n in counts.most_common(limit)]

@@ -1,0 +1,182 @@
+"""The domain facade the bot talks to: questions (logged), digests, subscriptions and statistics.
+
+Everything here is synchronous and blocking (spaCy, SQLite); the bot calls it from worker threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from knowledge.digests import Digest, build_digest
+from knowledge.engine import KnowledgeBase
+from knowledge.journal import Journal, Window
+from knowledge.models import Answer, Article, Fact
+from knowledge.subscribers import Subscribers
+
+DAY = dt.timedelta(days=1)
+WEEK = dt.timedelta(days=7)
+
+
+def lead(facts: Sequence[Fact], *, sentences: int = 3) -> list[Fact]:
+    """The first sentences of an article."""
+    return list(facts[:sentences])
+
+
+def key_facts_by_entities(
+    facts: Sequence[Fact], summary: Sequence[Fact], *, limit: int = 3
+) -> list[Fact]:
+    """The facts naming the most entities, outside the summary, in article order."""
+    chosen = {f.id for f in summary}
+    rest = [f for f in facts if f.id not in chosen]
+    best = sorted(rest, key=lambda f: (-len(set(f.entity_ids)), f.position))[:limit]
+    return sorted(best, key=lambda f: f.position)
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    articles: int
+    facts: int
+    entities: int
+    subscribers: dict[str, int]
+    day: Window
+    week: Window
+    unanswered: list[tuple[str, int]]
+    sends_day: tuple[int, int]
+    sends_week: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """An answer with the id of its question-log row (buttons refer to it)."""
+
+    answer: Answer
+    question_id: int
+
+
+class Newsroom:
+    """Answers, digests and subscriptions over one knowledge base."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        summarise: Callable[[Sequence[Fact]], Sequence[Fact]] = lead,
+        key_facts: Callable[[Sequence[Fact], Sequence[Fact]], Sequence[Fact]] = (
+            key_facts_by_entities
+        ),
+    ) -> None:
+        self.kb = kb
+        self.subscribers = Subscribers(kb.store)
+        self.journal = Journal(kb.store)
+        self._summarise = summarise
+        self._key_facts = key_facts
+
+    def now(self) -> dt.datetime:
+        return self.kb.clock()
+
+    # --- questions ---------------------------------------------------------------------------
+
+    def ask(
+        self, text: str, *, chat_id: int, user_id: int | None, context: Answer | None = None
+    ) -> Asked:
+        answer = self.kb.answer(text, context=context)
+        qid = self.journal.log(
+            chat_id=chat_id,
+            user_id=user_id,
+            text=text,
+            answered=answer.answered,
+            confidence=answer.confidence,
+            now=self.now(),
+        )
+        return Asked(answer, qid)
+
+    def who(self, name: str) -> Answer:
+        return self.kb.who(name)
+
+    def fact(self, fact_id: int) -> Fact | None:
+        return self.kb.index.facts.get(fact_id)
+
+    def paragraph(self, fact_id: int) -> tuple[Article, list[Fact]] | None:
+        """The paragraph a fact stands in, as facts, with its article."""
+        fact = self.fact(fact_id)
+        if fact is None:
+            return None
+        same = [f for f in self.kb.facts_of(fact.article_id) if f.paragraph == fact.paragraph]
+        return self.kb.article(fact.article_id), same
+
+    def again(self, question_id: int) -> Answer | None:
+        """A logged question asked again (for "More answers" after a restart too)."""
+        logged = self.journal.question(question_id)
+        if logged is None:
+            return None
+        return self.kb.answer(logged.text)
+
+    def entity_names(self, article_id: int) -> list[str]:
+        """The entities an article names, the most mentioned first."""
+        counts: Counter[int] = Counter()
+        for fact in self.kb.facts_of(article_id):
+            counts.update(set(fact.entity_ids))
+        entities = self.kb.index.entities
+        return [entities[e].name for e, _ in counts.most_common() if e in entities]
+
+    def examples(self, *, limit: int = 3) -> list[str]:
+        """Questions a newcomer could ask about what is stored, from its best-known entities."""
+        index = self.kb.index
+        ranked = sorted(
+            index.entities.values(), key=lambda e: (-len(index.entity_facts.get(e.id, ())), e.id)
+        )
+        speakers = {spk for f in index.facts.values() for _, spk in f.quotes if spk is not None}
+        questions: list[str] = []
+        person = next((e for e in ranked if e.label == "PERSON"), None)
+        if person is not None:
+            questions.append(f"Who is {person.name}?")
+        speaker = next(
+            (e for e in ranked if e.id in speakers and e is not person and e.label == "PERSON"),
+            person,
+        )
+        if speaker is not None:
+            questions.append(f"What did {speaker.name} say?")
+        place = next((e for e in ranked if e.label in {"GPE", "LOC", "FAC"}), None)
+        if place is not None:
+            questions.append(f"What happened in {place.name}?")
+        return list(dict.fromkeys(questions))[:limit]
+
+    # --- digests -----------------------------------------------------------------------------
+
+    def digest(self, article_ids: Sequence[int]) -> Digest:
+        articles = [self.kb.index.articles[a] for a in article_ids if a in self.kb.index.articles]
+        facts = {a.id: self.kb.facts_of(a.id) for a in articles}
+        return build_digest(articles, facts, summarise=self._summarise, key_facts=self._key_facts)
+
+    def pending_digest(self, chat_id: int) -> Digest:
+        """What is new for a subscriber: articles loaded since it subscribed, not yet sent."""
+        return self.digest(self.subscribers.pending(chat_id))
+
+    def latest_digest(self, *, limit: int = 3) -> Digest:
+        """The most recently loaded articles, for someone who is not subscribed."""
+        articles = sorted(self.kb.articles(), key=lambda a: (a.loaded_at, a.id))[-limit:]
+        return self.digest([a.id for a in articles])
+
+    def heartbeat(self) -> None:
+        """Note that the scheduler is alive (``talks-bot health`` reads it)."""
+        self.kb.store.set_meta("heartbeat", self.now().isoformat())
+
+    # --- statistics --------------------------------------------------------------------------
+
+    def stats(self) -> Stats:
+        now = self.now()
+        index = self.kb.index
+        return Stats(
+            articles=len(index.articles),
+            facts=len(index.facts),
+            entities=len(index.entities),
+            subscribers=self.subscribers.counts(),
+            day=self.journal.window(now - DAY),
+            week=self.journal.window(now - WEEK),
+            unanswered=self.journal.top_unanswered(now - WEEK),
+            sends_day=self.subscribers.send_counts(now - DAY),
+            sends_week=self.subscribers.send_counts(now - WEEK),
+        )

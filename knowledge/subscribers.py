@@ -1,0 +1,311 @@
+"""Subscribers, their digest schedule and what was delivered to them, in the fact store's database.
+
+The store is the truth for digests: a subscriber row holds the next due time (UTC), and a delivery
+row (chat × article, unique) says an article reached that chat. A digest's deliveries and the next
+due time are written in one transaction right after the send, so a restart neither repeats nor
+loses a digest; the one window left (sent, not yet committed) falls on the side of a repeat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from knowledge.digests import Mode, next_due, parse_time, parse_zone
+from knowledge.store import ArticleRow, Base, Store
+
+
+class SubscriberRow(Base):
+    __tablename__ = "subscribers"
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    mode: Mapped[str] = mapped_column(String(16))  # daily | instant
+    digest_time: Mapped[str] = mapped_column(String(5))  # HH:MM, local
+    timezone: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, index=True)
+    since: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC; articles loaded after it count
+    next_due: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)  # UTC
+    last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    deactivated_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class DeliveryRow(Base):
+    """An article delivered to a chat: what is here is never sent to that chat again."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("chat_id", "article_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class SendRow(Base):
+    """One attempt to send a digest or an instant notice, for /stats."""
+
+    __tablename__ = "digest_sends"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    articles: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    chat_id: int
+    mode: Mode
+    digest_time: dt.time
+    timezone: str
+    active: bool
+    since: dt.datetime
+    next_due: dt.datetime | None
+    last_digest_at: dt.datetime | None
+
+
+def utc_naive(moment: dt.datetime) -> dt.datetime:
+    """The form times are stored in: naive UTC (SQLite keeps no offsets)."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    return None if moment is None else moment.replace(tzinfo=dt.UTC)
+
+
+def _subscriber(row: SubscriberRow) -> Subscriber:
+    return Subscriber(
+        chat_id=row.chat_id,
+        mode="instant" if row.mode == "instant" else "daily",
+        digest_time=parse_time(row.digest_time),
+        timezone=row.timezone,
+        active=row.active,
+        since=row.since.replace(tzinfo=dt.UTC),
+        next_due=_aware(row.next_due),
+        last_digest_at=_aware(row.last_digest_at),
+    )
+
+
+class Subscribers:
+    """Subscriptions and deliveries; every method is one transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        Base.metadata.create_all(
+            store.engine,
+            tables=[SubscriberRow.__table__, DeliveryRow.__table__, SendRow.__table__],  # type: ignore[list-item]
+        )
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self.store.sessions.begin() as session:
+            yield session
+
+    # --- subscriptions -----------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        chat_id: int,
+        *,
+        mode: Mode,
+        at: dt.time,
+        timezone: str,
+        now: dt.datetime,
+    ) -> Subscriber:
+        """Create or change a subscription; an inactive one starts afresh from ``now``."""
+        zone = parse_zone(timezone)
+        due = utc_naive(next_due(at, zone, after=now)) if mode == "daily" else None
+        with self._session() as s:
+            row = s.get(SubscriberRow, chat_id)
+            if row is None:
+                row = SubscriberRow(chat_id=chat_id, since=utc_naive(now))
+                s.add(row)
+            elif not row.active:
+                row.since = utc_naive(now)
+            row.mode = mode
+            row.digest_time = at.strftime("%H:%M")
+            row.timezone = zone.key
+            row.active = True
+            row.next_due = due
+            row.deactivated_reason = None
+            s.flush()
+            return _subscriber(row)
+
+    def unsubscribe(self, chat_id: int) -> bool:
+        """Stop digests for a chat; False when it had none."""
+        return self.deactivate(chat_id, reason="unsubscribed")
+
+    def deactivate(self, chat_id: int, *, reason: str) -> bool:
+        with self._session() as s:
+            result = s.execute(
+                update(SubscriberRow)
+                .where(SubscriberRow.chat_id == chat_id, SubscriberRow.active.is_(True))
+                .values(active=False, deactivated_reason=reason, next_due=None)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def get(self, chat_id: int) -> Subscriber | None:
+        with self._session() as s:
+            row = s.get(SubscriberRow, chat_id)
+            return None if row is None else _subscriber(row)
+
+    def due(self, now: dt.datetime, *, limit: int = 1000) -> list[Subscriber]:
+        """Active daily subscribers whose digest time has come, the longest-waiting first."""
+        with self._session() as s:
+            rows = s.scalars(
+                select(SubscriberRow)
+                .where(
+                    SubscriberRow.active.is_(True),
+                    SubscriberRow.mode == "daily",
+                    SubscriberRow.next_due <= utc_naive(now),
+                )
+                .order_by(SubscriberRow.next_due, SubscriberRow.chat_id)
+                .limit(limit)
+            )
+            return [_subscriber(r) for r in rows]
+
+    def instant(self) -> list[Subscriber]:
+        with self._session() as s:
+            rows = s.scalars(
+                select(SubscriberRow)
+                .where(SubscriberRow.active.is_(True), SubscriberRow.mode == "instant")
+                .order_by(SubscriberRow.chat_id)
+            )
+            return [_subscriber(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Active subscribers by mode."""
+        with self._session() as s:
+            rows = s.execute(
+                select(SubscriberRow.mode, func.count())
+                .where(SubscriberRow.active.is_(True))
+                .group_by(SubscriberRow.mode)
+            )
+            return {mode: n for mode, n in rows}
+
+    # --- deliveries --------------------------------------------------------------------------
+
+    def pending(self, chat_id: int) -> list[int]:
+        """Ids of the articles loaded since the chat subscribed and not yet delivered to it."""
+        with self._session() as s:
+            row = s.get(SubscriberRow, chat_id)
+            if row is None:
+                return []
+            delivered = select(DeliveryRow.article_id).where(DeliveryRow.chat_id == chat_id)
+            ids = s.scalars(
+                select(ArticleRow.id)
+                .where(ArticleRow.loaded_at >= row.since, ArticleRow.id.not_in(delivered))
+                .order_by(ArticleRow.loaded_at, ArticleRow.id)
+            )
+            return list(ids)
+
+    def delivered(self, chat_id: int) -> set[int]:
+        with self._session() as s:
+            return set(
+                s.scalars(select(DeliveryRow.article_id).where(DeliveryRow.chat_id == chat_id))
+            )
+
+    def record_sent(
+        self, chat_id: int, article_ids: Sequence[int], *, now: dt.datetime, advance: bool
+    ) -> None:
+        """After a send: the deliveries, the send, and (for a scheduled digest) the next due
+        time, in one transaction."""
+        with self._session() as s:
+            already = set(
+                s.scalars(
+                    select(DeliveryRow.article_id).where(
+                        DeliveryRow.chat_id == chat_id, DeliveryRow.article_id.in_(article_ids)
+                    )
+                )
+            )
+            existing = set(
+                s.scalars(select(ArticleRow.id).where(ArticleRow.id.in_(article_ids)))
+            )  # an article removed meanwhile has nothing to point at
+            s.add_all(
+                DeliveryRow(chat_id=chat_id, article_id=a, sent_at=utc_naive(now))
+                for a in dict.fromkeys(article_ids)
+                if a not in already and a in existing
+            )
+            s.add(SendRow(chat_id=chat_id, at=utc_naive(now), ok=True, articles=len(article_ids)))
+            row = s.get(SubscriberRow, chat_id)
+            if row is not None:
+                row.last_digest_at = utc_naive(now)
+                if advance:
+                    self._advance(row, now)
+
+    def record_failed(self, chat_id: int, *, now: dt.datetime, error: str) -> None:
+        with self._session() as s:
+            s.add(SendRow(chat_id=chat_id, at=utc_naive(now), ok=False, articles=0, error=error))
+
+    def skip(self, chat_id: int, *, now: dt.datetime) -> None:
+        """Nothing new for a due subscriber: move its due time on without sending."""
+        with self._session() as s:
+            row = s.get(SubscriberRow, chat_id)
+            if row is not None:
+                self._advance(row, now)
+
+    def retry_later(self, chat_id: int, *, now: dt.datetime, minutes: int) -> None:
+        """A digest that could not be sent is tried again after a pause, not every tick."""
+        with self._session() as s:
+            row = s.get(SubscriberRow, chat_id)
+            if row is not None and row.active:
+                row.next_due = utc_naive(now + dt.timedelta(minutes=minutes))
+
+    def instant_pending(self) -> list[int]:
+        """Instant subscribers with at least one article they have not had."""
+        with self._session() as s:
+            delivered = select(DeliveryRow.id).where(
+                DeliveryRow.chat_id == SubscriberRow.chat_id,
+                DeliveryRow.article_id == ArticleRow.id,
+            )
+            owed = select(ArticleRow.id).where(
+                ArticleRow.loaded_at >= SubscriberRow.since, ~delivered.exists()
+            )
+            rows = s.scalars(
+                select(SubscriberRow.chat_id)
+                .where(
+                    SubscriberRow.active.is_(True),
+                    SubscriberRow.mode == "instant",
+                    owed.exists(),
+                )
+                .order_by(SubscriberRow.chat_id)
+            )
+            return list(rows)
+
+    def send_counts(self, since: dt.datetime) -> tuple[int, int]:
+        """(sent, failed) digest sends since a moment."""
+        with self._session() as s:
+            rows = dict(
+                s.execute(
+                    select(SendRow.ok, func.count())
+                    .where(SendRow.at >= utc_naive(since))
+                    .group_by(SendRow.ok)
+                ).all()
+            )
+            return rows.get(True, 0), rows.get(False, 0)
+
+    @staticmethod
+    def _advance(row: SubscriberRow, now: dt.datetime) -> None:
+        if row.mode == "daily" and row.active:
+            due = next_due(parse_time(row.digest_time), parse_zone(row.timezone), after=now)
+            row.next_due = utc_naive(due)
