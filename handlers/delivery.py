@@ -26,6 +26,9 @@ async def deliver(bot: Bot, services: Services, chat_id: int, *, scheduled: bool
     newsroom = services.newsroom
     subs = newsroom.subscribers
     async with services.chat_locks[chat_id]:
+        sub = await blocking(subs.get, chat_id)
+        if sub is None or not sub.active:  # unsubscribed or blocked while this waited
+            return False
         digest = await blocking(newsroom.pending_digest, chat_id)
         now = newsroom.now()
         if not digest:

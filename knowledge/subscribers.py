@@ -214,7 +214,7 @@ class Subscribers:
             delivered = select(DeliveryRow.article_id).where(DeliveryRow.chat_id == chat_id)
             ids = s.scalars(
                 select(ArticleRow.id)
-                .where(ArticleRow.loaded_at >= row.since, ArticleRow.id.not_in(delivered))
+                .where(ArticleRow.loaded_at > row.since, ArticleRow.id.not_in(delivered))
                 .order_by(ArticleRow.loaded_at, ArticleRow.id)
             )
             return list(ids)
@@ -279,7 +279,7 @@ class Subscribers:
                 DeliveryRow.article_id == ArticleRow.id,
             )
             owed = select(ArticleRow.id).where(
-                ArticleRow.loaded_at >= SubscriberRow.since, ~delivered.exists()
+                ArticleRow.loaded_at > SubscriberRow.since, ~delivered.exists()
             )
             rows = s.scalars(
                 select(SubscriberRow.chat_id)

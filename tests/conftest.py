@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from spacy.language import Language
 from knowledge.engine import KnowledgeBase
 from knowledge.nlp import DEFAULT_MODEL, load_pipeline
 from knowledge.store import Store
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # as bot.cli does: PTB's future time periods
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -1,0 +1,87 @@
+"""Running the real bot against the fake Bot API: settings, a movable clock, start and stop."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+
+from bot.app import build_application, build_services, on_startup
+from bot.config import Settings
+from handlers.context import TalksApp
+from knowledge.engine import KnowledgeBase
+from knowledge.newsroom import Newsroom
+from knowledge.store import Store
+from tests.fake_bot_api import FakeBotApi
+
+ADMIN = 7001
+USER = 1001
+
+
+class Clock:
+    """A clock the tests move by hand; the knowledge base and the digests read it. Like a real
+    clock it never shows the same instant twice (each reading is a millisecond on)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        self.now += dt.timedelta(milliseconds=1)
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+def settings_for(fake: FakeBotApi, db: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": fake.token,
+        "bot_api_base_url": fake.base_url,
+        "bot_api_file_url": fake.base_file_url,
+        "database_url": f"sqlite:///{db}",
+        "admin_ids": frozenset({ADMIN}),
+        "digest_tick_seconds": 0.2,
+        "send_backoff_seconds": 0.05,
+        "default_tz": "UTC",
+        "digest_time": "08:00",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def seeded_copy(template: Path, target: Path) -> Path:
+    """A fresh copy of a seeded store (seeding runs spaCy over the article: do it once)."""
+    shutil.copy(template, target)
+    return target
+
+
+def make_template(nlp: Language, path: Path, clock: Clock) -> Path:
+    kb = KnowledgeBase(Store(f"sqlite:///{path}"), nlp, clock=clock)
+    kb.store.engine.dispose()  # checkpoints the WAL into the file we copy
+    return path
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, nlp: Language, clock: Clock
+) -> AsyncIterator[tuple[TalksApp, Newsroom]]:
+    """The real Application polling the fake server; stopped in reverse order."""
+    kb = KnowledgeBase(Store(settings.database_url), nlp, clock=clock, seed=False)
+    newsroom = Newsroom(kb)
+    app = build_application(settings, build_services(settings, newsroom))
+    async with app:
+        await on_startup(app)  # post_init runs only under run_polling
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        try:
+            yield app, newsroom
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    kb.store.engine.dispose()

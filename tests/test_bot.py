@@ -1,0 +1,327 @@
+"""End to end: the real bot (PTB Application, JobQueue, rate limiter) over HTTP against the fake
+Bot API, on real SQLite stores and the real spaCy model."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from knowledge.newsroom import Newsroom
+from tests.botkit import ADMIN, USER, Clock, make_template, running_bot, seeded_copy, settings_for
+from tests.conftest import DATA
+from tests.fake_bot_api import Call, FakeBotApi
+
+START = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC)
+GROUP = -100200
+
+
+@pytest.fixture(scope="module")
+def template(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_template(nlp, tmp_path_factory.mktemp("tpl") / "seeded.db", Clock(START))
+
+
+@pytest.fixture
+def db(template: Path, tmp_path: Path) -> Path:
+    return seeded_copy(template, tmp_path / "talks.db")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+async def eventually(check: Callable[[], bool], *, timeout: float = 5.0) -> bool:
+    """Poll a condition the bot makes true after a send (the store is written after it)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+def _next_due(newsroom: Newsroom, chat: int) -> dt.datetime | None:
+    sub = newsroom.subscribers.get(chat)
+    return None if sub is None else sub.next_due
+
+
+def _active(newsroom: Newsroom, chat: int) -> bool:
+    sub = newsroom.subscribers.get(chat)
+    return sub is not None and sub.active
+
+
+def buttons(call: Call) -> list[str]:
+    rows = call.params.get("reply_markup", {}).get("inline_keyboard", [])
+    return [b["callback_data"] for row in rows for b in row]
+
+
+def message_id(call: Call) -> int:
+    return int(call.response["message_id"])
+
+
+async def ask(fake: FakeBotApi, chat: int, text: str, **kw: object) -> Call:
+    await fake.user_says(chat, text, **kw)  # type: ignore[arg-type]
+    return await fake.next_call("sendMessage", chat_id=chat, ok=True, timeout=10)
+
+
+async def test_question_answer_buttons_and_feedback(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        call = await ask(fake, USER, "who is de mistrua?")
+        assert "<b>" in call.params["text"]
+        assert "Mistura" in call.params["text"]
+        data = buttons(call)
+        assert any(d.startswith("src:") for d in data)
+        assert any(d.startswith("more:") for d in data)
+
+        src = next(d for d in data if d.startswith("src:"))
+        await fake.user_presses(USER, message_id(call), src)
+        shown = await fake.next_call("sendMessage", chat_id=USER, ok=True)
+        assert "Mistura" in shown.params["text"]
+
+        more = next(d for d in data if d.startswith("more:"))
+        await fake.user_presses(USER, message_id(call), more)
+        extra = await fake.next_call("sendMessage", chat_id=USER, ok=True)
+        assert "More from the articles" in extra.params["text"]
+
+        up = next(d for d in data if d.startswith("fb:") and d.endswith(":1"))
+        await fake.user_presses(USER, message_id(call), up)
+        await fake.next_call("answerCallbackQuery", text="Thanks for the feedback!")
+        stats = newsroom.stats()
+        assert stats.day.thumbs_up == 1
+        assert stats.day.answered == 1
+
+
+async def test_follow_up_uses_the_last_answer(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock):
+        first = await ask(fake, USER, "who is the UN special envoy for Syria?")
+        assert "Mistura" in first.params["text"]
+        follow = await ask(fake, USER, "what did he say?")
+        assert "don't say" not in follow.params["text"]
+        assert "src:" in " ".join(buttons(follow))
+
+
+async def test_decline_offers_closest_facts(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock):
+        call = await ask(fake, USER, "what is the population of Peru?")
+        assert "don't say" in call.params["text"]
+        for data in buttons(call):
+            assert data.startswith("fact:")
+        if buttons(call):
+            await fake.user_presses(USER, message_id(call), buttons(call)[0])
+            edited = await fake.next_call("editMessageText", chat_id=USER, ok=True)
+            assert "<blockquote>" in edited.params["text"]
+
+
+async def test_groups_answer_only_when_addressed(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock):
+        await fake.user_says(GROUP, "lunch at noon, anyone?", user_id=USER)
+        call = await ask(fake, GROUP, "/ask@talks_test_bot who is Xie Xiaoyan?", user_id=USER)
+        assert "Xie" in call.params["text"]
+        assert call.params.get("reply_parameters"), "a group answer quotes the question"
+        mention = await ask(fake, GROUP, "@talks_test_bot who is de Mistura?", user_id=USER)
+        assert "Mistura" in mention.params["text"]
+        replied = await ask(
+            fake, GROUP, "and when does the next round start?", user_id=USER,
+            reply_to=message_id(mention),
+        )
+        assert "don't say" not in replied.params["text"]
+        texts = fake.texts_to(GROUP)
+        assert len(texts) == 3, "the chatter was not answered"
+
+
+async def test_bad_input_gets_a_clear_reply(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock):
+        assert "Ask me like this" in (await ask(fake, USER, "/ask")).params["text"]
+        long = await ask(fake, USER, "why " * 600)
+        assert "too long" in long.params["text"]
+        unknown = await ask(fake, USER, "/frobnicate now")
+        assert "don't know /frobnicate" in unknown.params["text"]
+        assert "/article 1" in (await ask(fake, USER, "/article abc")).params["text"]
+        assert "no article #999" in (await ask(fake, USER, "/article 999")).params["text"]
+        assert "Tell me whom" in (await ask(fake, USER, "/who")).params["text"]
+        bad_time = await ask(fake, USER, "/subscribe 25:99")
+        assert "not a time" in bad_time.params["text"]
+        bad_zone = await ask(fake, USER, "/subscribe 08:00 Mars/Olympus")
+        assert "timezone" in bad_zone.params["text"]
+        settings = await ask(fake, USER, "/settings")
+        assert "not subscribed" in settings.params["text"], "a refused /subscribe stored nothing"
+
+
+async def test_start_help_who_articles(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock):
+        start = await ask(fake, USER, "/start")
+        examples = [d for d in buttons(start) if d.startswith("q:")]
+        assert len(examples) == 3
+        await fake.user_presses(USER, message_id(start), examples[0])
+        answer = await fake.next_call("sendMessage", chat_id=USER, ok=True)
+        assert "don't say" not in answer.params["text"]
+        assert "/subscribe" in (await ask(fake, USER, "/help")).params["text"]
+        assert "/load" not in (await ask(fake, USER, "/help")).params["text"]
+        assert "/load" in (await ask(fake, ADMIN, "/help")).params["text"]
+        who = await ask(fake, USER, "/who Xie Xiaoyan")
+        assert "<b>Xie Xiaoyan</b>" in who.params["text"]
+        listing = await ask(fake, USER, "/articles")
+        assert "#1 ·" in listing.params["text"]
+        article = await ask(fake, USER, "/article 1")
+        assert "Key facts" in article.params["text"]
+        menu = fake.calls("setMyCommands")
+        assert menu, "the command menu is published"
+
+
+async def test_admin_load_text_and_document_notifies_instant_once(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    article = (DATA / "harbour_council.txt").read_text()
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        await ask(fake, USER, "/subscribe instant")
+        refused = await ask(fake, USER, "/load " + article)
+        assert "only the bot's admins" in refused.params["text"]
+        assert len(newsroom.kb.articles()) == 1
+
+        loaded = await ask(fake, ADMIN, "/load " + article)
+        assert "Loaded #2" in loaded.params["text"]
+        assert "1 instant subscriber" in loaded.params["text"]
+        notice = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
+        assert "What's new" in notice.params["text"]
+
+        again = await ask(fake, ADMIN, "/load " + article)
+        assert "already stored" in again.params["text"]
+
+        html = "<html><body><article><h1>Port strike ends</h1>" + "".join(
+            f"<p>{p}</p>" for p in _other_article()
+        ) + "</article></body></html>"
+        doc = fake.add_file(html.encode(), "strike.html", "text/html")
+        await fake.user_sends_document(ADMIN, doc, caption="/load")
+        by_file = await fake.next_call("sendMessage", chat_id=ADMIN, ok=True, timeout=20)
+        assert "Loaded #3" in by_file.params["text"]
+        await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
+
+        bad = fake.add_file(b"\x89PNG\r\n\x1a\n\x00\x00", "photo.png", "image/png")
+        await fake.user_sends_document(ADMIN, bad, caption="/load")
+        refusal = await fake.next_call("sendMessage", chat_id=ADMIN, ok=True)
+        assert ".html" in refusal.params["text"]
+
+        await asyncio.sleep(0.6)  # a few ticks: nothing is sent twice
+        notices = [t for t in fake.texts_to(USER) if "What's new" in t]
+        assert len(notices) == 2
+        assert len(newsroom.kb.articles()) == 3
+
+
+def _other_article() -> list[str]:
+    return [
+        "Dock workers at the port of Halden ended a nine-day strike on Tuesday after the "
+        "harbour authority agreed to raise night-shift pay by 12 percent.",
+        "Union leader Maren Aasen said the deal was a fair one and that ships would be unloaded "
+        "again from Wednesday morning.",
+        "The strike had left more than forty container ships waiting off the coast, according "
+        "to the port's own figures.",
+        "Harbour director Olav Rudi said the authority would review its shift rules with the "
+        "union before the end of the year.",
+    ]
+
+
+async def test_remove_needs_confirmation_and_an_admin(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        ask_rm = await ask(fake, GROUP, "/remove 1", user_id=ADMIN)
+        assert buttons(ask_rm) == ["rm:1", "rm:no"]
+        await fake.user_presses(GROUP, message_id(ask_rm), "rm:1", user_id=USER)
+        refused = await fake.next_call("answerCallbackQuery")
+        assert "only the bot's admins" in refused.params.get("text", "")
+        assert len(newsroom.kb.articles()) == 1
+        await fake.user_presses(GROUP, message_id(ask_rm), "rm:1", user_id=ADMIN)
+        done = await fake.next_call("editMessageText", chat_id=GROUP, ok=True)
+        assert "Removed #1" in done.params["text"]
+        assert newsroom.kb.articles() == []
+        stats = await ask(fake, ADMIN, "/stats")
+        assert "0 articles" in stats.params["text"]
+        assert "only the bot's admins" in (await ask(fake, USER, "/stats")).params["text"]
+
+
+async def test_daily_digest_at_its_time_survives_restart(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    settings = settings_for(fake, db)
+    async with running_bot(settings, nlp, clock) as (_, newsroom):
+        sub = await ask(fake, USER, "/subscribe 07:30 Europe/Berlin")  # 06:30 UTC in March
+        assert "07:30" in sub.params["text"]
+        await ask(fake, ADMIN, "/load " + (DATA / "harbour_council.txt").read_text())
+        await asyncio.sleep(0.5)
+        assert not [t for t in fake.texts_to(USER) if "daily digest" in t], "not yet due"
+        clock.advance(minutes=31)
+        digest = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
+        assert "Your daily digest" in digest.params["text"]
+        assert "Key facts" in digest.params["text"]
+        tomorrow = dt.datetime(2026, 3, 2, 6, 30, tzinfo=dt.UTC)
+        assert await eventually(lambda: _next_due(newsroom, USER) == tomorrow)
+
+    async with running_bot(settings, nlp, clock):  # restart: nothing is sent again
+        clock.advance(hours=1)
+        await asyncio.sleep(0.6)
+        clock.advance(days=1)  # the next digest time, with nothing new: silence
+        await asyncio.sleep(0.6)
+    digests = [t for t in fake.texts_to(USER) if "daily digest" in t]
+    assert len(digests) == 1
+
+
+async def test_digest_missed_while_down_goes_out_at_start(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    settings = settings_for(fake, db)
+    async with running_bot(settings, nlp, clock):
+        await ask(fake, USER, "/subscribe 06:15")
+        await ask(fake, ADMIN, "/load " + (DATA / "harbour_council.txt").read_text())
+    clock.advance(hours=3)  # the bot was down at 06:15
+    async with running_bot(settings, nlp, clock):
+        digest = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
+        assert "Your daily digest" in digest.params["text"]
+
+
+async def test_retry_after_is_honoured(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock):
+        fake.fail_next("sendMessage", 429, retry_after=1, chat_id=USER)
+        await fake.user_says(USER, "who is Xie Xiaoyan?")
+        limited = await fake.next_call("sendMessage", chat_id=USER, ok=False, timeout=10)
+        assert limited.status == 429
+        sent = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
+        assert sent.time - limited.time >= 1.0
+        assert "Xie" in sent.params["text"]
+
+
+async def test_blocked_chat_is_deactivated(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        await ask(fake, USER, "/subscribe instant")
+        fake.block(USER)
+        await ask(fake, ADMIN, "/load " + (DATA / "harbour_council.txt").read_text())
+        await fake.next_call("sendMessage", chat_id=USER, ok=False, timeout=10)
+        assert await eventually(lambda: not _active(newsroom, USER))
+        await asyncio.sleep(0.5)  # later ticks leave a deactivated chat alone
+        assert newsroom.stats().sends_day == (0, 1)
