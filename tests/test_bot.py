@@ -41,13 +41,15 @@ def clock() -> Clock:
     return Clock(START)
 
 
-async def eventually(check: Callable[[], bool], *, timeout: float = 5.0) -> bool:
-    """Poll a condition the bot makes true after a send (the store is written after it)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(0.05)
+async def eventually(check: Callable[[], bool]) -> bool:
+    """Poll (up to 5 s) a condition the bot makes true after a send: the store is written
+    right after it."""
+    try:
+        async with asyncio.timeout(5):
+            while not check():  # noqa: ASYNC110 - the store has no event to wait on
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        return False
     return True
 
 
@@ -140,7 +142,10 @@ async def test_groups_answer_only_when_addressed(
         mention = await ask(fake, GROUP, "@talks_test_bot who is de Mistura?", user_id=USER)
         assert "Mistura" in mention.params["text"]
         replied = await ask(
-            fake, GROUP, "and when does the next round start?", user_id=USER,
+            fake,
+            GROUP,
+            "and when does the next round start?",
+            user_id=USER,
             reply_to=message_id(mention),
         )
         assert "don't say" not in replied.params["text"]
@@ -210,9 +215,11 @@ async def test_admin_load_text_and_document_notifies_instant_once(
         again = await ask(fake, ADMIN, "/load " + article)
         assert "already stored" in again.params["text"]
 
-        html = "<html><body><article><h1>Port strike ends</h1>" + "".join(
-            f"<p>{p}</p>" for p in _other_article()
-        ) + "</article></body></html>"
+        html = (
+            "<html><body><article><h1>Port strike ends</h1>"
+            + "".join(f"<p>{p}</p>" for p in _other_article())
+            + "</article></body></html>"
+        )
         doc = fake.add_file(html.encode(), "strike.html", "text/html")
         await fake.user_sends_document(ADMIN, doc, caption="/load")
         by_file = await fake.next_call("sendMessage", chat_id=ADMIN, ok=True, timeout=20)
