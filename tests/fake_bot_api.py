@@ -596,14 +596,15 @@ class FakeBotApi:
 
         try:
             async with asyncio.timeout(timeout), self._changed:
-                call = await self._changed.wait_for(find)
+                found = await self._changed.wait_for(find)
         except TimeoutError:
             seen = [(c.method, c.status, c.params.get("chat_id")) for c in self._calls[-10:]]
             raise AssertionError(
                 f"no {method or 'call'} {match or ''} within {timeout}s; last calls: {seen}"
             ) from None
-        call.consumed = True
-        return call
+        assert found is not None
+        found.consumed = True
+        return found
 
     def sent_to(self, chat_id: int | str) -> list[JSONDict]:
         """The messages now in a chat that the bot sent (as edited; deleted ones left out)."""
@@ -613,7 +614,7 @@ class FakeBotApi:
         return [m for m in chat.messages.values() if m.get("from", {}).get("id") == self.bot_id]
 
     def texts_to(self, chat_id: int | str) -> list[str]:
-        return [m.get("text", m.get("caption", "")) for m in self.sent_to(chat_id)]
+        return [str(m.get("text", m.get("caption", ""))) for m in self.sent_to(chat_id)]
 
     def message(self, chat_id: int | str, message_id: int) -> JSONDict:
         return self._chats[_normalise_chat_id(chat_id)].messages[message_id]
@@ -905,9 +906,9 @@ class FakeBotApi:
             return self._fail(call, ApiError(403, f"Forbidden: {why}"))
         limited = call.method in _SEND_METHODS and self.enforce_limits
         if limited:
-            error = self._check_limits(chat_id, call.time)
-            if error is not None:
-                return self._fail(call, error)
+            refusal = self._check_limits(chat_id, call.time)
+            if refusal is not None:
+                return self._fail(call, refusal)
         try:
             if call.method in _ACCEPTED:
                 result: Any = True
