@@ -561,3 +561,19 @@ async def test_a_polling_application_answers_through_the_fake(fake: FakeBotApi) 
     assert asked.params["text"] == "asked"
     assert fake.texts_to(21) == ["hello"]
     assert fake.pending_updates == []  # the updater confirmed what it handled when it stopped
+
+
+async def test_control_api_for_a_bot_in_another_process(
+    fake: FakeBotApi, bot: telegram.Bot
+) -> None:
+    control = f"http://127.0.0.1:{fake.port}/_fake"
+    async with httpx.AsyncClient() as client:
+        said = await client.post(f"{control}/user_says", json={"chat_id": 4, "text": "/start"})
+        await bot.send_message(4, "welcome")
+        await bot.send_message(4, "welcome")
+        stats = (await client.get(f"{control}/stats")).json()
+        refused = await client.post(f"{control}/stop", json={})
+    assert said.json()["result"]["message"]["text"] == "/start"
+    assert stats["delivered_messages"] == 2
+    assert stats["duplicate_chats"] == ["4"]
+    assert refused.status_code == 404
