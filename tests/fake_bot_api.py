@@ -14,6 +14,15 @@ The server models what the bot depends on: long-polling ``getUpdates`` with offs
 stored per chat (edits, deletes, buttons), Telegram's HTML parsing and length rules, files, and
 faults (429 with ``retry_after``, 403 for blocked chats, 5xx, dropped connections, and optional
 enforcement of the 30 msg/s overall and 1 msg/s per chat limits).
+
+Where it is stricter than Telegram, on purpose: a bare ``&`` or an unknown named entity such as
+``&nbsp;`` is refused in HTML (Telegram keeps it literally; ``strict_html=False`` does too), and
+with ``enforce_limits`` the overall limit is a strict rolling one-second window: PTB's default
+``AIORateLimiter`` (a leaky bucket that allows a burst of 30) exceeds it, one paced at
+``overall_max_rate=1, overall_time_period=1 / 30`` does not.
+
+``python -m tests.fake_bot_api --port 8081 [--enforce-limits]`` serves it for a bot in another
+process; ``GET /_fake/stats`` and ``POST /_fake/user_says`` (JSON keyword arguments) drive it.
 """
 
 from __future__ import annotations

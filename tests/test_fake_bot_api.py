@@ -577,3 +577,30 @@ async def test_control_api_for_a_bot_in_another_process(
     assert stats["delivered_messages"] == 2
     assert stats["duplicate_chats"] == ["4"]
     assert refused.status_code == 404
+
+
+async def test_faults_repeat_times_and_negative_offset_keeps_the_last(
+    fake: FakeBotApi, bot: telegram.Bot
+) -> None:
+    fake.fail_next("getMe", status=500, times=2)
+    for _ in range(2):
+        with pytest.raises(NetworkError, match="Internal Server Error"):
+            await bot.get_me()
+    assert (await bot.get_me()).username == "talks_test_bot"
+    for text in ("a", "b", "c"):
+        await fake.user_says(6, text)
+    (last,) = await bot.get_updates(offset=-1, timeout=0)
+    assert last.message is not None
+    assert last.message.text == "c"
+    assert len(fake.pending_updates) == 1
+
+
+async def test_lenient_html_keeps_a_bare_ampersand_like_telegram() -> None:
+    async with (
+        FakeBotApi(strict_html=False) as fake,
+        telegram.Bot(fake.token, base_url=fake.base_url) as bot,
+    ):
+        sent = await bot.send_message(1, "fish & chips&nbsp;", parse_mode=ParseMode.HTML)
+        assert sent.text == "fish & chips&nbsp;"
+        with pytest.raises(BadRequest, match=r"(?i)unsupported start tag"):
+            await bot.send_message(1, "a < b", parse_mode=ParseMode.HTML)
