@@ -14,10 +14,20 @@ The server models what the bot depends on: long-polling ``getUpdates`` with offs
 stored per chat (edits, deletes, buttons), Telegram's HTML parsing and length rules, files, and
 faults (429 with ``retry_after``, 403 for blocked chats, 5xx, dropped connections, and optional
 enforcement of the 30 msg/s overall and 1 msg/s per chat limits).
+
+Where it is stricter than Telegram, on purpose: a bare ``&`` or an unknown named entity such as
+``&nbsp;`` is refused in HTML (Telegram keeps it literally; ``strict_html=False`` does too), and
+with ``enforce_limits`` the overall limit is a strict rolling one-second window: PTB's default
+``AIORateLimiter`` (a leaky bucket that allows a burst of 30) exceeds it, one paced at
+``overall_max_rate=1, overall_time_period=1 / 30`` does not.
+
+``python -m tests.fake_bot_api --port 8081 [--enforce-limits]`` serves it for a bot in another
+process; ``GET /_fake/stats`` and ``POST /_fake/user_says`` (JSON keyword arguments) drive it.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import collections
 import contextlib
@@ -25,6 +35,8 @@ import itertools
 import json
 import math
 import re
+import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -460,12 +472,17 @@ def _decode_params(raw: dict[str, Any]) -> JSONDict:
 # --------------------------------------------------------------------------------------------
 
 
+DEFAULT_TOKEN = "123456789:AAFakeTokenForTests_0123456789abcdef"
+
+
 class FakeBotApi:
     """A fake Bot API server for one bot token; see the module docstring."""
 
+    DEFAULT_TOKEN = DEFAULT_TOKEN
+
     def __init__(
         self,
-        token: str = "123456789:AAFakeTokenForTests_0123456789abcdef",
+        token: str = DEFAULT_TOKEN,
         *,
         bot_username: str = "talks_test_bot",
         bot_first_name: str = "Talks",
@@ -530,17 +547,20 @@ class FakeBotApi:
     def base_file_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/file/bot"
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Serve on 127.0.0.1:``port`` (0: a free port, see ``self.port``)."""
         self._changed = asyncio.Condition()
         self._stopping = False
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        app.router.add_get("/_fake/stats", self._control_stats)
+        app.router.add_post("/_fake/{action}", self._control_action)
         self._runner = web.AppRunner(
             app, handle_signals=False, access_log=None, shutdown_timeout=1.0
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = self._runner.addresses[0][1]
 
@@ -596,14 +616,15 @@ class FakeBotApi:
 
         try:
             async with asyncio.timeout(timeout), self._changed:
-                call = await self._changed.wait_for(find)
+                found = await self._changed.wait_for(find)
         except TimeoutError:
             seen = [(c.method, c.status, c.params.get("chat_id")) for c in self._calls[-10:]]
             raise AssertionError(
                 f"no {method or 'call'} {match or ''} within {timeout}s; last calls: {seen}"
             ) from None
-        call.consumed = True
-        return call
+        assert found is not None
+        found.consumed = True
+        return found
 
     def sent_to(self, chat_id: int | str) -> list[JSONDict]:
         """The messages now in a chat that the bot sent (as edited; deleted ones left out)."""
@@ -613,7 +634,7 @@ class FakeBotApi:
         return [m for m in chat.messages.values() if m.get("from", {}).get("id") == self.bot_id]
 
     def texts_to(self, chat_id: int | str) -> list[str]:
-        return [m.get("text", m.get("caption", "")) for m in self.sent_to(chat_id)]
+        return [str(m.get("text", m.get("caption", ""))) for m in self.sent_to(chat_id)]
 
     def message(self, chat_id: int | str, message_id: int) -> JSONDict:
         return self._chats[_normalise_chat_id(chat_id)].messages[message_id]
@@ -905,9 +926,9 @@ class FakeBotApi:
             return self._fail(call, ApiError(403, f"Forbidden: {why}"))
         limited = call.method in _SEND_METHODS and self.enforce_limits
         if limited:
-            error = self._check_limits(chat_id, call.time)
-            if error is not None:
-                return self._fail(call, error)
+            refusal = self._check_limits(chat_id, call.time)
+            if refusal is not None:
+                return self._fail(call, refusal)
         try:
             if call.method in _ACCEPTED:
                 result: Any = True
@@ -984,6 +1005,36 @@ class FakeBotApi:
             if document.get("file_path") == path:
                 return web.Response(body=content, content_type="application/octet-stream")
         return _error_response(ApiError(404, "Not Found"))
+
+    # ---- control API for a bot in another process (benchmarks, manual runs) ---------------
+
+    def stats(self) -> JSONDict:
+        """Counters a benchmark reports: calls, deliveries, duplicates, limit violations."""
+        return {
+            "calls": len(self._calls),
+            "delivered_messages": sum(self.delivered.values()),
+            "chats_delivered": len(self.delivered),
+            "duplicate_chats": sorted(str(c) for c, n in self.delivered.items() if n > 1),
+            "limit_violations": self.limit_violations,
+            "pending_updates": len(self._pending),
+        }
+
+    async def _control_stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self.stats())
+
+    async def _control_action(self, request: web.Request) -> web.Response:
+        """POST /_fake/user_says|user_presses|fail_next|block|unblock with the keyword args."""
+        action = request.match_info["action"]
+        if action not in {"user_says", "user_presses", "fail_next", "block", "unblock"}:
+            return _error_response(ApiError(404, "Not Found"))
+        try:
+            kwargs = await request.json()
+            result = getattr(self, action)(**kwargs)
+            if asyncio.iscoroutine(result):
+                result = await result
+        except (TypeError, ValueError) as error:
+            return _error_response(bad_request(str(error)))
+        return web.json_response({"ok": True, "result": result})
 
     # ---- methods (each _m_<name> takes the decoded params and returns the result) ---------
 
@@ -1344,3 +1395,48 @@ def _error_response(error: ApiError) -> web.Response:
     if error.parameters:
         body["parameters"] = error.parameters
     return web.json_response(body, status=error.status)
+
+
+async def serve(port: int, **options: Any) -> None:
+    """Run a fake server until cancelled (Ctrl-C), printing the settings a bot needs."""
+    fake = FakeBotApi(**options)
+    await fake.start(port)
+    sys.stdout.write(
+        f"TALKS_BOT_TOKEN={fake.token}\nTALKS_BOT_API_BASE_URL={fake.base_url}\n"
+        f"TALKS_BOT_API_FILE_URL={fake.base_file_url}\n"
+        f"control: GET http://127.0.0.1:{fake.port}/_fake/stats, "
+        f'POST /_fake/user_says {{"chat_id": 1, "text": "hi"}}\n'
+    )
+    sys.stdout.flush()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await fake.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A fake Telegram Bot API server on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--token", default=FakeBotApi.DEFAULT_TOKEN)
+    parser.add_argument("--enforce-limits", action="store_true")
+    parser.add_argument("--global-per-second", type=int, default=30)
+    parser.add_argument("--per-chat-per-second", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            serve(
+                args.port,
+                token=args.token,
+                enforce_limits=args.enforce_limits,
+                global_per_second=args.global_per_second,
+                per_chat_per_second=args.per_chat_per_second,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
