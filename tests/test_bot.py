@@ -332,3 +332,34 @@ async def test_blocked_chat_is_deactivated(
         assert await eventually(lambda: not _active(newsroom, USER))
         await asyncio.sleep(0.5)  # later ticks leave a deactivated chat alone
         assert newsroom.stats().sends_day == (0, 1)
+
+
+async def test_network_errors_are_retried(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock):
+        fake.drop_next("sendMessage", chat_id=USER)
+        fake.fail_next("sendMessage", 502, chat_id=USER)
+        await fake.user_says(USER, "who is Xie Xiaoyan?")
+        sent = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=15)
+        assert "Xie" in sent.params["text"]
+        assert len(fake.calls("sendMessage", chat_id=USER)) == 3
+
+
+async def test_load_by_replying_to_a_message(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    text = "\n\n".join(_other_article())
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        pasted = await fake.user_says(ADMIN, text)
+        await fake.next_call("sendMessage", chat_id=ADMIN, ok=True)  # answered as a question
+        loaded = await ask(fake, ADMIN, "/load", reply_to=pasted["message"]["message_id"])
+        assert "Loaded #2" in loaded.params["text"]
+        assert "Maren Aasen" in loaded.params["text"]
+        short = await ask(fake, ADMIN, "/load Hello there.")
+        assert "Not loaded" in short.params["text"]
+        empty = await ask(fake, ADMIN, "/load")
+        assert "followed by the article" in empty.params["text"]
+        assert len(newsroom.kb.articles()) == 2
+        answer = await ask(fake, USER, "who is Maren Aasen?")
+        assert "Union leader" in answer.params["text"] or "union" in answer.params["text"]

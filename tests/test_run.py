@@ -7,13 +7,16 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from spacy.language import Language
 
 from tests.botkit import Clock, make_template
+from tests.factories import make_chat, make_message, make_update, make_user
 from tests.fake_bot_api import FakeBotApi
 from tests.test_bot import START
 
@@ -91,3 +94,66 @@ async def test_run_refuses_bad_settings_with_a_reason(
     assert proc.returncode == 2
     assert message in err
     assert b"Traceback" not in err
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_run_webhook_checks_the_secret_token(nlp: Language, tmp_path: Path) -> None:
+    db = make_template(nlp, tmp_path / "talks.db", Clock(START))
+    port = free_port()
+    async with FakeBotApi() as fake:
+        env = env_for(fake, db) | {
+            # the public address is https (a proxy terminates TLS and forwards to the port)
+            "TALKS_WEBHOOK_URL": "https://bot.example.test",
+            "TALKS_WEBHOOK_LISTEN": "127.0.0.1",
+            "TALKS_WEBHOOK_PORT": str(port),
+            "TALKS_WEBHOOK_SECRET": "s3cret-token",
+        }
+        proc = await asyncio.create_subprocess_exec(
+            EXE,
+            "run",
+            "--webhook",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            hook = await fake.next_call("setWebhook", ok=True, timeout=90)
+            assert hook.params["url"] == "https://bot.example.test/telegram"
+            assert hook.params["secret_token"] == "s3cret-token"
+            update = make_update(
+                1,
+                message=make_message(
+                    1, make_chat(1001), from_user=make_user(1001), text="who is de mistura?"
+                ),
+            )
+            url = f"http://127.0.0.1:{port}/telegram"
+            async with httpx.AsyncClient() as client:
+                forged = None
+                for _ in range(50):  # the server starts listening right after setWebhook
+                    try:
+                        forged = await client.post(url, json=update)
+                        break
+                    except httpx.ConnectError:
+                        await asyncio.sleep(0.1)
+                assert forged is not None
+                assert forged.status_code == 403
+                real = await client.post(
+                    url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+                )
+                assert real.status_code == 200
+            answer = await fake.next_call("sendMessage", chat_id=1001, ok=True, timeout=30)
+            assert "Mistura" in answer.params["text"]
+            assert len(fake.calls("sendMessage", chat_id=1001)) == 1, "the forged one was dropped"
+            proc.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    assert proc.returncode == 0, err.decode()[-2000:]
