@@ -28,7 +28,7 @@ import numpy as np
 from knowledge.models import Entity, Fact
 from knowledge.text import is_content, words
 
-__all__ = ["DEFAULT_WEIGHTS", "Weights", "features", "key_facts", "summarise"]
+__all__ = ["DEFAULT_WEIGHTS", "FEATURES", "Weights", "features", "key_facts", "summarise"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,7 @@ def key_facts(
     covered = {eid for f in summary for eid in f.entity_ids}
     covered_spans = {_norm_span(s.text) for f in summary for s in f.spans}
     picked: list[Fact] = []
-    candidates = [f for f in facts if f.id not in known and f.text not in known]
+    candidates = [f for f in _unique(facts) if f.id not in known and f.text not in known]
     while len(picked) < limit and candidates:
         best = max(
             candidates,
@@ -257,6 +257,9 @@ def _fact_value(
         if entities and eid in entities and entities[eid].label in {"PERSON", "ORG", "GPE"}:
             weight *= 1.5
         value += weight * (0.3 if eid in covered else 1.0)
-    if len(fact.text.split()) < 6:
+    n_words = len(fact.text.split())
+    if n_words < 6:  # a fragment ("Reuters reports.") is no fact
         value *= 0.5
+    elif n_words > 40:  # a key fact is read at a glance
+        value *= 40 / n_words
     return value
