@@ -109,11 +109,19 @@ def key_facts(
     *,
     summary: Sequence[Fact] = (),
     limit: int = 3,
+    title: str | None = None,
 ) -> list[Fact]:
     """Up to ``limit`` facts not in ``summary`` that a reader should not miss, in article order:
-    sentences with numbers, dates and quotes of named people, about the article's main entities,
-    each adding something the summary and the facts chosen before it do not cover."""
+    the most central sentences with numbers, dates and quotes of named people, about the
+    article's main entities, each adding something the summary and the facts chosen before it do
+    not cover. ``entities`` (by id) lets people, organisations and places count more."""
     facts = _ordered(facts)
+    if not facts or limit <= 0:
+        return []
+    feats, _ = _analyse(facts, title)
+    score = feats @ np.array([getattr(DEFAULT_WEIGHTS, n) for n in FEATURES])
+    score = (score - score.min()) / (np.ptp(score) or 1.0)
+    importance = {f.id: float(v) for f, v in zip(facts, score, strict=True)}
     known = {f.id for f in summary} | {f.text for f in summary}
     by_id = entities if isinstance(entities, Mapping) else {e.id: e for e in entities}
     mentions = _entity_counts(facts)
@@ -122,11 +130,13 @@ def key_facts(
     picked: list[Fact] = []
     candidates = [f for f in _unique(facts) if f.id not in known and f.text not in known]
     while len(picked) < limit and candidates:
-        best = max(
-            candidates,
-            key=lambda f: (_fact_value(f, mentions, by_id, covered, covered_spans), -f.position),
-        )
-        if _fact_value(best, mentions, by_id, covered, covered_spans) <= 0:
+        values = {
+            f.id: IMPORTANCE * importance[f.id]
+            + _fact_value(f, mentions, by_id, covered, covered_spans)
+            for f in candidates
+        }
+        best = max(candidates, key=lambda f: (values[f.id], -f.position))
+        if values[best.id] <= 0:
             break
         picked.append(best)
         candidates.remove(best)
@@ -229,6 +239,8 @@ def _unique(facts: Sequence[Fact]) -> list[Fact]:
 
 # --- key facts -----------------------------------------------------------------------------------
 
+IMPORTANCE = 2.0  # how much the summariser's own score counts in a key fact's value
+_QUOTE_MARK = re.compile(r"[\"“”]")
 _NUMBER_LABELS = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL"})
 _DATE_LABELS = frozenset({"DATE", "TIME"})
 
@@ -250,7 +262,7 @@ def _fact_value(
     value += 1.0 * min(2, sum(s.label in _NUMBER_LABELS for s in new_spans))
     value += 0.8 * min(1, sum(s.label in _DATE_LABELS for s in new_spans))
     if any(speaker is not None for _, speaker in fact.quotes):
-        value += 1.0
+        value += 1.0 if _QUOTE_MARK.search(fact.text) else 0.3  # direct speech tells most
     top = max(mentions.values(), default=1)
     for eid in set(fact.entity_ids):
         weight = mentions[eid] / top
