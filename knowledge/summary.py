@@ -67,6 +67,7 @@ _OPENER = re.compile(
     r"yet|meanwhile|instead|still|there|here|such|both)\b",
     re.IGNORECASE,
 )
+_MIN_WORDS = 5  # below this a "sentence" is a dateline, a byline or a subheading
 _SHORT_WORDS = 12  # sentences shorter than this are penalised in proportion
 _LONG_WORDS = 35  # ... and those longer than this
 
@@ -82,18 +83,22 @@ def summarise(
     """The ``sentences`` facts that best sum up one article, in article order (all of them when
     the article has no more). ``title`` (the headline) helps when given. With ``lead`` the
     summary opens with the article's first sentence: news leads are written to summarise, and
-    they introduce the names the other sentences use."""
+    they introduce the names the other sentences use. Fragments (a dateline, a subheading) are
+    left out unless the article has nothing else."""
     facts = _ordered(facts)
-    if len(facts) <= sentences:
-        return _unique(facts)
+    full = [f for f in facts if not _is_fragment(f)] or facts
+    if len(full) <= sentences:
+        return _unique(full)
     feats, sim = _analyse(facts, title)
     score = feats @ np.array([getattr(weights, n) for n in FEATURES])
-    chosen: list[int] = [0] if lead and sentences > 0 else []
+    eligible = [f in full for f in facts]
+    first = eligible.index(True)
+    chosen: list[int] = [first] if lead and sentences > 0 else []
     texts = {facts[i].text for i in chosen}
     while len(chosen) < sentences:
         mmr = score - weights.redundancy * (sim[:, chosen].max(axis=1) if chosen else 0.0)
         for i, f in enumerate(facts):
-            if i in chosen or f.text in texts:
+            if i in chosen or f.text in texts or not eligible[i]:
                 mmr[i] = -np.inf
         best = int(np.argmax(mmr))
         if not np.isfinite(mmr[best]):
@@ -128,7 +133,11 @@ def key_facts(
     covered = {eid for f in summary for eid in f.entity_ids}
     covered_spans = {_norm_span(s.text) for f in summary for s in f.spans}
     picked: list[Fact] = []
-    candidates = [f for f in _unique(facts) if f.id not in known and f.text not in known]
+    candidates = [
+        f
+        for f in _unique(facts)
+        if f.id not in known and f.text not in known and not _is_fragment(f)
+    ]
     while len(picked) < limit and candidates:
         values = {
             f.id: IMPORTANCE * importance[f.id]
@@ -232,9 +241,16 @@ def _entity_counts(facts: Sequence[Fact]) -> Counter[int]:
     return Counter(e for f in facts for e in set(f.entity_ids))
 
 
+def _is_fragment(fact: Fact) -> bool:
+    return len(words(fact.text)) < _MIN_WORDS
+
+
 def _unique(facts: Sequence[Fact]) -> list[Fact]:
     """Facts with a text not seen before (an article may repeat a sentence word for word)."""
-    return list({f.text: f for f in reversed(facts)}.values())[::-1]
+    first: dict[str, Fact] = {}
+    for f in facts:
+        first.setdefault(f.text, f)
+    return list(first.values())
 
 
 # --- key facts -----------------------------------------------------------------------------------
@@ -270,8 +286,6 @@ def _fact_value(
             weight *= 1.5
         value += weight * (0.3 if eid in covered else 1.0)
     n_words = len(fact.text.split())
-    if n_words < 6:  # a fragment ("Reuters reports.") is no fact
-        value *= 0.5
-    elif n_words > 40:  # a key fact is read at a glance
+    if n_words > 40:  # a key fact is read at a glance
         value *= 40 / n_words
     return value

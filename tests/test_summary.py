@@ -99,6 +99,17 @@ def test_short_article_gives_all_its_sentences(seeded_kb: KnowledgeBase) -> None
     assert key_facts(facts, seeded_kb.index.entities, summary=summary) == []
 
 
+def test_fragments_are_left_out(harbour: tuple[Article, list[Fact]]) -> None:
+    article, facts = harbour
+    dateline = _fact(-1, "(Reuters) —", (), ())
+    subheading = _fact(99, "The vote", ("vote",), ())
+    summary = summarise([dateline, *facts, subheading], title=article.title)
+    assert summary[0] == facts[0]
+    assert dateline not in summary
+    assert subheading not in summary
+    assert subheading not in key_facts([dateline, *facts, subheading], summary=summary, limit=9)
+
+
 def test_no_facts_no_summary() -> None:
     assert summarise([]) == []
     assert key_facts([]) == []
@@ -135,7 +146,7 @@ def _fact(i: int, text: str, terms: tuple[str, ...], entity_ids: tuple[int, ...]
 
 _WORDS = st.sampled_from(["port", "ferry", "council", "vote", "mayor", "jobs", "court", "euro"])
 _FACT = st.tuples(
-    st.lists(_WORDS, min_size=1, max_size=8),
+    st.lists(_WORDS, min_size=1, max_size=12),
     st.lists(st.integers(1, 4), max_size=3),
 )
 
@@ -155,14 +166,17 @@ def test_summary_and_key_facts_properties(
         for i, (ws, es) in enumerate(rows)
     ]
     summary = summarise(list(reversed(facts)), sentences=sentences, lead=lead)
-    distinct = len({f.text for f in facts})
-    assert len(summary) == min(sentences, distinct)
+    # Fragments (under five words) only when there is nothing else.
+    full = [f for f in facts if len(f.text.split()) >= 5] or facts
+    assert len(summary) == min(sentences, len({f.text for f in full}))
+    assert all(f in full for f in summary)
     assert [f.position for f in summary] == sorted(f.position for f in summary)
     assert len({f.text for f in summary}) == len(summary)
     if lead and facts:
-        assert summary[0] == facts[0]
+        assert summary[0] == full[0]
     keys = key_facts(facts, summary=summary, limit=limit)
     assert len(keys) <= limit
+    assert all(len(f.text.split()) >= 5 for f in keys)
     assert not {f.text for f in keys} & {f.text for f in summary}
     assert len({f.text for f in keys}) == len(keys)
     assert [f.position for f in keys] == sorted(f.position for f in keys)
