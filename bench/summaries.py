@@ -1,6 +1,7 @@
 """Digest summaries against the BBC News Summary annotators: the share of summary sentences kept.
 
     .venv/bin/python bench/summaries.py [--limit N] [--category C] [--out PATH] [--rebuild]
+    .venv/bin/python bench/summaries.py --fit lead     # re-fit the weights on the dev half
 
 Each BBC article (``../shared/corpus/bbc/<category>/NNN.txt``) goes through the project's reader
 and extraction (``read_article`` + ``extract``, the path ``KnowledgeBase.load_text`` takes), its
@@ -18,6 +19,7 @@ they were not tuned to their own test. Extractions are cached in ``bench/.cache/
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import hashlib
 import pickle
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge.errors import KnowledgeError
@@ -38,7 +41,15 @@ from knowledge.extract import extract
 from knowledge.models import Entity, Extraction, Fact, Span
 from knowledge.nlp import DEFAULT_MODEL, load_pipeline
 from knowledge.reading import decode, read_article
-from knowledge.summary import FEATURES, Weights, key_facts, summarise
+from knowledge.summary import (  # the private two let --fit re-use features across trials
+    DEFAULT_WEIGHTS,
+    FEATURES,
+    Weights,
+    _analyse,
+    _select,
+    key_facts,
+    summarise,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -288,6 +299,47 @@ def evaluate(
     return scores
 
 
+# --- fitting the weights (dev half only) ---------------------------------------------------------
+
+
+def fit(items: Sequence[Item], *, lead: bool) -> tuple[Weights, float, float]:
+    """Coordinate ascent of the weights on the dev half's kept share, from the defaults
+    (centrality is the scale, fixed at 1). Returns the weights and their dev and test shares."""
+    prepared: dict[str, list[tuple[list[Fact], np.ndarray, np.ndarray, np.ndarray]]] = {}
+    for item in items:
+        facts = sorted(item.facts, key=lambda f: f.position)
+        kept = dict(zip((f.position for f in item.facts), item.kept, strict=True))
+        feats, sim = _analyse(facts, item.title)
+        labels = np.array([kept[f.position] for f in facts], dtype=float)
+        prepared.setdefault(item.split, []).append((facts, feats, sim, labels))
+
+    def share(weights: Weights, split: str) -> float:
+        kept = chosen = 0.0
+        for facts, feats, sim, labels in prepared.get(split, []):
+            idx = _select(facts, feats, sim, sentences=SENTENCES, lead=lead, weights=weights)
+            kept += labels[idx].sum()
+            chosen += len(idx)
+        return kept / max(chosen, 1)
+
+    weights, best = DEFAULT_WEIGHTS, share(DEFAULT_WEIGHTS, "dev")
+    names = [n for n in FEATURES if n != "centrality"] + ["redundancy"]
+    for step in (0.2, 0.1):
+        improved = True
+        while improved:
+            improved = False
+            for name in names:
+                for delta in (-step, step):
+                    value = round(getattr(weights, name) + delta, 3)
+                    if name == "redundancy" and value < 0:
+                        continue
+                    candidate = dataclasses.replace(weights, **{name: value})
+                    score = share(candidate, "dev")
+                    if score > best + 1e-4:
+                        weights, best, improved = candidate, score, True
+                        print(f"  dev {best:.4f} with {name} = {value}", file=sys.stderr)
+    return weights, best, share(weights, "test")
+
+
 # --- the report --------------------------------------------------------------------------------
 
 
@@ -372,6 +424,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--rebuild", action="store_true", help="run spaCy again, ignore the cache")
+    parser.add_argument(
+        "--fit",
+        choices=["lead", "free"],
+        help="fit the weights on the dev half (lead=True or False) and print them; no report",
+    )
     args = parser.parse_args(argv)
     if not BBC.is_dir() or not SUMMARIES.is_dir():
         print(
@@ -384,6 +441,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.limit:  # a sample spread over categories and both halves: the first N by hash
         names = sorted(names, key=lambda n: hashlib.sha1(n.encode()).hexdigest())[: args.limit]
     items, missing = load_items(names, model=args.model, rebuild=args.rebuild)
+    if args.fit:
+        weights, dev, test = fit(items, lead=args.fit == "lead")
+        print(f"{weights}\nkept share: dev {dev:.4f}, test {test:.4f} (lead={args.fit == 'lead'})")
+        return 0
     scores = evaluate(items, SUMMARISERS)
     command = "bench/summaries.py " + " ".join(sys.argv[1:] if argv is None else argv)
     text = report(

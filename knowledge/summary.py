@@ -41,7 +41,7 @@ class Weights:
     position: float = 0.2
     centrality: float = 1.0
     salience: float = 0.1
-    headline: float = 0.2
+    headline: float = 0.1
     frequency: float = 0.6
     short: float = 0.1
     long: float = -0.7
@@ -90,22 +90,37 @@ def summarise(
     if len(full) <= sentences:
         return _unique(full)
     feats, sim = _analyse(facts, title)
+    chosen = _select(facts, feats, sim, sentences=sentences, lead=lead, weights=weights)
+    return [facts[i] for i in chosen]
+
+
+def _select(
+    facts: Sequence[Fact],
+    feats: np.ndarray,
+    sim: np.ndarray,
+    *,
+    sentences: int,
+    lead: bool,
+    weights: Weights,
+) -> list[int]:
+    """The chosen facts' indices in article order (``bench/summaries.py --fit`` re-uses this)."""
     score = feats @ np.array([getattr(weights, n) for n in FEATURES])
-    eligible = [f in full for f in facts]
-    first = eligible.index(True)
-    chosen: list[int] = [first] if lead and sentences > 0 else []
+    eligible = [not _is_fragment(f) for f in facts]
+    if not any(eligible):
+        eligible = [True] * len(facts)
+    chosen: list[int] = [eligible.index(True)] if lead and sentences > 0 and facts else []
     texts = {facts[i].text for i in chosen}
     while len(chosen) < sentences:
         mmr = score - weights.redundancy * (sim[:, chosen].max(axis=1) if chosen else 0.0)
         for i, f in enumerate(facts):
             if i in chosen or f.text in texts or not eligible[i]:
                 mmr[i] = -np.inf
-        best = int(np.argmax(mmr))
-        if not np.isfinite(mmr[best]):
+        if not len(mmr) or not np.isfinite(mmr.max()):
             break
+        best = int(np.argmax(mmr))
         chosen.append(best)
         texts.add(facts[best].text)
-    return [facts[i] for i in sorted(chosen)]
+    return sorted(chosen)
 
 
 def key_facts(
