@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -19,8 +18,6 @@ from knowledge.errors import KnowledgeError
 from knowledge.models import Article, Fact
 
 Mode = Literal["daily", "instant"]
-SummaryFn = Callable[[Sequence[Fact]], Sequence[Fact]]
-KeyFactsFn = Callable[[Sequence[Fact], Sequence[Fact]], Sequence[Fact]]
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 
@@ -106,21 +103,3 @@ def next_due(at: dt.time, zone: ZoneInfo, *, after: dt.datetime) -> dt.datetime:
         if candidate > after:
             return candidate
     raise AssertionError("unreachable: a local time recurs within three days")
-
-
-def build_digest(
-    articles: Sequence[Article],
-    facts_of: Mapping[int, Sequence[Fact]],
-    *,
-    summarise: SummaryFn,
-    key_facts: KeyFactsFn,
-) -> Digest:
-    """One item per article, oldest first, each with its summary and key facts."""
-    items = []
-    for article in sorted(articles, key=lambda a: (a.loaded_at, a.id)):
-        facts = facts_of.get(article.id, ())
-        if not facts:
-            continue
-        summary = tuple(summarise(facts))
-        items.append(DigestItem(article, summary, tuple(key_facts(facts, summary))))
-    return Digest(tuple(items))

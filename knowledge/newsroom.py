@@ -7,32 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.digests import Digest, build_digest
+from knowledge.digests import Digest, DigestItem
 from knowledge.engine import KnowledgeBase
 from knowledge.journal import Journal, Window
 from knowledge.models import Answer, Article, Fact
 from knowledge.subscribers import Subscribers
+from knowledge.summary import key_facts, summarise
 
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
-
-
-def lead(facts: Sequence[Fact], *, sentences: int = 3) -> list[Fact]:
-    """The first sentences of an article."""
-    return list(facts[:sentences])
-
-
-def key_facts_by_entities(
-    facts: Sequence[Fact], summary: Sequence[Fact], *, limit: int = 3
-) -> list[Fact]:
-    """The facts naming the most entities, outside the summary, in article order."""
-    chosen = {f.id for f in summary}
-    rest = [f for f in facts if f.id not in chosen]
-    best = sorted(rest, key=lambda f: (-len(set(f.entity_ids)), f.position))[:limit]
-    return sorted(best, key=lambda f: f.position)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,20 +45,11 @@ class Asked:
 class Newsroom:
     """Answers, digests and subscriptions over one knowledge base."""
 
-    def __init__(
-        self,
-        kb: KnowledgeBase,
-        *,
-        summarise: Callable[[Sequence[Fact]], Sequence[Fact]] = lead,
-        key_facts: Callable[[Sequence[Fact], Sequence[Fact]], Sequence[Fact]] = (
-            key_facts_by_entities
-        ),
-    ) -> None:
+    def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.subscribers = Subscribers(kb.store)
         self.journal = Journal(kb.store)
-        self._summarise = summarise
-        self._key_facts = key_facts
+        self._items: dict[tuple[int, ...], DigestItem] = {}
 
     def now(self) -> dt.datetime:
         return self.kb.clock()
@@ -147,9 +124,29 @@ class Newsroom:
     # --- digests -----------------------------------------------------------------------------
 
     def digest(self, article_ids: Sequence[int]) -> Digest:
-        articles = [self.kb.index.articles[a] for a in article_ids if a in self.kb.index.articles]
-        facts = {a.id: self.kb.facts_of(a.id) for a in articles}
-        return build_digest(articles, facts, summarise=self._summarise, key_facts=self._key_facts)
+        """Each article's summary and key facts, oldest first; articles without facts left out."""
+        index = self.kb.index
+        articles = sorted(
+            (index.articles[a] for a in article_ids if a in index.articles),
+            key=lambda a: (a.loaded_at, a.id),
+        )
+        items = (self._item(a) for a in articles)
+        return Digest(tuple(item for item in items if item.summary))
+
+    def _item(self, article: Article) -> DigestItem:
+        # A fan-out sends one article to thousands of chats: summarise it once. Keyed by its
+        # fact ids, so an article replaced under the same id is summarised anew.
+        key = (article.id, *self.kb.index.article_facts.get(article.id, ()))
+        item = self._items.get(key)
+        if item is None:
+            facts = self.kb.facts_of(article.id)
+            summary = summarise(facts, title=article.title)
+            keys = key_facts(facts, self.kb.index.entities, summary=summary, title=article.title)
+            item = DigestItem(article, tuple(summary), tuple(keys))
+            if len(self._items) > 1024:
+                self._items.clear()
+            self._items[key] = item
+        return item
 
     def pending_digest(self, chat_id: int) -> Digest:
         """What is new for a subscriber: articles loaded since it subscribed, not yet sent."""
