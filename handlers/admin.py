@@ -105,7 +105,7 @@ async def _download(
 async def _store(update: Update, context: TalksContext, text: str, fmt: str | None) -> None:
     newsroom = context.services.newsroom
     try:
-        article = await blocking(newsroom.kb.load_text, text, fmt=fmt)
+        article = await blocking(newsroom.load_text, text, fmt=fmt)
     except KnowledgeError as e:
         await reply(update, context, f"Not loaded: {render.esc(str(e))}")
         return

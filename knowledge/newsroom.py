@@ -9,11 +9,15 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from knowledge.dedupe import Fingerprints
 from knowledge.digests import Digest, DigestItem
 from knowledge.engine import KnowledgeBase
+from knowledge.errors import DuplicateArticleError
 from knowledge.journal import Journal, Window
-from knowledge.models import Answer, Article, Fact
+from knowledge.models import Answer, Article, ArticleDraft, Fact
+from knowledge.reading import read_article
 from knowledge.subscribers import Subscribers
 from knowledge.summary import key_facts, summarise
 
@@ -49,7 +53,29 @@ class Newsroom:
         self.kb = kb
         self.subscribers = Subscribers(kb.store)
         self.journal = Journal(kb.store)
+        self.fingerprints = Fingerprints(kb.store)
+        self.fingerprints.backfill()
         self._items: dict[tuple[int, ...], DigestItem] = {}
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def load_text(self, raw: str, **meta: Any) -> Article:
+        """Read and store an article (see ``KnowledgeBase.load_text``), refusing near copies."""
+        return self.load_draft(read_article(raw, **meta))
+
+    def load_draft(self, draft: ArticleDraft) -> Article:
+        """Store a draft unless it is an exact or near copy of a stored article."""
+        self.kb.store.ensure_new(draft)  # the exact copy first: its message names the article
+        near = self.fingerprints.near(draft.body)
+        if near is not None:
+            raise DuplicateArticleError(
+                f"This looks like article #{near.article_id} again "
+                f"({near.containment:.0%} of the shorter text is the same).",
+                existing_id=near.article_id,
+            )
+        article = self.kb.load_draft(draft)
+        self.fingerprints.add(article.id, draft.body)
+        return article
 
     def now(self) -> dt.datetime:
         return self.kb.clock()

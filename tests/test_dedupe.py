@@ -1,0 +1,74 @@
+"""Near-duplicates: a syndicated copy is refused, a different story on the same subject is not."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from knowledge.dedupe import Fingerprints, band_keys, containment, shingles, signature
+from knowledge.engine import KnowledgeBase
+from knowledge.errors import DuplicateArticleError
+from knowledge.newsroom import Newsroom
+from tests.conftest import DATA
+
+HARBOUR = (DATA / "harbour_council.txt").read_text()
+
+
+def syndicated(text: str) -> str:
+    """What a partner site does to a wire story: its own byline and trailer, curly quotes, the
+    last paragraph cut, a word changed here and there."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    body = "\n\n".join(paragraphs[:-1]).replace('"', "“").replace(" said ", " told reporters ")
+    return f"By Staff Reporter\n\n{body}\n\nThis story first appeared on a partner site."
+
+
+def test_a_syndicated_copy_is_refused(kb: KnowledgeBase) -> None:
+    newsroom = Newsroom(kb)
+    original = newsroom.load_text(HARBOUR)
+    with pytest.raises(DuplicateArticleError, match=rf"#{original.id} again") as err:
+        newsroom.load_text(syndicated(HARBOUR))
+    assert err.value.existing_id == original.id
+    assert len(kb.articles()) == 2  # the seed and the original, no copy
+
+
+def test_a_different_story_on_the_same_subject_is_kept(kb: KnowledgeBase) -> None:
+    newsroom = Newsroom(kb)
+    newsroom.load_text(HARBOUR)
+    follow_up = re.sub(r"\d+", "7", HARBOUR)  # numbers changed only: still the same story
+    with pytest.raises(DuplicateArticleError):
+        newsroom.load_text(follow_up)
+    other = (
+        "The harbour council met again on Thursday to discuss the ferry timetable.\n\n"
+        "Councillors voted to add two evening crossings from next spring, after complaints "
+        "from commuters who work late shifts in the town.\n\n"
+        "The ferry operator said it would need a second crew and asked the council for a "
+        "grant to pay for it, which members agreed to consider in the autumn budget.\n\n"
+        "Residents of the island welcomed the decision but said the fares were still too high."
+    )
+    article = newsroom.load_text(other)
+    assert article.id > 0
+
+
+def test_fingerprints_are_backfilled_for_older_articles(kb: KnowledgeBase) -> None:
+    article = kb.load_text(HARBOUR)  # stored without going through the newsroom
+    newsroom = Newsroom(kb)
+    assert newsroom.fingerprints.missing() == []
+    with pytest.raises(DuplicateArticleError):
+        newsroom.load_text(syndicated(HARBOUR))
+    assert article.id in {a.id for a in kb.articles()}
+
+
+def test_empty_store_finds_nothing(kb: KnowledgeBase) -> None:
+    assert Fingerprints(kb.store).near("Nothing at all like anything stored here.") is None
+
+
+@given(st.permutations([f"word{i}" for i in range(80)]), st.integers(0, 79))
+def test_one_changed_word_still_finds_the_original(tokens: list[str], where: int) -> None:
+    changed = [*tokens]
+    changed[where] = "lighthouse"
+    a, b = shingles(" ".join(tokens)), shingles(" ".join(changed))
+    assert containment(a, b) >= 0.9
+    assert set(band_keys(signature(a))) & set(band_keys(signature(b)))
