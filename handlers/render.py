@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from knowledge.digests import Digest, DigestItem
+from knowledge.feeds import Feed
 from knowledge.models import Answer, Article, Fact
 from knowledge.newsroom import Stats
 from knowledge.reply import DECLINE, format_date, resolved_note
@@ -131,6 +132,16 @@ def subscription_html(sub: Subscriber | None, *, default_tz: str) -> str:
     )
 
 
+def feeds_html(feeds: Sequence[Feed]) -> str:
+    if not feeds:
+        return "No feeds yet. Add one with <code>/feeds add URL</code>."
+    lines = [f"<b>{len(feeds)} feed{'s' if len(feeds) != 1 else ''}</b>"]
+    for f in feeds:
+        state = f" · ⚠️ {f.failures} failures: {esc(f.last_error or '')}" if f.failures else ""
+        lines.append(f"#{f.id} · {esc(f.title or '')} · {esc(f.url)}{state}")
+    return "\n".join(lines)
+
+
 def stats_html(stats: Stats) -> str:
     subs = ", ".join(f"{mode} {n}" for mode, n in sorted(stats.subscribers.items())) or "none"
     lines = [
@@ -146,6 +157,12 @@ def stats_html(stats: Stats) -> str:
         f"sent {stats.sends_day[0]} / {stats.sends_week[0]} · "
         f"failed {stats.sends_day[1]} / {stats.sends_week[1]}",
     ]
+    if stats.feeds:
+        failing = [f for f in stats.feeds if f.failures]
+        lines.append(f"<b>Feeds</b> {len(stats.feeds)}, failing {len(failing)}")
+        lines.extend(
+            f"#{f.id} {esc(f.url)}: {f.failures}× {esc(f.last_error or '')}" for f in failing
+        )
     if stats.unanswered:
         lines.append("<b>Most asked, not answered</b> (7 days)")
         lines.extend(f"{n}× {esc(text)}" for text, n in stats.unanswered)
@@ -205,9 +222,30 @@ def _units(block: str, limit: int) -> list[tuple[str, str]]:
             if utf16_len(sentence) <= limit:
                 units.append((sep, sentence))
             else:
-                units.extend((" ", w) for w in _outside_tags(sentence, re.compile(r"\s+")))
+                for word in _outside_tags(sentence, re.compile(r"\s+")):
+                    units.extend((" ", w) for w in _fit(word, limit))
             sep = " "
     return units
+
+
+def _fit(text: str, limit: int) -> list[str]:
+    """A unit still too long (markup around a long text, or a giant word): its markup dropped
+    and the text cut at spaces, or anywhere but inside an entity such as &amp;."""
+    if utf16_len(text) <= limit:
+        return [text]
+    plain = re.sub(r"<[^>]*>", "", text)
+    pieces: list[str] = []
+    for word in plain.split():
+        rest = word
+        while utf16_len(rest) > limit:
+            cut = limit // 2  # two UTF-16 units at most per character
+            amp = rest.rfind("&", 0, cut)
+            if amp != -1 and ";" not in rest[amp:cut]:
+                cut = amp or cut
+            pieces.append(rest[:cut])
+            rest = rest[cut:]
+        pieces.append(rest)
+    return [p for p in pieces if p]
 
 
 def _outside_tags(text: str, boundary: re.Pattern[str]) -> list[str]:

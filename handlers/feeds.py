@@ -1,0 +1,52 @@
+"""/feeds (admins): list, add and remove RSS/Atom feeds; and the job that polls them."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from handlers import render
+from handlers.common import blocking, command_args, reply
+from handlers.context import TalksContext
+from handlers.delivery import deliver_instant
+from knowledge.errors import KnowledgeError
+
+log = logging.getLogger(__name__)
+
+USAGE = (
+    "<code>/feeds</code> lists the feeds, <code>/feeds add URL</code> adds one, "
+    "<code>/feeds remove ID</code> removes one."
+)
+
+
+async def on_feeds(update: Update, context: TalksContext) -> None:
+    """/feeds, /feeds add URL, /feeds remove ID."""
+    message = update.effective_message
+    words = command_args(message.text if message else None).split()
+    newsroom = context.services.newsroom
+    try:
+        if not words:
+            feeds = await blocking(newsroom.feeds.all)
+            await reply(update, context, render.feeds_html(feeds))
+        elif words[0].lower() == "add" and len(words) == 2:
+            feed = await blocking(newsroom.add_feed, words[1])
+            title = render.esc(feed.title or feed.url)
+            await reply(update, context, f"Added feed #{feed.id} <b>{title}</b>; polling it now.")
+            context.application.create_task(poll_feeds(context), name=f"poll:{feed.id}")
+        elif words[0].lower() == "remove" and len(words) == 2 and words[1].lstrip("#").isdigit():
+            feed = await blocking(newsroom.feeds.remove, int(words[1].lstrip("#")))
+            await reply(update, context, f"Removed feed #{feed.id} ({render.esc(feed.url)}).")
+        else:
+            await reply(update, context, USAGE)
+    except KnowledgeError as e:
+        await reply(update, context, render.esc(str(e)))
+
+
+async def poll_feeds(context: TalksContext) -> None:
+    """The scheduler's feed job: poll the feeds that are due, then tell instant subscribers."""
+    results = await blocking(context.services.newsroom.poll_feeds)
+    loaded = sum(len(r.loaded) for r in results)
+    if loaded:
+        log.info("feeds: %d new articles", loaded)
+        await deliver_instant(context.bot, context.services)
