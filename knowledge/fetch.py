@@ -168,12 +168,18 @@ def _host_key(host: str) -> str:
     return host.strip().strip("[]").rstrip(".").lower()
 
 
+def _literal(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
 def _resolve(host: str, port: int, policy: _Policy) -> list[IPAddress]:
     """Every address of ``host``, looked up within the time left."""
-    try:
-        return [ipaddress.ip_address(_host_key(host))]
-    except ValueError:
-        pass
+    literal = _literal(_host_key(host))
+    if literal is not None:
+        return [literal]
     outcome: dict[str, Any] = {}
 
     def lookup() -> None:
@@ -208,7 +214,7 @@ def _check_addresses(host: str, addresses: Iterable[IPAddress], policy: _Policy)
             raise BlockedAddressError(f"Refusing to fetch a cloud metadata address ({ip}).")
         if key in policy.allow_hosts or is_public_address(ip):
             continue
-        where = f"{ip}" if key == str(ip) else f"{host} resolves to {ip}"
+        where = f"{ip}" if _literal(key) == ip else f"{host} resolves to {ip}"
         raise BlockedAddressError(f"Refusing to fetch a private address ({where}).")
 
 
@@ -217,7 +223,9 @@ def _check_url(url: httpx.URL, policy: _Policy) -> None:
     if url.scheme not in ("http", "https"):
         if not url.scheme:
             raise UnsafeURLError("This link has no http:// or https:// in front.")
-        raise UnsafeURLError(f"Only http and https links can be loaded, not {url.scheme}:.")
+        raise UnsafeURLError(
+            f"Only http:// and https:// links can be loaded (this one is {url.scheme}://)."
+        )
     if url.userinfo:
         raise UnsafeURLError("Links with a user name or password in them are not fetched.")
     if not url.host:
