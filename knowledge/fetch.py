@@ -310,11 +310,11 @@ class _PinnedTransport(httpx.HTTPTransport):
     """httpx's transport over ``_PinnedBackend`` (httpx has no public way to pass a backend)."""
 
     def __init__(self) -> None:
-        super().__init__(retries=0)
+        # Verified against certifi's roots (or SSL_CERT_FILE / SSL_CERT_DIR, as httpx does).
+        ssl_context = httpx.create_ssl_context()
+        super().__init__(verify=ssl_context, retries=0)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),  # verified against certifi
-            network_backend=_PinnedBackend(),
-            retries=0,
+            ssl_context=ssl_context, network_backend=_PinnedBackend(), retries=0
         )
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import os
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -50,7 +52,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
 class PageServer:
     """An aiohttp.web server on 127.0.0.1:0 in a thread, serving the pages the tests need."""
 
-    def __init__(self) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.ssl_context = ssl_context
         self.port = 0
         self.requests: list[tuple[str, str]] = []  # (path, Host header)
         self._ready = threading.Event()
@@ -59,7 +62,8 @@ class PageServer:
         self._stop: asyncio.Event | None = None
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://{host}:{self.port}{path}"
 
     def start(self) -> None:
         self._thread.start()
@@ -98,7 +102,7 @@ class PageServer:
         app.router.add_get("/gzip", self._gzip)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=self.ssl_context).start()
         self.port = runner.addresses[0][1]
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
@@ -169,6 +173,41 @@ def server() -> Iterator[PageServer]:
     srv.start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PageServer, Path]]:
+    """The same pages over https, with a certificate for courier.test from a test CA."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make test certificates")
+    ca, cert, key = make_certificates(tmp_path_factory.mktemp("tls"), "courier.test")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    srv = PageServer(ssl_context=context)
+    srv.start()
+    yield srv, ca
+    srv.stop()
+
+
+def make_certificates(folder: Path, name: str) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a server certificate for ``name`` signed by it (CA, cert, key)."""
+    ca, ca_key = folder / "ca.pem", folder / "ca.key"
+    cert, key, csr = folder / "server.pem", folder / "server.key", folder / "server.csr"
+    ext = folder / "server.ext"
+    ext.write_text(
+        f"subjectAltName=DNS:{name}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+    )
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    ca_ext = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"]
+    ca_args = ["-subj", "/CN=talks-bot test CA", "-addext", ca_ext[0], "-addext", ca_ext[1]]
+    signed = ["-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-extfile", ext]
+    for command in (
+        ["req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2", *ca_args],
+        ["req", *ec, "-keyout", key, "-out", csr, "-subj", f"/CN={name}"],
+        ["x509", "-req", "-in", csr, "-out", cert, "-days", "2", *signed],
+    ):
+        subprocess.run(["openssl", *map(str, command)], check=True, capture_output=True)
+    return ca, cert, key
 
 
 @pytest.fixture
@@ -265,6 +304,25 @@ def test_pinned_connection_keeps_the_host_name(
     assert page.url == server.url("/plain", host="courier.test")
     assert connections == [("127.0.0.1", server.port)]
     assert server.requests == [("/plain", f"courier.test:{server.port}")]
+
+
+def test_tls_is_verified_against_the_host_name_while_pinned(
+    tls_server: tuple[PageServer, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    connections: list[tuple[str, int]],
+) -> None:
+    """Connected to the checked IP, yet SNI and the certificate check use the host name."""
+    server, ca = tls_server
+    fake_dns(monkeypatch, {"courier.test": [["127.0.0.1"]], "other.test": [["127.0.0.1"]]})
+    allowed = {"courier.test", "other.test"}
+    with pytest.raises(UnreachableError, match=r"Could not verify the certificate of courier"):
+        fetch(server.url("/plain", host="courier.test"), allow_hosts=allowed)  # unknown CA
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))  # trust the test CA, as httpx does
+    page = fetch(server.url("/plain", host="courier.test"), allow_hosts=allowed)
+    assert page.url.startswith("https://courier.test:")
+    with pytest.raises(UnreachableError, match=r"Could not verify the certificate of other"):
+        fetch(server.url("/plain", host="other.test"), allow_hosts=allowed)  # name mismatch
+    assert set(connections) == {("127.0.0.1", server.port)}
 
 
 # ---- pages that are refused --------------------------------------------------------------
