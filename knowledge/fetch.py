@@ -11,7 +11,8 @@ What a fetch promises:
   are refused, and so are the cloud metadata names and addresses, which are refused even for an
   allow-listed host. Numeric tricks (``http://2130706433/``, ``http://0x7f.1/``) are caught because
   the check is on what the resolver answers, not on how the host is spelled. Hosts in
-  ``allow_hosts`` (``TALKS_FETCH_ALLOW_HOSTS``) skip the private-address check.
+  ``allow_hosts`` (``TALKS_FETCH_ALLOW_HOSTS``; names in ASCII, i.e. punycode for IDNs) skip the
+  private-address check.
 - **Every hop checked.** Redirects are followed by hand, at most ``max_redirects``, and each target
   is checked as above *before* anything connects to it.
 - **No DNS rebinding.** The client from ``make_client()`` (the default) connects through a network
@@ -90,6 +91,7 @@ METADATA_ADDRESSES = frozenset(
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # IPv4 embedded in IPv6 (RFC 6052)
 _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.I)
+_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]{0,100}?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)")
 # Browsers (WHATWG) read these labels as windows-1252, which differs from Latin-1 in 0x80-0x9F.
 _AS_CP1252 = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii"})
 
@@ -105,7 +107,7 @@ class Fetched:
     content_type: str  # the media type, lower case, without parameters
     charset: str  # the codec the text was decoded with
     text: str
-    length: int  # bytes of (decoded) body
+    length: int  # bytes of body (after gzip/deflate decoding)
     redirects: tuple[str, ...] = ()  # the URLs that redirected, in order
 
 
@@ -143,9 +145,7 @@ _POLICY: ContextVar[_Policy | None] = ContextVar("talks_fetch_policy", default=N
 def is_public_address(ip: IPAddress) -> bool:
     """True for an address on the public internet that is not a cloud metadata service."""
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF)
+        embedded = _embedded_ipv4(ip)
         if embedded is not None:
             return is_public_address(embedded)
         if ip.is_site_local:
@@ -161,6 +161,19 @@ def is_public_address(ip: IPAddress) -> bool:
         or ip.is_reserved
         or ip.is_unspecified
     )
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for (IPv4-mapped or NAT64), if any."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF) if ip in _NAT64 else None
+
+
+def _is_metadata(ip: IPAddress) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and _embedded_ipv4(ip) is not None:
+        return _embedded_ipv4(ip) in METADATA_ADDRESSES
+    return ip in METADATA_ADDRESSES
 
 
 def _host_key(host: str) -> str:
@@ -208,9 +221,7 @@ def _check_addresses(host: str, addresses: Iterable[IPAddress], policy: _Policy)
     """Refuse the host if any of its addresses is not public (unless allow-listed)."""
     key = _host_key(host)
     for ip in addresses:
-        if ip in METADATA_ADDRESSES or (
-            isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped in METADATA_ADDRESSES
-        ):
+        if _is_metadata(ip):  # refused even for an allow-listed host
             raise BlockedAddressError(f"Refusing to fetch a cloud metadata address ({ip}).")
         if key in policy.allow_hosts or is_public_address(ip):
             continue
@@ -463,7 +474,8 @@ def _read(
 
 
 def _meta_charset(head: bytes) -> str | None:
-    match = _META_CHARSET.search(head)
+    """The charset an HTML ``<meta>`` or an XHTML ``<?xml encoding=?>`` declares."""
+    match = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
     return match.group(1).decode("ascii") if match else None
 
 

@@ -437,6 +437,8 @@ def test_unsafe_urls_are_refused(
 
 def test_metadata_stays_refused_when_allow_listed() -> None:
     with pytest.raises(BlockedAddressError, match="metadata"):
+        fetch("http://[::ffff:169.254.169.254]/", allow_hosts={"::ffff:169.254.169.254"})
+    with pytest.raises(BlockedAddressError, match="metadata"):
         fetch("http://169.254.169.254/", allow_hosts={"169.254.169.254"})
     with pytest.raises(BlockedAddressError, match="metadata"):
         fetch("http://metadata.google.internal/", allow_hosts={"metadata.google.internal"})
@@ -530,6 +532,32 @@ def test_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_is_public_address(ip: str, public: bool) -> None:
     assert is_public_address(ip_address(ip)) is public
+
+
+@pytest.mark.parametrize(
+    ("head", "charset"),
+    [
+        (b'<html><head><meta charset="windows-1251">', "windows-1251"),
+        (
+            b"<meta http-equiv='Content-Type' content='text/html; charset=ISO-8859-1'>",
+            "ISO-8859-1",
+        ),
+        (b'<?xml version="1.0" encoding="koi8-r"?><html>', "koi8-r"),
+        (b"<html><head><title>none</title>", None),
+    ],
+)
+def test_charset_declared_in_the_page(head: bytes, charset: str | None) -> None:
+    assert fetch_module._meta_charset(head) == charset
+
+
+def test_allow_hosts_setting_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import Settings
+
+    monkeypatch.setenv("TALKS_FETCH_ALLOW_HOSTS", " 127.0.0.1, Intranet.Example.; [::1] ,")
+    settings = Settings(_env_file=None)
+    assert settings.fetch_allow_hosts == {"127.0.0.1", "intranet.example", "::1"}
+    assert (settings.fetch_timeout_seconds, settings.fetch_max_bytes) == (20.0, 5_000_000)
+    assert settings.fetch_max_redirects == 5
 
 
 def test_no_policy_leaks_between_fetches(server: PageServer) -> None:
