@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -19,7 +20,8 @@ from bot.service import health, run_problem, serve
 from knowledge.engine import KnowledgeBase, open_knowledge_base
 from knowledge.errors import KnowledgeError
 from knowledge.evaluation import evaluate, read_items
-from knowledge.models import Answer, Turn
+from knowledge.fetch import read_url
+from knowledge.models import Answer, Article, Turn
 from knowledge.reading import decode
 from knowledge.reply import article_line
 
@@ -44,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", help="talk to the bot in the console (follow-ups included)")
 
-    load = sub.add_parser("load", help="load an article from a file, or - for stdin")
-    load.add_argument("path", help="a .txt, .md or .html file, or - for stdin")
+    load = sub.add_parser("load", help="load an article from a web page, a file, or - for stdin")
+    load.add_argument("path", help="an http(s) URL, a .txt, .md or .html file, or - for stdin")
     load.add_argument("--title")
     load.add_argument("--source")
     load.add_argument("--date", type=_date, help="published date, YYYY-MM-DD")
@@ -94,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem:
             print(f"talks-bot: {problem}", file=sys.stderr)
             return EXIT_USAGE
-        args.settings = settings
+    args.settings = settings
     try:
         kb = open_knowledge_base(
             url,
@@ -159,6 +161,24 @@ def cmd_chat(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_load(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    if "://" in args.path:  # a web page; fetch refuses schemes other than http(s)
+        settings: Settings = args.settings
+        draft = read_url(
+            args.path,
+            allow_hosts=settings.fetch_allow_hosts,
+            timeout=settings.fetch_timeout_seconds,
+            max_bytes=settings.fetch_max_bytes,
+            max_redirects=settings.fetch_max_redirects,
+        )
+        draft = dataclasses.replace(
+            draft,
+            title=args.title or draft.title,
+            source=args.source or draft.source,
+            url=args.url or draft.url,
+            published=args.date or draft.published,
+        )
+        _print_loaded(kb, kb.load_draft(draft), out)
+        return 0
     if args.path == "-":
         raw = decode(sys.stdin.buffer.read())
         fmt = None
@@ -174,13 +194,17 @@ def cmd_load(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
     article = kb.load_text(
         raw, title=args.title, source=args.source, url=args.url, published=args.date, fmt=fmt
     )
+    _print_loaded(kb, article, out)
+    return 0
+
+
+def _print_loaded(kb: KnowledgeBase, article: Article, out: TextIO) -> None:
     facts = kb.facts_of(article.id)
     entities = {e for f in facts for e in f.entity_ids}
     print(
         f"Loaded #{article.id}: {article.title} — {len(facts)} facts, {len(entities)} entities.",
         file=out,
     )
-    return 0
 
 
 def cmd_articles(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -41,6 +42,11 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     webhook_path: str = "telegram"
     webhook_secret: SecretStr | None = None  # random per start when unset
+    # Loading by URL (knowledge.fetch): hosts allowed to be private (e.g. 127.0.0.1 in tests).
+    fetch_allow_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
+    fetch_timeout_seconds: float = Field(default=20.0, gt=0)  # the whole fetch, redirects too
+    fetch_max_bytes: int = Field(default=5_000_000, gt=0)
+    fetch_max_redirects: int = Field(default=5, ge=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -51,4 +57,12 @@ class Settings(BaseSettings):
                 return frozenset(int(p) for p in parts)
             except ValueError as e:
                 raise ValueError("TALKS_ADMIN_IDS must be comma-separated numeric user ids") from e
+        return value
+
+    @field_validator("fetch_allow_hosts", mode="before")
+    @classmethod
+    def _parse_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = (p.strip().strip("[]").rstrip(".").lower() for p in re.split(r"[,;]", value))
+            return frozenset(p for p in parts if p)
         return value

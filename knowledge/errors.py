@@ -7,7 +7,16 @@ message written for that person::
     ├── ArticleError            an article could not be read or stored
     │   ├── EmptyArticleError       nothing but whitespace
     │   ├── NotAnArticleError       binary, not English, too short, or no prose
-    │   └── DuplicateArticleError   the same text is already stored (``.existing_id``)
+    │   ├── DuplicateArticleError   the same text is already stored (``.existing_id``)
+    │   └── FetchError              a web page could not be fetched (``knowledge.fetch``)
+    │       ├── UnsafeURLError          not http(s), credentials in it, or malformed
+    │       ├── BlockedAddressError     the host is (or resolves to) a private address
+    │       ├── UnreachableError        no such host, connection refused, TLS failed
+    │       ├── FetchTimeoutError       over the total time limit
+    │       ├── TooLargeError           over the size cap
+    │       ├── NotAWebPageError        not HTML or plain text (``.content_type``)
+    │       ├── TooManyRedirectsError   more redirects than allowed
+    │       └── HTTPStatusError         the page answered 4xx/5xx (``.status``)
     ├── UnknownArticleError     no article with that id
     └── QuestionError           a question that cannot be asked (empty, too long, binary)
 """
@@ -45,3 +54,47 @@ class UnknownArticleError(KnowledgeError):
 
 class QuestionError(KnowledgeError):
     """The question cannot be answered as asked (empty, too long, binary)."""
+
+
+class FetchError(ArticleError):
+    """A web page could not be fetched; nothing was stored."""
+
+
+class UnsafeURLError(FetchError):
+    """The link is not one we fetch: not http(s), with credentials, or malformed."""
+
+
+class BlockedAddressError(FetchError):
+    """The host is or resolves to a private, loopback, link-local or metadata address."""
+
+
+class UnreachableError(FetchError):
+    """The host does not resolve, refuses the connection, or fails TLS verification."""
+
+
+class FetchTimeoutError(FetchError):
+    """The page took longer than the total time limit."""
+
+
+class TooLargeError(FetchError):
+    """The page is larger than the size cap."""
+
+
+class NotAWebPageError(FetchError):
+    """The link serves something other than HTML or plain text."""
+
+    def __init__(self, message: str, *, content_type: str) -> None:
+        super().__init__(message)
+        self.content_type = content_type
+
+
+class TooManyRedirectsError(FetchError):
+    """The link redirects more times than allowed."""
+
+
+class HTTPStatusError(FetchError):
+    """The page answered with an error status (4xx or 5xx)."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
