@@ -12,13 +12,25 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 
 import handlers
 from bot.config import Settings
-from bot.scheduling import schedule_ticks
+from bot.scheduling import schedule_feed_polls, schedule_ticks
 from handlers.context import Services, TalksApp, TalksContext
 from handlers.send import Sender
 from knowledge.digests import parse_time
-from knowledge.newsroom import Newsroom
+from knowledge.engine import KnowledgeBase
+from knowledge.newsroom import Newsroom, WebOptions
 
 log = logging.getLogger(__name__)
+
+
+def build_newsroom(settings: Settings, kb: KnowledgeBase) -> Newsroom:
+    """The domain facade with the settings' fetch limits and feed interval."""
+    web = WebOptions(
+        allow_hosts=settings.fetch_allow_hosts,
+        timeout=settings.fetch_timeout_seconds,
+        max_bytes=settings.fetch_max_bytes,
+        max_redirects=settings.fetch_max_redirects,
+    )
+    return Newsroom(kb, web=web, feed_interval=dt.timedelta(minutes=settings.feed_poll_minutes))
 
 
 def build_services(settings: Settings, newsroom: Newsroom) -> Services:
@@ -75,3 +87,4 @@ async def on_startup(app: TalksApp) -> None:
         except TelegramError as e:  # the admin has not started a chat with the bot yet
             log.warning("admin menu for %s not set: %s", admin_id, e)
     schedule_ticks(app, seconds=app.bot_data["tick_seconds"])
+    schedule_feed_polls(app, seconds=app.bot_data["tick_seconds"])

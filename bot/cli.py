@@ -14,6 +14,7 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
+from bot.app import build_newsroom
 from bot.config import Settings
 from bot.logs import configure as configure_logging
 from bot.service import health, run_problem, serve
@@ -58,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--webhook", action="store_true", help="serve a webhook instead (TALKS_WEBHOOK_URL)"
     )
     sub.add_parser("health", help="exit 0 when the store opens and the scheduler ran lately")
+
+    feeds = sub.add_parser("feeds", help="RSS/Atom feeds: list, add URL, remove ID, poll")
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    feeds_sub.add_parser("list", help="the feeds and their state")
+    feeds_add = feeds_sub.add_parser("add", help="subscribe to a feed")
+    feeds_add.add_argument("url")
+    feeds_remove = feeds_sub.add_parser("remove", help="unsubscribe from a feed")
+    feeds_remove.add_argument("id", type=int)
+    feeds_sub.add_parser("poll", help="poll every feed now, once, and load new entries")
 
     sub.add_parser("articles", help="list the stored articles")
     who = sub.add_parser("who", help="what the articles say about a person, place or thing")
@@ -177,7 +187,7 @@ def cmd_load(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
             url=args.url or draft.url,
             published=args.date or draft.published,
         )
-        _print_loaded(kb, kb.load_draft(draft), out)
+        _print_loaded(kb, build_newsroom(args.settings, kb).load_draft(draft), out)
         return 0
     if args.path == "-":
         raw = decode(sys.stdin.buffer.read())
@@ -191,10 +201,38 @@ def cmd_load(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
         fmt = {".html": "html", ".htm": "html", ".md": "md", ".txt": "txt"}.get(
             path.suffix.lower()
         )
-    article = kb.load_text(
+    article = build_newsroom(args.settings, kb).load_text(
         raw, title=args.title, source=args.source, url=args.url, published=args.date, fmt=fmt
     )
     _print_loaded(kb, article, out)
+    return 0
+
+
+def cmd_feeds(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    newsroom = build_newsroom(args.settings, kb)
+    action = args.feeds_command
+    if action == "add":
+        feed = newsroom.add_feed(args.url)
+        print(f"Added feed #{feed.id}: {feed.title or feed.url}", file=out)
+    elif action == "remove":
+        feed = newsroom.feeds.remove(args.id)
+        print(f"Removed feed #{feed.id}: {feed.url}", file=out)
+    elif action == "poll":
+        for result in newsroom.poll_feeds(due_only=False):
+            state = "not modified" if result.not_modified else result.error or "ok"
+            print(
+                f"#{result.feed_id}: {len(result.loaded)} loaded, {result.duplicates} "
+                f"duplicates, {result.failed} failed ({state})",
+                file=out,
+            )
+    else:
+        feeds = newsroom.feeds.all()
+        if not feeds:
+            print("No feeds yet. Add one with: talks-bot feeds add URL", file=out)
+        for f in feeds:
+            polled = f.polled_at.isoformat(timespec="minutes") if f.polled_at else "never"
+            trouble = f", {f.failures} failures: {f.last_error}" if f.failures else ""
+            print(f"#{f.id}  {f.url}  {f.title or ''}  (polled {polled}{trouble})", file=out)
     return 0
 
 
@@ -271,6 +309,7 @@ def cmd_run(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
 
 _COMMANDS = {
     "run": cmd_run,
+    "feeds": cmd_feeds,
     "ask": cmd_ask,
     "chat": cmd_chat,
     "load": cmd_load,

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     fetch_timeout_seconds: float = Field(default=20.0, gt=0)  # the whole fetch, redirects too
     fetch_max_bytes: int = Field(default=5_000_000, gt=0)
     fetch_max_redirects: int = Field(default=5, ge=0)
+    feed_poll_minutes: float = Field(default=15.0, gt=0)  # how often each feed is fetched
 
     @field_validator("admin_ids", mode="before")
     @classmethod

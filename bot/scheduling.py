@@ -7,23 +7,44 @@ digests missed while the bot was down at its first run.
 
 from __future__ import annotations
 
-from handlers.context import TalksApp
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from handlers.context import TalksApp, TalksContext
 from handlers.delivery import tick
+from handlers.feeds import poll_feeds
 
 TICK_JOB = "digest-tick"
+FEED_JOB = "feed-poll"
 
 
 def schedule_ticks(app: TalksApp, *, seconds: float) -> None:
     """Run ``tick`` now and every ``seconds``; never two at once, never a backlog of runs."""
+    _repeat(app, tick, TICK_JOB, seconds, first=0.5)
+
+
+def schedule_feed_polls(app: TalksApp, *, seconds: float) -> None:
+    """Look for feeds that are due every ``seconds`` (each feed has its own interval)."""
+    _repeat(app, poll_feeds, FEED_JOB, seconds, first=1.0)
+
+
+def _repeat(
+    app: TalksApp,
+    callback: Callable[[TalksContext], Coroutine[Any, Any, None]],
+    name: str,
+    seconds: float,
+    *,
+    first: float,
+) -> None:
     if app.job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    for job in app.job_queue.get_jobs_by_name(TICK_JOB):
+    for job in app.job_queue.get_jobs_by_name(name):  # replace, never duplicate
         job.schedule_removal()
     app.job_queue.run_repeating(
-        tick,
+        callback,
         interval=seconds,
-        first=0.5,
-        name=TICK_JOB,
+        first=first,
+        name=name,
         job_kwargs={
             "max_instances": 1,  # a long fan-out is not joined by a second tick
             "coalesce": True,  # ticks missed meanwhile run once, not many times

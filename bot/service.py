@@ -8,10 +8,9 @@ from typing import TextIO
 
 from telegram import Update
 
-from bot.app import build_application, build_services
+from bot.app import build_application, build_newsroom, build_services
 from bot.config import Settings
 from knowledge.engine import KnowledgeBase
-from knowledge.newsroom import Newsroom
 from knowledge.store import Store
 
 HEALTHY_WITHIN = dt.timedelta(minutes=3)
@@ -28,7 +27,7 @@ def run_problem(settings: Settings, *, webhook: bool) -> str | None:
 
 def serve(kb: KnowledgeBase, settings: Settings, *, webhook: bool) -> None:
     """Run until SIGINT/SIGTERM (PTB stops polling, the jobs and the application cleanly)."""
-    app = build_application(settings, build_services(settings, Newsroom(kb)))
+    app = build_application(settings, build_services(settings, build_newsroom(settings, kb)))
     if webhook:
         assert settings.webhook_url is not None  # checked by run_problem
         path = settings.webhook_path.strip("/")

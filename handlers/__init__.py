@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, ask, errors, info, subscribe
+from handlers import admin, ask, errors, feeds, info, subscribe
 from handlers.context import TalksApp
 
 COMMANDS = (
@@ -23,6 +23,7 @@ ADMIN_COMMANDS = (
     BotCommand("load", "Add an article (text, reply or document)"),
     BotCommand("remove", "Remove an article"),
     BotCommand("stats", "Usage and delivery statistics"),
+    BotCommand("feeds", "RSS/Atom feeds: list, add URL, remove ID"),
 )
 
 _LOAD_CAPTION = filters.CaptionRegex(r"^/load(?:@\w+)?(?:\s|$)")
@@ -52,6 +53,7 @@ def register(app: TalksApp) -> None:
             MessageHandler(filters.Document.ALL & _LOAD_CAPTION, admin.on_load),
             CommandHandler("remove", admin.on_remove),
             CommandHandler("stats", admin.on_stats),
+            CommandHandler("feeds", feeds.on_feeds),
             CallbackQueryHandler(admin.on_remove_button, pattern=r"^rm:"),
             CallbackQueryHandler(ask.on_button),
             MessageHandler(

@@ -24,8 +24,8 @@ from knowledge.reading import decode
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = frozenset({"load", "remove", "stats"})
-ADMIN_COMMAND = re.compile(r"^/(?:load|remove|stats)(?:@\w+)?(?:\s|$)", re.IGNORECASE)
+ADMIN_COMMAND = re.compile(r"^/(?:load|remove|stats|feeds)(?:@\w+)?(?:\s|$)", re.IGNORECASE)
+URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 FORMATS = {
     ".txt": "text",
     ".md": "markdown",
@@ -64,6 +64,9 @@ async def on_load(update: Update, context: TalksContext) -> None:
         if raw is None:
             return
         text, fmt = raw
+    elif URL.match(args):
+        await _store(update, context, args, "url")
+        return
     elif args:
         text, fmt = args, None
     elif replied is not None and (replied.text or replied.caption):
@@ -105,7 +108,10 @@ async def _download(
 async def _store(update: Update, context: TalksContext, text: str, fmt: str | None) -> None:
     newsroom = context.services.newsroom
     try:
-        article = await blocking(newsroom.load_text, text, fmt=fmt)
+        if fmt == "url":
+            article = await blocking(newsroom.load_url, text)
+        else:
+            article = await blocking(newsroom.load_text, text, fmt=fmt)
     except KnowledgeError as e:
         await reply(update, context, f"Not loaded: {render.esc(str(e))}")
         return

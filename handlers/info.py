@@ -19,7 +19,8 @@ follow-ups like <i>what did he say?</i> work too. In groups use /ask, mention me
 /settings · your subscription · /digest · what is new now · /unsubscribe"""
 
 ADMIN_HELP = """<b>Admin</b>
-/load TEXT, or /load as a reply to a message or a document (.txt .md .html) · add an article
+/load URL, /load TEXT, or /load as a reply to a message or a document (.txt .md .html .pdf)
+/feeds · /feeds add URL · /feeds remove ID · RSS and Atom feeds
 /remove ID · remove an article · /stats · usage"""
 
 

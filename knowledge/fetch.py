@@ -44,7 +44,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -75,6 +75,18 @@ DEFAULT_MAX_REDIRECTS = 5
 MAX_URL_CHARS = 4096
 
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/xml",
+        "text/xml",
+        "application/x-rss+xml",
+        "text/html",  # some servers label their feeds so; the parser decides
+        "text/plain",
+    }
+)
 _HEADERS = {
     "User-Agent": "Mozilla/5.0 (compatible; talks-bot/0.1; news reader)",
     "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1",
@@ -109,6 +121,9 @@ class Fetched:
     text: str
     length: int  # bytes of body (after gzip/deflate decoding)
     redirects: tuple[str, ...] = ()  # the URLs that redirected, in order
+    body: bytes = b""  # the raw bytes (a feed is parsed from these, not from the text)
+    etag: str | None = None  # validators for a conditional GET next time
+    modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,8 +366,14 @@ def fetch(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_redirects: int = DEFAULT_MAX_REDIRECTS,
     client: httpx.Client | None = None,
+    headers: Mapping[str, str] | None = None,
+    types: frozenset[str] = PAGE_TYPES,
 ) -> Fetched:
-    """Fetch a public web page (HTML or plain text) within the limits; ``FetchError`` if not."""
+    """Fetch a public web page (HTML or plain text) within the limits; ``FetchError`` if not.
+
+    ``headers`` are added to the request (e.g. ``If-None-Match`` for a conditional GET: a 304
+    comes back as a ``Fetched`` with status 304 and no body); ``types`` are the media types
+    accepted (``FEED_TYPES`` for feeds)."""
     policy = _Policy(
         allow_hosts=frozenset(_host_key(h) for h in allow_hosts if h.strip()),
         deadline=time.monotonic() + timeout,
@@ -361,9 +382,9 @@ def fetch(
     token = _POLICY.set(policy)
     try:
         if client is not None:
-            return _fetch(client, url, policy, max_bytes=max_bytes, max_redirects=max_redirects)
+            return _fetch(client, url, policy, max_bytes, max_redirects, headers, types)
         with make_client() as own:
-            return _fetch(own, url, policy, max_bytes=max_bytes, max_redirects=max_redirects)
+            return _fetch(own, url, policy, max_bytes, max_redirects, headers, types)
     finally:
         _POLICY.reset(token)
 
@@ -400,8 +421,14 @@ def _parse(url: str) -> httpx.URL:
         raise UnsafeURLError(f"This is not a valid link ({e}).") from e
 
 
-def _fetch(
-    client: httpx.Client, url: str, policy: _Policy, *, max_bytes: int, max_redirects: int
+def _fetch(  # noqa: PLR0917 - private, called from one place with the options of fetch()
+    client: httpx.Client,
+    url: str,
+    policy: _Policy,
+    max_bytes: int,
+    max_redirects: int,
+    extra: Mapping[str, str] | None,
+    types: frozenset[str],
 ) -> Fetched:
     current = _parse(url)
     chain: list[str] = []
@@ -411,7 +438,7 @@ def _fetch(
             request = client.build_request(
                 "GET",
                 current,
-                headers=_HEADERS,
+                headers={**_HEADERS, **(extra or {})},
                 timeout=policy.left(None),
             )
             response = client.send(request, stream=True, follow_redirects=False)
@@ -425,7 +452,9 @@ def _fetch(
                 current = response.next_request.url
                 logger.debug("redirect %d to %s", response.status_code, current)
                 continue
-            page = _read(response, policy, max_bytes=max_bytes, redirects=tuple(chain))
+            page = _read(
+                response, policy, max_bytes=max_bytes, redirects=tuple(chain), types=types
+            )
         finally:
             response.close()
         logger.info("fetched %s (%d bytes, %d redirects)", page.url, page.length, len(chain))
@@ -433,14 +462,25 @@ def _fetch(
 
 
 def _read(
-    response: httpx.Response, policy: _Policy, *, max_bytes: int, redirects: tuple[str, ...]
+    response: httpx.Response,
+    policy: _Policy,
+    *,
+    max_bytes: int,
+    redirects: tuple[str, ...],
+    types: frozenset[str] = PAGE_TYPES,
 ) -> Fetched:
     status = response.status_code
+    etag = response.headers.get("etag")
+    modified = response.headers.get("last-modified")
+    if status == 304:  # not modified since the validators we sent
+        return Fetched(
+            str(response.url), 304, "", "", "", 0, redirects, etag=etag, modified=modified
+        )
     if not 200 <= status < 300:
         reason = f" ({response.reason_phrase})" if response.reason_phrase else ""
         raise HTTPStatusError(f"The page answered {status}{reason}.", status=status)
     media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media not in PAGE_TYPES:
+    if media not in types:
         raise NotAWebPageError(
             f"This link is not a web page ({media or 'no content type given'}).",
             content_type=media,
@@ -470,6 +510,9 @@ def _read(
         text=text,
         length=len(body),
         redirects=redirects,
+        body=bytes(body),
+        etag=etag,
+        modified=modified,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,8 @@ from knowledge.dedupe import Fingerprints
 from knowledge.digests import Digest, DigestItem
 from knowledge.engine import KnowledgeBase
 from knowledge.errors import DuplicateArticleError
+from knowledge.feeds import Feed, FeedResponse, Feeds, PollResult
+from knowledge.fetch import FEED_TYPES, fetch, read_url
 from knowledge.journal import Journal, Window
 from knowledge.models import Answer, Article, ArticleDraft, Fact
 from knowledge.reading import read_article
@@ -23,6 +25,16 @@ from knowledge.summary import key_facts, summarise
 
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class WebOptions:
+    """How pages and feeds are fetched (settings ``TALKS_FETCH_*``)."""
+
+    allow_hosts: frozenset[str] = frozenset()
+    timeout: float = 20.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +48,7 @@ class Stats:
     unanswered: list[tuple[str, int]]
     sends_day: tuple[int, int]
     sends_week: tuple[int, int]
+    feeds: list[Feed]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +62,18 @@ class Asked:
 class Newsroom:
     """Answers, digests and subscriptions over one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        web: WebOptions = WebOptions(),
+        feed_interval: dt.timedelta = dt.timedelta(minutes=15),
+    ) -> None:
         self.kb = kb
+        self.web = web
         self.subscribers = Subscribers(kb.store)
         self.journal = Journal(kb.store)
+        self.feeds = Feeds(kb.store, interval=feed_interval)
         self.fingerprints = Fingerprints(kb.store)
         self.fingerprints.backfill()
         self._items: dict[tuple[int, ...], DigestItem] = {}
@@ -79,6 +100,41 @@ class Newsroom:
 
     def now(self) -> dt.datetime:
         return self.kb.clock()
+
+    def load_url(self, url: str) -> Article:
+        """Fetch a page (SSRF-guarded, within the limits) and store its article."""
+        w = self.web
+        draft = read_url(
+            url,
+            allow_hosts=w.allow_hosts,
+            timeout=w.timeout,
+            max_bytes=w.max_bytes,
+            max_redirects=w.max_redirects,
+        )
+        return self.load_draft(draft)
+
+    # --- feeds -------------------------------------------------------------------------------
+
+    def _get_feed(self, url: str, headers: Mapping[str, str]) -> FeedResponse:
+        w = self.web
+        page = fetch(
+            url,
+            allow_hosts=w.allow_hosts,
+            timeout=w.timeout,
+            max_bytes=w.max_bytes,
+            max_redirects=w.max_redirects,
+            headers=headers,
+            types=FEED_TYPES,
+        )
+        return FeedResponse(page.status, page.body, etag=page.etag, modified=page.modified)
+
+    def add_feed(self, url: str) -> Feed:
+        return self.feeds.add(url, get=self._get_feed, now=self.now())
+
+    def poll_feeds(self, *, due_only: bool = True) -> list[PollResult]:
+        """Poll the feeds that are due (or all), loading their new entries as articles."""
+        poll = self.feeds.poll_due if due_only else self.feeds.poll_all
+        return poll(get=self._get_feed, load=self.load_url, now=self.now)
 
     # --- questions ---------------------------------------------------------------------------
 
@@ -202,4 +258,5 @@ class Newsroom:
             unanswered=self.journal.top_unanswered(now - WEEK),
             sends_day=self.subscribers.send_counts(now - DAY),
             sends_week=self.subscribers.send_counts(now - WEEK),
+            feeds=self.feeds.all(),
         )

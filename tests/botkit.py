@@ -11,7 +11,7 @@ from typing import Any
 
 from spacy.language import Language
 
-from bot.app import build_application, build_services, on_startup
+from bot.app import build_application, build_newsroom, build_services, on_startup
 from bot.config import Settings
 from handlers.context import TalksApp
 from knowledge.engine import KnowledgeBase
@@ -72,7 +72,7 @@ async def running_bot(
 ) -> AsyncIterator[tuple[TalksApp, Newsroom]]:
     """The real Application polling the fake server; stopped in reverse order."""
     kb = KnowledgeBase(Store(settings.database_url), nlp, clock=clock, seed=False)
-    newsroom = Newsroom(kb)
+    newsroom = build_newsroom(settings, kb)
     app = build_application(settings, build_services(settings, newsroom))
     async with app:
         await on_startup(app)  # post_init runs only under run_polling
