@@ -122,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KnowledgeError as e:
         print(f"talks-bot: {e}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # `talks-bot ask ... | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _answer_json(answer: Answer) -> str:
