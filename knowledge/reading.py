@@ -16,6 +16,9 @@ from knowledge.models import ArticleDraft
 
 MAX_ARTICLE_CHARS = 2_000_000
 MIN_WORDS = 25
+# Web pages are read in trafilatura's precision mode; its default mode's text is taken instead
+# when precision mode keeps less than this share of the words the default mode finds.
+HTML_FALLBACK_SHARE = 0.2
 
 _TRAILER = re.compile(
     r"^\s*\(?\s*(?:source|sources|via|credit)\s*[:：]\s*(?P<source>[^()\n]{1,80}?)\s*\)?\s*$",
@@ -31,49 +34,36 @@ _META_LINE = re.compile(
     r"^\s*(?P<key>title|date|published|source|url|author|by)\s*[:：]\s*(?P<value>.+?)\s*$", re.I
 )
 _DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%B %d, %Y", "%b %d, %Y", "%d %b %Y", "%Y/%m/%d")
+_WORD = re.compile(r"\w+")
 _HTML_HINT = re.compile(r"<\s*(?:html|body|article|p|div|head|!doctype)\b", re.I)
-_ENGLISH_STOPWORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "of",
-        "to",
-        "in",
-        "and",
-        "is",
-        "was",
-        "for",
-        "on",
-        "that",
-        "with",
-        "as",
-        "by",
-        "at",
-        "from",
-        "it",
-        "he",
-        "she",
-        "they",
-        "said",
-        "be",
-        "has",
-        "have",
-        "are",
-        "were",
-        "will",
-        "not",
-        "this",
-        "but",
-        "or",
-        "which",
-        "who",
-        "their",
-        "his",
-        "her",
-        "its",
-    ]
-)
+# The most frequent function words of English and of the languages most often mistaken for it.
+# A text is English when English words are common in it and clearly commoner than any other
+# language's; words shared between languages ("a", "in", "is", "die") are left out of English.
+_FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    lang: frozenset(words.split())
+    for lang, words in {
+        "en": "the of and to for that with by at from it he she they said be has have are were "
+        "will not this but or which who their his her its you your we our can if more about when "
+        "there what would been had than into also how these them other after could should my all "
+        "one up out some just then",
+        "de": "der die das und ist nicht mit sich auf den dem ein eine einer zu von für auch es "
+        "im sie wir ich werden wird sind war bei aus nach wie oder aber noch nur dass",
+        "fr": "le la les et est des du un une que qui pour dans pas sur au avec ce il elle sont "
+        "par plus ne se nous vous mais ou",
+        "es": "el la los las y es del que en un una por con para se no su al lo como más pero sus "
+        "fue este esta",
+        "it": "il la di che e è per un una del della non con sono le si da al gli dei nel anche "
+        "come ma più questo",
+        "pt": "o a os as de do da dos das e é que em um uma para com não no na por se mais ao "
+        "como foi seu sua",
+        "nl": "de het een en van is dat op te zijn niet met voor ook er maar om aan bij als door "
+        "wordt ik je",
+        "id": "yang dan di ini itu dengan untuk tidak dari dalam akan pada juga ke ada atau "
+        "karena oleh saya kita mereka bisa adalah",
+    }.items()
+}
+MIN_ENGLISH_SHARE = 0.05  # of words; English news runs at 0.13 or more (BBC corpus)
+ENGLISH_LEAD = 1.5  # English words at least this many times the commonest other language's
 
 
 def looks_like_html(text: str) -> bool:
@@ -114,7 +104,7 @@ def read_article(
     if "\x00" in raw or _control_share(raw) > 0.01:
         raise NotAnArticleError("This looks like binary data, not an article.")
     if fmt == "html" or (fmt is None and looks_like_html(raw)):
-        draft = _read_html(raw)
+        draft = extract_html(raw, url=url)
     else:
         draft = _read_text(raw, markdown=fmt == "md" or fmt is None)
     draft = ArticleDraft(
@@ -143,11 +133,20 @@ def check_prose(draft: ArticleDraft) -> None:
     if letters < 0.5 * len(body.replace(" ", "").replace("\n", "")):
         raise NotAnArticleError("This does not read as prose (too few letters).")
     latin = sum(ch.isascii() for ch in body if ch.isalpha())
-    english = sum(w.lower() in _ENGLISH_STOPWORDS for w in words)
-    if latin < 0.8 * letters or english < 0.08 * len(words):
+    if latin < 0.8 * letters or not _is_english(words):
         raise NotAnArticleError("This does not look like an English article.")
     if not re.search(r"[.!?]", body):
         raise NotAnArticleError("This has no sentences: it does not read as an article.")
+
+
+def _is_english(words: list[str]) -> bool:
+    lowered = [w.lower() for w in words]
+    shares = {
+        lang: sum(w in vocab for w in lowered) / max(1, len(lowered))
+        for lang, vocab in _FUNCTION_WORDS.items()
+    }
+    english = shares.pop("en")
+    return english >= MIN_ENGLISH_SHARE and english >= ENGLISH_LEAD * max(shares.values())
 
 
 def _control_share(text: str) -> float:
@@ -281,24 +280,88 @@ def _title_from(paragraphs: tuple[str, ...]) -> str:
     return first
 
 
-def _read_html(raw: str) -> ArticleDraft:
+def read_html(html: str, *, url: str | None = None) -> ArticleDraft:
+    """Read a web page (say, fetched from ``url``): its main text and its metadata.
+
+    The title, published date, author and site name come from the page's metadata as trafilatura
+    finds it; the body is trafilatura's main text less the headline, a leading photo caption and a
+    "source: X" trailer. Raises ``NotAnArticleError`` when no English article text is found.
+    """
+    draft = extract_html(html, url=url)
+    check_prose(draft)
+    return draft
+
+
+def extract_html(html: str, *, url: str | None = None) -> ArticleDraft:
+    """``read_html`` without the checks that the text is English prose of article length."""
+    meta = _trafilatura(html, url=url, favor_precision=True, with_metadata=True)
+    text = meta.get("text") or ""
+    # Precision mode sometimes settles on the wrong block of a page (a reprints notice, a teaser)
+    # or on nothing; when the default mode finds far more text, the article is that text.
+    wide = _trafilatura(html, url=url, favor_precision=False, with_metadata=False)
+    wide_text = wide.get("text") or ""
+    if len(_WORD.findall(wide_text)) * HTML_FALLBACK_SHARE > len(_WORD.findall(text)):
+        text = wide_text
+    title = (meta.get("title") or "").strip() or None
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    lines = _drop_headline(lines, title)
+    caption: str | None = None
+    if lines and _is_caption(lines[0]):
+        caption = lines.pop(0)
+    source = None
+    if lines and (m := _TRAILER.match(lines[-1])):
+        source = m.group("source").strip()
+        lines.pop()
+    paragraphs = tuple(_split_paragraph(ln) for ln in lines)
+    if not paragraphs:
+        raise NotAnArticleError("No article text was found in this page.")
+    date = meta.get("date")
+    return ArticleDraft(
+        title=title or _title_from(paragraphs),
+        paragraphs=paragraphs,
+        source=source or meta.get("sitename") or None,
+        url=url or meta.get("url") or None,
+        published=_parse_date(date) if date else None,
+        caption=caption,
+        author=meta.get("author") or None,
+    )
+
+
+def _trafilatura(
+    html: str, *, url: str | None, favor_precision: bool, with_metadata: bool
+) -> dict[str, Any]:
     import trafilatura  # heavy import, only needed for HTML
 
     doc = trafilatura.bare_extraction(
-        raw, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+        html,
+        url=url,
+        with_metadata=with_metadata,
+        include_comments=False,
+        include_tables=True,
+        favor_precision=favor_precision,
     )
-    meta: dict[str, Any] = (doc.as_dict() if hasattr(doc, "as_dict") else doc) if doc else {}
-    text = meta.get("text") or ""
-    if not text.strip():
-        raise NotAnArticleError("No article text was found in this page.")
-    inner = _read_text(text, markdown=False)
-    published = _parse_date(meta["date"]) if meta.get("date") else None
-    return ArticleDraft(
-        title=(meta.get("title") or inner.title).strip(),
-        paragraphs=inner.paragraphs,
-        source=inner.source or meta.get("sitename"),
-        url=meta.get("url"),
-        published=published,
-        caption=inner.caption,
-        author=meta.get("author"),
+    if not doc:
+        return {}
+    return dict(doc.as_dict() if hasattr(doc, "as_dict") else doc)
+
+
+def _drop_headline(lines: list[str], title: str | None) -> list[str]:
+    """Drop the page's headline (and the standfirst under it) from the top of the body."""
+    if not lines or not title:
+        return lines
+    key = _norm(title)
+    first = _norm(lines[0])
+    # A line that starts with the title but runs on is body text the page glued the title onto.
+    is_title = (key.startswith(first) and len(first) >= 0.5 * len(key)) or (
+        first.startswith(key) and len(first) < 1.5 * len(key)
     )
+    if not first or not is_title:
+        return lines
+    # A standfirst under the headline reads like one too: short, with no closing punctuation.
+    if len(lines) > 2 and _is_headline(lines[1]):
+        return lines[2:]
+    return lines[1:]
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))

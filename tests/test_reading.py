@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from knowledge.errors import EmptyArticleError, NotAnArticleError
-from knowledge.reading import decode, read_article
+from knowledge.reading import decode, read_article, read_html
 
 BODY = (
     "The city council voted on Monday to close the old bridge for repairs that will last a year. "
@@ -89,3 +89,107 @@ def test_binary_bytes_are_refused() -> None:
 
 def test_latin1_bytes_are_decoded() -> None:
     assert decode("Caf\xe9 prices rose by \xa33.".encode("latin-1")).startswith("Café")
+
+
+# --- web pages --------------------------------------------------------------------------------
+
+PAGE = """<!doctype html>
+<html lang="en"><head>
+<meta charset="utf-8">
+<title>Council shuts old bridge for a year | Riverside Post</title>
+<meta property="og:title" content="Council shuts old bridge for a year">
+<meta property="og:site_name" content="Riverside Post">
+<meta name="author" content="Maria Lind">
+<meta property="article:published_time" content="2024-03-18T09:30:00Z">
+<link rel="canonical" href="https://riverside.example/news/bridge">
+</head><body>
+<header><nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>
+</header>
+<main><article>
+<h1>Council shuts old bridge for a year</h1>
+<p class="standfirst">Ferry service to run while the crossing is rebuilt</p>
+{paragraphs}
+</article>
+<aside><h3>Most read</h3><ul><li><a href="/a">Cat found two towns away</a></li>
+<li><a href="/b">Bakery wins county prize</a></li></ul></aside></main>
+<footer><p>Copyright 2024 Riverside Post. All rights reserved.</p></footer>
+</body></html>"""
+
+PARAGRAPHS = [
+    "The city council voted on Monday to close the old bridge for repairs that will last a year.",
+    "The mayor said the work was overdue and that a ferry would carry people across the river.",
+    "Shop owners on both banks said they feared losing customers while the bridge is shut.",
+    "Engineers found cracks in two of the stone arches during an inspection in the autumn.",
+    "The ferry will run every twenty minutes from six in the morning until midnight.",
+]
+
+
+def _page(paragraphs: list[str] = PARAGRAPHS) -> str:
+    return PAGE.replace("{paragraphs}", "\n".join(f"<p>{p}</p>" for p in paragraphs))
+
+
+def test_web_page_metadata_is_read() -> None:
+    draft = read_html(_page(), url="https://riverside.example/news/bridge?ref=home")
+    assert draft.title == "Council shuts old bridge for a year"
+    assert draft.published == dt.date(2024, 3, 18)
+    assert draft.author == "Maria Lind"
+    assert draft.source == "Riverside Post"
+    assert draft.url == "https://riverside.example/news/bridge?ref=home"  # the URL given wins
+
+
+def test_web_page_body_is_the_article_alone() -> None:
+    draft = read_html(_page())
+    assert draft.paragraphs == tuple(PARAGRAPHS)  # no headline, standfirst, menu, aside, footer
+
+
+def test_read_article_reads_html_with_its_metadata_and_given_values_win() -> None:
+    draft = read_article(_page(), fmt="html", source="Wire", url="https://x.example/1")
+    assert (draft.author, draft.source, draft.url) == ("Maria Lind", "Wire", "https://x.example/1")
+    assert draft.published == dt.date(2024, 3, 18)
+
+
+def test_web_page_photo_caption_and_trailer_are_metadata() -> None:
+    draft = read_html(_page(["Mayor Anna Berg", *PARAGRAPHS, "Source: Riverside Wire"]))
+    assert draft.caption == "Mayor Anna Berg"
+    assert draft.source == "Riverside Wire"
+    assert draft.paragraphs == tuple(PARAGRAPHS)
+
+
+def test_a_title_glued_to_the_body_keeps_the_body() -> None:
+    run_on = "Council shuts old bridge for a year " + " ".join(PARAGRAPHS)
+    draft = read_html(_page([run_on]))
+    assert "The city council voted" in draft.body
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ("<html><body><nav><a href='/'>Home</a></nav></body></html>", "No article text"),
+        (
+            _page(["Der Stadtrat hat am Montag beschlossen, die alte Brücke zu schließen. " * 8]),
+            "English",
+        ),
+        (
+            _page(
+                ["Il consiglio comunale ha deciso di chiudere il vecchio ponte per un anno. " * 8]
+            ),
+            "English",
+        ),
+        (_page(["Home 3 – 1 Away. Result: 14 – 12. Score: 70 – 44."]), "too short"),
+    ],
+)
+def test_web_pages_that_are_not_english_articles_are_refused(page: str, message: str) -> None:
+    with pytest.raises(NotAnArticleError, match=message):
+        read_html(page)
+
+
+def test_english_with_few_function_words_is_still_english() -> None:
+    # A recipe-like list: English, but far fewer "the/of/and" than news prose.
+    lines = [
+        "Breakfast: two eggs, spinach, whole grain toast, one orange.",
+        "Lunch: grilled chicken salad with olive oil, lemon, cucumber, feta and mint.",
+        "Dinner: baked salmon, brown rice, steamed broccoli and a green salad.",
+        "Snacks: almonds, carrot sticks, hummus, apple slices with peanut butter.",
+        "Drink water through the day and keep the portions to the sizes in your plan.",
+    ]
+    assert read_article("\n\n".join(lines)).paragraphs[0].startswith("Breakfast")
