@@ -365,3 +365,179 @@ def _drop_headline(lines: list[str], title: str | None) -> list[str]:
 
 def _norm(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+MAX_PDF_PAGES = 300
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-–—]\s*)?(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?(?:\s*[-–—])?\s*$", re.I
+)
+_SENTENCE_END = re.compile(r"[.!?:;\"”’)]\s*$")
+
+
+def read_pdf(
+    data: bytes,
+    *,
+    title: str | None = None,
+    source: str | None = None,
+    url: str | None = None,
+    published: dt.date | None = None,
+) -> ArticleDraft:
+    """Read a text PDF into a draft: lines joined into paragraphs, running heads dropped.
+
+    The title, author and date fall back on the PDF's own metadata. A PDF that is broken,
+    encrypted, scanned (no text layer) or not English prose is refused with ``NotAnArticleError``;
+    one without pages with ``EmptyArticleError``.
+    """
+    pages, info = _pdf_pages(data)
+    paragraphs = _pdf_paragraphs(pages)
+    if not paragraphs:
+        raise NotAnArticleError(
+            "This PDF has no text to read: it may be a scan (images of pages). "
+            "Only PDFs with a text layer can be read."
+        )
+    inner = _read_text("\n\n".join(paragraphs), markdown=False)
+    found_headline = inner.title != _title_from(inner.paragraphs)
+    draft = ArticleDraft(
+        title=title or (inner.title if found_headline else info.get("title") or inner.title),
+        paragraphs=inner.paragraphs,
+        source=source or inner.source,
+        url=url or inner.url,
+        published=published or inner.published or info.get("date"),
+        caption=inner.caption,
+        author=inner.author or info.get("author"),
+    )
+    check_prose(draft)
+    return draft
+
+
+def _pdf_pages(data: bytes) -> tuple[list[str], dict[str, Any]]:
+    """The text of each page and the document's title, author and creation date."""
+    import io
+    import warnings
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    if not data.strip():
+        raise EmptyArticleError("The PDF file is empty.")
+    if b"%PDF-" not in data[:1024]:
+        raise NotAnArticleError("This is not a PDF file.")
+    broken = "This PDF could not be read: the file is damaged or incomplete."
+    # pypdf warns about the many small defects real PDFs have; they are not ours to report.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not _decrypt_without_password(reader):
+                raise NotAnArticleError(
+                    "This PDF is protected by a password; send an unprotected copy."
+                )
+            count = len(reader.pages)
+            if count == 0:
+                raise EmptyArticleError("The PDF has no pages.")
+            if count > MAX_PDF_PAGES:
+                raise NotAnArticleError(
+                    f"This PDF is too long to be an article ({count} pages; "
+                    f"the limit is {MAX_PDF_PAGES})."
+                )
+            pages = [page.extract_text() or "" for page in reader.pages]
+            info = _pdf_info(reader)
+        except PyPdfError as e:
+            raise NotAnArticleError(broken) from e
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
+            # pypdf lets some malformed structures through as plain Python errors.
+            raise NotAnArticleError(broken) from e
+    return pages, info
+
+
+def _decrypt_without_password(reader: Any) -> bool:
+    """Open a PDF that is encrypted with an empty user password (only owner-restricted)."""
+    from pypdf.errors import PyPdfError
+
+    try:
+        return bool(reader.decrypt(""))
+    except (PyPdfError, NotImplementedError):
+        return False
+
+
+def _pdf_info(reader: Any) -> dict[str, Any]:
+    meta = reader.metadata
+    if meta is None:
+        return {}
+    info: dict[str, Any] = {}
+    title = (meta.title or "").strip()
+    # Producers often store a file name ("Microsoft Word - draft.docx") as the title.
+    if title and not re.search(r"\.(?:docx?|odt|pdf|rtf|txt|indd)$|^Microsoft Word", title, re.I):
+        info["title"] = title
+    if (author := (meta.author or "").strip()) and len(author) <= 100:
+        info["author"] = author
+    try:
+        created = meta.creation_date
+    except ValueError:  # an unparsable date string
+        created = None
+    if created is not None:
+        info["date"] = created.date()
+    return info
+
+
+def _pdf_paragraphs(pages: list[str]) -> list[str]:
+    """Join the visual lines of the pages into paragraphs.
+
+    A paragraph ends at a blank line, after a line that closes a sentence and stops short of the
+    text's usual line length or ends a page, or after a much shorter line (a heading). Lines that
+    repeat at the top or bottom of most pages (running heads, footers) and bare page numbers are
+    dropped; a word hyphenated across lines is rejoined. Without the page's geometry, a one-line
+    paragraph that fills its line runs on into the next paragraph.
+    """
+    page_lines = [[ln.strip() for ln in page.splitlines()] for page in pages]
+    repeated = _running_lines(page_lines)
+    lines: list[str] = []
+    for page in page_lines:
+        kept = [ln for ln in page if not _PAGE_NUMBER.match(ln) and _shape(ln) not in repeated]
+        if kept and _SENTENCE_END.search(kept[-1]):
+            kept.append("")  # a sentence ending a page ends its paragraph too
+        lines += kept
+    lengths = sorted(len(ln) for ln in lines if ln)
+    if not lengths:
+        return []
+    full = lengths[int(len(lengths) * 0.75)]  # the width of a full line
+    paragraphs: list[str] = []
+    current = ""
+    for line in lines:
+        if not line:
+            if current:
+                paragraphs.append(current)
+                current = ""
+            continue
+        if current.endswith("-") and line[:1].islower() and current[-2:-1].isalpha():
+            current = current[:-1] + line
+        else:
+            current = f"{current} {line}" if current else line
+        # Only a paragraph's last line stops short of the full width; a heading stops very short.
+        short = 0.85 if _SENTENCE_END.search(line) else 0.6
+        if len(line) < short * full and not line.endswith("-"):
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return [_split_paragraph(p) for p in paragraphs if p.strip()]
+
+
+def _running_lines(page_lines: list[list[str]]) -> set[str]:
+    """Shapes of lines found among the first or last two lines of most pages."""
+    if len(page_lines) < 2:
+        return set()
+    seen: dict[str, int] = {}
+    for page in page_lines:
+        text = [ln for ln in page if ln]
+        for shape in {_shape(ln) for ln in text[:2] + text[-2:]}:
+            seen[shape] = seen.get(shape, 0) + 1
+    need = max(2, int(0.6 * len(page_lines) + 0.5))
+    return {shape for shape, n in seen.items() if n >= need}
+
+
+def _shape(line: str) -> str:
+    """A line with its digits blanked, so "Page 3" and "Page 4" are the same running line."""
+    return re.sub(r"\d+", "#", line.casefold())

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from pypdf import PdfReader, PdfWriter
 
 from knowledge.errors import EmptyArticleError, NotAnArticleError
-from knowledge.reading import decode, read_article, read_html
+from knowledge.reading import decode, read_article, read_html, read_pdf
+from tests.pdfs import make_pdf, page_lines
 
 BODY = (
     "The city council voted on Monday to close the old bridge for repairs that will last a year. "
@@ -193,3 +196,120 @@ def test_english_with_few_function_words_is_still_english() -> None:
         "Drink water through the day and keep the portions to the sizes in your plan.",
     ]
     assert read_article("\n\n".join(lines)).paragraphs[0].startswith("Breakfast")
+
+
+# --- PDF --------------------------------------------------------------------------------------
+
+REPORT = [
+    "The harbour board agreed on Tuesday to dredge the eastern channel before the summer season, "
+    "after two fishing boats ran aground there in the spring.",
+    "Dredging will start in May and take about six weeks. The board said boats would be guided "
+    "through the western channel while the work goes on.",
+    "Fishermen welcomed the decision but asked why it had taken so long.",
+]
+
+
+def _report_pdf(**info: str) -> bytes:
+    first = ["Harbour Gazette - April 2024", "Harbour channel to be dredged", *page_lines(REPORT)]
+    second = [
+        "Harbour Gazette - April 2024",
+        *page_lines(
+            [
+                "The board will meet again in June to decide on the cost of a new pier, which "
+                "some members have called a wise investment for the town."
+            ]
+        ),
+    ]
+    return make_pdf([[*first, "1"], [*second, "2"]], info=info or None)
+
+
+def test_text_pdf_is_read_into_paragraphs() -> None:
+    draft = read_pdf(_report_pdf())
+    assert draft.title == "Harbour channel to be dredged"
+    assert draft.paragraphs[:3] == tuple(REPORT)
+    assert draft.paragraphs[3].startswith("The board will meet again in June")
+    assert "Gazette" not in draft.body  # the running head is dropped
+    assert not any(p.strip().isdigit() for p in draft.paragraphs)  # and the page numbers
+
+
+def test_pdf_metadata_fills_the_gaps_and_given_values_win() -> None:
+    pdf = _report_pdf(Author="Jon Berg", CreationDate="D:20240402101500Z", Title="draft_v3.docx")
+    draft = read_pdf(pdf)
+    assert (draft.author, draft.published) == ("Jon Berg", dt.date(2024, 4, 2))
+    assert draft.title == "Harbour channel to be dredged"  # not the file name
+    given = read_pdf(
+        pdf, title="T", source="S", url="https://x.example/r.pdf", published=dt.date(2024, 4, 3)
+    )
+    assert (given.title, given.source, given.url, given.published) == (
+        "T",
+        "S",
+        "https://x.example/r.pdf",
+        dt.date(2024, 4, 3),
+    )
+
+
+def test_pdf_title_from_metadata_when_the_text_has_no_headline() -> None:
+    pdf = make_pdf([page_lines(REPORT)], info={"Title": "Channel dredging agreed"})
+    assert read_pdf(pdf).title == "Channel dredging agreed"
+
+
+def test_pdf_word_hyphenated_across_lines_is_rejoined() -> None:
+    lines = page_lines(REPORT)
+    lines[0] = lines[0] + " im-"
+    lines[1] = "portant " + lines[1]
+    assert "important" in read_pdf(make_pdf([lines])).body
+
+
+def _encrypted(user_password: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_report_pdf())))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pdf_restricted_only_by_an_owner_password_is_read() -> None:
+    assert read_pdf(_encrypted("")).paragraphs[:3] == tuple(REPORT)
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "message"),
+    [
+        (b"", EmptyArticleError, "empty"),
+        (b"Just some text pretending to be a PDF.", NotAnArticleError, "not a PDF"),
+        (b"%PDF-1.7\n1 0 obj << /Type /Catalog", NotAnArticleError, "damaged"),
+        (make_pdf([]), EmptyArticleError, "no pages"),
+        (make_pdf([[], []]), NotAnArticleError, "scan"),
+        (make_pdf([["Harbour board meets.", "Page 2"]]), NotAnArticleError, "too short"),
+        (
+            make_pdf(
+                [
+                    page_lines(
+                        [
+                            "Der Hafenrat hat am Dienstag beschlossen, den Kanal zu "
+                            "vertiefen, bevor die Saison beginnt. " * 4
+                        ]
+                    )
+                ]
+            ),
+            NotAnArticleError,
+            "English",
+        ),
+    ],
+)
+def test_pdfs_that_cannot_be_read_are_refused(
+    data: bytes, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        read_pdf(data)
+
+
+def test_pdf_with_a_user_password_is_refused() -> None:
+    with pytest.raises(NotAnArticleError, match="password"):
+        read_pdf(_encrypted("secret"))
+
+
+def test_truncated_pdf_is_refused() -> None:
+    pdf = _report_pdf()
+    with pytest.raises(NotAnArticleError, match="damaged"):
+        read_pdf(pdf[: len(pdf) // 2])
