@@ -1,4 +1,7 @@
-"""Reading raw article text (plain, Markdown or HTML) into an ``ArticleDraft``.
+"""Reading articles (plain text, Markdown, HTML pages, text PDFs) into an ``ArticleDraft``.
+
+``read_article`` takes text, ``read_html`` a web page with its URL, ``read_pdf`` a PDF's bytes and
+``read_document`` an uploaded file by its name.
 
 Photo captions and "source: X" trailers are metadata, never facts: they are recognised here so that
 the NLP stage only ever sees the article body.
@@ -19,6 +22,14 @@ MIN_WORDS = 25
 # Web pages are read in trafilatura's precision mode; its default mode's text is taken instead
 # when precision mode keeps less than this share of the words the default mode finds.
 HTML_FALLBACK_SHARE = 0.2
+DOCUMENT_FORMATS = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
 
 _TRAILER = re.compile(
     r"^\s*\(?\s*(?:source|sources|via|credit)\s*[:：]\s*(?P<source>[^()\n]{1,80}?)\s*\)?\s*$",
@@ -118,6 +129,28 @@ def read_article(
     )
     check_prose(draft)
     return draft
+
+
+def read_document(
+    data: bytes,
+    *,
+    filename: str,
+    title: str | None = None,
+    source: str | None = None,
+    url: str | None = None,
+    published: dt.date | None = None,
+) -> ArticleDraft:
+    """Read an uploaded file by its suffix (see ``DOCUMENT_FORMATS``); others are refused."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    fmt = DOCUMENT_FORMATS.get(suffix)
+    if fmt is None:
+        kinds = ", ".join(sorted(set(DOCUMENT_FORMATS)))
+        raise NotAnArticleError(f"I can't read {filename or 'that file'}: send one of {kinds}.")
+    if fmt == "pdf":
+        return read_pdf(data, title=title, source=source, url=url, published=published)
+    return read_article(
+        decode(data), title=title, source=source, url=url, published=published, fmt=fmt
+    )
 
 
 def check_prose(draft: ArticleDraft) -> None:

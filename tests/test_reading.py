@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from knowledge.errors import EmptyArticleError, NotAnArticleError
-from knowledge.reading import decode, read_article, read_html, read_pdf
+from knowledge.reading import decode, read_article, read_document, read_html, read_pdf
 from tests.pdfs import make_pdf, page_lines
 
 BODY = (
@@ -313,3 +313,27 @@ def test_truncated_pdf_is_refused() -> None:
     pdf = _report_pdf()
     with pytest.raises(NotAnArticleError, match="damaged"):
         read_pdf(pdf[: len(pdf) // 2])
+
+
+# --- uploads ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filename", "data"),
+    [
+        ("bridge.txt", f"Council shuts old bridge\n\n{BODY}".encode()),
+        ("bridge.MD", f"# Council shuts old bridge\n\n{BODY}".encode()),
+        ("bridge.htm", _page().encode()),
+        ("bridge.pdf", make_pdf([["Council shuts old bridge", *page_lines([BODY])]])),
+    ],
+)
+def test_uploads_are_read_by_their_suffix(filename: str, data: bytes) -> None:
+    draft = read_document(data, filename=filename)
+    assert draft.title.startswith("Council shuts old bridge")
+    assert draft.paragraphs[0].startswith("The city council voted on Monday")
+
+
+@pytest.mark.parametrize("filename", ["report.docx", "photo.jpg", "README"])
+def test_other_uploads_are_refused_with_the_supported_types(filename: str) -> None:
+    with pytest.raises(NotAnArticleError, match=r"send one of .*\.html, .*\.pdf, \.txt"):
+        read_document(b"PK\x03\x04", filename=filename)
