@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     names = args.only or list(EXTRACTORS)
     results = {name: run(name, truth, args.workers) for name in names}
-    command = "python bench/extraction.py" + (" " + " ".join(argv) if argv else "")
+    command = ".venv/bin/python bench/extraction.py" + (" " + " ".join(argv) if argv else "")
     text = report(results, worst=args.worst, command=command)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
