@@ -105,15 +105,7 @@ def read_article(
     fmt: str | None = None,
 ) -> ArticleDraft:
     """Read plain text, Markdown or HTML into a draft; given metadata wins over what is found."""
-    if not raw or not raw.strip():
-        raise EmptyArticleError("The article is empty.")
-    if len(raw) > MAX_ARTICLE_CHARS:
-        raise NotAnArticleError(
-            f"The article is too long ({len(raw):,} characters; "
-            f"the limit is {MAX_ARTICLE_CHARS:,})."
-        )
-    if "\x00" in raw or _control_share(raw) > 0.01:
-        raise NotAnArticleError("This looks like binary data, not an article.")
+    _check_raw(raw)
     if fmt == "html" or (fmt is None and looks_like_html(raw)):
         draft = extract_html(raw, url=url)
     else:
@@ -129,6 +121,19 @@ def read_article(
     )
     check_prose(draft)
     return draft
+
+
+def _check_raw(raw: str) -> None:
+    """Refuse empty, huge or binary input before any parsing."""
+    if not raw or not raw.strip():
+        raise EmptyArticleError("The article is empty.")
+    if len(raw) > MAX_ARTICLE_CHARS:
+        raise NotAnArticleError(
+            f"The article is too long ({len(raw):,} characters; "
+            f"the limit is {MAX_ARTICLE_CHARS:,})."
+        )
+    if "\x00" in raw or _control_share(raw) > 0.01:
+        raise NotAnArticleError("This looks like binary data, not an article.")
 
 
 def read_document(
@@ -318,8 +323,10 @@ def read_html(html: str, *, url: str | None = None) -> ArticleDraft:
 
     The title, published date, author and site name come from the page's metadata as trafilatura
     finds it; the body is trafilatura's main text less the headline, a leading photo caption and a
-    "source: X" trailer. Raises ``NotAnArticleError`` when no English article text is found.
+    "source: X" trailer. Raises ``EmptyArticleError`` for an empty page and ``NotAnArticleError``
+    when no English article text is found.
     """
+    _check_raw(html)
     draft = extract_html(html, url=url)
     check_prose(draft)
     return draft
@@ -331,7 +338,8 @@ def extract_html(html: str, *, url: str | None = None) -> ArticleDraft:
     text = meta.get("text") or ""
     # Precision mode sometimes settles on the wrong block of a page (a reprints notice, a teaser)
     # or on nothing; when the default mode finds far more text, the article is that text.
-    wide = _trafilatura(html, url=url, favor_precision=False, with_metadata=False)
+    wide = _trafilatura(html, url=url, favor_precision=False, with_metadata=not meta)
+    meta = meta or wide
     wide_text = wide.get("text") or ""
     if len(_WORD.findall(wide_text)) * HTML_FALLBACK_SHARE > len(_WORD.findall(text)):
         text = wide_text

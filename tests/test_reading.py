@@ -337,3 +337,18 @@ def test_uploads_are_read_by_their_suffix(filename: str, data: bytes) -> None:
 def test_other_uploads_are_refused_with_the_supported_types(filename: str) -> None:
     with pytest.raises(NotAnArticleError, match=r"send one of .*\.html, .*\.pdf, \.txt"):
         read_document(b"PK\x03\x04", filename=filename)
+
+
+@pytest.mark.parametrize(
+    ("page", "error"),
+    [
+        ("", EmptyArticleError),
+        (" \n ", EmptyArticleError),
+        ("<p>\x00\x01\x02</p>", NotAnArticleError),
+    ],
+)
+def test_empty_or_binary_pages_are_refused_before_parsing(
+    page: str, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        read_html(page)
