@@ -23,7 +23,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.evaluation import evaluate, read_items
 from knowledge.fetch import read_url
 from knowledge.models import Answer, Article, Turn
-from knowledge.reading import decode
+from knowledge.reading import DOCUMENT_FORMATS, decode
 from knowledge.reply import article_line
 
 EXIT_USAGE = 2
@@ -192,21 +192,20 @@ def cmd_load(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
         )
         _print_loaded(kb, build_newsroom(args.settings, kb).load_draft(draft), out)
         return 0
+    newsroom = build_newsroom(args.settings, kb)
+    meta = {"title": args.title, "source": args.source, "url": args.url, "published": args.date}
     if args.path == "-":
-        raw = decode(sys.stdin.buffer.read())
-        fmt = None
+        article = newsroom.load_text(decode(sys.stdin.buffer.read()), **meta)
     else:
         path = Path(args.path)
         if not path.is_file():
             print(f"talks-bot: no such file: {path}", file=sys.stderr)
             return EXIT_ERROR
-        raw = decode(path.read_bytes())
-        fmt = {".html": "html", ".htm": "html", ".md": "md", ".txt": "txt"}.get(
-            path.suffix.lower()
-        )
-    article = build_newsroom(args.settings, kb).load_text(
-        raw, title=args.title, source=args.source, url=args.url, published=args.date, fmt=fmt
-    )
+        data = path.read_bytes()
+        if path.suffix.lower() in DOCUMENT_FORMATS:
+            article = newsroom.load_document(data, filename=path.name, **meta)
+        else:  # no telling suffix: the reader sniffs HTML, Markdown or text
+            article = newsroom.load_text(decode(data), **meta)
     _print_loaded(kb, article, out)
     return 0
 

@@ -20,19 +20,12 @@ from handlers.delivery import deliver_instant
 from handlers.send import edit
 from knowledge.errors import KnowledgeError
 from knowledge.models import Article
-from knowledge.reading import decode
+from knowledge.reading import DOCUMENT_FORMATS
 
 log = logging.getLogger(__name__)
 
 ADMIN_COMMAND = re.compile(r"^/(?:load|remove|stats|feeds)(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
-FORMATS = {
-    ".txt": "text",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".html": "html",
-    ".htm": "html",
-}
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what Telegram lets a bot download
 REFUSAL = "Sorry, only the bot's admins can do that."
 
@@ -60,58 +53,55 @@ async def on_load(update: Update, context: TalksContext) -> None:
     replied = message.reply_to_message
     document = message.document or (replied.document if replied else None)
     if document is not None:
-        raw = await _download(update, context, document)
-        if raw is None:
-            return
-        text, fmt = raw
-    elif URL.match(args):
+        data = await _download(update, context, document)
+        if data is not None:
+            await _store(update, context, data, None, name=document.file_name or "")
+        return
+    if URL.match(args):
         await _store(update, context, args, "url")
         return
-    elif args:
-        text, fmt = args, None
-    elif replied is not None and (replied.text or replied.caption):
-        text, fmt = (replied.text or replied.caption or ""), None
-    else:
+    text = args or (replied.text or replied.caption or "" if replied is not None else "")
+    if not text:
         await reply(
             update,
             context,
-            "Send <code>/load</code> followed by the article's text, as a reply to a message "
-            "holding it, or as the caption of a .txt, .md or .html file.",
+            "Send <code>/load</code> followed by a link or the article's text, as a reply to a "
+            "message holding it, or as the caption of a .txt, .md, .html or .pdf file.",
         )
         return
-    await _store(update, context, text, fmt)
+    await _store(update, context, text, None)
 
 
-async def _download(
-    update: Update, context: TalksContext, document: Document
-) -> tuple[str, str] | None:
+async def _download(update: Update, context: TalksContext, document: Document) -> bytes | None:
     name = document.file_name or ""
-    fmt = FORMATS.get(PurePath(name).suffix.lower())
-    if fmt is None:
-        kinds = ", ".join(sorted(FORMATS))
-        await reply(
-            update, context, f"I can't read {render.esc(name or 'that file')}: send {kinds}."
-        )
+    if PurePath(name).suffix.lower() not in DOCUMENT_FORMATS:
+        kinds = ", ".join(sorted(DOCUMENT_FORMATS))
+        shown = render.esc(name or "that file")
+        await reply(update, context, f"I can't read {shown}: send one of {kinds}.")
         return None
     if document.file_size and document.file_size > MAX_FILE_BYTES:
         await reply(update, context, "That file is over Telegram's 20 MB limit for bots.")
         return None
     file = await context.bot.get_file(document.file_id)
-    data = bytes(await file.download_as_bytearray())
-    try:
-        return decode(data), fmt
-    except KnowledgeError as e:
-        await reply(update, context, render.esc(str(e)))
-        return None
+    return bytes(await file.download_as_bytearray())
 
 
-async def _store(update: Update, context: TalksContext, text: str, fmt: str | None) -> None:
+async def _store(
+    update: Update,
+    context: TalksContext,
+    content: str | bytes,
+    fmt: str | None,
+    *,
+    name: str = "",
+) -> None:
     newsroom = context.services.newsroom
     try:
-        if fmt == "url":
-            article = await blocking(newsroom.load_url, text)
+        if isinstance(content, bytes):
+            article = await blocking(newsroom.load_document, content, filename=name)
+        elif fmt == "url":
+            article = await blocking(newsroom.load_url, content)
         else:
-            article = await blocking(newsroom.load_text, text, fmt=fmt)
+            article = await blocking(newsroom.load_text, content, fmt=fmt)
     except KnowledgeError as e:
         await reply(update, context, f"Not loaded: {render.esc(str(e))}")
         return

@@ -19,7 +19,7 @@ from knowledge.feeds import Feed, FeedResponse, Feeds, PollResult
 from knowledge.fetch import FEED_TYPES, fetch, read_url
 from knowledge.journal import Journal, Window
 from knowledge.models import Answer, Article, ArticleDraft, Fact
-from knowledge.reading import read_article
+from knowledge.reading import read_article, read_document
 from knowledge.subscribers import Subscribers
 from knowledge.summary import key_facts, summarise
 
@@ -83,6 +83,10 @@ class Newsroom:
     def load_text(self, raw: str, **meta: Any) -> Article:
         """Read and store an article (see ``KnowledgeBase.load_text``), refusing near copies."""
         return self.load_draft(read_article(raw, **meta))
+
+    def load_document(self, data: bytes, *, filename: str, **meta: Any) -> Article:
+        """Read an uploaded file (.txt .md .html .pdf, by its name) and store its article."""
+        return self.load_draft(read_document(data, filename=filename, **meta))
 
     def load_draft(self, draft: ArticleDraft) -> Article:
         """Store a draft unless it is an exact or near copy of a stored article."""

@@ -15,6 +15,7 @@ from knowledge.newsroom import Newsroom
 from tests.botkit import ADMIN, USER, Clock, make_template, running_bot, seeded_copy, settings_for
 from tests.conftest import DATA
 from tests.fake_bot_api import Call, FakeBotApi
+from tests.pdfs import make_pdf
 
 START = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC)
 GROUP = -100200
@@ -359,7 +360,24 @@ async def test_load_by_replying_to_a_message(
         short = await ask(fake, ADMIN, "/load Hello there.")
         assert "Not loaded" in short.params["text"]
         empty = await ask(fake, ADMIN, "/load")
-        assert "followed by the article" in empty.params["text"]
+        assert "followed by a link" in empty.params["text"]
         assert len(newsroom.kb.articles()) == 2
         answer = await ask(fake, USER, "who is Maren Aasen?")
         assert "Union leader" in answer.params["text"] or "union" in answer.params["text"]
+
+
+async def test_load_a_pdf_document(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    pdf = make_pdf([_other_article()[:2], _other_article()[2:]])
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        doc = fake.add_file(pdf, "strike.pdf", "application/pdf")
+        await fake.user_sends_document(ADMIN, doc, caption="/load")
+        loaded = await fake.next_call("sendMessage", chat_id=ADMIN, ok=True, timeout=20)
+        assert "Loaded #2" in loaded.params["text"]
+        assert "Maren Aasen" in loaded.params["text"]
+        broken = fake.add_file(pdf[: len(pdf) // 3], "broken.pdf", "application/pdf")
+        await fake.user_sends_document(ADMIN, broken, caption="/load")
+        refused = await fake.next_call("sendMessage", chat_id=ADMIN, ok=True, timeout=20)
+        assert "Not loaded" in refused.params["text"]
+        assert len(newsroom.kb.articles()) == 2
