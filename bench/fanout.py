@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import os
 import platform
 import shutil
@@ -54,6 +55,11 @@ FIRST_CHAT = 100_001
 HEADING = "Your daily digest"
 ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York", "Asia/Tokyo")
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def args_rate() -> float:
+    """The bot's overall send rate (TALKS_SEND_RATE, 29/s unless set)."""
+    return float(os.environ.get("TALKS_SEND_RATE", "29"))
 
 
 def talks_bot() -> str:
@@ -224,6 +230,16 @@ def summarise(
         result.total = last - first_call
         result.fanout = last - first
         result.rate = (len(digests) - 1) / result.fanout if result.fanout > 0 else 0.0
+        gaps = sorted(b.time - a.time for a, b in itertools.pairwise(digests))
+        if gaps:
+            slow = sum(1 for g in gaps if g > 0.050)
+            result.notes.append(
+                "gaps between consecutive digests: "
+                f"p50 {1000 * gaps[len(gaps) // 2]:.1f} ms, "
+                f"p95 {1000 * gaps[int(0.95 * len(gaps))]:.1f} ms, "
+                f"max {1000 * gaps[-1]:.0f} ms; {slow} over 50 ms "
+                f"(the pacing alone: {1000 / args_rate():.1f} ms)"
+            )
     extra = set(per_chat) - expected
     if extra:
         result.notes.append(f"digests to {len(extra)} chats that are not subscribers")
@@ -363,7 +379,7 @@ def report(results: list[Result], args: Args, prep_seconds: float, load_before: 
     lines = [
         "# Digest fan-out",
         "",
-        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC at commit {git_commit()}, "
+        f"Finished {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {git_commit()}, "
         f"`{' '.join(sys.argv[1:]) or '(defaults)'}`; {os.cpu_count()} cores "
         f"({platform.processor() or platform.machine()}), load average {load_before} before "
         f"and {load_average()} after; Python {platform.python_version()}. Store prepared in "
