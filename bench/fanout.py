@@ -54,6 +54,7 @@ ARTICLE = ROOT / "tests" / "data" / "harbour_council.txt"
 FIRST_CHAT = 100_001
 HEADING = "Your daily digest"
 ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York", "Asia/Tokyo")
+MARKER = "<!-- observations: kept when the report is regenerated -->"
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
@@ -441,7 +442,7 @@ def parse_args(argv: list[str] | None) -> Args:
     p.add_argument("--settle", type=float, default=5.0, help="seconds watched after the last")
     p.add_argument("--timeout", type=float, default=0.0, help="per run (0: N/10 + 120 s)")
     p.add_argument("--model", default=DEFAULT_MODEL)
-    p.add_argument("--out", type=Path, default=None, help="default bench/results/fanout.md")
+    p.add_argument("--out", type=Path, help="bench/results/fanout.md (--quick: in /tmp)")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = p.parse_args(argv, namespace=Args())
     if args.quick:
@@ -449,8 +450,8 @@ def parse_args(argv: list[str] | None) -> Args:
     if not args.timeout:
         args.timeout = args.subscribers / 10 + 120
     if args.out is None:
-        name = "fanout-quick.md" if args.quick else "fanout.md"
-        args.out = ROOT / "bench" / "results" / name
+        quick = Path(tempfile.gettempdir()) / "fanout-quick.md"  # a smoke run is not a result
+        args.out = quick if args.quick else ROOT / "bench" / "results" / "fanout.md"
     return args
 
 
@@ -482,7 +483,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     text = asyncio.run(run(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text + "\n")
+    kept = ""
+    if args.out.exists():  # hand-written observations below the marker survive a re-run
+        old = args.out.read_text()
+        if MARKER in old:
+            kept = "\n" + old[old.index(MARKER) :]
+    args.out.write_text(text + "\n" + kept)
     print(text)
 
 
