@@ -156,7 +156,9 @@ async def start_bot(fake: FakeBotApi, db: Path, log: Path, *, tick: float) -> Bo
     return Bot(proc, time.monotonic(), log)
 
 
-async def stop_bot(bot: Bot, *, kill: bool = False) -> None:
+async def stop_bot(bot: Bot, *, kill: bool = False) -> float:
+    """SIGKILL or SIGTERM (SIGKILL after 30 s); seconds until the process was gone."""
+    sent = time.monotonic()
     if bot.proc.returncode is None:
         with contextlib.suppress(OSError):
             bot.cpu = cpu_seconds(bot.proc.pid)
@@ -166,6 +168,7 @@ async def stop_bot(bot: Bot, *, kill: bool = False) -> None:
     except TimeoutError:
         bot.proc.kill()
         await bot.proc.wait()
+    return time.monotonic() - sent
 
 
 def digests_by_chat(fake: FakeBotApi) -> Counter[int]:
@@ -288,7 +291,9 @@ async def part_b(
 ) -> Result:
     db = work / f"b{run}.db"
     shutil.copy(template, db)
+    how = "SIGTERM" if args.term else "SIGKILL"
     label = "B (SIGKILL + restart)" if args.b_runs == 1 else f"B{run} (SIGKILL + restart)"
+    label = label.replace("SIGKILL", how)
     result = Result(label, n)
     kill_after = max(1, int(n * args.kill_at))
     async with FakeBotApi(enforce_limits=True) as fake:
@@ -296,14 +301,15 @@ async def part_b(
         try:
             await wait_for(fake, first, kill_after, within=args.timeout, label="B1")
         finally:
-            await stop_bot(first, kill=True)
-        killed_at = time.monotonic()
-        at_kill = len(fake.delivered)
+            at_kill = len(fake.delivered)
+            stopped_in = await stop_bot(first, kill=not args.term)
+        killed_at = time.monotonic() - stopped_in  # when the signal went
         in_store = store_counts(db, article_id)
         recorded_at_kill = len(in_store["deliveries"])  # type: ignore[arg-type]
         result.notes.append(
-            f"SIGKILL after {at_kill} chats had their digest "
-            f"({recorded_at_kill} recorded in the store at that moment)"
+            f"{how} after {at_kill} chats had their digest; gone {stopped_in:.1f} s later, "
+            f"{len(fake.delivered)} chats had theirs by then "
+            f"({recorded_at_kill} recorded in the store)"
         )
         second = await start_bot(fake, db, work / f"b{run}.log", tick=args.tick)
         try:
@@ -335,6 +341,52 @@ async def part_b(
                 result.notes.append(f"chat {chat}: {count} digests, at {spans} from the kill")
         result.notes.extend(log_notes(first.log))
     return result
+
+
+async def part_w(template: Path, work: Path, n: int, args: Args) -> list[str]:
+    """The window a kill can fall in, measured: the bot runs in this process (the same
+    Application ``talks-bot run`` builds, via ``tests.botkit``), so the fake's receipt of each
+    digest and the end of the commit recording it read one clock."""
+    from knowledge.engine import default_clock
+    from knowledge.nlp import load_pipeline
+    from tests.botkit import running_bot, settings_for
+
+    db = work / "w.db"
+    shutil.copy(template, db)
+    committed: dict[int, float] = {}
+    async with FakeBotApi(enforce_limits=True) as fake:
+        settings = settings_for(fake, db, digest_tick_seconds=args.tick, send_backoff_seconds=1.0)
+        async with running_bot(settings, load_pipeline(args.model), default_clock) as (_, room):
+            subs = room.subscribers
+            record = subs.record_sent
+            loop = asyncio.get_running_loop()
+            done = asyncio.Event()
+
+            def timed(chat_id: int, *a: object, **kw: object) -> None:  # in a worker thread
+                record(chat_id, *a, **kw)  # type: ignore[arg-type]
+                committed[chat_id] = time.monotonic()
+                if len(committed) >= n:
+                    loop.call_soon_threadsafe(done.set)
+
+            subs.record_sent = timed  # type: ignore[method-assign]
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(args.timeout):
+                    await done.wait()
+        digests = [c for c in fake.calls("sendMessage") if c.ok and HEADING in str(c.params)]
+    received = {int(c.params["chat_id"]): c.time for c in digests}
+    windows = sorted(committed[c] - t for c, t in received.items() if c in committed)
+    if len(windows) < 2:
+        return ["window: not measured (no digests recorded)"]
+    span = digests[-1].time - digests[0].time
+    share = sum(windows) / span
+    ms = [1000 * w for w in windows]
+    return [
+        f"window (fake's receipt of a digest → its commit ended), {len(ms)} digests, bot "
+        f"in-process: p50 {ms[len(ms) // 2]:.1f} ms, p95 {ms[int(0.95 * len(ms))]:.1f} ms, "
+        f"max {ms[-1]:.0f} ms, mean {sum(ms) / len(ms):.1f} ms; open {100 * share:.1f}% of "
+        f"the fan-out's {span:.1f} s: the chance a kill at a random moment of the fan-out "
+        "repeats one digest (never more than one: one digest is in flight at a time)"
+    ]
 
 
 def log_notes(log: Path) -> list[str]:
@@ -376,7 +428,14 @@ def load_average() -> str:
         return "?"
 
 
-def report(results: list[Result], args: Args, prep_seconds: float, load_before: str) -> str:
+def report(
+    results: list[Result], args: Args, prep_seconds: float, load_before: str, window: list[str]
+) -> str:
+    table = [
+        "| part | N | startup s | total s | fan-out s | msg/s | violations | duplicates "
+        "| missing | bot CPU s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     lines = [
         "# Digest fan-out",
         "",
@@ -387,9 +446,7 @@ def report(results: list[Result], args: Args, prep_seconds: float, load_before: 
         f"{prep_seconds:.1f} s. Bot settings: TALKS_SEND_RATE default (29/s), "
         f"TALKS_DIGEST_TICK_SECONDS={args.tick}.",
         "",
-        "| part | N | startup s | total s | fan-out s | msg/s | violations | duplicates "
-        "| missing | bot CPU s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(table if results else []),
     ]
     for r in results:
         lines.append(
@@ -404,6 +461,7 @@ def report(results: list[Result], args: Args, prep_seconds: float, load_before: 
         "5,000 and 0 violations, duplicates, missing.",
         "",
     ]
+    lines += [f"- {note}" for note in window]
     for r in results:
         lines.append(
             f"**{r.part}**: {r.messages} messages; store: "
@@ -423,6 +481,7 @@ class Args(argparse.Namespace):
     part: str
     kill_at: float
     b_runs: int
+    term: bool
     tick: float
     settle: float
     timeout: float
@@ -435,8 +494,14 @@ def parse_args(argv: list[str] | None) -> Args:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--subscribers", type=int, default=5000)
     p.add_argument("--quick", action="store_true", help="300 subscribers, a smoke run")
-    p.add_argument("--part", choices=("A", "B", "both"), default="both")
+    p.add_argument(
+        "--part",
+        choices=("A", "B", "W", "both"),
+        default="both",
+        help="W: measure the sent-not-recorded window (bot in-process)",
+    )
     p.add_argument("--kill-at", type=float, default=0.4, help="share delivered before SIGKILL")
+    p.add_argument("--term", action="store_true", help="part B stops the bot with SIGTERM")
     p.add_argument("--b-runs", type=int, default=1, help="repeat part B (fresh store each)")
     p.add_argument("--tick", type=float, default=2.0, help="TALKS_DIGEST_TICK_SECONDS")
     p.add_argument("--settle", type=float, default=5.0, help="seconds watched after the last")
@@ -471,7 +536,11 @@ async def run(args: Args) -> str:
                 b = await part_b(template, work, args.subscribers, article_id, args, run=i)
                 results.append(b)
                 print(f"B{i}: {b}", file=sys.stderr)
-        return report(results, args, prep, load_before)
+        window = []
+        if args.part == "W":
+            window = await part_w(template, work, args.subscribers, args)
+            print("\n".join(window), file=sys.stderr)
+        return report(results, args, prep, load_before, window)
     finally:
         if args.keep:
             print(f"kept {work}", file=sys.stderr)
