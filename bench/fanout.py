@@ -16,7 +16,11 @@
    fan-out, limit violations, duplicates (chats with more than one digest) and missing chats.
 4. Part B (crash): the bot is SIGKILLed once ``--kill-at`` of the chats have their digest,
    started again and left to finish; every chat's digest count from the fake server is checked
-   against the store's ``deliveries`` and ``digest_sends`` rows.
+   against the store's ``deliveries`` and ``digest_sends`` rows (``--term``: SIGTERM instead,
+   a clean stop; ``--b-runs K``: K kills, each on a fresh store).
+5. Part W (``--part W``): the window a kill can fall in (sent, not yet recorded), measured with
+   the bot's Application in this process so that the fake's receipt of a digest and the end of
+   the commit recording it read one clock.
 
 Times come from the fake server's record of each call (``time.monotonic`` in this process). The
 bot's CPU seconds are read from ``/proc/<pid>/stat`` (utime + stime) just before it is stopped.
