@@ -7,6 +7,7 @@ nothing that was recorded and loses nothing that was not sent.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from telegram import Bot
 
@@ -54,15 +55,22 @@ async def deliver(bot: Bot, services: Services, chat_id: int, *, scheduled: bool
         return False
 
 
-async def deliver_due(bot: Bot, services: Services) -> int:
-    """Every daily digest that is due, then every instant notice still owed; how many sent."""
+async def deliver_due(
+    bot: Bot, services: Services, *, running: Callable[[], bool] = lambda: True
+) -> int:
+    """Every daily digest that is due, then every instant notice still owed; how many sent.
+    Stops between two chats once ``running()`` is false (the bot is shutting down): the rest
+    stay due for the next start, and a stop never cuts a send from its record."""
     newsroom = services.newsroom
     sent = 0
-    while True:
+    while running():
         due = await blocking(newsroom.subscribers.due, newsroom.now(), limit=500)
         if not due:
             break
         for sub in due:
+            if not running():
+                log.info("shutting down: the digests still due go out at the next start")
+                return sent
             try:
                 sent += await deliver(bot, services, sub.chat_id, scheduled=True)
             except Exception:  # one chat's trouble must not hold up everyone else's digest
@@ -73,14 +81,18 @@ async def deliver_due(bot: Bot, services: Services) -> int:
                     now=newsroom.now(),
                     minutes=RETRY_FAILED_AFTER_MINUTES,
                 )
-    return sent + await deliver_instant(bot, services)
+    return sent + await deliver_instant(bot, services, running=running)
 
 
-async def deliver_instant(bot: Bot, services: Services) -> int:
+async def deliver_instant(
+    bot: Bot, services: Services, *, running: Callable[[], bool] = lambda: True
+) -> int:
     """Notices for instant subscribers with articles they have not had."""
     subs = services.newsroom.subscribers
     sent = 0
     for chat_id in await blocking(subs.instant_pending):
+        if not running():
+            break
         sent += await deliver(bot, services, chat_id, scheduled=False)
     return sent
 
@@ -88,8 +100,8 @@ async def deliver_instant(bot: Bot, services: Services) -> int:
 async def tick(context: TalksContext) -> None:
     """The scheduler's job: send what is due (also what was missed while the bot was down)."""
     services = context.services
-    sent = await deliver_due(context.bot, services)
+    app = context.application  # stop() clears ``running`` first, then waits for this job
+    sent = await deliver_due(context.bot, services, running=lambda: app.running)
     await blocking(services.newsroom.heartbeat)
     if sent:
         log.info("digest tick: %d sent", sent)
-

@@ -309,6 +309,35 @@ async def test_digest_missed_while_down_goes_out_at_start(
         assert "Your daily digest" in digest.params["text"]
 
 
+async def test_stop_ends_a_fan_out_between_digests(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    settings = settings_for(fake, db)
+    chats = range(5001, 5041)  # 40 digests: over a second at the overall rate
+    digests = lambda: [  # noqa: E731
+        c
+        for c in fake.calls("sendMessage")
+        if c.ok and c.params["chat_id"] in chats and "daily digest" in c.params["text"]
+    ]
+    async with running_bot(settings, nlp, clock) as (_, newsroom):
+        for chat in chats:
+            newsroom.subscribers.subscribe(
+                chat, mode="daily", at=dt.time(6, 30), timezone="UTC", now=clock.now
+            )
+        await ask(fake, ADMIN, "/load " + (DATA / "harbour_council.txt").read_text())
+        clock.advance(hours=1)
+        assert await eventually(lambda: len(digests()) >= 3)
+        stopping = asyncio.get_running_loop().time()
+    assert asyncio.get_running_loop().time() - stopping < 1.0, "stop waits for one send at most"
+    first_run = len(digests())
+    assert first_run < len(chats), "the stop ended the fan-out"
+
+    async with running_bot(settings, nlp, clock):  # the rest at the next start, none twice
+        assert await eventually(lambda: len(digests()) >= len(chats))
+        await asyncio.sleep(0.3)
+    assert sorted(int(c.params["chat_id"]) for c in digests()) == list(chats)
+
+
 async def test_retry_after_is_honoured(
     fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
 ) -> None:
