@@ -9,9 +9,10 @@ are linked to the person they refer to, and quoted or reported speech gets its s
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from spacy.language import Language
@@ -275,7 +276,32 @@ class _Cluster:
 
 def extract(nlp: Language, draft: ArticleDraft, *, article_date: dt.date) -> Extraction:
     """Run the pipeline over the draft's paragraphs and build facts, entities and quotes."""
-    docs = list(nlp.pipe(draft.paragraphs, batch_size=64))
+    return extract_docs(draft, list(nlp.pipe(draft.paragraphs, batch_size=64)), article_date)
+
+
+def extract_many(
+    nlp: Language,
+    drafts: Iterable[tuple[ArticleDraft, dt.date]],
+    *,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> Iterator[Extraction]:
+    """``extract`` for many (draft, article date) pairs, in order: the paragraphs of all of them
+    go through one ``nlp.pipe``, so batches are full whatever the articles' lengths."""
+    items = list(drafts)
+    docs = nlp.pipe(
+        (p for draft, _ in items for p in draft.paragraphs),
+        batch_size=batch_size,
+        n_process=n_process,
+    )
+    for draft, article_date in items:
+        yield extract_docs(
+            draft, list(itertools.islice(docs, len(draft.paragraphs))), article_date
+        )
+
+
+def extract_docs(draft: ArticleDraft, docs: Sequence[Doc], article_date: dt.date) -> Extraction:
+    """Facts, entities and quotes from the parsed paragraphs of a draft."""
     sents = [s for i, doc in enumerate(docs) for s in _sentences(i, doc)]
     ents = _fix_labels(_entities(sents))
     clusters, ent_keys = _cluster(ents)
