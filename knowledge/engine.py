@@ -158,7 +158,7 @@ class KnowledgeBase:
         stored = self.store.add_article(draft, extraction, published=published, loaded_at=now)
         self.index.add_articles([stored.article])
         self.index.add_facts(stored.facts)
-        self.index.update_entities(stored.entity_ids, self.store.entities(stored.entity_ids))
+        self.index.update_entities(stored.entity_ids, stored.entities)
         return stored.article
 
     def remove(self, article_id: int) -> Article:

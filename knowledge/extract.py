@@ -313,18 +313,21 @@ def extract_docs(draft: ArticleDraft, docs: Sequence[Doc], article_date: dt.date
     _describe(sents, ents, ent_keys, clusters)
     _link_descriptions(sents, clusters, mentions)
     _link_pronouns(sents, clusters, mentions)
+    ents_of: list[list[_Ent]] = [[] for _ in sents]
+    for e in ents:
+        ents_of[e.sent].append(e)
     facts = []
     for i, sent in enumerate(sents):
         span = sent.span
         text = span.text.strip()
         fact_mentions = tuple(sorted(mentions[i], key=lambda m: m.start))
-        spans = tuple(_typed_span(sent, e, article_date=article_date) for e in ents if e.sent == i)
+        spans = tuple(_typed_span(sent, e, article_date=article_date) for e in ents_of[i])
         facts.append(
             ExtractedFact(
                 position=i,
                 paragraph=sent.paragraph,
                 text=text,
-                terms=index_terms(span),
+                terms=_terms(span),
                 spans=spans,
                 mentions=fact_mentions,
                 quotes=tuple(_quotes(sent, fact_mentions, clusters)),
@@ -342,6 +345,26 @@ def extract_docs(draft: ArticleDraft, docs: Sequence[Doc], article_date: dt.date
     )
     words = sum(len(p.split()) for p in draft.paragraphs)
     return Extraction(facts=tuple(facts), entities=entities, word_count=words)
+
+
+_TERMS_CACHE_SIZE = 200_000
+_token_terms: dict[tuple[int, int], tuple[str, ...]] = {}
+
+
+def _terms(span: SpacySpan) -> tuple[str, ...]:
+    """``index_terms(span)``, token by token through a cache: a token's terms depend only on its
+    text and lemma, and an article's words repeat (the same terms, in the same order)."""
+    terms: dict[str, None] = {}
+    for tok in span:
+        key = (tok.orth, tok.lemma)
+        found = _token_terms.get(key)
+        if found is None:
+            if len(_token_terms) >= _TERMS_CACHE_SIZE:
+                _token_terms.clear()
+            found = _token_terms[key] = index_terms((tok,))
+        for term in found:
+            terms[term] = None
+    return tuple(terms)
 
 
 # --- sentences -------------------------------------------------------------------------------
@@ -527,13 +550,17 @@ def _find_alias_mentions(
     if not table:
         return
     longest = max(len(k) for k in table)
+    firsts = {k[0] for k in table}
     for i, sent in enumerate(sents):
         taken = {(m.start, m.end) for m in mentions[i]}
         covered = [(m.start, m.end) for m in mentions[i]]
         tokens = list(sent.span)
+        lowers = [t.lower_ for t in tokens]
         for j in range(len(tokens)):
+            if lowers[j] not in firsts:
+                continue  # no name starts here (most tokens): skip building the n-grams
             for n in range(min(longest, len(tokens) - j), 0, -1):
-                words = tuple(t.lower_ for t in tokens[j : j + n])
+                words = tuple(lowers[j : j + n])
                 key = table.get(words)
                 if key is None:
                     continue

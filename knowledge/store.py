@@ -7,6 +7,7 @@ kind when they share a full (multi-word) name, or for places and organisations t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     create_engine,
@@ -124,6 +126,7 @@ class MentionRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
 
 
+@functools.lru_cache(maxsize=64)  # a load asks twice (before the NLP and when storing)
 def content_hash(draft: ArticleDraft) -> str:
     """The identity of an article's text: the same words, whatever the whitespace or case."""
     return hashlib.sha256(" ".join(words(draft.body)).encode()).hexdigest()
@@ -253,14 +256,16 @@ class Store:
                     )
                 fact_mentions.append(ms)
             if mention_rows:
-                s.execute(insert(MentionRow), mention_rows)
+                s.execute(insert(_table(MentionRow)), mention_rows)
             row = s.get(ArticleRow, article_id)  # read back: the dialect decides what dates become
             assert row is not None
             facts = tuple(
                 _fact((fid, *r.values()), ms)
                 for fid, r, ms in zip(fact_ids, fact_rows, fact_mentions, strict=True)
             )
-            return StoredArticle(_article(row, len(facts)), facts, frozenset(ids.values()))
+            touched = frozenset(ids.values())
+            entities = tuple(e for c in _chunks(sorted(touched)) for e in self._entities(s, c))
+            return StoredArticle(_article(row, len(facts)), facts, touched, entities)
 
     def remove_article(self, article_id: int) -> frozenset[int]:
         """Delete an article with its facts, mentions and aliases, and the entities no other
@@ -406,11 +411,12 @@ def _article(r: ArticleRow, fact_count: int) -> Article:
 @dataclass(frozen=True, slots=True)
 class StoredArticle:
     """What one load wrote: the article, its facts (as ``iter_facts`` reads them back) and the
-    ids of the entities it created or gave aliases to."""
+    entities it created or gave aliases to."""
 
     article: Article
     facts: tuple[Fact, ...]
     entity_ids: frozenset[int]
+    entities: tuple[Entity, ...]  # those entities as they are now, as ``entities`` reads them
 
 
 # An entity during linking: (0, id) for a stored one, (1, n) for the n-th created by this article.
@@ -482,7 +488,7 @@ class _EntityLinker:
 
         if aliases:
             self.s.execute(
-                insert(AliasRow),
+                insert(_table(AliasRow)),
                 [
                     {
                         "entity_id": real(t),
@@ -500,6 +506,11 @@ class _EntityLinker:
         return {key: real(t) for key, t in targets.items()}
 
 
+def _table(row: type[Base]) -> Table:
+    """The Core table of a row class: bulk INSERTs through it skip the ORM's per-row work."""
+    return Base.metadata.tables[row.__tablename__]
+
+
 def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
     """Slices of at most ``size``: IN lists stay under every database's parameter limit."""
     for i in range(0, len(values), size):
@@ -511,7 +522,7 @@ def _insert_returning_ids(s: Session, table: type[Base], rows: list[dict[str, An
     if not rows:
         return []
     result = s.execute(
-        insert(table).returning(table.id, sort_by_parameter_order=True),  # type: ignore[attr-defined]
+        insert(_table(table)).returning(_table(table).c.id, sort_by_parameter_order=True),
         rows,
     )
     return list(result.scalars())

@@ -115,23 +115,26 @@ def test_index_updated_in_place_equals_rebuilt_after_a_removal(
     assert {kb.index.facts[f].article_id for f in kb.index.entity_facts[mayor.id]} == {second.id}
 
 
-def test_a_load_reads_back_only_the_entities_it_touched(
+def test_a_load_updates_only_the_entities_it_touched(
     kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    requested: list[set[int] | None] = []
-    entities = kb.store.entities
+    kb.load_text((DATA / "harbour_council.txt").read_text())
+    updated: set[int] = set()
+    update = Index.update_entities
 
-    def spy(ids: Iterable[int] | None = None) -> list[Entity]:
-        requested.append(None if ids is None else set(ids))
-        return entities(ids)
+    def spy(index: Index, ids: Iterable[int], entities: Iterable[Entity]) -> None:
+        entities = list(entities)
+        updated.update(ids, (e.id for e in entities))
+        update(index, ids, entities)
 
-    monkeypatch.setattr(kb.store, "entities", spy)
+    monkeypatch.setattr(Index, "update_entities", spy)
     article = kb.load_text(SECOND)
     named = {eid for f in kb.facts_of(article.id) for eid in f.entity_ids}
-    assert requested
-    assert all(r is not None for r in requested)
-    assert named <= set().union(*(r for r in requested if r is not None))
-    assert len(set().union(*(r for r in requested if r is not None))) < len(kb.index.entities)
+    assert named <= updated
+    assert len(updated) < len(kb.index.entities)
+    (mayor,) = kb.find_entities("Ingrid Halvorsen")  # linked to the first article's entity
+    assert mayor.id in updated
+    assert kb.store.entities([mayor.id]) == [mayor]  # as the store now has her, both articles
 
 
 def test_load_many_stores_each_article_as_load_text_does(
