@@ -9,6 +9,7 @@ are linked to the person they refer to, and quoted or reported speech gets its s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import re
 from collections import Counter
@@ -248,10 +249,33 @@ class _Sent:
     doc: Doc
     start: int  # token index in doc
     end: int
+    # Made once: every pass over the sentences reads them (a Span or a Token is a new object
+    # each time spaCy is asked for one).
+    _span: SpacySpan | None = None
+    _tokens: list[Token] | None = None
+    _subjects: list[Token] | None = None
 
     @property
     def span(self) -> SpacySpan:
-        return self.doc[self.start : self.end]
+        if self._span is None or self._span.end != self.end:
+            self._span = self.doc[self.start : self.end]
+            self._tokens = self._subjects = None
+        return self._span
+
+    @property
+    def tokens(self) -> list[Token]:
+        span = self.span
+        if self._tokens is None:
+            self._tokens = list(span)
+        return self._tokens
+
+    @property
+    def subjects(self) -> list[Token]:
+        """The sentence's subject tokens (nsubj, nsubjpass), in order."""
+        tokens = self.tokens
+        if self._subjects is None:
+            self._subjects = [t for t in tokens if t.dep_ in {"nsubj", "nsubjpass"}]
+        return self._subjects
 
 
 @dataclass(slots=True)
@@ -305,11 +329,12 @@ def extract_docs(draft: ArticleDraft, docs: Sequence[Doc], article_date: dt.date
     sents = [s for i, doc in enumerate(docs) for s in _sentences(i, doc)]
     ents = _fix_labels(_entities(sents))
     clusters, ent_keys = _cluster(ents)
+    surnames = [_surname_aliases(c, clusters) for c in clusters]  # names are settled now
     mentions: list[list[Mention]] = [[] for _ in sents]
     for ent, key in zip(ents, ent_keys, strict=True):
         if key is not None:
             mentions[ent.sent].append(_mention(sents[ent.sent], ent.start, ent.end, key, "name"))
-    _find_alias_mentions(sents, clusters, mentions)
+    _find_alias_mentions(sents, clusters, surnames, mentions)
     _describe(sents, ents, ent_keys, clusters)
     _link_descriptions(sents, clusters, mentions)
     _link_pronouns(sents, clusters, mentions)
@@ -338,7 +363,7 @@ def extract_docs(draft: ArticleDraft, docs: Sequence[Doc], article_date: dt.date
             key=c.key,
             name=c.longest(),
             label=c.label,
-            aliases=tuple(sorted(set(c.names) | set(_surname_aliases(c, clusters)))),
+            aliases=tuple(sorted(set(c.names) | set(surnames[c.key]))),
             descriptions=tuple(dict.fromkeys(c.descriptions)),
         )
         for c in clusters
@@ -405,6 +430,7 @@ def _entities(sents: Sequence[_Sent]) -> list[_Ent]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure, and asked of the same names again and again
 def _norm(text: str) -> str:
     text = re.sub(r"^(the|a|an)\s+", "", text.strip(), flags=re.I)
     text = re.sub(r"['’]s?$", "", text)
@@ -538,12 +564,15 @@ def _mention(sent: _Sent, start: int, end: int, key: int, kind: str) -> Mention:
 
 
 def _find_alias_mentions(
-    sents: Sequence[_Sent], clusters: list[_Cluster], mentions: list[list[Mention]]
+    sents: Sequence[_Sent],
+    clusters: list[_Cluster],
+    surnames: Sequence[list[str]],
+    mentions: list[list[Mention]],
 ) -> None:
     """Mentions NER missed: any known multi-word name, or a person's surname, in any sentence."""
     table: dict[tuple[str, ...], int] = {}
     for c in clusters:
-        for name in list(c.names) + _surname_aliases(c, clusters):
+        for name in list(c.names) + surnames[c.key]:
             words = tuple(w.lower() for w in name.split())
             if len(words) >= 2 or (c.label == "PERSON" and name[:1].isupper()):
                 table.setdefault(words, c.key)
@@ -554,7 +583,7 @@ def _find_alias_mentions(
     for i, sent in enumerate(sents):
         taken = {(m.start, m.end) for m in mentions[i]}
         covered = [(m.start, m.end) for m in mentions[i]]
-        tokens = list(sent.span)
+        tokens = sent.tokens
         lowers = [t.lower_ for t in tokens]
         for j in range(len(tokens)):
             if lowers[j] not in firsts:
@@ -674,7 +703,7 @@ def _link_descriptions(
         covered = [
             (m.start, m.end) for m in mentions[i] if clusters[m.entity_key].label == "PERSON"
         ]
-        for tok in sent.span:
+        for tok in sent.tokens:
             if tok.tag_ not in {"NN", "NNP"} or tok.lower_ not in ROLE_NOUNS:
                 continue
             if tok.dep_ not in {"nsubj", "nsubjpass", "dobj", "pobj", "attr"}:
@@ -739,7 +768,7 @@ def _link_pronouns(
             key=lambda m: m.start,
         )
         base = sent.span.start_char
-        for tok in sent.span:
+        for tok in sent.tokens:
             if tok.lower_ not in _PERSON_PRONOUNS or tok.pos_ != "PRON":
                 continue
             start = tok.idx - base
@@ -760,12 +789,11 @@ def _subject_person(
     sent: _Sent, mentions: Sequence[Mention], clusters: list[_Cluster]
 ) -> int | None:
     base = sent.span.start_char
-    for tok in sent.span:
-        if tok.dep_ in {"nsubj", "nsubjpass"}:
-            pos = tok.idx - base
-            for m in mentions:
-                if m.start <= pos < m.end and clusters[m.entity_key].label == "PERSON":
-                    return m.entity_key
+    for tok in sent.subjects:
+        pos = tok.idx - base
+        for m in mentions:
+            if m.start <= pos < m.end and clusters[m.entity_key].label == "PERSON":
+                return m.entity_key
     return None
 
 
@@ -824,7 +852,7 @@ def _speech_verbs(
 ) -> list[tuple[Token, int]]:
     base = sent.span.start_char
     found = []
-    for tok in sent.span:
+    for tok in sent.tokens:
         if tok.lemma_.lower() not in SPEECH_VERBS or tok.pos_ not in {"VERB", "AUX"}:
             continue
         key = None

@@ -132,6 +132,7 @@ def content_hash(draft: ArticleDraft) -> str:
     return hashlib.sha256(" ".join(words(draft.body)).encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure; names recur across facts, articles and the index
 def alias_norm(text: str) -> str:
     """The form aliases are looked up by: lowercase words, no leading article."""
     toks = words(text)
