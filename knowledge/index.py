@@ -7,8 +7,12 @@ through the postings, and only those are ranked.
 from __future__ import annotations
 
 import math
+import sys
+from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from knowledge.models import Article, Entity, Fact
@@ -16,13 +20,59 @@ from knowledge.store import alias_norm
 from knowledge.text import STOP
 
 
+class Postings(AbstractSet[int]):
+    """The ids of the facts that hold a term (or name an entity), read like a set (``len``,
+    ``in``, iteration, ``&``, ``|``) but kept as a sorted array of 8-byte ints: about a tenth of
+    a set's memory, which matters at millions of entries. Facts are loaded in increasing id
+    order, so adding one is an append."""
+
+    __slots__ = ("_ids",)
+
+    def __init__(self, ids: Iterable[int] = ()) -> None:
+        self._ids = array("q", sorted(set(ids)))
+
+    def add(self, fact_id: int) -> None:
+        ids = self._ids
+        if not ids or fact_id > ids[-1]:
+            ids.append(fact_id)
+            return
+        i = bisect_left(ids, fact_id)
+        if i == len(ids) or ids[i] != fact_id:
+            ids.insert(i, fact_id)
+
+    def discard(self, fact_id: int) -> None:
+        ids = self._ids
+        i = bisect_left(ids, fact_id)
+        if i < len(ids) and ids[i] == fact_id:
+            del ids[i]
+
+    def __contains__(self, fact_id: object) -> bool:
+        if not isinstance(fact_id, int):
+            return False
+        ids = self._ids
+        i = bisect_left(ids, fact_id)
+        return i < len(ids) and ids[i] == fact_id
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __repr__(self) -> str:
+        return f"Postings({list(self._ids)})"
+
+    def nbytes(self) -> int:
+        return sys.getsizeof(self) + self._ids.buffer_info()[1] * self._ids.itemsize
+
+
 @dataclass(slots=True)
 class Index:
     facts: dict[int, Fact] = field(default_factory=dict)
     articles: dict[int, Article] = field(default_factory=dict)
     entities: dict[int, Entity] = field(default_factory=dict)
-    postings: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    entity_facts: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    postings: dict[str, Postings] = field(default_factory=lambda: defaultdict(Postings))
+    entity_facts: dict[int, Postings] = field(default_factory=lambda: defaultdict(Postings))
     article_facts: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     aliases: dict[tuple[str, ...], set[int]] = field(default_factory=lambda: defaultdict(set))
     descriptions: dict[tuple[str, ...], set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -169,10 +219,8 @@ class Index:
 
     def memory_estimate(self) -> int:
         """A rough size of the index in bytes (postings and fact records), for reports."""
-        import sys
-
-        size = sum(sys.getsizeof(s) + 28 * len(s) for s in self.postings.values())
-        size += sum(sys.getsizeof(s) for s in self.entity_facts.values())
+        size = sum(p.nbytes() for p in self.postings.values())
+        size += sum(p.nbytes() for p in self.entity_facts.values())
         for f in self.facts.values():
             size += sys.getsizeof(f.text) + sys.getsizeof(f.terms) + 64 * len(f.spans) + 200
         return size

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -361,7 +362,7 @@ class Store:
                 )
             mentions: dict[int, list[tuple[int, int, int, str]]] = {}
             for fid, eid, a, b, kind in s.execute(q):
-                mentions.setdefault(fid, []).append((eid, a, b, kind))
+                mentions.setdefault(fid, []).append((eid, a, b, sys.intern(kind)))
             for row in s.execute(fq).yield_per(2000):
                 yield _fact(row, mentions.get(row[0], ()))
 
@@ -531,7 +532,10 @@ def _insert_returning_ids(s: Session, table: type[Base], rows: list[dict[str, An
 
 def _fact(row: Sequence[Any], mentions: Sequence[tuple[int, int, int, str]]) -> Fact:
     """A fact from its stored values, ``row`` being (id, article_id, position, paragraph, text,
-    terms, spans, quotes): the one conversion for loads and for the rebuild."""
+    terms, spans, quotes): the one conversion for loads and for the rebuild.
+
+    Terms and labels are interned: a store repeats a few hundred thousand words millions of
+    times, and the index holds every fact (about a fifth of its memory at 10,000 articles)."""
     fact_id, article_id, position, paragraph, text, terms, spans, quotes = row
     ms = tuple(sorted(mentions, key=lambda m: m[1]))
     return Fact(
@@ -540,9 +544,15 @@ def _fact(row: Sequence[Any], mentions: Sequence[tuple[int, int, int, str]]) -> 
         position=position,
         paragraph=paragraph,
         text=text,
-        terms=tuple(terms.split()),
+        terms=tuple(map(sys.intern, terms.split())),
         spans=tuple(
-            Span(int(a), int(b), text[int(a) : int(b)], str(lab), None if r is None else str(r))
+            Span(
+                int(a),
+                int(b),
+                text[int(a) : int(b)],
+                sys.intern(str(lab)),
+                None if r is None else sys.intern(str(r)),
+            )
             for a, b, lab, r in spans
         ),
         entity_ids=tuple(dict.fromkeys(m[0] for m in ms)),
