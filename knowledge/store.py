@@ -262,7 +262,7 @@ class Store:
             row = s.get(ArticleRow, article_id)  # read back: the dialect decides what dates become
             assert row is not None
             facts = tuple(
-                _fact((fid, *r.values()), ms)
+                _fact((fid, *(r[c] for c in _FACT_COLUMNS[1:])), ms)
                 for fid, r, ms in zip(fact_ids, fact_rows, fact_mentions, strict=True)
             )
             touched = frozenset(ids.values())
@@ -345,16 +345,7 @@ class Store:
                 MentionRow.end,
                 MentionRow.kind,
             )
-            fq = select(
-                FactRow.id,
-                FactRow.article_id,
-                FactRow.position,
-                FactRow.paragraph,
-                FactRow.text,
-                FactRow.terms,
-                FactRow.spans,
-                FactRow.quotes,
-            ).order_by(FactRow.id)
+            fq = select(*(getattr(FactRow, c) for c in _FACT_COLUMNS)).order_by(FactRow.id)
             if article_ids is not None:
                 fq = fq.where(FactRow.article_id.in_(article_ids))
                 q = q.join(FactRow, FactRow.id == MentionRow.fact_id).where(
@@ -530,9 +521,12 @@ def _insert_returning_ids(s: Session, table: type[Base], rows: list[dict[str, An
     return list(result.scalars())
 
 
+_FACT_COLUMNS = ("id", "article_id", "position", "paragraph", "text", "terms", "spans", "quotes")
+
+
 def _fact(row: Sequence[Any], mentions: Sequence[tuple[int, int, int, str]]) -> Fact:
-    """A fact from its stored values, ``row`` being (id, article_id, position, paragraph, text,
-    terms, spans, quotes): the one conversion for loads and for the rebuild.
+    """A fact from its stored values, ``row`` holding the ``_FACT_COLUMNS``: the one conversion
+    for loads and for the rebuild.
 
     Terms and labels are interned: a store repeats a few hundred thousand words millions of
     times, and the index holds every fact (about a fifth of its memory at 10,000 articles)."""
