@@ -9,19 +9,29 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from knowledge import rank, reply
-from knowledge.errors import QuestionError, UnknownArticleError
-from knowledge.extract import extract
+from knowledge.errors import ArticleError, QuestionError, UnknownArticleError
+from knowledge.extract import extract, extract_many
 from knowledge.index import Index
-from knowledge.models import Answer, Article, ArticleDraft, Entity, Fact, ScoredFact, Turn
+from knowledge.models import (
+    Answer,
+    Article,
+    ArticleDraft,
+    Entity,
+    Extraction,
+    Fact,
+    ScoredFact,
+    Turn,
+)
 from knowledge.question import Question, analyse
 from knowledge.reading import read_article
 from knowledge.shortanswer import short_answer
@@ -61,14 +71,22 @@ class KnowledgeBase:
     # --- loading -----------------------------------------------------------------------------
 
     def rebuild_index(self) -> None:
-        """Build the index from the store (at start; loads then update it in place)."""
+        """Build the index from the store (at start; loads and removals update it in place)."""
         with self._lock:
-            index = Index()
-            index.add_articles(self.store.articles())
-            index.add_facts(self.store.iter_facts())
-            index.set_entities(self.store.entities())
-            self.index = index
-            self._parse.cache_clear()
+            # Building makes millions of objects that all live on: collecting while they are
+            # made would find nothing.
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                index = Index()
+                index.add_articles(self.store.articles())
+                index.add_facts(self.store.iter_facts())
+                index.set_entities(self.store.entities())
+                self.index = index
+                self._parse.cache_clear()
+            finally:
+                if enabled:
+                    gc.enable()
 
     def load_text(
         self,
@@ -87,27 +105,70 @@ class KnowledgeBase:
         return self.load_draft(draft)
 
     def load_draft(self, draft: ArticleDraft) -> Article:
+        """Extract and store one read article; refuse a duplicate."""
         with self._lock:
             self.store.ensure_new(draft)  # before the NLP, which is the costly part
             now = self.clock()
             published = draft.published or now.date()
             extraction = extract(self.nlp, draft, article_date=published)
-            article_id = self.store.add_article(
-                draft, extraction, published=published, loaded_at=now
-            )
-            self.index.add_articles([self.store.article(article_id)])
-            self.index.add_facts(self.store.iter_facts(article_ids=[article_id]))
-            self.index.set_entities(self.store.entities())
-            return self.index.articles[article_id]
+            return self._store(draft, extraction, published=published, now=now)
+
+    def load_many(
+        self, drafts: Iterable[ArticleDraft], *, chunk: int = 32, n_process: int = 1
+    ) -> list[Article | ArticleError]:
+        """Load many read articles, each in its own transaction (a failure leaves the others
+        stored); for each draft, in order, its stored ``Article`` or the ``ArticleError`` that
+        refused it (a duplicate, say).
+
+        The paragraphs of ``chunk`` articles at a time go through one ``nlp.pipe`` (full batches,
+        and ``n_process`` > 1 parses in worker processes); the lock is held per chunk, so
+        questions asked meanwhile wait for one chunk at most."""
+        items = list(drafts)
+        results: list[Article | ArticleError] = []
+        for start in range(0, len(items), chunk):
+            part = items[start : start + chunk]
+            with self._lock:
+                outcome: list[Article | ArticleError | None] = [None] * len(part)
+                todo: list[int] = []
+                for i, draft in enumerate(part):
+                    try:
+                        self.store.ensure_new(draft)
+                    except ArticleError as e:
+                        outcome[i] = e
+                    else:
+                        todo.append(i)
+                now = self.clock()
+                dates = {i: part[i].published or now.date() for i in todo}
+                extractions = extract_many(
+                    self.nlp, [(part[i], dates[i]) for i in todo], n_process=n_process
+                )
+                for i, extraction in zip(todo, extractions, strict=True):
+                    try:  # a repeat within the chunk is refused here, inside the transaction
+                        outcome[i] = self._store(part[i], extraction, published=dates[i], now=now)
+                    except ArticleError as e:
+                        outcome[i] = e
+                results.extend(r for r in outcome if r is not None)
+        return results
+
+    def _store(
+        self, draft: ArticleDraft, extraction: Extraction, *, published: dt.date, now: dt.datetime
+    ) -> Article:
+        """Store one extraction and update the index with what it wrote (its facts, the
+        entities it touched): the cost does not grow with the store."""
+        stored = self.store.add_article(draft, extraction, published=published, loaded_at=now)
+        self.index.add_articles([stored.article])
+        self.index.add_facts(stored.facts)
+        self.index.update_entities(stored.entity_ids, stored.entities)
+        return stored.article
 
     def remove(self, article_id: int) -> Article:
         with self._lock:
             article = self.index.articles.get(article_id)
             if article is None:
                 raise UnknownArticleError(f"There is no article #{article_id}.")
-            self.store.remove_article(article_id)
+            touched = self.store.remove_article(article_id)
             self.index.remove_article(article_id)
-            self.index.set_entities(self.store.entities())
+            self.index.update_entities(touched, self.store.entities(touched))
             self._parse.cache_clear()
             return article
 
@@ -356,4 +417,8 @@ def open_knowledge_base(
 ) -> KnowledgeBase:
     from knowledge.nlp import load_pipeline
 
-    return KnowledgeBase(Store(database_url), load_pipeline(model), clock=clock, seed=seed)
+    kb = KnowledgeBase(Store(database_url), load_pipeline(model), clock=clock, seed=seed)
+    # The index lives as long as the process: frozen, it is left out of every later full garbage
+    # collection (one takes about a second at 10,000 articles, paid by some question otherwise).
+    gc.freeze()
+    return kb

@@ -9,9 +9,11 @@ are linked to the person they refer to, and quoted or reported speech gets its s
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from spacy.language import Language
@@ -247,10 +249,33 @@ class _Sent:
     doc: Doc
     start: int  # token index in doc
     end: int
+    # Made once: every pass over the sentences reads them (a Span or a Token is a new object
+    # each time spaCy is asked for one).
+    _span: SpacySpan | None = None
+    _tokens: list[Token] | None = None
+    _subjects: list[Token] | None = None
 
     @property
     def span(self) -> SpacySpan:
-        return self.doc[self.start : self.end]
+        if self._span is None or self._span.end != self.end:
+            self._span = self.doc[self.start : self.end]
+            self._tokens = self._subjects = None
+        return self._span
+
+    @property
+    def tokens(self) -> list[Token]:
+        span = self.span
+        if self._tokens is None:
+            self._tokens = list(span)
+        return self._tokens
+
+    @property
+    def subjects(self) -> list[Token]:
+        """The sentence's subject tokens (nsubj, nsubjpass), in order."""
+        tokens = self.tokens
+        if self._subjects is None:
+            self._subjects = [t for t in tokens if t.dep_ in {"nsubj", "nsubjpass"}]
+        return self._subjects
 
 
 @dataclass(slots=True)
@@ -275,30 +300,59 @@ class _Cluster:
 
 def extract(nlp: Language, draft: ArticleDraft, *, article_date: dt.date) -> Extraction:
     """Run the pipeline over the draft's paragraphs and build facts, entities and quotes."""
-    docs = list(nlp.pipe(draft.paragraphs, batch_size=64))
+    return extract_docs(draft, list(nlp.pipe(draft.paragraphs, batch_size=64)), article_date)
+
+
+def extract_many(
+    nlp: Language,
+    drafts: Iterable[tuple[ArticleDraft, dt.date]],
+    *,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> Iterator[Extraction]:
+    """``extract`` for many (draft, article date) pairs, in order: the paragraphs of all of them
+    go through one ``nlp.pipe``, so batches are full whatever the articles' lengths."""
+    items = list(drafts)
+    docs = nlp.pipe(
+        (p for draft, _ in items for p in draft.paragraphs),
+        batch_size=batch_size,
+        n_process=n_process,
+    )
+    for draft, article_date in items:
+        yield extract_docs(
+            draft, list(itertools.islice(docs, len(draft.paragraphs))), article_date
+        )
+
+
+def extract_docs(draft: ArticleDraft, docs: Sequence[Doc], article_date: dt.date) -> Extraction:
+    """Facts, entities and quotes from the parsed paragraphs of a draft."""
     sents = [s for i, doc in enumerate(docs) for s in _sentences(i, doc)]
     ents = _fix_labels(_entities(sents))
     clusters, ent_keys = _cluster(ents)
+    surnames = [_surname_aliases(c, clusters) for c in clusters]  # names are settled now
     mentions: list[list[Mention]] = [[] for _ in sents]
     for ent, key in zip(ents, ent_keys, strict=True):
         if key is not None:
             mentions[ent.sent].append(_mention(sents[ent.sent], ent.start, ent.end, key, "name"))
-    _find_alias_mentions(sents, clusters, mentions)
+    _find_alias_mentions(sents, clusters, surnames, mentions)
     _describe(sents, ents, ent_keys, clusters)
     _link_descriptions(sents, clusters, mentions)
     _link_pronouns(sents, clusters, mentions)
+    ents_of: list[list[_Ent]] = [[] for _ in sents]
+    for e in ents:
+        ents_of[e.sent].append(e)
     facts = []
     for i, sent in enumerate(sents):
         span = sent.span
         text = span.text.strip()
         fact_mentions = tuple(sorted(mentions[i], key=lambda m: m.start))
-        spans = tuple(_typed_span(sent, e, article_date=article_date) for e in ents if e.sent == i)
+        spans = tuple(_typed_span(sent, e, article_date=article_date) for e in ents_of[i])
         facts.append(
             ExtractedFact(
                 position=i,
                 paragraph=sent.paragraph,
                 text=text,
-                terms=index_terms(span),
+                terms=_terms(span),
                 spans=spans,
                 mentions=fact_mentions,
                 quotes=tuple(_quotes(sent, fact_mentions, clusters)),
@@ -309,13 +363,33 @@ def extract(nlp: Language, draft: ArticleDraft, *, article_date: dt.date) -> Ext
             key=c.key,
             name=c.longest(),
             label=c.label,
-            aliases=tuple(sorted(set(c.names) | set(_surname_aliases(c, clusters)))),
+            aliases=tuple(sorted(set(c.names) | set(surnames[c.key]))),
             descriptions=tuple(dict.fromkeys(c.descriptions)),
         )
         for c in clusters
     )
     words = sum(len(p.split()) for p in draft.paragraphs)
     return Extraction(facts=tuple(facts), entities=entities, word_count=words)
+
+
+_TERMS_CACHE_SIZE = 200_000
+_token_terms: dict[tuple[int, int], tuple[str, ...]] = {}
+
+
+def _terms(span: SpacySpan) -> tuple[str, ...]:
+    """``index_terms(span)``, token by token through a cache: a token's terms depend only on its
+    text and lemma, and an article's words repeat (the same terms, in the same order)."""
+    terms: dict[str, None] = {}
+    for tok in span:
+        key = (tok.orth, tok.lemma)
+        found = _token_terms.get(key)
+        if found is None:
+            if len(_token_terms) >= _TERMS_CACHE_SIZE:
+                _token_terms.clear()
+            found = _token_terms[key] = index_terms((tok,))
+        for term in found:
+            terms[term] = None
+    return tuple(terms)
 
 
 # --- sentences -------------------------------------------------------------------------------
@@ -356,6 +430,7 @@ def _entities(sents: Sequence[_Sent]) -> list[_Ent]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure, and asked of the same names again and again
 def _norm(text: str) -> str:
     text = re.sub(r"^(the|a|an)\s+", "", text.strip(), flags=re.I)
     text = re.sub(r"['’]s?$", "", text)
@@ -489,25 +564,32 @@ def _mention(sent: _Sent, start: int, end: int, key: int, kind: str) -> Mention:
 
 
 def _find_alias_mentions(
-    sents: Sequence[_Sent], clusters: list[_Cluster], mentions: list[list[Mention]]
+    sents: Sequence[_Sent],
+    clusters: list[_Cluster],
+    surnames: Sequence[list[str]],
+    mentions: list[list[Mention]],
 ) -> None:
     """Mentions NER missed: any known multi-word name, or a person's surname, in any sentence."""
     table: dict[tuple[str, ...], int] = {}
     for c in clusters:
-        for name in list(c.names) + _surname_aliases(c, clusters):
+        for name in list(c.names) + surnames[c.key]:
             words = tuple(w.lower() for w in name.split())
             if len(words) >= 2 or (c.label == "PERSON" and name[:1].isupper()):
                 table.setdefault(words, c.key)
     if not table:
         return
     longest = max(len(k) for k in table)
+    firsts = {k[0] for k in table}
     for i, sent in enumerate(sents):
         taken = {(m.start, m.end) for m in mentions[i]}
         covered = [(m.start, m.end) for m in mentions[i]]
-        tokens = list(sent.span)
+        tokens = sent.tokens
+        lowers = [t.lower_ for t in tokens]
         for j in range(len(tokens)):
+            if lowers[j] not in firsts:
+                continue  # no name starts here (most tokens): skip building the n-grams
             for n in range(min(longest, len(tokens) - j), 0, -1):
-                words = tuple(t.lower_ for t in tokens[j : j + n])
+                words = tuple(lowers[j : j + n])
                 key = table.get(words)
                 if key is None:
                     continue
@@ -621,7 +703,7 @@ def _link_descriptions(
         covered = [
             (m.start, m.end) for m in mentions[i] if clusters[m.entity_key].label == "PERSON"
         ]
-        for tok in sent.span:
+        for tok in sent.tokens:
             if tok.tag_ not in {"NN", "NNP"} or tok.lower_ not in ROLE_NOUNS:
                 continue
             if tok.dep_ not in {"nsubj", "nsubjpass", "dobj", "pobj", "attr"}:
@@ -686,7 +768,7 @@ def _link_pronouns(
             key=lambda m: m.start,
         )
         base = sent.span.start_char
-        for tok in sent.span:
+        for tok in sent.tokens:
             if tok.lower_ not in _PERSON_PRONOUNS or tok.pos_ != "PRON":
                 continue
             start = tok.idx - base
@@ -707,12 +789,11 @@ def _subject_person(
     sent: _Sent, mentions: Sequence[Mention], clusters: list[_Cluster]
 ) -> int | None:
     base = sent.span.start_char
-    for tok in sent.span:
-        if tok.dep_ in {"nsubj", "nsubjpass"}:
-            pos = tok.idx - base
-            for m in mentions:
-                if m.start <= pos < m.end and clusters[m.entity_key].label == "PERSON":
-                    return m.entity_key
+    for tok in sent.subjects:
+        pos = tok.idx - base
+        for m in mentions:
+            if m.start <= pos < m.end and clusters[m.entity_key].label == "PERSON":
+                return m.entity_key
     return None
 
 
@@ -771,7 +852,7 @@ def _speech_verbs(
 ) -> list[tuple[Token, int]]:
     base = sent.span.start_char
     found = []
-    for tok in sent.span:
+    for tok in sent.tokens:
         if tok.lemma_.lower() not in SPEECH_VERBS or tok.pos_ not in {"VERB", "AUX"}:
             continue
         key = None

@@ -7,8 +7,12 @@ through the postings, and only those are ranked.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Iterable
+import sys
+from array import array
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from knowledge.models import Article, Entity, Fact
@@ -16,20 +20,69 @@ from knowledge.store import alias_norm
 from knowledge.text import STOP
 
 
+class Postings(AbstractSet[int]):
+    """The ids of the facts that hold a term (or name an entity), read like a set (``len``,
+    ``in``, iteration, ``&``, ``|``) but kept as a sorted array of 8-byte ints: about a tenth of
+    a set's memory, which matters at millions of entries. Facts are loaded in increasing id
+    order, so adding one is an append."""
+
+    __slots__ = ("_ids",)
+
+    def __init__(self, ids: Iterable[int] = ()) -> None:
+        self._ids = array("q", sorted(set(ids)))
+
+    def add(self, fact_id: int) -> None:
+        ids = self._ids
+        if not ids or fact_id > ids[-1]:
+            ids.append(fact_id)
+            return
+        i = bisect_left(ids, fact_id)
+        if i == len(ids) or ids[i] != fact_id:
+            ids.insert(i, fact_id)
+
+    def discard(self, fact_id: int) -> None:
+        ids = self._ids
+        i = bisect_left(ids, fact_id)
+        if i < len(ids) and ids[i] == fact_id:
+            del ids[i]
+
+    def __contains__(self, fact_id: object) -> bool:
+        if not isinstance(fact_id, int):
+            return False
+        ids = self._ids
+        i = bisect_left(ids, fact_id)
+        return i < len(ids) and ids[i] == fact_id
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __repr__(self) -> str:
+        return f"Postings({list(self._ids)})"
+
+    def nbytes(self) -> int:
+        return sys.getsizeof(self) + self._ids.buffer_info()[1] * self._ids.itemsize
+
+
 @dataclass(slots=True)
 class Index:
     facts: dict[int, Fact] = field(default_factory=dict)
     articles: dict[int, Article] = field(default_factory=dict)
     entities: dict[int, Entity] = field(default_factory=dict)
-    postings: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    entity_facts: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    postings: dict[str, Postings] = field(default_factory=lambda: defaultdict(Postings))
+    entity_facts: dict[int, Postings] = field(default_factory=lambda: defaultdict(Postings))
     article_facts: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     aliases: dict[tuple[str, ...], set[int]] = field(default_factory=lambda: defaultdict(set))
     descriptions: dict[tuple[str, ...], set[int]] = field(default_factory=lambda: defaultdict(set))
-    vocabulary: set[str] = field(default_factory=set)
+    vocabulary: set[str] = field(default_factory=set)  # fact terms and the words of names
     max_alias_len: int = 1
     _by_length: dict[int, list[str]] = field(default_factory=dict)
-    _by_length_size: int = -1
+    _by_length_version: int = -1
+    _vocabulary_version: int = 0  # bumped whenever a word enters or leaves the vocabulary
+    _name_words: Counter[str] = field(default_factory=Counter)  # word → names (keys) using it
+    _key_lengths: Counter[int] = field(default_factory=Counter)  # length → alias/description keys
 
     # --- building ----------------------------------------------------------------------------
 
@@ -38,33 +91,95 @@ class Index:
             self.articles[a.id] = a
 
     def add_facts(self, facts: Iterable[Fact]) -> None:
+        postings, entity_facts, vocabulary = self.postings, self.entity_facts, self.vocabulary
+        size = len(vocabulary)
         for f in facts:
             self.facts[f.id] = f
             self.article_facts[f.article_id].append(f.id)
             for term in f.terms:
-                self.postings[term].add(f.id)
+                postings[term].add(f.id)
             for eid in f.entity_ids:
-                self.entity_facts[eid].add(f.id)
-            self.vocabulary.update(f.terms)
+                entity_facts[eid].add(f.id)
+            vocabulary.update(f.terms)
+        if len(vocabulary) != size:
+            self._vocabulary_version += 1
 
     def set_entities(self, entities: Iterable[Entity]) -> None:
-        """Replace the entity tables (entities are few next to facts: they are reloaded whole)."""
-        self.entities = {e.id: e for e in entities}
-        self.aliases = defaultdict(set)
-        self.descriptions = defaultdict(set)
-        for e in self.entities.values():
+        """Replace the entity tables (at start; loads and removals use ``update_entities``)."""
+        for eid in list(self.entities):
+            self._unlink_entity(eid)
+        self.update_entities((), entities)
+
+    def update_entities(self, ids: Iterable[int], entities: Iterable[Entity]) -> None:
+        """Refresh the entities a load or a removal touched: ``ids`` are dropped and
+        ``entities`` (their current state, read from the store) put back, so the cost follows the
+        article, not the size of the store."""
+        for eid in ids:
+            self._unlink_entity(eid)
+        for e in entities:
+            self._unlink_entity(e.id)
+            self.entities[e.id] = e
             for a in (e.name, *e.aliases):
-                key = tuple(alias_norm(a).split())
-                if key:
-                    self.aliases[key].add(e.id)
-                    self.vocabulary.update(key)
+                self._add_key(self.aliases, _key(a), e.id, name=True)
             for d in e.descriptions:
-                key = tuple(alias_norm(d).split())
-                if key:
-                    self.descriptions[key].add(e.id)
-        self.max_alias_len = max((len(k) for k in (*self.aliases, *self.descriptions)), default=1)
+                self._add_key(self.descriptions, _key(d), e.id, name=False)
+        self.max_alias_len = max(self._key_lengths, default=1)
+
+    def _unlink_entity(self, eid: int) -> None:
+        e = self.entities.pop(eid, None)
+        if e is None:
+            return
+        for a in (e.name, *e.aliases):
+            self._drop_key(self.aliases, _key(a), eid, name=True)
+        for d in e.descriptions:
+            self._drop_key(self.descriptions, _key(d), eid, name=False)
+
+    def _add_key(
+        self, table: dict[tuple[str, ...], set[int]], key: tuple[str, ...], eid: int, *, name: bool
+    ) -> None:
+        if not key:
+            return
+        ids = table.get(key)
+        if not ids:  # absent (or left empty by a reader of the defaultdict)
+            ids = table[key] = set()
+            self._key_lengths[len(key)] += 1
+        if eid in ids:
+            return
+        ids.add(eid)
+        if name:
+            for w in key:
+                self._name_words[w] += 1
+                if w not in self.vocabulary:
+                    self.vocabulary.add(w)
+                    self._vocabulary_version += 1
+
+    def _drop_key(
+        self, table: dict[tuple[str, ...], set[int]], key: tuple[str, ...], eid: int, *, name: bool
+    ) -> None:
+        ids = table.get(key)
+        if ids is None or eid not in ids:
+            return
+        ids.discard(eid)
+        if not ids:
+            del table[key]
+            self._key_lengths[len(key)] -= 1
+            if not self._key_lengths[len(key)]:
+                del self._key_lengths[len(key)]
+        if name:
+            for w in key:
+                self._name_words[w] -= 1
+                if not self._name_words[w]:
+                    del self._name_words[w]
+                    self._forget_word(w)
+
+    def _forget_word(self, word: str) -> None:
+        """Drop a word from the vocabulary once no fact term and no name uses it."""
+        if not self.postings.get(word) and word not in self._name_words:
+            self.vocabulary.discard(word)
+            self._vocabulary_version += 1
 
     def remove_article(self, article_id: int) -> None:
+        """Drop an article and its facts (its entities are refreshed by ``update_entities``)."""
         for fid in self.article_facts.pop(article_id, []):
             f = self.facts.pop(fid)
             for term in f.terms:
@@ -73,8 +188,13 @@ class Index:
                     ids.discard(fid)
                     if not ids:
                         del self.postings[term]
+                        self._forget_word(term)
             for eid in f.entity_ids:
-                self.entity_facts[eid].discard(fid)
+                facts = self.entity_facts.get(eid)
+                if facts is not None:
+                    facts.discard(fid)
+                    if not facts:
+                        del self.entity_facts[eid]
         self.articles.pop(article_id, None)
 
     # --- reading -----------------------------------------------------------------------------
@@ -86,12 +206,12 @@ class Index:
 
     def vocabulary_by_length(self, n: int) -> list[str]:
         """Vocabulary words within two letters of length n (cached until the vocabulary grows)."""
-        if self._by_length_size != len(self.vocabulary):
+        if self._by_length_version != self._vocabulary_version:
             self._by_length = defaultdict(list)
             for w in self.vocabulary:
                 if w.isalpha():
                     self._by_length[len(w)].append(w)
-            self._by_length_size = len(self.vocabulary)
+            self._by_length_version = self._vocabulary_version
         return [w for k in range(n - 2, n + 3) for w in self._by_length.get(k, ())]
 
     def is_known(self, word: str) -> bool:
@@ -99,10 +219,13 @@ class Index:
 
     def memory_estimate(self) -> int:
         """A rough size of the index in bytes (postings and fact records), for reports."""
-        import sys
-
-        size = sum(sys.getsizeof(s) + 28 * len(s) for s in self.postings.values())
-        size += sum(sys.getsizeof(s) for s in self.entity_facts.values())
+        size = sum(p.nbytes() for p in self.postings.values())
+        size += sum(p.nbytes() for p in self.entity_facts.values())
         for f in self.facts.values():
             size += sys.getsizeof(f.text) + sys.getsizeof(f.terms) + 64 * len(f.spans) + 200
         return size
+
+
+def _key(name: str) -> tuple[str, ...]:
+    """The form names and descriptions are looked up by: their normalised words."""
+    return tuple(alias_norm(name).split())

@@ -3,6 +3,7 @@ across articles, the index rebuilt from the store equal to the one updated in pl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ from sqlalchemy import func, select
 
 from knowledge.engine import KnowledgeBase
 from knowledge.errors import DuplicateArticleError, NotAnArticleError, UnknownArticleError
+from knowledge.index import Index
+from knowledge.models import Article, Entity
+from knowledge.reading import read_article
 from knowledge.store import ArticleRow, EntityRow, FactRow, MentionRow
 
 from .conftest import DATA, make_kb
@@ -74,9 +78,76 @@ def test_entities_link_across_articles(kb: KnowledgeBase) -> None:
     assert len({kb.index.facts[f].article_id for f in facts}) == 2
 
 
+def _tables(index: Index) -> dict[str, object]:
+    """What a question can read from an index (empty entries a reader left in a defaultdict do
+    not count)."""
+    return {
+        "facts": index.facts,
+        "articles": index.articles,
+        "entities": index.entities,
+        "postings": {k: v for k, v in index.postings.items() if v},
+        "entity_facts": {k: v for k, v in index.entity_facts.items() if v},
+        "article_facts": {k: v for k, v in index.article_facts.items() if v},
+        "aliases": {k: v for k, v in index.aliases.items() if v},
+        "descriptions": {k: v for k, v in index.descriptions.items() if v},
+        "vocabulary": index.vocabulary,
+        "max_alias_len": index.max_alias_len,
+    }
+
+
 def test_rebuilt_index_matches_incremental(kb: KnowledgeBase, nlp: Language) -> None:
     kb.load_text((DATA / "harbour_council.txt").read_text())
     reopened = KnowledgeBase(kb.store, nlp, seed=False)
-    assert reopened.index.facts == kb.index.facts
-    assert dict(reopened.index.postings) == {k: v for k, v in kb.index.postings.items() if v}
-    assert reopened.index.entities == kb.index.entities
+    assert _tables(reopened.index) == _tables(kb.index)
+
+
+def test_index_updated_in_place_equals_rebuilt_after_a_removal(
+    kb: KnowledgeBase, nlp: Language
+) -> None:
+    first = kb.load_text((DATA / "harbour_council.txt").read_text())
+    second = kb.load_text(SECOND)
+    (mayor,) = kb.find_entities("Ingrid Halvorsen")
+    kb.remove(first.id)
+    reopened = KnowledgeBase(kb.store, nlp, seed=False)
+    assert _tables(kb.index) == _tables(reopened.index)
+    # The mayor stays (the second article names her) with only the second article's facts.
+    assert kb.find_entities("Ingrid Halvorsen") == [kb.index.entities[mayor.id]]
+    assert {kb.index.facts[f].article_id for f in kb.index.entity_facts[mayor.id]} == {second.id}
+
+
+def test_a_load_updates_only_the_entities_it_touched(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb.load_text((DATA / "harbour_council.txt").read_text())
+    updated: set[int] = set()
+    update = Index.update_entities
+
+    def spy(index: Index, ids: Iterable[int], entities: Iterable[Entity]) -> None:
+        entities = list(entities)
+        updated.update(ids, (e.id for e in entities))
+        update(index, ids, entities)
+
+    monkeypatch.setattr(Index, "update_entities", spy)
+    article = kb.load_text(SECOND)
+    named = {eid for f in kb.facts_of(article.id) for eid in f.entity_ids}
+    assert named <= updated
+    assert len(updated) < len(kb.index.entities)
+    (mayor,) = kb.find_entities("Ingrid Halvorsen")  # linked to the first article's entity
+    assert mayor.id in updated
+    assert kb.store.entities([mayor.id]) == [mayor]  # as the store now has her, both articles
+
+
+def test_load_many_stores_each_article_as_load_text_does(
+    kb: KnowledgeBase, nlp: Language, tmp_path: Path
+) -> None:
+    texts = [(DATA / "harbour_council.txt").read_text(), SECOND]
+    drafts = [read_article(t) for t in texts]
+    results = kb.load_many([drafts[0], drafts[1], drafts[0]])
+    assert [type(r) for r in results[:2]] == [Article, Article]
+    assert isinstance(results[2], DuplicateArticleError)
+    assert results[2].existing_id == results[0].id
+    one_by_one = make_kb(nlp, tmp_path / "one.db")
+    for text in texts:
+        one_by_one.load_text(text)
+    assert _tables(one_by_one.index) == _tables(kb.index)
+    assert _tables(KnowledgeBase(kb.store, nlp, seed=False).index) == _tables(kb.index)
