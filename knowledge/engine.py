@@ -172,6 +172,23 @@ class KnowledgeBase:
             self._parse.cache_clear()
             return article
 
+    def replace(self, article_id: int, draft: ArticleDraft) -> Article:
+        """Store a new version of an article under its id (facts and entities rebuilt in one
+        transaction); refuse a text that is stored already."""
+        with self._lock:
+            if article_id not in self.index.articles:
+                raise UnknownArticleError(f"There is no article #{article_id}.")
+            self.store.ensure_new(draft)
+            published = draft.published or self.clock().date()
+            extraction = extract(self.nlp, draft, article_date=published)
+            stored = self.store.replace_article(article_id, draft, extraction, published=published)
+            self.index.remove_article(article_id)
+            self.index.add_articles([stored.article])
+            self.index.add_facts(stored.facts)
+            self.index.update_entities(stored.entity_ids, stored.entities)
+            self._parse.cache_clear()
+            return stored.article
+
     def _seed_if_new(self) -> None:
         if self.store.get_meta("seeded") is not None:
             return

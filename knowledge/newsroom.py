@@ -89,8 +89,16 @@ class Newsroom:
         return self.load_draft(read_document(data, filename=filename, **meta))
 
     def load_draft(self, draft: ArticleDraft) -> Article:
-        """Store a draft unless it is an exact or near copy of a stored article."""
+        """Store a draft unless it is an exact or near copy of a stored article; a changed text
+        from the URL of a stored article replaces that article (under the same id, so nobody
+        gets it twice)."""
         self.kb.store.ensure_new(draft)  # the exact copy first: its message names the article
+        previous = self.kb.store.article_by_url(draft.url) if draft.url else None
+        if previous is not None:
+            article = self.kb.replace(previous, draft)
+            self.fingerprints.add(article.id, draft.body)
+            self._items.clear()
+            return article
         near = self.fingerprints.near(draft.body)
         if near is not None:
             raise DuplicateArticleError(

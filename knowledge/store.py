@@ -219,55 +219,62 @@ class Store:
                 },
             )
             assert article_id is not None
-            ids = _EntityLinker(s, article_id).link(extraction.entities)
-            fact_rows = [
-                {
-                    "article_id": article_id,
-                    "position": f.position,
-                    "paragraph": f.paragraph,
-                    "text": f.text,
-                    "terms": " ".join(f.terms),
-                    "spans": [[sp.start, sp.end, sp.label, sp.resolved] for sp in f.spans],
-                    "quotes": [
-                        [q.text, ids.get(q.speaker_key) if q.speaker_key is not None else None]
-                        for q in f.quotes
-                    ],
-                }
-                for f in extraction.facts
-            ]
-            fact_ids = _insert_returning_ids(s, FactRow, fact_rows)
-            mention_rows: list[dict[str, Any]] = []
-            fact_mentions: list[list[tuple[int, int, int, str]]] = []
-            for fact_id, f in zip(fact_ids, extraction.facts, strict=True):
-                seen = set()
-                ms = []
-                for m in f.mentions:
-                    entity_id = ids[m.entity_key]
-                    if (entity_id, m.start) in seen:
-                        continue
-                    seen.add((entity_id, m.start))
-                    ms.append((entity_id, m.start, m.end, m.kind))
-                    mention_rows.append(
-                        {
-                            "fact_id": fact_id,
-                            "entity_id": entity_id,
-                            "start": m.start,
-                            "end": m.end,
-                            "kind": m.kind,
-                        }
-                    )
-                fact_mentions.append(ms)
-            if mention_rows:
-                s.execute(insert(_table(MentionRow)), mention_rows)
-            row = s.get(ArticleRow, article_id)  # read back: the dialect decides what dates become
-            assert row is not None
-            facts = tuple(
-                _fact((fid, *(r[c] for c in _FACT_COLUMNS[1:])), ms)
-                for fid, r, ms in zip(fact_ids, fact_rows, fact_mentions, strict=True)
-            )
-            touched = frozenset(ids.values())
-            entities = tuple(e for c in _chunks(sorted(touched)) for e in self._entities(s, c))
-            return StoredArticle(_article(row, len(facts)), facts, touched, entities)
+            return self._write_content(s, article_id, extraction)
+
+    def _write_content(
+        self, s: Session, article_id: int, extraction: Extraction, *, also: Iterable[int] = ()
+    ) -> StoredArticle:
+        """Write an article's facts, entities and mentions (its row is written already);
+        ``also`` are more entity ids to report as touched (those a replaced version named)."""
+        ids = _EntityLinker(s, article_id).link(extraction.entities)
+        fact_rows = [
+            {
+                "article_id": article_id,
+                "position": f.position,
+                "paragraph": f.paragraph,
+                "text": f.text,
+                "terms": " ".join(f.terms),
+                "spans": [[sp.start, sp.end, sp.label, sp.resolved] for sp in f.spans],
+                "quotes": [
+                    [q.text, ids.get(q.speaker_key) if q.speaker_key is not None else None]
+                    for q in f.quotes
+                ],
+            }
+            for f in extraction.facts
+        ]
+        fact_ids = _insert_returning_ids(s, FactRow, fact_rows)
+        mention_rows: list[dict[str, Any]] = []
+        fact_mentions: list[list[tuple[int, int, int, str]]] = []
+        for fact_id, f in zip(fact_ids, extraction.facts, strict=True):
+            seen = set()
+            ms = []
+            for m in f.mentions:
+                entity_id = ids[m.entity_key]
+                if (entity_id, m.start) in seen:
+                    continue
+                seen.add((entity_id, m.start))
+                ms.append((entity_id, m.start, m.end, m.kind))
+                mention_rows.append(
+                    {
+                        "fact_id": fact_id,
+                        "entity_id": entity_id,
+                        "start": m.start,
+                        "end": m.end,
+                        "kind": m.kind,
+                    }
+                )
+            fact_mentions.append(ms)
+        if mention_rows:
+            s.execute(insert(_table(MentionRow)), mention_rows)
+        row = s.get(ArticleRow, article_id)  # read back: the dialect decides what dates become
+        assert row is not None
+        facts = tuple(
+            _fact((fid, *(r[c] for c in _FACT_COLUMNS[1:])), ms)
+            for fid, r, ms in zip(fact_ids, fact_rows, fact_mentions, strict=True)
+        )
+        touched = frozenset(ids.values()) | frozenset(also)
+        entities = tuple(e for c in _chunks(sorted(touched)) for e in self._entities(s, c))
+        return StoredArticle(_article(row, len(facts)), facts, touched, entities)
 
     def remove_article(self, article_id: int) -> frozenset[int]:
         """Delete an article with its facts, mentions and aliases, and the entities no other
@@ -275,23 +282,76 @@ class Store:
         with self.session() as s:
             if s.get(ArticleRow, article_id) is None:
                 raise UnknownArticleError(f"There is no article #{article_id}.")
-            fact_ids = select(FactRow.id).where(FactRow.article_id == article_id)
-            touched = set(
-                s.scalars(select(AliasRow.entity_id).where(AliasRow.article_id == article_id))
-            )
-            touched.update(
-                s.scalars(select(MentionRow.entity_id).where(MentionRow.fact_id.in_(fact_ids)))
-            )
-            s.execute(delete(MentionRow).where(MentionRow.fact_id.in_(fact_ids)))
-            s.execute(delete(FactRow).where(FactRow.article_id == article_id))
-            s.execute(delete(AliasRow).where(AliasRow.article_id == article_id))
+            touched = self._delete_content(s, article_id)
             s.execute(delete(ArticleRow).where(ArticleRow.id == article_id))
-            for chunk in _chunks(sorted(touched)):
-                named = select(AliasRow.entity_id).where(AliasRow.entity_id.in_(chunk))
-                s.execute(
-                    delete(EntityRow).where(EntityRow.id.in_(chunk), ~EntityRow.id.in_(named))
-                )
+            self._delete_orphans(s, touched)
             return frozenset(touched)
+
+    def replace_article(
+        self,
+        article_id: int,
+        draft: ArticleDraft,
+        extraction: Extraction,
+        *,
+        published: dt.date,
+    ) -> StoredArticle:
+        """A new version of a stored article (the same URL, a changed text), in one transaction:
+        its facts, entities and aliases rebuilt under the same id, so what refers to the
+        article (deliveries, feed entries) stays; ``loaded_at`` stays too."""
+        with self.session() as s:
+            row = s.get(ArticleRow, article_id)
+            if row is None:
+                raise UnknownArticleError(f"There is no article #{article_id}.")
+            digest = content_hash(draft)
+            same = s.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest))
+            if same is not None:
+                raise DuplicateArticleError(
+                    f"This article is already stored as #{same}.", existing_id=same
+                )
+            before = self._delete_content(s, article_id)
+            row.title, row.source, row.url = draft.title, draft.source, draft.url
+            row.author, row.caption, row.published = draft.author, draft.caption, published
+            row.content_hash, row.body = digest, draft.body
+            row.word_count = extraction.word_count
+            s.flush()
+            stored = self._write_content(s, article_id, extraction, also=before)
+            gone = self._delete_orphans(s, before)  # still named by the new text: kept
+            if gone:  # report the entities as they are now: the deleted ones are simply absent
+                live = stored.entity_ids - gone
+                entities = tuple(e for e in stored.entities if e.id in live)
+                stored = StoredArticle(stored.article, stored.facts, stored.entity_ids, entities)
+            return stored
+
+    @staticmethod
+    def _delete_content(s: Session, article_id: int) -> set[int]:
+        """Delete an article's mentions, facts and aliases; the entities they named."""
+        fact_ids = select(FactRow.id).where(FactRow.article_id == article_id)
+        touched = set(
+            s.scalars(select(AliasRow.entity_id).where(AliasRow.article_id == article_id))
+        )
+        touched.update(
+            s.scalars(select(MentionRow.entity_id).where(MentionRow.fact_id.in_(fact_ids)))
+        )
+        s.execute(delete(MentionRow).where(MentionRow.fact_id.in_(fact_ids)))
+        s.execute(delete(FactRow).where(FactRow.article_id == article_id))
+        s.execute(delete(AliasRow).where(AliasRow.article_id == article_id))
+        return touched
+
+    @staticmethod
+    def _delete_orphans(s: Session, candidates: Iterable[int]) -> set[int]:
+        """Delete those of the entities that no article names any more; their ids."""
+        gone: set[int] = set()
+        for chunk in _chunks(sorted(candidates)):
+            named = select(AliasRow.entity_id).where(AliasRow.entity_id.in_(chunk))
+            orphans = set(
+                s.scalars(
+                    select(EntityRow.id).where(EntityRow.id.in_(chunk), ~EntityRow.id.in_(named))
+                )
+            )
+            if orphans:
+                s.execute(delete(EntityRow).where(EntityRow.id.in_(orphans)))
+                gone |= orphans
+        return gone
 
     def get_meta(self, key: str) -> str | None:
         with self.sessions() as s:
@@ -327,6 +387,13 @@ class Store:
                 select(func.count(FactRow.id)).where(FactRow.article_id == article_id)
             )
             return _article(row, count or 0)
+
+    def article_by_url(self, url: str) -> int | None:
+        """The id of the article loaded from ``url`` (the latest, should there be several)."""
+        with self.sessions() as s:
+            return s.scalar(
+                select(ArticleRow.id).where(ArticleRow.url == url).order_by(ArticleRow.id.desc())
+            )
 
     def article_body(self, article_id: int) -> str:
         with self.sessions() as s:

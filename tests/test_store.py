@@ -3,6 +3,7 @@ across articles, the index rebuilt from the store equal to the one updated in pl
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from knowledge.engine import KnowledgeBase
 from knowledge.errors import DuplicateArticleError, NotAnArticleError, UnknownArticleError
 from knowledge.index import Index
 from knowledge.models import Article, Entity
+from knowledge.newsroom import Newsroom
 from knowledge.reading import read_article
 from knowledge.store import ArticleRow, EntityRow, FactRow, MentionRow
 
@@ -151,3 +153,33 @@ def test_load_many_stores_each_article_as_load_text_does(
         one_by_one.load_text(text)
     assert _tables(one_by_one.index) == _tables(kb.index)
     assert _tables(KnowledgeBase(kb.store, nlp, seed=False).index) == _tables(kb.index)
+
+
+def test_a_new_version_from_the_same_url_replaces_the_article(
+    kb: KnowledgeBase, nlp: Language
+) -> None:
+    newsroom = Newsroom(kb)
+    url = "https://news.example/port-ellery"
+    first = newsroom.load_draft(read_article(SECOND, url=url))
+    assert kb.find_entities("Ingrid Halvorsen")
+    before = first.loaded_at - dt.timedelta(seconds=1)
+    newsroom.subscribers.subscribe(5, mode="instant", at=dt.time(8), timezone="UTC", now=before)
+    newsroom.subscribers.record_sent(5, [first.id], now=first.loaded_at, advance=False)
+    updated = (
+        SECOND.replace("Ingrid Halvorsen", "Mona Strand")
+        .replace("three daily crossings", "four daily crossings")
+        .replace("Halvorsen said", "Strand said")
+    )
+    second = newsroom.load_draft(read_article(updated, url=url))
+    assert second.id == first.id
+    assert len(kb.articles()) == 2  # the seed and this one, not a copy
+    assert any("four daily crossings" in f.text for f in kb.facts_of(first.id))
+    assert not any("three daily" in f.text for f in kb.facts_of(first.id))
+    assert kb.find_entities("Ingrid Halvorsen") == []  # named only by the old version
+    assert kb.find_entities("Mona Strand")
+    assert newsroom.subscribers.delivered(5) == {first.id}  # nobody gets it twice
+    assert first.id not in newsroom.subscribers.pending(5)
+    reopened = KnowledgeBase(kb.store, nlp, seed=False)
+    assert _tables(kb.index) == _tables(reopened.index)
+    with pytest.raises(DuplicateArticleError):
+        newsroom.load_draft(read_article(updated, url=url))
