@@ -16,6 +16,7 @@ from tests.botkit import ADMIN, USER, Clock, make_template, running_bot, setting
 from tests.fake_bot_api import FakeBotApi
 from tests.site import Site, serving
 from tests.test_bot import START, ask
+from tests.test_fetch import PageServer
 
 BIN = Path(sys.executable).parent / "talks-bot"
 
@@ -93,3 +94,42 @@ async def test_bot_feeds_and_load_url(
         assert "/feeds add URL" in bad.params["text"]
         removed = await ask(fake, ADMIN, "/feeds remove 1")
         assert "Removed feed #1" in removed.params["text"]
+
+
+async def test_bot_load_url_failures_store_nothing(
+    fake: FakeBotApi, nlp: Language, tmp_path: Path
+) -> None:
+    """Every kind of bad link, through the bot: a clear reply, nothing stored."""
+    clock = Clock(START)
+    db = make_template(nlp, tmp_path / "talks.db", clock)
+    pages = PageServer()
+    pages.start()
+    try:
+        settings = settings_for(
+            fake,
+            db,
+            fetch_allow_hosts=frozenset({"127.0.0.1"}),
+            fetch_max_bytes=10_000,
+            fetch_timeout_seconds=2.0,
+        )
+        cases = {
+            "/image.png": "not a web page (image/png)",
+            "/big": "too large",
+            "/big-chunked": "too large",
+            "/slow": "took too long",
+            "/loop": "redirects too many times",
+            "/to-private": "private address (10.0.0.1)",
+            "/to-metadata": "cloud metadata address",
+            "/fr/marche": "English",
+            "/server-error": "answered 500",
+        }
+        async with running_bot(settings, nlp, clock) as (_, newsroom):
+            for path, message in cases.items():
+                answer = await ask(fake, ADMIN, f"/load {pages.url(path)}")
+                assert message in answer.params["text"], (path, answer.params["text"])
+                assert answer.params["text"].startswith("Not loaded")
+            assert len(newsroom.kb.articles()) == 1
+            ok = await ask(fake, ADMIN, f"/load {pages.url('/news/skerry-ferry')}")
+            assert "Loaded #2" in ok.params["text"]
+    finally:
+        pages.stop()
