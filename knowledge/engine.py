@@ -191,13 +191,21 @@ class KnowledgeBase:
                 (self.index.entities[i] for i in q.entity_ids), key=lambda e: self._weight(e.id)
             )
             return self._card(text, entity, by_description=q.card_by_description)
-        ids = rank.candidates(q, self.index, boost_entities=context_entities)
+        first = rank.retrieve(q, self.index, boost_entities=context_entities)
+        ids = rank.top(first)
         if previous_fact is not None and previous_fact not in ids:
             ids.append(previous_fact)
+        top_bm25 = max((first.get(fid, 0.0) for fid in ids), default=0.0) or 1.0
         scored = []
         for fid in ids:
             fact = self.index.facts[fid]
-            feats = rank.features(q, fact, self.index, context_entities=context_entities)
+            feats = rank.features(
+                q,
+                fact,
+                self.index,
+                context_entities=context_entities,
+                bm25=first.get(fid, 0.0) / top_bm25,
+            )
             score = feats.score + (0.15 if fid == previous_fact else 0.0)
             scored.append((score, feats, fact))
         scored.sort(key=lambda s: (-s[0], s[2].id))

@@ -1,8 +1,14 @@
-"""Ranking candidate facts for a question: term coverage (idf-weighted), entity overlap,
-fuzzy similarity (rapidfuzz), answer-type presence and quote-speaker match."""
+"""Ranking candidate facts for a question.
+
+A BM25 first stage over the index postings (idf-weighted, length-normalised; a fact holds each
+term once, so tf saturation reduces to the length norm) picks the candidates; the question's
+entities count like rare terms. The second stage adds term coverage, fuzzy similarity
+(rapidfuzz), entity overlap, answer-type presence and quote-speaker match.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -12,8 +18,13 @@ from knowledge.models import Fact
 from knowledge.question import Question
 from knowledge.text import normalise
 
-MAX_CANDIDATES = 400
+MAX_CANDIDATES = 150
 COMMON_SHARE = 0.2  # terms in more than this share of facts don't select candidates alone
+K1 = 1.2
+B = 0.75
+CONTEXT_ENTITY_WEIGHT = 0.6
+W_COVERAGE = 0.4
+W_BM25 = 0.3  # an entity a pronoun stands for counts less than a named one
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,31 +35,106 @@ class Features:
     typed: bool  # holds a span of the expected answer type that the question does not
     quote: bool  # quotes a speaker the question names
     score: float
+    bm25: float = 0.0  # the first stage's score relative to the best candidate's
 
 
-def candidates(q: Question, index: Index, *, boost_entities: frozenset[int]) -> list[int]:
-    """Fact ids sharing a rare term or an entity with the question (never a scan of all facts)."""
+class _Lengths:
+    """Per-fact BM25 length norms, rebuilt when the number of facts changes."""
+
+    def __init__(self) -> None:
+        self.key: tuple[int, int] = (0, -1)
+        self.norms: dict[int, float] = {}
+        self.avg = 1.0
+
+    def norm(self, index: Index, fid: int) -> float:
+        key = (id(index), len(index.facts))
+        if key != self.key:
+            self.key = key
+            self.norms = {}
+            total = sum(len(f.terms) for f in index.facts.values())
+            self.avg = max(1.0, total / max(1, len(index.facts)))
+        value = self.norms.get(fid)
+        if value is None:
+            dl = len(index.facts[fid].terms)
+            value = (K1 + 1) / (1 + K1 * (1 - B + B * dl / self.avg))
+            self.norms[fid] = value
+        return value
+
+
+_LENGTHS = _Lengths()
+
+
+def _entity_idf(index: Index, eid: int) -> float:
+    n = len(index.facts) or 1
+    df = len(index.entity_facts.get(eid, ()))
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def retrieve(
+    q: Question, index: Index, *, boost_entities: frozenset[int] = frozenset()
+) -> dict[int, float]:
+    """BM25 scores of the facts sharing a rare term or an entity with the question (never a
+    scan of all facts); terms common to many facts only add to facts already selected."""
     n = max(1, len(index.facts))
     scores: dict[int, float] = {}
-    terms = {t for g in q.groups for t in g}
-    rare = [t for t in terms if len(index.postings.get(t, ())) <= COMMON_SHARE * n]
-    for t in rare or list(terms):
-        w = index.idf(t)
-        for fid in index.postings.get(t, ()):
-            scores[fid] = scores.get(fid, 0.0) + w
-    for eid in q.entity_ids | boost_entities:
-        facts = index.entity_facts.get(eid, ())
-        w = 2.0 + (3.0 if eid in q.entity_ids else 0.0)
-        for fid in facts:
-            scores[fid] = scores.get(fid, 0.0) + w
-    if len(scores) <= MAX_CANDIDATES:
-        return list(scores)
-    return sorted(scores, key=scores.__getitem__, reverse=True)[:MAX_CANDIDATES]
+    common: list[list[str]] = []
+    groups = sorted({tuple(sorted(t for t in g if t in index.postings)) for g in q.groups} - {()})
+    for terms in groups:
+        if all(len(index.postings[t]) > COMMON_SHARE * n for t in terms):
+            common.append(list(terms))
+            continue
+        best: dict[int, float] = {}
+        for t in terms:  # a group (word, synonym class, stem) counts once: its best form
+            w = index.idf(t)
+            for fid in index.postings[t]:
+                if best.get(fid, 0.0) < w:
+                    best[fid] = w
+        for fid, w in best.items():
+            scores[fid] = scores.get(fid, 0.0) + w * _LENGTHS.norm(index, fid)
+    for eid in sorted(q.entity_ids | boost_entities):
+        w = _entity_idf(index, eid) * (1.0 if eid in q.entity_ids else CONTEXT_ENTITY_WEIGHT)
+        for fid in index.entity_facts.get(eid, ()):
+            scores[fid] = scores.get(fid, 0.0) + w * _LENGTHS.norm(index, fid)
+    if not scores:  # only common words: let them select after all
+        for words in common:
+            best = {}
+            for t in words:
+                w = index.idf(t)
+                for fid in index.postings[t]:
+                    best[fid] = max(best.get(fid, 0.0), w)
+            for fid, w in best.items():
+                scores[fid] = scores.get(fid, 0.0) + w * _LENGTHS.norm(index, fid)
+        return scores
+    for words in common:
+        sets = [(index.idf(t), index.postings[t]) for t in words]
+        for fid in scores:
+            w = max((idf for idf, ids in sets if fid in ids), default=0.0)
+            if w:
+                scores[fid] += w * _LENGTHS.norm(index, fid)
+    return scores
+
+
+def candidates(
+    q: Question, index: Index, *, boost_entities: frozenset[int] = frozenset()
+) -> list[int]:
+    """The best first-stage fact ids, best first (ties broken by fact id)."""
+    return top(retrieve(q, index, boost_entities=boost_entities))
+
+
+def top(scores: dict[int, float], limit: int = MAX_CANDIDATES) -> list[int]:
+    return sorted(scores, key=lambda fid: (-scores[fid], fid))[:limit]
 
 
 def features(
-    q: Question, fact: Fact, index: Index, *, context_entities: frozenset[int]
+    q: Question,
+    fact: Fact,
+    index: Index,
+    *,
+    context_entities: frozenset[int],
+    bm25: float = 0.0,
 ) -> Features:
+    """Second-stage features of one candidate; ``bm25`` is its first-stage score relative to
+    the best candidate's (0..1)."""
     fact_terms = set(fact.terms)
     total = matched = 0.0
     for i, group in enumerate(q.groups):
@@ -75,14 +161,15 @@ def features(
     typed = has_typed_answer(q, fact, index)
     quote = q.quote and any(sp in wanted for _, sp in fact.quotes if sp is not None)
     score = (
-        0.62 * coverage
+        W_COVERAGE * coverage
+        + W_BM25 * bm25
         + 0.12 * fuzzy
         + 0.10 * entity_share
         + (0.12 if typed else 0.0)
         + (0.12 if quote else 0.0)
-        - 0.002 * fact.position
+        - 0.002 * min(fact.position, 10)
     )
-    return Features(coverage, entity_share, fuzzy, typed, quote, score)
+    return Features(coverage, entity_share, fuzzy, typed, quote, score, bm25)
 
 
 def group_weight(group: tuple[str, ...], index: Index, *, noun: bool) -> float:
