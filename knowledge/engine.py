@@ -32,6 +32,7 @@ CONFIDENCE_THRESHOLD = 0.4  # from a sweep over our question sets (README, "Qual
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _PLACE_PRONOUNS = frozenset({"there"})
 _FACT_PRONOUNS = frozenset({"that", "it", "this", "then"})
+_NO_NER = ("ner",)
 
 
 def default_clock() -> dt.datetime:
@@ -196,6 +197,7 @@ class KnowledgeBase:
         if previous_fact is not None and previous_fact not in ids:
             ids.append(previous_fact)
         top_bm25 = max((first.get(fid, 0.0) for fid in ids), default=0.0) or 1.0
+        weights = rank.group_weights(q, self.index)
         scored = []
         for fid in ids:
             fact = self.index.facts[fid]
@@ -205,6 +207,7 @@ class KnowledgeBase:
                 self.index,
                 context_entities=context_entities,
                 bm25=first.get(fid, 0.0) / top_bm25,
+                weights=weights,
             )
             score = feats.score + (0.15 if fid == previous_fact else 0.0)
             scored.append((score, feats, fact))
@@ -339,7 +342,7 @@ class KnowledgeBase:
                 if span is None:
                     continue
                 root = span.root
-                if root.dep_ == "appos" and root.head.ent_type_ in {"GPE", "LOC"}:
+                if root.dep_ == "appos" and self._label_at(fact, root.head.idx) in {"GPE", "LOC"}:
                     return root.head.text
                 if root.dep_ == "pobj" and root.head.lower_ in {"in", "at", "on"}:
                     head = root.head.head
@@ -350,9 +353,20 @@ class KnowledgeBase:
                             return phrase.text.removeprefix("the ").strip(" ,")
         return None
 
+    def _label_at(self, fact: Fact, offset: int) -> str | None:
+        """The stored NER label of the fact's span or entity mention at a character offset."""
+        for sp in fact.spans:
+            if sp.start <= offset < sp.end:
+                return sp.label
+        for eid, a, b, _ in fact.mentions:
+            if a <= offset < b and eid in self.index.entities:
+                return self.index.entities[eid].label
+        return None
+
     @functools.lru_cache(maxsize=2048)  # noqa: B019 - one engine per process; facts are immutable
     def _parse(self, fact_id: int, text: str) -> Doc:
-        return self.nlp(text)
+        # The fact's entities are stored: the parse is for its syntax, and NER is the slow part.
+        return self.nlp(text, disable=_NO_NER)
 
 
 def open_knowledge_base(

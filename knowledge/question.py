@@ -245,6 +245,28 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     )
 
 
+class _RepairPools:
+    """The vocabulary words a misspelling of a given length (and first letter) is compared
+    with, built once per vocabulary rather than once per word."""
+
+    def __init__(self) -> None:
+        self.key: tuple[int, int] = (0, -1)
+        self.pools: dict[tuple[int, str], list[str]] = {}
+
+    def get(self, index: Index, n: int, first: str) -> list[str]:
+        key = (id(index), len(index.vocabulary))
+        if key != self.key:
+            self.key, self.pools = key, {}
+        pool = self.pools.get((n, first))
+        if pool is None:
+            pool = [w for w in index.vocabulary_by_length(n) if w[:1] == first]
+            self.pools[(n, first)] = pool
+        return pool
+
+
+_POOLS = _RepairPools()
+
+
 def _repair(token: str, index: Index) -> str | None:
     """The store's word closest to a misspelt one ("tlaks" → "talks"), or None to keep it."""
     low = normalise(token)
@@ -258,7 +280,7 @@ def _repair(token: str, index: Index) -> str | None:
     if len(low) < 4:
         return None
     cutoff = 80 if len(low) >= 6 else 75
-    pool = [w for w in index.vocabulary_by_length(len(low)) if w[:1] == low[:1] or len(low) > 5]
+    pool = _POOLS.get(index, len(low), low[:1])  # misspellings seldom change the first letter
     best = process.extractOne(low, pool, scorer=fuzz.ratio, score_cutoff=cutoff)
     if best is None:
         return None

@@ -8,7 +8,10 @@ entities count like rare terms. The second stage adds term coverage, fuzzy simil
 
 from __future__ import annotations
 
+import functools
+import heapq
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -19,7 +22,9 @@ from knowledge.question import Question
 from knowledge.text import normalise
 
 MAX_CANDIDATES = 150
-COMMON_SHARE = 0.2  # terms in more than this share of facts don't select candidates alone
+# Terms in more than this share (or number) of facts don't select candidates alone.
+COMMON_SHARE = 0.2
+COMMON_DF = 1000
 K1 = 1.2
 B = 0.75
 CONTEXT_ENTITY_WEIGHT = 0.6
@@ -39,26 +44,23 @@ class Features:
 
 
 class _Lengths:
-    """Per-fact BM25 length norms, rebuilt when the number of facts changes."""
+    """Per-fact BM25 length norms (a fact holds each term once, so a fact's BM25 score is its
+    norm times the idf of the question terms it holds), rebuilt when the facts change."""
 
     def __init__(self) -> None:
         self.key: tuple[int, int] = (0, -1)
         self.norms: dict[int, float] = {}
-        self.avg = 1.0
 
-    def norm(self, index: Index, fid: int) -> float:
+    def of(self, index: Index) -> dict[int, float]:
         key = (id(index), len(index.facts))
         if key != self.key:
+            facts = index.facts.values()
+            avg = max(1.0, sum(len(f.terms) for f in facts) / max(1, len(index.facts)))
+            self.norms = {
+                f.id: (K1 + 1) / (1 + K1 * (1 - B + B * len(f.terms) / avg)) for f in facts
+            }
             self.key = key
-            self.norms = {}
-            total = sum(len(f.terms) for f in index.facts.values())
-            self.avg = max(1.0, total / max(1, len(index.facts)))
-        value = self.norms.get(fid)
-        if value is None:
-            dl = len(index.facts[fid].terms)
-            value = (K1 + 1) / (1 + K1 * (1 - B + B * dl / self.avg))
-            self.norms[fid] = value
-        return value
+        return self.norms
 
 
 _LENGTHS = _Lengths()
@@ -70,48 +72,53 @@ def _entity_idf(index: Index, eid: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
+def _is_common(df: int, n: int) -> bool:
+    return df > COMMON_SHARE * n or df > COMMON_DF
+
+
 def retrieve(
     q: Question, index: Index, *, boost_entities: frozenset[int] = frozenset()
 ) -> dict[int, float]:
     """BM25 scores of the facts sharing a rare term or an entity with the question (never a
-    scan of all facts); terms common to many facts only add to facts already selected."""
+    scan of all facts). A question word counts once per fact, with its best form (word,
+    synonym class, stem); forms common to many facts only add to facts already selected."""
     n = max(1, len(index.facts))
-    scores: dict[int, float] = {}
-    common: list[list[str]] = []
+    sums: dict[int, float] = {}
     groups = sorted({tuple(sorted(t for t in g if t in index.postings)) for g in q.groups} - {()})
-    for terms in groups:
-        if all(len(index.postings[t]) > COMMON_SHARE * n for t in terms):
-            common.append(list(terms))
-            continue
+    split = [
+        (
+            [t for t in terms if not _is_common(len(index.postings[t]), n)],
+            [t for t in terms if _is_common(len(index.postings[t]), n)],
+        )
+        for terms in groups
+    ]
+    if not any(rare for rare, _ in split) and not (q.entity_ids | boost_entities):
+        split = [(rare + common, []) for rare, common in split]  # only common words: use them
+    matched: list[dict[int, float]] = []
+    for rare, _ in split:
         best: dict[int, float] = {}
-        for t in terms:  # a group (word, synonym class, stem) counts once: its best form
+        for t in rare:
             w = index.idf(t)
             for fid in index.postings[t]:
                 if best.get(fid, 0.0) < w:
                     best[fid] = w
         for fid, w in best.items():
-            scores[fid] = scores.get(fid, 0.0) + w * _LENGTHS.norm(index, fid)
+            sums[fid] = sums.get(fid, 0.0) + w
+        matched.append(best)
     for eid in sorted(q.entity_ids | boost_entities):
         w = _entity_idf(index, eid) * (1.0 if eid in q.entity_ids else CONTEXT_ENTITY_WEIGHT)
         for fid in index.entity_facts.get(eid, ()):
-            scores[fid] = scores.get(fid, 0.0) + w * _LENGTHS.norm(index, fid)
-    if not scores:  # only common words: let them select after all
-        for words in common:
-            best = {}
-            for t in words:
-                w = index.idf(t)
-                for fid in index.postings[t]:
-                    best[fid] = max(best.get(fid, 0.0), w)
-            for fid, w in best.items():
-                scores[fid] = scores.get(fid, 0.0) + w * _LENGTHS.norm(index, fid)
-        return scores
-    for words in common:
-        sets = [(index.idf(t), index.postings[t]) for t in words]
-        for fid in scores:
+            sums[fid] = sums.get(fid, 0.0) + w
+    for (_, common), best in zip(split, matched, strict=True):
+        if not common:
+            continue
+        sets = [(index.idf(t), index.postings[t]) for t in common]
+        for fid in sums:
             w = max((idf for idf, ids in sets if fid in ids), default=0.0)
-            if w:
-                scores[fid] += w * _LENGTHS.norm(index, fid)
-    return scores
+            if w > best.get(fid, 0.0):
+                sums[fid] += w - best.get(fid, 0.0)
+    norms = _LENGTHS.of(index)
+    return {fid: s * norms.get(fid, 1.0) for fid, s in sums.items()}
 
 
 def candidates(
@@ -122,7 +129,7 @@ def candidates(
 
 
 def top(scores: dict[int, float], limit: int = MAX_CANDIDATES) -> list[int]:
-    return sorted(scores, key=lambda fid: (-scores[fid], fid))[:limit]
+    return heapq.nsmallest(limit, scores, key=lambda fid: (-scores[fid], fid))
 
 
 def features(
@@ -132,13 +139,16 @@ def features(
     *,
     context_entities: frozenset[int],
     bm25: float = 0.0,
+    weights: Sequence[float] | None = None,
 ) -> Features:
     """Second-stage features of one candidate; ``bm25`` is its first-stage score relative to
-    the best candidate's (0..1)."""
+    the best candidate's (0..1); ``weights`` are ``group_weights(q, index)``, computed once per
+    question by the caller."""
     fact_terms = set(fact.terms)
     total = matched = 0.0
-    for i, group in enumerate(q.groups):
-        w = group_weight(group, index, noun=i in q.nouns)
+    if weights is None:
+        weights = group_weights(q, index)
+    for group, w in zip(q.groups, weights, strict=True):
         total += w
         if any(t in fact_terms for t in group):
             matched += w
@@ -157,7 +167,7 @@ def features(
         entity_share = 0.0
     coverage = matched / total if total else 0.0
     content = " ".join(g[0] for g in q.groups)
-    fuzzy = fuzz.token_set_ratio(content, normalise(fact.text)) / 100 if content else 0.0
+    fuzzy = fuzz.token_set_ratio(content, normalised(fact.text)) / 100 if content else 0.0
     typed = has_typed_answer(q, fact, index)
     quote = q.quote and any(sp in wanted for _, sp in fact.quotes if sp is not None)
     score = (
@@ -170,6 +180,16 @@ def features(
         - 0.002 * min(fact.position, 10)
     )
     return Features(coverage, entity_share, fuzzy, typed, quote, score, bm25)
+
+
+def group_weights(q: Question, index: Index) -> list[float]:
+    return [group_weight(g, index, noun=i in q.nouns) for i, g in enumerate(q.groups)]
+
+
+@functools.lru_cache(maxsize=16384)
+def normalised(text: str) -> str:
+    """A fact's text normalised once (facts are immutable; candidates recur across questions)."""
+    return normalise(text)
 
 
 def group_weight(group: tuple[str, ...], index: Index, *, noun: bool) -> float:
