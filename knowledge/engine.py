@@ -24,11 +24,14 @@ from knowledge.index import Index
 from knowledge.models import Answer, Article, ArticleDraft, Entity, Fact, ScoredFact, Turn
 from knowledge.question import Question, analyse
 from knowledge.reading import read_article
-from knowledge.shortanswer import short_answer
+from knowledge.shortanswer import locate
 from knowledge.store import Store, alias_norm
 from knowledge.text import normalise
 
 CONFIDENCE_THRESHOLD = 0.4  # from a sweep over our question sets (README, "Quality")
+UNKNOWN_NAME_FACTOR = 0.4  # the question names something no article mentions
+UNTYPED_FACTOR = 0.7  # "when"/"who"/"how many"... and the best fact has no span of that type
+CARD_DESCRIBED, CARD_PLACED, CARD_NAMED = 0.95, 0.8, 0.6
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _PLACE_PRONOUNS = frozenset({"there"})
 _FACT_PRONOUNS = frozenset({"that", "it", "this", "then"})
@@ -215,8 +218,9 @@ class KnowledgeBase:
         if not scored:
             return self._decline(text, [], None)
         score, feats, best = scored[0]
-        short = short_answer(q, best, self._parse(best.id, best.text), self.index)
-        confidence = self._confidence(q, feats, short)
+        doc = self._parse(best.id, best.text)
+        short, kind = locate(q, best, doc, self.index)
+        confidence = self._confidence(q, feats, short, kind=kind)
         facts = tuple(ScoredFact(f, round(s, 4)) for s, _, f in scored[:5])
         if confidence < CONFIDENCE_THRESHOLD:
             return self._decline(text, [f for f in facts], None, confidence=confidence)
@@ -232,14 +236,24 @@ class KnowledgeBase:
             focus_entity_ids=self._focus(q, context_entities, short, best),
         )
 
-    def _confidence(self, q: Question, feats: rank.Features, short: str | None) -> float:
-        """Mostly how much of the question the fact covers, less where the question names
-        something the articles never mention."""
+    def _confidence(
+        self,
+        q: Question,
+        feats: rank.Features,
+        short: str | None,
+        *,
+        kind: str = "typed",
+    ) -> float:
+        """Mostly how much of the question the fact covers; less where the question names
+        something the articles never mention, where the question asks for a type (a date, a
+        place, a number) and the fact has no span of it."""
         slot = (1.0 if feats.typed else 0.3) if q.expected else feats.coverage
         conf = 0.6 * feats.coverage + 0.2 * feats.fuzzy + 0.2 * slot
         if q.unknown_names:
-            conf *= 0.4
-        if q.expected and not short:
+            conf *= UNKNOWN_NAME_FACTOR
+        if q.expected and kind not in {"typed", "person"}:
+            conf *= UNTYPED_FACTOR
+        elif not short:
             conf *= 0.85
         return max(0.0, min(1.0, conf))
 
@@ -306,10 +320,14 @@ class KnowledgeBase:
         ]
         ordered = described + [f for f in facts if f not in described]
         short = entity.descriptions[0] if entity.descriptions else None
+        # How sure the card is: the articles describe the entity ("the UN envoy"), or only
+        # say where something happened ("the G20 summit in Hamburg"), or only name it.
+        confidence = CARD_DESCRIBED if short else CARD_NAMED
         if by_description:
             short = entity.name
         if short is None and ordered:
             short = self._place_of(entity, ordered)
+            confidence = CARD_PLACED if short else CARD_NAMED
         top = tuple(ScoredFact(f, 1.0 - 0.01 * i) for i, f in enumerate(ordered[:5]))
         if not top:
             return self._decline(question, [], None)
@@ -323,7 +341,7 @@ class KnowledgeBase:
             answered=True,
             short=short or entity.name,
             facts=top,
-            confidence=1.0,
+            confidence=confidence,
             reply=text,
             entity=entity,
             articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in top},

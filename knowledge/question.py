@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -143,6 +144,7 @@ class Question:
     nouns: frozenset[int]  # indexes into groups of the nouns and names (the topic words)
     lemmas: frozenset[str]
     unknown_names: tuple[str, ...]
+    unknown_words: tuple[str, ...]  # content words the store has never seen (names included)
     quote: bool
     wh_prep: str | None  # "since what year": the preposition the answer follows in the text
     card: bool
@@ -175,8 +177,9 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     spans = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(raw)]
     repairs: list[tuple[str, str]] = []
     repaired = raw
+    english = _english_words(nlp)
     for start, end, tok in reversed(spans):
-        fixed = _repair(tok, index)
+        fixed = _repair(tok, index, english)
         if fixed is not None:
             repairs.append((tok, fixed))
             repaired = repaired[:start] + fixed + repaired[end:]
@@ -200,24 +203,37 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
                 nouns.add(len(groups))
             groups.append(group)
             lemmas.update(group)
-    unknown_names = tuple(
-        t.text
-        for i, t in enumerate(toks)
-        if i not in covered
-        and i > 0
-        and t.text[:1].isupper()
-        and lowers[i] not in STOP
-        and not index.is_known(lowers[i])
-        and lowers[i] not in WH_WORDS
-    ) + tuple(
-        t.text
-        for i, t in enumerate(toks)
-        if i not in covered
-        and t.ent_type_ in {"PERSON", "ORG", "GPE"}
-        and t.text[:1].isupper()
-        and not index.is_known(lowers[i])
-        and (i == 0)
+    # A lowercase word that is neither in the store nor in the language is a name too ("assad").
+    strange = tuple(
+        w
+        for w in _unknown_words(toks, lowers, covered, index)
+        if not _is_english(w, english)
+        and not _near_english(w, english)
+        and not _near_store_word(w, index)
     )
+    unknown_names = (
+        strange
+        + tuple(
+            t.text
+            for i, t in enumerate(toks)
+            if i not in covered
+            and i > 0
+            and t.text[:1].isupper()
+            and lowers[i] not in STOP
+            and not index.is_known(lowers[i])
+            and lowers[i] not in WH_WORDS
+        )
+        + tuple(
+            t.text
+            for i, t in enumerate(toks)
+            if i not in covered
+            and t.ent_type_ in {"PERSON", "ORG", "GPE"}
+            and t.text[:1].isupper()
+            and not index.is_known(lowers[i])
+            and (i == 0)
+        )
+    )
+    unknown_words = _unknown_words(toks, lowers, covered, index)
     quote = any(normalise(t.lemma_) in QUOTE_VERBS for t in toks) or "according" in lowers
     rest = _CARD_PREFIX.sub("", repaired.strip(" ?!.")).strip(" ?!.")
     card_kind = _single_name_kind(rest, index) if entity_ids else None
@@ -236,6 +252,7 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         nouns=frozenset(nouns),
         lemmas=frozenset(lemmas),
         unknown_names=unknown_names,
+        unknown_words=unknown_words,
         quote=quote and wh in {"what", "how", None},
         wh_prep=_wh_prep(lowers),
         card=card_kind is not None,
@@ -267,8 +284,83 @@ class _RepairPools:
 _POOLS = _RepairPools()
 
 
-def _repair(token: str, index: Index) -> str | None:
-    """The store's word closest to a misspelt one ("tlaks" → "talks"), or None to keep it."""
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ers", "est", "ly", "ies")
+
+
+@functools.lru_cache(maxsize=4)
+def _english_words(nlp: Language) -> frozenset[str]:
+    """English words the pipeline's lemmatizer knows (its WordNet-derived lemma index and
+    exceptions): a real word the store lacks ("city", "leader") is not a misspelling."""
+    try:
+        lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
+    except (KeyError, AttributeError):
+        return frozenset()
+    out: set[str] = set()
+    for name in ("lemma_index", "lemma_exc"):
+        if name not in lookups.tables:
+            continue
+        table = lookups.get_table(name)
+        for pos in ("noun", "verb", "adj", "adv"):
+            entry = table.get(pos) or ()
+            out.update(w for w in entry if isinstance(w, str) and "_" not in w)
+    return frozenset(out)
+
+
+def _is_english(word: str, english: frozenset[str]) -> bool:
+    if word in english:
+        return True
+    for suffix in _SUFFIXES:
+        stem = word.removesuffix(suffix)
+        if suffix == "es" and not stem.endswith(("s", "x", "z", "ch", "sh", "o")):
+            continue
+        if stem != word and len(stem) >= 3 and (stem in english or stem + "e" in english):
+            return True
+    return word.endswith("ies") and word[:-3] + "y" in english
+
+
+_TYPE_WORDS = frozenset(_NOUN_TYPES) | {"kind", "type", "sort", "name", "many", "much"}
+
+
+def _unknown_words(
+    toks: list, lowers: tuple[str, ...], covered: set[int], index: Index
+) -> tuple[str, ...]:
+    """Content words of the question the store has never seen, in any form."""
+    return tuple(
+        lowers[i]
+        for i, t in enumerate(toks)
+        if i not in covered
+        and is_content(lowers[i])
+        and lowers[i] not in WH_WORDS
+        and lowers[i] not in _TYPE_WORDS
+        and not index.is_known(lowers[i])
+        and not index.is_known(normalise(t.lemma_))
+        and not any(w in index.postings for w in expand(normalise(t.lemma_)))
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _english_pool(english: frozenset[str], first: str, n: int) -> tuple[str, ...]:
+    return tuple(w for w in english if w[:1] == first and abs(len(w) - n) <= 2)
+
+
+def _near_english(word: str, english: frozenset[str]) -> bool:
+    """A misspelt word ("betwen") is near a word of the language; a name ("assad") is not."""
+    pool = _english_pool(english, word[:1], len(word))
+    cutoff = 75 if len(word) >= 6 else 85
+    return process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=cutoff) is not None
+
+
+def _near_store_word(word: str, index: Index) -> bool:
+    """A misspelling too far from the store's word to repair safely ("efords") is still no name."""
+    if len(word) < 5:
+        return False
+    pool = _POOLS.get(index, len(word), word[:1])
+    return process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=75) is not None
+
+
+def _repair(token: str, index: Index, english: frozenset[str] = frozenset()) -> str | None:
+    """The store's word closest to a misspelt one ("tlaks" → "talks"), or None to keep it.
+    Words of the language that the store lacks ("city") are kept."""
     low = normalise(token)
     if index.is_known(low) or low.isdigit() or len(low) < 3:
         return None
@@ -276,8 +368,8 @@ def _repair(token: str, index: Index) -> str | None:
         # One insertion ("wen" → "when") but not one substitution ("day" is not "say").
         best = process.extractOne(low, _REPAIRABLE_SHORT, scorer=fuzz.ratio, score_cutoff=75)
         if best is not None:
-            return str(best[0])
-    if len(low) < 4:
+            return str(best[0]) if best[0] != low else None
+    if len(low) < 4 or _is_english(low, english):
         return None
     cutoff = 80 if len(low) >= 6 else 75
     pool = _POOLS.get(index, len(low), low[:1])  # misspellings seldom change the first letter

@@ -22,31 +22,39 @@ _STRIP = " ,.;:\"'“”‘’()"
 
 def short_answer(q: Question, fact: Fact, doc: Doc, index: Index) -> str | None:
     """The short answer span in ``fact`` (parsed as ``doc``), or None when there is none."""
+    return locate(q, fact, doc, index)[0]
+
+
+def locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
+    """The short answer and how it was found: "typed" (a span of the expected type), "person",
+    "quote", "phrase" (from the parse), "reason", or "none"."""
     qwords = set(q.tokens) | q.lemmas
     matched = _matched_positions(q, doc)
     if q.expected:
         typed = _typed(q, fact, doc, index, qwords=qwords, matched=matched)
         if typed:
-            return typed
+            return typed, "typed"
         if q.wh in {"who", "whom", "whose"}:
             person = _person_mention(q, fact, index)
             if person:
-                return person
+                return person, "person"
     # "What did X say?" or "... say about Y?" is the quote; "What did X say came out of Y?" asks
     # for a phrase inside it.
     rest = [g for g in q.groups if g[0] not in QUOTE_VERBS]
     if q.quote and (not rest or "about" in q.tokens):
         quoted = _quote(q, fact)
         if quoted:
-            return quoted
+            return quoted, "quote"
     if q.wh in {"what", "which", "how", None} or q.expected:
         phrase = _phrase(q, doc, qwords, matched)
         if phrase or not q.quote:
-            return phrase
-        return _quote(q, fact)
+            return phrase, ("phrase" if phrase else "none")
+        quoted = _quote(q, fact)
+        return quoted, ("quote" if quoted else "none")
     if q.wh == "why":
-        return _reason(doc, matched)
-    return None
+        reason = _reason(doc, matched)
+        return reason, ("reason" if reason else "none")
+    return None, "none"
 
 
 def _matched_positions(q: Question, doc: Doc) -> list[int]:
