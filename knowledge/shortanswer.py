@@ -13,7 +13,7 @@ from spacy.tokens import Span as SpacySpan
 from knowledge.index import Index
 from knowledge.models import Fact, Span
 from knowledge.question import QUOTE_VERBS, Question
-from knowledge.text import STOP, normalise
+from knowledge.text import STOP, expand, normalise
 
 _LIST_GLUE = re.compile(r"^\s*(,|and|or|, and|, or|&)\s*$")
 _LIGHT_VERBS = frozenset({"happen", "do", "be", "have", "occur", "go"})
@@ -29,7 +29,7 @@ def locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None,
     """The short answer and how it was found: "typed" (a span of the expected type), "person",
     "quote", "phrase" (from the parse), "reason", or "none"."""
     qwords = set(q.tokens) | q.lemmas
-    matched = _matched_positions(q, doc)
+    matched = _matched_positions(q, fact, doc)
     if q.expected:
         typed = _typed(q, fact, doc, index, qwords=qwords, matched=matched)
         if typed:
@@ -57,24 +57,43 @@ def locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None,
     return None, "none"
 
 
-def _matched_positions(q: Question, doc: Doc) -> list[int]:
-    """Character offsets of the fact's tokens that the question shares."""
-    return [
-        t.idx
-        for t in doc
-        if (normalise(t.lemma_) in q.lemmas or normalise(t.text) in q.lemmas)
-        and normalise(t.text) not in STOP
-    ]
+def _matched_positions(q: Question, fact: Fact, doc: Doc) -> list[list[int]]:
+    """Character offsets in the fact of each thing the question names: one list per question
+    word (any of its forms) and per named entity (its mentions)."""
+    keys: list[list[int]] = [[] for _ in q.groups]
+    for t in doc:
+        lower = normalise(t.text)
+        if lower in STOP:
+            continue
+        forms = {f for w in (lower, normalise(t.lemma_)) for f in expand(w)}
+        for k, group in enumerate(q.groups):
+            if forms.intersection(group):
+                keys[k].append(t.idx)
+    for eid in sorted(q.entity_ids):
+        keys.append([a for e, a, _b, _ in fact.mentions if e == eid])
+    return [k for k in keys if k]
 
 
-def _near(start: int, end: int, matched: Sequence[int]) -> int:
+_FAR = 150  # characters: a question word further away than this says nothing about a span
+
+
+def _near(start: int, end: int, matched: Sequence[Sequence[int]]) -> float:
+    """How far a span sits from the question's words in the fact: the mean over the words of
+    the distance to their nearest occurrence, so a span amid all of them beats one next to
+    only one."""
     if not matched:
-        return start
-    return min(0 if start <= m < end else min(abs(m - start), abs(m - end)) for m in matched)
+        return 0.0
+    total = 0
+    for positions in matched:
+        total += min(
+            min(_FAR, 0 if start <= m < end else min(abs(m - start), abs(m - end)))
+            for m in positions
+        )
+    return total / len(matched)
 
 
 def _typed(
-    q: Question, fact: Fact, doc: Doc, index: Index, *, qwords: set[str], matched: Sequence[int]
+    q: Question, fact: Fact, doc: Doc, index: Index, *, qwords: set[str], matched: Sequence[Sequence[int]]
 ) -> str | None:
     spans = [sp for sp in fact.spans if sp.label in q.expected]
     # Entities the NER tagged differently in this sentence but whose store label fits.
@@ -93,7 +112,7 @@ def _typed(
         return None
 
     # The question's first expected label is the likeliest ("who": a person before a place).
-    def cost(sp: Span) -> int:
+    def cost(sp: Span) -> float:
         rank = q.expected.index(sp.label) if sp.label in q.expected else len(q.expected)
         return _near(sp.start, sp.end, matched) - _prior(q, sp, doc) + 20 * rank
 
@@ -179,7 +198,7 @@ def _quote(q: Question, fact: Fact) -> str | None:
     return best.strip(_STRIP)
 
 
-def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Sequence[int]) -> str | None:
+def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Sequence[Sequence[int]]) -> str | None:
     """A noun phrase or verb phrase the parse ties to the question's words, not in the question."""
     verbs = [
         t
@@ -286,7 +305,7 @@ def _predicate_of_subject(q: Question, doc: Doc) -> str | None:
     return None
 
 
-def _reason(doc: Doc, matched: Sequence[int]) -> str | None:
+def _reason(doc: Doc, matched: Sequence[Sequence[int]]) -> str | None:
     for tok in doc:
         if tok.lower_ in {"because", "since", "so"} or (tok.lower_ == "to" and tok.dep_ == "aux"):
             sub = list(tok.head.subtree)
