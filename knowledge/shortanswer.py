@@ -92,8 +92,11 @@ def _near(start: int, end: int, matched: Sequence[Sequence[int]]) -> float:
     return total / len(matched)
 
 
+Keys = Sequence[Sequence[int]]  # per question word or entity: its offsets in the fact
+
+
 def _typed(
-    q: Question, fact: Fact, doc: Doc, index: Index, *, qwords: set[str], matched: Sequence[Sequence[int]]
+    q: Question, fact: Fact, doc: Doc, index: Index, *, qwords: set[str], matched: Keys
 ) -> str | None:
     spans = [sp for sp in fact.spans if sp.label in q.expected]
     # Entities the NER tagged differently in this sentence but whose store label fits.
@@ -107,18 +110,75 @@ def _typed(
         ):
             spans.append(Span(a, b, fact.text[a:b], ent.label))
     spans = [sp for sp in spans if not _in_question(sp, fact, q, qwords, index)]
-    spans = [sp for sp in spans if not _modifier(sp, doc)] or spans
+    heads = [sp for sp in spans if not _modifier(sp, doc)]
     if not spans:
         return None
 
     # The question's first expected label is the likeliest ("who": a person before a place).
     def cost(sp: Span) -> float:
         rank = q.expected.index(sp.label) if sp.label in q.expected else len(q.expected)
-        return _near(sp.start, sp.end, matched) - _prior(q, sp, doc) + 20 * rank
+        fit = 30 if _fits_focus(q, sp) else 0
+        return _near(sp.start, sp.end, matched) - _prior(q, sp, doc) - fit + 20 * rank
 
-    spans.sort(key=lambda sp: (cost(sp), sp.start))
-    best = spans[0]
-    return _extend_list(best, spans, fact.text)
+    if not heads:  # "the Syrian people": only modifiers fit; the phrase they modify answers
+        best = min(spans, key=lambda sp: (cost(sp), sp.start))
+        return _modified_phrase(best, doc) or best.text.strip(_STRIP)
+    heads.sort(key=lambda sp: (cost(sp), sp.start))
+    best = heads[0]
+    if q.focus in _SINGULAR_FOCUS:  # "which city": one item, not the list it stands in
+        return best.text.strip(_STRIP)
+    return _extend_list(best, heads, fact.text)
+
+
+_WEEKDAYS = frozenset(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+)
+_MONTHS = frozenset(
+    (
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    )
+)
+_SINGULAR_FOCUS = frozenset(
+    {"city", "country", "nation", "state", "town", "capital", "place", "person", "man", "woman"}
+    | {"company", "organisation", "organization", "day", "year", "month", "date"}
+)
+
+
+def _fits_focus(q: Question, sp: Span) -> bool:
+    """A date span of the form the question names: "which year" a year, "which day" a day,
+    "which month" a month."""
+    words = normalise(sp.text).split()
+    if q.focus in {"year", "years"}:
+        return any(w.isdigit() and len(w) == 4 for w in words)
+    if q.focus in {"day", "days"}:
+        return any(w in _WEEKDAYS for w in words) or (
+            any(w in _MONTHS for w in words) and any(w.isdigit() and len(w) <= 2 for w in words)
+        )
+    if q.focus in {"month", "months"}:
+        return any(w in _MONTHS for w in words)
+    return False
+
+
+def _modified_phrase(sp: Span, doc: Doc) -> str | None:
+    span = doc.char_span(sp.start, sp.end, alignment_mode="expand")
+    if span is None:
+        return None
+    head = span.root.head
+    for chunk in doc.noun_chunks:
+        if chunk.start <= head.i < chunk.end and chunk.start <= span.start:
+            return _clean(chunk)
+    return None
 
 
 def _modifier(sp: Span, doc: Doc) -> bool:
@@ -134,6 +194,7 @@ def _modifier(sp: Span, doc: Doc) -> bool:
     )
 
 
+_PLACE_FOCUS = frozenset(["city", "town", "place", "capital", "venue", "village"])
 _PLACE_PREPS = frozenset({"in", "at", "near", "inside", "outside", "from", "to"})
 _TIME_PREPS = frozenset({"on", "in", "since", "until", "by", "before", "after", "during", "from"})
 
@@ -146,7 +207,8 @@ def _prior(q: Question, sp: Span, doc: Doc) -> int:
     before = doc[span.start - 1].lower_ if span.start > 0 else ""
     if q.wh_prep and before == q.wh_prep:
         return 80
-    if q.wh == "where" and (before in _PLACE_PREPS or span.root.dep_ == "pobj"):
+    where = q.wh == "where" or q.focus in _PLACE_FOCUS
+    if where and (before in _PLACE_PREPS or span.root.dep_ == "pobj"):
         return 60
     if q.wh in {"when", "how long"} and before in _TIME_PREPS:
         return 40
@@ -198,7 +260,7 @@ def _quote(q: Question, fact: Fact) -> str | None:
     return best.strip(_STRIP)
 
 
-def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Sequence[Sequence[int]]) -> str | None:
+def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | None:
     """A noun phrase or verb phrase the parse ties to the question's words, not in the question."""
     verbs = [
         t
