@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from knowledge.index import Index
@@ -44,7 +44,7 @@ def locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None,
     if q.quote and (not rest or "about" in q.tokens):
         quoted = _quote(q, fact)
         if quoted:
-            return quoted, "quote"
+            return _about_part(q, fact, doc, quoted) or quoted, "quote"
     if q.wh in {"what", "which", "how", None} or q.expected:
         phrase = _phrase(q, doc, qwords, matched)
         if phrase or not q.quote:
@@ -258,6 +258,71 @@ def _quote(q: Question, fact: Fact) -> str | None:
     about = {w for w in q.lemmas if w not in STOP}
     best = max(quotes, key=lambda t: len(about & set(normalise(t).split())))
     return best.strip(_STRIP)
+
+
+def _about_part(q: Question, fact: Fact, doc: Doc, quoted: str) -> str | None:
+    """ "What did X say about Y?": the part of the quote that is about Y: the list item naming
+    it ("no breakdowns"), or the clause holding it."""
+    if "about" not in q.tokens:
+        return None
+    topic = set(q.tokens[q.tokens.index("about") + 1 :])
+    groups = [g for g in q.groups if topic.intersection(g)]
+    start = fact.text.find(quoted)
+    if not groups or start < 0:
+        return None
+    end = start + len(quoted)
+    for tok in doc:
+        if not start <= tok.idx < end or normalise(tok.text) in STOP:
+            continue
+        forms = {f for w in (normalise(tok.text), normalise(tok.lemma_)) for f in expand(w)}
+        if not any(forms.intersection(g) for g in groups):
+            continue
+        chunk = _chunk_for(tok, doc)
+        if chunk is not None and _only_item(chunk, doc, groups):
+            return chunk.text.strip(_STRIP)
+        head = tok
+        while head.pos_ not in {"VERB", "AUX"} and head.head is not head:
+            head = head.head
+        if head.pos_ not in {"VERB", "AUX"}:
+            return None
+        while head.dep_ == "xcomp" and head.head.idx >= start:  # "important to adhere to X"
+            head = head.head
+        toks = [head]
+        for child in head.children:
+            if child.dep_ in {"conj", "cc", "punct", "advcl"} and not (
+                child.i <= tok.i <= max(t.i for t in child.subtree)
+                and min(t.i for t in child.subtree) <= tok.i
+            ):
+                continue
+            toks.extend(child.subtree)
+        toks = [t for t in toks if start <= t.idx < end]
+        if not toks:
+            return None
+        toks.sort(key=lambda t: t.i)
+        return doc[toks[0].i : toks[-1].i + 1].text.strip(_STRIP)
+    return None
+
+
+def _only_item(chunk: SpacySpan, doc: Doc, groups: list[tuple[str, ...]]) -> bool:
+    """Whether the chunk is one item of a list ("no breakthrough, no breakdowns") and the only
+    item naming the topic."""
+    first = chunk.root
+    while first.dep_ == "conj" and first.head is not first:
+        first = first.head
+    items = [first, *(t for t in first.subtree if t.dep_ == "conj" and t.head.i >= first.i)]
+    if len(items) < 2:
+        return False
+
+    def names(item: Token) -> bool:
+        item_chunk = _chunk_for(item, doc)
+        toks = list(item_chunk) if item_chunk is not None else [item]
+        return any(_forms(t).intersection(g) for t in toks for g in groups)
+
+    return sum(names(i) for i in items) == 1
+
+
+def _forms(tok: Token) -> set[str]:
+    return {f for w in (normalise(tok.text), normalise(tok.lemma_)) for f in expand(w)}
 
 
 def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | None:
