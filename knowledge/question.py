@@ -139,6 +139,7 @@ class Question:
     focus: str | None
     kind_of: bool
     entity_ids: frozenset[int]
+    described_ids: frozenset[int]  # named in the question only by a description ("the UN envoy")
     entity_tokens: frozenset[int]  # token positions covered by entity names
     groups: tuple[tuple[str, ...], ...]  # content words: each a group of equivalent terms
     nouns: frozenset[int]  # indexes into groups of the nouns and names (the topic words)
@@ -187,7 +188,7 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     toks = [t for t in doc if not t.is_punct and not t.is_space]
     lowers = tuple(normalise(t.text) for t in toks)
     wh, focus, kind_of, expected = _question_type(lowers)
-    entity_ids, covered = _find_entities(toks, lowers, index)
+    entity_ids, covered, described = _find_entities(toks, lowers, index)
     groups: list[tuple[str, ...]] = []
     lemmas: set[str] = set()
     nouns: set[int] = set()
@@ -247,6 +248,7 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         focus=focus,
         kind_of=kind_of,
         entity_ids=frozenset(entity_ids),
+        described_ids=frozenset(described),
         entity_tokens=frozenset(covered),
         groups=tuple(groups),
         nouns=frozenset(nouns),
@@ -447,9 +449,14 @@ def _wh_prep(lowers: tuple[str, ...]) -> str | None:
     return None
 
 
-def _find_entities(toks: list, lowers: tuple[str, ...], index: Index) -> tuple[set[int], set[int]]:
-    """Entities named in the question, longest alias first; description phrases count too."""
+def _find_entities(
+    toks: list, lowers: tuple[str, ...], index: Index
+) -> tuple[set[int], set[int], set[int]]:
+    """Entities named in the question, longest alias first; description phrases count too (the
+    third set: the entities only described, as in "who is the French president?")."""
     found: set[int] = set()
+    described: set[int] = set()
+    by_name: set[int] = set()
     covered: set[int] = set()
     n_max = min(index.max_alias_len, 8)
     i = 0
@@ -458,7 +465,8 @@ def _find_entities(toks: list, lowers: tuple[str, ...], index: Index) -> tuple[s
             key = tuple(w for w in lowers[i : i + n])
             if key and key[0] in {"the", "a", "an"}:
                 continue
-            ids = index.aliases.get(key) or (index.descriptions.get(key) if n >= 2 else None)
+            named = index.aliases.get(key)
+            ids = named or (index.descriptions.get(key) if n >= 2 else None)
             if not ids:
                 continue
             if n == 1:
@@ -467,11 +475,12 @@ def _find_entities(toks: list, lowers: tuple[str, ...], index: Index) -> tuple[s
                 if (word in STOP or word in WH_WORDS) and not capital:
                     continue
             found.update(ids)
+            (by_name if named else described).update(ids)
             covered.update(range(i, i + n))
             i += n - 1
             break
         i += 1
-    return found, covered
+    return found, covered, described - by_name
 
 
 def _single_name_kind(rest: str, index: Index) -> str | None:

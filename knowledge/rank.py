@@ -211,6 +211,7 @@ def has_typed_answer(q: Question, fact: Fact, index: Index) -> bool:
             return True
     for eid, *_ in fact.mentions:
         ent = index.entities.get(eid)
-        if ent is not None and ent.label in q.expected and eid not in q.entity_ids:
+        asked = eid not in q.entity_ids or eid in q.described_ids
+        if ent is not None and ent.label in q.expected and asked:
             return True
     return False

@@ -221,8 +221,11 @@ def _in_question(sp: Span, fact: Fact, q: Question, qwords: set[str], index: Ind
     toks = [w for w in normalise(sp.text).split() if w not in {"the", "a", "an"}]
     if toks and all(w in qwords or w.rstrip("'s") in qwords for w in toks):
         return True
+    # An entity the question only describes ("the French president") is what a "who" asks for.
+    asked = q.described_ids if q.wh in {"who", "whom", "what", "which"} else frozenset()
     return any(
-        eid in q.entity_ids and a < sp.end and sp.start < b for eid, a, b, _ in fact.mentions
+        eid in q.entity_ids and eid not in asked and a < sp.end and sp.start < b
+        for eid, a, b, _ in fact.mentions
     )
 
 
@@ -244,7 +247,8 @@ def _extend_list(best: Span, spans: Sequence[Span], text: str) -> str:
 def _person_mention(q: Question, fact: Fact, index: Index) -> str | None:
     for eid, _a, _b, _kind in fact.mentions:
         ent = index.entities.get(eid)
-        if ent is not None and ent.label == "PERSON" and eid not in q.entity_ids:
+        asked = eid not in q.entity_ids or eid in q.described_ids
+        if ent is not None and ent.label == "PERSON" and asked:
             return ent.name
     return None
 
