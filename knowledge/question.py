@@ -404,8 +404,12 @@ def _question_type(
                 _HOW_TYPES.get(nxt, ()),
             )
         if w in {"what", "which"}:
-            kind_of = nxt in {"kind", "type", "sort", "form"} and i + 2 < len(lowers)
-            j = i + 3 if kind_of else i + 1
+            j = i + 1
+            if nxt in _BE and j + 2 < len(lowers) and lowers[j + 1] in {"the", "a", "an"}:
+                j += 2  # "what is the name of ...", "which was the city ..."
+                nxt = lowers[j]
+            kind_of = nxt in {"kind", "type", "sort", "form"} and j + 1 < len(lowers)
+            j = j + 2 if kind_of else j
             # "which French leader": look past adjectives for the noun that names the type.
             for k in range(j, min(j + 3, len(lowers))):
                 if lowers[k] in _NOUN_TYPES:
@@ -423,6 +427,7 @@ def _question_type(
     return None, None, False, ()
 
 
+_BE = frozenset({"is", "are", "was", "were", "'s"})
 _PREPOSITIONS = frozenset(
     [
         "on",

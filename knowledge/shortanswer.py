@@ -208,7 +208,8 @@ def _prior(q: Question, sp: Span, doc: Doc) -> int:
     if q.wh_prep and before == q.wh_prep:
         return 80
     where = q.wh == "where" or q.focus in _PLACE_FOCUS
-    if where and (before in _PLACE_PREPS or span.root.dep_ == "pobj"):
+    placed = span.root.dep_ == "pobj" and span.root.head.lower_ in _PLACE_PREPS
+    if where and (before in _PLACE_PREPS or placed):
         return 60
     if q.wh in {"when", "how long"} and before in _TIME_PREPS:
         return 40
