@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import itertools
 import json
 import threading
 from collections.abc import Callable
@@ -34,12 +35,20 @@ UNTYPED_FACTOR = 0.7  # "when"/"who"/"how many"... and the best fact has no span
 CARD_DESCRIBED, CARD_PLACED, CARD_NAMED = 0.95, 0.8, 0.6
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _PLACE_PRONOUNS = frozenset({"there"})
+_PLACE_NOUNS = frozenset({"city", "town", "country", "place", "region", "capital", "village"})
 _FACT_PRONOUNS = frozenset({"that", "it", "this", "then"})
 _NO_NER = ("ner",)
 
 
 def default_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _names_a_place(q: Question) -> bool:
+    """ "that city", "this country": a demonstrative before a place noun stands for a place."""
+    return any(
+        w in {"that", "this"} and nxt in _PLACE_NOUNS for w, nxt in itertools.pairwise(q.tokens)
+    )
 
 
 class KnowledgeBase:
@@ -267,7 +276,8 @@ class KnowledgeBase:
                 continue
             if _PERSON_PRONOUNS & set(q.pronouns) and ent.label == "PERSON":
                 wanted.add(eid)
-            if _PLACE_PRONOUNS & set(q.pronouns) and ent.label in {"GPE", "LOC", "FAC"}:
+            place = _PLACE_PRONOUNS & set(q.pronouns) or _names_a_place(q)
+            if place and ent.label in {"GPE", "LOC", "FAC"}:
                 wanted.add(eid)
             if {"they", "them", "their"} & set(q.pronouns) and ent.label != "PERSON":
                 wanted.add(eid)

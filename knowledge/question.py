@@ -179,11 +179,21 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     repairs: list[tuple[str, str]] = []
     repaired = raw
     english = _english_words(nlp)
-    for start, end, tok in reversed(spans):
+    k = len(spans) - 1
+    while k >= 0:
+        start, end, tok = spans[k]
+        if k > 0 and _joined(spans[k - 1], spans[k], raw, index):
+            # "cease fire" where the articles write "ceasefire"
+            start, joined = spans[k - 1][0], spans[k - 1][2] + tok
+            repairs.append((raw[start:end], joined))
+            repaired = repaired[:start] + joined + repaired[end:]
+            k -= 2
+            continue
         fixed = _repair(tok, index, english)
         if fixed is not None:
             repairs.append((tok, fixed))
             repaired = repaired[:start] + fixed + repaired[end:]
+        k -= 1
     doc = nlp(repaired)
     toks = [t for t in doc if not t.is_punct and not t.is_space]
     lowers = tuple(normalise(t.text) for t in toks)
@@ -358,6 +368,16 @@ def _near_store_word(word: str, index: Index) -> bool:
         return False
     pool = _POOLS.get(index, len(word), word[:1])
     return process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=75) is not None
+
+
+def _joined(
+    left: tuple[int, int, str], right: tuple[int, int, str], raw: str, index: Index
+) -> bool:
+    """Whether two adjacent words are one word of the store written apart."""
+    if raw[left[1] : right[0]] != " " or not left[2].isalpha() or not right[2].isalpha():
+        return False
+    word = normalise(left[2] + right[2])
+    return len(word) >= 6 and word in index.vocabulary and word not in STOP
 
 
 def _repair(token: str, index: Index, english: frozenset[str] = frozenset()) -> str | None:
