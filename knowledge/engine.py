@@ -31,6 +31,7 @@ from knowledge.text import normalise
 
 CONFIDENCE_THRESHOLD = 0.4  # from a sweep over our question sets (README, "Quality")
 UNKNOWN_NAME_FACTOR = 0.4  # the question names something no article mentions
+NO_ANSWER_FACTOR = 0.5  # ... and nothing in it answers at all
 UNTYPED_FACTOR = 0.7  # "when"/"who"/"how many"... and the best fact has no span of that type
 CARD_DESCRIBED, CARD_PLACED, CARD_NAMED = 0.95, 0.8, 0.6
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
@@ -260,7 +261,9 @@ class KnowledgeBase:
         conf = 0.6 * feats.coverage + 0.2 * feats.fuzzy + 0.2 * slot
         if q.unknown_names:
             conf *= UNKNOWN_NAME_FACTOR
-        if q.expected and kind not in {"typed", "person"}:
+        if q.expected and kind == "none":
+            conf *= NO_ANSWER_FACTOR
+        elif q.expected and kind not in {"typed", "person"}:
             conf *= UNTYPED_FACTOR
         elif not short:
             conf *= 0.85

@@ -417,6 +417,9 @@ def _question_type(
             continue
         nxt = lowers[i + 1] if i + 1 < len(lowers) else ""
         if w == "how":
+            unit = lowers[i + 2] if i + 2 < len(lowers) else ""
+            if nxt == "many" and unit in _TIME_UNITS:  # "how many years": "six-year" is a DATE
+                return "how many", None, False, ("DATE", "CARDINAL", "QUANTITY")
             return (
                 "how " + nxt if nxt in _HOW_TYPES else "how",
                 None,
@@ -447,6 +450,9 @@ def _question_type(
     return None, None, False, ()
 
 
+_TIME_UNITS = frozenset(
+    {"years", "months", "weeks", "days", "hours", "minutes", "decades", "centuries"}
+)
 _BE = frozenset({"is", "are", "was", "were", "'s"})
 _PREPOSITIONS = frozenset(
     [

@@ -27,7 +27,14 @@ def short_answer(q: Question, fact: Fact, doc: Doc, index: Index) -> str | None:
 
 def locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
     """The short answer and how it was found: "typed" (a span of the expected type), "person",
-    "quote", "phrase" (from the parse), "reason", or "none"."""
+    "quote", "list" (after a colon), "phrase" (from the parse), "reason", or "none"."""
+    answer, kind = _locate(q, fact, doc, index)
+    if answer and kind == "phrase" and q.expected and _wrong_type(answer, fact, q):
+        return None, "none"  # "who ...?" answered by a date is no answer
+    return (_unbracket(answer) if answer else answer), kind
+
+
+def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
     qwords = set(q.tokens) | q.lemmas
     matched = _matched_positions(q, fact, doc)
     if q.expected:
@@ -45,6 +52,10 @@ def locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None,
         quoted = _quote(q, fact)
         if quoted:
             return _about_part(q, fact, doc, quoted) or quoted, "quote"
+    if q.wh in {"what", "which"}:
+        listed = _colon_list(q, fact)
+        if listed:
+            return listed, "list"
     if q.wh in {"what", "which", "how", None} or q.expected:
         phrase = _phrase(q, doc, qwords, matched)
         if phrase or not q.quote:
@@ -55,6 +66,43 @@ def locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None,
         reason = _reason(doc, matched)
         return reason, ("reason" if reason else "none")
     return None, "none"
+
+
+_MEASURES = frozenset({"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"})
+_BRACKETED = re.compile(r"\s*[(\[][^()\[\]]*\d[^()\[\]]*[)\]]")
+
+
+def _wrong_type(answer: str, fact: Fact, q: Question) -> bool:
+    """Whether a phrase answer is a measure (a date, a number) the question did not ask for."""
+    start = fact.text.find(answer)
+    return start >= 0 and any(
+        sp.label in _MEASURES
+        and sp.label not in q.expected
+        and sp.start <= start
+        and start + len(answer) <= sp.end + 2
+        for sp in fact.spans
+    )
+
+
+def _unbracket(answer: str) -> str:
+    """ "10 km (6 miles)" → "10 km": a bracketed conversion or aside is not part of the answer."""
+    cut = _BRACKETED.sub("", answer).strip(_STRIP)
+    return cut or answer
+
+
+def _colon_list(q: Question, fact: Fact) -> str | None:
+    """ "on four topics: governance, constitution, re-elections and anti-terrorism": what the
+    question's noun introduces before a colon is the list after it."""
+    head, colon, tail = fact.text.partition(":")
+    if not colon or not tail.strip():
+        return None
+    before = normalise(head).split()[-4:]
+    nouns = {w for i in q.nouns for w in q.groups[i]}
+    if q.focus:
+        nouns.add(q.focus)
+    if not any(w in nouns or w.rstrip("s") in nouns for w in before):
+        return None
+    return tail.split(".")[0].strip(_STRIP) or None
 
 
 def _matched_positions(q: Question, fact: Fact, doc: Doc) -> list[list[int]]:
