@@ -52,6 +52,10 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         quoted = _quote(q, fact)
         if quoted:
             return _about_part(q, fact, doc, quoted) or quoted, "quote"
+    if q.wh is None and q.tokens and q.tokens[0] in _AUXILIARIES:
+        verdict = _yes_no(q, doc)
+        if verdict:
+            return verdict, "phrase"
     if q.wh in {"what", "which"}:
         listed = _colon_list(q, fact)
         if listed:
@@ -88,6 +92,49 @@ def _unbracket(answer: str) -> str:
     """ "10 km (6 miles)" → "10 km": a bracketed conversion or aside is not part of the answer."""
     cut = _BRACKETED.sub("", answer).strip(_STRIP)
     return cut or answer
+
+
+_AUXILIARIES = frozenset(
+    {"did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "can", "will"}
+)
+_NEGATIONS = frozenset({"no", "not", "never", "without", "n't", "none", "nobody", "nothing"})
+
+
+def _yes_no(q: Question, doc: Doc) -> str | None:
+    """ "Was there a breakthrough?": the phrase of the fact that settles it ("no
+    breakthrough", "so far unfruitful", "without going deeper into the topics"), preferring
+    one that holds a negation."""
+    found: list[tuple[bool, int, str]] = []
+    for tok in doc:
+        if normalise(tok.text) in STOP or not any(_forms(tok).intersection(g) for g in q.groups):
+            continue
+        chunk = _chunk_for(tok, doc)
+        if chunk is not None and chunk[0].lower_ == "no":
+            found.append((True, tok.i, chunk.text))
+            continue
+        head = tok
+        while head.pos_ not in {"VERB", "AUX", "ADJ"} and head.head.i != head.i:
+            head = head.head
+        if head.pos_ not in {"VERB", "AUX", "ADJ"}:
+            continue
+        toks = [head] + [
+            t
+            for c in head.children
+            if c.dep_ not in {"conj", "cc", "punct", "advcl", "mark"}
+            for t in c.subtree
+        ]
+        if head.dep_ == "pcomp" and head.head.lower_ in _NEGATIONS:
+            toks.append(head.head)
+        toks.sort(key=lambda t: t.i)
+        if len(toks) > 10:
+            continue
+        text = doc[toks[0].i : toks[-1].i + 1].text
+        negated = any(t.lower_ in _NEGATIONS or t.lower_.startswith("un") for t in toks)
+        found.append((negated, tok.i, text))
+    if not found:
+        return None
+    found.sort(key=lambda f: (not f[0], f[1]))
+    return found[0][2].strip(_STRIP)
 
 
 def _colon_list(q: Question, fact: Fact) -> str | None:
@@ -334,7 +381,7 @@ def _about_part(q: Question, fact: Fact, doc: Doc, quoted: str) -> str | None:
         if chunk is not None and _only_item(chunk, doc, groups):
             return chunk.text.strip(_STRIP)
         head = tok
-        while head.pos_ not in {"VERB", "AUX"} and head.head is not head:
+        while head.pos_ not in {"VERB", "AUX"} and head.head.i != head.i:
             head = head.head
         if head.pos_ not in {"VERB", "AUX"}:
             return None
@@ -360,7 +407,7 @@ def _only_item(chunk: SpacySpan, doc: Doc, groups: list[tuple[str, ...]]) -> boo
     """Whether the chunk is one item of a list ("no breakthrough, no breakdowns") and the only
     item naming the topic."""
     first = chunk.root
-    while first.dep_ == "conj" and first.head is not first:
+    while first.dep_ == "conj" and first.head.i != first.i:
         first = first.head
     items = [first, *(t for t in first.subtree if t.dep_ == "conj" and t.head.i >= first.i)]
     if len(items) < 2:
