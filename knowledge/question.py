@@ -80,6 +80,14 @@ for _w in [
     "century",
 ]:
     _NOUN_TYPES[_w] = ("DATE", "TIME")
+for _w in ["county", "counties", "continent", "island", "islands", "river", "rivers", "lake"]:
+    _NOUN_TYPES[_w] = ("GPE", "LOC")
+for _w in ["university", "newspaper", "network", "channel", "church", "school", "club"]:
+    _NOUN_TYPES[_w] = ("ORG",)
+for _w in ["war", "battle", "event", "tournament", "festival"]:
+    _NOUN_TYPES[_w] = ("EVENT",)
+for _w in ["language", "languages"]:
+    _NOUN_TYPES[_w] = ("LANGUAGE", "NORP")
 for _w in ["nationality", "nationalities", "religion"]:
     _NOUN_TYPES[_w] = ("NORP",)
 for _w in ["percentage", "percent", "share", "proportion"]:

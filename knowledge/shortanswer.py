@@ -434,6 +434,10 @@ def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | Non
         and normalise(t.lemma_) in q.lemmas
         and normalise(t.lemma_) not in _LIGHT_VERBS
     ]
+    if q.wh in {"what", "which"} and _BE_WORDS.intersection(q.tokens):
+        other = _copula_other_side(q, doc, qwords)
+        if other:
+            return other
     # "What does X want to forge?": the object of the shared verb.
     for verb in verbs:
         for child in verb.children:
@@ -467,6 +471,32 @@ def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | Non
         if best is None or score > best[0]:
             best = (score, chunk)
     return _clean(best[1]) if best else None
+
+
+_BE_WORDS = frozenset({"is", "are", "was", "were"})
+
+
+def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
+    """ "What is X?": where the fact says "X is Y" (or "Y is X", or "X, Y,"), the other side."""
+    nouns = {w for i in q.nouns for w in q.groups[i]}
+    if not nouns:
+        return None
+    for tok in doc:
+        if not _forms(tok).intersection(nouns) or tok.pos_ not in {"NOUN", "PROPN"}:
+            continue
+        head = tok.head
+        if tok.dep_ in {"nsubj", "attr"} and head.lemma_ == "be":
+            want = "attr" if tok.dep_ == "nsubj" else "nsubj"
+            for child in head.children:
+                chunk = _chunk_for(child, doc) if child.dep_ == want else None
+                if chunk is not None and _new_words(chunk, qwords):
+                    return _clean(chunk)
+        for child in tok.children:
+            if child.dep_ == "appos":
+                chunk = _chunk_for(child, doc)
+                if chunk is not None and _new_words(chunk, qwords):
+                    return _clean(chunk)
+    return None
 
 
 def _chunk_for(token, doc: Doc) -> SpacySpan | None:  # type: ignore[no-untyped-def]
