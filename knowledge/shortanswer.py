@@ -60,6 +60,10 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         listed = _colon_list(q, fact)
         if listed:
             return listed, "list"
+    if q.wh == "how" and not q.expected and not q.quote:
+        manner = _manner(q, doc, matched)
+        if manner:
+            return manner, "phrase"
     if q.wh in {"what", "which", "how", None} or q.expected:
         phrase = _phrase(q, doc, qwords, matched)
         if phrase or not q.quote:
@@ -135,6 +139,28 @@ def _yes_no(q: Question, doc: Doc) -> str | None:
         return None
     found.sort(key=lambda f: (not f[0], f[1]))
     return found[0][2].strip(_STRIP)
+
+
+_MEANS = frozenset({"by", "through", "via", "using"})
+
+
+def _manner(q: Question, doc: Doc, matched: Keys) -> str | None:
+    """ "How did X reach Y?": a means ("by telephone") or a manner adverb ("quite
+    intensively") near the question's words."""
+    options: list[tuple[float, str]] = []
+    for tok in doc:
+        if tok.lower_ in _MEANS and tok.dep_ == "prep" and tok.head.pos_ in {"VERB", "AUX"}:
+            sub = list(tok.subtree)
+            if 1 < len(sub) <= 8:
+                text = doc[sub[0].i : sub[-1].i + 1].text
+                options.append((_near(tok.idx, sub[-1].idx, matched), text))
+        elif tok.pos_ == "ADV" and tok.dep_ == "advmod" and tok.lower_.endswith("ly"):
+            sub = list(tok.subtree)
+            text = doc[sub[0].i : sub[-1].i + 1].text
+            options.append((_near(tok.idx, tok.idx + len(tok), matched) + 10, text))
+    if not options:
+        return None
+    return min(options)[1].strip(_STRIP)
 
 
 def _colon_list(q: Question, fact: Fact) -> str | None:

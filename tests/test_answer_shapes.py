@@ -33,6 +33,8 @@ have been reported on the old crossing.
 Engineers from the firm Koller Bau built the bridge in the city of Linz, Austria, and shipped \
 it in sections.
 
+The sections were carried down the river to Marrowby by barge.
+
 Vollan said the town would hold a second vote on the harbour plan in early June.
 """
 
@@ -55,6 +57,8 @@ def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         ("how many years did the dispute last", "eleven years"),
         # a place noun in "which city" asks for the place the thing happened in
         ("In which city was the bridge built?", "Linz"),
+        # "how" without a type: the means
+        ("How were the sections carried to Marrowby?", "by barge"),
         # an entity the question only describes ("the mayor") is what "who" asks for
         ("Who is the mayor of Marrowby mentioned in the article?", "Petra Vollan"),
     ],
