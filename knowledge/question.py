@@ -206,6 +206,7 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     toks = [t for t in doc if not t.is_punct and not t.is_space]
     lowers = tuple(normalise(t.text) for t in toks)
     wh, focus, kind_of, expected = _question_type(lowers)
+    focus = _focus_noun(toks, lowers, wh, focus)
     entity_ids, covered, described = _find_entities(toks, lowers, index)
     groups: list[tuple[str, ...]] = []
     lemmas: set[str] = set()
@@ -339,6 +340,21 @@ def _is_english(word: str, english: frozenset[str]) -> bool:
 
 
 _TYPE_WORDS = frozenset(_NOUN_TYPES) | {"kind", "type", "sort", "name", "many", "much"}
+
+
+def _focus_noun(
+    toks: list, lowers: tuple[str, ...], wh: str | None, focus: str | None
+) -> str | None:
+    """ "What other priority...": the noun after "what"/"which", past adjectives."""
+    if wh not in {"what", "which"} or focus is None or focus not in lowers:
+        return focus
+    i = lowers.index(focus)
+    for k in range(i, min(i + 3, len(toks))):
+        if toks[k].pos_ in {"NOUN", "PROPN"}:
+            return lowers[k]
+        if toks[k].pos_ not in {"ADJ", "DET"}:
+            break
+    return focus
 
 
 def _unknown_words(

@@ -460,6 +460,10 @@ def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | Non
         and normalise(t.lemma_) in q.lemmas
         and normalise(t.lemma_) not in _LIGHT_VERBS
     ]
+    if q.wh in {"what", "which"} and q.focus and not q.kind_of:
+        named = _focus_chunk(q, doc, qwords, matched)
+        if named:
+            return named
     if q.wh in {"what", "which"} and _BE_WORDS.intersection(q.tokens):
         other = _copula_other_side(q, doc, qwords)
         if other:
@@ -500,6 +504,28 @@ def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | Non
 
 
 _BE_WORDS = frozenset({"is", "are", "was", "were"})
+
+
+def _focus_chunk(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | None:
+    """ "Which round of talks...": the fact's phrase headed by the question's noun, with the
+    words that tell which one ("the seventh round", "quite a change in tone")."""
+    focus = q.focus or ""
+    options: list[tuple[float, str]] = []
+    for chunk in doc.noun_chunks:
+        root = chunk.root
+        if focus not in {normalise(root.text), normalise(root.lemma_)}:
+            continue
+        toks = list(chunk)
+        for child in root.children:
+            sub = list(child.subtree)
+            if child.dep_ == "prep" and child.lower_ in {"of", "in"} and len(sub) <= 4:
+                toks.extend(sub)
+        toks.sort(key=lambda t: t.i)
+        span = doc[toks[0].i : toks[-1].i + 1]
+        if not _new_words(span, qwords):
+            continue
+        options.append((_near(span.start_char, span.end_char, matched), _clean(span)))
+    return min(options)[1] if options else None
 
 
 def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
