@@ -267,7 +267,7 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         focus=focus,
         kind_of=kind_of,
         entity_ids=frozenset(entity_ids),
-        described_ids=frozenset(described),
+        described_ids=frozenset(described) if _asks_identity(lowers, wh) else frozenset(),
         entity_tokens=frozenset(covered),
         groups=tuple(groups),
         nouns=frozenset(nouns),
@@ -340,6 +340,16 @@ def _is_english(word: str, english: frozenset[str]) -> bool:
 
 
 _TYPE_WORDS = frozenset(_NOUN_TYPES) | {"kind", "type", "sort", "name", "many", "much"}
+
+
+def _asks_identity(lowers: tuple[str, ...], wh: str | None) -> bool:
+    """ "Who is the French president?", "what is the name of the envoy?": the question asks
+    which entity a description stands for (rather than using the description as a subject,
+    as in "which outlet did China's envoy speak to?")."""
+    if wh not in {"who", "what", "which"} or wh not in lowers:
+        return False
+    i = lowers.index(wh)
+    return (i + 1 < len(lowers) and lowers[i + 1] in _BE) or "name" in lowers
 
 
 def _focus_noun(

@@ -65,7 +65,7 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         if manner:
             return manner, "phrase"
     if q.wh in {"what", "which", "how", None} or q.expected:
-        phrase = _phrase(q, doc, qwords, matched)
+        phrase = _phrase(q, doc, qwords, matched, subjects=_named_ranges(q, fact))
         if phrase or not q.quote:
             return phrase, ("phrase" if phrase else "none")
         quoted = _quote(q, fact)
@@ -451,7 +451,23 @@ def _forms(tok: Token) -> set[str]:
     return {f for w in (normalise(tok.text), normalise(tok.lemma_)) for f in expand(w)}
 
 
-def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | None:
+def _named_ranges(q: Question, fact: Fact) -> list[tuple[int, int]]:
+    """Where the fact mentions the entities the question is about (not asking for)."""
+    return [
+        (a, b)
+        for eid, a, b, _ in fact.mentions
+        if eid in q.entity_ids and eid not in q.described_ids
+    ]
+
+
+def _phrase(
+    q: Question,
+    doc: Doc,
+    qwords: set[str],
+    matched: Keys,
+    *,
+    subjects: Sequence[tuple[int, int]] = (),
+) -> str | None:
     """A noun phrase or verb phrase the parse ties to the question's words, not in the question."""
     verbs = [
         t
@@ -489,6 +505,8 @@ def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | Non
     inside = _question_subtrees(doc, q)
     for chunk in doc.noun_chunks:
         if chunk.root.pos_ == "PRON" or chunk.root.i in inside:
+            continue
+        if any(a <= chunk.root.idx < b for a, b in subjects):  # the question's own subject
             continue
         new = _new_words(chunk, qwords)
         if not new:
