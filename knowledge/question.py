@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -79,6 +80,14 @@ for _w in [
     "century",
 ]:
     _NOUN_TYPES[_w] = ("DATE", "TIME")
+for _w in ["county", "counties", "continent", "island", "islands", "river", "rivers", "lake"]:
+    _NOUN_TYPES[_w] = ("GPE", "LOC")
+for _w in ["university", "newspaper", "network", "channel", "church", "school", "club"]:
+    _NOUN_TYPES[_w] = ("ORG",)
+for _w in ["war", "battle", "event", "tournament", "festival"]:
+    _NOUN_TYPES[_w] = ("EVENT",)
+for _w in ["language", "languages"]:
+    _NOUN_TYPES[_w] = ("LANGUAGE", "NORP")
 for _w in ["nationality", "nationalities", "religion"]:
     _NOUN_TYPES[_w] = ("NORP",)
 for _w in ["percentage", "percent", "share", "proportion"]:
@@ -138,11 +147,13 @@ class Question:
     focus: str | None
     kind_of: bool
     entity_ids: frozenset[int]
+    described_ids: frozenset[int]  # named in the question only by a description ("the UN envoy")
     entity_tokens: frozenset[int]  # token positions covered by entity names
     groups: tuple[tuple[str, ...], ...]  # content words: each a group of equivalent terms
     nouns: frozenset[int]  # indexes into groups of the nouns and names (the topic words)
     lemmas: frozenset[str]
     unknown_names: tuple[str, ...]
+    unknown_words: tuple[str, ...]  # content words the store has never seen (names included)
     quote: bool
     wh_prep: str | None  # "since what year": the preposition the answer follows in the text
     card: bool
@@ -175,16 +186,28 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     spans = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(raw)]
     repairs: list[tuple[str, str]] = []
     repaired = raw
-    for start, end, tok in reversed(spans):
-        fixed = _repair(tok, index)
+    english = _english_words(nlp)
+    k = len(spans) - 1
+    while k >= 0:
+        start, end, tok = spans[k]
+        if k > 0 and _joined(spans[k - 1], spans[k], raw, index):
+            # "cease fire" where the articles write "ceasefire"
+            start, joined = spans[k - 1][0], spans[k - 1][2] + tok
+            repairs.append((raw[start:end], joined))
+            repaired = repaired[:start] + joined + repaired[end:]
+            k -= 2
+            continue
+        fixed = _repair(tok, index, english)
         if fixed is not None:
             repairs.append((tok, fixed))
             repaired = repaired[:start] + fixed + repaired[end:]
+        k -= 1
     doc = nlp(repaired)
     toks = [t for t in doc if not t.is_punct and not t.is_space]
     lowers = tuple(normalise(t.text) for t in toks)
     wh, focus, kind_of, expected = _question_type(lowers)
-    entity_ids, covered = _find_entities(toks, lowers, index)
+    focus = _focus_noun(toks, lowers, wh, focus)
+    entity_ids, covered, described = _find_entities(toks, lowers, index)
     groups: list[tuple[str, ...]] = []
     lemmas: set[str] = set()
     nouns: set[int] = set()
@@ -200,24 +223,37 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
                 nouns.add(len(groups))
             groups.append(group)
             lemmas.update(group)
-    unknown_names = tuple(
-        t.text
-        for i, t in enumerate(toks)
-        if i not in covered
-        and i > 0
-        and t.text[:1].isupper()
-        and lowers[i] not in STOP
-        and not index.is_known(lowers[i])
-        and lowers[i] not in WH_WORDS
-    ) + tuple(
-        t.text
-        for i, t in enumerate(toks)
-        if i not in covered
-        and t.ent_type_ in {"PERSON", "ORG", "GPE"}
-        and t.text[:1].isupper()
-        and not index.is_known(lowers[i])
-        and (i == 0)
+    # A lowercase word that is neither in the store nor in the language is a name too ("assad").
+    strange = tuple(
+        w
+        for w in _unknown_words(toks, lowers, covered, index)
+        if not _is_english(w, english)
+        and not _near_english(w, english)
+        and not _near_store_word(w, index)
     )
+    unknown_names = (
+        strange
+        + tuple(
+            t.text
+            for i, t in enumerate(toks)
+            if i not in covered
+            and i > 0
+            and t.text[:1].isupper()
+            and lowers[i] not in STOP
+            and not index.is_known(lowers[i])
+            and lowers[i] not in WH_WORDS
+        )
+        + tuple(
+            t.text
+            for i, t in enumerate(toks)
+            if i not in covered
+            and t.ent_type_ in {"PERSON", "ORG", "GPE"}
+            and t.text[:1].isupper()
+            and not index.is_known(lowers[i])
+            and (i == 0)
+        )
+    )
+    unknown_words = _unknown_words(toks, lowers, covered, index)
     quote = any(normalise(t.lemma_) in QUOTE_VERBS for t in toks) or "according" in lowers
     rest = _CARD_PREFIX.sub("", repaired.strip(" ?!.")).strip(" ?!.")
     card_kind = _single_name_kind(rest, index) if entity_ids else None
@@ -231,11 +267,13 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         focus=focus,
         kind_of=kind_of,
         entity_ids=frozenset(entity_ids),
+        described_ids=frozenset(described) if _asks_identity(lowers, wh) else frozenset(),
         entity_tokens=frozenset(covered),
         groups=tuple(groups),
         nouns=frozenset(nouns),
         lemmas=frozenset(lemmas),
         unknown_names=unknown_names,
+        unknown_words=unknown_words,
         quote=quote and wh in {"what", "how", None},
         wh_prep=_wh_prep(lowers),
         card=card_kind is not None,
@@ -245,8 +283,140 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     )
 
 
-def _repair(token: str, index: Index) -> str | None:
-    """The store's word closest to a misspelt one ("tlaks" → "talks"), or None to keep it."""
+class _RepairPools:
+    """The vocabulary words a misspelling of a given length (and first letter) is compared
+    with, built once per vocabulary rather than once per word."""
+
+    def __init__(self) -> None:
+        self.key: tuple[int, int] = (0, -1)
+        self.pools: dict[tuple[int, str], list[str]] = {}
+
+    def get(self, index: Index, n: int, first: str) -> list[str]:
+        key = (id(index), len(index.vocabulary))
+        if key != self.key:
+            self.key, self.pools = key, {}
+        pool = self.pools.get((n, first))
+        if pool is None:
+            pool = [w for w in index.vocabulary_by_length(n) if w[:1] == first]
+            self.pools[(n, first)] = pool
+        return pool
+
+
+_POOLS = _RepairPools()
+
+
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ers", "est", "ly", "ies")
+
+
+@functools.lru_cache(maxsize=4)
+def _english_words(nlp: Language) -> frozenset[str]:
+    """English words the pipeline's lemmatizer knows (its WordNet-derived lemma index and
+    exceptions): a real word the store lacks ("city", "leader") is not a misspelling."""
+    try:
+        lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
+    except (KeyError, AttributeError):
+        return frozenset()
+    out: set[str] = set()
+    for name in ("lemma_index", "lemma_exc"):
+        if name not in lookups.tables:
+            continue
+        table = lookups.get_table(name)
+        for pos in ("noun", "verb", "adj", "adv"):
+            entry = table.get(pos) or ()
+            out.update(w for w in entry if isinstance(w, str) and "_" not in w)
+    return frozenset(out)
+
+
+def _is_english(word: str, english: frozenset[str]) -> bool:
+    if word in english:
+        return True
+    for suffix in _SUFFIXES:
+        stem = word.removesuffix(suffix)
+        if suffix == "es" and not stem.endswith(("s", "x", "z", "ch", "sh", "o")):
+            continue
+        if stem != word and len(stem) >= 3 and (stem in english or stem + "e" in english):
+            return True
+    return word.endswith("ies") and word[:-3] + "y" in english
+
+
+_TYPE_WORDS = frozenset(_NOUN_TYPES) | {"kind", "type", "sort", "name", "many", "much"}
+
+
+def _asks_identity(lowers: tuple[str, ...], wh: str | None) -> bool:
+    """ "Who is the French president?", "what is the name of the envoy?": the question asks
+    which entity a description stands for (rather than using the description as a subject,
+    as in "which outlet did China's envoy speak to?")."""
+    if wh not in {"who", "what", "which"} or wh not in lowers:
+        return False
+    i = lowers.index(wh)
+    return (i + 1 < len(lowers) and lowers[i + 1] in _BE) or "name" in lowers
+
+
+def _focus_noun(
+    toks: list, lowers: tuple[str, ...], wh: str | None, focus: str | None
+) -> str | None:
+    """ "What other priority...": the noun after "what"/"which", past adjectives."""
+    if wh not in {"what", "which"} or focus is None or focus not in lowers:
+        return focus
+    i = lowers.index(focus)
+    for k in range(i, min(i + 3, len(toks))):
+        if toks[k].pos_ in {"NOUN", "PROPN"}:
+            return lowers[k]
+        if toks[k].pos_ not in {"ADJ", "DET"}:
+            break
+    return focus
+
+
+def _unknown_words(
+    toks: list, lowers: tuple[str, ...], covered: set[int], index: Index
+) -> tuple[str, ...]:
+    """Content words of the question the store has never seen, in any form."""
+    return tuple(
+        lowers[i]
+        for i, t in enumerate(toks)
+        if i not in covered
+        and is_content(lowers[i])
+        and lowers[i] not in WH_WORDS
+        and lowers[i] not in _TYPE_WORDS
+        and not index.is_known(lowers[i])
+        and not index.is_known(normalise(t.lemma_))
+        and not any(w in index.postings for w in expand(normalise(t.lemma_)))
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _english_pool(english: frozenset[str], first: str, n: int) -> tuple[str, ...]:
+    return tuple(w for w in english if w[:1] == first and abs(len(w) - n) <= 2)
+
+
+def _near_english(word: str, english: frozenset[str]) -> bool:
+    """A misspelt word ("betwen") is near a word of the language; a name ("assad") is not."""
+    pool = _english_pool(english, word[:1], len(word))
+    cutoff = 75 if len(word) >= 6 else 85
+    return process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=cutoff) is not None
+
+
+def _near_store_word(word: str, index: Index) -> bool:
+    """A misspelling too far from the store's word to repair safely ("efords") is still no name."""
+    if len(word) < 5:
+        return False
+    pool = _POOLS.get(index, len(word), word[:1])
+    return process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=75) is not None
+
+
+def _joined(
+    left: tuple[int, int, str], right: tuple[int, int, str], raw: str, index: Index
+) -> bool:
+    """Whether two adjacent words are one word of the store written apart."""
+    if raw[left[1] : right[0]] != " " or not left[2].isalpha() or not right[2].isalpha():
+        return False
+    word = normalise(left[2] + right[2])
+    return len(word) >= 6 and word in index.vocabulary and word not in STOP
+
+
+def _repair(token: str, index: Index, english: frozenset[str] = frozenset()) -> str | None:
+    """The store's word closest to a misspelt one ("tlaks" → "talks"), or None to keep it.
+    Words of the language that the store lacks ("city") are kept."""
     low = normalise(token)
     if index.is_known(low) or low.isdigit() or len(low) < 3:
         return None
@@ -254,11 +424,11 @@ def _repair(token: str, index: Index) -> str | None:
         # One insertion ("wen" → "when") but not one substitution ("day" is not "say").
         best = process.extractOne(low, _REPAIRABLE_SHORT, scorer=fuzz.ratio, score_cutoff=75)
         if best is not None:
-            return str(best[0])
-    if len(low) < 4:
+            return str(best[0]) if best[0] != low else None
+    if len(low) < 4 or _is_english(low, english):
         return None
     cutoff = 80 if len(low) >= 6 else 75
-    pool = [w for w in index.vocabulary_by_length(len(low)) if w[:1] == low[:1] or len(low) > 5]
+    pool = _POOLS.get(index, len(low), low[:1])  # misspellings seldom change the first letter
     best = process.extractOne(low, pool, scorer=fuzz.ratio, score_cutoff=cutoff)
     if best is None:
         return None
@@ -281,6 +451,9 @@ def _question_type(
             continue
         nxt = lowers[i + 1] if i + 1 < len(lowers) else ""
         if w == "how":
+            unit = lowers[i + 2] if i + 2 < len(lowers) else ""
+            if nxt == "many" and unit in _TIME_UNITS:  # "how many years": "six-year" is a DATE
+                return "how many", None, False, ("DATE", "CARDINAL", "QUANTITY")
             return (
                 "how " + nxt if nxt in _HOW_TYPES else "how",
                 None,
@@ -288,8 +461,12 @@ def _question_type(
                 _HOW_TYPES.get(nxt, ()),
             )
         if w in {"what", "which"}:
-            kind_of = nxt in {"kind", "type", "sort", "form"} and i + 2 < len(lowers)
-            j = i + 3 if kind_of else i + 1
+            j = i + 1
+            if nxt in _BE and j + 2 < len(lowers) and lowers[j + 1] in {"the", "a", "an"}:
+                j += 2  # "what is the name of ...", "which was the city ..."
+                nxt = lowers[j]
+            kind_of = nxt in {"kind", "type", "sort", "form"} and j + 1 < len(lowers)
+            j = j + 2 if kind_of else j
             # "which French leader": look past adjectives for the noun that names the type.
             for k in range(j, min(j + 3, len(lowers))):
                 if lowers[k] in _NOUN_TYPES:
@@ -307,6 +484,10 @@ def _question_type(
     return None, None, False, ()
 
 
+_TIME_UNITS = frozenset(
+    {"years", "months", "weeks", "days", "hours", "minutes", "decades", "centuries"}
+)
+_BE = frozenset({"is", "are", "was", "were", "'s"})
 _PREPOSITIONS = frozenset(
     [
         "on",
@@ -333,9 +514,14 @@ def _wh_prep(lowers: tuple[str, ...]) -> str | None:
     return None
 
 
-def _find_entities(toks: list, lowers: tuple[str, ...], index: Index) -> tuple[set[int], set[int]]:
-    """Entities named in the question, longest alias first; description phrases count too."""
+def _find_entities(
+    toks: list, lowers: tuple[str, ...], index: Index
+) -> tuple[set[int], set[int], set[int]]:
+    """Entities named in the question, longest alias first; description phrases count too (the
+    third set: the entities only described, as in "who is the French president?")."""
     found: set[int] = set()
+    described: set[int] = set()
+    by_name: set[int] = set()
     covered: set[int] = set()
     n_max = min(index.max_alias_len, 8)
     i = 0
@@ -344,7 +530,8 @@ def _find_entities(toks: list, lowers: tuple[str, ...], index: Index) -> tuple[s
             key = tuple(w for w in lowers[i : i + n])
             if key and key[0] in {"the", "a", "an"}:
                 continue
-            ids = index.aliases.get(key) or (index.descriptions.get(key) if n >= 2 else None)
+            named = index.aliases.get(key)
+            ids = named or (index.descriptions.get(key) if n >= 2 else None)
             if not ids:
                 continue
             if n == 1:
@@ -353,11 +540,12 @@ def _find_entities(toks: list, lowers: tuple[str, ...], index: Index) -> tuple[s
                 if (word in STOP or word in WH_WORDS) and not capital:
                     continue
             found.update(ids)
+            (by_name if named else described).update(ids)
             covered.update(range(i, i + n))
             i += n - 1
             break
         i += 1
-    return found, covered
+    return found, covered, described - by_name
 
 
 def _single_name_kind(rest: str, index: Index) -> str | None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from knowledge.index import Index
 from knowledge.models import Fact, Span
 from knowledge.question import QUOTE_VERBS, Question
-from knowledge.text import STOP, normalise
+from knowledge.text import STOP, expand, normalise
 
 _LIST_GLUE = re.compile(r"^\s*(,|and|or|, and|, or|&)\s*$")
 _LIGHT_VERBS = frozenset({"happen", "do", "be", "have", "occur", "go"})
@@ -22,51 +22,202 @@ _STRIP = " ,.;:\"'“”‘’()"
 
 def short_answer(q: Question, fact: Fact, doc: Doc, index: Index) -> str | None:
     """The short answer span in ``fact`` (parsed as ``doc``), or None when there is none."""
+    return locate(q, fact, doc, index)[0]
+
+
+def locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
+    """The short answer and how it was found: "typed" (a span of the expected type), "person",
+    "quote", "list" (after a colon), "phrase" (from the parse), "reason", or "none"."""
+    answer, kind = _locate(q, fact, doc, index)
+    if answer and kind == "phrase" and q.expected and _wrong_type(answer, fact, q):
+        return None, "none"  # "who ...?" answered by a date is no answer
+    return (_unbracket(answer) if answer else answer), kind
+
+
+def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
     qwords = set(q.tokens) | q.lemmas
-    matched = _matched_positions(q, doc)
+    matched = _matched_positions(q, fact, doc)
     if q.expected:
         typed = _typed(q, fact, doc, index, qwords=qwords, matched=matched)
         if typed:
-            return typed
+            return typed, "typed"
         if q.wh in {"who", "whom", "whose"}:
             person = _person_mention(q, fact, index)
             if person:
-                return person
+                return person, "person"
     # "What did X say?" or "... say about Y?" is the quote; "What did X say came out of Y?" asks
     # for a phrase inside it.
     rest = [g for g in q.groups if g[0] not in QUOTE_VERBS]
     if q.quote and (not rest or "about" in q.tokens):
         quoted = _quote(q, fact)
         if quoted:
-            return quoted
+            return _about_part(q, fact, doc, quoted) or quoted, "quote"
+    if q.wh is None and q.tokens and q.tokens[0] in _AUXILIARIES:
+        verdict = _yes_no(q, doc)
+        if verdict:
+            return verdict, "phrase"
+    if q.wh in {"what", "which"}:
+        listed = _colon_list(q, fact)
+        if listed:
+            return listed, "list"
+    if q.wh == "how" and not q.expected and not q.quote:
+        manner = _manner(q, doc, matched)
+        if manner:
+            return manner, "phrase"
     if q.wh in {"what", "which", "how", None} or q.expected:
-        phrase = _phrase(q, doc, qwords, matched)
+        phrase = _phrase(q, doc, qwords, matched, subjects=_named_ranges(q, fact))
         if phrase or not q.quote:
-            return phrase
-        return _quote(q, fact)
+            return phrase, ("phrase" if phrase else "none")
+        quoted = _quote(q, fact)
+        return quoted, ("quote" if quoted else "none")
     if q.wh == "why":
-        return _reason(doc, matched)
-    return None
+        reason = _reason(doc, matched)
+        return reason, ("reason" if reason else "none")
+    return None, "none"
 
 
-def _matched_positions(q: Question, doc: Doc) -> list[int]:
-    """Character offsets of the fact's tokens that the question shares."""
-    return [
-        t.idx
-        for t in doc
-        if (normalise(t.lemma_) in q.lemmas or normalise(t.text) in q.lemmas)
-        and normalise(t.text) not in STOP
-    ]
+_MEASURES = frozenset({"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"})
+_BRACKETED = re.compile(r"\s*[(\[][^()\[\]]*\d[^()\[\]]*[)\]]")
 
 
-def _near(start: int, end: int, matched: Sequence[int]) -> int:
+def _wrong_type(answer: str, fact: Fact, q: Question) -> bool:
+    """Whether a phrase answer is a measure (a date, a number) the question did not ask for."""
+    start = fact.text.find(answer)
+    return start >= 0 and any(
+        sp.label in _MEASURES
+        and sp.label not in q.expected
+        and sp.start <= start
+        and start + len(answer) <= sp.end + 2
+        for sp in fact.spans
+    )
+
+
+def _unbracket(answer: str) -> str:
+    """ "10 km (6 miles)" → "10 km": a bracketed conversion or aside is not part of the answer."""
+    cut = _BRACKETED.sub("", answer).strip(_STRIP)
+    return cut or answer
+
+
+_AUXILIARIES = frozenset(
+    {"did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "can", "will"}
+)
+_NEGATIONS = frozenset({"no", "not", "never", "without", "n't", "none", "nobody", "nothing"})
+
+
+def _yes_no(q: Question, doc: Doc) -> str | None:
+    """ "Was there a breakthrough?": the phrase of the fact that settles it ("no
+    breakthrough", "so far unfruitful", "without going deeper into the topics"), preferring
+    one that holds a negation."""
+    found: list[tuple[bool, int, str]] = []
+    for tok in doc:
+        if normalise(tok.text) in STOP or not any(_forms(tok).intersection(g) for g in q.groups):
+            continue
+        chunk = _chunk_for(tok, doc)
+        if chunk is not None and chunk[0].lower_ == "no":
+            found.append((True, tok.i, chunk.text))
+            continue
+        head = tok
+        while head.pos_ not in {"VERB", "AUX", "ADJ"} and head.head.i != head.i:
+            head = head.head
+        if head.pos_ not in {"VERB", "AUX", "ADJ"}:
+            continue
+        toks = [head] + [
+            t
+            for c in head.children
+            if c.dep_ not in {"conj", "cc", "punct", "advcl", "mark"}
+            for t in c.subtree
+        ]
+        if head.dep_ == "pcomp" and head.head.lower_ in _NEGATIONS:
+            toks.append(head.head)
+        toks.sort(key=lambda t: t.i)
+        if len(toks) > 10:
+            continue
+        text = doc[toks[0].i : toks[-1].i + 1].text
+        negated = any(t.lower_ in _NEGATIONS or t.lower_.startswith("un") for t in toks)
+        found.append((negated, tok.i, text))
+    if not found:
+        return None
+    found.sort(key=lambda f: (not f[0], f[1]))
+    return found[0][2].strip(_STRIP)
+
+
+_MEANS = frozenset({"by", "through", "via", "using"})
+
+
+def _manner(q: Question, doc: Doc, matched: Keys) -> str | None:
+    """ "How did X reach Y?": a means ("by telephone") or a manner adverb ("quite
+    intensively") near the question's words."""
+    options: list[tuple[float, str]] = []
+    for tok in doc:
+        if tok.lower_ in _MEANS and tok.dep_ == "prep" and tok.head.pos_ in {"VERB", "AUX"}:
+            sub = list(tok.subtree)
+            if 1 < len(sub) <= 8:
+                text = doc[sub[0].i : sub[-1].i + 1].text
+                options.append((_near(tok.idx, sub[-1].idx, matched), text))
+        elif tok.pos_ == "ADV" and tok.dep_ == "advmod" and tok.lower_.endswith("ly"):
+            sub = list(tok.subtree)
+            text = doc[sub[0].i : sub[-1].i + 1].text
+            options.append((_near(tok.idx, tok.idx + len(tok), matched) + 10, text))
+    if not options:
+        return None
+    return min(options)[1].strip(_STRIP)
+
+
+def _colon_list(q: Question, fact: Fact) -> str | None:
+    """ "on four topics: governance, constitution, re-elections and anti-terrorism": what the
+    question's noun introduces before a colon is the list after it."""
+    head, colon, tail = fact.text.partition(":")
+    if not colon or not tail.strip():
+        return None
+    before = normalise(head).split()[-4:]
+    nouns = {w for i in q.nouns for w in q.groups[i]}
+    if q.focus:
+        nouns.add(q.focus)
+    if not any(w in nouns or w.rstrip("s") in nouns for w in before):
+        return None
+    return tail.split(".")[0].strip(_STRIP) or None
+
+
+def _matched_positions(q: Question, fact: Fact, doc: Doc) -> list[list[int]]:
+    """Character offsets in the fact of each thing the question names: one list per question
+    word (any of its forms) and per named entity (its mentions)."""
+    keys: list[list[int]] = [[] for _ in q.groups]
+    for t in doc:
+        lower = normalise(t.text)
+        if lower in STOP:
+            continue
+        forms = {f for w in (lower, normalise(t.lemma_)) for f in expand(w)}
+        for k, group in enumerate(q.groups):
+            if forms.intersection(group):
+                keys[k].append(t.idx)
+    for eid in sorted(q.entity_ids):
+        keys.append([a for e, a, _b, _ in fact.mentions if e == eid])
+    return [k for k in keys if k]
+
+
+_FAR = 150  # characters: a question word further away than this says nothing about a span
+
+
+def _near(start: int, end: int, matched: Sequence[Sequence[int]]) -> float:
+    """How far a span sits from the question's words in the fact: the mean over the words of
+    the distance to their nearest occurrence, so a span amid all of them beats one next to
+    only one."""
     if not matched:
-        return start
-    return min(0 if start <= m < end else min(abs(m - start), abs(m - end)) for m in matched)
+        return 0.0
+    total = 0
+    for positions in matched:
+        total += min(
+            min(_FAR, 0 if start <= m < end else min(abs(m - start), abs(m - end)))
+            for m in positions
+        )
+    return total / len(matched)
+
+
+Keys = Sequence[Sequence[int]]  # per question word or entity: its offsets in the fact
 
 
 def _typed(
-    q: Question, fact: Fact, doc: Doc, index: Index, *, qwords: set[str], matched: Sequence[int]
+    q: Question, fact: Fact, doc: Doc, index: Index, *, qwords: set[str], matched: Keys
 ) -> str | None:
     spans = [sp for sp in fact.spans if sp.label in q.expected]
     # Entities the NER tagged differently in this sentence but whose store label fits.
@@ -80,18 +231,75 @@ def _typed(
         ):
             spans.append(Span(a, b, fact.text[a:b], ent.label))
     spans = [sp for sp in spans if not _in_question(sp, fact, q, qwords, index)]
-    spans = [sp for sp in spans if not _modifier(sp, doc)] or spans
+    heads = [sp for sp in spans if not _modifier(sp, doc)]
     if not spans:
         return None
 
     # The question's first expected label is the likeliest ("who": a person before a place).
-    def cost(sp: Span) -> int:
+    def cost(sp: Span) -> float:
         rank = q.expected.index(sp.label) if sp.label in q.expected else len(q.expected)
-        return _near(sp.start, sp.end, matched) - _prior(q, sp, doc) + 20 * rank
+        fit = 30 if _fits_focus(q, sp) else 0
+        return _near(sp.start, sp.end, matched) - _prior(q, sp, doc) - fit + 20 * rank
 
-    spans.sort(key=lambda sp: (cost(sp), sp.start))
-    best = spans[0]
-    return _extend_list(best, spans, fact.text)
+    if not heads:  # "the Syrian people": only modifiers fit; the phrase they modify answers
+        best = min(spans, key=lambda sp: (cost(sp), sp.start))
+        return _modified_phrase(best, doc) or best.text.strip(_STRIP)
+    heads.sort(key=lambda sp: (cost(sp), sp.start))
+    best = heads[0]
+    if q.focus in _SINGULAR_FOCUS:  # "which city": one item, not the list it stands in
+        return best.text.strip(_STRIP)
+    return _extend_list(best, heads, fact.text)
+
+
+_WEEKDAYS = frozenset(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+)
+_MONTHS = frozenset(
+    (
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    )
+)
+_SINGULAR_FOCUS = frozenset(
+    {"city", "country", "nation", "state", "town", "capital", "place", "person", "man", "woman"}
+    | {"company", "organisation", "organization", "day", "year", "month", "date"}
+)
+
+
+def _fits_focus(q: Question, sp: Span) -> bool:
+    """A date span of the form the question names: "which year" a year, "which day" a day,
+    "which month" a month."""
+    words = normalise(sp.text).split()
+    if q.focus in {"year", "years"}:
+        return any(w.isdigit() and len(w) == 4 for w in words)
+    if q.focus in {"day", "days"}:
+        return any(w in _WEEKDAYS for w in words) or (
+            any(w in _MONTHS for w in words) and any(w.isdigit() and len(w) <= 2 for w in words)
+        )
+    if q.focus in {"month", "months"}:
+        return any(w in _MONTHS for w in words)
+    return False
+
+
+def _modified_phrase(sp: Span, doc: Doc) -> str | None:
+    span = doc.char_span(sp.start, sp.end, alignment_mode="expand")
+    if span is None:
+        return None
+    head = span.root.head
+    for chunk in doc.noun_chunks:
+        if chunk.start <= head.i < chunk.end and chunk.start <= span.start:
+            return _clean(chunk)
+    return None
 
 
 def _modifier(sp: Span, doc: Doc) -> bool:
@@ -107,6 +315,7 @@ def _modifier(sp: Span, doc: Doc) -> bool:
     )
 
 
+_PLACE_FOCUS = frozenset(["city", "town", "place", "capital", "venue", "village"])
 _PLACE_PREPS = frozenset({"in", "at", "near", "inside", "outside", "from", "to"})
 _TIME_PREPS = frozenset({"on", "in", "since", "until", "by", "before", "after", "during", "from"})
 
@@ -119,7 +328,9 @@ def _prior(q: Question, sp: Span, doc: Doc) -> int:
     before = doc[span.start - 1].lower_ if span.start > 0 else ""
     if q.wh_prep and before == q.wh_prep:
         return 80
-    if q.wh == "where" and (before in _PLACE_PREPS or span.root.dep_ == "pobj"):
+    where = q.wh == "where" or q.focus in _PLACE_FOCUS
+    placed = span.root.dep_ == "pobj" and span.root.head.lower_ in _PLACE_PREPS
+    if where and (before in _PLACE_PREPS or placed):
         return 60
     if q.wh in {"when", "how long"} and before in _TIME_PREPS:
         return 40
@@ -132,8 +343,11 @@ def _in_question(sp: Span, fact: Fact, q: Question, qwords: set[str], index: Ind
     toks = [w for w in normalise(sp.text).split() if w not in {"the", "a", "an"}]
     if toks and all(w in qwords or w.rstrip("'s") in qwords for w in toks):
         return True
+    # An entity the question only describes ("the French president") is what a "who" asks for.
+    asked = q.described_ids if q.wh in {"who", "whom", "what", "which"} else frozenset()
     return any(
-        eid in q.entity_ids and a < sp.end and sp.start < b for eid, a, b, _ in fact.mentions
+        eid in q.entity_ids and eid not in asked and a < sp.end and sp.start < b
+        for eid, a, b, _ in fact.mentions
     )
 
 
@@ -155,7 +369,8 @@ def _extend_list(best: Span, spans: Sequence[Span], text: str) -> str:
 def _person_mention(q: Question, fact: Fact, index: Index) -> str | None:
     for eid, _a, _b, _kind in fact.mentions:
         ent = index.entities.get(eid)
-        if ent is not None and ent.label == "PERSON" and eid not in q.entity_ids:
+        asked = eid not in q.entity_ids or eid in q.described_ids
+        if ent is not None and ent.label == "PERSON" and asked:
             return ent.name
     return None
 
@@ -171,7 +386,88 @@ def _quote(q: Question, fact: Fact) -> str | None:
     return best.strip(_STRIP)
 
 
-def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Sequence[int]) -> str | None:
+def _about_part(q: Question, fact: Fact, doc: Doc, quoted: str) -> str | None:
+    """ "What did X say about Y?": the part of the quote that is about Y: the list item naming
+    it ("no breakdowns"), or the clause holding it."""
+    if "about" not in q.tokens:
+        return None
+    topic = set(q.tokens[q.tokens.index("about") + 1 :])
+    groups = [g for g in q.groups if topic.intersection(g)]
+    start = fact.text.find(quoted)
+    if not groups or start < 0:
+        return None
+    end = start + len(quoted)
+    for tok in doc:
+        if not start <= tok.idx < end or normalise(tok.text) in STOP:
+            continue
+        forms = {f for w in (normalise(tok.text), normalise(tok.lemma_)) for f in expand(w)}
+        if not any(forms.intersection(g) for g in groups):
+            continue
+        chunk = _chunk_for(tok, doc)
+        if chunk is not None and _only_item(chunk, doc, groups):
+            return chunk.text.strip(_STRIP)
+        head = tok
+        while head.pos_ not in {"VERB", "AUX"} and head.head.i != head.i:
+            head = head.head
+        if head.pos_ not in {"VERB", "AUX"}:
+            return None
+        while head.dep_ == "xcomp" and head.head.idx >= start:  # "important to adhere to X"
+            head = head.head
+        toks = [head]
+        for child in head.children:
+            if child.dep_ in {"conj", "cc", "punct", "advcl"} and not (
+                child.i <= tok.i <= max(t.i for t in child.subtree)
+                and min(t.i for t in child.subtree) <= tok.i
+            ):
+                continue
+            toks.extend(child.subtree)
+        toks = [t for t in toks if start <= t.idx < end]
+        if not toks:
+            return None
+        toks.sort(key=lambda t: t.i)
+        return doc[toks[0].i : toks[-1].i + 1].text.strip(_STRIP)
+    return None
+
+
+def _only_item(chunk: SpacySpan, doc: Doc, groups: list[tuple[str, ...]]) -> bool:
+    """Whether the chunk is one item of a list ("no breakthrough, no breakdowns") and the only
+    item naming the topic."""
+    first = chunk.root
+    while first.dep_ == "conj" and first.head.i != first.i:
+        first = first.head
+    items = [first, *(t for t in first.subtree if t.dep_ == "conj" and t.head.i >= first.i)]
+    if len(items) < 2:
+        return False
+
+    def names(item: Token) -> bool:
+        item_chunk = _chunk_for(item, doc)
+        toks = list(item_chunk) if item_chunk is not None else [item]
+        return any(_forms(t).intersection(g) for t in toks for g in groups)
+
+    return sum(names(i) for i in items) == 1
+
+
+def _forms(tok: Token) -> set[str]:
+    return {f for w in (normalise(tok.text), normalise(tok.lemma_)) for f in expand(w)}
+
+
+def _named_ranges(q: Question, fact: Fact) -> list[tuple[int, int]]:
+    """Where the fact mentions the entities the question is about (not asking for)."""
+    return [
+        (a, b)
+        for eid, a, b, _ in fact.mentions
+        if eid in q.entity_ids and eid not in q.described_ids
+    ]
+
+
+def _phrase(
+    q: Question,
+    doc: Doc,
+    qwords: set[str],
+    matched: Keys,
+    *,
+    subjects: Sequence[tuple[int, int]] = (),
+) -> str | None:
     """A noun phrase or verb phrase the parse ties to the question's words, not in the question."""
     verbs = [
         t
@@ -180,6 +476,14 @@ def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Sequence[int]) -> 
         and normalise(t.lemma_) in q.lemmas
         and normalise(t.lemma_) not in _LIGHT_VERBS
     ]
+    if q.wh in {"what", "which"} and q.focus and not q.kind_of:
+        named = _focus_chunk(q, doc, qwords, matched)
+        if named:
+            return named
+    if q.wh in {"what", "which"} and _BE_WORDS.intersection(q.tokens):
+        other = _copula_other_side(q, doc, qwords)
+        if other:
+            return other
     # "What does X want to forge?": the object of the shared verb.
     for verb in verbs:
         for child in verb.children:
@@ -202,6 +506,8 @@ def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Sequence[int]) -> 
     for chunk in doc.noun_chunks:
         if chunk.root.pos_ == "PRON" or chunk.root.i in inside:
             continue
+        if any(a <= chunk.root.idx < b for a, b in subjects):  # the question's own subject
+            continue
         new = _new_words(chunk, qwords)
         if not new:
             continue
@@ -213,6 +519,54 @@ def _phrase(q: Question, doc: Doc, qwords: set[str], matched: Sequence[int]) -> 
         if best is None or score > best[0]:
             best = (score, chunk)
     return _clean(best[1]) if best else None
+
+
+_BE_WORDS = frozenset({"is", "are", "was", "were"})
+
+
+def _focus_chunk(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | None:
+    """ "Which round of talks...": the fact's phrase headed by the question's noun, with the
+    words that tell which one ("the seventh round", "quite a change in tone")."""
+    focus = q.focus or ""
+    options: list[tuple[float, str]] = []
+    for chunk in doc.noun_chunks:
+        root = chunk.root
+        if focus not in {normalise(root.text), normalise(root.lemma_)}:
+            continue
+        toks = list(chunk)
+        for child in root.children:
+            sub = list(child.subtree)
+            if child.dep_ == "prep" and child.lower_ in {"of", "in"} and len(sub) <= 4:
+                toks.extend(sub)
+        toks.sort(key=lambda t: t.i)
+        span = doc[toks[0].i : toks[-1].i + 1]
+        if not _new_words(span, qwords):
+            continue
+        options.append((_near(span.start_char, span.end_char, matched), _clean(span)))
+    return min(options)[1] if options else None
+
+
+def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
+    """ "What is X?": where the fact says "X is Y" (or "Y is X", or "X, Y,"), the other side."""
+    nouns = {w for i in q.nouns for w in q.groups[i]}
+    if not nouns:
+        return None
+    for tok in doc:
+        if not _forms(tok).intersection(nouns) or tok.pos_ not in {"NOUN", "PROPN"}:
+            continue
+        head = tok.head
+        if tok.dep_ in {"nsubj", "attr"} and head.lemma_ == "be":
+            want = "attr" if tok.dep_ == "nsubj" else "nsubj"
+            for child in head.children:
+                chunk = _chunk_for(child, doc) if child.dep_ == want else None
+                if chunk is not None and _new_words(chunk, qwords):
+                    return _clean(chunk)
+        for child in tok.children:
+            if child.dep_ == "appos":
+                chunk = _chunk_for(child, doc)
+                if chunk is not None and _new_words(chunk, qwords):
+                    return _clean(chunk)
+    return None
 
 
 def _chunk_for(token, doc: Doc) -> SpacySpan | None:  # type: ignore[no-untyped-def]
@@ -278,7 +632,7 @@ def _predicate_of_subject(q: Question, doc: Doc) -> str | None:
     return None
 
 
-def _reason(doc: Doc, matched: Sequence[int]) -> str | None:
+def _reason(doc: Doc, matched: Sequence[Sequence[int]]) -> str | None:
     for tok in doc:
         if tok.lower_ in {"because", "since", "so"} or (tok.lower_ == "to" and tok.dep_ == "aux"):
             sub = list(tok.head.subtree)

@@ -1,0 +1,133 @@
+"""Answer shapes on an article written for the test (not the seed): colon lists, yes/no
+questions, bracketed conversions, "how many years", entities named only by a description, real
+words that are not typos, and a deterministic first stage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from knowledge import rank
+from knowledge.engine import KnowledgeBase
+from knowledge.models import Turn
+
+from .conftest import make_kb
+
+ARTICLE = """Lakeside town opens a new bridge after a decade of delays
+
+The town of Marrowby opened its new footbridge on Saturday, ending a dispute that had dragged on \
+for eleven years.
+
+The mayor of Marrowby, Petra Vollan, said the council had focused on three goals: safety, \
+access and cost.
+
+The bridge is 240 metres (787 feet) long and cost 12 million euros.
+
+The project was delayed by a court case brought by local boat owners, but so far no accidents \
+have been reported on the old crossing.
+
+Engineers from the firm Koller Bau built the bridge in the city of Linz, Austria, and shipped \
+it in sections.
+
+The sections were carried down the river to Marrowby by barge.
+
+Vollan said the town would hold a second vote on the harbour plan in early June.
+"""
+
+
+@pytest.fixture(scope="module")
+def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
+    kb = make_kb(nlp, tmp_path_factory.mktemp("bridge") / "bridge.db", seed=False)
+    kb.load_text(ARTICLE, published=dt.date(2024, 5, 4), fmt="txt")
+    return kb
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the list a noun introduces before a colon
+        ("What three goals did the council focus on?", "safety, access and cost"),
+        # a bracketed conversion is not part of the answer
+        ("How long is the bridge?", "240 metres"),
+        # "how many years" is answered by a duration the NER tags as a date
+        ("how many years did the dispute last", "eleven years"),
+        # a place noun in "which city" asks for the place the thing happened in
+        ("In which city was the bridge built?", "Linz"),
+        # "how" without a type: the means
+        ("How were the sections carried to Marrowby?", "by barge"),
+        # an entity the question only describes ("the mayor") is what "who" asks for
+        ("Who is the mayor of Marrowby mentioned in the article?", "Petra Vollan"),
+    ],
+)
+def test_answer_shapes(bridge_kb: KnowledgeBase, question: str, expected: str) -> None:
+    a = bridge_kb.answer(question)
+    assert a.answered, a
+    assert a.short == expected
+
+
+def test_yes_no_question_answers_with_the_phrase_that_settles_it(bridge_kb: KnowledgeBase) -> None:
+    a = bridge_kb.answer("Have there been accidents on the old crossing?")
+    assert a.answered
+    assert a.short is not None
+    assert a.short.startswith("no accidents")
+
+
+def test_follow_up_that_city(bridge_kb: KnowledgeBase) -> None:
+    first = bridge_kb.answer("In which city was the bridge built?")
+    a = bridge_kb.answer("Which country is that city in?", context=Turn(first.question, first))
+    assert a.answered
+    assert a.short == "Austria"
+
+
+def test_real_words_are_not_repaired_into_store_words(bridge_kb: KnowledgeBase) -> None:
+    q = bridge_kb._analyse("which city hosted the vote")
+    assert q.repairs == ()  # "city" is not a misspelt "cite", nor "hosted" of anything
+    assert q.expected == ("GPE", "LOC")
+    typo = bridge_kb._analyse("when did the brigde open")
+    assert ("brigde", "bridge") in typo.repairs
+
+
+def test_unknown_lowercase_name_is_declined(bridge_kb: KnowledgeBase) -> None:
+    a = bridge_kb.answer("what did jorgensen say about the bridge")
+    assert not a.answered
+
+
+def test_card_confidence_depends_on_what_the_articles_say(bridge_kb: KnowledgeBase) -> None:
+    described = bridge_kb.answer("Petra Vollan")
+    assert described.answered
+    assert described.confidence < 1.0
+    named_only = bridge_kb.answer("Koller Bau")
+    assert named_only.answered
+    assert named_only.confidence < described.confidence
+
+
+def test_candidates_are_deterministic_and_ranked(bridge_kb: KnowledgeBase) -> None:
+    q = bridge_kb._analyse("How long is the bridge?")
+    scores = rank.retrieve(q, bridge_kb.index)
+    ids = rank.candidates(q, bridge_kb.index)
+    assert ids == rank.candidates(q, bridge_kb.index)
+    assert ids == sorted(scores, key=lambda f: (-scores[f], f))[: rank.MAX_CANDIDATES]
+    best = bridge_kb.index.facts[ids[0]]
+    assert "240 metres" in best.text
+
+
+def test_bm25_prefers_the_shorter_of_two_facts_with_the_same_words(
+    nlp: Language, tmp_path: Path
+) -> None:
+    kb = make_kb(nlp, tmp_path / "bm25.db", seed=False)
+    kb.load_text(
+        "Two notes on the ferry service\n\n"
+        "The ferry timetable changed on Monday after a long review by the port authority, the "
+        "regional transport board, the union of ferry workers and several passenger groups.\n\n"
+        "The ferry timetable changed on Monday.\n\n"
+        "Passengers said the new boats were quieter than the old ones.",
+        published=dt.date(2024, 1, 10),
+        fmt="txt",
+    )
+    q = kb._analyse("ferry timetable")
+    ids = rank.candidates(q, kb.index)
+    assert kb.index.facts[ids[0]].text == "The ferry timetable changed on Monday."
