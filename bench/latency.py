@@ -211,7 +211,9 @@ def ingest(
     return result
 
 
-def ingest_many(kb: KnowledgeBase, articles: Sequence[BbcArticle]) -> Ingestion:
+def ingest_many(
+    kb: KnowledgeBase, articles: Sequence[BbcArticle], *, n_process: int = 1
+) -> Ingestion:
     """Read the articles, then store them through one ``load_many`` (the bulk path: paragraphs
     of many articles parsed in shared batches, still one transaction per article)."""
     result = Ingestion(files=len(articles))
@@ -224,7 +226,8 @@ def ingest_many(kb: KnowledgeBase, articles: Sequence[BbcArticle]) -> Ingestion:
             result.refused += 1
             continue
         kept.append(article)
-    for article, outcome in zip(kept, kb.load_many(drafts), strict=True):
+    outcomes = kb.load_many(drafts, n_process=n_process)
+    for article, outcome in zip(kept, outcomes, strict=True):
         if isinstance(outcome, DuplicateArticleError):
             result.duplicates += 1
         elif isinstance(outcome, ArticleError):
@@ -238,11 +241,14 @@ def ingest_many(kb: KnowledgeBase, articles: Sequence[BbcArticle]) -> Ingestion:
 
 
 def measure_ingestion(
-    nlp: Language, articles: Sequence[BbcArticle], n: int, *, bulk: bool
+    nlp: Language, articles: Sequence[BbcArticle], n: int, *, bulk: bool, n_process: int = 1
 ) -> Ingestion:
     with tempfile.TemporaryDirectory(prefix="talks-bench-") as tmp:
         kb = new_kb(Path(tmp) / "ingest.db", nlp)  # seeding (and spaCy's warm-up) is not timed
-        result = ingest_many(kb, articles[:n]) if bulk else ingest(kb, articles[:n])
+        if bulk:
+            result = ingest_many(kb, articles[:n], n_process=n_process)
+        else:
+            result = ingest(kb, articles[:n])
         kb.store.engine.dispose()
         return result
 
@@ -793,6 +799,7 @@ def render(
     rounds: int,
     warmup: int,
     model: str,
+    n_process: int = 1,
 ) -> str:
     total = sum(counts.values())
     sources = ", ".join(f"{n} {name}" for name, n in counts.items())
@@ -811,7 +818,8 @@ def render(
     ]
     if ingestion is not None and bulk is not None:
         lines += [
-            f"Fresh store, bulk: `read_article` then `KnowledgeBase.load_many`: {bulk.line()} "
+            f"Fresh store, bulk: `read_article` then `KnowledgeBase.load_many` "
+            f"(n_process={n_process}): {bulk.line()} "
             f"(target ≥ {INGEST_TARGET_WPS:,.0f} words/s: {verdict_wps(bulk)})",
             "",
             f"Fresh store, one at a time: `KnowledgeBase.load_text` per file: {ingestion.line()} "
@@ -909,6 +917,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--generated", type=int, default=50, help="questions made from BBC sentences")
     p.add_argument("--model", default=DEFAULT_MODEL, help="spaCy pipeline package")
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached stores")
+    p.add_argument(
+        "--n-process", type=int, default=1, help="spaCy worker processes for the bulk load"
+    )
     args = p.parse_args(argv)
     try:
         args.sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
@@ -927,8 +938,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ingestion = bulk = None
     if args.ingest > 0:
-        print(f"ingestion: {args.ingest} BBC files through load_many", file=sys.stderr)
-        bulk = measure_ingestion(nlp, articles, args.ingest, bulk=True)
+        print(
+            f"ingestion: {args.ingest} BBC files through load_many (n_process={args.n_process})",
+            file=sys.stderr,
+        )
+        bulk = measure_ingestion(nlp, articles, args.ingest, bulk=True, n_process=args.n_process)
         print(f"  {bulk.line()}", file=sys.stderr)
         print(f"ingestion: {args.ingest} BBC files through load_text", file=sys.stderr)
         ingestion = measure_ingestion(nlp, articles, args.ingest, bulk=False)
@@ -975,6 +989,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rounds=args.rounds,
         warmup=len(warmup),
         model=args.model,
+        n_process=args.n_process,
     )
     print(report)
     write_atomically(args.out, report)

@@ -36,6 +36,15 @@ class WebOptions:
     max_bytes: int = 5_000_000
     max_redirects: int = 5
 
+    def limits(self) -> dict[str, Any]:
+        """The keyword arguments of ``fetch`` and ``read_url``."""
+        return {
+            "allow_hosts": self.allow_hosts,
+            "timeout": self.timeout,
+            "max_bytes": self.max_bytes,
+            "max_redirects": self.max_redirects,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Stats:
@@ -115,29 +124,12 @@ class Newsroom:
 
     def load_url(self, url: str) -> Article:
         """Fetch a page (SSRF-guarded, within the limits) and store its article."""
-        w = self.web
-        draft = read_url(
-            url,
-            allow_hosts=w.allow_hosts,
-            timeout=w.timeout,
-            max_bytes=w.max_bytes,
-            max_redirects=w.max_redirects,
-        )
-        return self.load_draft(draft)
+        return self.load_draft(read_url(url, **self.web.limits()))
 
     # --- feeds -------------------------------------------------------------------------------
 
     def _get_feed(self, url: str, headers: Mapping[str, str]) -> FeedResponse:
-        w = self.web
-        page = fetch(
-            url,
-            allow_hosts=w.allow_hosts,
-            timeout=w.timeout,
-            max_bytes=w.max_bytes,
-            max_redirects=w.max_redirects,
-            headers=headers,
-            types=FEED_TYPES,
-        )
+        page = fetch(url, headers=headers, types=FEED_TYPES, **self.web.limits())
         return FeedResponse(page.status, page.body, etag=page.etag, modified=page.modified)
 
     def add_feed(self, url: str) -> Feed:
