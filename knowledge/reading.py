@@ -17,7 +17,8 @@ from typing import Any
 from knowledge.errors import EmptyArticleError, NotAnArticleError
 from knowledge.models import ArticleDraft
 
-MAX_ARTICLE_CHARS = 2_000_000
+MAX_ARTICLE_CHARS = 2_000_000  # of the article's text, once read
+MAX_RAW_CHARS = 6_000_000  # of what comes in: a web page within the fetch cap carries markup
 MIN_WORDS = 25
 # Web pages are read in trafilatura's precision mode; its default mode's text is taken instead
 # when precision mode keeps less than this share of the words the default mode finds.
@@ -127,10 +128,9 @@ def _check_raw(raw: str) -> None:
     """Refuse empty, huge or binary input before any parsing."""
     if not raw or not raw.strip():
         raise EmptyArticleError("The article is empty.")
-    if len(raw) > MAX_ARTICLE_CHARS:
+    if len(raw) > MAX_RAW_CHARS:
         raise NotAnArticleError(
-            f"The article is too long ({len(raw):,} characters; "
-            f"the limit is {MAX_ARTICLE_CHARS:,})."
+            f"The input is too long ({len(raw):,} characters; the limit is {MAX_RAW_CHARS:,})."
         )
     if "\x00" in raw or _control_share(raw) > 0.01:
         raise NotAnArticleError("This looks like binary data, not an article.")
@@ -161,6 +161,11 @@ def read_document(
 def check_prose(draft: ArticleDraft) -> None:
     """Refuse drafts that are not English prose of article length."""
     body = draft.body
+    if len(body) > MAX_ARTICLE_CHARS:
+        raise NotAnArticleError(
+            f"The article is too long ({len(body):,} characters; "
+            f"the limit is {MAX_ARTICLE_CHARS:,})."
+        )
     words = re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", body)
     if len(words) < MIN_WORDS:
         raise NotAnArticleError(

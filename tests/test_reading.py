@@ -9,7 +9,16 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from knowledge.errors import EmptyArticleError, NotAnArticleError
-from knowledge.reading import decode, read_article, read_document, read_html, read_pdf
+from knowledge.reading import (
+    MAX_ARTICLE_CHARS,
+    MAX_RAW_CHARS,
+    decode,
+    read_article,
+    read_document,
+    read_html,
+    read_pdf,
+)
+from tests.conftest import DATA
 from tests.pdfs import make_pdf, page_lines
 
 BODY = (
@@ -352,3 +361,14 @@ def test_empty_or_binary_pages_are_refused_before_parsing(
 ) -> None:
     with pytest.raises(error):
         read_html(page)
+
+
+def test_size_limits_apply_to_the_text_not_the_markup() -> None:
+    story = (DATA / "harbour_council.txt").read_text()
+    paragraphs = "".join(f"<p>{p}</p>" for p in story.split("\n\n")[1:] if p.strip())
+    padding = "<script>var x = 1;</script>" * (3_000_000 // 27)  # ~3 MB of page furniture
+    page = f"<html><body>{padding}<article><h1>Harbour</h1>{paragraphs}</article></body></html>"
+    assert MAX_ARTICLE_CHARS < len(page) < MAX_RAW_CHARS
+    assert "harbour" in read_article(page, fmt="html").body.lower()
+    with pytest.raises(NotAnArticleError, match="too long"):
+        read_article("The council met again today. " * (MAX_ARTICLE_CHARS // 29 + 10))
