@@ -71,12 +71,11 @@ def _names_a_place(q: Question) -> bool:
 
 def _asks_who_is(q: Question) -> bool:
     """ "Who is the president of Syria?": the question asks which entity a description fits."""
-    return q.wh == "who" and len(q.tokens) > 2 and q.tokens[0] == "who" and q.tokens[1] in {
-        "is",
-        "was",
-        "are",
-        "were",
-    }
+    return q.wh == "who" and len(q.tokens) > 2 and q.tokens[:1] == ("who",) and _is_be(q)
+
+
+def _is_be(q: Question) -> bool:
+    return q.tokens[1] in {"is", "was", "are", "were"}
 
 
 class KnowledgeBase:
