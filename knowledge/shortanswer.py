@@ -649,3 +649,85 @@ def _clean(span: SpacySpan) -> str:
     if not toks:
         return span.text.strip(_STRIP)
     return span.doc[toks[0].i : toks[-1].i + 1].text.strip(_STRIP)
+
+
+# --- how the answer relates to what the question names ---------------------------------------
+
+# Dependents that start a clause of their own: a relative or adverbial clause, a conjoined verb.
+# Complement clauses ("said that ...", "hoped to ...") stay part of the clause they complete.
+_CLAUSE_DEPS = frozenset({"relcl", "acl", "advcl", "parataxis", "csubj", "csubjpass"})
+_NOMINAL_DEPS = frozenset({"appos", "compound", "nmod", "poss", "amod", "npadvmod"})
+
+
+def _clause(tok: Token) -> int:
+    """The index of the head of the clause a token belongs to."""
+    while tok.head.i != tok.i:
+        if tok.dep_ in _CLAUSE_DEPS or (tok.dep_ == "conj" and tok.pos_ in {"VERB", "AUX"}):
+            return tok.i
+        tok = tok.head
+    return tok.i
+
+
+def _matched_tokens(q: Question, fact: Fact, doc: Doc) -> list[set[int]]:
+    """Token positions in the fact of each thing the question names that the fact holds: one
+    set per question word (any of its forms) and per named entity (its mentions), empty where
+    the fact lacks it."""
+    keys: list[set[int]] = [set() for _ in q.groups]
+    for t in doc:
+        if normalise(t.text) in STOP:
+            continue
+        forms = _forms(t)
+        for k, group in enumerate(q.groups):
+            if forms.intersection(group):
+                keys[k].add(t.i)
+    for eid in sorted(q.entity_ids):
+        found: set[int] = set()
+        for e, a, b, _ in fact.mentions:
+            span = doc.char_span(a, b, alignment_mode="expand") if e == eid else None
+            if span is not None:
+                found.update(range(span.start, span.end))
+        keys.append(found)
+    return keys
+
+
+def relation(q: Question, fact: Fact, doc: Doc, answer: str | None) -> tuple[float, float] | None:
+    """How the short answer relates, in the fact's parse, to the things the question names
+    that the fact holds: the share of them in the answer's own clause, and the share of the
+    named entities inside the noun phrase the answer heads or stands in apposition to ("French
+    President Emmanuel Macron" holds no Syria). None when the answer is not a span of the fact
+    or the fact holds nothing else the question names."""
+    start = fact.text.find(answer) if answer else -1
+    if answer is None or start < 0:
+        return None
+    span = doc.char_span(start, start + len(answer), alignment_mode="expand")
+    if span is None:
+        return None
+    inside = set(range(span.start, span.end))
+    matched = _matched_tokens(q, fact, doc)
+    keys = [k - inside for k in matched]
+    names = [k for k in keys[len(keys) - len(q.entity_ids) :] if k]  # the entities' mentions
+    keys = [k for k in keys if k]
+    if not keys:
+        return None
+    home = _clause(span.root)
+    top = span.root
+    while top.head.i != top.i and (
+        top.dep_ in _NOMINAL_DEPS
+        or (top.dep_ == "pobj" and top.head.head.pos_ in {"NOUN", "PROPN"})
+    ):
+        top = top.head.head if top.dep_ == "pobj" else top.head
+    phrase = {t.i for t in top.subtree}
+    same = sum(1 for k in keys if any(_linked(doc, home, i, inside) for i in k))
+    within = sum(1 for k in names if k & phrase)
+    return same / len(keys), (within / len(names) if names else 1.0)
+
+
+def _linked(doc: Doc, home: int, i: int, answer: set[int]) -> bool:
+    """Whether a token is in the answer's clause, or one of them is in a clause that
+    describes the other ("the diplomat, who has headed the efforts since July 2014")."""
+    there = _clause(doc[i])
+    if there == home:
+        return True
+    if doc[home].dep_ in {"relcl", "acl"} and doc[home].head.i == i:
+        return True
+    return doc[there].dep_ in {"relcl", "acl"} and doc[there].head.i in answer
