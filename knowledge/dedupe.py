@@ -119,9 +119,7 @@ class Fingerprints:
         keys = band_keys(signature(mine))
         with self.store.sessions.begin() as s:
             candidates = set(
-                s.scalars(
-                    select(FingerprintRow.article_id).where(FingerprintRow.band.in_(keys))
-                )
+                s.scalars(select(FingerprintRow.article_id).where(FingerprintRow.band.in_(keys)))
             )
         best: NearDuplicate | None = None
         for article_id in sorted(candidates - set(exclude)):
