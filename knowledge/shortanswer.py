@@ -60,6 +60,10 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         listed = _colon_list(q, fact)
         if listed:
             return listed, "list"
+    if q.wh == "how" and not q.expected:
+        degree = _degree(q, doc)
+        if degree:
+            return degree, "phrase"
     if q.wh == "how" and not q.expected and not q.quote:
         manner = _manner(q, doc, matched)
         if manner:
@@ -142,6 +146,22 @@ def _yes_no(q: Question, doc: Doc) -> str | None:
 
 
 _MEANS = frozenset({"by", "through", "via", "using"})
+
+
+def _degree(q: Question, doc: Doc) -> str | None:
+    """ "How intensively ...?", "how soon ...?": the fact's phrase headed by the same adverb or
+    adjective ("quite intensively", "as soon as possible")."""
+    if "how" not in q.tokens[:-1]:
+        return None
+    word = q.tokens[q.tokens.index("how") + 1]
+    if word in STOP:
+        return None
+    for tok in doc:
+        if tok.lower_ == word and tok.pos_ in {"ADV", "ADJ"}:
+            sub = [t for t in tok.subtree if not t.is_punct]
+            if sub and len(sub) <= 6:
+                return doc[sub[0].i : sub[-1].i + 1].text.strip(_STRIP)
+    return None
 
 
 def _manner(q: Question, doc: Doc, matched: Keys) -> str | None:
@@ -480,7 +500,7 @@ def _phrase(
         named = _focus_chunk(q, doc, qwords, matched)
         if named:
             return named
-    if q.wh in {"what", "which"} and _BE_WORDS.intersection(q.tokens):
+    if q.wh in {"what", "which"} and (_BE_WORDS.intersection(q.tokens) or q.focus):
         other = _copula_other_side(q, doc, qwords)
         if other:
             return other
@@ -548,7 +568,11 @@ def _focus_chunk(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str 
 
 def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
     """ "What is X?": where the fact says "X is Y" (or "Y is X", or "X, Y,"), the other side."""
-    nouns = {w for i in q.nouns for w in q.groups[i]}
+    nouns = (
+        {w for i in q.nouns for w in q.groups[i]} if _BE_WORDS.intersection(q.tokens) else set()
+    )
+    if q.focus:
+        nouns.add(q.focus)
     if not nouns:
         return None
     for tok in doc:
@@ -561,6 +585,25 @@ def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
                 chunk = _chunk_for(child, doc) if child.dep_ == want else None
                 if chunk is not None and _new_words(chunk, qwords):
                     return _clean(chunk)
+            # "the only way ... is through the UN process", "the priority is to consolidate X"
+            for child in head.children:
+                if tok.dep_ != "nsubj" or child.i < head.i or child.dep_ not in {"prep", "xcomp"}:
+                    continue
+                sub = sorted(
+                    [child]
+                    + [
+                        t
+                        for c in child.children
+                        if c.dep_ not in {"conj", "cc"}
+                        for t in c.subtree
+                    ],
+                    key=lambda t: t.i,
+                )
+                span = doc[sub[0].i : sub[-1].i + 1]
+                if len(span) <= 8 and _new_words(span, qwords):
+                    return span.text.strip(_STRIP)
+        if tok.pos_ == "PROPN" or tok.dep_ == "compound":
+            continue
         for child in tok.children:
             if child.dep_ == "appos":
                 chunk = _chunk_for(child, doc)
