@@ -35,7 +35,7 @@ from knowledge.models import (
 )
 from knowledge.question import Question, analyse
 from knowledge.reading import read_article
-from knowledge.shortanswer import locate, relation
+from knowledge.shortanswer import fits, locate, relation
 from knowledge.store import Store, alias_norm
 from knowledge.text import normalise
 
@@ -49,6 +49,8 @@ NO_ANSWER_FACTOR = 0.5  # ... and nothing in it answers at all
 UNTYPED_FACTOR = 0.7  # "when"/"who"/"how many"... and the best fact has no span of that type
 UNRELATED_FACTOR = 0.5  # the answer's clause holds nothing else the question names
 IDENTITY_FACTOR = 0.35  # "who is the X of Y": the answer's noun phrase lacks some of X, Y
+RERANK_DEPTH = 3  # typed questions: how many of the best facts may supply the typed answer
+RERANK_MARGIN = 0.1  # ... when they score within this of the best
 _RELATED_KINDS = frozenset({"typed", "person"})
 CARD_DESCRIBED, CARD_PLACED, CARD_NAMED = 0.95, 0.8, 0.6
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
@@ -324,6 +326,20 @@ class KnowledgeBase:
         score, feats, best = scored[0]
         doc = self._parse(best.id, best.text)
         short, kind = locate(q, best, doc, self.index)
+        if q.expected and not fits(q, short, kind):
+            # A close runner-up that holds what the question asks for (a year for "since what
+            # year") answers it better than the best fact holding none.
+            for k in range(1, min(len(scored), RERANK_DEPTH)):
+                if scored[k][0] < score - RERANK_MARGIN:
+                    break
+                other = scored[k][2]
+                other_doc = self._parse(other.id, other.text)
+                other_short, other_kind = locate(q, other, other_doc, self.index)
+                if fits(q, other_short, other_kind):
+                    scored.insert(0, scored.pop(k))
+                    score, feats, best = scored[0]
+                    doc, short, kind = other_doc, other_short, other_kind
+                    break
         related = relation(q, best, doc, short) if kind in _RELATED_KINDS else None
         confidence = self._confidence(q, feats, short, kind=kind, related=related)
         facts = tuple(ScoredFact(f, round(s, 4)) for s, _, f in scored[:5])

@@ -296,6 +296,16 @@ _SINGULAR_FOCUS = frozenset(
 )
 
 
+def fits(q: Question, answer: str | None, kind: str) -> bool:
+    """Whether a located answer is of the kind a typed question asks for: a span of its type
+    and, for "which year/day/month", of that form."""
+    if kind not in {"typed", "person"} or not answer:
+        return False
+    if q.focus in {"year", "years", "day", "days", "month", "months"}:
+        return _fits_focus(q, Span(0, len(answer), answer, "DATE"))
+    return True
+
+
 def _fits_focus(q: Question, sp: Span) -> bool:
     """A date span of the form the question names: "which year" a year, "which day" a day,
     "which month" a month."""
