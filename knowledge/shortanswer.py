@@ -565,8 +565,15 @@ def _focus_chunk(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str 
             continue
         toks = list(chunk)
         for child in root.children:
+            if child.dep_ != "prep" or child.lower_ not in {"of", "in"}:
+                continue
+            # "the principle of self-determination (in the political process of ...)": the
+            # preposition's own noun phrase, not all that hangs from it
             sub = list(child.subtree)
-            if child.dep_ == "prep" and child.lower_ in {"of", "in"} and len(sub) <= 4:
+            objects = [_chunk_for(c, doc) for c in child.children if c.dep_ == "pobj"]
+            if objects and objects[0] is not None:
+                sub = list(doc[child.i : objects[0].end])
+            if len(sub) <= 4:
                 toks.extend(sub)
         toks.sort(key=lambda t: t.i)
         span = doc[toks[0].i : toks[-1].i + 1]
@@ -637,7 +644,7 @@ def _new_words(chunk: SpacySpan, qwords: set[str]) -> list[str]:
     return [
         normalise(t.text)
         for t in chunk
-        if t.is_alpha
+        if any(ch.isalpha() for ch in t.text)  # "G20", "step-by-step" are words too
         and normalise(t.text) not in STOP
         and normalise(t.text) not in qwords
         and normalise(t.lemma_) not in qwords
