@@ -258,7 +258,7 @@ def _typed(
     # The question's first expected label is the likeliest ("who": a person before a place).
     def cost(sp: Span) -> float:
         rank = q.expected.index(sp.label) if sp.label in q.expected else len(q.expected)
-        fit = 30 if _fits_focus(q, sp) else 0
+        fit = 30 if _fits_focus(q, sp) or _described(sp, doc, qwords) else 0
         return _near(sp.start, sp.end, matched) - _prior(q, sp, doc) - fit + 20 * rank
 
     if not heads:  # "the Syrian people": only modifiers fit; the phrase they modify answers
@@ -319,6 +319,22 @@ def _fits_focus(q: Question, sp: Span) -> bool:
     if q.focus in {"month", "months"}:
         return any(w in _MONTHS for w in words)
     return False
+
+
+def _described(sp: Span, doc: Doc, qwords: set[str]) -> bool:
+    """ "Which French leader ...?": the span's own noun phrase ("French President Emmanuel
+    Macron") holds a word of the question besides the span."""
+    span = doc.char_span(sp.start, sp.end, alignment_mode="expand")
+    chunk = _chunk_for(span.root, doc) if span is not None else None
+    if span is None or chunk is None:
+        return False
+    return any(
+        not t.is_stop
+        and t.pos_ != "PROPN"  # a name beside the span is what it modifies, not a description
+        and not span.start <= t.i < span.end
+        and normalise(t.text) in qwords
+        for t in chunk
+    )
 
 
 def _modified_phrase(sp: Span, doc: Doc) -> str | None:
