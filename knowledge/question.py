@@ -102,7 +102,7 @@ _WH_TYPES: dict[str, tuple[str, ...]] = {
     "where": ("GPE", "LOC", "FAC"),
 }
 _HOW_TYPES = {
-    "many": ("CARDINAL", "QUANTITY"),
+    "many": ("CARDINAL", "QUANTITY", "ORDINAL"),  # "how many rounds so far": "the seventh"
     "much": ("MONEY", "QUANTITY", "CARDINAL", "PERCENT"),
     "long": ("DATE", "TIME", "QUANTITY"),
     "old": ("DATE", "CARDINAL"),
