@@ -266,7 +266,7 @@ def _typed(
         return _modified_phrase(best, doc) or best.text.strip(_STRIP)
     heads.sort(key=lambda sp: (cost(sp), sp.start))
     best = heads[0]
-    if q.focus in _SINGULAR_FOCUS:  # "which city": one item, not the list it stands in
+    if q.focus in _SINGULAR_FOCUS and q.focus in q.tokens:  # "which city": one item, not a list
         return best.text.strip(_STRIP)
     return _extend_list(best, heads, fact.text)
 
@@ -406,6 +406,9 @@ def _extend_list(best: Span, spans: Sequence[Span], text: str) -> str:
         lo -= 1
     while hi + 1 < len(same) and _LIST_GLUE.match(text[same[hi].end : same[hi + 1].start]):
         hi += 1
+    glue = [text[same[k].end : same[k + 1].start] for k in range(lo, hi)]
+    if not any(g.strip(" ,") for g in glue):  # "Astana, Kazakhstan": a place in a place, no list
+        return best.text.strip(_STRIP)
     start, end = same[lo].start, same[hi].end
     if lo != hi and text[max(0, start - 4) : start].lower() == "the ":
         start -= 4
@@ -536,7 +539,7 @@ def _phrase(
             if child.dep_ in {"dobj", "attr", "oprd", "acomp", "xcomp", "ccomp"}:
                 chunk = _chunk_for(child, doc)
                 if chunk is not None and _new_words(chunk, qwords):
-                    return _clean(chunk)
+                    return _clean(_with_of(chunk, doc, qwords))
     if q.kind_of and q.focus:
         for chunk in doc.noun_chunks:
             words = {normalise(t.text) for t in chunk}
@@ -589,7 +592,7 @@ def _focus_chunk(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str 
             objects = [_chunk_for(c, doc) for c in child.children if c.dep_ == "pobj"]
             if objects and objects[0] is not None:
                 sub = list(doc[child.i : objects[0].end])
-            if len(sub) <= 4:
+            if len(sub) <= 4 and _new_words(doc[sub[0].i : sub[-1].i + 1], qwords):
                 toks.extend(sub)
         toks.sort(key=lambda t: t.i)
         span = doc[toks[0].i : toks[-1].i + 1]
@@ -597,6 +600,23 @@ def _focus_chunk(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str 
             continue
         options.append((_near(span.start_char, span.end_char, matched), _clean(span)))
     return min(options)[1] if options else None
+
+
+def _with_of(chunk: SpacySpan, doc: Doc, qwords: set[str]) -> SpacySpan:
+    """ "quite a change" → "quite a change in tone": a noun phrase with the short "of"/"in"
+    phrase that tells which one, when that adds words the question lacks."""
+    root = chunk.root
+    if root.pos_ not in {"NOUN", "PROPN"} or chunk.root.i != chunk.end - 1:
+        return chunk
+    for child in root.children:
+        if child.dep_ != "prep" or child.lower_ not in {"of", "in"} or child.i != chunk.end:
+            continue
+        objects = [_chunk_for(c, doc) for c in child.children if c.dep_ == "pobj"]
+        if objects and objects[0] is not None and objects[0].end - child.i <= 4:
+            extended = doc[chunk.start : objects[0].end]
+            if _new_words(doc[child.i : objects[0].end], qwords):
+                return extended
+    return chunk
 
 
 def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
@@ -718,7 +738,11 @@ def _reason(doc: Doc, matched: Sequence[Sequence[int]]) -> str | None:
 
 def _clean(span: SpacySpan) -> str:
     toks = list(span)
-    while toks and (toks[0].pos_ in {"DET", "PUNCT"} or toks[0].tag_ == "PRP$"):
+    while (
+        toks
+        and toks[0].dep_ != "predet"
+        and (toks[0].pos_ in {"DET", "PUNCT"} or toks[0].tag_ == "PRP$")
+    ):
         toks = toks[1:]
     while toks and toks[-1].is_punct:
         toks = toks[:-1]
