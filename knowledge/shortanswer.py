@@ -40,7 +40,7 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
     if q.expected:
         typed = _typed(q, fact, doc, index, qwords=qwords, matched=matched)
         if typed:
-            return typed, "typed"
+            return _full_name(q, fact, typed, index), "typed"
         if q.wh in {"who", "whom", "whose"}:
             person = _person_mention(q, fact, index)
             if person:
@@ -82,6 +82,23 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
 
 _MEASURES = frozenset({"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"})
 _BRACKETED = re.compile(r"\s*[(\[][^()\[\]]*\d[^()\[\]]*[)\]]")
+
+
+def _full_name(q: Question, fact: Fact, answer: str, index: Index) -> str:
+    """ "What is the name of the envoy?": the whole name ("Xie Xiaoyan") where the fact gives
+    only part of it ("Chinese envoy Xie")."""
+    if "name" not in q.tokens:
+        return answer
+    for eid, a, b, _ in fact.mentions:
+        ent = index.entities.get(eid)
+        if (
+            ent is not None
+            and fact.text[a:b] == answer
+            and len(ent.name) > len(answer)
+            and answer in ent.name.split()
+        ):
+            return ent.name
+    return answer
 
 
 def _wrong_type(answer: str, fact: Fact, q: Question) -> bool:
@@ -729,11 +746,19 @@ def _predicate_of_subject(q: Question, doc: Doc) -> str | None:
 
 
 def _reason(doc: Doc, matched: Sequence[Sequence[int]]) -> str | None:
+    """A "because"/"since"/"so" clause or a purpose "to" clause: the one nearest the
+    question's words ("because" on a tie)."""
+    options: list[tuple[float, int, str]] = []
     for tok in doc:
         if tok.lower_ in {"because", "since", "so"} or (tok.lower_ == "to" and tok.dep_ == "aux"):
             sub = list(tok.head.subtree)
-            return doc[sub[0].i : sub[-1].i + 1].text.strip(_STRIP)
-    return None
+            if tok.head.i < tok.i:  # "so" after its verb: the clause it opens, not the sentence
+                sub = [t for t in sub if t.i >= tok.i]
+            text = doc[sub[0].i : sub[-1].i + 1].text.strip(_STRIP)
+            start, end = sub[0].idx, sub[-1].idx + len(sub[-1])
+            explicit = 0 if tok.lower_ == "because" else 1
+            options.append((_near(start, end, matched), explicit, text))
+    return min(options)[2] if options else None
 
 
 def _clean(span: SpacySpan) -> str:
