@@ -539,8 +539,11 @@ def _phrase(
         t
         for t in doc
         if t.pos_ in {"VERB", "AUX"}
-        and normalise(t.lemma_) in q.lemmas
         and normalise(t.lemma_) not in _LIGHT_VERBS
+        and (
+            normalise(t.lemma_) in q.lemmas
+            or any(f.startswith("=") and f in g for f in _forms(t) for g in q.groups)
+        )  # "help" asks about "assist"
     ]
     if q.wh in {"what", "which"} and q.focus and not q.kind_of:
         named = _focus_chunk(q, doc, qwords, matched)
