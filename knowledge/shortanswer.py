@@ -477,7 +477,8 @@ def _about_part(q: Question, fact: Fact, doc: Doc, quoted: str) -> str | None:
             head = head.head
         if head.pos_ not in {"VERB", "AUX"}:
             return None
-        while head.dep_ == "xcomp" and head.head.idx >= start:  # "important to adhere to X"
+        # "(it is) important to adhere to X", but not "another priority is to consolidate X"
+        while head.dep_ == "xcomp" and head.head.idx >= start and not _noun_subject(head.head):
             head = head.head
         toks = [head]
         for child in head.children:
@@ -493,6 +494,10 @@ def _about_part(q: Question, fact: Fact, doc: Doc, quoted: str) -> str | None:
         toks.sort(key=lambda t: t.i)
         return doc[toks[0].i : toks[-1].i + 1].text.strip(_STRIP)
     return None
+
+
+def _noun_subject(verb: Token) -> bool:
+    return any(c.dep_ == "nsubj" and c.pos_ in {"NOUN", "PROPN"} for c in verb.children)
 
 
 def _only_item(chunk: SpacySpan, doc: Doc, groups: list[tuple[str, ...]]) -> bool:
