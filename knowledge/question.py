@@ -473,8 +473,8 @@ def _question_type(
                     j = k
                     break
             noun = lowers[j] if j < len(lowers) else None
-            if noun is not None and noun in {"the", "a", "an"}:
-                noun = None
+            if noun is not None and (noun in {"the", "a", "an"} or noun in _VERB_AFTER_WH):
+                noun = None  # "what does China want": no noun names the type
             if noun == "name":  # "what is the name of the envoy": the envoy's type
                 later = [_NOUN_TYPES[w] for w in lowers[j + 1 :] if w in _NOUN_TYPES]
                 return w, noun, False, later[0] if later else ("PERSON", "ORG", "GPE")
@@ -484,6 +484,10 @@ def _question_type(
     return None, None, False, ()
 
 
+_VERB_AFTER_WH = frozenset(
+    {"do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "will", "would"}
+    | {"can", "could", "should", "may", "might", "must", "'s"}
+)
 _TIME_UNITS = frozenset(
     {"years", "months", "weeks", "days", "hours", "minutes", "decades", "centuries"}
 )
