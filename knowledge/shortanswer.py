@@ -550,14 +550,15 @@ def _phrase(
             or any(f.startswith("=") and f in g for f in _forms(t) for g in q.groups)
         )  # "help" asks about "assist"
     ]
-    if q.wh in {"what", "which"} and q.focus and not q.kind_of:
-        named = _focus_chunk(q, doc, qwords, matched)
-        if named:
-            return named
+    # "What priority ...?" where the fact says "the main priority is to X": X, not the priority.
     if q.wh in {"what", "which"} and (_BE_WORDS.intersection(q.tokens) or q.focus):
         other = _copula_other_side(q, doc, qwords)
         if other:
             return other
+    if q.wh in {"what", "which"} and q.focus and not q.kind_of:
+        named = _focus_chunk(q, doc, qwords, matched)
+        if named:
+            return named
     # "What does X want to forge?": the object of the shared verb.
     for verb in verbs:
         for child in verb.children:

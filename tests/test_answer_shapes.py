@@ -1,6 +1,6 @@
 """Answer shapes on an article written for the test (not the seed): colon lists, yes/no
-questions, bracketed conversions, "how many years", entities named only by a description, real
-words that are not typos, and a deterministic first stage."""
+questions, bracketed conversions, "how many years", "how X", copula answers, entities named only
+by a description, real words that are not typos, and a deterministic first stage."""
 
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ it in sections.
 The sections were carried down the river to Marrowby by barge.
 
 Vollan said the town would hold a second vote on the harbour plan in early June.
+
+Vollan said the building work had gone remarkably smoothly and the main priority now is to \
+repair the old pier.
 """
 
 
@@ -61,6 +64,10 @@ def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         ("How were the sections carried to Marrowby?", "by barge"),
         # an entity the question only describes ("the mayor") is what "who" asks for
         ("Who is the mayor of Marrowby mentioned in the article?", "Petra Vollan"),
+        # "how X": the fact's phrase headed by the same adverb
+        ("How smoothly did the building work go?", "remarkably smoothly"),
+        # the focus noun as a copula's subject: the other side, even a "to" clause
+        ("What priority did Vollan name?", "to repair the old pier"),
     ],
 )
 def test_answer_shapes(bridge_kb: KnowledgeBase, question: str, expected: str) -> None:
