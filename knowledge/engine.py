@@ -35,7 +35,7 @@ from knowledge.models import (
 )
 from knowledge.question import Question, analyse
 from knowledge.reading import read_article
-from knowledge.shortanswer import fits, locate, relation
+from knowledge.shortanswer import adds_nothing, fits, locate, misses_date, relation
 from knowledge.store import Store, alias_norm
 from knowledge.text import normalise
 
@@ -58,6 +58,7 @@ _PLACE_PRONOUNS = frozenset({"there"})
 _PLACE_NOUNS = frozenset({"city", "town", "country", "place", "region", "capital", "village"})
 _FACT_PRONOUNS = frozenset({"that", "it", "this", "then"})
 _NO_NER = ("ner",)
+_DATE_FOCUS = frozenset({"year", "years", "day", "days", "date", "dates", "month", "months"})
 
 
 def default_clock() -> dt.datetime:
@@ -342,6 +343,14 @@ class KnowledgeBase:
                     break
         related = relation(q, best, doc, short) if kind in _RELATED_KINDS else None
         confidence = self._confidence(q, feats, short, kind=kind, related=related)
+        if adds_nothing(q, short):  # "early September" for "what date in September": no answer
+            confidence *= NO_ANSWER_FACTOR
+        elif (
+            q.expected and kind == "typed" and q.focus in _DATE_FOCUS and not fits(q, short, kind)
+        ):
+            confidence *= UNTYPED_FACTOR  # "which day" answered by a month only
+        if q.expected and misses_date(q, best):  # "what date in September": a fact without it
+            confidence *= UNRELATED_FACTOR
         facts = tuple(ScoredFact(f, round(s, 4)) for s, _, f in scored[:5])
         if confidence < CONFIDENCE_THRESHOLD:
             return self._decline(text, [f for f in facts], None, confidence=confidence)

@@ -13,7 +13,7 @@ from spacy.tokens import Span as SpacySpan
 from knowledge.index import Index
 from knowledge.models import Fact, Span
 from knowledge.question import QUOTE_VERBS, Question
-from knowledge.text import STOP, expand, normalise
+from knowledge.text import STOP, expand, is_content, normalise, words
 
 _LIST_GLUE = re.compile(r"^\s*(,|and|or|, and|, or|&)\s*$")
 _LIGHT_VERBS = frozenset({"happen", "do", "be", "have", "occur", "go"})
@@ -313,12 +313,39 @@ _SINGULAR_FOCUS = frozenset(
 )
 
 
+_DATE_FOCUS = frozenset({"year", "years", "day", "days", "date", "dates", "month", "months"})
+# Words that only narrow what the question already names ("early September" for "in September").
+_VAGUE = frozenset(
+    {"early", "late", "mid", "later", "earlier", "soon", "recent", "recently", "exact", "exactly"}
+    | {"around", "roughly", "approximately", "new", "current", "currently"}
+)
+_FUNCTION = frozenset(
+    {"the", "a", "an", "of", "in", "on", "at", "to", "for", "by", "and", "or", "'s"}
+)
+
+
+def adds_nothing(q: Question, answer: str | None) -> bool:
+    """Whether an answer's content words are all the question's own (or only narrow them with a
+    word like "early"): such an answer tells the asker nothing new."""
+    said = words(answer or "")
+    if not any(is_content(w) for w in said):
+        return False
+    known = set(q.tokens) | q.lemmas
+    return all(w in _VAGUE or w in _FUNCTION or any(f in known for f in expand(w)) for w in said)
+
+
+def misses_date(q: Question, fact: Fact) -> bool:
+    """Whether the question names a month or a year ("in September") that the fact lacks."""
+    wanted = {w for w in q.tokens if w in _MONTHS or (w.isdigit() and len(w) == 4)}
+    return bool(wanted - set(words(fact.text)))
+
+
 def fits(q: Question, answer: str | None, kind: str) -> bool:
     """Whether a located answer is of the kind a typed question asks for: a span of its type
     and, for "which year/day/month", of that form."""
     if kind not in {"typed", "person"} or not answer:
         return False
-    if q.focus in {"year", "years", "day", "days", "month", "months"}:
+    if q.focus in _DATE_FOCUS:
         return _fits_focus(q, Span(0, len(answer), answer, "DATE"))
     return True
 
@@ -329,7 +356,7 @@ def _fits_focus(q: Question, sp: Span) -> bool:
     words = normalise(sp.text).split()
     if q.focus in {"year", "years"}:
         return any(w.isdigit() and len(w) == 4 for w in words)
-    if q.focus in {"day", "days"}:
+    if q.focus in {"day", "days", "date", "dates"}:
         return any(w in _WEEKDAYS for w in words) or (
             any(w in _MONTHS for w in words) and any(w.isdigit() and len(w) <= 2 for w in words)
         )

@@ -138,3 +138,23 @@ def test_bm25_prefers_the_shorter_of_two_facts_with_the_same_words(
     q = kb._analyse("ferry timetable")
     ids = rank.candidates(q, kb.index)
     assert kb.index.facts[ids[0]].text == "The ferry timetable changed on Monday."
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # "early June" only narrows the question's own month: it tells nothing new
+        "On what exact date in June will the town vote on the harbour plan?",
+        # a month the question names and the fact lacks
+        "Which day in March did the town open its footbridge?",
+    ],
+)
+def test_answer_that_adds_nothing_declines(bridge_kb: KnowledgeBase, question: str) -> None:
+    a = bridge_kb.answer(question)
+    assert not a.answered, a
+
+
+def test_date_question_still_answers(bridge_kb: KnowledgeBase) -> None:
+    a = bridge_kb.answer("On which day did the town open its footbridge?")
+    assert a.answered
+    assert a.short == "Saturday"
