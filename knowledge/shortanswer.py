@@ -53,6 +53,9 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         if quoted:
             return _about_part(q, fact, doc, quoted) or quoted, "quote"
     if q.wh is None and q.tokens and q.tokens[0] in _AUXILIARIES:
+        chosen = _either_or(q, doc, qwords, matched)
+        if chosen:
+            return chosen, "phrase"
         verdict = _yes_no(q, doc)
         if verdict:
             return verdict, "phrase"
@@ -163,6 +166,33 @@ def _yes_no(q: Question, doc: Doc) -> str | None:
 
 
 _MEANS = frozenset({"by", "through", "via", "using"})
+
+
+def _either_or(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | None:
+    """ "Did X meet them together or apart?": the option the fact names or, where it names
+    neither, the fact's manner adverb near the question's words ("separately")."""
+    toks = [t for t in q.tokens if any(ch.isalnum() for ch in t)]
+    if "or" not in toks[1:-1]:
+        return None
+    i = len(toks) - 1 - toks[::-1].index("or")
+    after = [t for t in toks[i + 1 :] if t not in _FUNCTION]  # "in Linz or in Vienna"
+    options = {toks[i - 1], after[0] if after else toks[i + 1]}
+    if options & {"not", "no", "so", "else", "what", "who", "whether"}:  # "... or not?"
+        return None
+    forms = {f for o in options for f in expand(o)}
+    for tok in doc:
+        if {tok.lower_, tok.lemma_.lower()} & forms:
+            return tok.text
+    adverbs = [
+        (_near(tok.idx, tok.idx + len(tok), matched), doc[tok.left_edge.i : tok.i + 1].text)
+        for tok in doc
+        if tok.pos_ == "ADV"
+        and tok.dep_ == "advmod"
+        and tok.lower_ not in qwords
+        and tok.lower_.endswith("ly")
+        and tok.head.pos_ in {"VERB", "AUX"}
+    ]
+    return min(adverbs)[1] if adverbs else None
 
 
 def _degree(q: Question, doc: Doc) -> str | None:

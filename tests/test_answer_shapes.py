@@ -158,3 +158,18 @@ def test_date_question_still_answers(bridge_kb: KnowledgeBase) -> None:
     a = bridge_kb.answer("On which day did the town open its footbridge?")
     assert a.answered
     assert a.short == "Saturday"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the option the fact itself names
+        ("Did the building work go smoothly or slowly?", "smoothly"),
+        # neither option named: the fact's manner adverb answers it
+        ("Did the building work go well or badly?", "remarkably smoothly"),
+    ],
+)
+def test_either_or_question(bridge_kb: KnowledgeBase, question: str, expected: str) -> None:
+    a = bridge_kb.answer(question)
+    assert a.answered, a
+    assert a.short == expected
