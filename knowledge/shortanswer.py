@@ -820,6 +820,16 @@ def _reason(doc: Doc, matched: Sequence[Sequence[int]]) -> str | None:
             sub = list(tok.head.subtree)
             if tok.head.i < tok.i:  # "so" after its verb: the clause it opens, not the sentence
                 sub = [t for t in sub if t.i >= tok.i]
+            # "because X left and Y stayed": the reason ends where a conjoined clause starts
+            ends = [
+                c.i
+                for c in tok.head.children
+                if c.dep_ == "cc"
+                and c.i > tok.i
+                and any(d.dep_ == "conj" and d.pos_ in {"VERB", "AUX"} for d in c.head.children)
+            ]
+            if ends:
+                sub = [t for t in sub if t.i < min(ends)] or sub
             text = doc[sub[0].i : sub[-1].i + 1].text.strip(_STRIP)
             start, end = sub[0].idx, sub[-1].idx + len(sub[-1])
             explicit = 0 if tok.lower_ == "because" else 1

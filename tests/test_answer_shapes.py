@@ -173,3 +173,19 @@ def test_either_or_question(bridge_kb: KnowledgeBase, question: str, expected: s
     a = bridge_kb.answer(question)
     assert a.answered, a
     assert a.short == expected
+
+
+def test_reason_ends_where_a_conjoined_clause_starts(
+    nlp: Language, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    kb = make_kb(nlp, tmp_path_factory.mktemp("ferry") / "ferry.db", seed=False)
+    kb.load_text(
+        "Ferry service ends in Marrowby\n\nThe old ferry stopped running in March because the "
+        "river froze over and the town council sold the boat to a museum.\n\nPassengers now "
+        "walk across the new footbridge, which opened on Saturday.\n",
+        published=dt.date(2024, 5, 4),
+        fmt="txt",
+    )
+    a = kb.answer("Why did the old ferry stop running?")
+    assert a.answered, a
+    assert a.short == "because the river froze over"
