@@ -349,6 +349,8 @@ class KnowledgeBase:
             q.expected and kind == "typed" and q.focus in _DATE_FOCUS and not fits(q, short, kind)
         ):
             confidence *= UNTYPED_FACTOR  # "which day" answered by a month only
+        if kind in _RELATED_KINDS and self._by_pronoun_only(q, best, short):
+            confidence *= UNRELATED_FACTOR  # "he said" answers "who heads X?" only by its "he"
         if q.expected and misses_date(q, best):  # "what date in September": a fact without it
             confidence *= UNRELATED_FACTOR
         facts = tuple(ScoredFact(f, round(s, 4)) for s, _, f in scored[:5])
@@ -395,6 +397,23 @@ class KnowledgeBase:
             if _asks_who_is(q) and phrase < 1.0:
                 conf *= IDENTITY_FACTOR
         return max(0.0, min(1.0, conf))
+
+    def _by_pronoun_only(self, q: Question, fact: Fact, short: str | None) -> bool:
+        """Whether the fact names the answer only by a pronoun and holds none of the question's
+        words that are not nouns (its verb: "heads", "leads"): then the pronoun's sentence is
+        likely about something else."""
+        if not short:
+            return False
+        kinds = {
+            k
+            for eid, _, _, k in fact.mentions
+            if eid in self.index.entities and self.index.entities[eid].name == short
+        }
+        if kinds != {"pronoun"}:
+            return False
+        others = [g for i, g in enumerate(q.groups) if i not in q.nouns]
+        terms = set(fact.terms)
+        return bool(others) and not any(terms.intersection(g) for g in others)
 
     def _context(self, q: Question, previous: Answer | None) -> tuple[frozenset[int], int | None]:
         if previous is None or not previous.answered or not q.pronouns:
