@@ -35,7 +35,7 @@ from knowledge.models import (
 )
 from knowledge.question import Question, analyse
 from knowledge.reading import read_article
-from knowledge.shortanswer import fits, locate, relation
+from knowledge.shortanswer import adds_nothing, fits, locate, misses_date, relation
 from knowledge.store import Store, alias_norm
 from knowledge.text import normalise
 
@@ -58,6 +58,7 @@ _PLACE_PRONOUNS = frozenset({"there"})
 _PLACE_NOUNS = frozenset({"city", "town", "country", "place", "region", "capital", "village"})
 _FACT_PRONOUNS = frozenset({"that", "it", "this", "then"})
 _NO_NER = ("ner",)
+_DATE_FOCUS = frozenset({"year", "years", "day", "days", "date", "dates", "month", "months"})
 
 
 def default_clock() -> dt.datetime:
@@ -342,6 +343,16 @@ class KnowledgeBase:
                     break
         related = relation(q, best, doc, short) if kind in _RELATED_KINDS else None
         confidence = self._confidence(q, feats, short, kind=kind, related=related)
+        if adds_nothing(q, short):  # "early September" for "what date in September": no answer
+            confidence *= NO_ANSWER_FACTOR
+        elif (
+            q.expected and kind == "typed" and q.focus in _DATE_FOCUS and not fits(q, short, kind)
+        ):
+            confidence *= UNTYPED_FACTOR  # "which day" answered by a month only
+        if kind in _RELATED_KINDS and self._by_pronoun_only(q, best, short):
+            confidence *= UNRELATED_FACTOR  # "he said" answers "who heads X?" only by its "he"
+        if q.expected and misses_date(q, best):  # "what date in September": a fact without it
+            confidence *= UNRELATED_FACTOR
         facts = tuple(ScoredFact(f, round(s, 4)) for s, _, f in scored[:5])
         if confidence < CONFIDENCE_THRESHOLD:
             return self._decline(text, [f for f in facts], None, confidence=confidence)
@@ -386,6 +397,23 @@ class KnowledgeBase:
             if _asks_who_is(q) and phrase < 1.0:
                 conf *= IDENTITY_FACTOR
         return max(0.0, min(1.0, conf))
+
+    def _by_pronoun_only(self, q: Question, fact: Fact, short: str | None) -> bool:
+        """Whether the fact names the answer only by a pronoun and holds none of the question's
+        words that are not nouns (its verb: "heads", "leads"): then the pronoun's sentence is
+        likely about something else."""
+        if not short:
+            return False
+        kinds = {
+            k
+            for eid, _, _, k in fact.mentions
+            if eid in self.index.entities and self.index.entities[eid].name == short
+        }
+        if kinds != {"pronoun"}:
+            return False
+        others = [g for i, g in enumerate(q.groups) if i not in q.nouns]
+        terms = set(fact.terms)
+        return bool(others) and not any(terms.intersection(g) for g in others)
 
     def _context(self, q: Question, previous: Answer | None) -> tuple[frozenset[int], int | None]:
         if previous is None or not previous.answered or not q.pronouns:

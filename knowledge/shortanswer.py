@@ -13,7 +13,7 @@ from spacy.tokens import Span as SpacySpan
 from knowledge.index import Index
 from knowledge.models import Fact, Span
 from knowledge.question import QUOTE_VERBS, Question
-from knowledge.text import STOP, expand, normalise
+from knowledge.text import STOP, expand, is_content, normalise, words
 
 _LIST_GLUE = re.compile(r"^\s*(,|and|or|, and|, or|&)\s*$")
 _LIGHT_VERBS = frozenset({"happen", "do", "be", "have", "occur", "go"})
@@ -53,6 +53,9 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         if quoted:
             return _about_part(q, fact, doc, quoted) or quoted, "quote"
     if q.wh is None and q.tokens and q.tokens[0] in _AUXILIARIES:
+        chosen = _either_or(q, doc, qwords, matched)
+        if chosen:
+            return chosen, "phrase"
         verdict = _yes_no(q, doc)
         if verdict:
             return verdict, "phrase"
@@ -163,6 +166,33 @@ def _yes_no(q: Question, doc: Doc) -> str | None:
 
 
 _MEANS = frozenset({"by", "through", "via", "using"})
+
+
+def _either_or(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | None:
+    """ "Did X meet them together or apart?": the option the fact names or, where it names
+    neither, the fact's manner adverb near the question's words ("separately")."""
+    toks = [t for t in q.tokens if any(ch.isalnum() for ch in t)]
+    if "or" not in toks[1:-1]:
+        return None
+    i = len(toks) - 1 - toks[::-1].index("or")
+    after = [t for t in toks[i + 1 :] if t not in _FUNCTION]  # "in Linz or in Vienna"
+    options = {toks[i - 1], after[0] if after else toks[i + 1]}
+    if options & {"not", "no", "so", "else", "what", "who", "whether"}:  # "... or not?"
+        return None
+    forms = {f for o in options for f in expand(o)}
+    for tok in doc:
+        if {tok.lower_, tok.lemma_.lower()} & forms:
+            return tok.text
+    adverbs = [
+        (_near(tok.idx, tok.idx + len(tok), matched), doc[tok.left_edge.i : tok.i + 1].text)
+        for tok in doc
+        if tok.pos_ == "ADV"
+        and tok.dep_ == "advmod"
+        and tok.lower_ not in qwords
+        and tok.lower_.endswith("ly")
+        and tok.head.pos_ in {"VERB", "AUX"}
+    ]
+    return min(adverbs)[1] if adverbs else None
 
 
 def _degree(q: Question, doc: Doc) -> str | None:
@@ -313,12 +343,39 @@ _SINGULAR_FOCUS = frozenset(
 )
 
 
+_DATE_FOCUS = frozenset({"year", "years", "day", "days", "date", "dates", "month", "months"})
+# Words that only narrow what the question already names ("early September" for "in September").
+_VAGUE = frozenset(
+    {"early", "late", "mid", "later", "earlier", "soon", "recent", "recently", "exact", "exactly"}
+    | {"around", "roughly", "approximately", "new", "current", "currently"}
+)
+_FUNCTION = frozenset(
+    {"the", "a", "an", "of", "in", "on", "at", "to", "for", "by", "and", "or", "'s"}
+)
+
+
+def adds_nothing(q: Question, answer: str | None) -> bool:
+    """Whether an answer's content words are all the question's own (or only narrow them with a
+    word like "early"): such an answer tells the asker nothing new."""
+    said = words(answer or "")
+    if not any(is_content(w) for w in said):
+        return False
+    known = set(q.tokens) | q.lemmas
+    return all(w in _VAGUE or w in _FUNCTION or any(f in known for f in expand(w)) for w in said)
+
+
+def misses_date(q: Question, fact: Fact) -> bool:
+    """Whether the question names a month or a year ("in September") that the fact lacks."""
+    wanted = {w for w in q.tokens if w in _MONTHS or (w.isdigit() and len(w) == 4)}
+    return bool(wanted - set(words(fact.text)))
+
+
 def fits(q: Question, answer: str | None, kind: str) -> bool:
     """Whether a located answer is of the kind a typed question asks for: a span of its type
     and, for "which year/day/month", of that form."""
     if kind not in {"typed", "person"} or not answer:
         return False
-    if q.focus in {"year", "years", "day", "days", "month", "months"}:
+    if q.focus in _DATE_FOCUS:
         return _fits_focus(q, Span(0, len(answer), answer, "DATE"))
     return True
 
@@ -329,7 +386,7 @@ def _fits_focus(q: Question, sp: Span) -> bool:
     words = normalise(sp.text).split()
     if q.focus in {"year", "years"}:
         return any(w.isdigit() and len(w) == 4 for w in words)
-    if q.focus in {"day", "days"}:
+    if q.focus in {"day", "days", "date", "dates"}:
         return any(w in _WEEKDAYS for w in words) or (
             any(w in _MONTHS for w in words) and any(w.isdigit() and len(w) <= 2 for w in words)
         )
@@ -763,6 +820,16 @@ def _reason(doc: Doc, matched: Sequence[Sequence[int]]) -> str | None:
             sub = list(tok.head.subtree)
             if tok.head.i < tok.i:  # "so" after its verb: the clause it opens, not the sentence
                 sub = [t for t in sub if t.i >= tok.i]
+            # "because X left and Y stayed": the reason ends where a conjoined clause starts
+            ends = [
+                c.i
+                for c in tok.head.children
+                if c.dep_ == "cc"
+                and c.i > tok.i
+                and any(d.dep_ == "conj" and d.pos_ in {"VERB", "AUX"} for d in c.head.children)
+            ]
+            if ends:
+                sub = [t for t in sub if t.i < min(ends)] or sub
             text = doc[sub[0].i : sub[-1].i + 1].text.strip(_STRIP)
             start, end = sub[0].idx, sub[-1].idx + len(sub[-1])
             explicit = 0 if tok.lower_ == "because" else 1

@@ -138,3 +138,54 @@ def test_bm25_prefers_the_shorter_of_two_facts_with_the_same_words(
     q = kb._analyse("ferry timetable")
     ids = rank.candidates(q, kb.index)
     assert kb.index.facts[ids[0]].text == "The ferry timetable changed on Monday."
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # "early June" only narrows the question's own month: it tells nothing new
+        "On what exact date in June will the town vote on the harbour plan?",
+        # a month the question names and the fact lacks
+        "Which day in March did the town open its footbridge?",
+    ],
+)
+def test_answer_that_adds_nothing_declines(bridge_kb: KnowledgeBase, question: str) -> None:
+    a = bridge_kb.answer(question)
+    assert not a.answered, a
+
+
+def test_date_question_still_answers(bridge_kb: KnowledgeBase) -> None:
+    a = bridge_kb.answer("On which day did the town open its footbridge?")
+    assert a.answered
+    assert a.short == "Saturday"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the option the fact itself names
+        ("Did the building work go smoothly or slowly?", "smoothly"),
+        # neither option named: the fact's manner adverb answers it
+        ("Did the building work go well or badly?", "remarkably smoothly"),
+    ],
+)
+def test_either_or_question(bridge_kb: KnowledgeBase, question: str, expected: str) -> None:
+    a = bridge_kb.answer(question)
+    assert a.answered, a
+    assert a.short == expected
+
+
+def test_reason_ends_where_a_conjoined_clause_starts(
+    nlp: Language, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    kb = make_kb(nlp, tmp_path_factory.mktemp("ferry") / "ferry.db", seed=False)
+    kb.load_text(
+        "Ferry service ends in Marrowby\n\nThe old ferry stopped running in March because the "
+        "river froze over and the town council sold the boat to a museum.\n\nPassengers now "
+        "walk across the new footbridge, which opened on Saturday.\n",
+        published=dt.date(2024, 5, 4),
+        fmt="txt",
+    )
+    a = kb.answer("Why did the old ferry stop running?")
+    assert a.answered, a
+    assert a.short == "because the river froze over"

@@ -18,13 +18,13 @@ def test_own_seed_questions(seeded_kb: KnowledgeBase) -> None:
     assert sum(not i.answers for i in items) >= 10
     m = evaluate(items, lambda q, c: seeded_kb.answer(q, context=c)).metrics()
     assert m["support@1"] >= 0.85
-    assert m["f1"] >= 0.74
+    assert m["f1"] >= 0.75
     assert m["false_declines"] <= 0.07
-    assert m["declined"] >= 0.70
+    assert m["declined"] >= 0.80
 
 
 def test_held_out_seed_questions(seeded_kb: KnowledgeBase) -> None:
-    """Never tuned on (tests/data/README.md): measured 0.882 / F1 0.766 / declined 0.714 /
+    """Never tuned on (tests/data/README.md): measured 0.882 / F1 0.766 / declined 0.810 /
     false declines 0.059; the floors sit a few points under."""
     items = read_items(DATA / "seed_holdout.jsonl")
     assert len(items) >= 50
@@ -33,7 +33,7 @@ def test_held_out_seed_questions(seeded_kb: KnowledgeBase) -> None:
     assert m["support@1"] >= 0.86
     assert m["f1"] >= 0.74
     assert m["false_declines"] <= 0.07
-    assert m["declined"] >= 0.70
+    assert m["declined"] >= 0.75
 
 
 def test_shared_dev_questions(seeded_kb: KnowledgeBase) -> None:
