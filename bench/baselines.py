@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
+from revision import git_revision
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from squad import (
@@ -39,7 +40,6 @@ from squad import (
     SHARED,
     SquadArticle,
     contains_answer,
-    engine_version,
     error_line,
     fresh_kb,
     load,
@@ -282,7 +282,7 @@ def report(seed: Sequence[SeedRow], squad: SquadResult | None, *, model: str) ->
     out = [
         "# Sentence retrieval: the engine against token_set_ratio and BM25",
         "",
-        f"The engine at {engine_version()}; spaCy pipeline `{model}`; percentages. Baselines"
+        f"The engine at commit {git_revision()}; spaCy pipeline `{model}`; percentages. Baselines"
         " rank spaCy's sentences of the article (per paragraph); the engine's top sentence is"
         " `answer(...).facts[0]`, answered or not.",
         "",

@@ -24,7 +24,6 @@ import gzip
 import json
 import re
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -32,6 +31,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from revision import git_revision
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from the repository root
@@ -199,25 +200,6 @@ def run(name: str, truth: dict[str, dict[str, str]], workers: int) -> list[PageR
 # --- report ----------------------------------------------------------------------------------
 
 
-def _commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    dirty = subprocess.run(
-        ["git", "-C", str(ROOT), "status", "--porcelain", "knowledge"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    return out.stdout.strip() + (" (+ uncommitted changes)" if dirty else "")
-
-
 def report(results: dict[str, list[PageResult]], *, worst: int, command: str) -> str:
     import trafilatura
 
@@ -226,7 +208,7 @@ def report(results: dict[str, list[PageResult]], *, worst: int, command: str) ->
     lines = [
         "# Extraction quality on real pages",
         "",
-        f"Command: `{command}` (commit {_commit()}, trafilatura {trafilatura.__version__}).",
+        f"Command: `{command}` (commit {git_revision()}, trafilatura {trafilatura.__version__}).",
         "",
         f"{len(some)} real article pages of the Zyte article-extraction-benchmark "
         "(`../shared/corpus/extraction/`), scored with the benchmark's metric: word 4-gram "

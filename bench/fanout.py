@@ -38,7 +38,6 @@ import platform
 import shutil
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +47,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from revision import git_revision  # noqa: E402
 
 from knowledge.engine import open_knowledge_base  # noqa: E402
 from knowledge.nlp import DEFAULT_MODEL  # noqa: E402
@@ -406,25 +407,6 @@ def log_notes(log: Path) -> list[str]:
 # ---- report ----------------------------------------------------------------------------------
 
 
-def git_commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return out.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
-
-
 def load_average() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -443,7 +425,7 @@ def report(
     lines = [
         "# Digest fan-out",
         "",
-        f"Finished {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {git_commit()}, "
+        f"Finished {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {git_revision(())}, "
         f"`{' '.join(sys.argv[1:]) or '(defaults)'}`; {os.cpu_count()} cores "
         f"({platform.processor() or platform.machine()}), load average {load_before} before "
         f"and {load_average()} after; Python {platform.python_version()}. Store prepared in "

@@ -37,7 +37,6 @@ import platform
 import re
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,6 +49,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from revision import git_revision
 from spacy.language import Language
 from spacy.tokens import Span as SpacySpan
 from sqlalchemy.exc import IntegrityError
@@ -762,19 +762,6 @@ def machine() -> str:
 
 
 @functools.cache
-def git_revision() -> str:
-    """The commit measured (first called at the start of ``main``)."""
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    rev = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "knowledge")
-    return f"{rev}{' + uncommitted changes in knowledge/' if dirty else ''}"
-
-
 def mb(n: float) -> str:
     return f"{n / 2**20:,.1f}"
 

@@ -22,7 +22,6 @@ import datetime as dt
 import json
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from revision import git_revision
 from spacy.language import Language
 
 from knowledge.engine import KnowledgeBase
@@ -333,26 +333,6 @@ def run_paragraphs(
     return result
 
 
-def engine_version() -> str:
-    """The commit the engine was measured at, flagged when knowledge/ has local changes."""
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "knowledge"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "an unknown commit"
-    return f"commit {head}" + (" with local changes to knowledge/" if dirty else "")
-
-
 # --- the report --------------------------------------------------------------------------------
 
 
@@ -367,7 +347,7 @@ def report(results: Sequence[ModeResult], *, articles: int, model: str) -> str:
     out = [
         "# SQuAD v1.1 dev (DEV_ARTICLES only) through the engine",
         "",
-        f"The engine at {engine_version()}; {articles} articles; spaCy pipeline `{model}`;"
+        f"The engine at commit {git_revision()}; {articles} articles; spaCy pipeline `{model}`;"
         " percentages. EM / F1: SQuAD"
         " normalisation, max over the reference answers, a decline scores 0. hit@1: the"
         " engine's first fact (answered or not) contains a reference answer (normalised,"

@@ -24,7 +24,6 @@ import datetime as dt
 import hashlib
 import pickle
 import re
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -35,6 +34,7 @@ from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
+from revision import git_revision
 
 from knowledge.errors import KnowledgeError
 from knowledge.extract import extract
@@ -343,25 +343,6 @@ def fit(items: Sequence[Item], *, lead: bool) -> tuple[Weights, float, float]:
 # --- the report --------------------------------------------------------------------------------
 
 
-def engine_version() -> str:
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "knowledge"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + (" (with local changes to knowledge/)" if dirty else "")
-
-
 def report(
     scores: dict[tuple[str, str], Score],
     items: Sequence[Item],
@@ -377,7 +358,7 @@ def report(
     lines = [
         "# Digest summaries vs the BBC News Summary annotators",
         "",
-        f"Command: `{command}` (engine at {engine_version()}, {seconds:.0f} s).",
+        f"Command: `{command}` (engine at {git_revision()}, {seconds:.0f} s).",
         "",
         f"Sample: {len(items):,} BBC articles ({by_split['dev']:,} dev, "
         f'{by_split["test"]:,} test; split by the first byte of sha1("category/NNN"): '
