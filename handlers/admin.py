@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from functools import partial
 from pathlib import PurePath
 
 from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -49,16 +51,18 @@ async def on_load(update: Update, context: TalksContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    newsroom = context.services.newsroom
     args = command_args(message.text or message.caption)
     replied = message.reply_to_message
     document = message.document or (replied.document if replied else None)
     if document is not None:
         data = await _download(update, context, document)
         if data is not None:
-            await _store(update, context, data, None, name=document.file_name or "")
+            name = document.file_name or ""
+            await _store(update, context, partial(newsroom.load_document, data, filename=name))
         return
     if URL.match(args):
-        await _store(update, context, args, "url")
+        await _store(update, context, partial(newsroom.load_url, args))
         return
     text = args or (replied.text or replied.caption or "" if replied is not None else "")
     if not text:
@@ -69,7 +73,7 @@ async def on_load(update: Update, context: TalksContext) -> None:
             "message holding it, or as the caption of a .txt, .md, .html or .pdf file.",
         )
         return
-    await _store(update, context, text, None)
+    await _store(update, context, partial(newsroom.load_text, text))
 
 
 async def _download(update: Update, context: TalksContext, document: Document) -> bytes | None:
@@ -86,22 +90,11 @@ async def _download(update: Update, context: TalksContext, document: Document) -
     return bytes(await file.download_as_bytearray())
 
 
-async def _store(
-    update: Update,
-    context: TalksContext,
-    content: str | bytes,
-    fmt: str | None,
-    *,
-    name: str = "",
-) -> None:
+async def _store(update: Update, context: TalksContext, load: Callable[[], Article]) -> None:
+    """Run one of the newsroom's loads off the event loop, reply, and notify instant readers."""
     newsroom = context.services.newsroom
     try:
-        if isinstance(content, bytes):
-            article = await blocking(newsroom.load_document, content, filename=name)
-        elif fmt == "url":
-            article = await blocking(newsroom.load_url, content)
-        else:
-            article = await blocking(newsroom.load_text, content, fmt=fmt)
+        article = await blocking(load)
     except KnowledgeError as e:
         await reply(update, context, f"Not loaded: {render.esc(str(e))}")
         return

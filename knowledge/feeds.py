@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from knowledge.errors import DuplicateArticleError, KnowledgeError
 from knowledge.models import Article
 from knowledge.store import Base, Store
-from knowledge.subscribers import utc_naive
+from knowledge.subscribers import utc_aware, utc_naive
 
 log = logging.getLogger(__name__)
 
@@ -136,13 +136,14 @@ def parse_entries(body: bytes) -> tuple[str | None, list[Entry]]:
 
 
 def _feed(row: FeedRow) -> Feed:
-    def aware(moment: dt.datetime | None) -> dt.datetime | None:
-        return None if moment is None else moment.replace(tzinfo=dt.UTC)
-
-    next_poll = aware(row.next_poll)
-    assert next_poll is not None
     return Feed(
-        row.id, row.url, row.title, row.failures, row.last_error, aware(row.polled_at), next_poll
+        row.id,
+        row.url,
+        row.title,
+        row.failures,
+        row.last_error,
+        utc_aware(row.polled_at),
+        row.next_poll.replace(tzinfo=dt.UTC),
     )
 
 

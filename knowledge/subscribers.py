@@ -89,7 +89,8 @@ def utc_naive(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+def utc_aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored (naive UTC) time as an aware one."""
     return None if moment is None else moment.replace(tzinfo=dt.UTC)
 
 
@@ -101,8 +102,8 @@ def _subscriber(row: SubscriberRow) -> Subscriber:
         timezone=row.timezone,
         active=row.active,
         since=row.since.replace(tzinfo=dt.UTC),
-        next_due=_aware(row.next_due),
-        last_digest_at=_aware(row.last_digest_at),
+        next_due=utc_aware(row.next_due),
+        last_digest_at=utc_aware(row.last_digest_at),
     )
 
 
