@@ -35,7 +35,14 @@ from knowledge.models import (
 )
 from knowledge.question import Question, analyse
 from knowledge.reading import read_article
-from knowledge.shortanswer import adds_nothing, fits, locate, misses_date, relation
+from knowledge.shortanswer import (
+    adds_nothing,
+    anchor_distance,
+    fits,
+    locate,
+    misses_date,
+    relation,
+)
 from knowledge.store import Store, alias_norm
 from knowledge.text import normalise
 
@@ -49,8 +56,10 @@ NO_ANSWER_FACTOR = 0.5  # ... and nothing in it answers at all
 UNTYPED_FACTOR = 0.7  # "when"/"who"/"how many"... and the best fact has no span of that type
 UNRELATED_FACTOR = 0.5  # the answer's clause holds nothing else the question names
 IDENTITY_FACTOR = 0.35  # "who is the X of Y": the answer's noun phrase lacks some of X, Y
-RERANK_DEPTH = 3  # typed questions: how many of the best facts may supply the typed answer
+RERANK_DEPTH = 5  # typed questions: how many of the best facts may supply the typed answer
 RERANK_MARGIN = 0.1  # ... when they score within this of the best
+MISFIT_PENALTY = 0.3  # ... losing this when their answer is not of the asked type
+DISTANCE_PENALTY = 0.02  # ... and this per dependency arc from the question's words past one
 _RELATED_KINDS = frozenset({"typed", "person"})
 CARD_DESCRIBED, CARD_PLACED, CARD_NAMED = 0.95, 0.8, 0.6
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
@@ -327,20 +336,23 @@ class KnowledgeBase:
         score, feats, best = scored[0]
         doc = self._parse(best.id, best.text)
         short, kind = locate(q, best, doc, self.index)
-        if q.expected and not fits(q, short, kind):
-            # A close runner-up that holds what the question asks for (a year for "since what
-            # year") answers it better than the best fact holding none.
+        if q.expected:
+            # Among close runners-up, the one whose span of the asked type sits nearest the
+            # question's words in the parse answers best: a year for "since what year" beats a
+            # best fact holding none, and the object of "told" beats a name deep in the quote.
+            options = [(score - self._misfit(q, best, doc, short, kind), 0, doc, short, kind)]
             for k in range(1, min(len(scored), RERANK_DEPTH)):
                 if scored[k][0] < score - RERANK_MARGIN:
                     break
                 other = scored[k][2]
                 other_doc = self._parse(other.id, other.text)
                 other_short, other_kind = locate(q, other, other_doc, self.index)
-                if fits(q, other_short, other_kind):
-                    scored.insert(0, scored.pop(k))
-                    score, feats, best = scored[0]
-                    doc, short, kind = other_doc, other_short, other_kind
-                    break
+                penalty = self._misfit(q, other, other_doc, other_short, other_kind)
+                options.append((scored[k][0] - penalty, k, other_doc, other_short, other_kind))
+            _, k, doc, short, kind = max(options, key=lambda o: (o[0], -o[1]))
+            if k:
+                scored.insert(0, scored.pop(k))
+                score, feats, best = scored[0]
         related = relation(q, best, doc, short) if kind in _RELATED_KINDS else None
         confidence = self._confidence(q, feats, short, kind=kind, related=related)
         if adds_nothing(q, short):  # "early September" for "what date in September": no answer
@@ -367,6 +379,15 @@ class KnowledgeBase:
             articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in facts},
             focus_entity_ids=self._focus(q, context_entities, short, best),
         )
+
+    def _misfit(self, q: Question, fact: Fact, doc: Doc, short: str | None, kind: str) -> float:
+        """What a typed question's candidate loses in the rerank: much when its answer is not
+        of the asked type, a little per dependency arc between the answer and the question's
+        words beyond the first."""
+        if not fits(q, short, kind):
+            return MISFIT_PENALTY
+        distance = anchor_distance(q, fact, doc, short)
+        return DISTANCE_PENALTY * max(0.0, distance - 1) if distance is not None else 0.0
 
     def _confidence(
         self,

@@ -309,8 +309,17 @@ def _typed(
         return _near(sp.start, sp.end, matched) - _prior(q, sp, doc) - fit + 20 * rank
 
     if not heads:  # "the Syrian people": only modifiers fit; the phrase they modify answers
-        best = min(spans, key=lambda sp: (cost(sp), sp.start))
-        return _modified_phrase(best, doc) or best.text.strip(_STRIP)
+        for best in sorted(spans, key=lambda sp: (cost(sp), sp.start)):
+            phrase = _modified_phrase(best, doc)
+            if phrase is None:
+                return best.text.strip(_STRIP)
+            where = fact.text.find(phrase)
+            # "Chinese envoy Xie" for "who did Xie speak to?": the phrase is the question's own
+            if not _in_question(
+                Span(where, where + len(phrase), phrase, best.label), fact, q, qwords, index
+            ):
+                return phrase
+        return None
     heads.sort(key=lambda sp: (cost(sp), sp.start))
     best = heads[0]
     if q.focus in _SINGULAR_FOCUS and q.focus in q.tokens:  # "which city": one item, not a list
@@ -932,3 +941,47 @@ def _linked(doc: Doc, home: int, i: int, answer: set[int]) -> bool:
     if doc[home].dep_ in {"relcl", "acl"} and doc[home].head.i == i:
         return True
     return doc[there].dep_ in {"relcl", "acl"} and doc[there].head.i in answer
+
+
+def anchor_distance(q: Question, fact: Fact, doc: Doc, answer: str | None) -> float | None:
+    """How far the answer sits, in the fact's parse, from the things the question names: the
+    mean over them of the fewest dependency arcs from one of their tokens to the answer's. The
+    answer to "who did X speak to?" is an argument of "told" (1 arc), not a name deep inside
+    what X said. None when the answer is not a span of the fact or nothing else is matched."""
+    start = fact.text.find(answer) if answer else -1
+    if answer is None or start < 0:
+        return None
+    span = doc.char_span(start, start + len(answer), alignment_mode="expand")
+    if span is None:
+        return None
+    inside = set(range(span.start, span.end))
+    keys = [k - inside for k in _matched_tokens(q, fact, doc)]
+    keys = [k for k in keys if k]
+    if not keys:
+        return None
+    paths = {i: _ancestors(doc[i]) for k in keys for i in k} | {
+        i: _ancestors(doc[i]) for i in inside
+    }
+    total = 0
+    for k in keys:
+        total += min(_arcs(paths[i], paths[j]) for i in k for j in inside)
+    return total / len(keys)
+
+
+def _ancestors(tok: Token) -> list[int]:
+    """The token's index and its heads' up to the root."""
+    path = [tok.i]
+    while tok.head.i != tok.i:
+        tok = tok.head
+        path.append(tok.i)
+    return path
+
+
+def _arcs(a: list[int], b: list[int]) -> int:
+    """Dependency arcs between two tokens given their paths to the root (different sentences
+    of one fact are joined through their roots)."""
+    where = {t: n for n, t in enumerate(a)}
+    for n, t in enumerate(b):
+        if t in where:
+            return where[t] + n
+    return len(a) + len(b)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from knowledge import rank
+from knowledge import engine, rank
 from knowledge.engine import KnowledgeBase
 from knowledge.models import Turn
 
@@ -189,3 +189,32 @@ def test_reason_ends_where_a_conjoined_clause_starts(
     a = kb.answer("Why did the old ferry stop running?")
     assert a.answered, a
     assert a.short == "because the river froze over"
+
+
+@pytest.fixture(scope="module")
+def harbour_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    kb = make_kb(nlp, tmp_path_factory.mktemp("harbour") / "harbour.db", seed=False)
+    kb.load_text(
+        "Harbour plan divides Marrowby\n\n"
+        "Mayor Petra Vollan said the harbour plan would help the fishermen of Kessel and the "
+        "traders of Lund.\n\n"
+        "The plan is the most important project of the decade and it must not be delayed by "
+        "another court case, Vollan told Radio Marrow.\n\n"
+        "Vollan said the ferry company Nordlink supports the plan.\n",
+        published=dt.date(2024, 5, 4),
+        fmt="txt",
+    )
+    return kb
+
+
+def test_who_did_x_speak_to_is_the_argument_of_the_speech_verb(
+    harbour_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every fact has Vollan speaking and a name of the asked type; only one names whom she
+    # spoke to, as the object of "told". The shorter facts score higher in the first stage.
+    question = "Who did Petra Vollan speak to?"
+    a = harbour_kb.answer(question)
+    assert a.answered, a
+    assert a.short == "Radio Marrow"
+    monkeypatch.setattr(engine, "DISTANCE_PENALTY", 0.0)
+    assert harbour_kb.answer(question).short != "Radio Marrow"  # the rerank is what finds it
