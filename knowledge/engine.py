@@ -12,6 +12,7 @@ import functools
 import gc
 import itertools
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -21,7 +22,7 @@ from spacy.tokens import Doc
 
 from knowledge import rank, reply
 from knowledge.errors import ArticleError, QuestionError, UnknownArticleError
-from knowledge.extract import extract, extract_many
+from knowledge.extract import EXTRACTOR_VERSION, extract, extract_many
 from knowledge.index import Index
 from knowledge.models import (
     Answer,
@@ -50,6 +51,8 @@ from knowledge.text import normalise
 # relation factors below our set declines 71% of unanswerables with 8.0% false declines (the one
 # more than without them was a wrong answer), the dev set 100% and 0%, and SQuAD F1 goes 35.0 →
 # 34.0 (answered 85% → 82%); 0.35 declines 53% / 8.0%, 0.45 71% / 13.6%.
+log = logging.getLogger(__name__)
+
 CONFIDENCE_THRESHOLD = 0.4
 UNKNOWN_NAME_FACTOR = 0.4  # the question names something no article mentions
 NO_ANSWER_FACTOR = 0.5  # ... and nothing in it answers at all
@@ -106,6 +109,7 @@ class KnowledgeBase:
         self.clock = clock
         self._lock = threading.RLock()
         self.index = Index()
+        self._refresh_stale()
         if seed:
             self._seed_if_new()
         self.rebuild_index()
@@ -230,6 +234,21 @@ class KnowledgeBase:
             self.index.update_entities(stored.entity_ids, stored.entities)
             self._parse.cache_clear()
             return stored.article
+
+    def _refresh_stale(self, *, chunk: int = 32) -> None:
+        """Re-extract every stored article when the store was built by an older extractor (its
+        facts would miss what the current questions look for); a new store is marked current."""
+        if self.store.get_meta("extractor") == str(EXTRACTOR_VERSION):
+            return
+        drafts = self.store.drafts()
+        if drafts:
+            log.info("re-extracting %d articles stored by an older extractor", len(drafts))
+        for start in range(0, len(drafts), chunk):
+            part = drafts[start : start + chunk]
+            extractions = extract_many(self.nlp, [(draft, day) for _, draft, day in part])
+            for (article_id, _, _), extraction in zip(part, extractions, strict=True):
+                self.store.refresh_article(article_id, extraction)
+        self.store.set_meta("extractor", str(EXTRACTOR_VERSION))
 
     def _seed_if_new(self) -> None:
         if self.store.get_meta("seeded") is not None:

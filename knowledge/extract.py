@@ -32,6 +32,10 @@ from knowledge.models import (
 )
 from knowledge.text import index_terms
 
+# Raise this whenever the facts an article yields change (their terms, spans, mentions): a store
+# built by an older version is re-extracted from its stored texts when it is opened.
+EXTRACTOR_VERSION = 2
+
 # People named by what they do: title phrases and definite descriptions ("the UN envoy").
 ROLE_NOUNS = frozenset(
     [

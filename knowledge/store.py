@@ -308,19 +308,52 @@ class Store:
                 raise DuplicateArticleError(
                     f"This article is already stored as #{same}.", existing_id=same
                 )
-            before = self._delete_content(s, article_id)
             row.title, row.source, row.url = draft.title, draft.source, draft.url
             row.author, row.caption, row.published = draft.author, draft.caption, published
             row.content_hash, row.body = digest, draft.body
-            row.word_count = extraction.word_count
-            s.flush()
-            stored = self._write_content(s, article_id, extraction, also=before)
-            gone = self._delete_orphans(s, before)  # still named by the new text: kept
-            if gone:  # report the entities as they are now: the deleted ones are simply absent
-                live = stored.entity_ids - gone
-                entities = tuple(e for e in stored.entities if e.id in live)
-                stored = StoredArticle(stored.article, stored.facts, stored.entity_ids, entities)
-            return stored
+            return self._rewrite(s, row, extraction)
+
+    def refresh_article(self, article_id: int, extraction: Extraction) -> StoredArticle:
+        """An article's facts, entities and aliases rebuilt from a new extraction of its stored
+        text (a newer extractor), in one transaction, under the same id."""
+        with self.session() as s:
+            row = s.get(ArticleRow, article_id)
+            if row is None:
+                raise UnknownArticleError(f"There is no article #{article_id}.")
+            return self._rewrite(s, row, extraction)
+
+    def _rewrite(self, s: Session, row: ArticleRow, extraction: Extraction) -> StoredArticle:
+        before = self._delete_content(s, row.id)
+        row.word_count = extraction.word_count
+        s.flush()
+        stored = self._write_content(s, row.id, extraction, also=before)
+        gone = self._delete_orphans(s, before)  # still named by the new text: kept
+        if gone:  # report the entities as they are now: the deleted ones are simply absent
+            live = stored.entity_ids - gone
+            entities = tuple(e for e in stored.entities if e.id in live)
+            stored = StoredArticle(stored.article, stored.facts, stored.entity_ids, entities)
+        return stored
+
+    def drafts(self) -> list[tuple[int, ArticleDraft, dt.date]]:
+        """Every stored article as (id, the draft it was read as, its date), by id."""
+        with self.sessions() as s:
+            rows = s.scalars(select(ArticleRow).order_by(ArticleRow.id)).all()
+            return [
+                (
+                    r.id,
+                    ArticleDraft(
+                        title=r.title,
+                        paragraphs=tuple(r.body.split("\n\n")),
+                        source=r.source,
+                        url=r.url,
+                        published=r.published,
+                        caption=r.caption,
+                        author=r.author,
+                    ),
+                    r.published,
+                )
+                for r in rows
+            ]
 
     @staticmethod
     def _delete_content(s: Session, article_id: int) -> set[int]:

@@ -11,7 +11,15 @@ from spacy.tokens import Token
 
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 # Words that carry meaning in a question even though spaCy lists them as stop words.
-_KEEP = frozenset({"first", "last", "next", "top", "former", "several", "few", "many", "much"})
+_KEEP = frozenset(
+    {"first", "last", "next", "top", "former", "several", "few", "many", "much"}
+    # nouns and verbs that name things ("which part of", "each side", "put in", "front page")
+    | {"side", "part", "name", "put", "give", "take", "keep", "show", "call", "move", "back"}
+    | {"front", "bottom", "full", "empty", "serious", "amount", "together", "alone", "against"}
+    # numbers ("what four topics")
+    | {"two", "three", "four", "five", "six", "eight", "nine", "ten", "eleven", "twelve"}
+    | {"fifteen", "twenty", "forty", "fifty", "sixty", "hundred", "third"}
+)
 STOP = frozenset(w for w in STOP_WORDS if w not in _KEEP) | frozenset({"'s", "’s", "did", "does"})
 
 

@@ -12,6 +12,7 @@ from spacy.language import Language
 from sqlalchemy import func, select
 
 from knowledge.engine import KnowledgeBase
+from knowledge.extract import EXTRACTOR_VERSION
 from knowledge.errors import DuplicateArticleError, NotAnArticleError, UnknownArticleError
 from knowledge.index import Index
 from knowledge.models import Article, Entity
@@ -183,3 +184,26 @@ def test_a_new_version_from_the_same_url_replaces_the_article(
     assert _tables(kb.index) == _tables(reopened.index)
     with pytest.raises(DuplicateArticleError):
         newsroom.load_draft(read_article(updated, url=url))
+
+
+def test_a_store_from_an_older_extractor_is_re_extracted_when_opened(
+    kb: KnowledgeBase, nlp: Language
+) -> None:
+    newsroom = Newsroom(kb)
+    second = newsroom.load_draft(read_article(SECOND, url="https://news.example/port-ellery"))
+    before = {a.id: [(f.text, f.terms) for f in kb.facts_of(a.id)] for a in kb.articles()}
+    # What an older extractor left: the version mark and facts indexed under other terms.
+    kb.store.set_meta("extractor", "1")
+    with kb.store.session() as s:
+        for row in s.scalars(select(FactRow)):
+            row.terms = "stale"
+    reopened = KnowledgeBase(kb.store, nlp, seed=False)
+    assert kb.store.get_meta("extractor") == str(EXTRACTOR_VERSION)
+    after = {
+        a.id: [(f.text, f.terms) for f in reopened.facts_of(a.id)] for a in reopened.articles()
+    }
+    assert after == before  # the same facts, indexed as the current extractor indexes them
+    assert _tables(KnowledgeBase(kb.store, nlp, seed=False).index) == _tables(reopened.index)
+    assert reopened.articles()[-1] == kb.articles()[-1]  # same id, title and date
+    assert reopened.find_entities("Ingrid Halvorsen")
+    assert second.id in before
