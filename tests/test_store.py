@@ -12,8 +12,8 @@ from spacy.language import Language
 from sqlalchemy import func, select
 
 from knowledge.engine import KnowledgeBase
-from knowledge.extract import EXTRACTOR_VERSION
 from knowledge.errors import DuplicateArticleError, NotAnArticleError, UnknownArticleError
+from knowledge.extract import EXTRACTOR_VERSION
 from knowledge.index import Index
 from knowledge.models import Article, Entity
 from knowledge.newsroom import Newsroom
