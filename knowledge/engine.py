@@ -63,6 +63,7 @@ RERANK_DEPTH = 5  # typed questions: how many of the best facts may supply the t
 RERANK_MARGIN = 0.1  # ... when they score within this of the best
 MISFIT_PENALTY = 0.3  # ... losing this when their answer is not of the asked type
 DISTANCE_PENALTY = 0.02  # ... and this per dependency arc from the question's words past one
+UNRELATED_PENALTY = 0.1  # ... and this when its clause holds nothing else the question names
 _RELATED_KINDS = frozenset({"typed", "person"})
 CARD_DESCRIBED, CARD_PLACED, CARD_NAMED = 0.95, 0.8, 0.6
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
@@ -335,7 +336,7 @@ class KnowledgeBase:
         if previous_fact is not None and previous_fact not in ids:
             ids.append(previous_fact)
         top_bm25 = max((first.get(fid, 0.0) for fid in ids), default=0.0) or 1.0
-        weights = rank.group_weights(q, self.index)
+        weights = rank.group_weights(q, self.index, context=context_entities)
         scored = []
         for fid in ids:
             fact = self.index.facts[fid]
@@ -405,8 +406,14 @@ class KnowledgeBase:
         words beyond the first."""
         if not fits(q, short, kind):
             return MISFIT_PENALTY
+        penalty = 0.0
+        related = relation(q, fact, doc, short) if kind in _RELATED_KINDS else None
+        if related is not None and related[0] == 0.0:
+            penalty += UNRELATED_PENALTY  # nothing the question names in the answer's clause
         distance = anchor_distance(q, fact, doc, short)
-        return DISTANCE_PENALTY * max(0.0, distance - 1) if distance is not None else 0.0
+        if distance is not None:
+            penalty += DISTANCE_PENALTY * max(0.0, distance - 1)
+        return penalty
 
     def _confidence(
         self,

@@ -17,6 +17,7 @@ from knowledge.text import STOP, expand, is_content, normalise
 
 MAX_QUESTION_CHARS = 500
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+_DEMONSTRATIVES = frozenset({"that", "this", "these", "those"})
 WH_WORDS = ("who", "whom", "whose", "what", "when", "where", "which", "why", "how")
 _REPAIRABLE_SHORT = (*WH_WORDS, "did", "does", "said", "say", "about", "many", "much", "they")
 QUOTE_VERBS = SPEECH_VERBS | {"think", "want", "believe", "feel", "call", "mean", "quote", "view"}
@@ -160,6 +161,7 @@ class Question:
     card_by_description: bool
     pronouns: tuple[str, ...]
     repairs: tuple[tuple[str, str], ...]
+    deictic: frozenset[int] = frozenset()  # indexes into groups of nouns after "that"/"this"
 
 
 def validate(text: str) -> str:
@@ -211,6 +213,7 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     groups: list[tuple[str, ...]] = []
     lemmas: set[str] = set()
     nouns: set[int] = set()
+    deictic: set[int] = set()
     for i, t in enumerate(toks):
         lower, lemma = lowers[i], normalise(t.lemma_)
         if i in covered or lower in WH_WORDS or not (is_content(lower) or is_content(lemma)):
@@ -221,6 +224,8 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         if group:
             if t.pos_ in {"NOUN", "PROPN", "NUM"}:
                 nouns.add(len(groups))
+                if i > 0 and lowers[i - 1] in _DEMONSTRATIVES:
+                    deictic.add(len(groups))  # "that city": what the previous answer named
             groups.append(group)
             lemmas.update(group)
     # A lowercase word that is neither in the store nor in the language is a name too ("assad").
@@ -280,6 +285,7 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         card_by_description=card_kind == "description",
         pronouns=pronouns,
         repairs=tuple(reversed(repairs)),
+        deictic=frozenset(deictic),
     )
 
 

@@ -29,6 +29,7 @@ K1 = 1.2  # BM25 (tf is 1: a fact holds each term once, so k1 only scales the le
 B = 0.5  # length normalisation, tuned on the SQuAD DEV_ARTICLES (0.3-0.75 within noise)
 CONTEXT_ENTITY_WEIGHT = 0.6  # an entity a pronoun stands for counts less than a named one
 W_COVERAGE = 0.4  # second stage: idf-weighted share of the question found in the fact
+FOCUS_WEIGHT = 0.3  # the noun naming the asked type ("which country"), relative to its idf
 W_BM25 = 0.45  # second stage: the first stage's score relative to the best candidate's
 
 
@@ -182,8 +183,22 @@ def features(
     return Features(coverage, entity_share, fuzzy, typed, quote, score, bm25)
 
 
-def group_weights(q: Question, index: Index) -> list[float]:
-    return [group_weight(g, index, noun=i in q.nouns) for i, g in enumerate(q.groups)]
+def group_weights(
+    q: Question, index: Index, *, context: frozenset[int] = frozenset()
+) -> list[float]:
+    """Each question word's weight in coverage. The noun that names the asked type ("which
+    country", "what nationality") weighs little: the answer, not a word beside it, is what a
+    fact holds. With a previous answer as context, "that city" is that answer: it weighs
+    nothing."""
+    weights = []
+    for i, g in enumerate(q.groups):
+        w = group_weight(g, index, noun=i in q.nouns)
+        if q.expected and g[0] == q.focus:
+            w *= FOCUS_WEIGHT
+        if context and i in q.deictic:
+            w = 0.0
+        weights.append(w)
+    return weights
 
 
 @functools.lru_cache(maxsize=16384)

@@ -116,6 +116,18 @@ def _wrong_type(answer: str, fact: Fact, q: Question) -> bool:
     )
 
 
+_CAPITALISED_PART = re.compile(r"-[A-Z][\w.]*")
+
+
+def _hyphenated(sp: Span, text: str) -> Span:
+    """ "Italian" of "Italian-Swedish": a name joined by hyphens to more capitalised words is
+    whole only with them."""
+    end = sp.end
+    while m := _CAPITALISED_PART.match(text, end):
+        end = m.end()
+    return sp if end == sp.end else Span(sp.start, end, text[sp.start : end], sp.label)
+
+
 def _unbracket(answer: str) -> str:
     """ "10 km (6 miles)" → "10 km": a bracketed conversion or aside is not part of the answer."""
     cut = _BRACKETED.sub("", answer).strip(_STRIP)
@@ -297,6 +309,7 @@ def _typed(
             and not any(sp.start <= a < sp.end for sp in spans)
         ):
             spans.append(Span(a, b, fact.text[a:b], ent.label))
+    spans = [_hyphenated(sp, fact.text) for sp in spans]
     spans = [sp for sp in spans if not _in_question(sp, fact, q, qwords, index)]
     heads = [sp for sp in spans if not _modifier(sp, doc)]
     if not spans:
@@ -310,6 +323,8 @@ def _typed(
 
     if not heads:  # "the Syrian people": only modifiers fit; the phrase they modify answers
         for best in sorted(spans, key=lambda sp: (cost(sp), sp.start)):
+            if q.expected[0] == "NORP":  # "what nationality": the modifier is the answer
+                return best.text.strip(_STRIP)
             phrase = _modified_phrase(best, doc)
             if phrase is None:
                 return best.text.strip(_STRIP)
@@ -468,15 +483,23 @@ def _prior(q: Question, sp: Span, doc: Doc) -> int:
     return 0
 
 
+_WHAT = frozenset({"what", "which"})
+
+
 def _in_question(sp: Span, fact: Fact, q: Question, qwords: set[str], index: Index) -> bool:
     toks = [w for w in normalise(sp.text).split() if w not in {"the", "a", "an"}]
     if toks and all(w in qwords or w.rstrip("'s") in qwords for w in toks):
         return True
-    # An entity the question only describes ("the French president") is what a "who" asks for.
+    # An entity the question only describes ("the French president") is what a "who" asks for;
+    # a word inside the description of one it names ("the Italian diplomat") describes it.
     asked = q.described_ids if q.wh in {"who", "whom", "what", "which"} else frozenset()
     return any(
-        eid in q.entity_ids and eid not in asked and a < sp.end and sp.start < b
-        for eid, a, b, _ in fact.mentions
+        eid in q.entity_ids
+        and eid not in asked
+        and a < sp.end
+        and sp.start < b
+        and not (kind == "description" and (a, b) != (sp.start, sp.end) and q.wh in _WHAT)
+        for eid, a, b, kind in fact.mentions
     )
 
 

@@ -200,7 +200,10 @@ def harbour_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Knowl
         "traders of Lund.\n\n"
         "The plan is the most important project of the decade and it must not be delayed by "
         "another court case, Vollan told Radio Marrow.\n\n"
-        "Vollan said the ferry company Nordlink supports the plan.\n",
+        "Vollan said the ferry company Nordlink supports the plan.\n\n"
+        "The plans were drawn by the port official Lars Eklund.\n\n"
+        "The Danish-Norwegian official, who has designed ports since 1998, said the first "
+        "quay would open in Kessel, Sweden, next spring.\n",
         published=dt.date(2024, 5, 4),
         fmt="txt",
     )
@@ -218,3 +221,20 @@ def test_who_did_x_speak_to_is_the_argument_of_the_speech_verb(
     assert a.short == "Radio Marrow"
     monkeypatch.setattr(engine, "DISTANCE_PENALTY", 0.0)
     assert harbour_kb.answer(question).short != "Radio Marrow"  # the rerank is what finds it
+
+
+def test_what_nationality_is_the_whole_hyphenated_word_of_a_description(
+    harbour_kb: KnowledgeBase,
+) -> None:
+    a = harbour_kb.answer("What nationality is Lars Eklund?")
+    assert a.answered, a
+    assert a.short == "Danish-Norwegian"
+
+
+def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_kb: KnowledgeBase) -> None:
+    first = harbour_kb.answer("In which town will the first quay open?")
+    assert first.short == "Kessel"
+    # "country" is the asked type and "that town" the previous answer: neither is missing
+    a = harbour_kb.answer("Which country is that town in?", context=Turn(first.question, first))
+    assert a.answered, a
+    assert a.short == "Sweden"
