@@ -95,6 +95,7 @@ for _w in ["percentage", "percent", "share", "proportion"]:
     _NOUN_TYPES[_w] = ("PERCENT",)
 for _w in ["number", "amount"]:
     _NOUN_TYPES[_w] = ("CARDINAL", "QUANTITY", "MONEY")
+_TYPE_NOUNS = tuple(_NOUN_TYPES)
 _WH_TYPES: dict[str, tuple[str, ...]] = {
     "who": ("PERSON", "ORG", "NORP", "GPE"),
     "whom": ("PERSON", "ORG", "NORP", "GPE"),
@@ -436,6 +437,8 @@ def _repair(token: str, index: Index, english: frozenset[str] = frozenset()) -> 
     cutoff = 80 if len(low) >= 6 else 75
     pool = _POOLS.get(index, len(low), low[:1])  # misspellings seldom change the first letter
     best = process.extractOne(low, pool, scorer=fuzz.ratio, score_cutoff=cutoff)
+    if best is None:  # the nouns that name an answer's type ("contries") decide what is asked
+        best = process.extractOne(low, _TYPE_NOUNS, scorer=fuzz.ratio, score_cutoff=cutoff)
     if best is None:
         return None
     word = str(best[0])

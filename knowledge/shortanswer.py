@@ -59,6 +59,10 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         verdict = _yes_no(q, doc)
         if verdict:
             return verdict, "phrase"
+    if q.wh in {"what", "which"} and q.focus in _PART_NOUNS:
+        part = _part_of(q, fact, doc)
+        if part:
+            return part, "phrase"
     if q.wh in {"what", "which"}:
         listed = _colon_list(q, fact)
         if listed:
@@ -205,6 +209,21 @@ def _either_or(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | 
         and tok.head.pos_ in {"VERB", "AUX"}
     ]
     return min(adverbs)[1] if adverbs else None
+
+
+_PART_NOUNS = frozenset({"part", "parts", "region", "area", "side"})
+
+
+def _part_of(q: Question, fact: Fact, doc: Doc) -> str | None:
+    """ "Which part of X?": a mention of X with the adjective that narrows it ("southern X")."""
+    for eid, a, b, _ in fact.mentions:
+        span = doc.char_span(a, b, alignment_mode="expand") if eid in q.entity_ids else None
+        if span is None:
+            continue
+        narrowed = [c for c in span.root.lefts if c.dep_ == "amod" and c.i < span.start]
+        if narrowed:
+            return doc[narrowed[0].i : span.end].text.strip(_STRIP)
+    return None
 
 
 def _degree(q: Question, doc: Doc) -> str | None:

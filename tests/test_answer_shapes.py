@@ -203,7 +203,8 @@ def harbour_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Knowl
         "Vollan said the ferry company Nordlink supports the plan.\n\n"
         "The plans were drawn by the port official Lars Eklund.\n\n"
         "The Danish-Norwegian official, who has designed ports since 1998, said the first "
-        "quay would open in Kessel, Sweden, next spring.\n",
+        "quay would open in Kessel, Sweden, next spring.\n\n"
+        "The new quay will serve fishing boats from northern Norway.\n",
         published=dt.date(2024, 5, 4),
         fmt="txt",
     )
@@ -238,3 +239,18 @@ def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_kb: KnowledgeBa
     a = harbour_kb.answer("Which country is that town in?", context=Turn(first.question, first))
     assert a.answered, a
     assert a.short == "Sweden"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # "which part of X": X with the adjective that narrows it
+        ("Which part of Norway will the new quay serve?", "northern Norway"),
+        # a misspelt noun that names the asked type is repaired to it, so a list answers
+        ("which contries will the quay serve", "Norway"),
+    ],
+)
+def test_harbour_shapes(harbour_kb: KnowledgeBase, question: str, expected: str) -> None:
+    a = harbour_kb.answer(question)
+    assert a.answered, a
+    assert a.short == expected
