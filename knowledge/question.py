@@ -163,6 +163,8 @@ class Question:
     pronouns: tuple[str, ...]
     repairs: tuple[tuple[str, str], ...]
     deictic: frozenset[int] = frozenset()  # indexes into groups of nouns after "that"/"this"
+    # indexes into groups of the words of a description that names an entity ("the UN envoy")
+    descriptive: frozenset[int] = frozenset()
 
 
 def validate(text: str) -> str:
@@ -210,11 +212,12 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     lowers = tuple(normalise(t.text) for t in toks)
     wh, focus, kind_of, expected = _question_type(lowers)
     focus = _focus_noun(toks, lowers, wh, focus)
-    entity_ids, covered, described = _find_entities(toks, lowers, index)
+    entity_ids, covered, describing, described = _find_entities(toks, lowers, index)
     groups: list[tuple[str, ...]] = []
     lemmas: set[str] = set()
     nouns: set[int] = set()
     deictic: set[int] = set()
+    descriptive: set[int] = set()
     for i, t in enumerate(toks):
         lower, lemma = lowers[i], normalise(t.lemma_)
         if i in covered or lower in WH_WORDS or not (is_content(lower) or is_content(lemma)):
@@ -227,6 +230,8 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
                 nouns.add(len(groups))
                 if i > 0 and lowers[i - 1] in _DEMONSTRATIVES:
                     deictic.add(len(groups))  # "that city": what the previous answer named
+            if i in describing:
+                descriptive.add(len(groups))
             groups.append(group)
             lemmas.update(group)
     # A lowercase word that is neither in the store nor in the language is a name too ("assad").
@@ -287,6 +292,7 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         pronouns=pronouns,
         repairs=tuple(reversed(repairs)),
         deictic=frozenset(deictic),
+        descriptive=frozenset(descriptive),
     )
 
 
@@ -529,13 +535,15 @@ def _wh_prep(lowers: tuple[str, ...]) -> str | None:
 
 def _find_entities(
     toks: list, lowers: tuple[str, ...], index: Index
-) -> tuple[set[int], set[int], set[int]]:
-    """Entities named in the question, longest alias first; description phrases count too (the
-    third set: the entities only described, as in "who is the French president?")."""
+) -> tuple[set[int], set[int], set[int], set[int]]:
+    """Entities named in the question, longest alias first, and the token positions of their
+    names; description phrases count too (the third set: their token positions; the fourth:
+    the entities only described, as in "who is the French president?")."""
     found: set[int] = set()
     described: set[int] = set()
     by_name: set[int] = set()
     covered: set[int] = set()
+    describing: set[int] = set()
     n_max = min(index.max_alias_len, 8)
     i = 0
     while i < len(lowers):
@@ -554,11 +562,11 @@ def _find_entities(
                     continue
             found.update(ids)
             (by_name if named else described).update(ids)
-            covered.update(range(i, i + n))
+            (covered if named else describing).update(range(i, i + n))
             i += n - 1
             break
         i += 1
-    return found, covered, described - by_name
+    return found, covered, describing, described - by_name
 
 
 def _single_name_kind(rest: str, index: Index) -> str | None:

@@ -30,6 +30,7 @@ B = 0.5  # length normalisation, tuned on the SQuAD DEV_ARTICLES (0.3-0.75 withi
 CONTEXT_ENTITY_WEIGHT = 0.6  # an entity a pronoun stands for counts less than a named one
 W_COVERAGE = 0.4  # second stage: idf-weighted share of the question found in the fact
 FOCUS_WEIGHT = 0.3  # the noun naming the asked type ("which country"), relative to its idf
+DESCRIPTION_WEIGHT = 0.3  # a word of a description naming an entity, relative to its idf
 W_BM25 = 0.45  # second stage: the first stage's score relative to the best candidate's
 
 
@@ -167,7 +168,7 @@ def features(
     else:
         entity_share = 0.0
     coverage = matched / total if total else 0.0
-    content = " ".join(g[0] for g in q.groups)
+    content = " ".join(g[0] for i, g in enumerate(q.groups) if i not in q.descriptive)
     fuzzy = fuzz.token_set_ratio(content, normalised(fact.text)) / 100 if content else 0.0
     typed = has_typed_answer(q, fact, index)
     quote = q.quote and any(sp in wanted for _, sp in fact.quotes if sp is not None)
@@ -195,6 +196,8 @@ def group_weights(
         w = group_weight(g, index, noun=i in q.nouns)
         if q.expected and g[0] == q.focus:
             w *= FOCUS_WEIGHT
+        if i in q.descriptive:  # the entity counts already: its description's words tell
+            w *= DESCRIPTION_WEIGHT  # apart the facts that say it, and add little more
         if context and i in q.deictic:
             w = 0.0
         weights.append(w)

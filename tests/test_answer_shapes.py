@@ -204,7 +204,8 @@ def harbour_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Knowl
         "The plans were drawn by the port official Lars Eklund.\n\n"
         "The Danish-Norwegian official, who has designed ports since 1998, said the first "
         "quay would open in Kessel, Sweden, next spring.\n\n"
-        "The new quay will serve fishing boats from northern Norway.\n",
+        "The new quay will serve fishing boats from northern Norway.\n\n"
+        "Eklund said the quay would cost less than planned.\n",
         published=dt.date(2024, 5, 4),
         fmt="txt",
     )
@@ -254,3 +255,10 @@ def test_harbour_shapes(harbour_kb: KnowledgeBase, question: str, expected: str)
     a = harbour_kb.answer(question)
     assert a.answered, a
     assert a.short == expected
+
+
+def test_who_is_the_description_prefers_the_fact_that_says_it(harbour_kb: KnowledgeBase) -> None:
+    a = harbour_kb.answer("Who is the port official in the article?")
+    assert a.answered, a
+    assert a.short == "Lars Eklund"
+    assert "port official Lars Eklund" in a.facts[0].fact.text
