@@ -948,10 +948,7 @@ def relation(q: Question, fact: Fact, doc: Doc, answer: str | None) -> tuple[flo
     named entities inside the noun phrase the answer heads or stands in apposition to ("French
     President Emmanuel Macron" holds no Syria). None when the answer is not a span of the fact
     or the fact holds nothing else the question names."""
-    start = fact.text.find(answer) if answer else -1
-    if answer is None or start < 0:
-        return None
-    span = doc.char_span(start, start + len(answer), alignment_mode="expand")
+    span = _answer_span(fact, doc, answer)
     if span is None:
         return None
     inside = set(range(span.start, span.end))
@@ -990,10 +987,7 @@ def anchor_distance(q: Question, fact: Fact, doc: Doc, answer: str | None) -> fl
     mean over them of the fewest dependency arcs from one of their tokens to the answer's. The
     answer to "who did X speak to?" is an argument of "told" (1 arc), not a name deep inside
     what X said. None when the answer is not a span of the fact or nothing else is matched."""
-    start = fact.text.find(answer) if answer else -1
-    if answer is None or start < 0:
-        return None
-    span = doc.char_span(start, start + len(answer), alignment_mode="expand")
+    span = _answer_span(fact, doc, answer)
     if span is None:
         return None
     inside = set(range(span.start, span.end))
@@ -1008,6 +1002,14 @@ def anchor_distance(q: Question, fact: Fact, doc: Doc, answer: str | None) -> fl
     for k in keys:
         total += min(_arcs(paths[i], paths[j]) for i in k for j in inside)
     return total / len(keys)
+
+
+def _answer_span(fact: Fact, doc: Doc, answer: str | None) -> SpacySpan | None:
+    """The answer's tokens in the fact's parse; None when it is not a span of the fact."""
+    start = fact.text.find(answer) if answer else -1
+    if answer is None or start < 0:
+        return None
+    return doc.char_span(start, start + len(answer), alignment_mode="expand")
 
 
 def _ancestors(tok: Token) -> list[int]:
