@@ -433,7 +433,7 @@ class KnowledgeBase:
             conf *= UNKNOWN_NAME_FACTOR
         if q.expected and kind == "none":
             conf *= NO_ANSWER_FACTOR
-        elif q.expected and kind not in {"typed", "person"}:
+        elif q.expected and kind not in {"typed", "person", "conjunct"}:
             conf *= UNTYPED_FACTOR
         elif not short:
             conf *= 0.85

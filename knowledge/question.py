@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from knowledge.errors import QuestionError
 from knowledge.extract import ROLE_NOUNS, SPEECH_VERBS
@@ -18,6 +19,9 @@ from knowledge.text import STOP, expand, is_content, normalise
 MAX_QUESTION_CHARS = 500
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _DEMONSTRATIVES = frozenset({"that", "this", "these", "those"})
+# "Besides X", "apart from X", "who else": X is what the answer is not (it is listed beside it).
+_EXCLUDING: tuple[tuple[str, ...], ...] = (("besides",), ("apart", "from"), ("aside", "from"))
+_EXCLUDING += (("other", "than"), ("in", "addition", "to"), ("except", "for"), ("except",))
 WH_WORDS = ("who", "whom", "whose", "what", "when", "where", "which", "why", "how")
 _REPAIRABLE_SHORT = (*WH_WORDS, "did", "does", "said", "say", "about", "many", "much", "they")
 QUOTE_VERBS = SPEECH_VERBS | {"think", "want", "believe", "feel", "call", "mean", "quote", "view"}
@@ -165,6 +169,7 @@ class Question:
     deictic: frozenset[int] = frozenset()  # indexes into groups of nouns after "that"/"this"
     # indexes into groups of the words of a description that names an entity ("the UN envoy")
     descriptive: frozenset[int] = frozenset()
+    excluded: frozenset[int] = frozenset()  # indexes into groups of X in "besides X"
 
 
 def validate(text: str) -> str:
@@ -218,11 +223,13 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     nouns: set[int] = set()
     deictic: set[int] = set()
     descriptive: set[int] = set()
+    excluded_toks, marker_toks = _excluded(doc)
+    excluded: set[int] = set()
     for i, t in enumerate(toks):
         lower, lemma = lowers[i], normalise(t.lemma_)
         if i in covered or lower in WH_WORDS or not (is_content(lower) or is_content(lemma)):
             continue
-        if lower in {"kind", "type", "sort"} and kind_of:
+        if (lower in {"kind", "type", "sort"} and kind_of) or t.i in marker_toks:
             continue
         group = tuple(dict.fromkeys(f for w in (lemma, lower) if is_content(w) for f in expand(w)))
         if group:
@@ -232,6 +239,8 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
                     deictic.add(len(groups))  # "that city": what the previous answer named
             if i in describing:
                 descriptive.add(len(groups))
+            if t.i in excluded_toks:
+                excluded.add(len(groups))
             groups.append(group)
             lemmas.update(group)
     # A lowercase word that is neither in the store nor in the language is a name too ("assad").
@@ -293,7 +302,27 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         repairs=tuple(reversed(repairs)),
         deictic=frozenset(deictic),
         descriptive=frozenset(descriptive),
+        excluded=frozenset(excluded),
     )
+
+
+def _excluded(doc: Doc) -> tuple[set[int], set[int]]:
+    """The token positions of X in "besides X" / "apart from X" / "other than X" (up to a comma
+    or a question word), and those of the marker words themselves."""
+    lowers = [t.lower_ for t in doc]
+    for start in range(len(lowers)):
+        for marker in _EXCLUDING:
+            end = start + len(marker)
+            if tuple(lowers[start:end]) != marker:
+                continue
+            phrase = set()
+            for t in doc[end:]:
+                if t.is_punct or t.lower_ in WH_WORDS:
+                    break
+                phrase.add(t.i)
+            if phrase:
+                return phrase, set(range(start, end))
+    return set(), set()
 
 
 class _RepairPools:
@@ -368,14 +397,15 @@ def _asks_identity(lowers: tuple[str, ...], wh: str | None) -> bool:
 def _focus_noun(
     toks: list, lowers: tuple[str, ...], wh: str | None, focus: str | None
 ) -> str | None:
-    """ "What other priority...": the noun after "what"/"which", past adjectives."""
+    """ "What other priority...", "which four topics": the noun after "what"/"which", past
+    adjectives and numbers."""
     if wh not in {"what", "which"} or focus is None or focus not in lowers:
         return focus
     i = lowers.index(focus)
     for k in range(i, min(i + 3, len(toks))):
         if toks[k].pos_ in {"NOUN", "PROPN"}:
             return lowers[k]
-        if toks[k].pos_ not in {"ADJ", "DET"}:
+        if toks[k].pos_ not in {"ADJ", "DET", "NUM"}:
             break
     return focus
 

@@ -37,6 +37,10 @@ def locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None,
 def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
     qwords = set(q.tokens) | q.lemmas
     matched = _matched_positions(q, fact, doc)
+    if q.excluded:
+        beside = _beside(q, doc, qwords)
+        if beside:
+            return beside, "conjunct"
     if q.expected:
         typed = _typed(q, fact, doc, index, qwords=qwords, matched=matched)
         if typed:
@@ -85,6 +89,33 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         reason = _reason(doc, matched)
         return reason, ("reason" if reason else "none")
     return None, "none"
+
+
+def _beside(q: Question, doc: Doc, qwords: set[str]) -> str | None:
+    """ "Besides more consensus, what ...?" where the fact says "forge more consensus and
+    accumulate mutual trust": the phrase conjoined with the one the question sets aside, in
+    the same role (the conjunct itself, the object of a conjoined preposition or verb)."""
+    excluded = {f for i in q.excluded for f in q.groups[i]}
+    for tok in doc:
+        if tok.pos_ not in {"NOUN", "PROPN", "NUM"} or not _forms(tok) & excluded:
+            continue
+        options = list(tok.conjuncts)
+        # "the fishermen of Kessel and the traders of Lund" is parsed as "Kessel and the traders"
+        options += [c for t in tok.subtree if t.dep_ == "pobj" for c in t.conjuncts]
+        head = tok.head
+        if tok.dep_ in {"pobj", "dobj", "attr", "nsubj", "nsubjpass"} and head.i != tok.i:
+            for other in head.conjuncts:  # "to both sides ... and to the community"
+                options += [c for c in other.children if c.dep_ == tok.dep_]
+        listed = [c for c in (_chunk_for(t, doc) for t in tok.conjuncts) if c is not None]
+        if len(listed) > 1 and all(c.start > tok.i for c in listed):  # "safety, access and cost"
+            span = doc[min(c.start for c in listed) : max(c.end for c in listed)]
+            if _new_words(span, qwords):
+                return _clean(span)
+        for option in options:
+            chunk = _chunk_for(option, doc)
+            if chunk is not None and _new_words(chunk, qwords):
+                return _clean(_with_of(chunk, doc, qwords))
+    return None
 
 
 _MEASURES = frozenset({"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"})
@@ -416,7 +447,7 @@ def misses_date(q: Question, fact: Fact) -> bool:
 def fits(q: Question, answer: str | None, kind: str) -> bool:
     """Whether a located answer is of the kind a typed question asks for: a span of its type
     and, for "which year/day/month", of that form."""
-    if kind not in {"typed", "person"} or not answer:
+    if kind not in {"typed", "person", "conjunct"} or not answer:
         return False
     if q.focus in _DATE_FOCUS:
         return _fits_focus(q, Span(0, len(answer), answer, "DATE"))

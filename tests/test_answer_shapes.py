@@ -68,6 +68,10 @@ def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         ("How smoothly did the building work go?", "remarkably smoothly"),
         # the focus noun as a copula's subject: the other side, even a "to" clause
         ("What priority did Vollan name?", "to repair the old pier"),
+        # "besides X": what the fact lists beside X
+        ("Besides safety, what did the council focus on?", "access and cost"),
+        # "what kind of X": X names the answer's kind, which the fact need not say
+        ("What kind of vessel carried the sections to Marrowby?", "barge"),
     ],
 )
 def test_answer_shapes(bridge_kb: KnowledgeBase, question: str, expected: str) -> None:
@@ -249,6 +253,8 @@ def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_kb: KnowledgeBa
         ("Which part of Norway will the new quay serve?", "northern Norway"),
         # a misspelt noun that names the asked type is repaired to it, so a list answers
         ("which contries will the quay serve", "Norway"),
+        # "besides X": the phrase conjoined with X, even when the parse hangs it on X's "of"
+        ("Besides the fishermen of Kessel, who would the plan help?", "traders of Lund"),
     ],
 )
 def test_harbour_shapes(harbour_kb: KnowledgeBase, question: str, expected: str) -> None:
@@ -262,3 +268,24 @@ def test_who_is_the_description_prefers_the_fact_that_says_it(harbour_kb: Knowle
     assert a.answered, a
     assert a.short == "Lars Eklund"
     assert "port official Lars Eklund" in a.facts[0].fact.text
+
+
+def test_the_noun_a_kind_of_question_asks_about_weighs_little(bridge_kb: KnowledgeBase) -> None:
+    q = bridge_kb._analyse("What kind of vessel carried the sections?")
+    plain = bridge_kb._analyse("What vessel carried the sections?")
+    assert q.focus == plain.focus == "vessel"
+    index = bridge_kb.index
+    weight = dict(zip((g[0] for g in q.groups), rank.group_weights(q, index), strict=True))
+    unweighted = dict(
+        zip((g[0] for g in plain.groups), rank.group_weights(plain, index), strict=True)
+    )
+    assert weight["vessel"] == pytest.approx(rank.FOCUS_WEIGHT * unweighted["vessel"])
+    assert weight["section"] == pytest.approx(unweighted["section"])
+
+
+def test_besides_x_never_answers_x(bridge_kb: KnowledgeBase) -> None:
+    q = bridge_kb._analyse("Apart from the court case, what delayed the project?")
+    assert [q.groups[i][0] for i in sorted(q.excluded)] == ["court", "case"]
+    assert "apart" not in {g[0] for g in q.groups}
+    a = bridge_kb.answer("Apart from the court case, what delayed the project?")
+    assert not a.answered or "court case" not in (a.short or "")
