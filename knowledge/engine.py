@@ -64,7 +64,7 @@ RERANK_MARGIN = 0.1  # ... when they score within this of the best
 MISFIT_PENALTY = 0.3  # ... losing this when their answer is not of the asked type
 DISTANCE_PENALTY = 0.03  # ... and this per dependency arc from the question's words past one
 UNRELATED_PENALTY = 0.1  # ... and this when its clause holds nothing else the question names
-_RELATED_KINDS = frozenset({"typed", "person"})
+_RELATED_KINDS = frozenset({"typed", "person", "manner"})
 CARD_DESCRIBED, CARD_PLACED, CARD_NAMED = 0.95, 0.8, 0.6
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _PLACE_PRONOUNS = frozenset({"there"})
@@ -83,6 +83,11 @@ def _names_a_place(q: Question) -> bool:
     return any(
         w in {"that", "this"} and nxt in _PLACE_NOUNS for w, nxt in itertools.pairwise(q.tokens)
     )
+
+
+def _asks_manner(q: Question) -> bool:
+    """ "How did X reach Y?": a question whose answer is a means or a manner."""
+    return q.wh == "how" and not q.quote
 
 
 def _asks_who_is(q: Question) -> bool:
@@ -356,7 +361,7 @@ class KnowledgeBase:
         score, feats, best = scored[0]
         doc = self._parse(best.id, best.text)
         short, kind = locate(q, best, doc, self.index)
-        if q.expected:
+        if q.expected or _asks_manner(q):
             # Among close runners-up, the one whose span of the asked type sits nearest the
             # question's words in the parse answers best: a year for "since what year" beats a
             # best fact holding none, and the object of "told" beats a name deep in the quote.

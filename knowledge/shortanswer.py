@@ -27,7 +27,9 @@ def short_answer(q: Question, fact: Fact, doc: Doc, index: Index) -> str | None:
 
 def locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
     """The short answer and how it was found: "typed" (a span of the expected type), "person",
-    "quote", "list" (after a colon), "phrase" (from the parse), "reason", or "none"."""
+    "quote", "list" (after a colon), "conjunct" (beside what "besides X" sets aside), "manner"
+    (the means or manner a "how" question asks for), "phrase" (from the parse), "reason", or
+    "none"."""
     answer, kind = _locate(q, fact, doc, index)
     if answer and kind == "phrase" and q.expected and _wrong_type(answer, fact, q):
         return None, "none"  # "who ...?" answered by a date is no answer
@@ -74,11 +76,11 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
     if q.wh == "how" and not q.expected:
         degree = _degree(q, doc)
         if degree:
-            return degree, "phrase"
+            return degree, "manner"
     if q.wh == "how" and not q.expected and not q.quote:
         manner = _manner(q, doc, matched)
         if manner:
-            return manner, "phrase"
+            return manner, "manner"
     if q.wh in {"what", "which", "how", None} or q.expected:
         phrase = _phrase(q, doc, qwords, matched, subjects=_named_ranges(q, fact))
         if phrase or not q.quote:
@@ -280,6 +282,9 @@ def _manner(q: Question, doc: Doc, matched: Keys) -> str | None:
     for tok in doc:
         if tok.lower_ in _MEANS and tok.dep_ == "prep" and tok.head.pos_ in {"VERB", "AUX"}:
             sub = list(tok.subtree)
+            if len(sub) > 8:  # "by telephone about progress in ...": the means alone
+                objects = [_chunk_for(c, doc) for c in tok.children if c.dep_ == "pobj"]
+                sub = list(doc[tok.i : objects[0].end]) if objects and objects[0] else []
             if 1 < len(sub) <= 8:
                 text = doc[sub[0].i : sub[-1].i + 1].text
                 options.append((_near(tok.idx, sub[-1].idx, matched), text))
@@ -446,7 +451,9 @@ def misses_date(q: Question, fact: Fact) -> bool:
 
 def fits(q: Question, answer: str | None, kind: str) -> bool:
     """Whether a located answer is of the kind a typed question asks for: a span of its type
-    and, for "which year/day/month", of that form."""
+    and, for "which year/day/month", of that form; for "how did X ...?", a means or manner."""
+    if kind == "manner":
+        return bool(answer)
     if kind not in {"typed", "person", "conjunct"} or not answer:
         return False
     if q.focus in _DATE_FOCUS:
