@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from knowledge.demonyms import place_forms
 from knowledge.errors import QuestionError
 from knowledge.extract import ROLE_NOUNS, SPEECH_VERBS
 from knowledge.index import Index
@@ -170,6 +171,12 @@ class Question:
     # indexes into groups of the words of a description that names an entity ("the UN envoy")
     descriptive: frozenset[int] = frozenset()
     excluded: frozenset[int] = frozenset()  # indexes into groups of X in "besides X"
+    # (entity named, the place a demonym stands for): "Chinese" ~ "China"
+    kin: frozenset[tuple[int, int]] = frozenset()
+
+    def kin_of(self, entity_id: int) -> set[int]:
+        """The entity and the places it stands for (a demonym's)."""
+        return {entity_id} | {k for e, k in self.kin if e == entity_id}
 
 
 def validate(text: str) -> str:
@@ -303,7 +310,27 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         deictic=frozenset(deictic),
         descriptive=frozenset(descriptive),
         excluded=frozenset(excluded),
+        kin=_kin(entity_ids, index),
     )
+
+
+def _kin(entity_ids: set[int], index: Index) -> frozenset[tuple[int, int]]:
+    """Pairs (question entity, store entity) of a demonym and its place: "Chinese" stands for
+    "China". Not the other way: "Syria" in a question is not "the Syrian opposition"."""
+    pairs: set[tuple[int, int]] = set()
+    for eid in entity_ids:
+        entity = index.entities.get(eid)
+        if entity is None or " " in entity.name:
+            continue
+        if entity.label != "NORP":
+            continue
+        forms, labels = place_forms(entity.name), {"GPE", "LOC"}
+        for form in forms:
+            for other in index.aliases.get((form,), ()):
+                kin = index.entities.get(other)
+                if kin is not None and kin.label in labels and other not in entity_ids:
+                    pairs.add((eid, other))
+    return frozenset(pairs)
 
 
 def _excluded(doc: Doc) -> tuple[set[int], set[int]]:

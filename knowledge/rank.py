@@ -28,6 +28,7 @@ COMMON_DF = 1000
 K1 = 1.2  # BM25 (tf is 1: a fact holds each term once, so k1 only scales the length norm)
 B = 0.5  # length normalisation, tuned on the SQuAD DEV_ARTICLES (0.3-0.75 within noise)
 CONTEXT_ENTITY_WEIGHT = 0.6  # an entity a pronoun stands for counts less than a named one
+KIN_WEIGHT = 0.4  # "China" for the question's "Chinese" (knowledge/demonyms.py), and back
 W_COVERAGE = 0.4  # second stage: idf-weighted share of the question found in the fact
 FOCUS_WEIGHT = 0.3  # the noun naming the asked type ("which country"), relative to its idf
 DESCRIPTION_WEIGHT = 0.3  # a word of a description naming an entity, relative to its idf
@@ -111,6 +112,12 @@ def retrieve(
         w = _entity_idf(index, eid) * (1.0 if eid in q.entity_ids else CONTEXT_ENTITY_WEIGHT)
         for fid in index.entity_facts.get(eid, ()):
             sums[fid] = sums.get(fid, 0.0) + w
+    for eid, kin in sorted(q.kin):  # "China" where the question says "Chinese"
+        w = _entity_idf(index, kin) * KIN_WEIGHT
+        named = index.entity_facts.get(eid, ())
+        for fid in index.entity_facts.get(kin, ()):
+            if fid not in named:
+                sums[fid] = sums.get(fid, 0.0) + w
     for (_, common), best in zip(split, matched, strict=True):
         if not common:
             continue
@@ -157,13 +164,15 @@ def features(
     entity_ids = set(fact.entity_ids)
     wanted = q.entity_ids | context_entities
     if wanted:
-        hits = [e for e in wanted if e in entity_ids]
+        hits = [e for e in wanted if not entity_ids.isdisjoint(q.kin_of(e))]
         # An entity counts like a rare term; context entities (follow-ups) stand for a pronoun.
         for eid in wanted:
             w = 4.0 if eid in q.entity_ids else 2.5
             total += w / max(1, len(wanted))
             if eid in entity_ids:
                 matched += w / max(1, len(wanted))
+            elif not entity_ids.isdisjoint(q.kin_of(eid)):
+                matched += KIN_WEIGHT * w / max(1, len(wanted))
         entity_share = len(hits) / len(wanted)
     else:
         entity_share = 0.0

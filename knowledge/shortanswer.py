@@ -325,7 +325,8 @@ def _matched_positions(q: Question, fact: Fact, doc: Doc) -> list[list[int]]:
             if forms.intersection(group):
                 keys[k].append(t.idx)
     for eid in sorted(q.entity_ids):
-        keys.append([a for e, a, _b, _ in fact.mentions if e == eid])
+        kin = q.kin_of(eid)
+        keys.append([a for e, a, _b, _ in fact.mentions if e in kin])
     return [k for k in keys if k]
 
 
@@ -972,8 +973,9 @@ def _matched_tokens(q: Question, fact: Fact, doc: Doc) -> list[set[int]]:
                 keys[k].add(t.i)
     for eid in sorted(q.entity_ids):
         found: set[int] = set()
+        kin = q.kin_of(eid)
         for e, a, b, _ in fact.mentions:
-            span = doc.char_span(a, b, alignment_mode="expand") if e == eid else None
+            span = doc.char_span(a, b, alignment_mode="expand") if e in kin else None
             if span is not None:
                 found.update(range(span.start, span.end))
         keys.append(found)
