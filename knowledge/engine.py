@@ -40,6 +40,7 @@ from knowledge.shortanswer import (
     adds_nothing,
     anchor_distance,
     fits,
+    list_size,
     locate,
     misses_date,
     relation,
@@ -433,6 +434,8 @@ class KnowledgeBase:
         something the articles never mention, where the question asks for a type (a date, a
         place, a number) and the fact has no span of it."""
         slot = (1.0 if feats.typed else 0.3) if q.expected else feats.coverage
+        if q.count and kind == "list" and list_size(short) == q.count:
+            slot = 1.0  # "which four topics": a list of four is the asked type
         conf = 0.6 * feats.coverage + 0.2 * feats.fuzzy + 0.2 * slot
         if q.unknown_names:
             conf *= UNKNOWN_NAME_FACTOR

@@ -173,6 +173,7 @@ class Question:
     excluded: frozenset[int] = frozenset()  # indexes into groups of X in "besides X"
     # (entity named, the place a demonym stands for): "Chinese" ~ "China"
     kin: frozenset[tuple[int, int]] = frozenset()
+    count: int | None = None  # "which four topics": the number of things asked for
 
     def kin_of(self, entity_id: int) -> set[int]:
         """The entity and the places it stands for (a demonym's)."""
@@ -224,6 +225,7 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     lowers = tuple(normalise(t.text) for t in toks)
     wh, focus, kind_of, expected = _question_type(lowers)
     focus = _focus_noun(toks, lowers, wh, focus)
+    count = _count(lowers, wh, focus)
     entity_ids, covered, describing, described = _find_entities(toks, lowers, index)
     groups: list[tuple[str, ...]] = []
     lemmas: set[str] = set()
@@ -311,7 +313,23 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         descriptive=frozenset(descriptive),
         excluded=frozenset(excluded),
         kin=_kin(entity_ids, index),
+        count=count,
     )
+
+
+_NUMBERS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_COUNTS = {w: n for n, w in enumerate(_NUMBERS, 2)}
+
+
+def _count(lowers: tuple[str, ...], wh: str | None, focus: str | None) -> int | None:
+    """ "Which four topics ...?": 4, the number right before the focus noun."""
+    if wh not in {"what", "which"} or focus is None or focus not in lowers:
+        return None
+    i = lowers.index(focus)
+    word = lowers[i - 1] if i > 0 else ""
+    if word.isdigit() and 1 < int(word) < 100:
+        return int(word)
+    return _COUNTS.get(word)
 
 
 def _kin(entity_ids: set[int], index: Index) -> frozenset[tuple[int, int]]:

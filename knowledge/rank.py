@@ -197,13 +197,13 @@ def group_weights(
     q: Question, index: Index, *, context: frozenset[int] = frozenset()
 ) -> list[float]:
     """Each question word's weight in coverage. The noun that names the asked type ("which
-    country", "what nationality", "what kind of backing") weighs little: the answer, not a word
-    beside it, is what a fact holds. With a previous answer as context, "that city" is that
-    answer: it weighs nothing."""
+    country", "what nationality", "what kind of backing", "which four topics") weighs little:
+    the answer, not a word beside it, is what a fact holds. With a previous answer as context,
+    "that city" is that answer: it weighs nothing."""
     weights = []
     for i, g in enumerate(q.groups):
         w = group_weight(g, index, noun=i in q.nouns)
-        if g[0] == q.focus and (q.expected or q.kind_of):
+        if g[0] == q.focus and (q.expected or q.kind_of or q.count):
             w *= FOCUS_WEIGHT
         if i in q.descriptive:  # the entity counts already: its description's words tell
             w *= DESCRIPTION_WEIGHT  # apart the facts that say it, and add little more

@@ -312,6 +312,14 @@ def _colon_list(q: Question, fact: Fact) -> str | None:
     return tail.split(".")[0].strip(_STRIP) or None
 
 
+_ITEM_SEPARATORS = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+
+
+def list_size(answer: str | None) -> int:
+    """How many items a list answer names ("governance, constitution and elections": 3)."""
+    return len([p for p in _ITEM_SEPARATORS.split(answer or "") if p.strip()])
+
+
 def _matched_positions(q: Question, fact: Fact, doc: Doc) -> list[list[int]]:
     """Character offsets in the fact of each thing the question names: one list per question
     word (any of its forms) and per named entity (its mentions)."""

@@ -289,3 +289,12 @@ def test_besides_x_never_answers_x(bridge_kb: KnowledgeBase) -> None:
     assert "apart" not in {g[0] for g in q.groups}
     a = bridge_kb.answer("Apart from the court case, what delayed the project?")
     assert not a.answered or "court case" not in (a.short or "")
+
+
+def test_a_list_of_as_many_items_as_asked_answers_a_paraphrase(bridge_kb: KnowledgeBase) -> None:
+    # "aims" is not in the article: the three-item list after "three goals:" is what tells
+    a = bridge_kb.answer("Which three aims did the council name?")
+    assert a.answered, a
+    assert a.short == "safety, access and cost"
+    wrong_count = bridge_kb.answer("Which two aims did the council name?")
+    assert wrong_count.confidence < a.confidence
