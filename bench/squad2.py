@@ -1,0 +1,145 @@
+"""How well the engine declines: SQuAD 2.0 paragraphs, half their questions unanswerable.
+
+    .venv/bin/python bench/squad2.py [--limit N] [--out bench/results/squad2.md]
+
+Each paragraph of the SQuAD 2.0 dev articles named in DEV_ARTICLES (the others are the held-out
+test and are never read) is loaded alone into a fresh store and all its questions are asked. The
+unanswerable ones were written to look answerable from that paragraph (a swapped name, a negation,
+an antonym), so this is a hard test of the confidence. Reported, at the engine's threshold and
+at others: the share of unanswerable questions declined, of answerable ones declined (false
+declines), SQuAD 2.0 F1 (a decline scores 1 on an unanswerable question, 0 on an answerable one),
+and the AUC of the confidence for "the first fact holds a reference answer".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from revision import git_revision
+from squad import DEV_ARTICLES, RESULTS, SQUAD_DIR, contains_answer, dev_titles, fresh_kb, load
+
+from knowledge import engine
+from knowledge.errors import KnowledgeError
+from knowledge.evaluation import token_f1
+from knowledge.nlp import DEFAULT_MODEL, load_pipeline
+
+SQUAD_V2 = SQUAD_DIR / "dev-v2.0.json"
+SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    answerable: bool
+    confidence: float
+    hit: bool  # the first fact holds a reference answer
+    f1: float  # of the short answer, as if answered
+
+
+def run(limit: int) -> tuple[list[Outcome], int, float]:
+    wanted = set(dev_titles(DEV_ARTICLES))
+    data = [a for a in json.loads(SQUAD_V2.read_text("utf-8"))["data"] if a["title"] in wanted]
+    nlp = load_pipeline(DEFAULT_MODEL)
+    outcomes: list[Outcome] = []
+    refused = 0
+    start = time.perf_counter()
+    for art in data:
+        for p in art["paragraphs"][: limit or None]:
+            with tempfile.TemporaryDirectory(prefix="squad2-") as tmp:
+                kb = fresh_kb(nlp, Path(tmp))
+                try:
+                    load(kb, art["title"].replace("_", " "), p["context"])
+                except KnowledgeError:
+                    refused += len(p["qas"])
+                    continue
+                for qa in p["qas"]:
+                    answers = [a["text"] for a in qa["answers"]]
+                    a = kb.answer(qa["question"])
+                    top = a.facts[0].fact.text if a.facts else ""
+                    outcomes.append(
+                        Outcome(
+                            answerable=bool(answers),
+                            confidence=a.confidence,
+                            hit=bool(answers) and contains_answer(top, answers),
+                            f1=max((token_f1(a.short or "", x) for x in answers), default=0.0),
+                        )
+                    )
+                kb.store.engine.dispose()
+    return outcomes, refused, time.perf_counter() - start
+
+
+def at(outcomes: Sequence[Outcome], threshold: float) -> tuple[float, float, float]:
+    """Declined (unanswerable), false declines (answerable), SQuAD 2.0 F1 at a threshold."""
+    una = [o for o in outcomes if not o.answerable]
+    ans = [o for o in outcomes if o.answerable]
+    declined = sum(o.confidence < threshold for o in una) / max(1, len(una))
+    false = sum(o.confidence < threshold for o in ans) / max(1, len(ans))
+    f1 = sum(
+        (o.confidence < threshold) if not o.answerable else (o.confidence >= threshold) * o.f1
+        for o in outcomes
+    )
+    return declined, false, 100 * f1 / max(1, len(outcomes))
+
+
+def auc(outcomes: Sequence[Outcome]) -> float:
+    """The chance that a question whose first fact holds the answer has a higher confidence
+    than one that does not (ties count half)."""
+    ranked = sorted(outcomes, key=lambda o: o.confidence)
+    pos = sum(o.hit for o in ranked)
+    neg = len(ranked) - pos
+    below = 0.0  # negatives ranked under the current positive
+    total = 0.0
+    i = 0
+    while i < len(ranked):
+        j = i
+        while j < len(ranked) and ranked[j].confidence == ranked[i].confidence:
+            j += 1
+        group = ranked[i:j]
+        p = sum(o.hit for o in group)
+        n = len(group) - p
+        total += p * (below + n / 2)
+        below += n
+        i = j
+    return total / max(1, pos * neg)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--limit", type=int, default=0, help="paragraphs per article (0: all)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "squad2.md")
+    args = parser.parse_args(argv)
+    if not SQUAD_V2.exists():
+        print(f"{SQUAD_V2} is not here (it is in ../shared, which a fresh clone lacks).")
+        return 0
+    outcomes, refused, seconds = run(args.limit)
+    una = sum(not o.answerable for o in outcomes)
+    lines = [
+        "# Declining: SQuAD 2.0 dev paragraphs (DEV_ARTICLES)",
+        "",
+        f"Commit {git_revision()}; {len(outcomes)} questions ({una} unanswerable from their "
+        f"paragraph), each paragraph alone in a fresh store; {refused} questions of refused "
+        f'paragraphs left out; {seconds:.0f} s. AUC of the confidence for "the first fact holds '
+        f'a reference answer": **{auc(outcomes):.3f}**. Declining everything scores '
+        f"{100 * una / max(1, len(outcomes)):.1f} F1.",
+        "",
+        "| threshold | unanswerable declined | false declines | SQuAD 2.0 F1 |",
+        "|---|---|---|---|",
+    ]
+    for t in sorted({*SWEEP, engine.CONFIDENCE_THRESHOLD}):
+        declined, false, f1 = at(outcomes, t)
+        mark = " (the engine's)" if t == engine.CONFIDENCE_THRESHOLD else ""
+        lines.append(f"| {t:.2f}{mark} | {declined:.3f} | {false:.3f} | {f1:.1f} |")
+    lines += ["", "`.venv/bin/python bench/squad2.py`", ""]
+    args.out.write_text("\n".join(lines), "utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
