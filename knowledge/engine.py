@@ -60,6 +60,9 @@ NO_ANSWER_FACTOR = 0.5  # ... and nothing in it answers at all
 UNTYPED_FACTOR = 0.7  # "when"/"who"/"how many"... and the best fact has no span of that type
 UNRELATED_FACTOR = 0.5  # the answer's clause holds nothing else the question names
 IDENTITY_FACTOR = 0.35  # "who is the X of Y": the answer's noun phrase lacks some of X, Y
+DISTANCE_FREE = 5.0  # mean arcs from the question's words to the answer that cost nothing
+DISTANCE_SLOPE = 0.1  # ... and the confidence lost per arc past that
+DISTANCE_FLOOR = 0.3
 RERANK_DEPTH = 5  # typed questions: how many of the best facts may supply the typed answer
 RERANK_MARGIN = 0.1  # ... when they score within this of the best
 MISFIT_PENALTY = 0.3  # ... losing this when their answer is not of the asked type
@@ -84,6 +87,15 @@ def _names_a_place(q: Question) -> bool:
     return any(
         w in {"that", "this"} and nxt in _PLACE_NOUNS for w, nxt in itertools.pairwise(q.tokens)
     )
+
+
+def _distance_factor(distance: float | None) -> float:
+    """An answer many dependency arcs away from the question's words is seldom what it asks:
+    on the SQuAD DEV_ARTICLES, typed answers 2-4 arcs away are right about 60% of the time, 5-6
+    arcs away 43%, 7 or more about 28%."""
+    if distance is None:
+        return 1.0
+    return max(DISTANCE_FLOOR, 1.0 - DISTANCE_SLOPE * max(0.0, distance - DISTANCE_FREE))
 
 
 def _asks_manner(q: Question) -> bool:
@@ -391,6 +403,8 @@ class KnowledgeBase:
             confidence *= UNRELATED_FACTOR  # "he said" answers "who heads X?" only by its "he"
         if q.expected and misses_date(q, best):  # "what date in September": a fact without it
             confidence *= UNRELATED_FACTOR
+        if kind in _RELATED_KINDS:
+            confidence *= _distance_factor(anchor_distance(q, best, doc, short))
         facts = tuple(ScoredFact(f, round(s, 4)) for s, _, f in scored[:5])
         if confidence < CONFIDENCE_THRESHOLD:
             return self._decline(text, [f for f in facts], None, confidence=confidence)

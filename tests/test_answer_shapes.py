@@ -298,3 +298,12 @@ def test_a_list_of_as_many_items_as_asked_answers_a_paraphrase(bridge_kb: Knowle
     assert a.short == "safety, access and cost"
     wrong_count = bridge_kb.answer("Which two aims did the council name?")
     assert wrong_count.confidence < a.confidence
+
+
+def test_confidence_falls_with_the_arcs_between_the_answer_and_the_question() -> None:
+    assert engine._distance_factor(None) == 1.0
+    assert engine._distance_factor(engine.DISTANCE_FREE) == 1.0
+    assert engine._distance_factor(engine.DISTANCE_FREE + 3) == pytest.approx(
+        1 - 3 * engine.DISTANCE_SLOPE
+    )
+    assert engine._distance_factor(100.0) == engine.DISTANCE_FLOOR
