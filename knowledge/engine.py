@@ -450,6 +450,8 @@ class KnowledgeBase:
         slot = (1.0 if feats.typed else 0.3) if q.expected else feats.coverage
         if q.count and kind == "list" and list_size(short) == q.count:
             slot = 1.0  # "which four topics": a list of four is the asked type
+        elif _asks_manner(q) and kind == "manner":
+            slot = 1.0  # "how did X reach Y?": a means or a manner is the asked type
         conf = 0.6 * feats.coverage + 0.2 * feats.fuzzy + 0.2 * slot
         if q.unknown_names:
             conf *= UNKNOWN_NAME_FACTOR

@@ -72,6 +72,8 @@ def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         ("Besides safety, what did the council focus on?", "access and cost"),
         # "what kind of X": X names the answer's kind, which the fact need not say
         ("What kind of vessel carried the sections to Marrowby?", "barge"),
+        # a means is what "how did X ...?" asks for, even worded with a noun the article lacks
+        ("How did the sections make their way to Marrowby?", "by barge"),
     ],
 )
 def test_answer_shapes(bridge_kb: KnowledgeBase, question: str, expected: str) -> None:
