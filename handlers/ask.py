@@ -13,6 +13,7 @@ from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from handlers.send import edit
 from knowledge.models import Answer
+from knowledge.newsroom import fact_ref
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def keyboard(answer: Answer, question_id: int) -> InlineKeyboardMarkup | None:
         return InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton("📄 Show source", callback_data=f"src:{fact.id}"),
+                    InlineKeyboardButton("📄 Show source", callback_data=f"src:{fact_ref(fact)}"),
                     InlineKeyboardButton("➕ More answers", callback_data=f"more:{question_id}"),
                 ],
                 [
@@ -112,7 +113,7 @@ def keyboard(answer: Answer, question_id: int) -> InlineKeyboardMarkup | None:
             ]
         )
     if answer.suggestions:
-        by_text = {sf.fact.text: sf.fact.id for sf in answer.facts}
+        by_text = {sf.fact.text: fact_ref(sf.fact) for sf in answer.facts}
         rows = [
             [InlineKeyboardButton(_short(s), callback_data=f"fact:{by_text[s]}")]
             for s in answer.suggestions
@@ -156,23 +157,23 @@ async def _press(update: Update, context: TalksContext, kind: str, arg: str) -> 
         await query.answer("Thanks for the feedback!" if ok else "That question is gone.")
         return
     if kind == "src":
-        found = await blocking(newsroom.paragraph, int(arg))
+        found = await blocking(newsroom.paragraph, arg)
         await query.answer()
         if found is None:
             await reply(update, context, "That article has been removed.")
             return
-        article, facts = found
-        await reply(update, context, render.paragraph_html(article, facts, int(arg)))
+        article, facts, shown = found
+        await reply(update, context, render.paragraph_html(article, facts, shown.id))
         return
     if kind == "fact":
-        fact = newsroom.fact(int(arg))
+        suggested = newsroom.fact(arg)
         await query.answer()
-        if fact is None:
+        if suggested is None:
             await reply(update, context, "That article has been removed.")
             return
-        article = await blocking(newsroom.kb.article, fact.article_id)
+        article = await blocking(newsroom.kb.article, suggested.article_id)
         if isinstance(query.message, Message):
-            await edit(query.message, render.fact_html(fact, article))
+            await edit(query.message, render.fact_html(suggested, article))
         return
     if kind == "more":
         again = await blocking(newsroom.again, int(arg))

@@ -159,16 +159,26 @@ class Newsroom:
     def who(self, name: str) -> Answer:
         return self.kb.who(name)
 
-    def fact(self, fact_id: int) -> Fact | None:
-        return self.kb.index.facts.get(fact_id)
+    def fact(self, ref: str) -> Fact | None:
+        """The fact a button names: "ARTICLE:POSITION" (stable when an article is re-extracted
+        or replaced and its facts get new ids), or a bare fact id (buttons sent before)."""
+        article_id, colon, position = ref.partition(":")
+        if not colon:
+            return self.kb.index.facts.get(int(ref))
+        ids = self.kb.index.article_facts.get(int(article_id), [])
+        for fid in ids:
+            fact = self.kb.index.facts[fid]
+            if fact.position == int(position):
+                return fact
+        return None
 
-    def paragraph(self, fact_id: int) -> tuple[Article, list[Fact]] | None:
-        """The paragraph a fact stands in, as facts, with its article."""
-        fact = self.fact(fact_id)
+    def paragraph(self, ref: str) -> tuple[Article, list[Fact], Fact] | None:
+        """The paragraph a fact stands in, as facts, with its article and the fact itself."""
+        fact = self.fact(ref)
         if fact is None:
             return None
         same = [f for f in self.kb.facts_of(fact.article_id) if f.paragraph == fact.paragraph]
-        return self.kb.article(fact.article_id), same
+        return self.kb.article(fact.article_id), same, fact
 
     def again(self, question_id: int) -> Answer | None:
         """A logged question asked again (for "More answers" after a restart too)."""
@@ -264,3 +274,9 @@ class Newsroom:
             sends_week=self.subscribers.send_counts(now - WEEK),
             feeds=self.feeds.all(),
         )
+
+
+def fact_ref(fact: Fact) -> str:
+    """How a button names a fact: by article and position, which outlive its id (see
+    ``Newsroom.fact``)."""
+    return f"{fact.article_id}:{fact.position}"

@@ -16,7 +16,7 @@ from knowledge.errors import DuplicateArticleError, NotAnArticleError, UnknownAr
 from knowledge.extract import EXTRACTOR_VERSION
 from knowledge.index import Index
 from knowledge.models import Article, Entity
-from knowledge.newsroom import Newsroom
+from knowledge.newsroom import Newsroom, fact_ref
 from knowledge.reading import read_article
 from knowledge.store import ArticleRow, EntityRow, FactRow, MentionRow
 
@@ -197,8 +197,15 @@ def test_a_store_from_an_older_extractor_is_re_extracted_when_opened(
     with kb.store.session() as s:
         for row in s.scalars(select(FactRow)):
             row.terms = "stale"
+    button = fact_ref(kb.facts_of(second.id)[2])  # a "Show source" button sent before
+    old_ids = {f.id for a in kb.articles() for f in kb.facts_of(a.id)}
     reopened = KnowledgeBase(kb.store, nlp, seed=False)
     assert kb.store.get_meta("extractor") == str(EXTRACTOR_VERSION)
+    # the facts have new ids, and the button still shows the same sentence
+    assert old_ids.isdisjoint(f.id for a in reopened.articles() for f in reopened.facts_of(a.id))
+    shown = Newsroom(reopened).fact(button)
+    assert shown is not None
+    assert shown.text == before[second.id][2][0]
     after = {
         a.id: [(f.text, f.terms) for f in reopened.facts_of(a.id)] for a in reopened.articles()
     }
