@@ -78,6 +78,7 @@ class Index:
     descriptions: dict[tuple[str, ...], set[int]] = field(default_factory=lambda: defaultdict(set))
     vocabulary: set[str] = field(default_factory=set)  # fact terms and the words of names
     max_alias_len: int = 1
+    term_total: int = 0  # the facts' term counts summed (BM25's mean fact length)
     _by_length: dict[int, list[str]] = field(default_factory=dict)
     _by_length_version: int = -1
     _vocabulary_version: int = 0  # bumped whenever a word enters or leaves the vocabulary
@@ -94,7 +95,10 @@ class Index:
         postings, entity_facts, vocabulary = self.postings, self.entity_facts, self.vocabulary
         size = len(vocabulary)
         for f in facts:
+            if f.id in self.facts:
+                raise ValueError(f"fact {f.id} is already indexed")
             self.facts[f.id] = f
+            self.term_total += len(f.terms)
             self.article_facts[f.article_id].append(f.id)
             for term in f.terms:
                 postings[term].add(f.id)
@@ -182,6 +186,7 @@ class Index:
         """Drop an article and its facts (its entities are refreshed by ``update_entities``)."""
         for fid in self.article_facts.pop(article_id, []):
             f = self.facts.pop(fid)
+            self.term_total -= len(f.terms)
             for term in f.terms:
                 ids = self.postings.get(term)
                 if ids is not None:
@@ -203,6 +208,10 @@ class Index:
         n = len(self.facts) or 1
         df = len(self.postings.get(term, ()))
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def mean_length(self) -> float:
+        """The mean number of terms per fact (at least 1)."""
+        return max(1.0, self.term_total / max(1, len(self.facts)))
 
     def vocabulary_by_length(self, n: int) -> list[str]:
         """Vocabulary words within two letters of length n (cached until the vocabulary grows)."""

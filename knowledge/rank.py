@@ -46,29 +46,6 @@ class Features:
     bm25: float = 0.0  # the first stage's score relative to the best candidate's
 
 
-class _Lengths:
-    """Per-fact BM25 length norms (a fact holds each term once, so a fact's BM25 score is its
-    norm times the idf of the question terms it holds), rebuilt when the facts change."""
-
-    def __init__(self) -> None:
-        self.key: tuple[int, int] = (0, -1)
-        self.norms: dict[int, float] = {}
-
-    def of(self, index: Index) -> dict[int, float]:
-        key = (id(index), len(index.facts))
-        if key != self.key:
-            facts = index.facts.values()
-            avg = max(1.0, sum(len(f.terms) for f in facts) / max(1, len(index.facts)))
-            self.norms = {
-                f.id: (K1 + 1) / (1 + K1 * (1 - B + B * len(f.terms) / avg)) for f in facts
-            }
-            self.key = key
-        return self.norms
-
-
-_LENGTHS = _Lengths()
-
-
 def _entity_idf(index: Index, eid: int) -> float:
     n = len(index.facts) or 1
     df = len(index.entity_facts.get(eid, ()))
@@ -126,8 +103,12 @@ def retrieve(
             w = max((idf for idf, ids in sets if fid in ids), default=0.0)
             if w > best.get(fid, 0.0):
                 sums[fid] += w - best.get(fid, 0.0)
-    norms = _LENGTHS.of(index)
-    return {fid: s * norms.get(fid, 1.0) for fid, s in sums.items()}
+    # A fact holds each term once, so its BM25 score is the idf sum times its length norm.
+    avg, facts = index.mean_length(), index.facts
+    return {
+        fid: s * (K1 + 1) / (1 + K1 * (1 - B + B * len(facts[fid].terms) / avg))
+        for fid, s in sums.items()
+    }
 
 
 def candidates(

@@ -1,11 +1,14 @@
-"""The index's compact postings behave as the sets they replace."""
+"""The index's compact postings behave as the sets they replace; its mean fact length follows
+every change."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.index import Postings
+from knowledge.index import Index, Postings
+from knowledge.models import Fact
 
 _OPS = st.lists(st.tuples(st.booleans(), st.integers(min_value=0, max_value=60)), max_size=80)
 
@@ -31,3 +34,23 @@ def test_postings_match_a_set_under_adds_and_discards(ops: list[tuple[bool, int]
 def test_postings_are_not_equal_to_other_things() -> None:
     assert Postings([1, 2]) != [1, 2]
     assert "1" not in Postings([1])
+
+
+def _fact(fid: int, article: int, n_terms: int) -> Fact:
+    terms = tuple(f"w{i}" for i in range(n_terms))
+    return Fact(fid, article, fid, 0, "text", terms, (), ())
+
+
+def test_mean_fact_length_follows_loads_replacements_and_removals() -> None:
+    index = Index()
+    index.add_facts([_fact(1, 1, 4), _fact(2, 1, 8), _fact(3, 2, 3)])
+    assert index.mean_length() == 5.0
+    index.remove_article(1)
+    assert index.mean_length() == 3.0
+    index.add_facts([_fact(4, 1, 9)])  # the article again, as a replacement loads it
+    assert index.mean_length() == 6.0
+    index.remove_article(1)
+    index.remove_article(2)
+    assert index.mean_length() == 1.0  # empty: no division by zero
+    with pytest.raises(ValueError, match="already indexed"):
+        index.add_facts([_fact(5, 3, 2), _fact(5, 3, 2)])
