@@ -726,6 +726,13 @@ def _phrase(
             words = {normalise(t.text) for t in chunk}
             if q.focus in words and len(_new_words(chunk, qwords)) >= 1:
                 return _clean(chunk)
+        # the parser's noun chunks skip some nouns ("a step-by-step approach"): the noun with
+        # the words before it that modify it
+        for tok in doc:
+            if tok.pos_ == "NOUN" and q.focus in {normalise(tok.text), normalise(tok.lemma_)}:
+                span = doc[tok.left_edge.i : tok.i + 1]
+                if _new_words(span, qwords):
+                    return _clean(span)
     light = any(w in _LIGHT_VERBS for w in q.lemmas) or "happen" in q.tokens
     if light:
         vp = _predicate_of_subject(q, doc)

@@ -309,3 +309,22 @@ def test_confidence_falls_with_the_arcs_between_the_answer_and_the_question() ->
         1 - 3 * engine.DISTANCE_SLOPE
     )
     assert engine._distance_factor(100.0) == engine.DISTANCE_FLOOR
+
+
+def test_what_kind_of_x_finds_x_where_the_parser_gave_no_noun_chunk(
+    nlp: Language, tmp_path: Path
+) -> None:
+    kb = make_kb(nlp, tmp_path / "pier.db", seed=False)
+    kb.load_text(
+        "Pier repairs to start in spring\n\n"
+        "The council of Marrowby said on Tuesday that the old pier would be rebuilt next year.\n\n"
+        "Engineers said a step-by-step approach should be taken to rebuild the pier so that the "
+        "ferry can keep running.\n",
+        published=dt.date(2024, 5, 4),
+        fmt="txt",
+    )
+    fact = next(f for f in kb.facts_of(1) if "step-by-step" in f.text)
+    assert "approach" not in {c.root.text for c in nlp(fact.text).noun_chunks}  # the premise
+    a = kb.answer("What kind of approach did the engineers propose?")
+    assert a.answered, a
+    assert a.short == "step-by-step approach"
