@@ -13,6 +13,7 @@ import gc
 import itertools
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -63,6 +64,7 @@ IDENTITY_FACTOR = 0.35  # "who is the X of Y": the answer's noun phrase lacks so
 DISTANCE_FREE = 5.0  # mean arcs from the question's words to the answer that cost nothing
 DISTANCE_SLOPE = 0.1  # ... and the confidence lost per arc past that
 DISTANCE_FLOOR = 0.3
+PARALLEL_REFRESH = 200  # articles to re-extract before worker processes pay off their start
 RERANK_DEPTH = 5  # typed questions: how many of the best facts may supply the typed answer
 RERANK_MARGIN = 0.1  # ... when they score within this of the best
 MISFIT_PENALTY = 0.3  # ... losing this when their answer is not of the asked type
@@ -254,19 +256,22 @@ class KnowledgeBase:
             self._parse.cache_clear()
             return stored.article
 
-    def _refresh_stale(self, *, chunk: int = 32) -> None:
+    def _refresh_stale(self) -> None:
         """Re-extract every stored article when the store was built by an older extractor (its
-        facts would miss what the current questions look for); a new store is marked current."""
+        facts would miss what the current questions look for); a new store is marked current.
+        A large store is parsed by as many processes as there are cores (a 10,000-article
+        store takes minutes: it happens once per extractor version)."""
         if self.store.get_meta("extractor") == str(EXTRACTOR_VERSION):
             return
         drafts = self.store.drafts()
         if drafts:
             log.info("re-extracting %d articles stored by an older extractor", len(drafts))
-        for start in range(0, len(drafts), chunk):
-            part = drafts[start : start + chunk]
-            extractions = extract_many(self.nlp, [(draft, day) for _, draft, day in part])
-            for (article_id, _, _), extraction in zip(part, extractions, strict=True):
-                self.store.refresh_article(article_id, extraction)
+        workers = min(os.cpu_count() or 1, 4) if len(drafts) >= PARALLEL_REFRESH else 1
+        extractions = extract_many(
+            self.nlp, [(draft, day) for _, draft, day in drafts], n_process=workers
+        )
+        for (article_id, _, _), extraction in zip(drafts, extractions, strict=True):
+            self.store.refresh_article(article_id, extraction)
         self.store.set_meta("extractor", str(EXTRACTOR_VERSION))
 
     def _seed_if_new(self) -> None:
