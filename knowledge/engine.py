@@ -61,6 +61,7 @@ NO_ANSWER_FACTOR = 0.5  # ... and nothing in it answers at all
 UNTYPED_FACTOR = 0.7  # "when"/"who"/"how many"... and the best fact has no span of that type
 UNRELATED_FACTOR = 0.5  # the answer's clause holds nothing else the question names
 IDENTITY_FACTOR = 0.35  # "who is the X of Y": the answer's noun phrase lacks some of X, Y
+ANOTHER_FACTOR = 0.7  # the fact's thing lacks all the words that narrow the question's
 DISTANCE_FREE = 5.0  # mean arcs from the question's words to the answer that cost nothing
 DISTANCE_SLOPE = 0.1  # ... and the confidence lost per arc past that
 DISTANCE_FLOOR = 0.3
@@ -89,6 +90,22 @@ def _names_a_place(q: Question) -> bool:
     return any(
         w in {"that", "this"} and nxt in _PLACE_NOUNS for w, nxt in itertools.pairwise(q.tokens)
     )
+
+
+def _another_one(q: Question, fact: Fact) -> bool:
+    """Whether the fact names a noun of the question without any of the two or more words that
+    narrow it there ("the Syrian opposition's negotiating team" against "a team led by
+    Macron"): then it likely speaks of another one."""
+    terms = set(fact.terms)
+    for noun, words, names in q.modifiers:
+        if terms.isdisjoint(q.groups[noun]):
+            continue
+        if len(words) + len(names) < 2:  # one word ("the next round") is too often paraphrased
+            continue
+        found = any(not terms.isdisjoint(q.groups[w]) for w in words)
+        if not found and set(names).isdisjoint(fact.entity_ids):
+            return True
+    return False
 
 
 def _distance_factor(distance: float | None) -> float:
@@ -410,6 +427,8 @@ class KnowledgeBase:
             confidence *= UNRELATED_FACTOR
         if kind in _RELATED_KINDS:
             confidence *= _distance_factor(anchor_distance(q, best, doc, short))
+        if _another_one(q, best):
+            confidence *= ANOTHER_FACTOR  # "the opposition's team" answered by Macron's team
         facts = tuple(ScoredFact(f, round(s, 4)) for s, _, f in scored[:5])
         if confidence < CONFIDENCE_THRESHOLD:
             return self._decline(text, [f for f in facts], None, confidence=confidence)

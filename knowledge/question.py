@@ -174,6 +174,8 @@ class Question:
     # (entity named, the place a demonym stands for): "Chinese" ~ "China"
     kin: frozenset[tuple[int, int]] = frozenset()
     count: int | None = None  # "which four topics": the number of things asked for
+    # (noun group, the groups of the words narrowing it, the entities they name)
+    modifiers: tuple[tuple[int, tuple[int, ...], tuple[int, ...]], ...] = ()
 
     def kin_of(self, entity_id: int) -> set[int]:
         """The entity and the places it stands for (a demonym's)."""
@@ -226,7 +228,8 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     wh, focus, kind_of, expected = _question_type(lowers)
     focus = _focus_noun(toks, lowers, wh, focus)
     count = _count(lowers, wh, focus)
-    entity_ids, covered, describing, described = _find_entities(toks, lowers, index)
+    named_at: dict[int, set[int]] = {}
+    entity_ids, covered, describing, described = _find_entities(toks, lowers, index, named_at)
     groups: list[tuple[str, ...]] = []
     lemmas: set[str] = set()
     nouns: set[int] = set()
@@ -234,6 +237,7 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
     descriptive: set[int] = set()
     excluded_toks, marker_toks = _excluded(doc)
     excluded: set[int] = set()
+    group_at: dict[int, int] = {}  # token position (in toks) → its group
     for i, t in enumerate(toks):
         lower, lemma = lowers[i], normalise(t.lemma_)
         if i in covered or lower in WH_WORDS or not (is_content(lower) or is_content(lemma)):
@@ -250,6 +254,7 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
                 descriptive.add(len(groups))
             if t.i in excluded_toks:
                 excluded.add(len(groups))
+            group_at[i] = len(groups)
             groups.append(group)
             lemmas.update(group)
     # A lowercase word that is neither in the store nor in the language is a name too ("assad").
@@ -314,7 +319,35 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         excluded=frozenset(excluded),
         kin=_kin(entity_ids, index),
         count=count,
+        modifiers=_modifiers(toks, group_at, named_at),
     )
+
+
+def _modifiers(
+    toks: list, group_at: dict[int, int], named_at: dict[int, set[int]]
+) -> tuple[tuple[int, tuple[int, ...], tuple[int, ...]], ...]:
+    """For each noun of the question that other words narrow ("the Syrian opposition's
+    negotiating team"): (its group, the groups of those words, the entities they name)."""
+    position = {t.i: k for k, t in enumerate(toks)}
+    out = []
+    for k, tok in enumerate(toks):
+        if tok.pos_ != "NOUN" or k not in group_at:
+            continue
+        words: set[int] = set()
+        names: set[int] = set()
+        for child in tok.children:
+            if child.dep_ not in {"amod", "compound", "poss", "nmod"}:
+                continue
+            for sub in child.subtree:
+                j = position.get(sub.i)
+                if j is None:
+                    continue
+                if j in group_at:
+                    words.add(group_at[j])
+                names.update(named_at.get(j, ()))
+        if words or names:
+            out.append((group_at[k], tuple(sorted(words)), tuple(sorted(names))))
+    return tuple(out)
 
 
 _NUMBERS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -506,6 +539,9 @@ def _repair(token: str, index: Index, english: frozenset[str] = frozenset()) -> 
     """The store's word closest to a misspelt one ("tlaks" → "talks"), or None to keep it.
     Words of the language that the store lacks ("city") are kept."""
     low = normalise(token)
+    if low.endswith("'s") and len(low) > 2:  # "Diemont's": the name, repaired, keeps its "'s"
+        fixed = _repair(token[:-2], index, english)
+        return None if fixed is None else fixed + token[-2:]
     if index.is_known(low) or low.isdigit() or len(low) < 3:
         return None
     if len(low) <= 5:
@@ -543,7 +579,7 @@ def _question_type(
         if w == "how":
             unit = lowers[i + 2] if i + 2 < len(lowers) else ""
             if nxt == "many" and unit in _TIME_UNITS:  # "how many years": "six-year" is a DATE
-                return "how many", None, False, ("DATE", "CARDINAL", "QUANTITY")
+                return "how many", None, False, ("DATE", "TIME", "CARDINAL", "QUANTITY")
             return (
                 "how " + nxt if nxt in _HOW_TYPES else "how",
                 None,
@@ -552,7 +588,11 @@ def _question_type(
             )
         if w in {"what", "which"}:
             j = i + 1
-            if nxt in _BE and j + 2 < len(lowers) and lowers[j + 1] in {"the", "a", "an"}:
+            if nxt in _BE and "'s" in lowers[j + 2 : j + 6] and lowers[-1] != "'s":
+                # "what is Cara Diemont's firm": the noun after the possessive
+                j = lowers.index("'s", j + 2) + 1
+                nxt = lowers[j]
+            elif nxt in _BE and j + 2 < len(lowers) and lowers[j + 1] in {"the", "a", "an"}:
                 j += 2  # "what is the name of ...", "which was the city ..."
                 nxt = lowers[j]
             kind_of = nxt in {"kind", "type", "sort", "form"} and j + 1 < len(lowers)
@@ -579,7 +619,7 @@ _VERB_AFTER_WH = frozenset(
     | {"can", "could", "should", "may", "might", "must", "'s"}
 )
 _TIME_UNITS = frozenset(
-    {"years", "months", "weeks", "days", "hours", "minutes", "decades", "centuries"}
+    {"years", "months", "weeks", "days", "hours", "minutes", "seconds", "decades", "centuries"}
 )
 _BE = frozenset({"is", "are", "was", "were", "'s"})
 _PREPOSITIONS = frozenset(
@@ -609,7 +649,7 @@ def _wh_prep(lowers: tuple[str, ...]) -> str | None:
 
 
 def _find_entities(
-    toks: list, lowers: tuple[str, ...], index: Index
+    toks: list, lowers: tuple[str, ...], index: Index, named_at: dict[int, set[int]] | None = None
 ) -> tuple[set[int], set[int], set[int], set[int]]:
     """Entities named in the question, longest alias first, and the token positions of their
     names; description phrases count too (the third set: their token positions; the fourth:
@@ -638,6 +678,9 @@ def _find_entities(
             found.update(ids)
             (by_name if named else described).update(ids)
             (covered if named else describing).update(range(i, i + n))
+            if named and named_at is not None:  # the token positions of each name
+                for k in range(i, i + n):
+                    named_at.setdefault(k, set()).update(ids)
             i += n - 1
             break
         i += 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from knowledge import engine, rank
+from knowledge import engine, question, rank
 from knowledge.engine import KnowledgeBase
 from knowledge.models import Turn
 
@@ -257,6 +257,8 @@ def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_kb: KnowledgeBa
         ("which contries will the quay serve", "Norway"),
         # "besides X": the phrase conjoined with X, even when the parse hangs it on X's "of"
         ("Besides the fishermen of Kessel, who would the plan help?", "traders of Lund"),
+        # "what is X's N": N names the asked type (and "Eklund's" is no typo of "Eklund")
+        ("What is Eklund's nationality?", "Danish-Norwegian"),
     ],
 )
 def test_harbour_shapes(harbour_kb: KnowledgeBase, question: str, expected: str) -> None:
@@ -328,3 +330,20 @@ def test_what_kind_of_x_finds_x_where_the_parser_gave_no_noun_chunk(
     a = kb.answer("What kind of approach did the engineers propose?")
     assert a.answered, a
     assert a.short == "step-by-step approach"
+
+
+def test_a_fact_about_another_one_of_the_thing_asked_is_doubted(
+    bridge_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The article's bridge is new; none of the words narrowing "bridge" is in the fact.
+    question = "Who built the lakeside town's old wooden bridge?"
+    assert not bridge_kb.answer(question).answered
+    monkeypatch.setattr(engine, "ANOTHER_FACTOR", 1.0)
+    assert bridge_kb.answer(question).answered
+
+
+def test_how_many_seconds_asks_for_a_time_too() -> None:
+    wh, _, _, expected = question._question_type(("after", "how", "many", "seconds", "do"))
+    assert wh == "how many"
+    assert "TIME" in expected
+    assert question._question_type(("what", "is", "eklund", "'s", "job"))[1] == "job"
