@@ -34,7 +34,7 @@ from knowledge.text import index_terms
 
 # Raise this whenever the facts an article yields change (their terms, spans, mentions): a store
 # built by an older version is re-extracted from its stored texts when it is opened.
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3
 
 # People named by what they do: title phrases and definite descriptions ("the UN envoy").
 ROLE_NOUNS = frozenset(
@@ -647,9 +647,22 @@ def _title_before(doc: Doc, start: int, lo: int) -> str | None:
         else:
             break
     phrase = _strip_phrase(list(doc[j:start]))
-    if not phrase or not _has_role(phrase) or phrase[-1].pos_ not in {"NOUN", "PROPN"}:
+    if not phrase or phrase[-1].pos_ not in {"NOUN", "PROPN"}:
+        return None
+    if not _has_role(phrase) and not _names_a_person(phrase[-1]):
         return None
     return " ".join(_join_tokens(phrase))
+
+
+# Nouns for people by their ending ("psychologist", "striker", "chancellor", "historian").
+_PERSON_ENDINGS = ("ist", "er", "or", "ian", "ant", "ent", "man", "woman", "person")
+
+
+def _names_a_person(tok: Token) -> bool:
+    """ "Sports psychologist Hugh Richards": a lowercase noun right before a person's name that
+    ends like a noun for a person is a title too."""
+    word = tok.lower_
+    return tok.pos_ == "NOUN" and tok.text.islower() and word.endswith(_PERSON_ENDINGS)
 
 
 def _appositive_before(doc: Doc, start: int, lo: int) -> str | None:

@@ -43,6 +43,10 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         beside = _beside(q, doc, qwords)
         if beside:
             return beside, "conjunct"
+    if q.wh in {"where", "when"}:
+        antecedent = _relative_antecedent(q, fact, doc, qwords)
+        if antecedent:
+            return antecedent, "typed"
     if q.expected:
         typed = _typed(q, fact, doc, index, qwords=qwords, matched=matched)
         if typed:
@@ -81,6 +85,10 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         manner = _manner(q, doc, matched)
         if manner:
             return manner, "manner"
+    if q.wh in {"what", "which"} and not q.expected:
+        stranded = _stranded(q, doc, qwords)
+        if stranded:
+            return stranded, "phrase"
     if q.wh in {"what", "which", "how", None} or q.expected:
         phrase = _phrase(q, doc, qwords, matched, subjects=_named_ranges(q, fact))
         if phrase or not q.quote:
@@ -91,6 +99,51 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         reason = _reason(doc, matched)
         return reason, ("reason" if reason else "none")
     return None, "none"
+
+
+def _relative_antecedent(q: Question, fact: Fact, doc: Doc, qwords: set[str]) -> str | None:
+    """ "Where did she fail to finish?" where the fact says "the Athens Olympics, where she
+    failed to finish the marathon": what the relative "where" (or "when") clause hangs from,
+    when that clause holds the question's words and names (or stands for) its entities."""
+    words = {f for g in q.groups for f in g}
+    for tok in doc:
+        if tok.lower_ != q.wh or tok.dep_ != "advmod" or tok.head.dep_ != "relcl":
+            continue
+        clause = tok.head
+        said = sum(bool(_forms(t) & words) for t in clause.subtree)
+        if said < max(1, min(2, len(q.groups))):
+            continue
+        start, end = clause.left_edge.idx, clause.right_edge.idx + len(clause.right_edge)
+        inside = {e for e, a, b, _ in fact.mentions if start <= a and b <= end}
+        if any(q.kin_of(e).isdisjoint(inside) for e in q.entity_ids):
+            continue  # "in Hamburg where Putin met Trump" is not where Russia and Turkey met
+        chunk = _chunk_for(clause.head, doc)
+        if chunk is not None and _new_words(chunk, qwords):
+            return _clean(chunk)
+    return None
+
+
+_STRANDED = frozenset({"for", "to", "about", "with", "on", "at", "from", "in", "of", "by", "into"})
+
+
+def _stranded(q: Question, doc: Doc, qwords: set[str]) -> str | None:
+    """ "What does Amazon hold a patent for?": the object of that preposition in the fact,
+    where it hangs from one of the question's words ("a patent for its shopping service")."""
+    if len(q.tokens) < 3 or q.tokens[-1] not in _STRANDED:
+        return None
+    words = {f for g in q.groups for f in g}
+    for tok in doc:
+        if tok.lower_ != q.tokens[-1] or tok.dep_ != "prep" or not _forms(tok.head) & words:
+            continue
+        for child in tok.children:
+            if child.dep_ != "pobj":
+                continue
+            chunk = _chunk_for(child, doc)
+            if chunk is None and child.right_edge.i - child.left_edge.i < 10:
+                chunk = doc[child.left_edge.i : child.right_edge.i + 1]  # no noun chunk for it
+            if chunk is not None and _new_words(chunk, qwords):
+                return _clean(_with_of(chunk, doc, qwords))
+    return None
 
 
 def _beside(q: Question, doc: Doc, qwords: set[str]) -> str | None:
@@ -954,7 +1007,8 @@ def _clean(span: SpacySpan) -> str:
         toks = toks[:-1]
     if not toks:
         return span.text.strip(_STRIP)
-    return span.doc[toks[0].i : toks[-1].i + 1].text.strip(_STRIP)
+    text = span.doc[toks[0].i : toks[-1].i + 1].text.strip(_STRIP)
+    return text.replace('"', "") if text.count('"') % 2 else text  # a quote cut in half
 
 
 # --- how the answer relates to what the question names ---------------------------------------

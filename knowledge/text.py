@@ -91,7 +91,7 @@ def index_terms(tokens: Iterable[Token]) -> tuple[str, ...]:
             if is_content(term) and any(ch.isalnum() for ch in term):
                 for form in expand(term):
                     terms[form] = None
-        for part in re.split(r"[-/]", lower):  # "UN-led" is also "un" and "led"
+        for part in re.split(r"[-/.]", lower):  # "UN-led" is also "un" and "led"
             if part != lower and is_content(part) and part.isalnum():
                 terms[part] = None
     return tuple(terms)

@@ -347,3 +347,38 @@ def test_how_many_seconds_asks_for_a_time_too() -> None:
     assert wh == "how many"
     assert "TIME" in expected
     assert question._question_type(("what", "is", "eklund", "'s", "job"))[1] == "job"
+
+
+RACE = """Runner returns to the city marathon
+
+Distance runner Mia Falk will race in the Lakeside Marathon on Sunday, a year after the Northern \
+Games, where she failed to finish the 10,000 metres.
+
+Team doctor Jonas Berg said the 31-year-old had trained at altitude for six weeks.
+
+Her sponsor, the online retailer Shoeshop.com, holds the naming rights for the race's finish area.
+"""
+
+
+@pytest.fixture(scope="module")
+def race_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    kb = make_kb(nlp, tmp_path_factory.mktemp("race") / "race.db", seed=False)
+    kb.load_text(RACE, published=dt.date(2024, 5, 4), fmt="txt")
+    return kb
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # what a relative "where" clause that says the question hangs from
+        ("Where did Mia Falk fail to finish the 10,000 metres?", "Northern Games"),
+        # a question ending in a preposition: that preposition's object in the fact
+        ("What does Shoeshop hold the naming rights for?", "race's finish area"),
+        # a lowercase noun for a person right before a name is a title
+        ("Who is Jonas Berg?", "Team doctor"),
+    ],
+)
+def test_race_shapes(race_kb: KnowledgeBase, question: str, expected: str) -> None:
+    a = race_kb.answer(question)
+    assert a.answered, a
+    assert a.short == expected
