@@ -545,10 +545,14 @@ def _repair(token: str, index: Index, english: frozenset[str] = frozenset()) -> 
     if index.is_known(low) or low.isdigit() or len(low) < 3:
         return None
     if len(low) <= 5:
-        # One insertion ("wen" → "when") but not one substitution ("day" is not "say").
+        # One insertion ("wen" → "when") but not one substitution ("day" is not "say") nor a
+        # deletion ("show" is not "how"), bar a trailing "s" ("whos").
         best = process.extractOne(low, _REPAIRABLE_SHORT, scorer=fuzz.ratio, score_cutoff=75)
-        if best is not None:
-            return str(best[0]) if best[0] != low else None
+        if best is not None and best[0] != low:
+            word = str(best[0])
+            if len(word) > len(low) or low == word + "s":
+                return word
+            return None
     if len(low) < 4 or _is_english(low, english):
         return None
     cutoff = 80 if len(low) >= 6 else 75

@@ -28,6 +28,7 @@ COMMON_DF = 1000
 K1 = 1.2  # BM25 (tf is 1: a fact holds each term once, so k1 only scales the length norm)
 B = 0.5  # length normalisation, tuned on the SQuAD DEV_ARTICLES (0.3-0.75 within noise)
 CONTEXT_ENTITY_WEIGHT = 0.6  # an entity a pronoun stands for counts less than a named one
+SYNONYM_CREDIT = 0.7  # a question word found only through its synonym class ("told" for "speak")
 KIN_WEIGHT = 0.4  # "China" for the question's "Chinese" (knowledge/demonyms.py), and back
 W_COVERAGE = 0.4  # second stage: idf-weighted share of the question found in the fact
 FOCUS_WEIGHT = 0.3  # the noun naming the asked type ("which country"), relative to its idf
@@ -140,8 +141,10 @@ def features(
         weights = group_weights(q, index)
     for group, w in zip(q.groups, weights, strict=True):
         total += w
-        if any(t in fact_terms for t in group):
+        if any(t in fact_terms for t in group if not t.startswith("=")):
             matched += w
+        elif any(t in fact_terms for t in group):
+            matched += SYNONYM_CREDIT * w  # "role" for "job": a looser match
     entity_ids = set(fact.entity_ids)
     wanted = q.entity_ids | context_entities
     if wanted:

@@ -102,6 +102,20 @@ def test_real_words_are_not_repaired_into_store_words(bridge_kb: KnowledgeBase) 
     assert q.expected == ("GPE", "LOC")
     typo = bridge_kb._analyse("when did the brigde open")
     assert ("brigde", "bridge") in typo.repairs
+    # a short word is repaired by an insertion ("wen"), never by a deletion ("show" → "how")
+    show = bridge_kb._analyse("wen will the show begin")
+    assert show.repairs == (("wen", "when"),)
+    assert "show" in {g[0] for g in show.groups}
+
+
+def test_a_word_found_only_through_its_synonym_counts_less(bridge_kb: KnowledgeBase) -> None:
+    q = bridge_kb._analyse("When did the footbridge begin?")  # the fact says "opened"
+    fact = next(f for f in bridge_kb.index.facts.values() if "opened its new" in f.text)
+    weights = rank.group_weights(q, bridge_kb.index)
+    feats = rank.features(q, fact, bridge_kb.index, context_entities=frozenset(), weights=weights)
+    begin = next(w for g, w in zip(q.groups, weights, strict=True) if g[0] == "begin")
+    missed = (1 - rank.SYNONYM_CREDIT) * begin
+    assert feats.coverage == pytest.approx(1 - missed / sum(weights))
 
 
 def test_unknown_lowercase_name_is_declined(bridge_kb: KnowledgeBase) -> None:
