@@ -128,7 +128,8 @@ def _asks_who_is(q: Question) -> bool:
 
 
 def _is_be(q: Question) -> bool:
-    return q.tokens[1] in {"is", "was", "are", "were"}
+    """ "Who is the X of Y?" (not "who is X suing?")."""
+    return q.tokens[1] in {"is", "was", "are", "were"} and q.copular
 
 
 class KnowledgeBase:

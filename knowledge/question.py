@@ -100,6 +100,14 @@ for _w in ["percentage", "percent", "share", "proportion"]:
     _NOUN_TYPES[_w] = ("PERCENT",)
 for _w in ["number", "amount"]:
     _NOUN_TYPES[_w] = ("CARDINAL", "QUANTITY", "MONEY")
+for _w in ["size", "cost", "price", "value", "sum", "worth"]:
+    _NOUN_TYPES[_w] = ("MONEY", "QUANTITY", "CARDINAL", "PERCENT")
+for _w in ["film", "films", "movie", "movies", "book", "books", "song", "songs", "album"]:
+    _NOUN_TYPES[_w] = ("WORK_OF_ART",)
+for _w in ["novel", "play", "opera", "painting", "series", "programme", "program"]:
+    _NOUN_TYPES[_w] = ("WORK_OF_ART",)
+for _w in ["law", "laws", "act", "treaty", "directive", "bill"]:
+    _NOUN_TYPES[_w] = ("LAW",)
 _TYPE_NOUNS = tuple(_NOUN_TYPES)
 _WH_TYPES: dict[str, tuple[str, ...]] = {
     "who": ("PERSON", "ORG", "NORP", "GPE"),
@@ -176,6 +184,7 @@ class Question:
     count: int | None = None  # "which four topics": the number of things asked for
     # (noun group, the groups of the words narrowing it, the entities they name)
     modifiers: tuple[tuple[int, tuple[int, ...], tuple[int, ...]], ...] = ()
+    copular: bool = True  # "is" is the main verb ("who is X?"), not an auxiliary ("is X suing")
 
     def kin_of(self, entity_id: int) -> set[int]:
         """The entity and the places it stands for (a demonym's)."""
@@ -320,6 +329,15 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
         kin=_kin(entity_ids, index),
         count=count,
         modifiers=_modifiers(toks, group_at, named_at),
+        copular=_copular(doc, toks),
+    )
+
+
+def _copular(doc: Doc, toks: list) -> bool:
+    """Whether "is" is the question's main verb: the root, and no verb ends the question
+    ("who is X suing?" is parsed with "is" as its root too)."""
+    return any(t.dep_ == "ROOT" and t.lemma_ == "be" for t in doc) and not (
+        toks and toks[-1].pos_ == "VERB"
     )
 
 

@@ -767,6 +767,16 @@ def _phrase(
         named = _focus_chunk(q, doc, qwords, matched)
         if named:
             return named
+    # "What hit Willis?" where the fact says "he was hit by a firework": the passive's agent.
+    if q.wh in {"what", "who"} and len(q.tokens) > 1 and q.tokens[1] not in _AUXILIARIES:
+        for verb in verbs:
+            if not any(c.dep_ in {"auxpass", "nsubjpass"} for c in verb.children):
+                continue
+            for agent in (c for c in verb.children if c.dep_ == "agent"):
+                for obj in (c for c in agent.children if c.dep_ == "pobj"):
+                    chunk = _chunk_for(obj, doc)
+                    if chunk is not None and _new_words(chunk, qwords):
+                        return _clean(chunk)
     # "What does X want to forge?": the object of the shared verb.
     for verb in verbs:
         for child in verb.children:
@@ -873,6 +883,11 @@ def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
         if not _forms(tok).intersection(nouns) or tok.pos_ not in {"NOUN", "PROPN"}:
             continue
         head = tok.head
+        named = _named_thing(tok)
+        if named is not None:  # "the explosions, known as squibs": what "squibs" names
+            chunk = _chunk_for(named, doc)
+            if chunk is not None and _new_words(chunk, qwords):
+                return _clean(chunk)
         if tok.dep_ in {"nsubj", "attr"} and head.lemma_ == "be":
             want = "attr" if tok.dep_ == "nsubj" else "nsubj"
             for child in head.children:
@@ -903,6 +918,22 @@ def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
                 chunk = _chunk_for(child, doc)
                 if chunk is not None and _new_words(chunk, qwords):
                     return _clean(chunk)
+    return None
+
+
+_NAMING_VERBS = frozenset({"know", "call", "name", "dub", "nickname", "term"})
+
+
+def _named_thing(tok: Token) -> Token | None:
+    """ "the explosions, known as squibs" or "a drug called X": the noun that ``tok`` names."""
+    if tok.dep_ == "pobj" and tok.head.lower_ == "as":
+        verb = tok.head.head
+    elif tok.dep_ == "oprd":
+        verb = tok.head
+    else:
+        return None
+    if verb.lemma_.lower() in _NAMING_VERBS and verb.dep_ == "acl" and verb.head.i != verb.i:
+        return verb.head
     return None
 
 

@@ -371,6 +371,12 @@ Games, where she failed to finish the 10,000 metres.
 Team doctor Jonas Berg said the 31-year-old had trained at altitude for six weeks.
 
 Her sponsor, the online retailer Shoeshop.com, holds the naming rights for the race's finish area.
+
+The small flags, known as pennants, mark every mile of the course.
+
+At last year's race Falk was knocked over by a photographer near the finish.
+
+Falk is suing Lakeside Events Ltd over the fall.
 """
 
 
@@ -390,6 +396,12 @@ def race_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Knowledg
         ("What does Shoeshop hold the naming rights for?", "race's finish area"),
         # a lowercase noun for a person right before a name is a title
         ("Who is Jonas Berg?", "Team doctor"),
+        # "X, known as Y": what Y is
+        ("What are pennants?", "small flags"),
+        # "what knocked X over" where the fact is passive: its agent
+        ("What knocked Falk over?", "photographer"),
+        # "is" as an auxiliary, not a question of identity
+        ("Who is Falk suing?", "Lakeside Events Ltd"),
     ],
 )
 def test_race_shapes(race_kb: KnowledgeBase, question: str, expected: str) -> None:
