@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
+from knowledge import spans
 from knowledge.index import Index
 from knowledge.models import Fact, Span
 from knowledge.question import QUOTE_VERBS, Question
@@ -25,12 +26,21 @@ def short_answer(q: Question, fact: Fact, doc: Doc, index: Index) -> str | None:
     return locate(q, fact, doc, index)[0]
 
 
-def locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
+def locate(
+    q: Question, fact: Fact, doc: Doc, index: Index, *, learned: bool | None = None
+) -> tuple[str | None, str]:
     """The short answer and how it was found: "typed" (a span of the expected type), "person",
-    "quote", "list" (after a colon), "phrase" (from the parse), "reason", or "none"."""
+    "quote", "list" (after a colon), "phrase" (from the parse), "reason", or "none". Where the
+    rules find only a phrase or nothing, the learned span scorer answers instead (``learned``,
+    by default ``spans.USE_SPAN_SCORER``)."""
     answer, kind = _locate(q, fact, doc, index)
     if answer and kind == "phrase" and q.expected and _wrong_type(answer, fact, q):
-        return None, "none"  # "who ...?" answered by a date is no answer
+        answer, kind = None, "none"  # "who ...?" answered by a date is no answer
+    use = spans.USE_SPAN_SCORER if learned is None else learned
+    if use and kind in spans.REPLACES:
+        found = spans.best_span(q, fact, doc, rule=(answer, kind))
+        if found and not (q.expected and _wrong_type(found, fact, q)):
+            answer, kind = found, "phrase"
     return (_unbracket(answer) if answer else answer), kind
 
 
