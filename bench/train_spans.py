@@ -45,6 +45,7 @@ from knowledge.nlp import DEFAULT_MODEL, load_pipeline
 from knowledge.shortanswer import locate
 from knowledge.text import normalise
 
+AUX_FIRST = {(w,) for w in ("did", "does", "do", "is", "are", "was", "were", "has", "have", "had")}
 SHIPPED = ROOT / "knowledge" / "data" / spans.WEIGHTS_FILE
 
 
@@ -93,6 +94,8 @@ def collect(out: Path) -> None:
                             "id": sq.id,
                             "qtype": question_type(sq.question),
                             "kind": rule[1],
+                            "wh": q.wh,
+                            "yesno": q.wh is None and q.tokens[:1] in AUX_FIRST,
                             "rule": _scores(rule[0], sq.answers),
                             "texts": texts,
                             "feats": feats,
@@ -177,21 +180,34 @@ def predict(row: dict[str, Any], weights: dict[str, float]) -> int | None:
     return max(range(len(scores)), key=lambda k: (scores[k], -k))
 
 
+POLICIES = {  # which of the rules' answers the scorer replaces, by their kind
+    "phrase": frozenset({"phrase", "none"}),
+    "most": frozenset({"phrase", "none", "typed", "list", "person", "quote"}),
+}
+COLUMNS = ("rules", "phrase", "most", "learned", "ceiling")
+
+
 def evaluate(
-    rows: Sequence[dict[str, Any]], weights: dict[str, float], replaces: frozenset[str]
+    rows: Sequence[dict[str, Any]], weights: dict[str, float]
 ) -> dict[str, dict[str, list[float]]]:
     """Per question type ("all" too): EM, F1 of the rules, of rules + scorer (where the rules'
-    kind is in ``replaces``), of the scorer alone and of the best candidate (the ceiling)."""
+    kind is in a policy's set; never for yes/no questions), of the scorer alone and of the best
+    candidate (the ceiling)."""
     out: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         k = predict(row, weights)
         learned = row["scores"][k] if k is not None else (0.0, 0.0)
-        mixed = learned if row["kind"] in replaces and k is not None else row["rule"]
+        mixed = {
+            name: learned
+            if row["kind"] in kinds and k is not None and not row.get("yesno")
+            else row["rule"]
+            for name, kinds in POLICIES.items()
+        }
         oracle = max(row["scores"], key=lambda s: s[1], default=(0.0, 0.0))
         for key in ("all", row["qtype"], f"kind:{row['kind']}"):
             for name, s in (
                 ("rules", row["rule"]),
-                ("mixed", mixed),
+                *mixed.items(),
                 ("learned", learned),
                 ("ceiling", oracle),
             ):
@@ -201,7 +217,7 @@ def evaluate(
 
 
 def table(result: dict[str, dict[str, list[float]]]) -> str:
-    cols = ["rules", "mixed", "learned", "ceiling"]
+    cols = COLUMNS
     head = "| questions | n | " + " | ".join(f"{c} EM | {c} F1" for c in cols) + " |"
     lines = [head, "|" + "---|" * (2 + 2 * len(cols))]
     for key in sorted(result, key=lambda k: (k != "all", k.startswith("kind:"), k)):
@@ -228,10 +244,14 @@ def train(data: Path, *, ship: bool, folds_dir: Path, l2: float, epochs: int) ->
             spans.dump_weights(weights.items(), note=f"trained without fold {fold}"), "utf-8"
         )
         print(f"fold {fold}: trained on {len(train_rows)}, held out {len(test_rows)}; {path}")
-        for key, vals in evaluate(test_rows, weights, spans.REPLACES).items():
+        for key, vals in evaluate(test_rows, weights).items():
             for name, xs in vals.items():
                 merged[key][name].extend(xs)
-    print("\nHeld-out folds, gold sentences (rules / rules+scorer / scorer alone / ceiling):\n")
+    print(
+        "\nHeld-out folds, gold sentences: the rules alone; rules + scorer where the rules"
+        ' found a phrase or nothing ("phrase") or anything but a reason or yes/no ("most");'
+        " the scorer alone; the best candidate (ceiling)\n"
+    )
     print(table(merged))
     if ship:
         weights = fit(rows, l2=l2, epochs=epochs)

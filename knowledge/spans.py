@@ -113,6 +113,10 @@ class _Context:
         self.doc = doc
         self.qclass = question_class(q)
         self.expected = q.expected[0] if q.expected else "-"
+        # "what year", "what did", "how long": the words after the question word
+        word = q.wh.split()[0] if q.wh else ""
+        after = q.tokens[q.tokens.index(word) + 1 :] if word in q.tokens else ()
+        self.opening = f"{q.wh}_{after[0] if after else ''}"
         self.qwords = set(q.tokens) | q.lemmas
         groups: list[set[int]] = [set() for _ in q.groups]
         self.inq = [False] * len(doc)  # the word is one of the question's
@@ -281,6 +285,8 @@ def features(ctx: _Context, a: int, b: int) -> list[str]:
         out.append(f)
         out.append(f"{qc}|{f}")
     for f in base:
+        if f.startswith(("ent=", "has=", "pos=", "dep=", "prev=", "focus", "qshare")):
+            out.append(f"{ctx.opening}|{f}")
         if f.startswith(("ent=", "has=", "typed", "rule=")):
             out.append(f"{ctx.expected}|{f}")
             if f.startswith("rule="):
