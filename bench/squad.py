@@ -432,7 +432,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-span-scorer", action="store_true", help="the rules alone (spans.USE_SPAN_SCORER off)"
     )
+    parser.add_argument(
+        "--span-policy",
+        choices=sorted(spans.REPLACES),
+        default=None,
+        help="which rule answers the span scorer replaces (default: spans.POLICY)",
+    )
     args = parser.parse_args(argv)
+    if args.span_policy:
+        spans.POLICY["name"] = args.span_policy
     if shared_missing():
         return 0
     if args.span_weights is not None:

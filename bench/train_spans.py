@@ -42,7 +42,7 @@ from knowledge import spans
 from knowledge.errors import KnowledgeError, QuestionError
 from knowledge.evaluation import normalize_answer, token_f1
 from knowledge.nlp import DEFAULT_MODEL, load_pipeline
-from knowledge.shortanswer import locate
+from knowledge.shortanswer import locate, located
 from knowledge.text import normalise
 
 AUX_FIRST = {(w,) for w in ("did", "does", "do", "is", "are", "was", "were", "has", "have", "had")}
@@ -84,7 +84,8 @@ def collect(out: Path) -> None:
                     asked = set(q.lemmas) | set(q.tokens)
                     fact = max(holding, key=lambda f: len(asked & set(normalise(f.text).split())))
                     doc = kb._parse(fact.id, fact.text)
-                    rule = locate(q, fact, doc, kb.index, learned=False)
+                    rule = located(q, fact, doc, kb.index)
+                    final = locate(q, fact, doc, kb.index, learned=False)[0]
                     cands, feats = spans.featurise(q, fact, doc, rule)
                     texts = [doc[a:b].text for a, b in cands]
                     rows.append(
@@ -96,7 +97,7 @@ def collect(out: Path) -> None:
                             "kind": rule[1],
                             "wh": q.wh,
                             "yesno": q.wh is None and q.tokens[:1] in AUX_FIRST,
-                            "rule": _scores(rule[0], sq.answers),
+                            "rule": _scores(final, sq.answers),
                             "texts": texts,
                             "feats": feats,
                             "scores": [_scores(t, sq.answers) for t in texts],
@@ -143,7 +144,7 @@ def _matrix(
 
 
 def fit(
-    rows: Sequence[dict[str, Any]], *, l2: float, epochs: int, min_count: int = 2
+    rows: Sequence[dict[str, Any]], *, l2: float, epochs: int, min_count: int = 3
 ) -> dict[str, float]:
     rows = [r for r in rows if r["feats"] and max(s[1] for s in r["scores"]) > 0]
     counts: Counter[str] = Counter(f for r in rows for fs in r["feats"] for f in set(fs))
@@ -180,11 +181,7 @@ def predict(row: dict[str, Any], weights: dict[str, float]) -> int | None:
     return max(range(len(scores)), key=lambda k: (scores[k], -k))
 
 
-POLICIES = {  # which of the rules' answers the scorer replaces, by their kind
-    "phrase": frozenset({"phrase", "none"}),
-    "most": frozenset({"phrase", "none", "typed", "list", "person", "quote"}),
-}
-COLUMNS = ("rules", "phrase", "most", "learned", "ceiling")
+COLUMNS = ("rules", *spans.REPLACES, "learned", "ceiling")
 
 
 def evaluate(
@@ -199,9 +196,12 @@ def evaluate(
         learned = row["scores"][k] if k is not None else (0.0, 0.0)
         mixed = {
             name: learned
-            if row["kind"] in kinds and k is not None and not row.get("yesno")
+            if row["kind"] in kinds
+            and k is not None
+            and not row["yesno"]
+            and not (row["kind"] == "typed" and row["wh"] == "when")
             else row["rule"]
-            for name, kinds in POLICIES.items()
+            for name, kinds in spans.REPLACES.items()
         }
         oracle = max(row["scores"], key=lambda s: s[1], default=(0.0, 0.0))
         for key in ("all", row["qtype"], f"kind:{row['kind']}"):
@@ -248,9 +248,8 @@ def train(data: Path, *, ship: bool, folds_dir: Path, l2: float, epochs: int) ->
             for name, xs in vals.items():
                 merged[key][name].extend(xs)
     print(
-        "\nHeld-out folds, gold sentences: the rules alone; rules + scorer where the rules"
-        ' found a phrase or nothing ("phrase") or anything but a reason or yes/no ("most");'
-        " the scorer alone; the best candidate (ceiling)\n"
+        "\nHeld-out folds, gold sentences: the rules alone; rules + scorer by policy"
+        " (spans.REPLACES); the scorer alone; the best candidate (ceiling)\n"
     )
     print(table(merged))
     if ship:

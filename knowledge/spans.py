@@ -19,10 +19,24 @@ from knowledge.models import Fact
 from knowledge.question import Question
 from knowledge.text import STOP, expand, normalise
 
-# Which rule answers the learned scorer replaces, by the rules' kind; the others (a span of the
-# asked type, a person, a quote, a list, a yes/no) the rules already find well.
 USE_SPAN_SCORER = True
-REPLACES = frozenset({"phrase", "none"})
+# Which rule answers the learned scorer replaces, by the rule that found them (``located``'s
+# kinds). "fallback": only the rules' last resort, the noun chunk nearest the question's words
+# (and nothing found); "phrase": every phrase rule; "most": a span of the asked type, a list, a
+# person and a quote too. Yes/no questions keep the rules' phrase, "when" its date.
+_FALLBACK = frozenset({"phrase:chunks", "none"})
+_PHRASES = _FALLBACK | {
+    f"phrase:{r}"
+    for r in ("copula", "focus", "object", "kind", "predicate", "manner", "degree", "part")
+}
+REPLACES = {
+    "fallback": _FALLBACK,
+    "phrase": _PHRASES,
+    "most": _PHRASES | {"typed", "list", "person", "quote"},
+}
+POLICY = {"name": "fallback"}
+_KEEP_TYPED = frozenset({"when"})
+_AUXILIARIES = frozenset({"did", "does", "do", "is", "are", "was", "were", "has", "have", "had"})
 WEIGHTS_FILE = "spans.json"
 MAX_TOKENS = 15
 _STRIP = " ,.;:\"'“”‘’()"
@@ -44,6 +58,15 @@ class Scored:
     start: int  # token offsets in the fact's parse
     end: int
     score: float
+
+
+def replaces(q: Question, kind: str) -> bool:
+    """Whether the scorer answers instead of the rules that found an answer of this kind."""
+    if q.wh is None and q.tokens[:1] and q.tokens[0] in _AUXILIARIES:
+        return False  # yes/no: the rules' phrase that settles it
+    if kind == "typed" and q.wh in _KEEP_TYPED:
+        return False
+    return kind in REPLACES[POLICY["name"]]
 
 
 def question_class(q: Question) -> str:
@@ -142,6 +165,16 @@ class _Context:
             groups.append(found)
         self.groups = [g for g in groups if g]
         self.anchors = sorted({i for g in self.groups for i in g})
+        # The question's verbs in the fact: their arguments are what "what did X do" asks for.
+        self.verbs = [i for i in self.anchors if doc[i].pos_ in {"VERB", "AUX"}]
+        # Phrases the question already states ("the seventh round of talks").
+        self.stated: set[int] = set()
+        for chunk in doc.noun_chunks:
+            if any(self.inq[t.i] and not t.is_stop for t in chunk):
+                self.stated.update(range(chunk.start, chunk.end))
+                for tok in chunk.root.children:
+                    if tok.dep_ == "prep":
+                        self.stated.update(t.i for t in tok.subtree)
         self.paths = [_ancestors(t) for t in doc]
         self.labels: list[str] = ["-"] * len(doc)
         self.ent_spans: dict[tuple[int, int], str] = {}
@@ -224,6 +257,8 @@ def features(ctx: _Context, a: int, b: int) -> list[str]:
         inside = {ctx.labels[i] for i in range(a, b)} - {"-"}
         for lab in sorted(inside):
             base.append(f"has={lab}")
+    if root.i in ctx.stated:
+        base.append("stated")
     if any(ctx.labels[i] in ctx.q.expected for i in range(a, b)):
         base.append("typed")
     if any(ch.isdigit() for ch in span.text):
@@ -261,6 +296,14 @@ def features(ctx: _Context, a: int, b: int) -> list[str]:
             base.append(f"gap={_bucket(gap, (0, 1, 2, 4, 8, 15))}")
             if root.head.i in outside:
                 base.append(f"anchor_child={root.dep_}")
+            verbs = [i for i in ctx.verbs if i not in inside_ids]
+            if verbs:
+                vbest = min((_path(ctx, i, root.i) for i in verbs), key=lambda p: p[0])
+                base.append(f"varcs={min(vbest[0], 6)}")
+                if vbest[0] <= 2:
+                    base.append(f"vpath={vbest[1]}")
+            else:
+                base.append("no_verb")
         lw = sum(1 for i in range(max(0, a - 3), a) if ctx.inq[i])
         rw = sum(1 for i in range(b, min(len(doc), b + 3)) if ctx.inq[i])
         base.append(f"lwin={min(lw, 2)}")
@@ -375,5 +418,5 @@ def load_weights(text: str) -> dict[str, float]:
 
 
 def dump_weights(weights: Iterable[tuple[str, float]], *, note: str) -> str:
-    kept = {k: round(v, 4) for k, v in weights if abs(v) >= 1e-4}
+    kept = {k: round(v, 4) for k, v in weights if abs(v) >= 1e-3}
     return json.dumps({"note": note, "weights": dict(sorted(kept.items()))}, indent=0)
