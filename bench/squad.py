@@ -438,7 +438,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="which rule answers the span scorer replaces (default: spans.POLICY)",
     )
+    parser.add_argument(
+        "--span-margin",
+        type=float,
+        default=None,
+        help="spans.MARGIN: how much the scorer must prefer its span to the rules' phrase",
+    )
     args = parser.parse_args(argv)
+    if args.span_margin is not None:
+        spans.MARGIN["margin"] = args.span_margin
     if args.span_policy:
         spans.POLICY["name"] = args.span_policy
     if shared_missing():

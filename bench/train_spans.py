@@ -174,14 +174,26 @@ def fit(
     return {f: float(x) for f, x in zip(names, w, strict=True)}
 
 
-def predict(row: dict[str, Any], weights: dict[str, float]) -> int | None:
+MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0)
+
+
+def predict(row: dict[str, Any], weights: dict[str, float]) -> tuple[int | None, float]:
+    """The best candidate, and by how much it beats the rules' answer (inf: not a candidate)."""
     if not row["feats"]:
-        return None
+        return None, 0.0
     scores = [sum(weights.get(f, 0.0) for f in fs) for fs in row["feats"]]
-    return max(range(len(scores)), key=lambda k: (scores[k], -k))
+    best = max(range(len(scores)), key=lambda k: (scores[k], -k))
+    rule = [s for s, fs in zip(scores, row["feats"], strict=True) if "rule=same" in fs]
+    return best, (scores[best] - rule[0] if rule else float("inf"))
 
 
-COLUMNS = ("rules", *spans.REPLACES, "learned", "ceiling")
+COLUMNS = (
+    "rules",
+    *spans.REPLACES,
+    *(f"{spans.POLICY['name']}>{m}" for m in MARGINS),
+    "learned",
+    "ceiling",
+)
 
 
 def evaluate(
@@ -192,7 +204,7 @@ def evaluate(
     candidate (the ceiling)."""
     out: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        k = predict(row, weights)
+        k, margin = predict(row, weights)
         learned = row["scores"][k] if k is not None else (0.0, 0.0)
         mixed = {
             name: learned
@@ -203,6 +215,14 @@ def evaluate(
             else row["rule"]
             for name, kinds in spans.REPLACES.items()
         }
+        for m in MARGINS:
+            mixed[f"{spans.POLICY['name']}>{m}"] = (
+                learned
+                if row["kind"] in spans.REPLACES[spans.POLICY["name"]]
+                and k is not None
+                and margin > m
+                else row["rule"]
+            )
         oracle = max(row["scores"], key=lambda s: s[1], default=(0.0, 0.0))
         for key in ("all", row["qtype"], f"kind:{row['kind']}"):
             for name, s in (

@@ -35,6 +35,8 @@ REPLACES = {
     "most": _PHRASES | {"typed", "list", "person", "quote"},
 }
 POLICY = {"name": "fallback"}
+# How much higher the scorer must rate its span than the rules' own before it replaces it.
+MARGIN = {"margin": 2.0}
 _KEEP_TYPED = frozenset({"when"})
 _AUXILIARIES = frozenset({"did", "does", "do", "is", "are", "was", "were", "has", "have", "had"})
 WEIGHTS_FILE = "spans.json"
@@ -342,15 +344,21 @@ def featurise(
 ) -> tuple[list[tuple[int, int]], list[list[str]]]:
     """The candidates of a question and fact, and each one's features."""
     ctx = _Context(q, fact, doc, rule)
-    spans = [
+    spans = _kept(ctx, candidates(fact, doc))
+    return spans, [features(ctx, a, b) for a, b in spans]
+
+
+def _kept(ctx: _Context, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The candidates with a word the question lacks."""
+    doc = ctx.doc
+    return [
         (a, b)
-        for a, b in candidates(fact, doc)
+        for a, b in spans
         if any(
             not ctx.inq[i] and not doc[i].is_punct and doc[i].lower_ not in STOP
             for i in range(a, b)
         )
     ]
-    return spans, [features(ctx, a, b) for a, b in spans]
 
 
 def rank(
@@ -384,8 +392,19 @@ def best_span(
     w = default_weights() if weights is None else weights
     if not w:  # no model shipped: the rules answer alone
         return None
-    ranked = rank(q, fact, doc, rule=rule, weights=w)
-    return ranked[0].text if ranked else None
+    ctx = _Context(q, fact, doc, rule)
+    best: tuple[float, int, int] | None = None
+    rule_score = -float("inf")
+    for a, b in _kept(ctx, candidates(fact, doc)):
+        score = sum(w.get(f, 0.0) for f in features(ctx, a, b))
+        if best is None or score > best[0]:
+            best = (score, a, b)
+        if ctx.rule_tokens == set(range(a, b)):
+            rule_score = score
+    # The rules' phrase stands unless the scorer clearly prefers another.
+    if best is None or best[0] - rule_score <= MARGIN["margin"]:
+        return None
+    return doc[best[1] : best[2]].text.strip(_STRIP)
 
 
 _CHOSEN: dict[str, dict[str, float]] = {}  # "weights": those use_weights set
