@@ -61,9 +61,11 @@ def test_spans_made_of_question_words_are_no_candidates(mill_kb: KnowledgeBase) 
     q = _question(mill_kb, "What did the villagers of Brenholt repair the mill with?")
     found, feats = spans.featurise(q, fact, doc, (None, "none"))
     texts = [doc[a:b].text for a, b in found]
-    assert "villagers" not in texts and "Brenholt" not in texts
+    assert "villagers" not in texts
+    assert "Brenholt" not in texts
     assert "oak beams" in texts
-    assert len(found) == len(feats) and all(feats)
+    assert len(found) == len(feats)
+    assert all(feats)
 
 
 def test_hand_set_weights_choose_the_span(mill_kb: KnowledgeBase) -> None:
