@@ -109,6 +109,36 @@ def collect(out: Path) -> None:
     print(f"{len(rows)} questions written to {out}")
 
 
+def timing(articles: int) -> None:
+    """What the scorer adds per question: ``spans.best_span`` on each question's gold fact,
+    parse cached, over the first DEV_ARTICLES."""
+    nlp = load_pipeline(DEFAULT_MODEL)
+    costs: list[float] = []
+    for art in load_dev_articles()[:articles]:
+        with tempfile.TemporaryDirectory(prefix="spans-") as tmp:
+            kb = fresh_kb(nlp, Path(tmp))
+            facts = kb.facts_of(load(kb, art.display_title, art.text))
+            for sq in art.questions:
+                try:
+                    q = kb._analyse(sq.question)
+                except QuestionError:
+                    continue
+                fact = next((f for f in facts if contains_answer(f.text, sq.answers)), None)
+                if fact is None:
+                    continue
+                doc = kb._parse(fact.id, fact.text)
+                start = time.perf_counter()
+                spans.best_span(q, fact, doc, rule=("", "none"))  # always scored: the worst case
+                costs.append(1000 * (time.perf_counter() - start))
+            kb.store.engine.dispose()
+    ms = np.array(costs)
+    print(
+        f"{len(ms)} questions: scorer {ms.mean():.2f} ms mean, {np.percentile(ms, 50):.2f} p50, "
+        f"{np.percentile(ms, 95):.2f} p95, {ms.max():.2f} max (every question scored, whatever "
+        "the rules found)"
+    )
+
+
 # --- the model ---------------------------------------------------------------------------------
 
 
@@ -296,9 +326,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--folds-dir", type=Path, default=Path("/tmp"))
     t.add_argument("--l2", type=float, default=1e-4)
     t.add_argument("--epochs", type=int, default=300)
+    m = sub.add_parser("time")
+    m.add_argument("--articles", type=int, default=4)
     args = parser.parse_args(argv)
     if args.command == "collect":
         collect(args.out)
+    elif args.command == "time":
+        timing(args.articles)
     else:
         train(args.data, ship=args.ship, folds_dir=args.folds_dir, l2=args.l2, epochs=args.epochs)
     return 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from spacy.tokens import Doc, Token
+from spacy.tokens import Span as SpacySpan
 
 from knowledge.models import Fact
 from knowledge.question import Question
@@ -84,7 +85,9 @@ def question_class(q: Question) -> str:
     return wh
 
 
-def candidates(fact: Fact, doc: Doc) -> list[tuple[int, int]]:
+def candidates(
+    fact: Fact, doc: Doc, *, chunks: Sequence[SpacySpan] | None = None
+) -> list[tuple[int, int]]:
     """Token ranges of the fact's constituents: each word's subtree, its left part (a noun
     phrase up to its head), its core (without clauses and prepositional phrases), a verb with
     its complements, the noun chunks and the named entities; trimmed of leading determiners and
@@ -104,7 +107,7 @@ def candidates(fact: Fact, doc: Doc) -> list[tuple[int, int]]:
             args = [c for c in tok.children if c.i > tok.i and c.dep_ in _VERB_ARGS]
             if args:
                 raw.append((tok.i, args[0].right_edge.i + 1))
-    raw.extend((c.start, c.end) for c in doc.noun_chunks)
+    raw.extend((c.start, c.end) for c in (doc.noun_chunks if chunks is None else chunks))
     for sp in fact.spans:
         span = doc.char_span(sp.start, sp.end, alignment_mode="expand")
         if span is not None:
@@ -136,6 +139,7 @@ class _Context:
     def __init__(self, q: Question, fact: Fact, doc: Doc, rule: tuple[str | None, str]) -> None:
         self.q = q
         self.doc = doc
+        self.chunks = list(doc.noun_chunks)  # spaCy finds them anew on every call
         self.qclass = question_class(q)
         self.expected = q.expected[0] if q.expected else "-"
         # "what year", "what did", "how long": the words after the question word
@@ -171,13 +175,14 @@ class _Context:
         self.verbs = [i for i in self.anchors if doc[i].pos_ in {"VERB", "AUX"}]
         # Phrases the question already states ("the seventh round of talks").
         self.stated: set[int] = set()
-        for chunk in doc.noun_chunks:
+        for chunk in self.chunks:
             if any(self.inq[t.i] and not t.is_stop for t in chunk):
                 self.stated.update(range(chunk.start, chunk.end))
                 for tok in chunk.root.children:
                     if tok.dep_ == "prep":
                         self.stated.update(t.i for t in tok.subtree)
         self.paths = [_ancestors(t) for t in doc]
+        self.arcs: dict[tuple[int, int], tuple[int, str]] = {}  # _path's, by token pair
         self.labels: list[str] = ["-"] * len(doc)
         self.ent_spans: dict[tuple[int, int], str] = {}
         for sp in fact.spans:
@@ -205,6 +210,13 @@ def _ancestors(tok: Token) -> list[int]:
 
 def _path(ctx: _Context, a: int, b: int) -> tuple[int, str]:
     """Arcs from token a to token b and the path's labels ("nsubj^ dobj_")."""
+    found = ctx.arcs.get((a, b))
+    if found is None:
+        found = ctx.arcs[(a, b)] = _walk(ctx, a, b)
+    return found
+
+
+def _walk(ctx: _Context, a: int, b: int) -> tuple[int, str]:
     pa, pb = ctx.paths[a], ctx.paths[b]
     where = {t: n for n, t in enumerate(pa)}
     for n, t in enumerate(pb):
@@ -344,7 +356,7 @@ def featurise(
 ) -> tuple[list[tuple[int, int]], list[list[str]]]:
     """The candidates of a question and fact, and each one's features."""
     ctx = _Context(q, fact, doc, rule)
-    spans = _kept(ctx, candidates(fact, doc))
+    spans = _kept(ctx, candidates(fact, doc, chunks=ctx.chunks))
     return spans, [features(ctx, a, b) for a, b in spans]
 
 
@@ -395,7 +407,7 @@ def best_span(
     ctx = _Context(q, fact, doc, rule)
     best: tuple[float, int, int] | None = None
     rule_score = -float("inf")
-    for a, b in _kept(ctx, candidates(fact, doc)):
+    for a, b in _kept(ctx, candidates(fact, doc, chunks=ctx.chunks)):
         score = sum(w.get(f, 0.0) for f in features(ctx, a, b))
         if best is None or score > best[0]:
             best = (score, a, b)
