@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from importlib import resources
 
 from spacy.tokens import Doc, Token
@@ -53,14 +52,6 @@ _CONTEXT_WORDS = frozenset(
     {"in", "on", "at", "of", "by", "for", "from", "to", "with", "as", "is", "was", "are"}
     | {"were", "the", "a", "an", "and", "or", ",", "(", "called", "known", "named", "than"}
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    text: str
-    start: int  # token offsets in the fact's parse
-    end: int
-    score: float
 
 
 def replaces(q: Question, kind: str) -> bool:
@@ -371,25 +362,6 @@ def _kept(ctx: _Context, spans: Iterable[tuple[int, int]]) -> list[tuple[int, in
             for i in range(a, b)
         )
     ]
-
-
-def rank(
-    q: Question,
-    fact: Fact,
-    doc: Doc,
-    *,
-    rule: tuple[str | None, str] = (None, "none"),
-    weights: Mapping[str, float] | None = None,
-) -> list[Scored]:
-    """The candidates best first."""
-    w = default_weights() if weights is None else weights
-    spans, feats = featurise(q, fact, doc, rule)
-    scored = [
-        Scored(doc[a:b].text.strip(_STRIP), a, b, sum(w.get(f, 0.0) for f in fs))
-        for (a, b), fs in zip(spans, feats, strict=True)
-    ]
-    scored.sort(key=lambda s: (-s.score, s.start, s.end))
-    return scored
 
 
 def best_span(
