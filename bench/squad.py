@@ -32,6 +32,7 @@ from pathlib import Path
 from revision import git_revision
 from spacy.language import Language
 
+from knowledge import spans
 from knowledge.engine import KnowledgeBase
 from knowledge.errors import KnowledgeError
 from knowledge.evaluation import normalize_answer, token_f1
@@ -418,10 +419,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13, help="the sample's random seed")
     parser.add_argument("--model", default=DEFAULT_MODEL, help="the spaCy pipeline package")
     parser.add_argument("--out", type=Path, default=RESULTS / "squad.md")
+    parser.add_argument(
+        "--fold",
+        type=int,
+        choices=[0, 1],
+        default=None,
+        help="only the DEV_ARTICLES in even (0) or odd (1) places: bench/train_spans.py's folds",
+    )
+    parser.add_argument(
+        "--span-weights", type=Path, default=None, help="the span scorer's weights (a JSON file)"
+    )
+    parser.add_argument(
+        "--no-span-scorer", action="store_true", help="the rules alone (spans.USE_SPAN_SCORER off)"
+    )
+    parser.add_argument(
+        "--span-policy",
+        choices=sorted(spans.REPLACES),
+        default=None,
+        help="which rule answers the span scorer replaces (default: spans.POLICY)",
+    )
+    parser.add_argument(
+        "--span-margin",
+        type=float,
+        default=None,
+        help="spans.MARGIN: how much the scorer must prefer its span to the rules' phrase",
+    )
     args = parser.parse_args(argv)
+    if args.span_margin is not None:
+        spans.MARGIN["margin"] = args.span_margin
+    if args.span_policy:
+        spans.POLICY["name"] = args.span_policy
     if shared_missing():
         return 0
+    if args.span_weights is not None:
+        spans.use_weights(spans.load_weights(args.span_weights.read_text("utf-8")))
+    if args.no_span_scorer:
+        spans.USE_SPAN_SCORER = False
     articles = load_dev_articles()
+    if args.fold is not None:
+        articles = [a for k, a in enumerate(articles) if k % 2 == args.fold]
     if args.limit_articles > 0:
         articles = articles[: args.limit_articles]
     nlp = load_pipeline(args.model)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
+from knowledge import spans
 from knowledge.index import Index
 from knowledge.models import Fact, Span
 from knowledge.question import QUOTE_VERBS, Question
@@ -25,15 +26,30 @@ def short_answer(q: Question, fact: Fact, doc: Doc, index: Index) -> str | None:
     return locate(q, fact, doc, index)[0]
 
 
-def locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
+def locate(
+    q: Question, fact: Fact, doc: Doc, index: Index, *, learned: bool | None = None
+) -> tuple[str | None, str]:
     """The short answer and how it was found: "typed" (a span of the expected type), "person",
     "quote", "list" (after a colon), "conjunct" (beside what "besides X" sets aside), "manner"
     (the means or manner a "how" question asks for), "phrase" (from the parse), "reason", or
-    "none"."""
+    "none". Where the rules find only a phrase or nothing, the learned span scorer answers
+    instead (``learned``, by default ``spans.USE_SPAN_SCORER``)."""
+    answer, kind = located(q, fact, doc, index)
+    use = spans.USE_SPAN_SCORER if learned is None else learned
+    if use and spans.replaces(q, kind):
+        found = spans.best_span(q, fact, doc, rule=(answer, kind))
+        if found and not (q.expected and _wrong_type(found, fact, q)):
+            answer, kind = found, ("phrase" if kind == "none" else kind)
+    return (_unbracket(answer) if answer else answer), kind.partition(":")[0]
+
+
+def located(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
+    """The rules' answer and the rule that found it: ``locate``'s kinds, a phrase's with the
+    rule after a colon ("phrase:focus", "phrase:chunks")."""
     answer, kind = _locate(q, fact, doc, index)
-    if answer and kind == "phrase" and q.expected and _wrong_type(answer, fact, q):
+    if answer and kind.startswith("phrase") and q.expected and _wrong_type(answer, fact, q):
         return None, "none"  # "who ...?" answered by a date is no answer
-    return (_unbracket(answer) if answer else answer), kind
+    return answer, kind
 
 
 def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
@@ -65,14 +81,14 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
     if q.wh is None and q.tokens and q.tokens[0] in _AUXILIARIES:
         chosen = _either_or(q, doc, qwords, matched)
         if chosen:
-            return chosen, "phrase"
+            return chosen, "phrase:either"
         verdict = _yes_no(q, doc)
         if verdict:
-            return verdict, "phrase"
+            return verdict, "phrase:yesno"
     if q.wh in {"what", "which"} and q.focus in _PART_NOUNS:
         part = _part_of(q, fact, doc)
         if part:
-            return part, "phrase"
+            return part, "phrase:part"
     if q.wh in {"what", "which"}:
         listed = _colon_list(q, fact)
         if listed:
@@ -88,11 +104,11 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
     if q.wh in {"what", "which"} and not q.expected:
         stranded = _stranded(q, doc, qwords)
         if stranded:
-            return stranded, "phrase"
+            return stranded, "phrase:stranded"
     if q.wh in {"what", "which", "how", None} or q.expected:
-        phrase = _phrase(q, doc, qwords, matched, subjects=_named_ranges(q, fact))
+        phrase, source = _phrase(q, doc, qwords, matched, subjects=_named_ranges(q, fact))
         if phrase or not q.quote:
-            return phrase, ("phrase" if phrase else "none")
+            return phrase, (f"phrase:{source}" if phrase else "none")
         quoted = _quote(q, fact)
         return quoted, ("quote" if quoted else "none")
     if q.wh == "why":
@@ -746,8 +762,9 @@ def _phrase(
     matched: Keys,
     *,
     subjects: Sequence[tuple[int, int]] = (),
-) -> str | None:
-    """A noun phrase or verb phrase the parse ties to the question's words, not in the question."""
+) -> tuple[str | None, str]:
+    """A noun phrase or verb phrase the parse ties to the question's words, not in the question,
+    and which rule found it ("copula", "focus", "object", "kind", "predicate" or "chunks")."""
     verbs = [
         t
         for t in doc
@@ -762,11 +779,11 @@ def _phrase(
     if q.wh in {"what", "which"} and (_BE_WORDS.intersection(q.tokens) or q.focus):
         other = _copula_other_side(q, doc, qwords)
         if other:
-            return other
+            return other, "copula"
     if q.wh in {"what", "which"} and q.focus and not q.kind_of:
         named = _focus_chunk(q, doc, qwords, matched)
         if named:
-            return named
+            return named, "focus"
     # "What hit Willis?" where the fact says "he was hit by a firework": the passive's agent.
     if q.wh in {"what", "who"} and len(q.tokens) > 1 and q.tokens[1] not in _AUXILIARIES:
         for verb in verbs:
@@ -776,31 +793,31 @@ def _phrase(
                 for obj in (c for c in agent.children if c.dep_ == "pobj"):
                     chunk = _chunk_for(obj, doc)
                     if chunk is not None and _new_words(chunk, qwords):
-                        return _clean(chunk)
+                        return _clean(chunk), "agent"
     # "What does X want to forge?": the object of the shared verb.
     for verb in verbs:
         for child in verb.children:
             if child.dep_ in {"dobj", "attr", "oprd", "acomp", "xcomp", "ccomp"}:
                 chunk = _chunk_for(child, doc)
                 if chunk is not None and _new_words(chunk, qwords):
-                    return _clean(_with_of(chunk, doc, qwords))
+                    return _clean(_with_of(chunk, doc, qwords)), "object"
     if q.kind_of and q.focus:
         for chunk in doc.noun_chunks:
             words = {normalise(t.text) for t in chunk}
             if q.focus in words and len(_new_words(chunk, qwords)) >= 1:
-                return _clean(chunk)
+                return _clean(chunk), "kind"
         # the parser's noun chunks skip some nouns ("a step-by-step approach"): the noun with
         # the words before it that modify it
         for tok in doc:
             if tok.pos_ == "NOUN" and q.focus in {normalise(tok.text), normalise(tok.lemma_)}:
                 span = doc[tok.left_edge.i : tok.i + 1]
                 if _new_words(span, qwords):
-                    return _clean(span)
+                    return _clean(span), "kind"
     light = any(w in _LIGHT_VERBS for w in q.lemmas) or "happen" in q.tokens
     if light:
         vp = _predicate_of_subject(q, doc)
         if vp:
-            return vp
+            return vp, "predicate"
     best: tuple[float, SpacySpan] | None = None
     inside = _question_subtrees(doc, q)
     for chunk in doc.noun_chunks:
@@ -818,7 +835,7 @@ def _phrase(
             score += 0.5
         if best is None or score > best[0]:
             best = (score, chunk)
-    return _clean(best[1]) if best else None
+    return (_clean(best[1]), "chunks") if best else (None, "none")
 
 
 _BE_WORDS = frozenset({"is", "are", "was", "were"})

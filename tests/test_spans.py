@@ -1,0 +1,126 @@
+"""The learned span scorer on sentences written for the test: its candidates, its switch and
+policy, inference with hand-set weights, the rules' margin and the shipped weights."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from knowledge import spans
+from knowledge.engine import KnowledgeBase
+from knowledge.models import Fact
+from knowledge.question import Question, analyse
+from knowledge.shortanswer import locate, located
+
+from .conftest import make_kb
+
+ARTICLE = """Orchard village repairs its old mill
+
+The villagers of Brenholt repaired the old water mill with oak beams from a nearby forest.
+
+The miller, Ada Kestrel, grinds rye flour for three bakeries in the valley.
+
+Kestrel said the wheel turns slowly in dry summers because the stream carries little water.
+"""
+
+
+@pytest.fixture(scope="module")
+def mill_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
+    kb = make_kb(nlp, tmp_path_factory.mktemp("mill") / "mill.db", seed=False)
+    kb.load_text(ARTICLE, published=dt.date(2024, 3, 1), fmt="txt")
+    yield kb
+    kb.store.engine.dispose()
+
+
+def _fact(kb: KnowledgeBase, start: str) -> tuple[Fact, Doc]:
+    fact = next(f for f in kb.index.facts.values() if f.text.startswith(start))
+    return fact, kb.nlp(fact.text)
+
+
+def _question(kb: KnowledgeBase, text: str) -> Question:
+    return analyse(text, index=kb.index, nlp=kb.nlp)
+
+
+def test_candidates_are_trimmed_constituents(mill_kb: KnowledgeBase) -> None:
+    fact, doc = _fact(mill_kb, "The villagers")
+    texts = {doc[a:b].text for a, b in spans.candidates(fact, doc)}
+    # noun phrases without their determiner, a prepositional object, a verb with its object
+    assert {"old water mill", "oak beams", "nearby forest"} <= texts
+    assert "repaired the old water mill" in texts
+    assert not any(t.startswith(("the ", "a ", ",")) for t in texts)
+    assert all(b - a <= spans.MAX_TOKENS for a, b in spans.candidates(fact, doc))
+
+
+def test_spans_made_of_question_words_are_no_candidates(mill_kb: KnowledgeBase) -> None:
+    fact, doc = _fact(mill_kb, "The villagers")
+    q = _question(mill_kb, "What did the villagers of Brenholt repair the mill with?")
+    found, feats = spans.featurise(q, fact, doc, (None, "none"))
+    texts = [doc[a:b].text for a, b in found]
+    assert "villagers" not in texts
+    assert "Brenholt" not in texts
+    assert "oak beams" in texts
+    assert len(found) == len(feats)
+    assert all(feats)
+
+
+def test_hand_set_weights_choose_the_span(mill_kb: KnowledgeBase) -> None:
+    fact, doc = _fact(mill_kb, "The miller")
+    q = _question(mill_kb, "What does Ada Kestrel grind?")
+    # weights that like the object of the question's verb, as two words ("len=1")
+    weights = {"anchor_child=dobj": 3.0, "len=1": 0.5}
+    assert spans.best_span(q, fact, doc, weights=weights) == "rye flour"
+    assert spans.best_span(q, fact, doc, weights={}) is None  # no model: the rules answer
+
+
+def test_the_rules_phrase_stands_unless_clearly_beaten(mill_kb: KnowledgeBase) -> None:
+    fact, doc = _fact(mill_kb, "The miller")
+    q = _question(mill_kb, "What does Ada Kestrel grind?")
+    rule = ("three bakeries", "phrase:chunks")
+    close = {"anchor_child=dobj": spans.MARGIN["margin"] / 2, "rule=same": 0.0}
+    assert spans.best_span(q, fact, doc, rule=rule, weights=close) is None
+    clear = {"anchor_child=dobj": spans.MARGIN["margin"] + 1, "len=1": 0.5}
+    assert spans.best_span(q, fact, doc, rule=rule, weights=clear) == "rye flour"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "replaced"),
+    [
+        ("What did the villagers repair?", "phrase:chunks", True),
+        ("What did the villagers repair?", "none", True),
+        ("What did the villagers repair?", "phrase:focus", False),
+        ("Who grinds the flour?", "typed", False),
+        ("Did the villagers repair the mill?", "phrase:chunks", False),  # yes/no
+    ],
+)
+def test_which_rule_answers_it_replaces(
+    mill_kb: KnowledgeBase, question: str, kind: str, replaced: bool
+) -> None:
+    assert spans.replaces(_question(mill_kb, question), kind) is replaced
+
+
+def test_the_switch_turns_the_scorer_off(mill_kb: KnowledgeBase) -> None:
+    fact, doc = _fact(mill_kb, "Kestrel said")
+    q = _question(mill_kb, "What turns slowly in dry summers?")
+    rules = located(q, fact, doc, mill_kb.index)
+    assert rules == ("Kestrel", "phrase:chunks")  # the rules' last resort: the nearest chunk
+    # weights that distrust the rules' span and like a subject
+    spans.use_weights({"rule=same": -10.0, "dep=nsubj": 1.0, "len=0": 0.5})
+    try:
+        assert locate(q, fact, doc, mill_kb.index, learned=False) == ("Kestrel", "phrase")
+        assert locate(q, fact, doc, mill_kb.index, learned=True) == ("wheel", "phrase")
+    finally:
+        spans.use_weights(None)
+
+
+def test_shipped_weights_are_small_and_used() -> None:
+    path = Path(spans.__file__).parent / "data" / spans.WEIGHTS_FILE
+    assert path.stat().st_size < 2_500_000
+    weights = spans.default_weights()
+    assert len(weights) > 1000
+    assert spans.USE_SPAN_SCORER
+    assert spans.POLICY["name"] in spans.REPLACES
