@@ -12,6 +12,7 @@ from spacy.tokens import Span as SpacySpan
 
 from knowledge import spans
 from knowledge.index import Index
+from knowledge.matching import ancestors, forms, matched_tokens
 from knowledge.models import Fact, Span
 from knowledge.question import QUOTE_VERBS, Question
 from knowledge.text import STOP, expand, is_content, normalise, words
@@ -126,7 +127,7 @@ def _relative_antecedent(q: Question, fact: Fact, doc: Doc, qwords: set[str]) ->
         if tok.lower_ != q.wh or tok.dep_ != "advmod" or tok.head.dep_ != "relcl":
             continue
         clause = tok.head
-        said = sum(bool(_forms(t) & words) for t in clause.subtree)
+        said = sum(bool(forms(t) & words) for t in clause.subtree)
         if said < max(1, min(2, len(q.groups))):
             continue
         start, end = clause.left_edge.idx, clause.right_edge.idx + len(clause.right_edge)
@@ -149,7 +150,7 @@ def _stranded(q: Question, doc: Doc, qwords: set[str]) -> str | None:
         return None
     words = {f for g in q.groups for f in g}
     for tok in doc:
-        if tok.lower_ != q.tokens[-1] or tok.dep_ != "prep" or not _forms(tok.head) & words:
+        if tok.lower_ != q.tokens[-1] or tok.dep_ != "prep" or not forms(tok.head) & words:
             continue
         for child in tok.children:
             if child.dep_ != "pobj":
@@ -168,7 +169,7 @@ def _beside(q: Question, doc: Doc, qwords: set[str]) -> str | None:
     the same role (the conjunct itself, the object of a conjoined preposition or verb)."""
     excluded = {f for i in q.excluded for f in q.groups[i]}
     for tok in doc:
-        if tok.pos_ not in {"NOUN", "PROPN", "NUM"} or not _forms(tok) & excluded:
+        if tok.pos_ not in {"NOUN", "PROPN", "NUM"} or not forms(tok) & excluded:
             continue
         options = list(tok.conjuncts)
         # "the fishermen of Kessel and the traders of Lund" is parsed as "Kessel and the traders"
@@ -252,7 +253,7 @@ def _yes_no(q: Question, doc: Doc) -> str | None:
     one that holds a negation."""
     found: list[tuple[bool, int, str]] = []
     for tok in doc:
-        if normalise(tok.text) in STOP or not any(_forms(tok).intersection(g) for g in q.groups):
+        if normalise(tok.text) in STOP or not any(forms(tok).intersection(g) for g in q.groups):
             continue
         chunk = _chunk_for(tok, doc)
         if chunk is not None and chunk[0].lower_ == "no":
@@ -392,15 +393,8 @@ def list_size(answer: str | None) -> int:
 def _matched_positions(q: Question, fact: Fact, doc: Doc) -> list[list[int]]:
     """Character offsets in the fact of each thing the question names: one list per question
     word (any of its forms) and per named entity (its mentions)."""
-    keys: list[list[int]] = [[] for _ in q.groups]
-    for t in doc:
-        lower = normalise(t.text)
-        if lower in STOP:
-            continue
-        forms = {f for w in (lower, normalise(t.lemma_)) for f in expand(w)}
-        for k, group in enumerate(q.groups):
-            if forms.intersection(group):
-                keys[k].append(t.idx)
+    words = matched_tokens(q, fact, doc)[: len(q.groups)]
+    keys = [[doc[i].idx for i in sorted(found)] for found in words]
     for eid in sorted(q.entity_ids):
         kin = q.kin_of(eid)
         keys.append([a for e, a, _b, _ in fact.mentions if e in kin])
@@ -737,13 +731,9 @@ def _only_item(chunk: SpacySpan, doc: Doc, groups: list[tuple[str, ...]]) -> boo
     def names(item: Token) -> bool:
         item_chunk = _chunk_for(item, doc)
         toks = list(item_chunk) if item_chunk is not None else [item]
-        return any(_forms(t).intersection(g) for t in toks for g in groups)
+        return any(forms(t).intersection(g) for t in toks for g in groups)
 
     return sum(names(i) for i in items) == 1
-
-
-def _forms(tok: Token) -> set[str]:
-    return {f for w in (normalise(tok.text), normalise(tok.lemma_)) for f in expand(w)}
 
 
 def _named_ranges(q: Question, fact: Fact) -> list[tuple[int, int]]:
@@ -772,7 +762,7 @@ def _phrase(
         and normalise(t.lemma_) not in _LIGHT_VERBS
         and (
             normalise(t.lemma_) in q.lemmas
-            or any(f.startswith("=") and f in g for f in _forms(t) for g in q.groups)
+            or any(f.startswith("=") and f in g for f in forms(t) for g in q.groups)
         )  # "help" asks about "assist"
     ]
     # "What priority ...?" where the fact says "the main priority is to X": X, not the priority.
@@ -897,7 +887,7 @@ def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
     if not nouns:
         return None
     for tok in doc:
-        if not _forms(tok).intersection(nouns) or tok.pos_ not in {"NOUN", "PROPN"}:
+        if not forms(tok).intersection(nouns) or tok.pos_ not in {"NOUN", "PROPN"}:
             continue
         head = tok.head
         named = _named_thing(tok)
@@ -1076,29 +1066,6 @@ def _clause(tok: Token) -> int:
     return tok.i
 
 
-def _matched_tokens(q: Question, fact: Fact, doc: Doc) -> list[set[int]]:
-    """Token positions in the fact of each thing the question names that the fact holds: one
-    set per question word (any of its forms) and per named entity (its mentions), empty where
-    the fact lacks it."""
-    keys: list[set[int]] = [set() for _ in q.groups]
-    for t in doc:
-        if normalise(t.text) in STOP:
-            continue
-        forms = _forms(t)
-        for k, group in enumerate(q.groups):
-            if forms.intersection(group):
-                keys[k].add(t.i)
-    for eid in sorted(q.entity_ids):
-        found: set[int] = set()
-        kin = q.kin_of(eid)
-        for e, a, b, _ in fact.mentions:
-            span = doc.char_span(a, b, alignment_mode="expand") if e in kin else None
-            if span is not None:
-                found.update(range(span.start, span.end))
-        keys.append(found)
-    return keys
-
-
 def relation(q: Question, fact: Fact, doc: Doc, answer: str | None) -> tuple[float, float] | None:
     """How the short answer relates, in the fact's parse, to the things the question names
     that the fact holds: the share of them in the answer's own clause, and the share of the
@@ -1109,7 +1076,7 @@ def relation(q: Question, fact: Fact, doc: Doc, answer: str | None) -> tuple[flo
     if span is None:
         return None
     inside = set(range(span.start, span.end))
-    matched = _matched_tokens(q, fact, doc)
+    matched = matched_tokens(q, fact, doc)
     keys = [k - inside for k in matched]
     names = [k for k in keys[len(keys) - len(q.entity_ids) :] if k]  # the entities' mentions
     keys = [k for k in keys if k]
@@ -1148,12 +1115,12 @@ def anchor_distance(q: Question, fact: Fact, doc: Doc, answer: str | None) -> fl
     if span is None:
         return None
     inside = set(range(span.start, span.end))
-    keys = [k - inside for k in _matched_tokens(q, fact, doc)]
+    keys = [k - inside for k in matched_tokens(q, fact, doc)]
     keys = [k for k in keys if k]
     if not keys:
         return None
-    paths = {i: _ancestors(doc[i]) for k in keys for i in k} | {
-        i: _ancestors(doc[i]) for i in inside
+    paths = {i: ancestors(doc[i]) for k in keys for i in k} | {
+        i: ancestors(doc[i]) for i in inside
     }
     total = 0
     for k in keys:
@@ -1167,15 +1134,6 @@ def _answer_span(fact: Fact, doc: Doc, answer: str | None) -> SpacySpan | None:
     if answer is None or start < 0:
         return None
     return doc.char_span(start, start + len(answer), alignment_mode="expand")
-
-
-def _ancestors(tok: Token) -> list[int]:
-    """The token's index and its heads' up to the root."""
-    path = [tok.i]
-    while tok.head.i != tok.i:
-        tok = tok.head
-        path.append(tok.i)
-    return path
 
 
 def _arcs(a: list[int], b: list[int]) -> int:

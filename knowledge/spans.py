@@ -12,12 +12,13 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
+from knowledge.matching import ancestors, matched_tokens
 from knowledge.models import Fact
 from knowledge.question import Question
-from knowledge.text import STOP, expand, normalise
+from knowledge.text import STOP, normalise
 
 USE_SPAN_SCORER = True
 # Which rule answers the learned scorer replaces, by the rule that found them (``located``'s
@@ -138,28 +139,14 @@ class _Context:
         after = q.tokens[q.tokens.index(word) + 1 :] if word in q.tokens else ()
         self.opening = f"{q.wh}_{after[0] if after else ''}"
         self.qwords = set(q.tokens) | q.lemmas
-        groups: list[set[int]] = [set() for _ in q.groups]
+        groups = matched_tokens(q, fact, doc)
         self.inq = [False] * len(doc)  # the word is one of the question's
         for t in doc:
-            low = normalise(t.text)
-            if low in self.qwords or normalise(t.lemma_) in self.qwords:
+            if normalise(t.text) in self.qwords or normalise(t.lemma_) in self.qwords:
                 self.inq[t.i] = True
-            if low in STOP:
-                continue
-            forms = {f for w in (low, normalise(t.lemma_)) for f in expand(w)}
-            for k, group in enumerate(q.groups):
-                if forms.intersection(group):
-                    groups[k].add(t.i)
-                    self.inq[t.i] = True
-        for eid in sorted(q.entity_ids):
-            found: set[int] = set()
-            for e, a, b, _ in fact.mentions:
-                span = doc.char_span(a, b, alignment_mode="expand") if e == eid else None
-                if span is not None:
-                    found.update(range(span.start, span.end))
-                    for i in range(span.start, span.end):
-                        self.inq[i] = True
-            groups.append(found)
+        for found in groups:
+            for i in found:
+                self.inq[i] = True
         self.groups = [g for g in groups if g]
         self.anchors = sorted({i for g in self.groups for i in g})
         # The question's verbs in the fact: their arguments are what "what did X do" asks for.
@@ -172,7 +159,7 @@ class _Context:
                 for tok in chunk.root.children:
                     if tok.dep_ == "prep":
                         self.stated.update(t.i for t in tok.subtree)
-        self.paths = [_ancestors(t) for t in doc]
+        self.paths = [ancestors(t) for t in doc]
         self.arcs: dict[tuple[int, int], tuple[int, str]] = {}  # _path's, by token pair
         self.labels: list[str] = ["-"] * len(doc)
         self.ent_spans: dict[tuple[int, int], str] = {}
@@ -189,14 +176,6 @@ class _Context:
             span = doc.char_span(start, start + len(rule[0]), alignment_mode="expand")
             if start >= 0 and span is not None:
                 self.rule_tokens = set(range(span.start, span.end))
-
-
-def _ancestors(tok: Token) -> list[int]:
-    path = [tok.i]
-    while tok.head.i != tok.i:
-        tok = tok.head
-        path.append(tok.i)
-    return path
 
 
 def _path(ctx: _Context, a: int, b: int) -> tuple[int, str]:

@@ -42,6 +42,12 @@ repair the old pier.
 """
 
 
+def _answers(kb: KnowledgeBase, question: str, expected: str) -> None:
+    a = kb.answer(question)
+    assert a.answered, a
+    assert a.short == expected
+
+
 @pytest.fixture(scope="module")
 def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
     kb = make_kb(nlp, tmp_path_factory.mktemp("bridge") / "bridge.db", seed=False)
@@ -77,9 +83,7 @@ def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     ],
 )
 def test_answer_shapes(bridge_kb: KnowledgeBase, question: str, expected: str) -> None:
-    a = bridge_kb.answer(question)
-    assert a.answered, a
-    assert a.short == expected
+    _answers(bridge_kb, question, expected)
 
 
 def test_yes_no_question_answers_with_the_phrase_that_settles_it(bridge_kb: KnowledgeBase) -> None:
@@ -276,9 +280,7 @@ def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_kb: KnowledgeBa
     ],
 )
 def test_harbour_shapes(harbour_kb: KnowledgeBase, question: str, expected: str) -> None:
-    a = harbour_kb.answer(question)
-    assert a.answered, a
-    assert a.short == expected
+    _answers(harbour_kb, question, expected)
 
 
 def test_who_is_the_description_prefers_the_fact_that_says_it(harbour_kb: KnowledgeBase) -> None:
@@ -405,6 +407,4 @@ def race_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Knowledg
     ],
 )
 def test_race_shapes(race_kb: KnowledgeBase, question: str, expected: str) -> None:
-    a = race_kb.answer(question)
-    assert a.answered, a
-    assert a.short == expected
+    _answers(race_kb, question, expected)

@@ -1,0 +1,48 @@
+"""Where a question's words and entities stand in a parsed fact (shared by the answer rules and
+the learned span scorer)."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Token
+
+from knowledge.models import Fact
+from knowledge.question import Question
+from knowledge.text import STOP, expand, normalise
+
+
+def forms(tok: Token) -> set[str]:
+    """The terms a token is indexed under: its word and lemma, with their synonym class and
+    stem."""
+    return {f for w in (normalise(tok.text), normalise(tok.lemma_)) for f in expand(w)}
+
+
+def matched_tokens(q: Question, fact: Fact, doc: Doc) -> list[set[int]]:
+    """Token positions in the fact of each thing the question names that the fact holds: one
+    set per question word (any of its forms) and per named entity (its mentions, and those of
+    the place a demonym stands for), empty where the fact lacks it."""
+    keys: list[set[int]] = [set() for _ in q.groups]
+    for t in doc:
+        if normalise(t.text) in STOP:
+            continue
+        found = forms(t)
+        for k, group in enumerate(q.groups):
+            if found.intersection(group):
+                keys[k].add(t.i)
+    for eid in sorted(q.entity_ids):
+        mentioned: set[int] = set()
+        kin = q.kin_of(eid)
+        for e, a, b, _ in fact.mentions:
+            span = doc.char_span(a, b, alignment_mode="expand") if e in kin else None
+            if span is not None:
+                mentioned.update(range(span.start, span.end))
+        keys.append(mentioned)
+    return keys
+
+
+def ancestors(tok: Token) -> list[int]:
+    """The token's index and its heads' up to the root."""
+    path = [tok.i]
+    while tok.head.i != tok.i:
+        tok = tok.head
+        path.append(tok.i)
+    return path
