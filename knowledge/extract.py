@@ -517,7 +517,8 @@ def _cluster(ents: Sequence[_Ent]) -> tuple[list[_Cluster], list[int | None]]:
 
 
 def _containing_cluster(norm: str, label: str, clusters: list[_Cluster]) -> _Cluster | None:
-    """The one cluster of this label whose longest name starts or ends with these words."""
+    """The one cluster of this label whose longest name starts or ends with these words (a
+    one-word organisation only its last word)."""
     words = norm.split()
     if all(w in _PARTICLES for w in words):
         return None
@@ -528,8 +529,8 @@ def _containing_cluster(norm: str, label: str, clusters: list[_Cluster]) -> _Clu
         longest = _norm(c.longest()).split()
         n = len(words)
         if n < len(longest) and (longest[:n] == words or longest[-n:] == words):
-            if label == "ORG" and n < 2:
-                continue
+            if label == "ORG" and n < 2 and longest[-n:] != words:
+                continue  # "UN" is not the "UN Security Council"; "Forest" is "Nottingham Forest"
             found.append(c)
     return found[0] if len(found) == 1 else None
 

@@ -619,8 +619,9 @@ def _question_type(
                 nxt = lowers[j]
             kind_of = nxt in {"kind", "type", "sort", "form"} and j + 1 < len(lowers)
             j = j + 2 if kind_of else j
-            # "which French leader": look past adjectives for the noun that names the type.
-            for k in range(j, min(j + 3, len(lowers))):
+            # "which French leader": look past adjectives for the noun that names the type (not
+            # past a verb: "what did Prince Harry wear" asks for no prince)
+            for k in range(j, min(j + 3, len(lowers)) if nxt not in _VERB_AFTER_WH else j):
                 if lowers[k] in _NOUN_TYPES:
                     j = k
                     break

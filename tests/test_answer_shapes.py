@@ -363,6 +363,12 @@ def test_how_many_seconds_asks_for_a_time_too() -> None:
     assert wh == "how many"
     assert "TIME" in expected
     assert question._question_type(("what", "is", "eklund", "'s", "job"))[1] == "job"
+    # a type noun past the verb is no focus: "what did Prince Harry wear" asks for no prince
+    assert question._question_type(("what", "did", "prince", "harry", "wear"))[1:] == (
+        None,
+        False,
+        (),
+    )
 
 
 RACE = """Runner returns to the city marathon

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from spacy.language import Language
 
-from knowledge.extract import extract
+from knowledge.extract import _Cluster, _containing_cluster, extract
 from knowledge.models import Extraction
 from knowledge.reading import read_article
 
@@ -82,3 +82,13 @@ def test_seed_article_entities(nlp: Language) -> None:
     step = [k for t, k in quotes if t.startswith("At present")]
     assert step
     assert step[0] == xie.key
+
+
+def test_a_one_word_organisation_is_the_longer_name_it_ends() -> None:
+    forest, council = _Cluster(key=0, label="ORG"), _Cluster(key=1, label="ORG")
+    forest.names["Nottingham Forest"] += 1
+    council.names["UN Security Council"] += 1
+    assert _containing_cluster("forest", "ORG", [forest, council]) is forest
+    # the first word only is not enough: "UN" is not the Security Council
+    assert _containing_cluster("un", "ORG", [forest, council]) is None
+    assert _containing_cluster("security council", "ORG", [forest, council]) is council
