@@ -117,6 +117,19 @@ def _distance_factor(distance: float | None) -> float:
     return max(DISTANCE_FLOOR, 1.0 - DISTANCE_SLOPE * max(0.0, distance - DISTANCE_FREE))
 
 
+def _asks_definition(q: Question) -> bool:
+    """ "What are stents?", "what is a squib?": a question whose answer is the other side of
+    "X is Y" (not "what is the largest city in Y?", which a fact may answer in other ways)."""
+    return (
+        q.wh in {"what", "which"}
+        and 2 < len(q.tokens) <= 5
+        and q.tokens[1] in {"is", "are", "was", "were"}
+        and q.copular
+        and not q.expected
+        and len(q.groups) + len(q.entity_ids) == 1
+    )
+
+
 def _asks_manner(q: Question) -> bool:
     """ "How did X reach Y?": a question whose answer is a means or a manner."""
     return q.wh == "how" and not q.quote
@@ -397,7 +410,7 @@ class KnowledgeBase:
         score, feats, best = scored[0]
         doc = self._parse(best.id, best.text)
         short, kind = locate(q, best, doc, self.index)
-        if q.expected or _asks_manner(q):
+        if q.expected or _asks_manner(q) or _asks_definition(q):
             # Among close runners-up, the one whose span of the asked type sits nearest the
             # question's words in the parse answers best: a year for "since what year" beats a
             # best fact holding none, and the object of "told" beats a name deep in the quote.
@@ -478,6 +491,8 @@ class KnowledgeBase:
         elif _asks_manner(q) and kind == "manner":
             slot = 1.0  # "how did X reach Y?": a means or a manner is the asked type
         conf = 0.6 * feats.coverage + 0.2 * feats.fuzzy + 0.2 * slot
+        if _asks_definition(q) and kind != "definition":
+            conf *= UNTYPED_FACTOR  # "what are stents?" answered by no "stents are ..."
         if q.unknown_names:
             conf *= UNKNOWN_NAME_FACTOR
         if q.expected and kind == "none":

@@ -32,9 +32,10 @@ def locate(
 ) -> tuple[str | None, str]:
     """The short answer and how it was found: "typed" (a span of the expected type), "person",
     "quote", "list" (after a colon), "conjunct" (beside what "besides X" sets aside), "manner"
-    (the means or manner a "how" question asks for), "phrase" (from the parse), "reason", or
-    "none". Where the rules find only a phrase or nothing, the learned span scorer answers
-    instead (``learned``, by default ``spans.USE_SPAN_SCORER``)."""
+    (the means or manner a "how" question asks for), "definition" (the other side of "X is Y"),
+    "phrase" (from the parse), "reason", or "none". Where the rules find only a phrase or
+    nothing, the learned span scorer answers instead (``learned``, by default
+    ``spans.USE_SPAN_SCORER``)."""
     answer, kind = located(q, fact, doc, index)
     use = spans.USE_SPAN_SCORER if learned is None else learned
     if use and spans.replaces(q, kind):
@@ -109,6 +110,8 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
     if q.wh in {"what", "which", "how", None} or q.expected:
         phrase, source = _phrase(q, doc, qwords, matched, subjects=_named_ranges(q, fact))
         if phrase or not q.quote:
+            if source == "copula":
+                return phrase, "definition"  # "what are stents?": "tubes that ..."
             return phrase, (f"phrase:{source}" if phrase else "none")
         quoted = _quote(q, fact)
         return quoted, ("quote" if quoted else "none")
@@ -524,7 +527,7 @@ def misses_date(q: Question, fact: Fact) -> bool:
 def fits(q: Question, answer: str | None, kind: str) -> bool:
     """Whether a located answer is of the kind a typed question asks for: a span of its type
     and, for "which year/day/month", of that form; for "how did X ...?", a means or manner."""
-    if kind == "manner":
+    if kind in {"manner", "definition"}:
         return bool(answer)
     if kind not in {"typed", "person", "conjunct"} or not answer:
         return False
@@ -882,6 +885,8 @@ def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
     nouns = (
         {w for i in q.nouns for w in q.groups[i]} if _BE_WORDS.intersection(q.tokens) else set()
     )
+    if not nouns and _BE_WORDS.intersection(q.tokens[1:2]):
+        nouns = {w for g in q.groups for w in g}  # "what is Guidant": tagged as no noun
     if q.focus:
         nouns.add(q.focus)
     if not nouns:

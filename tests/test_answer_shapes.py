@@ -414,3 +414,20 @@ def race_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Knowledg
 )
 def test_race_shapes(race_kb: KnowledgeBase, question: str, expected: str) -> None:
     _answers(race_kb, question, expected)
+
+
+def test_what_is_x_prefers_the_fact_that_says_x_is_something(
+    nlp: Language, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = make_kb(nlp, tmp_path / "stents.db", seed=False)
+    kb.load_text(
+        "Heart device maker bought for 25 billion dollars\n\n"
+        "Analysts say regulators could force the two firms to sell some stent operations.\n\n"
+        "Stents are small tubes that keep an artery open after surgery.\n\n"
+        "The deal is the largest in the industry this year, the companies said.\n",
+        published=dt.date(2024, 5, 4),
+        fmt="txt",
+    )
+    _answers(kb, "What is a stent?", "small tubes")
+    monkeypatch.setattr(engine, "_asks_definition", lambda q: False)
+    assert kb.answer("What is a stent?").short != "small tubes"  # the rerank is what finds it
