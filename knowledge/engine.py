@@ -78,6 +78,7 @@ _PLACE_PRONOUNS = frozenset({"there"})
 _PLACE_NOUNS = frozenset({"city", "town", "country", "place", "region", "capital", "village"})
 _FACT_PRONOUNS = frozenset({"that", "it", "this", "then"})
 _NO_NER = ("ner",)
+_ROLE_FOCUS = frozenset({"job", "role", "title", "position", "post", "occupation", "profession"})
 _DATE_FOCUS = frozenset({"year", "years", "day", "days", "date", "dates", "month", "months"})
 
 
@@ -380,6 +381,9 @@ class KnowledgeBase:
         context_entities, previous_fact = self._context(q, previous)
         if context_entities:  # a pronoun stands for these: treat them as named in the question
             q = dataclasses.replace(q, entity_ids=q.entity_ids | context_entities)
+        role_of = self._role_of(q)
+        if role_of is not None:  # "what is Tim Yeo's job?": how the articles describe him
+            return self._card(text, role_of)
         if q.card and not context_entities:
             entity = max(
                 (self.index.entities[i] for i in q.entity_ids), key=lambda e: self._weight(e.id)
@@ -458,6 +462,20 @@ class KnowledgeBase:
             focus_entity_ids=self._focus(q, context_entities, short, best),
         )
 
+    def _role_of(self, q: Question) -> Entity | None:
+        """The one person a "what is X's job / role / title" question asks about, when the
+        articles describe that person."""
+        if q.wh not in {"what", "which"} or q.focus not in _ROLE_FOCUS:
+            return None
+        people = [
+            self.index.entities[e]
+            for e in q.entity_ids
+            if e in self.index.entities and self.index.entities[e].label == "PERSON"
+        ]
+        if len(people) != 1 or not people[0].descriptions:
+            return None
+        return people[0]
+
     def _misfit(self, q: Question, fact: Fact, doc: Doc, short: str | None, kind: str) -> float:
         """What a typed question's candidate loses in the rerank: much when its answer is not
         of the asked type, a little per dependency arc between the answer and the question's
@@ -493,6 +511,8 @@ class KnowledgeBase:
         conf = 0.6 * feats.coverage + 0.2 * feats.fuzzy + 0.2 * slot
         if _asks_definition(q) and kind != "definition":
             conf *= UNTYPED_FACTOR  # "what are stents?" answered by no "stents are ..."
+        if q.wh == "why" and kind != "reason":
+            conf *= UNTYPED_FACTOR  # no "because" nor purpose found: a guess at the reason
         if q.unknown_names:
             conf *= UNKNOWN_NAME_FACTOR
         if q.expected and kind == "none":

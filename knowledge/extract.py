@@ -299,7 +299,26 @@ class _Cluster:
     descriptions: list[str] = field(default_factory=list)
 
     def longest(self) -> str:
-        return max(self.names, key=lambda n: (len(n.split()), self.names[n], n))
+        """The fullest name ("Tim Yeo" rather than "Mr Yeo")."""
+        return max(
+            self.names,
+            key=lambda n: (not _honorific(n.split()[0]), len(n.split()), self.names[n], n),
+        )
+
+
+_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "prof", "professor"})
+
+
+def _honorific(word: str) -> bool:
+    return word.lower().rstrip(".") in _HONORIFICS
+
+
+def _person_norm(norm: str) -> str:
+    """A person's name without the honorific before it ("mr yeo" → "yeo")."""
+    words = norm.split()
+    while len(words) > 1 and _honorific(words[0]):
+        words = words[1:]
+    return " ".join(words)
 
 
 def extract(nlp: Language, draft: ArticleDraft, *, article_date: dt.date) -> Extraction:
@@ -492,14 +511,15 @@ def _cluster(ents: Sequence[_Ent]) -> tuple[list[_Cluster], list[int | None]]:
     """One cluster per real thing: persons by name containment, others by normalised name."""
     clusters: list[_Cluster] = []
     keys: list[int | None] = [None] * len(ents)
-    order = sorted(range(len(ents)), key=lambda i: -len(ents[i].text.split()))
+    norms = [_person_norm(_norm(e.text)) if e.label == "PERSON" else _norm(e.text) for e in ents]
+    order = sorted(range(len(ents)), key=lambda i: -len(norms[i].split()))
     by_norm: dict[tuple[str, str], _Cluster] = {}
     for i in order:
         e = ents[i]
         if e.label not in _NAME_LABELS:
             continue
         label = "GPE" if e.label in _GEO else e.label
-        norm = _norm(e.text)
+        norm = norms[i]
         if not norm or not any(ch.isalpha() for ch in norm):
             continue
         cluster = by_norm.get((label, norm))
@@ -526,7 +546,8 @@ def _containing_cluster(norm: str, label: str, clusters: list[_Cluster]) -> _Clu
     for c in clusters:
         if c.label != label:
             continue
-        longest = _norm(c.longest()).split()
+        name = _norm(c.longest())
+        longest = (_person_norm(name) if label == "PERSON" else name).split()
         n = len(words)
         if n < len(longest) and (longest[:n] == words or longest[-n:] == words):
             if label == "ORG" and n < 2 and longest[-n:] != words:
@@ -635,9 +656,13 @@ def _describe(
 
 
 def _title_before(doc: Doc, start: int, lo: int) -> str | None:
+    while start > lo and _honorific(doc[start - 1].text):  # "secretary Mr Davis": not "Mr"
+        start -= 1
     j = start
     while j > lo:
         t = doc[j - 1]
+        if t.ent_type_ in {"DATE", "TIME"}:  # "on 26 November singer Brian Harvey"
+            break
         if (
             t.pos_ in {"PROPN", "NOUN", "ADJ", "NUM"}
             or t.tag_ == "POS"

@@ -116,7 +116,7 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         quoted = _quote(q, fact)
         return quoted, ("quote" if quoted else "none")
     if q.wh == "why":
-        reason = _reason(doc, matched)
+        reason = _reason(doc, matched, q.lemmas)
         return reason, ("reason" if reason else "none")
     return None, "none"
 
@@ -1012,11 +1012,14 @@ def _predicate_of_subject(q: Question, doc: Doc) -> str | None:
     return None
 
 
-def _reason(doc: Doc, matched: Sequence[Sequence[int]]) -> str | None:
+def _reason(doc: Doc, matched: Sequence[Sequence[int]], asked: frozenset[str]) -> str | None:
     """A "because"/"since"/"so" clause or a purpose "to" clause: the one nearest the
-    question's words ("because" on a tie)."""
+    question's words ("because" on a tie). A "to" clause of the question's own verb ("why did
+    she quit?": "her decision to quit") is what happened, not why."""
     options: list[tuple[float, int, str]] = []
     for tok in doc:
+        if tok.lower_ == "to" and tok.dep_ == "aux" and normalise(tok.head.lemma_) in asked:
+            continue
         if tok.lower_ in {"because", "since", "so"} or (tok.lower_ == "to" and tok.dep_ == "aux"):
             sub = list(tok.head.subtree)
             if tok.head.i < tok.i:  # "so" after its verb: the clause it opens, not the sentence

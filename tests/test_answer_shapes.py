@@ -277,6 +277,8 @@ def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_kb: KnowledgeBa
         ("Besides the fishermen of Kessel, who would the plan help?", "traders of Lund"),
         # "what is X's N": N names the asked type (and "Eklund's" is no typo of "Eklund")
         ("What is Eklund's nationality?", "Danish-Norwegian"),
+        # a person's job is how the articles describe the person
+        ("What is Lars Eklund's role?", "port official"),
     ],
 )
 def test_harbour_shapes(harbour_kb: KnowledgeBase, question: str, expected: str) -> None:

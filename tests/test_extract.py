@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from spacy.language import Language
 
-from knowledge.extract import _Cluster, _containing_cluster, extract
+from knowledge.extract import _Cluster, _cluster, _containing_cluster, _Ent, extract
 from knowledge.models import Extraction
 from knowledge.reading import read_article
 
@@ -92,3 +92,23 @@ def test_a_one_word_organisation_is_the_longer_name_it_ends() -> None:
     # the first word only is not enough: "UN" is not the Security Council
     assert _containing_cluster("un", "ORG", [forest, council]) is None
     assert _containing_cluster("security council", "ORG", [forest, council]) is council
+
+
+def test_an_honorific_does_not_make_another_person() -> None:
+    ents = [_Ent(0, 0, 2, "PERSON", "Mr Yeo"), _Ent(1, 0, 2, "PERSON", "Tim Yeo")]
+    clusters, keys = _cluster(ents)
+    assert keys[0] == keys[1]
+    assert clusters[keys[0]].longest() == "Tim Yeo"  # the name, not the form of address
+
+
+def test_titles_leave_out_dates_and_forms_of_address(nlp: Language) -> None:
+    draft = read_article(
+        "Council row over ferry fares\n\n"
+        "The plan was attacked by councillor Peter Holm, the party's transport spokesman.\n\n"
+        "And on 12 March singer Lena Falk joined the protest outside the town hall.\n\n"
+        "She said transport minister Mr Dahl would listen.\n"
+    )
+    x = extract(nlp, draft, article_date=dt.date(2024, 5, 4))
+    assert _entity(x, "Lena Falk").descriptions == ("singer",)
+    dahl = next(e for e in x.entities if "Dahl" in e.aliases)
+    assert "transport minister" in dahl.descriptions
