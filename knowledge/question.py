@@ -253,7 +253,8 @@ def analyse(text: str, *, index: Index, nlp: Language) -> Question:
             continue
         if (lower in {"kind", "type", "sort"} and kind_of) or t.i in marker_toks:
             continue
-        group = tuple(dict.fromkeys(f for w in (lemma, lower) if is_content(w) for f in expand(w)))
+        forms = [lemma, lower, *_inflected(lower, index)]
+        group = tuple(dict.fromkeys(f for w in forms if is_content(w) for f in expand(w)))
         if group:
             if t.pos_ in {"NOUN", "PROPN", "NUM"}:
                 nouns.add(len(groups))
@@ -400,6 +401,19 @@ def _kin(entity_ids: set[int], index: Index) -> frozenset[tuple[int, int]]:
                 if kin is not None and kin.label in labels and other not in entity_ids:
                     pairs.add((eid, other))
     return frozenset(pairs)
+
+
+def _inflected(word: str, index: Index) -> list[str]:
+    """The store's words that ``word`` may inflect where the lemmatizer missed it ("fined" is
+    lemmatised "fin"): the word less an "-ed", "-d", "-ing" or "-s" ending, when a fact holds
+    it."""
+    out = []
+    for ending, back in (("ed", ""), ("d", ""), ("ing", ""), ("ing", "e"), ("s", "")):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            stem = word[: -len(ending)] + back
+            if stem in index.postings:
+                out.append(stem)
+    return out
 
 
 def _excluded(doc: Doc) -> tuple[set[int], set[int]]:

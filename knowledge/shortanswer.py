@@ -449,7 +449,8 @@ def _typed(
     def cost(sp: Span) -> float:
         rank = q.expected.index(sp.label) if sp.label in q.expected else len(q.expected)
         fit = 30 if _fits_focus(q, sp) or _described(sp, doc, qwords) else 0
-        return _near(sp.start, sp.end, matched) - _prior(q, sp, doc) - fit + 20 * rank
+        aside = 40 if _bracketed(sp, fact.text) else 0  # "$1.5m (£799,000)": the conversion
+        return _near(sp.start, sp.end, matched) - _prior(q, sp, doc) - fit + 20 * rank + aside
 
     if not heads:  # "the Syrian people": only modifiers fit; the phrase they modify answers
         for best in sorted(spans, key=lambda sp: (cost(sp), sp.start)):
@@ -470,6 +471,16 @@ def _typed(
     if q.focus in _SINGULAR_FOCUS and q.focus in q.tokens:  # "which city": one item, not a list
         return best.text.strip(_STRIP)
     return _extend_list(best, heads, fact.text)
+
+
+def _bracketed(sp: Span, text: str) -> bool:
+    """Whether a span stands inside brackets ("(787 feet)")."""
+    before, after = text[: sp.start], text[sp.end :]
+    return (
+        before.rfind("(") > before.rfind(")")
+        and after.find(")") != -1
+        and (after.find("(") == -1 or after.find(")") < after.find("("))
+    )
 
 
 _WEEKDAYS = frozenset(
@@ -1012,12 +1023,24 @@ def _predicate_of_subject(q: Question, doc: Doc) -> str | None:
     return None
 
 
+_CAUSE_BONUS = 30.0  # characters of nearness a "for bribing" cause is worth over a "to" purpose
+
+
 def _reason(doc: Doc, matched: Sequence[Sequence[int]], asked: frozenset[str]) -> str | None:
     """A "because"/"since"/"so" clause or a purpose "to" clause: the one nearest the
     question's words ("because" on a tie). A "to" clause of the question's own verb ("why did
     she quit?": "her decision to quit") is what happened, not why."""
     options: list[tuple[float, int, str]] = []
     for tok in doc:
+        # "fined for bribing an official": "for" and a gerund after one of the question's words
+        if tok.lower_ == "for" and forms(tok.head) & asked:
+            gerunds = [c for c in tok.children if c.tag_ == "VBG" and c.dep_ in {"pcomp", "pobj"}]
+            if gerunds:
+                sub = list(tok.subtree)
+                text = doc[sub[0].i : sub[-1].i + 1].text.strip(_STRIP)
+                # a cause said outright beats a purpose a little nearer
+                options.append((_near(sub[0].idx, sub[-1].idx, matched) - _CAUSE_BONUS, 0, text))
+                continue
         if tok.lower_ == "to" and tok.dep_ == "aux" and normalise(tok.head.lemma_) in asked:
             continue
         if tok.lower_ in {"because", "since", "so"} or (tok.lower_ == "to" and tok.dep_ == "aux"):

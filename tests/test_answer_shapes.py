@@ -433,3 +433,24 @@ def test_what_is_x_prefers_the_fact_that_says_x_is_something(
     _answers(kb, "What is a stent?", "small tubes")
     monkeypatch.setattr(engine, "_asks_definition", lambda q: False)
     assert kb.answer("What is a stent?").short != "small tubes"  # the rerank is what finds it
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the sum said, not its conversion in brackets
+        ("How much was the club's fine?", "$2m"),
+        # "fined for fielding ...": a cause said outright, though "fined" is lemmatised "fin"
+        ("Why was the club fined?", "for fielding an ineligible player"),
+    ],
+)
+def test_fine_shapes(nlp: Language, tmp_path: Path, question: str, expected: str) -> None:
+    kb = make_kb(nlp, tmp_path / "fine.db", seed=False)
+    kb.load_text(
+        "Club punished by the league\n\n"
+        "Harbour Rovers agreed to pay a $2m (£1.1m) fine for fielding an ineligible player.\n\n"
+        "The league said the club had broken its rules twice in two seasons.\n",
+        published=dt.date(2024, 5, 4),
+        fmt="txt",
+    )
+    _answers(kb, question, expected)
