@@ -14,6 +14,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -73,6 +74,7 @@ DISTANCE_PENALTY = 0.03  # ... and this per dependency arc from the question's w
 UNRELATED_PENALTY = 0.1  # ... and this when its clause holds nothing else the question names
 _RELATED_KINDS = frozenset({"typed", "person", "manner"})
 CARD_DESCRIBED, CARD_PLACED, CARD_NAMED = 0.95, 0.8, 0.6
+CARD_FACTS, CARD_WORDS = 5, 12  # facts searched for what an untitled entity is; its words at most
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _PLACE_PRONOUNS = frozenset({"there"})
 _PLACE_NOUNS = frozenset({"city", "town", "country", "place", "region", "capital", "village"})
@@ -618,6 +620,9 @@ class KnowledgeBase:
         if short is None and ordered:
             short = self._place_of(entity, ordered)
             confidence = CARD_PLACED if short else CARD_NAMED
+        if short is None and ordered:
+            short = self._said_to_be(entity, ordered)  # "Guidant is a key producer of ..."
+            confidence = CARD_PLACED if short else CARD_NAMED
         top = tuple(ScoredFact(f, 1.0 - 0.01 * i) for i, f in enumerate(ordered[:5]))
         if not top:
             return self._decline(question, [], None)
@@ -659,6 +664,56 @@ class KnowledgeBase:
                         phrase = doc[toks[0].i : toks[-1].i + 1] if toks else None
                         if phrase is not None:
                             return phrase.text.removeprefix("the ").strip(" ,")
+        return None
+
+    def _said_to_be(self, entity: Entity, facts: list[Fact]) -> str | None:
+        """What a fact says the entity is, where the articles give it no title: "X is a Y",
+        "X, a Y,", or for a person "X of Y" ("Cara Diemont of IT firm Dimension Data")."""
+        for fact in facts[:CARD_FACTS]:
+            doc = self._parse(fact.id, fact.text)
+            for eid, a, b, kind in fact.mentions:
+                span = doc.char_span(a, b, alignment_mode="expand") if eid == entity.id else None
+                if span is None or kind == "pronoun":
+                    continue
+                root = span.root
+                modal = any(c.tag_ == "MD" for c in root.head.children)  # "would be": a guess
+                if root.dep_ == "nsubj" and root.head.lemma_ == "be" and not modal:
+                    found = [c for c in root.head.children if c.dep_ == "attr"]
+                elif entity.label == "PERSON":
+                    found = [
+                        c
+                        for c in root.children
+                        if c.dep_ == "appos" or (c.dep_ == "prep" and c.lower_ in {"of", "at"})
+                    ]
+                else:  # "Astana, Kazakhstan" is where Astana is, not what it is
+                    found = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
+                    j = span.start
+                    while (
+                        j > 0
+                        and doc[j - 1].pos_ in {"NOUN", "ADJ"}
+                        and doc[j - 1].dep_
+                        in {
+                            "compound",
+                            "amod",
+                        }
+                    ):
+                        j -= 1
+                    if j < span.start and doc[span.start - 1].pos_ == "NOUN":
+                        return doc[j : span.start].text  # "the ferry company Nordlink"
+                    head = root.head
+                    if root.dep_ == "appos" and head.i == span.start - 1 and head.pos_ == "NOUN":
+                        words = [t for t in doc[head.left_edge.i : head.i + 1] if t.pos_ != "DET"]
+                        return " ".join(t.text for t in words)  # parsed "company, Nordlink"
+                for tok in found:
+                    # the phrase without a clause hung on it (", which commissioned the survey")
+                    clauses = {
+                        t.i for c in tok.subtree if c.dep_ in {"relcl", "acl"} for t in c.subtree
+                    }
+                    sub = [t for t in tok.subtree if t.i not in clauses]
+                    inside = any(span.start <= t.i < span.end for t in sub)
+                    if sub and len(sub) <= CARD_WORDS and not inside:
+                        text = doc[sub[0].i : sub[-1].i + 1].text.strip(" ,.\"'")
+                        return re.sub(r"^(an?|the)\s+", "", text, flags=re.I) or None
         return None
 
     def _label_at(self, fact: Fact, offset: int) -> str | None:

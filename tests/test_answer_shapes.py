@@ -279,6 +279,8 @@ def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_kb: KnowledgeBa
         ("What is Eklund's nationality?", "Danish-Norwegian"),
         # a person's job is how the articles describe the person
         ("What is Lars Eklund's role?", "port official"),
+        # an untitled name's card says what a fact calls it ("the ferry company Nordlink")
+        ("What is Nordlink?", "ferry company"),
     ],
 )
 def test_harbour_shapes(harbour_kb: KnowledgeBase, question: str, expected: str) -> None:
@@ -387,6 +389,8 @@ The small flags, known as pennants, mark every mile of the course.
 At last year's race Falk was knocked over by a photographer near the finish.
 
 Falk is suing Lakeside Events Ltd over the fall.
+
+"She is ready," said Eva Lind of the Lakeside Athletics Club.
 """
 
 
@@ -412,6 +416,8 @@ def race_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Knowledg
         ("What knocked Falk over?", "photographer"),
         # "is" as an auxiliary, not a question of identity
         ("Who is Falk suing?", "Lakeside Events Ltd"),
+        # a person with no title: "X of Y" says who she is
+        ("Who is Eva Lind?", "of the Lakeside Athletics Club"),
     ],
 )
 def test_race_shapes(race_kb: KnowledgeBase, question: str, expected: str) -> None:
