@@ -684,6 +684,15 @@ def _title_before(doc: Doc, start: int, lo: int) -> str | None:
 _PERSON_ENDINGS = ("ist", "er", "or", "ian", "ant", "ent", "man", "woman", "person")
 
 
+def names_a_person(tok: Token) -> bool:
+    """A lowercase noun for a person: a role ("envoy") or one ending like one ("daughter",
+    "psychologist")."""
+    word = tok.lower_
+    return tok.pos_ == "NOUN" and (
+        word in ROLE_NOUNS or tok.lemma_.lower() in ROLE_NOUNS or _names_a_person(tok)
+    )
+
+
 def _names_a_person(tok: Token) -> bool:
     """ "Sports psychologist Hugh Richards": a lowercase noun right before a person's name that
     ends like a noun for a person is a title too."""

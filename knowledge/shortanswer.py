@@ -11,6 +11,7 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from knowledge import spans
+from knowledge.extract import names_a_person
 from knowledge.index import Index
 from knowledge.matching import ancestors, forms, matched_tokens
 from knowledge.models import Fact, Span
@@ -65,6 +66,10 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
         antecedent = _relative_antecedent(q, fact, doc, qwords)
         if antecedent:
             return antecedent, "typed"
+    if q.wh in {"who", "whom"} and len(q.tokens) > 1 and q.tokens[1] in _OBJECT_AUX:
+        role = _object_person(q, doc, qwords)
+        if role:  # "who does Bernath play?": "an army general's daughter"
+            return role, "person"
     if q.expected:
         typed = _typed(q, fact, doc, index, qwords=qwords, matched=matched)
         if typed:
@@ -73,6 +78,10 @@ def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None
             person = _person_mention(q, fact, index)
             if person:
                 return person, "person"
+    if q.wh in {"what", "which"} and q.expected:
+        stranded = _stranded(q, doc, qwords)
+        if stranded:  # "which film is she making her debut in?", untagged
+            return stranded, "phrase:stranded"
     # "What did X say?" or "... say about Y?" is the quote; "What did X say came out of Y?" asks
     # for a phrase inside it.
     rest = [g for g in q.groups if g[0] not in QUOTE_VERBS]
@@ -140,6 +149,25 @@ def _relative_antecedent(q: Question, fact: Fact, doc: Doc, qwords: set[str]) ->
         chunk = _chunk_for(clause.head, doc)
         if chunk is not None and _new_words(chunk, qwords):
             return _clean(chunk)
+    return None
+
+
+_OBJECT_AUX = frozenset({"did", "does", "do", "will", "would", "can", "could", "should"})
+
+
+def _object_person(q: Question, doc: Doc, qwords: set[str]) -> str | None:
+    """ "Who does X play?" where the fact says "X plays an army general's daughter": the
+    object of the question's verb, when it is a noun for a person rather than a name."""
+    words = {f for g in q.groups for f in g}
+    for verb in doc:
+        if verb.pos_ != "VERB" or not forms(verb) & words:
+            continue
+        for obj in (c for c in verb.children if c.dep_ == "dobj"):
+            if obj.ent_type_ or not names_a_person(obj):
+                continue  # a name: the typed answer finds it
+            chunk = _chunk_for(obj, doc)
+            if chunk is not None and _new_words(chunk, qwords):
+                return _clean(chunk)
     return None
 
 

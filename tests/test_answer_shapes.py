@@ -391,6 +391,8 @@ At last year's race Falk was knocked over by a photographer near the finish.
 Falk is suing Lakeside Events Ltd over the fall.
 
 "She is ready," said Eva Lind of the Lakeside Athletics Club.
+
+In a short film about the race Falk plays a retired nurse who runs every morning.
 """
 
 
@@ -418,6 +420,8 @@ def race_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Knowledg
         ("Who is Falk suing?", "Lakeside Events Ltd"),
         # a person with no title: "X of Y" says who she is
         ("Who is Eva Lind?", "of the Lakeside Athletics Club"),
+        # "who does X play": the noun for a person the verb takes, not a name nearby
+        ("Who does Falk play in the film?", "retired nurse"),
     ],
 )
 def test_race_shapes(race_kb: KnowledgeBase, question: str, expected: str) -> None:
