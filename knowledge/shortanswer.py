@@ -134,12 +134,11 @@ def _relative_antecedent(q: Question, fact: Fact, doc: Doc, qwords: set[str]) ->
     """ "Where did she fail to finish?" where the fact says "the Athens Olympics, where she
     failed to finish the marathon": what the relative "where" (or "when") clause hangs from,
     when that clause holds the question's words and names (or stands for) its entities."""
-    words = {f for g in q.groups for f in g}
     for tok in doc:
         if tok.lower_ != q.wh or tok.dep_ != "advmod" or tok.head.dep_ != "relcl":
             continue
         clause = tok.head
-        said = sum(bool(forms(t) & words) for t in clause.subtree)
+        said = sum(bool(forms(t) & q.lemmas) for t in clause.subtree)
         if said < max(1, min(2, len(q.groups))):
             continue
         start, end = clause.left_edge.idx, clause.right_edge.idx + len(clause.right_edge)
@@ -158,9 +157,8 @@ _OBJECT_AUX = frozenset({"did", "does", "do", "will", "would", "can", "could", "
 def _object_person(q: Question, doc: Doc, qwords: set[str]) -> str | None:
     """ "Who does X play?" where the fact says "X plays an army general's daughter": the
     object of the question's verb, when it is a noun for a person rather than a name."""
-    words = {f for g in q.groups for f in g}
     for verb in doc:
-        if verb.pos_ != "VERB" or not forms(verb) & words:
+        if verb.pos_ != "VERB" or not forms(verb) & q.lemmas:
             continue
         for obj in (c for c in verb.children if c.dep_ == "dobj"):
             if obj.ent_type_ or not names_a_person(obj):
@@ -179,9 +177,8 @@ def _stranded(q: Question, doc: Doc, qwords: set[str]) -> str | None:
     where it hangs from one of the question's words ("a patent for its shopping service")."""
     if len(q.tokens) < 3 or q.tokens[-1] not in _STRANDED:
         return None
-    words = {f for g in q.groups for f in g}
     for tok in doc:
-        if tok.lower_ != q.tokens[-1] or tok.dep_ != "prep" or not forms(tok.head) & words:
+        if tok.lower_ != q.tokens[-1] or tok.dep_ != "prep" or not forms(tok.head) & q.lemmas:
             continue
         for child in tok.children:
             if child.dep_ != "pobj":
@@ -925,7 +922,7 @@ def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
         {w for i in q.nouns for w in q.groups[i]} if _BE_WORDS.intersection(q.tokens) else set()
     )
     if not nouns and _BE_WORDS.intersection(q.tokens[1:2]):
-        nouns = {w for g in q.groups for w in g}  # "what is Guidant": tagged as no noun
+        nouns = set(q.lemmas)  # "what is Guidant": tagged as no noun
     if q.focus:
         nouns.add(q.focus)
     if not nouns:
