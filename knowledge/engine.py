@@ -18,6 +18,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from importlib import resources
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -109,6 +110,33 @@ def _another_one(q: Question, fact: Fact) -> bool:
         if not found and set(names).isdisjoint(fact.entity_ids):
             return True
     return False
+
+
+class _Judged(NamedTuple):
+    """How a candidate's answer stands in its fact: what it loses in the typed rerank, its
+    relation to the question's words (for the kinds it is computed for) and its distance from
+    them in arcs."""
+
+    penalty: float
+    related: tuple[float, float] | None
+    distance: float | None
+
+
+def _judge(q: Question, fact: Fact, doc: Doc, short: str | None, kind: str) -> _Judged:
+    """A candidate's penalty in the rerank is much when its answer is not of the asked type, a
+    little when its clause names nothing of the question, and a little per dependency arc
+    between the answer and the question's words beyond the first. The relation and distance
+    are kept for the confidence, so they are computed once."""
+    related = relation(q, fact, doc, short) if kind in _RELATED_KINDS else None
+    distance = anchor_distance(q, fact, doc, short)
+    if not fits(q, short, kind):
+        return _Judged(MISFIT_PENALTY, related, distance)
+    penalty = 0.0
+    if related is not None and related[0] == 0.0:
+        penalty += UNRELATED_PENALTY  # nothing the question names in the answer's clause
+    if distance is not None:
+        penalty += DISTANCE_PENALTY * max(0.0, distance - 1)
+    return _Judged(penalty, related, distance)
 
 
 def _distance_factor(distance: float | None) -> float:
@@ -416,24 +444,30 @@ class KnowledgeBase:
         score, feats, best = scored[0]
         doc = self._parse(best.id, best.text)
         short, kind = locate(q, best, doc, self.index)
+        judged: _Judged | None = None
         if q.expected or _asks_manner(q) or _asks_definition(q):
             # Among close runners-up, the one whose span of the asked type sits nearest the
             # question's words in the parse answers best: a year for "since what year" beats a
             # best fact holding none, and the object of "told" beats a name deep in the quote.
-            options = [(score - self._misfit(q, best, doc, short, kind), 0, doc, short, kind)]
+            judged = _judge(q, best, doc, short, kind)
+            options = [(score - judged.penalty, 0, doc, short, kind, judged)]
             for k in range(1, min(len(scored), RERANK_DEPTH)):
                 if scored[k][0] < score - RERANK_MARGIN:
                     break
                 other = scored[k][2]
                 other_doc = self._parse(other.id, other.text)
                 other_short, other_kind = locate(q, other, other_doc, self.index)
-                penalty = self._misfit(q, other, other_doc, other_short, other_kind)
-                options.append((scored[k][0] - penalty, k, other_doc, other_short, other_kind))
-            _, k, doc, short, kind = max(options, key=lambda o: (o[0], -o[1]))
+                judged = _judge(q, other, other_doc, other_short, other_kind)
+                options.append(
+                    (scored[k][0] - judged.penalty, k, other_doc, other_short, other_kind, judged)
+                )
+            _, k, doc, short, kind, judged = max(options, key=lambda o: (o[0], -o[1]))
             if k:
                 scored.insert(0, scored.pop(k))
                 score, feats, best = scored[0]
-        related = relation(q, best, doc, short) if kind in _RELATED_KINDS else None
+        elif kind in _RELATED_KINDS:
+            judged = _judge(q, best, doc, short, kind)
+        related = judged.related if judged is not None else None
         confidence = self._confidence(q, feats, short, kind=kind, related=related)
         if adds_nothing(q, short):  # "early September" for "what date in September": no answer
             confidence *= NO_ANSWER_FACTOR
@@ -445,8 +479,8 @@ class KnowledgeBase:
             confidence *= UNRELATED_FACTOR  # "he said" answers "who heads X?" only by its "he"
         if q.expected and misses_date(q, best):  # "what date in September": a fact without it
             confidence *= UNRELATED_FACTOR
-        if kind in _RELATED_KINDS:
-            confidence *= _distance_factor(anchor_distance(q, best, doc, short))
+        if kind in _RELATED_KINDS and judged is not None:
+            confidence *= _distance_factor(judged.distance)
         if _another_one(q, best):
             confidence *= ANOTHER_FACTOR  # "the opposition's team" answered by Macron's team
         facts = tuple(ScoredFact(f, round(s, 4)) for s, _, f in scored[:5])
@@ -477,21 +511,6 @@ class KnowledgeBase:
         if len(people) != 1 or not people[0].descriptions:
             return None
         return people[0]
-
-    def _misfit(self, q: Question, fact: Fact, doc: Doc, short: str | None, kind: str) -> float:
-        """What a typed question's candidate loses in the rerank: much when its answer is not
-        of the asked type, a little per dependency arc between the answer and the question's
-        words beyond the first."""
-        if not fits(q, short, kind):
-            return MISFIT_PENALTY
-        penalty = 0.0
-        related = relation(q, fact, doc, short) if kind in _RELATED_KINDS else None
-        if related is not None and related[0] == 0.0:
-            penalty += UNRELATED_PENALTY  # nothing the question names in the answer's clause
-        distance = anchor_distance(q, fact, doc, short)
-        if distance is not None:
-            penalty += DISTANCE_PENALTY * max(0.0, distance - 1)
-        return penalty
 
     def _confidence(
         self,
