@@ -675,7 +675,7 @@ def _title_before(doc: Doc, start: int, lo: int) -> str | None:
     phrase = _strip_phrase(list(doc[j:start]))
     if not phrase or phrase[-1].pos_ not in {"NOUN", "PROPN"}:
         return None
-    if not _has_role(phrase) and not _names_a_person(phrase[-1]):
+    if not _has_role(phrase) and not _ends_like_a_person(phrase[-1]):
         return None
     return " ".join(_join_tokens(phrase))
 
@@ -689,11 +689,11 @@ def names_a_person(tok: Token) -> bool:
     "psychologist")."""
     word = tok.lower_
     return tok.pos_ == "NOUN" and (
-        word in ROLE_NOUNS or tok.lemma_.lower() in ROLE_NOUNS or _names_a_person(tok)
+        word in ROLE_NOUNS or tok.lemma_.lower() in ROLE_NOUNS or _ends_like_a_person(tok)
     )
 
 
-def _names_a_person(tok: Token) -> bool:
+def _ends_like_a_person(tok: Token) -> bool:
     """ "Sports psychologist Hugh Richards": a lowercase noun right before a person's name that
     ends like a noun for a person is a title too."""
     word = tok.lower_

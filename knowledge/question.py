@@ -390,15 +390,12 @@ def _kin(entity_ids: set[int], index: Index) -> frozenset[tuple[int, int]]:
     pairs: set[tuple[int, int]] = set()
     for eid in entity_ids:
         entity = index.entities.get(eid)
-        if entity is None or " " in entity.name:
+        if entity is None or entity.label != "NORP" or " " in entity.name:
             continue
-        if entity.label != "NORP":
-            continue
-        forms, labels = place_forms(entity.name), {"GPE", "LOC"}
-        for form in forms:
+        for form in place_forms(entity.name):
             for other in index.aliases.get((form,), ()):
                 kin = index.entities.get(other)
-                if kin is not None and kin.label in labels and other not in entity_ids:
+                if kin is not None and kin.label in {"GPE", "LOC"} and other not in entity_ids:
                     pairs.add((eid, other))
     return frozenset(pairs)
 

@@ -29,7 +29,7 @@ K1 = 1.2  # BM25 (tf is 1: a fact holds each term once, so k1 only scales the le
 B = 0.5  # length normalisation, tuned on the SQuAD DEV_ARTICLES (0.3-0.75 within noise)
 CONTEXT_ENTITY_WEIGHT = 0.6  # an entity a pronoun stands for counts less than a named one
 SYNONYM_CREDIT = 0.7  # a question word found only through its synonym class ("told" for "speak")
-KIN_WEIGHT = 0.4  # "China" for the question's "Chinese" (knowledge/demonyms.py), and back
+KIN_WEIGHT = 0.4  # "China" for the question's "Chinese" (knowledge/demonyms.py)
 W_COVERAGE = 0.4  # second stage: idf-weighted share of the question found in the fact
 FOCUS_WEIGHT = 0.3  # the noun naming the asked type ("which country"), relative to its idf
 DESCRIPTION_WEIGHT = 0.3  # a word of a description naming an entity, relative to its idf
@@ -148,16 +148,20 @@ def features(
     entity_ids = set(fact.entity_ids)
     wanted = q.entity_ids | context_entities
     if wanted:
-        hits = [e for e in wanted if not entity_ids.isdisjoint(q.kin_of(e))]
+        hits = 0
         # An entity counts like a rare term; context entities (follow-ups) stand for a pronoun.
         for eid in wanted:
-            w = 4.0 if eid in q.entity_ids else 2.5
-            total += w / max(1, len(wanted))
+            w = (4.0 if eid in q.entity_ids else 2.5) / len(wanted)
             if eid in entity_ids:
-                matched += w / max(1, len(wanted))
+                credit = 1.0
             elif not entity_ids.isdisjoint(q.kin_of(eid)):
-                matched += KIN_WEIGHT * w / max(1, len(wanted))
-        entity_share = len(hits) / len(wanted)
+                credit = KIN_WEIGHT  # named only through the place its demonym stands for
+            else:
+                credit = 0.0
+            total += w
+            matched += credit * w
+            hits += credit > 0
+        entity_share = hits / len(wanted)
     else:
         entity_share = 0.0
     coverage = matched / total if total else 0.0
