@@ -4,6 +4,7 @@ the learned span scorer)."""
 from __future__ import annotations
 
 from spacy.tokens import Doc, Token
+from spacy.tokens import Span as SpacySpan
 
 from knowledge.models import Fact
 from knowledge.question import Question
@@ -46,3 +47,21 @@ def ancestors(tok: Token) -> list[int]:
         tok = tok.head
         path.append(tok.i)
     return path
+
+
+def meeting(a: list[int], b: list[int]) -> tuple[int, int] | None:
+    """Given two tokens' paths to the root (``ancestors``), how many steps up each takes to
+    reach the nearest head they share; None when they share none (two sentences of a fact)."""
+    where = {t: n for n, t in enumerate(a)}
+    for n, t in enumerate(b):
+        if t in where:
+            return where[t], n
+    return None
+
+
+def answer_span(fact: Fact, doc: Doc, answer: str | None) -> SpacySpan | None:
+    """The answer's tokens in the fact's parse; None when it is not a span of the fact."""
+    start = fact.text.find(answer) if answer else -1
+    if answer is None or start < 0:
+        return None
+    return doc.char_span(start, start + len(answer), alignment_mode="expand")

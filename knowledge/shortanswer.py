@@ -13,7 +13,7 @@ from spacy.tokens import Span as SpacySpan
 from knowledge import spans
 from knowledge.extract import names_a_person
 from knowledge.index import Index
-from knowledge.matching import ancestors, forms, matched_tokens
+from knowledge.matching import ancestors, answer_span, forms, matched_tokens, meeting
 from knowledge.models import Fact, Span
 from knowledge.question import QUOTE_VERBS, Question
 from knowledge.text import STOP, expand, is_content, normalise, words
@@ -1128,7 +1128,7 @@ def relation(q: Question, fact: Fact, doc: Doc, answer: str | None) -> tuple[flo
     named entities inside the noun phrase the answer heads or stands in apposition to ("French
     President Emmanuel Macron" holds no Syria). None when the answer is not a span of the fact
     or the fact holds nothing else the question names."""
-    span = _answer_span(fact, doc, answer)
+    span = answer_span(fact, doc, answer)
     if span is None:
         return None
     inside = set(range(span.start, span.end))
@@ -1167,7 +1167,7 @@ def anchor_distance(q: Question, fact: Fact, doc: Doc, answer: str | None) -> fl
     mean over them of the fewest dependency arcs from one of their tokens to the answer's. The
     answer to "who did X speak to?" is an argument of "told" (1 arc), not a name deep inside
     what X said. None when the answer is not a span of the fact or nothing else is matched."""
-    span = _answer_span(fact, doc, answer)
+    span = answer_span(fact, doc, answer)
     if span is None:
         return None
     inside = set(range(span.start, span.end))
@@ -1184,19 +1184,8 @@ def anchor_distance(q: Question, fact: Fact, doc: Doc, answer: str | None) -> fl
     return total / len(keys)
 
 
-def _answer_span(fact: Fact, doc: Doc, answer: str | None) -> SpacySpan | None:
-    """The answer's tokens in the fact's parse; None when it is not a span of the fact."""
-    start = fact.text.find(answer) if answer else -1
-    if answer is None or start < 0:
-        return None
-    return doc.char_span(start, start + len(answer), alignment_mode="expand")
-
-
 def _arcs(a: list[int], b: list[int]) -> int:
     """Dependency arcs between two tokens given their paths to the root (different sentences
     of one fact are joined through their roots)."""
-    where = {t: n for n, t in enumerate(a)}
-    for n, t in enumerate(b):
-        if t in where:
-            return where[t] + n
-    return len(a) + len(b)
+    met = meeting(a, b)
+    return sum(met) if met is not None else len(a) + len(b)

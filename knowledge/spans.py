@@ -15,7 +15,7 @@ from importlib import resources
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
-from knowledge.matching import ancestors, matched_tokens
+from knowledge.matching import ancestors, answer_span, matched_tokens, meeting
 from knowledge.models import Fact
 from knowledge.question import Question
 from knowledge.text import STOP, normalise
@@ -171,11 +171,9 @@ class _Context:
                     self.labels[i] = sp.label
         self.rule_kind = rule[1]
         self.rule_tokens: set[int] = set()
-        if rule[0]:
-            start = fact.text.find(rule[0])
-            span = doc.char_span(start, start + len(rule[0]), alignment_mode="expand")
-            if start >= 0 and span is not None:
-                self.rule_tokens = set(range(span.start, span.end))
+        span = answer_span(fact, doc, rule[0])
+        if span is not None:
+            self.rule_tokens = set(range(span.start, span.end))
 
 
 def _path(ctx: _Context, a: int, b: int) -> tuple[int, str]:
@@ -188,13 +186,12 @@ def _path(ctx: _Context, a: int, b: int) -> tuple[int, str]:
 
 def _walk(ctx: _Context, a: int, b: int) -> tuple[int, str]:
     pa, pb = ctx.paths[a], ctx.paths[b]
-    where = {t: n for n, t in enumerate(pa)}
-    for n, t in enumerate(pb):
-        if t in where:
-            up = [ctx.doc[i].dep_ + "^" for i in pa[: where[t]]]
-            down = [ctx.doc[i].dep_ + "_" for i in reversed(pb[:n])]
-            return where[t] + n, " ".join(up + down)
-    return len(pa) + len(pb), "far"
+    met = meeting(pa, pb)
+    if met is None:
+        return len(pa) + len(pb), "far"
+    up = [ctx.doc[i].dep_ + "^" for i in pa[: met[0]]]
+    down = [ctx.doc[i].dep_ + "_" for i in reversed(pb[: met[1]])]
+    return met[0] + met[1], " ".join(up + down)
 
 
 def _bucket(x: float, edges: Sequence[float]) -> int:
