@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.tokens import Span as SpacySpan
 
 from knowledge import rank, reply
 from knowledge.errors import ArticleError, QuestionError, UnknownArticleError
@@ -81,6 +82,7 @@ _PLACE_PRONOUNS = frozenset({"there"})
 _PLACE_NOUNS = frozenset({"city", "town", "country", "place", "region", "capital", "village"})
 _FACT_PRONOUNS = frozenset({"that", "it", "this", "then"})
 _NO_NER = ("ner",)
+_MODIFIER_DEPS = frozenset({"compound", "amod"})
 _ROLE_FOCUS = frozenset({"job", "role", "title", "position", "post", "occupation", "profession"})
 _DATE_FOCUS = frozenset({"year", "years", "day", "days", "date", "dates", "month", "months"})
 
@@ -137,6 +139,50 @@ def _judge(q: Question, fact: Fact, doc: Doc, short: str | None, kind: str) -> _
     if distance is not None:
         penalty += DISTANCE_PENALTY * max(0.0, distance - 1)
     return _Judged(penalty, related, distance)
+
+
+def _said_of(span: SpacySpan, *, person: bool) -> str | None:
+    """What the sentence around a mention calls the thing it names, if anything."""
+    doc, root = span.doc, span.root
+    modal = any(c.tag_ == "MD" for c in root.head.children)  # "would be": a guess
+    if root.dep_ == "nsubj" and root.head.lemma_ == "be" and not modal:
+        found = [c for c in root.head.children if c.dep_ == "attr"]
+    elif person:
+        found = [
+            c
+            for c in root.children
+            if c.dep_ == "appos" or (c.dep_ == "prep" and c.lower_ in {"of", "at"})
+        ]
+    else:  # "Astana, Kazakhstan" is where Astana is, not what it is
+        before = _called_before(span)
+        if before:
+            return before
+        found = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
+    for tok in found:
+        # the phrase without a clause hung on it (", which commissioned the survey")
+        clauses = {t.i for c in tok.subtree if c.dep_ in {"relcl", "acl"} for t in c.subtree}
+        sub = [t for t in tok.subtree if t.i not in clauses]
+        inside = any(span.start <= t.i < span.end for t in sub)
+        if sub and len(sub) <= CARD_WORDS and not inside:
+            text = doc[sub[0].i : sub[-1].i + 1].text.strip(" ,.\"'")
+            return re.sub(r"^(an?|the)\s+", "", text, flags=re.I) or None
+    return None
+
+
+def _called_before(span: SpacySpan) -> str | None:
+    """ "the ferry company Nordlink": the common nouns (and adjectives) right before a name that
+    modify it, or the noun it stands in apposition to ("company, Nordlink" as parsed)."""
+    doc, root = span.doc, span.root
+    j = span.start
+    while j > 0 and doc[j - 1].pos_ in {"NOUN", "ADJ"} and doc[j - 1].dep_ in _MODIFIER_DEPS:
+        j -= 1
+    if j < span.start and doc[span.start - 1].pos_ == "NOUN":
+        return doc[j : span.start].text
+    head = root.head
+    if root.dep_ == "appos" and head.i == span.start - 1 and head.pos_ == "NOUN":
+        words = [t for t in doc[head.left_edge.i : head.i + 1] if t.pos_ != "DET"]
+        return " ".join(t.text for t in words)
+    return None
 
 
 def _distance_factor(distance: float | None) -> float:
@@ -687,52 +733,17 @@ class KnowledgeBase:
 
     def _said_to_be(self, entity: Entity, facts: list[Fact]) -> str | None:
         """What a fact says the entity is, where the articles give it no title: "X is a Y",
-        "X, a Y,", or for a person "X of Y" ("Cara Diemont of IT firm Dimension Data")."""
+        "X, a Y,", "the ferry company X", or for a person "X of Y" ("Cara Diemont of IT firm
+        Dimension Data")."""
         for fact in facts[:CARD_FACTS]:
             doc = self._parse(fact.id, fact.text)
             for eid, a, b, kind in fact.mentions:
                 span = doc.char_span(a, b, alignment_mode="expand") if eid == entity.id else None
                 if span is None or kind == "pronoun":
                     continue
-                root = span.root
-                modal = any(c.tag_ == "MD" for c in root.head.children)  # "would be": a guess
-                if root.dep_ == "nsubj" and root.head.lemma_ == "be" and not modal:
-                    found = [c for c in root.head.children if c.dep_ == "attr"]
-                elif entity.label == "PERSON":
-                    found = [
-                        c
-                        for c in root.children
-                        if c.dep_ == "appos" or (c.dep_ == "prep" and c.lower_ in {"of", "at"})
-                    ]
-                else:  # "Astana, Kazakhstan" is where Astana is, not what it is
-                    found = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
-                    j = span.start
-                    while (
-                        j > 0
-                        and doc[j - 1].pos_ in {"NOUN", "ADJ"}
-                        and doc[j - 1].dep_
-                        in {
-                            "compound",
-                            "amod",
-                        }
-                    ):
-                        j -= 1
-                    if j < span.start and doc[span.start - 1].pos_ == "NOUN":
-                        return doc[j : span.start].text  # "the ferry company Nordlink"
-                    head = root.head
-                    if root.dep_ == "appos" and head.i == span.start - 1 and head.pos_ == "NOUN":
-                        words = [t for t in doc[head.left_edge.i : head.i + 1] if t.pos_ != "DET"]
-                        return " ".join(t.text for t in words)  # parsed "company, Nordlink"
-                for tok in found:
-                    # the phrase without a clause hung on it (", which commissioned the survey")
-                    clauses = {
-                        t.i for c in tok.subtree if c.dep_ in {"relcl", "acl"} for t in c.subtree
-                    }
-                    sub = [t for t in tok.subtree if t.i not in clauses]
-                    inside = any(span.start <= t.i < span.end for t in sub)
-                    if sub and len(sub) <= CARD_WORDS and not inside:
-                        text = doc[sub[0].i : sub[-1].i + 1].text.strip(" ,.\"'")
-                        return re.sub(r"^(an?|the)\s+", "", text, flags=re.I) or None
+                said = _said_of(span, person=entity.label == "PERSON")
+                if said:
+                    return said
         return None
 
     def _label_at(self, fact: Fact, offset: int) -> str | None:
