@@ -42,6 +42,13 @@ repair the old pier.
 """
 
 
+def _kb_with(nlp: Language, db: Path, text: str) -> KnowledgeBase:
+    """A fresh store (no seed article) holding only this article, published 2024-05-04."""
+    kb = make_kb(nlp, db, seed=False)
+    kb.load_text(text, published=dt.date(2024, 5, 4), fmt="txt")
+    return kb
+
+
 def _answers(kb: KnowledgeBase, question: str, expected: str) -> None:
     a = kb.answer(question)
     assert a.answered, a
@@ -50,9 +57,7 @@ def _answers(kb: KnowledgeBase, question: str, expected: str) -> None:
 
 @pytest.fixture(scope="module")
 def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
-    kb = make_kb(nlp, tmp_path_factory.mktemp("bridge") / "bridge.db", seed=False)
-    kb.load_text(ARTICLE, published=dt.date(2024, 5, 4), fmt="txt")
-    return kb
+    return _kb_with(nlp, tmp_path_factory.mktemp("bridge") / "bridge.db", ARTICLE)
 
 
 @pytest.mark.parametrize(
@@ -202,13 +207,12 @@ def test_either_or_question(bridge_kb: KnowledgeBase, question: str, expected: s
 def test_reason_ends_where_a_conjoined_clause_starts(
     nlp: Language, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    kb = make_kb(nlp, tmp_path_factory.mktemp("ferry") / "ferry.db", seed=False)
-    kb.load_text(
+    kb = _kb_with(
+        nlp,
+        tmp_path_factory.mktemp("ferry") / "ferry.db",
         "Ferry service ends in Marrowby\n\nThe old ferry stopped running in March because the "
         "river froze over and the town council sold the boat to a museum.\n\nPassengers now "
         "walk across the new footbridge, which opened on Saturday.\n",
-        published=dt.date(2024, 5, 4),
-        fmt="txt",
     )
     a = kb.answer("Why did the old ferry stop running?")
     assert a.answered, a
@@ -217,8 +221,9 @@ def test_reason_ends_where_a_conjoined_clause_starts(
 
 @pytest.fixture(scope="module")
 def harbour_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    kb = make_kb(nlp, tmp_path_factory.mktemp("harbour") / "harbour.db", seed=False)
-    kb.load_text(
+    return _kb_with(
+        nlp,
+        tmp_path_factory.mktemp("harbour") / "harbour.db",
         "Harbour plan divides Marrowby\n\n"
         "Mayor Petra Vollan said the harbour plan would help the fishermen of Kessel and the "
         "traders of Lund.\n\n"
@@ -230,10 +235,7 @@ def harbour_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Knowl
         "quay would open in Kessel, Sweden, next spring.\n\n"
         "The new quay will serve fishing boats from northern Norway.\n\n"
         "Eklund said the quay would cost less than planned.\n",
-        published=dt.date(2024, 5, 4),
-        fmt="txt",
     )
-    return kb
 
 
 def test_who_did_x_speak_to_is_the_argument_of_the_speech_verb(
@@ -336,14 +338,13 @@ def test_confidence_falls_with_the_arcs_between_the_answer_and_the_question() ->
 def test_what_kind_of_x_finds_x_where_the_parser_gave_no_noun_chunk(
     nlp: Language, tmp_path: Path
 ) -> None:
-    kb = make_kb(nlp, tmp_path / "pier.db", seed=False)
-    kb.load_text(
+    kb = _kb_with(
+        nlp,
+        tmp_path / "pier.db",
         "Pier repairs to start in spring\n\n"
         "The council of Marrowby said on Tuesday that the old pier would be rebuilt next year.\n\n"
         "Engineers said a step-by-step approach should be taken to rebuild the pier so that the "
         "ferry can keep running.\n",
-        published=dt.date(2024, 5, 4),
-        fmt="txt",
     )
     fact = next(f for f in kb.facts_of(1) if "step-by-step" in f.text)
     assert "approach" not in {c.root.text for c in nlp(fact.text).noun_chunks}  # the premise
@@ -398,9 +399,7 @@ In a short film about the race Falk plays a retired nurse who runs every morning
 
 @pytest.fixture(scope="module")
 def race_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    kb = make_kb(nlp, tmp_path_factory.mktemp("race") / "race.db", seed=False)
-    kb.load_text(RACE, published=dt.date(2024, 5, 4), fmt="txt")
-    return kb
+    return _kb_with(nlp, tmp_path_factory.mktemp("race") / "race.db", RACE)
 
 
 @pytest.mark.parametrize(
@@ -431,14 +430,13 @@ def test_race_shapes(race_kb: KnowledgeBase, question: str, expected: str) -> No
 def test_what_is_x_prefers_the_fact_that_says_x_is_something(
     nlp: Language, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    kb = make_kb(nlp, tmp_path / "stents.db", seed=False)
-    kb.load_text(
+    kb = _kb_with(
+        nlp,
+        tmp_path / "stents.db",
         "Heart device maker bought for 25 billion dollars\n\n"
         "Analysts say regulators could force the two firms to sell some stent operations.\n\n"
         "Stents are small tubes that keep an artery open after surgery.\n\n"
         "The deal is the largest in the industry this year, the companies said.\n",
-        published=dt.date(2024, 5, 4),
-        fmt="txt",
     )
     _answers(kb, "What is a stent?", "small tubes")
     monkeypatch.setattr(engine, "_asks_definition", lambda q: False)
@@ -455,12 +453,11 @@ def test_what_is_x_prefers_the_fact_that_says_x_is_something(
     ],
 )
 def test_fine_shapes(nlp: Language, tmp_path: Path, question: str, expected: str) -> None:
-    kb = make_kb(nlp, tmp_path / "fine.db", seed=False)
-    kb.load_text(
+    kb = _kb_with(
+        nlp,
+        tmp_path / "fine.db",
         "Club punished by the league\n\n"
         "Harbour Rovers agreed to pay a $2m (£1.1m) fine for fielding an ineligible player.\n\n"
         "The league said the club had broken its rules twice in two seasons.\n",
-        published=dt.date(2024, 5, 4),
-        fmt="txt",
     )
     _answers(kb, question, expected)
