@@ -50,12 +50,12 @@ from squad import (
     write_report,
 )
 
-from knowledge.engine import KnowledgeBase
 from knowledge.errors import KnowledgeError
-from knowledge.evaluation import Item, evaluate, read_items
 from knowledge.models import Answer, Turn
-from knowledge.nlp import DEFAULT_MODEL, load_pipeline
-from knowledge.store import Store
+from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.qa.evaluation import Item, evaluate, read_items
+from knowledge.storage.store import Store
 
 try:
     from rank_bm25 import BM25Okapi

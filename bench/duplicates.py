@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge.dedupe import (  # noqa: E402
+from knowledge.ingest.dedupe import (  # noqa: E402
     THRESHOLD,
     band_keys,
     containment,

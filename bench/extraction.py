@@ -99,14 +99,14 @@ def extract_trafilatura(html: str) -> str:
 
 def extract_reader(html: str) -> str:
     """The project's reader: the draft's body, which is what becomes facts; refusals raise."""
-    from knowledge.reading import read_article
+    from knowledge.ingest.reading import read_article
 
     return read_article(html, fmt="html").body
 
 
 def extract_reader_text(html: str) -> str:
     """The reader's extraction alone, without its checks that the text is English prose."""
-    from knowledge.reading import extract_html
+    from knowledge.ingest.reading import extract_html
 
     return extract_html(html).body
 
@@ -117,7 +117,7 @@ def _without(step: str) -> Callable[[str], str]:
     def extract(html: str) -> str:
         from unittest import mock
 
-        from knowledge import reading
+        from knowledge.ingest import reading
 
         patches = {
             "fallback": mock.patch.object(reading, "HTML_FALLBACK_SHARE", 0),
@@ -152,8 +152,8 @@ LABELS = {
 def english_prose(text: str) -> bool:
     """Whether the reader's own checks accept a ground-truth body as English prose."""
     from knowledge.errors import KnowledgeError
+    from knowledge.ingest.reading import check_prose
     from knowledge.models import ArticleDraft
-    from knowledge.reading import check_prose
 
     try:
         check_prose(ArticleDraft(title="truth", paragraphs=(text,)))

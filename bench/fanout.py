@@ -50,9 +50,9 @@ sys.path.insert(0, str(ROOT))
 
 from revision import git_revision  # noqa: E402
 
-from knowledge.engine import open_knowledge_base  # noqa: E402
-from knowledge.nlp import DEFAULT_MODEL  # noqa: E402
-from knowledge.subscribers import Subscribers  # noqa: E402
+from knowledge.nlp.pipeline import DEFAULT_MODEL  # noqa: E402
+from knowledge.qa.engine import open_knowledge_base  # noqa: E402
+from knowledge.storage.subscribers import Subscribers  # noqa: E402
 from tests.fake_bot_api import FakeBotApi  # noqa: E402
 
 ARTICLE = ROOT / "tests" / "data" / "harbour_council.txt"
@@ -352,8 +352,8 @@ async def part_w(template: Path, work: Path, n: int, args: Args) -> list[str]:
     """The window a kill can fall in, measured: the bot runs in this process (the same
     Application ``talks-bot run`` builds, via ``tests.botkit``), so the fake's receipt of each
     digest and the end of the commit recording it read one clock."""
-    from knowledge.engine import default_clock
-    from knowledge.nlp import load_pipeline
+    from knowledge.nlp.pipeline import load_pipeline
+    from knowledge.qa.engine import default_clock
     from tests.botkit import running_bot, settings_for
 
     db = work / "w.db"

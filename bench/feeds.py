@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge.engine import open_knowledge_base  # noqa: E402
 from knowledge.newsroom import Newsroom, WebOptions  # noqa: E402
-from knowledge.nlp import DEFAULT_MODEL  # noqa: E402
+from knowledge.nlp.pipeline import DEFAULT_MODEL  # noqa: E402
+from knowledge.qa.engine import open_knowledge_base  # noqa: E402
 from tests.site import Site, serving  # noqa: E402
 
 

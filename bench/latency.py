@@ -54,10 +54,9 @@ from spacy.language import Language
 from spacy.tokens import Span as SpacySpan
 from sqlalchemy.exc import IntegrityError
 
-import knowledge.engine
-from knowledge.engine import KnowledgeBase, open_knowledge_base
+import knowledge.qa.engine
 from knowledge.errors import ArticleError, DuplicateArticleError
-from knowledge.extract import extract
+from knowledge.ingest.reading import decode, read_article
 from knowledge.models import (
     ArticleDraft,
     ExtractedEntity,
@@ -67,9 +66,10 @@ from knowledge.models import (
     Quote,
     Span,
 )
-from knowledge.nlp import DEFAULT_MODEL, load_pipeline
-from knowledge.reading import decode, read_article
-from knowledge.store import Store, content_hash
+from knowledge.nlp.extract import extract
+from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
+from knowledge.qa.engine import KnowledgeBase, open_knowledge_base
+from knowledge.storage.store import Store, content_hash
 from knowledge.text import STOP
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -323,11 +323,11 @@ def recording_extractions() -> Iterator[list[Recorded]]:
         recorded.append((draft, article_date, extraction))
         return extraction
 
-    knowledge.engine.extract = recording  # type: ignore[attr-defined]
+    knowledge.qa.engine.extract = recording  # type: ignore[attr-defined]
     try:
         yield recorded
     finally:
-        knowledge.engine.extract = original  # type: ignore[attr-defined]
+        knowledge.qa.engine.extract = original  # type: ignore[attr-defined]
 
 
 def extractions_path() -> Path:
@@ -429,7 +429,7 @@ def ingest_real(
     if record:
         if len(kept) != progress.loaded:
             sys.exit(
-                "error: could not record extractions (knowledge.engine no longer calls extract)"
+                "error: could not record extractions (knowledge.qa.engine no longer calls extract)"
             )
         with extractions_path().open("wb") as f:
             pickle.dump((knowledge_fingerprint(), kept), f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -32,13 +32,13 @@ from pathlib import Path
 from revision import git_revision
 from spacy.language import Language
 
-from knowledge import spans
-from knowledge.engine import KnowledgeBase
 from knowledge.errors import KnowledgeError
-from knowledge.evaluation import normalize_answer, token_f1
 from knowledge.models import Answer
-from knowledge.nlp import DEFAULT_MODEL, load_pipeline
-from knowledge.store import Store
+from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
+from knowledge.qa import spans
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.qa.evaluation import normalize_answer, token_f1
+from knowledge.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

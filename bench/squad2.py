@@ -25,10 +25,10 @@ from pathlib import Path
 from revision import git_revision
 from squad import DEV_ARTICLES, RESULTS, SQUAD_DIR, contains_answer, dev_titles, fresh_kb, load
 
-from knowledge import engine
 from knowledge.errors import KnowledgeError
-from knowledge.evaluation import token_f1
-from knowledge.nlp import DEFAULT_MODEL, load_pipeline
+from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
+from knowledge.qa import engine
+from knowledge.qa.evaluation import token_f1
 
 SQUAD_V2 = SQUAD_DIR / "dev-v2.0.json"
 SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6)

@@ -36,12 +36,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from revision import git_revision
 
-from knowledge.errors import KnowledgeError
-from knowledge.extract import extract
-from knowledge.models import Entity, Extraction, Fact, Span
-from knowledge.nlp import DEFAULT_MODEL, load_pipeline
-from knowledge.reading import decode, read_article
-from knowledge.summary import (  # the private two let --fit re-use features across trials
+from knowledge.digests.summary import (  # the private two let --fit re-use features across trials
     DEFAULT_WEIGHTS,
     FEATURES,
     Weights,
@@ -50,6 +45,11 @@ from knowledge.summary import (  # the private two let --fit re-use features acr
     key_facts,
     summarise,
 )
+from knowledge.errors import KnowledgeError
+from knowledge.ingest.reading import decode, read_article
+from knowledge.models import Entity, Extraction, Fact, Span
+from knowledge.nlp.extract import extract
+from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -407,7 +407,8 @@ def report(
         "annotators keep; their kept share is shown as a check that they are not marginal "
         "sentences (a random pick scores the annotated share above).",
         "- `bench/summaries.py --fit lead` re-fits the weights on dev (coordinate ascent on the "
-        "kept share) and prints them; the defaults in `knowledge/summary.py` are its fixed point.",
+        "kept share) and prints them; the defaults in `knowledge/digests/summary.py` are its "
+        "fixed point.",
         "",
     ]
     if missing:

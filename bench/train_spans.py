@@ -1,4 +1,4 @@
-"""Train the learned span scorer (``knowledge/spans.py``) on SQuAD v1.1 dev, DEV_ARTICLES only,
+"""Train the learned span scorer (``knowledge/qa/spans.py``) on SQuAD v1.1 dev, DEV_ARTICLES only,
 and cross-validate it by article.
 
     .venv/bin/python bench/train_spans.py collect [--out /tmp/spans-data.pkl]
@@ -38,11 +38,11 @@ from squad import (
     question_type,
 )
 
-from knowledge import spans
 from knowledge.errors import KnowledgeError, QuestionError
-from knowledge.evaluation import normalize_answer, token_f1
-from knowledge.nlp import DEFAULT_MODEL, load_pipeline
-from knowledge.shortanswer import locate, located
+from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
+from knowledge.qa import spans
+from knowledge.qa.evaluation import normalize_answer, token_f1
+from knowledge.qa.shortanswer import locate, located
 from knowledge.text import normalise
 
 AUX_FIRST = {(w,) for w in ("did", "does", "do", "is", "are", "was", "were", "has", "have", "had")}

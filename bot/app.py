@@ -15,9 +15,9 @@ from bot.config import Settings
 from bot.scheduling import schedule_feed_polls, schedule_ticks
 from handlers.context import Services, TalksApp, TalksContext
 from handlers.send import Sender
-from knowledge.digests import parse_time
-from knowledge.engine import KnowledgeBase
 from knowledge.newsroom import Newsroom, WebOptions
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.schedule import parse_time
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,13 @@ from bot.app import build_newsroom
 from bot.config import Settings
 from bot.logs import configure as configure_logging
 from bot.service import health, run_problem, serve
-from knowledge.engine import KnowledgeBase, open_knowledge_base
 from knowledge.errors import KnowledgeError
-from knowledge.evaluation import evaluate, read_items
-from knowledge.fetch import read_url
+from knowledge.ingest.fetch import read_url
+from knowledge.ingest.reading import DOCUMENT_FORMATS, decode
 from knowledge.models import Answer, Article, Turn
-from knowledge.reading import DOCUMENT_FORMATS, decode
-from knowledge.reply import article_line
+from knowledge.qa.engine import KnowledgeBase, open_knowledge_base
+from knowledge.qa.evaluation import evaluate, read_items
+from knowledge.qa.reply import article_line
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1

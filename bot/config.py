@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from knowledge.nlp import DEFAULT_MODEL
+from knowledge.nlp.pipeline import DEFAULT_MODEL
 
 
 def default_database_url() -> str:
@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     webhook_path: str = "telegram"
     webhook_secret: SecretStr | None = None  # random per start when unset
-    # Loading by URL (knowledge.fetch): hosts allowed to be private (e.g. 127.0.0.1 in tests).
+    # Loading by URL (knowledge.ingest.fetch): hosts allowed to be private (127.0.0.1 in tests).
     fetch_allow_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
     fetch_timeout_seconds: float = Field(default=20.0, gt=0)  # the whole fetch, redirects too
     fetch_max_bytes: int = Field(default=5_000_000, gt=0)

@@ -10,8 +10,8 @@ from telegram import Update
 
 from bot.app import build_application, build_newsroom, build_services
 from bot.config import Settings
-from knowledge.engine import KnowledgeBase
-from knowledge.store import Store
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.storage.store import Store
 
 HEALTHY_WITHIN = dt.timedelta(minutes=3)
 

@@ -21,8 +21,8 @@ from handlers.context import TalksContext
 from handlers.delivery import deliver_instant
 from handlers.send import edit
 from knowledge.errors import KnowledgeError
+from knowledge.ingest.reading import DOCUMENT_FORMATS
 from knowledge.models import Article
-from knowledge.reading import DOCUMENT_FORMATS
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,10 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from knowledge.digests import Digest, DigestItem
-from knowledge.feeds import Feed
-from knowledge.models import Answer, Article, Fact
+from knowledge.models import Answer, Article, Digest, DigestItem, Fact, Feed
 from knowledge.newsroom import Stats
-from knowledge.reply import DECLINE, format_date, resolved_note
-from knowledge.subscribers import Subscriber
+from knowledge.qa.reply import DECLINE, format_date, resolved_note
+from knowledge.storage.subscribers import Subscriber
 
 LIMIT = 4096
 _SENTENCE_END = re.compile(r"(?<=[.!?…”\"])\s+")

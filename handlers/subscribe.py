@@ -8,7 +8,7 @@ from handlers import render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from handlers.delivery import deliver
-from knowledge.digests import ScheduleError, parse_subscription
+from knowledge.schedule import ScheduleError, parse_subscription
 
 USAGE = (
     "Use <code>/subscribe 08:30 Europe/Berlin</code> for a daily digest "

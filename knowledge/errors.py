@@ -8,7 +8,7 @@ message written for that person::
     │   ├── EmptyArticleError       nothing but whitespace
     │   ├── NotAnArticleError       binary, not English, too short, or no prose
     │   ├── DuplicateArticleError   the same text is already stored (``.existing_id``)
-    │   └── FetchError              a web page could not be fetched (``knowledge.fetch``)
+    │   └── FetchError              a web page could not be fetched (``knowledge.ingest.fetch``)
     │       ├── UnsafeURLError          not http(s), credentials in it, or malformed
     │       ├── BlockedAddressError     the host is (or resolves to) a private address
     │       ├── UnreachableError        no such host, connection refused, TLS failed

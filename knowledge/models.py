@@ -161,3 +161,37 @@ class Turn:
 
     question: str
     answer: Answer
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    id: int
+    url: str
+    title: str | None
+    failures: int
+    last_error: str | None
+    polled_at: dt.datetime | None
+    next_poll: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One article in a digest: its summary sentences and the key facts beyond them."""
+
+    article: Article
+    summary: tuple[Fact, ...]
+    key_facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What is new for one chat; empty means there is nothing to send."""
+
+    items: tuple[DigestItem, ...]
+
+    @property
+    def article_ids(self) -> tuple[int, ...]:
+        return tuple(item.article.id for item in self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)

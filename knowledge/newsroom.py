@@ -11,17 +11,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from knowledge.dedupe import Fingerprints
-from knowledge.digests import Digest, DigestItem
-from knowledge.engine import KnowledgeBase
+from knowledge.digests.summary import key_facts, summarise
 from knowledge.errors import DuplicateArticleError
-from knowledge.feeds import Feed, FeedResponse, Feeds, PollResult
-from knowledge.fetch import FEED_TYPES, fetch, read_url
-from knowledge.journal import Journal, Window
-from knowledge.models import Answer, Article, ArticleDraft, Fact
-from knowledge.reading import read_article, read_document
-from knowledge.subscribers import Subscribers
-from knowledge.summary import key_facts, summarise
+from knowledge.ingest.dedupe import Fingerprints
+from knowledge.ingest.feeds import FeedResponse, Feeds, PollResult
+from knowledge.ingest.fetch import FEED_TYPES, fetch, read_url
+from knowledge.ingest.reading import read_article, read_document
+from knowledge.models import Answer, Article, ArticleDraft, Digest, DigestItem, Fact, Feed
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.storage.journal import Journal, Window
+from knowledge.storage.subscribers import Subscribers
 
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)

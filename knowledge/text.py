@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -95,3 +96,12 @@ def index_terms(tokens: Iterable[Token]) -> tuple[str, ...]:
             if part != lower and is_content(part) and part.isalnum():
                 terms[part] = None
     return tuple(terms)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # pure; names recur across facts, articles and the index
+def alias_norm(text: str) -> str:
+    """The form aliases are looked up by: lowercase words, no leading article."""
+    toks = words(text)
+    while toks and toks[0] in {"the", "a", "an"}:
+        toks = toks[1:]
+    return " ".join(toks)

@@ -14,9 +14,9 @@ from spacy.language import Language
 from bot.app import build_application, build_newsroom, build_services, on_startup
 from bot.config import Settings
 from handlers.context import TalksApp
-from knowledge.engine import KnowledgeBase
 from knowledge.newsroom import Newsroom
-from knowledge.store import Store
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.storage.store import Store
 from tests.fake_bot_api import FakeBotApi
 
 ADMIN = 7001

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from knowledge.engine import KnowledgeBase
-from knowledge.nlp import DEFAULT_MODEL, load_pipeline
-from knowledge.store import Store
+from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.storage.store import Store
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # as bot.cli does: PTB's future time periods
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from knowledge import engine, question, rank
-from knowledge.engine import KnowledgeBase
 from knowledge.models import Turn
+from knowledge.qa import engine, question, rank
+from knowledge.qa.engine import KnowledgeBase
 
 from .conftest import make_kb
 

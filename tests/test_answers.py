@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.engine import KnowledgeBase
 from knowledge.models import Turn
-from knowledge.reply import DECLINE
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.qa.reply import DECLINE
 
 from .conftest import DATA
 

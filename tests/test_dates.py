@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from knowledge.dates import resolve_date
+from knowledge.nlp.dates import resolve_date
 
 FRIDAY = dt.date(2017, 7, 14)
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.dedupe import Fingerprints, band_keys, containment, shingles, signature
-from knowledge.engine import KnowledgeBase
 from knowledge.errors import DuplicateArticleError
+from knowledge.ingest.dedupe import Fingerprints, band_keys, containment, shingles, signature
 from knowledge.newsroom import Newsroom
+from knowledge.qa.engine import KnowledgeBase
 from tests.conftest import DATA
 
 HARBOUR = (DATA / "harbour_council.txt").read_text()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from knowledge import rank
-from knowledge.demonyms import place_forms, related
+from knowledge.nlp.demonyms import place_forms, related
+from knowledge.qa import rank
 
 from .conftest import make_kb
 

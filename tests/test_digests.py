@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.digests import ScheduleError, next_due, parse_subscription, parse_time, parse_zone
-from knowledge.engine import KnowledgeBase
-from knowledge.subscribers import Subscribers
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.schedule import ScheduleError, next_due, parse_subscription, parse_time, parse_zone
+from knowledge.storage.subscribers import Subscribers
 from tests.conftest import DATA
 
 BERLIN = ZoneInfo("Europe/Berlin")

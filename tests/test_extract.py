@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from spacy.language import Language
 
-from knowledge.extract import _Cluster, _cluster, _containing_cluster, _Ent, extract
+from knowledge.ingest.reading import read_article
 from knowledge.models import Extraction
-from knowledge.reading import read_article
+from knowledge.nlp.extract import _Cluster, _cluster, _containing_cluster, _Ent, extract
 
 from .conftest import DATA
 

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 
 import pytest
 
-from knowledge.engine import KnowledgeBase
 from knowledge.errors import KnowledgeError, NotAnArticleError
-from knowledge.feeds import FeedError, FeedResponse, Feeds
+from knowledge.ingest.feeds import FeedError, FeedResponse, Feeds
 from knowledge.models import Article
 from knowledge.newsroom import Newsroom
+from knowledge.qa.engine import KnowledgeBase
 from tests.conftest import DATA
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)

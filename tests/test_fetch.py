@@ -26,7 +26,6 @@ import httpx
 import pytest
 from aiohttp import web
 
-from knowledge import fetch as fetch_module
 from knowledge.errors import (
     ArticleError,
     BlockedAddressError,
@@ -40,7 +39,8 @@ from knowledge.errors import (
     UnreachableError,
     UnsafeURLError,
 )
-from knowledge.fetch import fetch, is_public_address, make_client, read_url
+from knowledge.ingest import fetch as fetch_module
+from knowledge.ingest.fetch import fetch, is_public_address, make_client, read_url
 
 from .conftest import ROOT
 

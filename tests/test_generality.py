@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from knowledge.engine import KnowledgeBase
-from knowledge.evaluation import normalize_answer, read_items
 from knowledge.models import Article
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.qa.evaluation import normalize_answer, read_items
 
 from .conftest import make_kb, shared_path
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.index import Index, Postings
 from knowledge.models import Fact
+from knowledge.qa.index import Index, Postings
 
 _OPS = st.lists(st.tuples(st.booleans(), st.integers(min_value=0, max_value=60)), max_size=80)
 

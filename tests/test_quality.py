@@ -6,8 +6,8 @@ targets are higher and tracked by ``talks-bot eval``, not here.
 
 from __future__ import annotations
 
-from knowledge.engine import KnowledgeBase
-from knowledge.evaluation import evaluate, read_items
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.qa.evaluation import evaluate, read_items
 
 from .conftest import DATA, shared_path
 

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from knowledge.errors import EmptyArticleError, NotAnArticleError
-from knowledge.reading import (
+from knowledge.ingest.reading import (
     MAX_ARTICLE_CHARS,
     MAX_RAW_CHARS,
     decode,

@@ -11,11 +11,11 @@ import pytest
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from knowledge import spans
-from knowledge.engine import KnowledgeBase
 from knowledge.models import Fact
-from knowledge.question import Question, analyse
-from knowledge.shortanswer import locate, located
+from knowledge.qa import spans
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.qa.question import Question, analyse
+from knowledge.qa.shortanswer import locate, located
 
 from .conftest import make_kb
 
@@ -118,7 +118,7 @@ def test_the_switch_turns_the_scorer_off(mill_kb: KnowledgeBase) -> None:
 
 
 def test_shipped_weights_are_small_and_used() -> None:
-    path = Path(spans.__file__).parent / "data" / spans.WEIGHTS_FILE
+    path = Path(spans.__file__).parents[1] / "data" / spans.WEIGHTS_FILE
     assert path.stat().st_size < 2_500_000
     weights = spans.default_weights()
     assert len(weights) > 1000

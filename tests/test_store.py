@@ -11,14 +11,14 @@ import pytest
 from spacy.language import Language
 from sqlalchemy import func, select
 
-from knowledge.engine import KnowledgeBase
 from knowledge.errors import DuplicateArticleError, NotAnArticleError, UnknownArticleError
-from knowledge.extract import EXTRACTOR_VERSION
-from knowledge.index import Index
+from knowledge.ingest.reading import read_article
 from knowledge.models import Article, Entity
 from knowledge.newsroom import Newsroom, fact_ref
-from knowledge.reading import read_article
-from knowledge.store import ArticleRow, EntityRow, FactRow, MentionRow
+from knowledge.nlp.extract import EXTRACTOR_VERSION
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.qa.index import Index
+from knowledge.storage.store import ArticleRow, EntityRow, FactRow, MentionRow
 
 from .conftest import DATA, make_kb
 

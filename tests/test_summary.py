@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.engine import KnowledgeBase
+from knowledge.digests.summary import FEATURES, features, key_facts, summarise
 from knowledge.models import Article, Fact
-from knowledge.summary import FEATURES, features, key_facts, summarise
+from knowledge.qa.engine import KnowledgeBase
 
 from .conftest import DATA
 

@@ -48,7 +48,7 @@ from knowledge.models import (
     Fact,
     Span,
 )
-from knowledge.text import words
+from knowledge.text import alias_norm, words
 
 
 class Base(DeclarativeBase):
@@ -131,15 +131,6 @@ class MentionRow(Base):
 def content_hash(draft: ArticleDraft) -> str:
     """The identity of an article's text: the same words, whatever the whitespace or case."""
     return hashlib.sha256(" ".join(words(draft.body)).encode()).hexdigest()
-
-
-@functools.lru_cache(maxsize=1 << 16)  # pure; names recur across facts, articles and the index
-def alias_norm(text: str) -> str:
-    """The form aliases are looked up by: lowercase words, no leading article."""
-    toks = words(text)
-    while toks and toks[0] in {"the", "a", "an"}:
-        toks = toks[1:]
-    return " ".join(toks)
 
 
 def make_engine(url: str) -> Engine:

@@ -20,7 +20,6 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
-from knowledge.dates import resolve_date
 from knowledge.models import (
     ArticleDraft,
     ExtractedEntity,
@@ -30,6 +29,7 @@ from knowledge.models import (
     Quote,
     Span,
 )
+from knowledge.nlp.dates import resolve_date
 from knowledge.text import index_terms
 
 # Raise this whenever the facts an article yields change (their terms, spans, mentions): a store

@@ -1,4 +1,4 @@
-"""Daily digests, pure: when a subscriber's next digest is due, and what goes in it.
+"""When a subscriber's next digest is due, pure: clock times, IANA zones and DST.
 
 Times are stored in UTC; a subscriber's wish is a local clock time plus an IANA zone. The next due
 time is computed from those with ``zoneinfo`` so that it stays at the same local time across DST
@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from knowledge.errors import KnowledgeError
-from knowledge.models import Article, Fact
 
 Mode = Literal["daily", "instant"]
 
@@ -24,29 +22,6 @@ _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 
 class ScheduleError(KnowledgeError):
     """A digest time or timezone that cannot be used."""
-
-
-@dataclass(frozen=True, slots=True)
-class DigestItem:
-    """One article in a digest: its summary sentences and the key facts beyond them."""
-
-    article: Article
-    summary: tuple[Fact, ...]
-    key_facts: tuple[Fact, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Digest:
-    """What is new for one chat; empty means there is nothing to send."""
-
-    items: tuple[DigestItem, ...]
-
-    @property
-    def article_ids(self) -> tuple[int, ...]:
-        return tuple(item.article.id for item in self.items)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
 
 
 def parse_time(text: str) -> dt.time:

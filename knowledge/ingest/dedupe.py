@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, delete, select
-from sqlalchemy.orm import Mapped, mapped_column
 
-from knowledge.store import ArticleRow, Base, Store
+from knowledge.storage.fingerprints import FingerprintTable
+from knowledge.storage.store import Store
 from knowledge.text import words
 
 SHINGLE = 5
@@ -31,14 +30,6 @@ _PRIME = (1 << 61) - 1
 _rng = np.random.default_rng(20170714)  # fixed: signatures are stored and must stay comparable
 _A = _rng.integers(1, _PRIME, PERMUTATIONS, dtype=np.uint64)
 _B = _rng.integers(0, _PRIME, PERMUTATIONS, dtype=np.uint64)
-
-
-class FingerprintRow(Base):
-    __tablename__ = "fingerprints"
-    __table_args__ = (Index("ix_fingerprints_band", "band"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    band: Mapped[int] = mapped_column(BigInteger)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,25 +76,39 @@ def containment(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+def nearest(
+    body: str,
+    candidates: Callable[[Sequence[int]], Iterable[int]],
+    body_of: Callable[[int], str],
+    *,
+    threshold: float = THRESHOLD,
+    exclude: Sequence[int] = (),
+) -> NearDuplicate | None:
+    """The stored article this text nearly repeats, if any (the closest one): ``candidates``
+    gives the articles sharing a band key with it, ``body_of`` a stored article's text."""
+    mine = shingles(body)
+    found = set(candidates(band_keys(signature(mine))))
+    best: NearDuplicate | None = None
+    for article_id in sorted(found - set(exclude)):
+        score = containment(mine, shingles(body_of(article_id)))
+        if score >= threshold and (best is None or score > best.containment):
+            best = NearDuplicate(article_id, round(score, 3))
+    return best
+
+
 class Fingerprints:
-    """Band keys of every stored article, and the near-duplicate lookup over them."""
+    """Every stored article's band keys, and the near-duplicate lookup over them."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        Base.metadata.create_all(store.engine, tables=[FingerprintRow.__table__])  # type: ignore[list-item]
+        self.table = FingerprintTable(store)
 
     def add(self, article_id: int, body: str) -> None:
-        keys = band_keys(signature(shingles(body)))
-        with self.store.sessions.begin() as s:
-            s.execute(delete(FingerprintRow).where(FingerprintRow.article_id == article_id))
-            s.add_all(FingerprintRow(article_id=article_id, band=k) for k in keys)
+        self.table.replace(article_id, band_keys(signature(shingles(body))))
 
     def missing(self) -> list[int]:
-        """Stored articles without fingerprints (stored before this table, or a crash between
-        the article's commit and its fingerprint's)."""
-        with self.store.sessions.begin() as s:
-            have = select(FingerprintRow.article_id)
-            return list(s.scalars(select(ArticleRow.id).where(ArticleRow.id.not_in(have))))
+        """Stored articles without fingerprints (see ``FingerprintTable.missing``)."""
+        return self.table.missing()
 
     def backfill(self) -> int:
         ids = self.missing()
@@ -115,15 +120,10 @@ class Fingerprints:
         self, body: str, *, threshold: float = THRESHOLD, exclude: Sequence[int] = ()
     ) -> NearDuplicate | None:
         """The stored article this text nearly repeats, if any (the closest one)."""
-        mine = shingles(body)
-        keys = band_keys(signature(mine))
-        with self.store.sessions.begin() as s:
-            candidates = set(
-                s.scalars(select(FingerprintRow.article_id).where(FingerprintRow.band.in_(keys)))
-            )
-        best: NearDuplicate | None = None
-        for article_id in sorted(candidates - set(exclude)):
-            score = containment(mine, shingles(self.store.article_body(article_id)))
-            if score >= threshold and (best is None or score > best.containment):
-                best = NearDuplicate(article_id, round(score, 3))
-        return best
+        return nearest(
+            body,
+            self.table.sharing,
+            self.store.article_body,
+            threshold=threshold,
+            exclude=exclude,
+        )

@@ -24,10 +24,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
-from knowledge import rank, reply
 from knowledge.errors import ArticleError, QuestionError, UnknownArticleError
-from knowledge.extract import EXTRACTOR_VERSION, extract, extract_many
-from knowledge.index import Index
+from knowledge.ingest.reading import read_article
 from knowledge.models import (
     Answer,
     Article,
@@ -38,9 +36,11 @@ from knowledge.models import (
     ScoredFact,
     Turn,
 )
-from knowledge.question import Question, analyse
-from knowledge.reading import read_article
-from knowledge.shortanswer import (
+from knowledge.nlp.extract import EXTRACTOR_VERSION, extract, extract_many
+from knowledge.qa import rank, reply
+from knowledge.qa.index import Index
+from knowledge.qa.question import Question, analyse
+from knowledge.qa.shortanswer import (
     adds_nothing,
     anchor_distance,
     fits,
@@ -49,8 +49,8 @@ from knowledge.shortanswer import (
     misses_date,
     relation,
 )
-from knowledge.store import Store, alias_norm
-from knowledge.text import normalise
+from knowledge.storage.store import Store
+from knowledge.text import alias_norm, normalise
 
 # From a sweep over both question sets and SQuAD (tests/data, DEV_ARTICLES whole): at 0.40 with the
 # relation factors below our set declines 71% of unanswerables with 8.0% false declines (the one
@@ -769,7 +769,7 @@ def open_knowledge_base(
     seed: bool = True,
     clock: Callable[[], dt.datetime] = default_clock,
 ) -> KnowledgeBase:
-    from knowledge.nlp import load_pipeline
+    from knowledge.nlp.pipeline import load_pipeline
 
     kb = KnowledgeBase(Store(database_url), load_pipeline(model), clock=clock, seed=seed)
     # The index lives as long as the process: frozen, it is left out of every later full garbage

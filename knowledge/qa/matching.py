@@ -7,7 +7,7 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from knowledge.models import Fact
-from knowledge.question import Question
+from knowledge.qa.question import Question
 from knowledge.text import STOP, expand, normalise
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, SmallInteger, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from knowledge.store import Base, Store
-from knowledge.subscribers import utc_naive
+from knowledge.storage.store import Base, Store
+from knowledge.storage.subscribers import utc_naive
 from knowledge.text import normalise
 
 

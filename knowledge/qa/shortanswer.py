@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
-from knowledge import spans
-from knowledge.extract import names_a_person
-from knowledge.index import Index
-from knowledge.matching import ancestors, answer_span, forms, matched_tokens, meeting
 from knowledge.models import Fact, Span
-from knowledge.question import QUOTE_VERBS, Question
+from knowledge.nlp.extract import names_a_person
+from knowledge.qa import spans
+from knowledge.qa.index import Index
+from knowledge.qa.matching import ancestors, answer_span, forms, matched_tokens, meeting
+from knowledge.qa.question import QUOTE_VERBS, Question
 from knowledge.text import STOP, expand, is_content, normalise, words
 
 _LIST_GLUE = re.compile(r"^\s*(,|and|or|, and|, or|&)\s*$")

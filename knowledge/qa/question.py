@@ -11,10 +11,10 @@ from rapidfuzz import fuzz, process
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from knowledge.demonyms import place_forms
 from knowledge.errors import QuestionError
-from knowledge.extract import ROLE_NOUNS, SPEECH_VERBS
-from knowledge.index import Index
+from knowledge.nlp.demonyms import place_forms
+from knowledge.nlp.extract import ROLE_NOUNS, SPEECH_VERBS
+from knowledge.qa.index import Index
 from knowledge.text import STOP, expand, is_content, normalise
 
 MAX_QUESTION_CHARS = 500

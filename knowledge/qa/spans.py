@@ -15,9 +15,9 @@ from importlib import resources
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
-from knowledge.matching import ancestors, answer_span, matched_tokens, meeting
 from knowledge.models import Fact
-from knowledge.question import Question
+from knowledge.qa.matching import ancestors, answer_span, matched_tokens, meeting
+from knowledge.qa.question import Question
 from knowledge.text import STOP, normalise
 
 USE_SPAN_SCORER = True

@@ -62,8 +62,8 @@ from knowledge.errors import (
     UnreachableError,
     UnsafeURLError,
 )
+from knowledge.ingest.reading import read_article
 from knowledge.models import ArticleDraft
-from knowledge.reading import read_article
 
 __all__ = ["Fetched", "fetch", "is_public_address", "make_client", "read_url"]
 

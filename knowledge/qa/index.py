@@ -16,8 +16,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from knowledge.models import Article, Entity, Fact
-from knowledge.store import alias_norm
-from knowledge.text import STOP
+from knowledge.text import STOP, alias_norm
 
 
 class Postings(AbstractSet[int]):

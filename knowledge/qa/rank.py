@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from knowledge.index import Index
 from knowledge.models import Fact
-from knowledge.question import Question
+from knowledge.qa.index import Index
+from knowledge.qa.question import Question
 from knowledge.text import normalise
 
 MAX_CANDIDATES = 150
@@ -29,7 +29,7 @@ K1 = 1.2  # BM25 (tf is 1: a fact holds each term once, so k1 only scales the le
 B = 0.5  # length normalisation, tuned on the SQuAD DEV_ARTICLES (0.3-0.75 within noise)
 CONTEXT_ENTITY_WEIGHT = 0.6  # an entity a pronoun stands for counts less than a named one
 SYNONYM_CREDIT = 0.7  # a question word found only through its synonym class ("told" for "speak")
-KIN_WEIGHT = 0.4  # "China" for the question's "Chinese" (knowledge/demonyms.py)
+KIN_WEIGHT = 0.4  # "China" for the question's "Chinese" (knowledge/nlp/demonyms.py)
 W_COVERAGE = 0.4  # second stage: idf-weighted share of the question found in the fact
 FOCUS_WEIGHT = 0.3  # the noun naming the asked type ("which country"), relative to its idf
 DESCRIPTION_WEIGHT = 0.3  # a word of a description naming an entity, relative to its idf

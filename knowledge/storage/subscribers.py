@@ -28,8 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from knowledge.digests import Mode, next_due, parse_time, parse_zone
-from knowledge.store import ArticleRow, Base, Store
+from knowledge.schedule import Mode, next_due, parse_time, parse_zone
+from knowledge.storage.store import ArticleRow, Base, Store
 
 
 class SubscriberRow(Base):

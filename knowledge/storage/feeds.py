@@ -1,0 +1,182 @@
+"""The feeds a newsroom follows and the entries seen in each: rows and short transactions.
+
+Polling itself (conditional GET, parsing, loading entries) is ``knowledge.ingest.feeds``; this
+module only remembers what it did, so that an entry is loaded once however often it is seen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from knowledge.models import Feed
+from knowledge.storage.store import Base, Store
+from knowledge.storage.subscribers import utc_aware, utc_naive
+
+MAX_ENTRY_ATTEMPTS = 3
+MAX_BACKOFF_STEPS = 6  # at most 2^6 × the interval between polls of a failing feed
+
+
+class FeedRow(Base):
+    __tablename__ = "feeds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    modified: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    polled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    next_poll: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class EntryRow(Base):
+    __tablename__ = "feed_entries"
+    __table_args__ = (UniqueConstraint("feed_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    link: Mapped[str | None] = mapped_column(Text)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))  # loaded | duplicate | failed | skipped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+def _feed(row: FeedRow) -> Feed:
+    return Feed(
+        row.id,
+        row.url,
+        row.title,
+        row.failures,
+        row.last_error,
+        utc_aware(row.polled_at),
+        row.next_poll.replace(tzinfo=dt.UTC),
+    )
+
+
+class FeedTable:
+    """The feeds and feed_entries tables; each method is one short transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        Base.metadata.create_all(
+            store.engine,
+            tables=[FeedRow.__table__, EntryRow.__table__],  # type: ignore[list-item]
+        )
+
+    def find(self, url: str) -> int | None:
+        """The id of the feed with this URL, if one is followed."""
+        with self.store.sessions.begin() as s:
+            return s.scalar(select(FeedRow.id).where(FeedRow.url == url))
+
+    def add(self, url: str, *, title: str | None, now: dt.datetime) -> Feed:
+        with self.store.sessions.begin() as s:
+            row = FeedRow(url=url, title=title, added_at=utc_naive(now), next_poll=utc_naive(now))
+            row.failures = 0
+            s.add(row)
+            s.flush()
+            return _feed(row)
+
+    def remove(self, feed_id: int) -> Feed | None:
+        with self.store.sessions.begin() as s:
+            row = s.get(FeedRow, feed_id)
+            if row is None:
+                return None
+            feed = _feed(row)
+            s.delete(row)
+            return feed
+
+    def get(self, feed_id: int) -> Feed | None:
+        with self.store.sessions.begin() as s:
+            row = s.get(FeedRow, feed_id)
+            return None if row is None else _feed(row)
+
+    def validators(self, feed_id: int) -> tuple[str, str | None, str | None] | None:
+        """A feed's URL, ETag and Last-Modified, for a conditional GET."""
+        with self.store.sessions.begin() as s:
+            row = s.get(FeedRow, feed_id)
+            return None if row is None else (row.url, row.etag, row.modified)
+
+    def all(self) -> list[Feed]:
+        with self.store.sessions.begin() as s:
+            return [_feed(r) for r in s.scalars(select(FeedRow).order_by(FeedRow.id))]
+
+    def due(self, now: dt.datetime) -> list[Feed]:
+        with self.store.sessions.begin() as s:
+            rows = s.scalars(
+                select(FeedRow).where(FeedRow.next_poll <= utc_naive(now)).order_by(FeedRow.id)
+            )
+            return [_feed(r) for r in rows]
+
+    def done_keys(self, feed_id: int) -> set[str]:
+        """The entries of a feed that need no more attempts."""
+        with self.store.sessions.begin() as s:
+            rows = s.execute(
+                select(EntryRow.key, EntryRow.done).where(EntryRow.feed_id == feed_id)
+            ).all()
+        return {k for k, d in rows if d}
+
+    def record_entry(
+        self,
+        feed_id: int,
+        key: str,
+        *,
+        link: str | None,
+        status: str,
+        article_id: int | None,
+        error: str | None,
+    ) -> None:
+        """One attempt at an entry; a failed one is retried up to ``MAX_ENTRY_ATTEMPTS``."""
+        with self.store.sessions.begin() as s:
+            row = s.scalar(
+                select(EntryRow).where(EntryRow.feed_id == feed_id, EntryRow.key == key)
+            )
+            if row is None:
+                row = EntryRow(feed_id=feed_id, key=key, link=link, attempts=0)
+                s.add(row)
+            row.attempts += 1
+            row.status = status
+            row.article_id = article_id
+            row.error = error
+            row.done = status != "failed" or row.attempts >= MAX_ENTRY_ATTEMPTS
+
+    def record_poll(
+        self,
+        feed_id: int,
+        now: dt.datetime,
+        *,
+        interval: dt.timedelta,
+        error: str | None = None,
+        etag: str | None = None,
+        modified: str | None = None,
+    ) -> None:
+        """A poll's outcome: the next one is an interval later, or backs off after failures."""
+        with self.store.sessions.begin() as s:
+            row = s.get(FeedRow, feed_id)
+            if row is None:  # removed while it was polled
+                return
+            row.polled_at = utc_naive(now)
+            if error is None:
+                row.failures = 0
+                row.last_error = None
+                row.etag, row.modified = etag, modified
+                row.next_poll = utc_naive(now + interval)
+            else:
+                row.failures += 1
+                row.last_error = error
+                backoff = 2 ** min(row.failures, MAX_BACKOFF_STEPS)
+                row.next_poll = utc_naive(now + interval * backoff)
