@@ -6,7 +6,7 @@ Baselines rank the sentences of an article (spaCy's sentences, paragraph by para
 question and take the top one: (a) rapidfuzz ``fuzz.token_set_ratio(question, sentence)``, as is
 and (a') with ``processor=utils.default_process`` (lowercased, no punctuation), (b) BM25
 (rank-bm25's ``BM25Okapi``) over lowercase word tokens without spaCy's English stopwords. The
-engine's top sentence is ``KnowledgeBase.answer(question).facts[0]``, answered or not.
+engine's top sentence is ``Newsroom.answer(question).facts[0]``, answered or not.
 
 - support@1 on the seed article's question sets (``../shared/eval/dev_questions.jsonl``,
   ``tests/data/seed_questions.jsonl``; answerable questions only): the top sentence contains one of
@@ -50,10 +50,10 @@ from squad import (
     write_report,
 )
 
+from knowledge import Newsroom
 from knowledge.errors import KnowledgeError
 from knowledge.models import Answer, Turn
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
-from knowledge.qa.engine import KnowledgeBase
 from knowledge.qa.evaluation import Item, evaluate, read_items
 from knowledge.storage.store import Store
 
@@ -155,9 +155,9 @@ class SeedRow:
     no_followup_hits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METHODS, 0))
 
 
-def seed_kb(nlp: Language, directory: Path) -> KnowledgeBase:
+def seed_kb(nlp: Language, directory: Path) -> Newsroom:
     store = Store(f"sqlite:///{directory / 'seed.db'}")
-    return KnowledgeBase(store, nlp, clock=lambda: SEED_NOW, seed=True)
+    return Newsroom(store, nlp, clock=lambda: SEED_NOW, seed=True)
 
 
 def run_seed(nlp: Language) -> list[SeedRow]:

@@ -50,8 +50,8 @@ sys.path.insert(0, str(ROOT))
 
 from revision import git_revision  # noqa: E402
 
+from knowledge import open_newsroom  # noqa: E402
 from knowledge.nlp.pipeline import DEFAULT_MODEL  # noqa: E402
-from knowledge.qa.engine import open_knowledge_base  # noqa: E402
 from knowledge.storage.subscribers import Subscribers  # noqa: E402
 from tests.fake_bot_api import FakeBotApi  # noqa: E402
 
@@ -80,7 +80,7 @@ def prepare(path: Path, n: int, *, model: str) -> tuple[int, float]:
     """Seed article, ``n`` due daily subscribers, then one new article; (its id, seconds)."""
     started = time.perf_counter()
     url = f"sqlite:///{path}"
-    kb = open_knowledge_base(url, model=model, seed=True)
+    kb = open_newsroom(url, model=model, seed=True)
     subs = Subscribers(kb.store)
     ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
     for i in range(n):
@@ -352,8 +352,8 @@ async def part_w(template: Path, work: Path, n: int, args: Args) -> list[str]:
     """The window a kill can fall in, measured: the bot runs in this process (the same
     Application ``talks-bot run`` builds, via ``tests.botkit``), so the fake's receipt of each
     digest and the end of the commit recording it read one clock."""
+    from knowledge import default_clock
     from knowledge.nlp.pipeline import load_pipeline
-    from knowledge.qa.engine import default_clock
     from tests.botkit import running_bot, settings_for
 
     db = work / "w.db"
@@ -362,8 +362,7 @@ async def part_w(template: Path, work: Path, n: int, args: Args) -> list[str]:
     async with FakeBotApi(enforce_limits=True) as fake:
         settings = settings_for(fake, db, digest_tick_seconds=args.tick, send_backoff_seconds=1.0)
         async with running_bot(settings, load_pipeline(args.model), default_clock) as (_, room):
-            subs = room.subscribers
-            record = subs.record_sent
+            record = room.digest_sent
             loop = asyncio.get_running_loop()
             done = asyncio.Event()
 
@@ -373,7 +372,7 @@ async def part_w(template: Path, work: Path, n: int, args: Args) -> list[str]:
                 if len(committed) >= n:
                     loop.call_soon_threadsafe(done.set)
 
-            subs.record_sent = timed  # type: ignore[method-assign]
+            room.digest_sent = timed  # type: ignore[method-assign]
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(args.timeout):
                     await done.wait()

@@ -16,9 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge.newsroom import Newsroom, WebOptions  # noqa: E402
-from knowledge.nlp.pipeline import DEFAULT_MODEL  # noqa: E402
-from knowledge.qa.engine import open_knowledge_base  # noqa: E402
+from knowledge import DEFAULT_MODEL, WebOptions, open_newsroom  # noqa: E402
 from tests.site import Site, serving  # noqa: E402
 
 
@@ -31,13 +29,19 @@ def main() -> None:
         tempfile.TemporaryDirectory() as tmp,
         serving(Site(entries=list(range(args.entries)))) as site,
     ):
-        kb = open_knowledge_base(f"sqlite:///{tmp}/bench.db", model=DEFAULT_MODEL, seed=False)
-        newsroom = Newsroom(kb, web=WebOptions(allow_hosts=frozenset({"127.0.0.1"})))
+        newsroom = open_newsroom(
+            f"sqlite:///{tmp}/bench.db",
+            model=DEFAULT_MODEL,
+            seed=False,
+            web=WebOptions(allow_hosts=frozenset({"127.0.0.1"})),
+        )
         newsroom.add_feed(site.feed_url)
         wall, cpu = time.perf_counter(), time.process_time()
         (result,) = newsroom.poll_feeds(due_only=False)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        words = sum(len(f.text.split()) for a in kb.articles() for f in kb.facts_of(a.id))
+        words = sum(
+            len(f.text.split()) for a in newsroom.articles() for f in newsroom.facts_of(a.id)
+        )
     loaded = len(result.loaded)
     report = "\n".join(
         [

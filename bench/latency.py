@@ -4,7 +4,7 @@
                                       [--ingest 300] [--rounds 3] [--rebuild]
 
 1. Ingestion: the first ``--ingest`` BBC News files (round-robin over the categories) go through
-   ``KnowledgeBase.load_text`` into a fresh SQLite store in a temporary directory; words/s counts
+   ``Newsroom.load_text`` into a fresh SQLite store in a temporary directory; words/s counts
    the whitespace-split body words of the articles stored (exact duplicates are refused by the
    store and skipped).
 2. Latency: for every store size, ``kb.answer(q)`` is timed with ``time.perf_counter`` over the
@@ -40,9 +40,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass, field
 from importlib import metadata
 from multiprocessing import get_context
@@ -54,7 +54,7 @@ from spacy.language import Language
 from spacy.tokens import Span as SpacySpan
 from sqlalchemy.exc import IntegrityError
 
-import knowledge.qa.engine
+from knowledge import Newsroom, open_newsroom
 from knowledge.errors import ArticleError, DuplicateArticleError
 from knowledge.ingest.reading import decode, read_article
 from knowledge.models import (
@@ -66,9 +66,7 @@ from knowledge.models import (
     Quote,
     Span,
 )
-from knowledge.nlp.extract import extract
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
-from knowledge.qa.engine import KnowledgeBase, open_knowledge_base
 from knowledge.storage.store import Store, content_hash
 from knowledge.text import STOP
 
@@ -120,7 +118,7 @@ def bbc_articles() -> list[BbcArticle]:
     return out
 
 
-def load_bbc(kb: KnowledgeBase, article: BbcArticle) -> None:
+def load_bbc(kb: Newsroom, article: BbcArticle) -> None:
     kb.load_text(article.body, title=article.title, source=SOURCE)
 
 
@@ -157,13 +155,17 @@ class Ingestion:
         )
 
 
-def new_kb(path: Path, nlp: Language) -> KnowledgeBase:
-    """A knowledge base on a SQLite file, seeded with the bundled article if new."""
-    return KnowledgeBase(Store(f"sqlite:///{path}"), nlp, clock=clock, seed=True)
+def new_kb(path: Path, nlp: Language, *, recorded: list[Recorded] | None = None) -> Newsroom:
+    """A newsroom on a SQLite file, seeded with the bundled article if new; ``recorded``
+    keeps every extraction."""
+    store = Store(f"sqlite:///{path}")
+    if recorded is not None:
+        return RecordingNewsroom(store, nlp, clock=clock, seed=True, recorded=recorded)
+    return Newsroom(store, nlp, clock=clock, seed=True)
 
 
 def ingest(
-    kb: KnowledgeBase,
+    kb: Newsroom,
     articles: Sequence[BbcArticle],
     *,
     stop_at: int | None = None,
@@ -211,9 +213,7 @@ def ingest(
     return result
 
 
-def ingest_many(
-    kb: KnowledgeBase, articles: Sequence[BbcArticle], *, n_process: int = 1
-) -> Ingestion:
+def ingest_many(kb: Newsroom, articles: Sequence[BbcArticle], *, n_process: int = 1) -> Ingestion:
     """Read the articles, then store them through one ``load_many`` (the bulk path: paragraphs
     of many articles parsed in shared batches, still one transaction per article)."""
     result = Ingestion(files=len(articles))
@@ -312,22 +312,17 @@ def save_store(src: Path, size: int, info: StoreInfo) -> None:
 Recorded = tuple[ArticleDraft, dt.date, Extraction]
 
 
-@contextmanager
-def recording_extractions() -> Iterator[list[Recorded]]:
-    """Keep what ``extract`` returns inside ``load_text`` (to write shifted copies later)."""
-    original = extract
-    recorded: list[Recorded] = []
+class RecordingNewsroom(Newsroom):
+    """A newsroom that keeps every extraction it makes (to write shifted copies later)."""
 
-    def recording(nlp: Language, draft: ArticleDraft, *, article_date: dt.date) -> Extraction:
-        extraction = original(nlp, draft, article_date=article_date)
-        recorded.append((draft, article_date, extraction))
+    def __init__(self, *args: Any, recorded: list[Recorded], **kwargs: Any) -> None:
+        self.recorded = recorded
+        super().__init__(*args, **kwargs)
+
+    def _extract(self, draft: ArticleDraft, published: dt.date) -> Extraction:
+        extraction = super()._extract(draft, published)
+        self.recorded.append((draft, published, extraction))
         return extraction
-
-    knowledge.qa.engine.extract = recording  # type: ignore[attr-defined]
-    try:
-        yield recorded
-    finally:
-        knowledge.qa.engine.extract = original  # type: ignore[attr-defined]
 
 
 def extractions_path() -> Path:
@@ -385,13 +380,11 @@ def ingest_real(
         file=sys.stderr,
     )
     kept: list[Recorded] = []
-    with (
-        tempfile.TemporaryDirectory(prefix="talks-bench-") as tmp,
-        recording_extractions() as recorded,
-    ):
+    recorded: list[Recorded] = []
+    with tempfile.TemporaryDirectory(prefix="talks-bench-") as tmp:
         db = Path(tmp) / "real.db"
         start = time.perf_counter()
-        kb = new_kb(db, nlp)
+        kb = new_kb(db, nlp, recorded=recorded)
         recorded.clear()  # the seed article is not copied
 
         def snapshot(count: int, progress: Ingestion | None) -> None:
@@ -409,9 +402,9 @@ def ingest_real(
                 real=count - 1,
                 copies=0,
                 method=(
-                    "seed + BBC articles through KnowledgeBase.load_text"
+                    "seed + BBC articles through Newsroom.load_text"
                     if count > 1
-                    else "the bundled seed article (a KnowledgeBase on an empty store)"
+                    else "the bundled seed article (a Newsroom on an empty store)"
                 ),
                 build_seconds=round(time.perf_counter() - start, 1),
                 built_at=dt.datetime.now().isoformat(timespec="seconds"),
@@ -428,9 +421,7 @@ def ingest_real(
     print(f"  ingestion while building: {progress.line()}", file=sys.stderr)
     if record:
         if len(kept) != progress.loaded:
-            sys.exit(
-                "error: could not record extractions (knowledge.qa.engine no longer calls extract)"
-            )
+            sys.exit("error: could not record extractions (Newsroom no longer calls _extract)")
         with extractions_path().open("wb") as f:
             pickle.dump((knowledge_fingerprint(), kept), f, protocol=pickle.HIGHEST_PROTOCOL)
     return kept, infos, progress
@@ -688,7 +679,7 @@ def percentile(values: Sequence[float], p: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
-def clear_parse_cache(kb: KnowledgeBase) -> None:
+def clear_parse_cache(kb: Newsroom) -> None:
     """Forget parsed facts so each timed question parses its best fact as a fresh one would."""
     clear = getattr(getattr(kb, "_parse", None), "cache_clear", None)
     if clear is not None:
@@ -705,7 +696,7 @@ def measure_store(
     before = rss_bytes()
     start = time.perf_counter()
     # As the bot and the CLI open it (the index is frozen out of later garbage collections).
-    kb = open_knowledge_base(f"sqlite:///{store_path(size)}", model=model, clock=clock)
+    kb = open_newsroom(f"sqlite:///{store_path(size)}", model=model, clock=clock)
     open_s = time.perf_counter() - start
     start = time.perf_counter()
     gc.collect()  # the full collection that would otherwise land on the first questions
@@ -805,11 +796,11 @@ def render(
     ]
     if ingestion is not None and bulk is not None:
         lines += [
-            f"Fresh store, bulk: `read_article` then `KnowledgeBase.load_many` "
+            f"Fresh store, bulk: `read_article` then `Newsroom.load_many` "
             f"(n_process={n_process}): {bulk.line()} "
             f"(target ≥ {INGEST_TARGET_WPS:,.0f} words/s: {verdict_wps(bulk)})",
             "",
-            f"Fresh store, one at a time: `KnowledgeBase.load_text` per file: {ingestion.line()} "
+            f"Fresh store, one at a time: `Newsroom.load_text` per file: {ingestion.line()} "
             f"(target: {verdict_wps(ingestion)})",
             "",
             "The target is judged on words per CPU-second when the machine is shared (the wall "
@@ -860,7 +851,7 @@ def render(
     lines += [
         "",
         "RSS MB: VmRSS after opening the store minus before (fresh process); the store is "
-        "opened with `open_knowledge_base`, as the bot and the CLI do, which freezes the index "
+        "opened with `open_newsroom`, as the bot and the CLI do, which freezes the index "
         "out of later garbage collections (`gc.freeze`). The first full garbage collection after "
         "opening (done before timing, so no question pays for it) took "
         + ", ".join(f"{r.gc_s:.2f} s at {r.articles:,}" for r in results)

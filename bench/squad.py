@@ -32,11 +32,11 @@ from pathlib import Path
 from revision import git_revision
 from spacy.language import Language
 
+from knowledge import Newsroom
 from knowledge.errors import KnowledgeError
 from knowledge.models import Answer
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa import spans
-from knowledge.qa.engine import KnowledgeBase
 from knowledge.qa.evaluation import normalize_answer, token_f1
 from knowledge.storage.store import Store
 
@@ -212,7 +212,7 @@ class ModeResult:
 
     def try_load(
         self,
-        kb: KnowledgeBase,
+        kb: Newsroom,
         title: str,
         text: str,
         where: str,
@@ -263,13 +263,13 @@ def score_answer(q: SquadQuestion, answer: Answer | None) -> tuple[float, float,
 # --- running the engine ------------------------------------------------------------------------
 
 
-def fresh_kb(nlp: Language, directory: Path) -> KnowledgeBase:
+def fresh_kb(nlp: Language, directory: Path) -> Newsroom:
     """An empty knowledge base on a real SQLite file (no seed article)."""
     store = Store(f"sqlite:///{directory / 'squad.db'}")
-    return KnowledgeBase(store, nlp, clock=lambda: FIXED_NOW, seed=False)
+    return Newsroom(store, nlp, clock=lambda: FIXED_NOW, seed=False)
 
 
-def load(kb: KnowledgeBase, title: str, text: str) -> int:
+def load(kb: Newsroom, title: str, text: str) -> int:
     """Load ``text`` as one article; the article id (KnowledgeError propagates)."""
     return kb.load_text(text, title=title, published=PUBLISHED, fmt="txt").id
 

@@ -4,7 +4,7 @@
     .venv/bin/python bench/summaries.py --fit lead     # re-fit the weights on the dev half
 
 Each BBC article (``../shared/corpus/bbc/<category>/NNN.txt``) goes through the project's reader
-and extraction (``read_article`` + ``extract``, the path ``KnowledgeBase.load_text`` takes), its
+and extraction (``read_article`` + ``extract``, the path ``Newsroom.load_text`` takes), its
 sentences become ``Fact`` values as the store would give them, and the summarisers choose three.
 A chosen sentence scores 1 when the annotators kept it (``../shared/corpus/bbc-summaries/``: the
 kept body sentences run together), 0 otherwise; the score is kept / chosen over all articles, as
@@ -398,7 +398,7 @@ def report(
         "",
         "- The sample holds every file asked for, the corpus's 98 exact duplicates included (as "
         "the README's 0.589 does); each is read by `read_article` and extracted by `extract`, "
-        "the path `KnowledgeBase.load_text` takes, with no store.",
+        "the path `Newsroom.load_text` takes, with no store.",
         "- The default opens with the lead (the first sentence that is not a fragment): it reads "
         "better in a digest (it introduces the names the others use) and costs about 0.045 of the "
         "kept share against `lead=False`, whose picks often start mid-story.",

@@ -75,7 +75,7 @@ def collect(out: Path) -> None:
                 mine = [f for f in facts if f.text in p.context]
                 for sq in p.questions:
                     try:
-                        q = kb._analyse(sq.question)
+                        q = kb.engine.analyse(sq.question)
                     except QuestionError:
                         continue
                     holding = [f for f in mine if contains_answer(f.text, sq.answers)]
@@ -83,7 +83,7 @@ def collect(out: Path) -> None:
                         continue
                     asked = set(q.lemmas) | set(q.tokens)
                     fact = max(holding, key=lambda f: len(asked & set(normalise(f.text).split())))
-                    doc = kb._parse(fact.id, fact.text)
+                    doc = kb.engine._parse(fact.id, fact.text)
                     rule = located(q, fact, doc, kb.index)
                     final = locate(q, fact, doc, kb.index, learned=False)[0]
                     cands, feats = spans.featurise(q, fact, doc, rule)
@@ -120,13 +120,13 @@ def timing(articles: int) -> None:
             facts = kb.facts_of(load(kb, art.display_title, art.text))
             for sq in art.questions:
                 try:
-                    q = kb._analyse(sq.question)
+                    q = kb.engine.analyse(sq.question)
                 except QuestionError:
                     continue
                 fact = next((f for f in facts if contains_answer(f.text, sq.answers)), None)
                 if fact is None:
                     continue
-                doc = kb._parse(fact.id, fact.text)
+                doc = kb.engine._parse(fact.id, fact.text)
                 start = time.perf_counter()
                 spans.best_span(q, fact, doc, rule=("", "none"))  # always scored: the worst case
                 costs.append(1000 * (time.perf_counter() - start))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import json
 import os
@@ -18,13 +17,18 @@ from bot.app import build_newsroom
 from bot.config import Settings
 from bot.logs import configure as configure_logging
 from bot.service import health, run_problem, serve
-from knowledge.errors import KnowledgeError
-from knowledge.ingest.fetch import read_url
-from knowledge.ingest.reading import DOCUMENT_FORMATS, decode
-from knowledge.models import Answer, Article, Turn
-from knowledge.qa.engine import KnowledgeBase, open_knowledge_base
-from knowledge.qa.evaluation import evaluate, read_items
-from knowledge.qa.reply import article_line
+from knowledge import (
+    DOCUMENT_FORMATS,
+    Answer,
+    Article,
+    KnowledgeError,
+    Newsroom,
+    Turn,
+    article_line,
+    decode,
+    evaluate,
+    read_items,
+)
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -108,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
     args.settings = settings
     try:
-        kb = open_knowledge_base(
+        newsroom = build_newsroom(
+            settings,
             url,
             model=args.model or settings.spacy_model,
             seed=settings.seed_article and not args.no_seed,
@@ -118,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     handler = _COMMANDS[args.command]
     try:
-        return handler(kb, args, sys.stdout)
+        return handler(newsroom, args, sys.stdout)
     except KnowledgeError as e:
         print(f"talks-bot: {e}", file=sys.stderr)
         return EXIT_ERROR
@@ -144,19 +149,19 @@ def _answer_json(answer: Answer) -> str:
     )
 
 
-def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+def cmd_ask(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
     questions = (
         [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
     )
     for q in questions:
         if not args.question and not q.strip():
             continue
-        answer = kb.answer(q)
+        answer = newsroom.answer(q)
         print(_answer_json(answer) if args.json else answer.reply, file=out, flush=True)
     return 0
 
 
-def cmd_chat(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+def cmd_chat(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
     print("Ask me about the news articles I have (empty line or Ctrl-D to quit).", file=out)
     turn: Turn | None = None
     while True:
@@ -167,34 +172,17 @@ def cmd_chat(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
             return 0
         if not q.strip():
             return 0
-        answer = kb.answer(q, context=turn)
+        answer = newsroom.answer(q, context=turn)
         print("bot> " + answer.reply.replace("\n", "\n     "), file=out, flush=True)
         if answer.answered:
             turn = Turn(q, answer)
 
 
-def cmd_load(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
-    if "://" in args.path:  # a web page; fetch refuses schemes other than http(s)
-        settings: Settings = args.settings
-        draft = read_url(
-            args.path,
-            allow_hosts=settings.fetch_allow_hosts,
-            timeout=settings.fetch_timeout_seconds,
-            max_bytes=settings.fetch_max_bytes,
-            max_redirects=settings.fetch_max_redirects,
-        )
-        draft = dataclasses.replace(
-            draft,
-            title=args.title or draft.title,
-            source=args.source or draft.source,
-            url=args.url or draft.url,
-            published=args.date or draft.published,
-        )
-        _print_loaded(kb, build_newsroom(args.settings, kb).load_draft(draft), out)
-        return 0
-    newsroom = build_newsroom(args.settings, kb)
+def cmd_load(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
     meta = {"title": args.title, "source": args.source, "url": args.url, "published": args.date}
-    if args.path == "-":
+    if "://" in args.path:  # a web page; fetch refuses schemes other than http(s)
+        article = newsroom.load_url(args.path, **meta)
+    elif args.path == "-":
         article = newsroom.load_text(decode(sys.stdin.buffer.read()), **meta)
     else:
         path = Path(args.path)
@@ -206,18 +194,17 @@ def cmd_load(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
             article = newsroom.load_document(data, filename=path.name, **meta)
         else:  # no telling suffix: the reader sniffs HTML, Markdown or text
             article = newsroom.load_text(decode(data), **meta)
-    _print_loaded(kb, article, out)
+    _print_loaded(newsroom, article, out)
     return 0
 
 
-def cmd_feeds(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
-    newsroom = build_newsroom(args.settings, kb)
+def cmd_feeds(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
     action = args.feeds_command
     if action == "add":
         feed = newsroom.add_feed(args.url)
         print(f"Added feed #{feed.id}: {feed.title or feed.url}", file=out)
     elif action == "remove":
-        feed = newsroom.feeds.remove(args.id)
+        feed = newsroom.remove_feed(args.id)
         print(f"Removed feed #{feed.id}: {feed.url}", file=out)
     elif action == "poll":
         for result in newsroom.poll_feeds(due_only=False):
@@ -228,7 +215,7 @@ def cmd_feeds(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
                 file=out,
             )
     else:
-        feeds = newsroom.feeds.all()
+        feeds = newsroom.feeds()
         if not feeds:
             print("No feeds yet. Add one with: talks-bot feeds add URL", file=out)
         for f in feeds:
@@ -238,8 +225,8 @@ def cmd_feeds(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _print_loaded(kb: KnowledgeBase, article: Article, out: TextIO) -> None:
-    facts = kb.facts_of(article.id)
+def _print_loaded(newsroom: Newsroom, article: Article, out: TextIO) -> None:
+    facts = newsroom.facts_of(article.id)
     entities = {e for f in facts for e in f.entity_ids}
     print(
         f"Loaded #{article.id}: {article.title} — {len(facts)} facts, {len(entities)} entities.",
@@ -247,8 +234,8 @@ def _print_loaded(kb: KnowledgeBase, article: Article, out: TextIO) -> None:
     )
 
 
-def cmd_articles(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
-    articles = kb.articles()
+def cmd_articles(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
+    articles = newsroom.articles()
     if not articles:
         print("No articles yet. Load one with: talks-bot load FILE", file=out)
     for a in articles:
@@ -260,19 +247,19 @@ def cmd_articles(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> in
     return 0
 
 
-def cmd_who(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
-    answer = kb.who(" ".join(args.name))
+def cmd_who(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
+    answer = newsroom.who(" ".join(args.name))
     print(answer.reply, file=out)
     return 0 if answer.answered else EXIT_ERROR
 
 
-def cmd_remove(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
-    article = kb.remove(args.id)
+def cmd_remove(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
+    article = newsroom.remove(args.id)
     print(f"Removed {article_line(article)}.", file=out)
     return 0
 
 
-def cmd_eval(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+def cmd_eval(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
     if not args.questions.is_file():
         print(f"talks-bot: no such file: {args.questions}", file=sys.stderr)
         return EXIT_ERROR
@@ -281,7 +268,7 @@ def cmd_eval(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
     except ValueError as e:
         print(f"talks-bot: {e}", file=sys.stderr)
         return EXIT_ERROR
-    report = evaluate(items, lambda q, c: kb.answer(q, context=c))
+    report = evaluate(items, lambda q, c: newsroom.answer(q, context=c))
     if args.details:
         for o in report.outcomes:
             print(
@@ -304,8 +291,8 @@ def cmd_eval(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_run(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
-    serve(kb, args.settings, webhook=args.webhook)
+def cmd_run(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
+    serve(newsroom, args.settings, webhook=args.webhook)
     return 0
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from knowledge.nlp.pipeline import DEFAULT_MODEL
+from knowledge import DEFAULT_MODEL
 
 
 def default_database_url() -> str:

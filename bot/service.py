@@ -8,10 +8,9 @@ from typing import TextIO
 
 from telegram import Update
 
-from bot.app import build_application, build_newsroom, build_services
+from bot.app import build_application, build_services
 from bot.config import Settings
-from knowledge.qa.engine import KnowledgeBase
-from knowledge.storage.store import Store
+from knowledge import Newsroom, last_heartbeat
 
 HEALTHY_WITHIN = dt.timedelta(minutes=3)
 
@@ -25,9 +24,9 @@ def run_problem(settings: Settings, *, webhook: bool) -> str | None:
     return None
 
 
-def serve(kb: KnowledgeBase, settings: Settings, *, webhook: bool) -> None:
+def serve(newsroom: Newsroom, settings: Settings, *, webhook: bool) -> None:
     """Run until SIGINT/SIGTERM (PTB stops polling, the jobs and the application cleanly)."""
-    app = build_application(settings, build_services(settings, build_newsroom(settings, kb)))
+    app = build_application(settings, build_services(settings, newsroom))
     if webhook:
         assert settings.webhook_url is not None  # checked by run_problem
         path = settings.webhook_path.strip("/")
@@ -50,12 +49,11 @@ def serve(kb: KnowledgeBase, settings: Settings, *, webhook: bool) -> None:
 
 def health(database_url: str, out: TextIO) -> int:
     """0 when the store opens and the digest tick ran within three minutes."""
-    store = Store(database_url)
-    beat = store.get_meta("heartbeat")
+    beat = last_heartbeat(database_url)
     if beat is None:
         print("unhealthy: the scheduler has not run yet", file=out)
         return 1
-    age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(beat)
+    age = dt.datetime.now(dt.UTC) - beat
     if age > HEALTHY_WITHIN:
         print(f"unhealthy: the scheduler last ran {age} ago", file=out)
         return 1

@@ -20,9 +20,7 @@ from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from handlers.delivery import deliver_instant
 from handlers.send import edit
-from knowledge.errors import KnowledgeError
-from knowledge.ingest.reading import DOCUMENT_FORMATS
-from knowledge.models import Article
+from knowledge import DOCUMENT_FORMATS, Article, KnowledgeError
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +96,7 @@ async def _store(update: Update, context: TalksContext, load: Callable[[], Artic
     except KnowledgeError as e:
         await reply(update, context, f"Not loaded: {render.esc(str(e))}")
         return
-    counts = await blocking(newsroom.subscribers.counts)
+    counts = await blocking(newsroom.subscriber_counts)
     await reply(update, context, loaded_html(article, newsroom.entity_names(article.id), counts))
     # instant subscribers hear of it now; a crash before they do is caught up by the next tick
     context.application.create_task(
@@ -125,7 +123,7 @@ async def on_remove(update: Update, context: TalksContext) -> None:
         await reply(update, context, "Which article? <code>/remove 3</code> (see /articles)")
         return
     try:
-        article = context.services.newsroom.kb.article(int(arg))
+        article = context.services.newsroom.article(int(arg))
     except KnowledgeError as e:
         await reply(update, context, render.esc(str(e)))
         return
@@ -155,7 +153,7 @@ async def on_remove_button(update: Update, context: TalksContext) -> None:
         await edit(query.message, "Nothing removed.")
         return
     try:
-        article = await blocking(context.services.newsroom.kb.remove, int(arg))
+        article = await blocking(context.services.newsroom.remove, int(arg))
     except KnowledgeError as e:
         await edit(query.message, render.esc(str(e)))
         return

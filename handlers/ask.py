@@ -12,8 +12,7 @@ from handlers import render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from handlers.send import edit
-from knowledge.models import Answer
-from knowledge.newsroom import fact_ref
+from knowledge import Answer, fact_ref
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +151,7 @@ async def _press(update: Update, context: TalksContext, kind: str, arg: str) -> 
     if kind == "fb":
         qid, _, value = arg.partition(":")
         ok = chat is not None and await blocking(
-            newsroom.journal.feedback, int(qid), int(value), chat_id=chat.id
+            newsroom.feedback, int(qid), int(value), chat_id=chat.id
         )
         await query.answer("Thanks for the feedback!" if ok else "That question is gone.")
         return
@@ -171,7 +170,7 @@ async def _press(update: Update, context: TalksContext, kind: str, arg: str) -> 
         if suggested is None:
             await reply(update, context, "That article has been removed.")
             return
-        article = await blocking(newsroom.kb.article, suggested.article_id)
+        article = await blocking(newsroom.article, suggested.article_id)
         if isinstance(query.message, Message):
             await edit(query.message, render.fact_html(suggested, article))
         return

@@ -11,7 +11,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from handlers.send import Sender
-from knowledge.newsroom import Newsroom
+from knowledge import Newsroom
 
 
 @dataclass

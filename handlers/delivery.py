@@ -18,40 +18,35 @@ from handlers.send import Outcome
 
 log = logging.getLogger(__name__)
 
-RETRY_FAILED_AFTER_MINUTES = 10
-
 
 async def deliver(bot: Bot, services: Services, chat_id: int, *, scheduled: bool) -> bool:
     """Send a chat what it has not had yet; True if something was sent. A scheduled digest
     with nothing new moves its due time on silently."""
     newsroom = services.newsroom
-    subs = newsroom.subscribers
     async with services.chat_locks[chat_id]:
-        sub = await blocking(subs.get, chat_id)
+        sub = await blocking(newsroom.subscriber, chat_id)
         if sub is None or not sub.active:  # unsubscribed or blocked while this waited
             return False
         digest = await blocking(newsroom.pending_digest, chat_id)
-        now = newsroom.now()
         if not digest:
             if scheduled:
-                await blocking(subs.skip, chat_id, now=now)
+                await blocking(newsroom.digest_skipped, chat_id)
             return False
         heading = "Your daily digest" if scheduled else "What's new"
         outcome = await services.sender.send(
             bot, chat_id, render.digest_blocks(digest, heading=heading)
         )
         if outcome is Outcome.SENT:
-            await blocking(
-                subs.record_sent, chat_id, digest.article_ids, now=now, advance=scheduled
-            )
+            await blocking(newsroom.digest_sent, chat_id, digest.article_ids, scheduled=scheduled)
             return True
         error = services.sender.last_error or outcome.value
-        await blocking(subs.record_failed, chat_id, now=now, error=error)
-        if outcome is Outcome.BLOCKED:
-            log.info("chat %s blocked the bot: unsubscribing it (%s)", chat_id, error)
-            await blocking(subs.deactivate, chat_id, reason=error)
-        elif scheduled:
-            await blocking(subs.retry_later, chat_id, now=now, minutes=RETRY_FAILED_AFTER_MINUTES)
+        await blocking(
+            newsroom.digest_failed,
+            chat_id,
+            error,
+            blocked=outcome is Outcome.BLOCKED,
+            retry=scheduled,
+        )
         return False
 
 
@@ -64,23 +59,18 @@ async def deliver_due(
     newsroom = services.newsroom
     sent = 0
     while running():
-        due = await blocking(newsroom.subscribers.due, newsroom.now(), limit=500)
+        due = await blocking(newsroom.due_chats, limit=500)
         if not due:
             break
-        for sub in due:
+        for chat_id in due:
             if not running():
                 log.info("shutting down: the digests still due go out at the next start")
                 return sent
             try:
-                sent += await deliver(bot, services, sub.chat_id, scheduled=True)
+                sent += await deliver(bot, services, chat_id, scheduled=True)
             except Exception:  # one chat's trouble must not hold up everyone else's digest
-                log.exception("digest for chat %s failed", sub.chat_id)
-                await blocking(
-                    newsroom.subscribers.retry_later,
-                    sub.chat_id,
-                    now=newsroom.now(),
-                    minutes=RETRY_FAILED_AFTER_MINUTES,
-                )
+                log.exception("digest for chat %s failed", chat_id)
+                await blocking(newsroom.retry_digest_later, chat_id)
     return sent + await deliver_instant(bot, services, running=running)
 
 
@@ -88,9 +78,8 @@ async def deliver_instant(
     bot: Bot, services: Services, *, running: Callable[[], bool] = lambda: True
 ) -> int:
     """Notices for instant subscribers with articles they have not had."""
-    subs = services.newsroom.subscribers
     sent = 0
-    for chat_id in await blocking(subs.instant_pending):
+    for chat_id in await blocking(services.newsroom.instant_chats):
         if not running():
             break
         sent += await deliver(bot, services, chat_id, scheduled=False)

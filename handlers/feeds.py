@@ -10,7 +10,7 @@ from handlers import render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from handlers.delivery import deliver_instant
-from knowledge.errors import KnowledgeError
+from knowledge import KnowledgeError
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ async def on_feeds(update: Update, context: TalksContext) -> None:
     newsroom = context.services.newsroom
     try:
         if not words:
-            feeds = await blocking(newsroom.feeds.all)
+            feeds = await blocking(newsroom.feeds)
             await reply(update, context, render.feeds_html(feeds))
         elif words[0].lower() == "add" and len(words) == 2:
             feed = await blocking(newsroom.add_feed, words[1])
@@ -35,7 +35,7 @@ async def on_feeds(update: Update, context: TalksContext) -> None:
             await reply(update, context, f"Added feed #{feed.id} <b>{title}</b>; polling it now.")
             context.application.create_task(poll_feeds(context), name=f"poll:{feed.id}")
         elif words[0].lower() == "remove" and len(words) == 2 and words[1].lstrip("#").isdigit():
-            feed = await blocking(newsroom.feeds.remove, int(words[1].lstrip("#")))
+            feed = await blocking(newsroom.remove_feed, int(words[1].lstrip("#")))
             await reply(update, context, f"Removed feed #{feed.id} ({render.esc(feed.url)}).")
         else:
             await reply(update, context, USAGE)

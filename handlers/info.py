@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from handlers import render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
-from knowledge.errors import UnknownArticleError
+from knowledge import UnknownArticleError
 
 HELP = """<b>Ask me about the news I have read.</b>
 Write a question, e.g. <i>when is the next round?</i> or <i>who is the UN envoy?</i>; \
@@ -27,7 +27,7 @@ ADMIN_HELP = """<b>Admin</b>
 async def on_start(update: Update, context: TalksContext) -> None:
     """Welcome, what the bot knows, and three example questions as buttons."""
     newsroom = context.services.newsroom
-    articles = newsroom.kb.articles()
+    articles = await blocking(newsroom.articles)
     examples = await blocking(newsroom.examples)
     latest = ", ".join(f"<i>{render.esc(a.title)}</i>" for a in articles[-3:])
     known = f"I have read {len(articles)} article{'s' if len(articles) != 1 else ''}"
@@ -65,7 +65,7 @@ async def on_who(update: Update, context: TalksContext) -> None:
 
 async def on_articles(update: Update, context: TalksContext) -> None:
     """/articles: ids, titles and dates."""
-    articles = context.services.newsroom.kb.articles()
+    articles = await blocking(context.services.newsroom.articles)
     await reply(update, context, render.articles_html(articles))
 
 
@@ -78,7 +78,7 @@ async def on_article(update: Update, context: TalksContext) -> None:
         return
     newsroom = context.services.newsroom
     try:
-        newsroom.kb.article(int(arg))
+        newsroom.article(int(arg))
     except UnknownArticleError as e:
         await reply(update, context, render.esc(str(e)) + " See /articles.")
         return

@@ -10,10 +10,19 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from knowledge.models import Answer, Article, Digest, DigestItem, Fact, Feed
-from knowledge.newsroom import Stats
-from knowledge.qa.reply import DECLINE, format_date, resolved_note
-from knowledge.storage.subscribers import Subscriber
+from knowledge import (
+    DECLINE,
+    Answer,
+    Article,
+    Digest,
+    DigestItem,
+    Fact,
+    Feed,
+    Stats,
+    Subscriber,
+    format_date,
+    resolved_note,
+)
 
 LIMIT = 4096
 _SENTENCE_END = re.compile(r"(?<=[.!?…”\"])\s+")

@@ -8,7 +8,7 @@ from handlers import render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from handlers.delivery import deliver
-from knowledge.schedule import ScheduleError, parse_subscription
+from knowledge import ScheduleError, parse_subscription
 
 USAGE = (
     "Use <code>/subscribe 08:30 Europe/Berlin</code> for a daily digest "
@@ -32,14 +32,7 @@ async def on_subscribe(update: Update, context: TalksContext) -> None:
         await reply(update, context, f"{render.esc(str(e))}\n{USAGE}")
         return
     newsroom = services.newsroom
-    sub = await blocking(
-        newsroom.subscribers.subscribe,
-        chat.id,
-        mode=mode,
-        at=at,
-        timezone=zone,
-        now=newsroom.now(),
-    )
+    sub = await blocking(newsroom.subscribe, chat.id, mode=mode, at=at, timezone=zone)
     done = "Subscribed. " + render.subscription_html(sub, default_tz=services.default_tz)
     await reply(update, context, done)
 
@@ -49,7 +42,7 @@ async def on_unsubscribe(update: Update, context: TalksContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    stopped = await blocking(context.services.newsroom.subscribers.unsubscribe, chat.id)
+    stopped = await blocking(context.services.newsroom.unsubscribe, chat.id)
     text = "Unsubscribed: no more digests." if stopped else "You were not subscribed."
     await reply(update, context, text)
 
@@ -59,7 +52,7 @@ async def on_settings(update: Update, context: TalksContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    sub = await blocking(context.services.newsroom.subscribers.get, chat.id)
+    sub = await blocking(context.services.newsroom.subscriber, chat.id)
     await reply(
         update, context, render.subscription_html(sub, default_tz=context.services.default_tz)
     )
@@ -71,7 +64,7 @@ async def on_digest(update: Update, context: TalksContext) -> None:
     if chat is None:
         return
     newsroom = context.services.newsroom
-    sub = await blocking(newsroom.subscribers.get, chat.id)
+    sub = await blocking(newsroom.subscriber, chat.id)
     if sub is None or not sub.active:
         digest = await blocking(newsroom.latest_digest)
         blocks = render.digest_blocks(digest, heading="Latest articles")

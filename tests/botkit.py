@@ -11,11 +11,10 @@ from typing import Any
 
 from spacy.language import Language
 
-from bot.app import build_application, build_newsroom, build_services, on_startup
+from bot.app import build_application, build_services, newsroom_options, on_startup
 from bot.config import Settings
 from handlers.context import TalksApp
-from knowledge.newsroom import Newsroom
-from knowledge.qa.engine import KnowledgeBase
+from knowledge import Newsroom
 from knowledge.storage.store import Store
 from tests.fake_bot_api import FakeBotApi
 
@@ -61,7 +60,7 @@ def seeded_copy(template: Path, target: Path) -> Path:
 
 
 def make_template(nlp: Language, path: Path, clock: Clock) -> Path:
-    kb = KnowledgeBase(Store(f"sqlite:///{path}"), nlp, clock=clock)
+    kb = Newsroom(Store(f"sqlite:///{path}"), nlp, clock=clock)
     kb.store.engine.dispose()  # checkpoints the WAL into the file we copy
     return path
 
@@ -71,8 +70,9 @@ async def running_bot(
     settings: Settings, nlp: Language, clock: Clock
 ) -> AsyncIterator[tuple[TalksApp, Newsroom]]:
     """The real Application polling the fake server; stopped in reverse order."""
-    kb = KnowledgeBase(Store(settings.database_url), nlp, clock=clock, seed=False)
-    newsroom = build_newsroom(settings, kb)
+    newsroom = Newsroom(
+        Store(settings.database_url), nlp, clock=clock, seed=False, **newsroom_options(settings)
+    )
     app = build_application(settings, build_services(settings, newsroom))
     async with app:
         await on_startup(app)  # post_init runs only under run_polling
@@ -84,4 +84,4 @@ async def running_bot(
         finally:
             await app.updater.stop()
             await app.stop()
-    kb.store.engine.dispose()
+    newsroom.store.engine.dispose()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
+from knowledge import Newsroom
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
-from knowledge.qa.engine import KnowledgeBase
 from knowledge.storage.store import Store
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # as bot.cli does: PTB's future time periods
@@ -35,17 +35,17 @@ def nlp() -> Language:
     return load_pipeline(DEFAULT_MODEL)
 
 
-def make_kb(nlp: Language, path: Path, *, seed: bool = True) -> KnowledgeBase:
-    return KnowledgeBase(Store(f"sqlite:///{path}"), nlp, clock=lambda: FIXED_NOW, seed=seed)
+def make_kb(nlp: Language, path: Path, *, seed: bool = True) -> Newsroom:
+    return Newsroom(Store(f"sqlite:///{path}"), nlp, clock=lambda: FIXED_NOW, seed=seed)
 
 
 @pytest.fixture
-def kb(nlp: Language, tmp_path: Path) -> KnowledgeBase:
+def kb(nlp: Language, tmp_path: Path) -> Newsroom:
     """A fresh store seeded with the bundled article."""
     return make_kb(nlp, tmp_path / "talks.db")
 
 
 @pytest.fixture(scope="module")
-def seeded_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
+def seeded_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
     """One seeded store shared by a module's read-only tests."""
     return make_kb(nlp, tmp_path_factory.mktemp("seeded") / "talks.db")

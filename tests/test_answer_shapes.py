@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
+from knowledge import Newsroom
 from knowledge.models import Turn
 from knowledge.qa import engine, question, rank
-from knowledge.qa.engine import KnowledgeBase
 
 from .conftest import make_kb
 
@@ -42,21 +42,21 @@ repair the old pier.
 """
 
 
-def _kb_with(nlp: Language, db: Path, text: str) -> KnowledgeBase:
+def _kb_with(nlp: Language, db: Path, text: str) -> Newsroom:
     """A fresh store (no seed article) holding only this article, published 2024-05-04."""
     kb = make_kb(nlp, db, seed=False)
     kb.load_text(text, published=dt.date(2024, 5, 4), fmt="txt")
     return kb
 
 
-def _answers(kb: KnowledgeBase, question: str, expected: str) -> None:
+def _answers(kb: Newsroom, question: str, expected: str) -> None:
     a = kb.answer(question)
     assert a.answered, a
     assert a.short == expected
 
 
 @pytest.fixture(scope="module")
-def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
+def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
     return _kb_with(nlp, tmp_path_factory.mktemp("bridge") / "bridge.db", ARTICLE)
 
 
@@ -87,38 +87,38 @@ def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         ("How did the sections make their way to Marrowby?", "by barge"),
     ],
 )
-def test_answer_shapes(bridge_kb: KnowledgeBase, question: str, expected: str) -> None:
+def test_answer_shapes(bridge_kb: Newsroom, question: str, expected: str) -> None:
     _answers(bridge_kb, question, expected)
 
 
-def test_yes_no_question_answers_with_the_phrase_that_settles_it(bridge_kb: KnowledgeBase) -> None:
+def test_yes_no_question_answers_with_the_phrase_that_settles_it(bridge_kb: Newsroom) -> None:
     a = bridge_kb.answer("Have there been accidents on the old crossing?")
     assert a.answered
     assert a.short is not None
     assert a.short.startswith("no accidents")
 
 
-def test_follow_up_that_city(bridge_kb: KnowledgeBase) -> None:
+def test_follow_up_that_city(bridge_kb: Newsroom) -> None:
     first = bridge_kb.answer("In which city was the bridge built?")
     a = bridge_kb.answer("Which country is that city in?", context=Turn(first.question, first))
     assert a.answered
     assert a.short == "Austria"
 
 
-def test_real_words_are_not_repaired_into_store_words(bridge_kb: KnowledgeBase) -> None:
-    q = bridge_kb._analyse("which city hosted the vote")
+def test_real_words_are_not_repaired_into_store_words(bridge_kb: Newsroom) -> None:
+    q = bridge_kb.engine.analyse("which city hosted the vote")
     assert q.repairs == ()  # "city" is not a misspelt "cite", nor "hosted" of anything
     assert q.expected == ("GPE", "LOC")
-    typo = bridge_kb._analyse("when did the brigde open")
+    typo = bridge_kb.engine.analyse("when did the brigde open")
     assert ("brigde", "bridge") in typo.repairs
     # a short word is repaired by an insertion ("wen"), never by a deletion ("show" → "how")
-    show = bridge_kb._analyse("wen will the show begin")
+    show = bridge_kb.engine.analyse("wen will the show begin")
     assert show.repairs == (("wen", "when"),)
     assert "show" in {g[0] for g in show.groups}
 
 
-def test_a_word_found_only_through_its_synonym_counts_less(bridge_kb: KnowledgeBase) -> None:
-    q = bridge_kb._analyse("When did the footbridge begin?")  # the fact says "opened"
+def test_a_word_found_only_through_its_synonym_counts_less(bridge_kb: Newsroom) -> None:
+    q = bridge_kb.engine.analyse("When did the footbridge begin?")  # the fact says "opened"
     fact = next(f for f in bridge_kb.index.facts.values() if "opened its new" in f.text)
     weights = rank.group_weights(q, bridge_kb.index)
     feats = rank.features(q, fact, bridge_kb.index, context_entities=frozenset(), weights=weights)
@@ -127,12 +127,12 @@ def test_a_word_found_only_through_its_synonym_counts_less(bridge_kb: KnowledgeB
     assert feats.coverage == pytest.approx(1 - missed / sum(weights))
 
 
-def test_unknown_lowercase_name_is_declined(bridge_kb: KnowledgeBase) -> None:
+def test_unknown_lowercase_name_is_declined(bridge_kb: Newsroom) -> None:
     a = bridge_kb.answer("what did jorgensen say about the bridge")
     assert not a.answered
 
 
-def test_card_confidence_depends_on_what_the_articles_say(bridge_kb: KnowledgeBase) -> None:
+def test_card_confidence_depends_on_what_the_articles_say(bridge_kb: Newsroom) -> None:
     described = bridge_kb.answer("Petra Vollan")
     assert described.answered
     assert described.confidence < 1.0
@@ -141,8 +141,8 @@ def test_card_confidence_depends_on_what_the_articles_say(bridge_kb: KnowledgeBa
     assert named_only.confidence < described.confidence
 
 
-def test_candidates_are_deterministic_and_ranked(bridge_kb: KnowledgeBase) -> None:
-    q = bridge_kb._analyse("How long is the bridge?")
+def test_candidates_are_deterministic_and_ranked(bridge_kb: Newsroom) -> None:
+    q = bridge_kb.engine.analyse("How long is the bridge?")
     scores = rank.retrieve(q, bridge_kb.index)
     ids = rank.candidates(q, bridge_kb.index)
     assert ids == rank.candidates(q, bridge_kb.index)
@@ -164,7 +164,7 @@ def test_bm25_prefers_the_shorter_of_two_facts_with_the_same_words(
         published=dt.date(2024, 1, 10),
         fmt="txt",
     )
-    q = kb._analyse("ferry timetable")
+    q = kb.engine.analyse("ferry timetable")
     ids = rank.candidates(q, kb.index)
     assert kb.index.facts[ids[0]].text == "The ferry timetable changed on Monday."
 
@@ -178,12 +178,12 @@ def test_bm25_prefers_the_shorter_of_two_facts_with_the_same_words(
         "Which day in March did the town open its footbridge?",
     ],
 )
-def test_answer_that_adds_nothing_declines(bridge_kb: KnowledgeBase, question: str) -> None:
+def test_answer_that_adds_nothing_declines(bridge_kb: Newsroom, question: str) -> None:
     a = bridge_kb.answer(question)
     assert not a.answered, a
 
 
-def test_date_question_still_answers(bridge_kb: KnowledgeBase) -> None:
+def test_date_question_still_answers(bridge_kb: Newsroom) -> None:
     a = bridge_kb.answer("On which day did the town open its footbridge?")
     assert a.answered
     assert a.short == "Saturday"
@@ -198,7 +198,7 @@ def test_date_question_still_answers(bridge_kb: KnowledgeBase) -> None:
         ("Did the building work go well or badly?", "remarkably smoothly"),
     ],
 )
-def test_either_or_question(bridge_kb: KnowledgeBase, question: str, expected: str) -> None:
+def test_either_or_question(bridge_kb: Newsroom, question: str, expected: str) -> None:
     a = bridge_kb.answer(question)
     assert a.answered, a
     assert a.short == expected
@@ -220,7 +220,7 @@ def test_reason_ends_where_a_conjoined_clause_starts(
 
 
 @pytest.fixture(scope="module")
-def harbour_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+def harbour_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Newsroom:
     return _kb_with(
         nlp,
         tmp_path_factory.mktemp("harbour") / "harbour.db",
@@ -239,7 +239,7 @@ def harbour_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Knowl
 
 
 def test_who_did_x_speak_to_is_the_argument_of_the_speech_verb(
-    harbour_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+    harbour_kb: Newsroom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Every fact has Vollan speaking and a name of the asked type; only one names whom she
     # spoke to, as the object of "told". The shorter facts score higher in the first stage.
@@ -252,14 +252,14 @@ def test_who_did_x_speak_to_is_the_argument_of_the_speech_verb(
 
 
 def test_what_nationality_is_the_whole_hyphenated_word_of_a_description(
-    harbour_kb: KnowledgeBase,
+    harbour_kb: Newsroom,
 ) -> None:
     a = harbour_kb.answer("What nationality is Lars Eklund?")
     assert a.answered, a
     assert a.short == "Danish-Norwegian"
 
 
-def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_kb: KnowledgeBase) -> None:
+def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_kb: Newsroom) -> None:
     first = harbour_kb.answer("In which town will the first quay open?")
     assert first.short == "Kessel"
     # "country" is the asked type and "that town" the previous answer: neither is missing
@@ -285,20 +285,20 @@ def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_kb: KnowledgeBa
         ("What is Nordlink?", "ferry company"),
     ],
 )
-def test_harbour_shapes(harbour_kb: KnowledgeBase, question: str, expected: str) -> None:
+def test_harbour_shapes(harbour_kb: Newsroom, question: str, expected: str) -> None:
     _answers(harbour_kb, question, expected)
 
 
-def test_who_is_the_description_prefers_the_fact_that_says_it(harbour_kb: KnowledgeBase) -> None:
+def test_who_is_the_description_prefers_the_fact_that_says_it(harbour_kb: Newsroom) -> None:
     a = harbour_kb.answer("Who is the port official in the article?")
     assert a.answered, a
     assert a.short == "Lars Eklund"
     assert "port official Lars Eklund" in a.facts[0].fact.text
 
 
-def test_the_noun_a_kind_of_question_asks_about_weighs_little(bridge_kb: KnowledgeBase) -> None:
-    q = bridge_kb._analyse("What kind of vessel carried the sections?")
-    plain = bridge_kb._analyse("What vessel carried the sections?")
+def test_the_noun_a_kind_of_question_asks_about_weighs_little(bridge_kb: Newsroom) -> None:
+    q = bridge_kb.engine.analyse("What kind of vessel carried the sections?")
+    plain = bridge_kb.engine.analyse("What vessel carried the sections?")
     assert q.focus == plain.focus == "vessel"
     index = bridge_kb.index
     weight = dict(zip((g[0] for g in q.groups), rank.group_weights(q, index), strict=True))
@@ -309,15 +309,15 @@ def test_the_noun_a_kind_of_question_asks_about_weighs_little(bridge_kb: Knowled
     assert weight["section"] == pytest.approx(unweighted["section"])
 
 
-def test_besides_x_never_answers_x(bridge_kb: KnowledgeBase) -> None:
-    q = bridge_kb._analyse("Apart from the court case, what delayed the project?")
+def test_besides_x_never_answers_x(bridge_kb: Newsroom) -> None:
+    q = bridge_kb.engine.analyse("Apart from the court case, what delayed the project?")
     assert [q.groups[i][0] for i in sorted(q.excluded)] == ["court", "case"]
     assert "apart" not in {g[0] for g in q.groups}
     a = bridge_kb.answer("Apart from the court case, what delayed the project?")
     assert not a.answered or "court case" not in (a.short or "")
 
 
-def test_a_list_of_as_many_items_as_asked_answers_a_paraphrase(bridge_kb: KnowledgeBase) -> None:
+def test_a_list_of_as_many_items_as_asked_answers_a_paraphrase(bridge_kb: Newsroom) -> None:
     # "aims" is not in the article: the three-item list after "three goals:" is what tells
     a = bridge_kb.answer("Which three aims did the council name?")
     assert a.answered, a
@@ -354,7 +354,7 @@ def test_what_kind_of_x_finds_x_where_the_parser_gave_no_noun_chunk(
 
 
 def test_a_fact_about_another_one_of_the_thing_asked_is_doubted(
-    bridge_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+    bridge_kb: Newsroom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The article's bridge is new; none of the words narrowing "bridge" is in the fact.
     question = "Who built the lakeside town's old wooden bridge?"
@@ -398,7 +398,7 @@ In a short film about the race Falk plays a retired nurse who runs every morning
 
 
 @pytest.fixture(scope="module")
-def race_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+def race_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Newsroom:
     return _kb_with(nlp, tmp_path_factory.mktemp("race") / "race.db", RACE)
 
 
@@ -423,7 +423,7 @@ def race_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Knowledg
         ("Who does Falk play in the film?", "retired nurse"),
     ],
 )
-def test_race_shapes(race_kb: KnowledgeBase, question: str, expected: str) -> None:
+def test_race_shapes(race_kb: Newsroom, question: str, expected: str) -> None:
     _answers(race_kb, question, expected)
 
 

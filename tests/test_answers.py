@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge import Newsroom
 from knowledge.models import Turn
-from knowledge.qa.engine import KnowledgeBase
 from knowledge.qa.reply import DECLINE
 
 from .conftest import DATA
 
 
-def test_answer_has_short_answer_sentence_and_article(seeded_kb: KnowledgeBase) -> None:
+def test_answer_has_short_answer_sentence_and_article(seeded_kb: Newsroom) -> None:
     a = seeded_kb.answer("when will the next round of talks be convened?")
     assert a.answered
     assert a.short == "early September"
@@ -30,7 +30,7 @@ def test_answer_has_short_answer_sentence_and_article(seeded_kb: KnowledgeBase) 
         ("Kazakhstan", "Astana"),
     ],
 )
-def test_typos_and_cards(seeded_kb: KnowledgeBase, question: str, expected: str) -> None:
+def test_typos_and_cards(seeded_kb: Newsroom, question: str, expected: str) -> None:
     a = seeded_kb.answer(question)
     assert a.answered
     assert a.short is not None
@@ -45,7 +45,7 @@ def test_typos_and_cards(seeded_kb: KnowledgeBase, question: str, expected: str)
         "What did Erdogan say in Astana?",
     ],
 )
-def test_declines_plainly(seeded_kb: KnowledgeBase, question: str) -> None:
+def test_declines_plainly(seeded_kb: Newsroom, question: str) -> None:
     a = seeded_kb.answer(question)
     assert not a.answered
     assert a.reply.startswith(DECLINE)
@@ -63,14 +63,14 @@ def test_declines_plainly(seeded_kb: KnowledgeBase, question: str) -> None:
         "?!?!",
     ],
 )
-def test_bad_questions_get_a_clear_reply(seeded_kb: KnowledgeBase, question: str) -> None:
+def test_bad_questions_get_a_clear_reply(seeded_kb: Newsroom, question: str) -> None:
     a = seeded_kb.answer(question)
     assert not a.answered
     assert a.reply
     assert not a.reply.startswith("Traceback")
 
 
-def test_follow_up_uses_previous_turn(seeded_kb: KnowledgeBase) -> None:
+def test_follow_up_uses_previous_turn(seeded_kb: Newsroom) -> None:
     first = seeded_kb.answer("who is Xie Xiaoyan?")
     assert first.answered
     follow = seeded_kb.answer("what did he say about the ceasefire?", context=Turn("", first))
@@ -79,7 +79,7 @@ def test_follow_up_uses_previous_turn(seeded_kb: KnowledgeBase) -> None:
     assert "ceasefire" in follow.fact.text
 
 
-def test_other_article_answers_without_cross_talk(kb: KnowledgeBase) -> None:
+def test_other_article_answers_without_cross_talk(kb: Newsroom) -> None:
     harbour = kb.load_text((DATA / "harbour_council.txt").read_text())
     a = kb.answer("who is the mayor of port ellery?")
     assert a.answered

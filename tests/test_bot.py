@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from knowledge.newsroom import Newsroom
+from knowledge import Newsroom
 from tests.botkit import ADMIN, USER, Clock, make_template, running_bot, seeded_copy, settings_for
 from tests.conftest import DATA
 from tests.fake_bot_api import Call, FakeBotApi
@@ -55,12 +55,12 @@ async def eventually(check: Callable[[], bool]) -> bool:
 
 
 def _next_due(newsroom: Newsroom, chat: int) -> dt.datetime | None:
-    sub = newsroom.subscribers.get(chat)
+    sub = newsroom.subscriber(chat)
     return None if sub is None else sub.next_due
 
 
 def _active(newsroom: Newsroom, chat: int) -> bool:
-    sub = newsroom.subscribers.get(chat)
+    sub = newsroom.subscriber(chat)
     return sub is not None and sub.active
 
 
@@ -205,7 +205,7 @@ async def test_admin_load_text_and_document_notifies_instant_once(
         await ask(fake, USER, "/subscribe instant")
         refused = await ask(fake, USER, "/load " + article)
         assert "only the bot's admins" in refused.params["text"]
-        assert len(newsroom.kb.articles()) == 1
+        assert len(newsroom.articles()) == 1
 
         loaded = await ask(fake, ADMIN, "/load " + article)
         assert "Loaded #2" in loaded.params["text"]
@@ -235,7 +235,7 @@ async def test_admin_load_text_and_document_notifies_instant_once(
         await asyncio.sleep(0.6)  # a few ticks: nothing is sent twice
         notices = [t for t in fake.texts_to(USER) if "What's new" in t]
         assert len(notices) == 2
-        assert len(newsroom.kb.articles()) == 3
+        assert len(newsroom.articles()) == 3
 
 
 def _other_article() -> list[str]:
@@ -260,11 +260,11 @@ async def test_remove_needs_confirmation_and_an_admin(
         await fake.user_presses(GROUP, message_id(ask_rm), "rm:1", user_id=USER)
         refused = await fake.next_call("answerCallbackQuery")
         assert "only the bot's admins" in refused.params.get("text", "")
-        assert len(newsroom.kb.articles()) == 1
+        assert len(newsroom.articles()) == 1
         await fake.user_presses(GROUP, message_id(ask_rm), "rm:1", user_id=ADMIN)
         done = await fake.next_call("editMessageText", chat_id=GROUP, ok=True)
         assert "Removed #1" in done.params["text"]
-        assert newsroom.kb.articles() == []
+        assert newsroom.articles() == []
         stats = await ask(fake, ADMIN, "/stats")
         assert "0 articles" in stats.params["text"]
         assert "only the bot's admins" in (await ask(fake, USER, "/stats")).params["text"]
@@ -321,9 +321,7 @@ async def test_stop_ends_a_fan_out_between_digests(
     ]
     async with running_bot(settings, nlp, clock) as (_, newsroom):
         for chat in chats:
-            newsroom.subscribers.subscribe(
-                chat, mode="daily", at=dt.time(6, 30), timezone="UTC", now=clock.now
-            )
+            newsroom.subscribe(chat, mode="daily", at=dt.time(6, 30), timezone="UTC")
         await ask(fake, ADMIN, "/load " + (DATA / "harbour_council.txt").read_text())
         clock.advance(hours=1)
         assert await eventually(lambda: len(digests()) >= 3)
@@ -390,7 +388,7 @@ async def test_load_by_replying_to_a_message(
         assert "Not loaded" in short.params["text"]
         empty = await ask(fake, ADMIN, "/load")
         assert "followed by a link" in empty.params["text"]
-        assert len(newsroom.kb.articles()) == 2
+        assert len(newsroom.articles()) == 2
         answer = await ask(fake, USER, "who is Maren Aasen?")
         assert "Union leader" in answer.params["text"] or "union" in answer.params["text"]
 
@@ -409,4 +407,4 @@ async def test_load_a_pdf_document(
         await fake.user_sends_document(ADMIN, broken, caption="/load")
         refused = await fake.next_call("sendMessage", chat_id=ADMIN, ok=True, timeout=20)
         assert "Not loaded" in refused.params["text"]
-        assert len(newsroom.kb.articles()) == 2
+        assert len(newsroom.articles()) == 2

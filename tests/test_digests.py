@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.qa.engine import KnowledgeBase
+from knowledge import Newsroom
 from knowledge.schedule import ScheduleError, next_due, parse_subscription, parse_time, parse_zone
 from knowledge.storage.subscribers import Subscribers
 from tests.conftest import DATA
@@ -82,7 +82,7 @@ def test_parse_subscription_refuses_nonsense(args: str) -> None:
         parse_subscription(args, default_time=dt.time(8, 0), default_tz="UTC")
 
 
-def test_deliveries_are_recorded_once_and_survive_reopening(kb: KnowledgeBase) -> None:
+def test_deliveries_are_recorded_once_and_survive_reopening(kb: Newsroom) -> None:
     subs = Subscribers(kb.store)
     now = kb.clock() + dt.timedelta(seconds=1)
     subs.subscribe(42, mode="daily", at=dt.time(9, 0), timezone="Europe/Berlin", now=now)
@@ -104,7 +104,7 @@ def test_deliveries_are_recorded_once_and_survive_reopening(kb: KnowledgeBase) -
     assert sub.next_due > later
 
 
-def test_unsubscribe_then_subscribe_starts_afresh(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_unsubscribe_then_subscribe_starts_afresh(kb: Newsroom, tmp_path: Path) -> None:
     subs = Subscribers(kb.store)
     now = kb.clock() + dt.timedelta(seconds=1)
     subs.subscribe(7, mode="instant", at=dt.time(8, 0), timezone="UTC", now=now)

@@ -7,11 +7,10 @@ from collections.abc import Mapping
 
 import pytest
 
+from knowledge import Newsroom
 from knowledge.errors import KnowledgeError, NotAnArticleError
 from knowledge.ingest.feeds import FeedError, FeedResponse, Feeds
 from knowledge.models import Article
-from knowledge.newsroom import Newsroom
-from knowledge.qa.engine import KnowledgeBase
 from tests.conftest import DATA
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
@@ -64,8 +63,8 @@ class Web:
 
 
 @pytest.fixture
-def setup(kb: KnowledgeBase) -> tuple[Feeds, Newsroom, Web]:
-    return Feeds(kb.store, interval=HOUR), Newsroom(kb), Web()
+def setup(kb: Newsroom) -> tuple[Feeds, Newsroom, Web]:
+    return Feeds(kb.store, interval=HOUR), kb, Web()
 
 
 def loader(newsroom: Newsroom, web: Web):  # type: ignore[no-untyped-def]
@@ -110,7 +109,7 @@ def test_entries_are_loaded_once_and_304_costs_nothing(
     )
     third = feeds.poll(feed.id, get=web.get, load=loader(newsroom, web), now=lambda: NOW)
     assert len(third.loaded) == 1
-    assert len(newsroom.kb.articles()) == 1 + 4
+    assert len(newsroom.articles()) == 1 + 4
 
 
 def test_a_bad_entry_never_blocks_the_others(setup: tuple[Feeds, Newsroom, Web]) -> None:
@@ -157,6 +156,6 @@ def test_removing_a_feed_keeps_its_articles(setup: tuple[Feeds, Newsroom, Web]) 
     feeds.poll(feed.id, get=web.get, load=loader(newsroom, web), now=lambda: NOW)
     assert feeds.remove(feed.id).url == "https://news.example/rss"
     assert feeds.all() == []
-    assert len(newsroom.kb.articles()) == 2
+    assert len(newsroom.articles()) == 2
     with pytest.raises(FeedError):
         feeds.remove(feed.id)

@@ -85,7 +85,7 @@ async def test_bot_feeds_and_load_url(
         while sum(t.count("(report") for t in notices) < 4:  # the page loaded by hand + 3
             call = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=30)
             notices.append(call.params["text"])
-        assert len(newsroom.kb.articles()) == 1 + 1 + 3
+        assert len(newsroom.articles()) == 1 + 1 + 3
         listing = await ask(fake, ADMIN, "/feeds")
         assert "Coast Courier" in listing.params["text"]
         stats = await ask(fake, ADMIN, "/stats")
@@ -128,7 +128,7 @@ async def test_bot_load_url_failures_store_nothing(
                 answer = await ask(fake, ADMIN, f"/load {pages.url(path)}")
                 assert message in answer.params["text"], (path, answer.params["text"])
                 assert answer.params["text"].startswith("Not loaded")
-            assert len(newsroom.kb.articles()) == 1
+            assert len(newsroom.articles()) == 1
             ok = await ask(fake, ADMIN, f"/load {pages.url('/news/skerry-ferry')}")
             assert "Loaded #2" in ok.params["text"]
     finally:

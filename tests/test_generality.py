@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
+from knowledge import Newsroom
 from knowledge.models import Article
-from knowledge.qa.engine import KnowledgeBase
 from knowledge.qa.evaluation import normalize_answer, read_items
 
 from .conftest import make_kb, shared_path
@@ -56,7 +56,7 @@ class SquadText:
 
 @dataclass(frozen=True)
 class Corpus:
-    kb: KnowledgeBase
+    kb: Newsroom
     seed: Article
     bbc: dict[str, tuple[Article, str]]  # file → (article, its headline)
     squad: tuple[SquadText, ...]

@@ -6,13 +6,13 @@ targets are higher and tracked by ``talks-bot eval``, not here.
 
 from __future__ import annotations
 
-from knowledge.qa.engine import KnowledgeBase
+from knowledge import Newsroom
 from knowledge.qa.evaluation import evaluate, read_items
 
 from .conftest import DATA, shared_path
 
 
-def test_own_seed_questions(seeded_kb: KnowledgeBase) -> None:
+def test_own_seed_questions(seeded_kb: Newsroom) -> None:
     items = read_items(DATA / "seed_questions.jsonl")
     assert len(items) >= 80
     assert sum(not i.answers for i in items) >= 10
@@ -23,7 +23,7 @@ def test_own_seed_questions(seeded_kb: KnowledgeBase) -> None:
     assert m["declined"] >= 0.80
 
 
-def test_held_out_seed_questions(seeded_kb: KnowledgeBase) -> None:
+def test_held_out_seed_questions(seeded_kb: Newsroom) -> None:
     """Never tuned on (tests/data/README.md): measured 0.882 / F1 0.766 / declined 0.810 /
     false declines 0.059; the floors sit a few points under."""
     items = read_items(DATA / "seed_holdout.jsonl")
@@ -36,7 +36,7 @@ def test_held_out_seed_questions(seeded_kb: KnowledgeBase) -> None:
     assert m["declined"] >= 0.75
 
 
-def test_shared_dev_questions(seeded_kb: KnowledgeBase) -> None:
+def test_shared_dev_questions(seeded_kb: Newsroom) -> None:
     items = read_items(shared_path("eval", "dev_questions.jsonl"))
     m = evaluate(items, lambda q, c: seeded_kb.answer(q, context=c)).metrics()
     assert m["support@1"] >= 0.90

@@ -11,9 +11,9 @@ import pytest
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from knowledge import Newsroom
 from knowledge.models import Fact
 from knowledge.qa import spans
-from knowledge.qa.engine import KnowledgeBase
 from knowledge.qa.question import Question, analyse
 from knowledge.qa.shortanswer import locate, located
 
@@ -30,23 +30,23 @@ Kestrel said the wheel turns slowly in dry summers because the stream carries li
 
 
 @pytest.fixture(scope="module")
-def mill_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
+def mill_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
     kb = make_kb(nlp, tmp_path_factory.mktemp("mill") / "mill.db", seed=False)
     kb.load_text(ARTICLE, published=dt.date(2024, 3, 1), fmt="txt")
     yield kb
     kb.store.engine.dispose()
 
 
-def _fact(kb: KnowledgeBase, start: str) -> tuple[Fact, Doc]:
+def _fact(kb: Newsroom, start: str) -> tuple[Fact, Doc]:
     fact = next(f for f in kb.index.facts.values() if f.text.startswith(start))
     return fact, kb.nlp(fact.text)
 
 
-def _question(kb: KnowledgeBase, text: str) -> Question:
+def _question(kb: Newsroom, text: str) -> Question:
     return analyse(text, index=kb.index, nlp=kb.nlp)
 
 
-def test_candidates_are_trimmed_constituents(mill_kb: KnowledgeBase) -> None:
+def test_candidates_are_trimmed_constituents(mill_kb: Newsroom) -> None:
     fact, doc = _fact(mill_kb, "The villagers")
     texts = {doc[a:b].text for a, b in spans.candidates(fact, doc)}
     # noun phrases without their determiner, a prepositional object, a verb with its object
@@ -56,7 +56,7 @@ def test_candidates_are_trimmed_constituents(mill_kb: KnowledgeBase) -> None:
     assert all(b - a <= spans.MAX_TOKENS for a, b in spans.candidates(fact, doc))
 
 
-def test_spans_made_of_question_words_are_no_candidates(mill_kb: KnowledgeBase) -> None:
+def test_spans_made_of_question_words_are_no_candidates(mill_kb: Newsroom) -> None:
     fact, doc = _fact(mill_kb, "The villagers")
     q = _question(mill_kb, "What did the villagers of Brenholt repair the mill with?")
     found, feats = spans.featurise(q, fact, doc, (None, "none"))
@@ -68,7 +68,7 @@ def test_spans_made_of_question_words_are_no_candidates(mill_kb: KnowledgeBase) 
     assert all(feats)
 
 
-def test_hand_set_weights_choose_the_span(mill_kb: KnowledgeBase) -> None:
+def test_hand_set_weights_choose_the_span(mill_kb: Newsroom) -> None:
     fact, doc = _fact(mill_kb, "The miller")
     q = _question(mill_kb, "What does Ada Kestrel grind?")
     # weights that like the object of the question's verb, as two words ("len=1")
@@ -77,7 +77,7 @@ def test_hand_set_weights_choose_the_span(mill_kb: KnowledgeBase) -> None:
     assert spans.best_span(q, fact, doc, weights={}) is None  # no model: the rules answer
 
 
-def test_the_rules_phrase_stands_unless_clearly_beaten(mill_kb: KnowledgeBase) -> None:
+def test_the_rules_phrase_stands_unless_clearly_beaten(mill_kb: Newsroom) -> None:
     fact, doc = _fact(mill_kb, "The miller")
     q = _question(mill_kb, "What does Ada Kestrel grind?")
     rule = ("three bakeries", "phrase:chunks")
@@ -98,12 +98,12 @@ def test_the_rules_phrase_stands_unless_clearly_beaten(mill_kb: KnowledgeBase) -
     ],
 )
 def test_which_rule_answers_it_replaces(
-    mill_kb: KnowledgeBase, question: str, kind: str, replaced: bool
+    mill_kb: Newsroom, question: str, kind: str, replaced: bool
 ) -> None:
     assert spans.replaces(_question(mill_kb, question), kind) is replaced
 
 
-def test_the_switch_turns_the_scorer_off(mill_kb: KnowledgeBase) -> None:
+def test_the_switch_turns_the_scorer_off(mill_kb: Newsroom) -> None:
     fact, doc = _fact(mill_kb, "Kestrel said")
     q = _question(mill_kb, "What turns slowly in dry summers?")
     rules = located(q, fact, doc, mill_kb.index)

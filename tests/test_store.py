@@ -11,14 +11,14 @@ import pytest
 from spacy.language import Language
 from sqlalchemy import func, select
 
+from knowledge import Newsroom, fact_ref
 from knowledge.errors import DuplicateArticleError, NotAnArticleError, UnknownArticleError
 from knowledge.ingest.reading import read_article
 from knowledge.models import Article, Entity
-from knowledge.newsroom import Newsroom, fact_ref
 from knowledge.nlp.extract import EXTRACTOR_VERSION
-from knowledge.qa.engine import KnowledgeBase
 from knowledge.qa.index import Index
 from knowledge.storage.store import ArticleRow, EntityRow, FactRow, MentionRow
+from knowledge.storage.subscribers import Subscribers
 
 from .conftest import DATA, make_kb
 
@@ -30,7 +30,7 @@ Halvorsen said the town expected more visitors in the summer season and new jobs
 """
 
 
-def _counts(kb: KnowledgeBase) -> tuple[int, int, int, int]:
+def _counts(kb: Newsroom) -> tuple[int, int, int, int]:
     with kb.store.sessions() as s:
         return tuple(  # type: ignore[return-value]
             s.scalar(select(func.count()).select_from(t)) or 0
@@ -46,7 +46,7 @@ def test_seed_loaded_once_on_first_use(nlp: Language, tmp_path: Path) -> None:
     assert again.articles() == []
 
 
-def test_duplicate_refused_and_nothing_changes(kb: KnowledgeBase) -> None:
+def test_duplicate_refused_and_nothing_changes(kb: Newsroom) -> None:
     text = (DATA / "harbour_council.txt").read_text()
     kb.load_text(text)
     before = _counts(kb)
@@ -55,14 +55,14 @@ def test_duplicate_refused_and_nothing_changes(kb: KnowledgeBase) -> None:
     assert _counts(kb) == before
 
 
-def test_failed_load_stores_nothing(kb: KnowledgeBase) -> None:
+def test_failed_load_stores_nothing(kb: Newsroom) -> None:
     before = _counts(kb)
     with pytest.raises(NotAnArticleError):
         kb.load_text("not an article")
     assert _counts(kb) == before
 
 
-def test_remove_deletes_facts_mentions_and_orphan_entities(kb: KnowledgeBase) -> None:
+def test_remove_deletes_facts_mentions_and_orphan_entities(kb: Newsroom) -> None:
     before = _counts(kb)
     article = kb.load_text((DATA / "harbour_council.txt").read_text())
     kb.remove(article.id)
@@ -72,7 +72,7 @@ def test_remove_deletes_facts_mentions_and_orphan_entities(kb: KnowledgeBase) ->
         kb.remove(article.id)
 
 
-def test_entities_link_across_articles(kb: KnowledgeBase) -> None:
+def test_entities_link_across_articles(kb: Newsroom) -> None:
     kb.load_text((DATA / "harbour_council.txt").read_text())
     kb.load_text(SECOND)
     mayors = kb.find_entities("Ingrid Halvorsen")
@@ -98,20 +98,20 @@ def _tables(index: Index) -> dict[str, object]:
     }
 
 
-def test_rebuilt_index_matches_incremental(kb: KnowledgeBase, nlp: Language) -> None:
+def test_rebuilt_index_matches_incremental(kb: Newsroom, nlp: Language) -> None:
     kb.load_text((DATA / "harbour_council.txt").read_text())
-    reopened = KnowledgeBase(kb.store, nlp, seed=False)
+    reopened = Newsroom(kb.store, nlp, seed=False)
     assert _tables(reopened.index) == _tables(kb.index)
 
 
 def test_index_updated_in_place_equals_rebuilt_after_a_removal(
-    kb: KnowledgeBase, nlp: Language
+    kb: Newsroom, nlp: Language
 ) -> None:
     first = kb.load_text((DATA / "harbour_council.txt").read_text())
     second = kb.load_text(SECOND)
     (mayor,) = kb.find_entities("Ingrid Halvorsen")
     kb.remove(first.id)
-    reopened = KnowledgeBase(kb.store, nlp, seed=False)
+    reopened = Newsroom(kb.store, nlp, seed=False)
     assert _tables(kb.index) == _tables(reopened.index)
     # The mayor stays (the second article names her) with only the second article's facts.
     assert kb.find_entities("Ingrid Halvorsen") == [kb.index.entities[mayor.id]]
@@ -119,7 +119,7 @@ def test_index_updated_in_place_equals_rebuilt_after_a_removal(
 
 
 def test_a_load_updates_only_the_entities_it_touched(
-    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+    kb: Newsroom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kb.load_text((DATA / "harbour_council.txt").read_text())
     updated: set[int] = set()
@@ -141,7 +141,7 @@ def test_a_load_updates_only_the_entities_it_touched(
 
 
 def test_load_many_stores_each_article_as_load_text_does(
-    kb: KnowledgeBase, nlp: Language, tmp_path: Path
+    kb: Newsroom, nlp: Language, tmp_path: Path
 ) -> None:
     texts = [(DATA / "harbour_council.txt").read_text(), SECOND]
     drafts = [read_article(t) for t in texts]
@@ -153,19 +153,18 @@ def test_load_many_stores_each_article_as_load_text_does(
     for text in texts:
         one_by_one.load_text(text)
     assert _tables(one_by_one.index) == _tables(kb.index)
-    assert _tables(KnowledgeBase(kb.store, nlp, seed=False).index) == _tables(kb.index)
+    assert _tables(Newsroom(kb.store, nlp, seed=False).index) == _tables(kb.index)
 
 
-def test_a_new_version_from_the_same_url_replaces_the_article(
-    kb: KnowledgeBase, nlp: Language
-) -> None:
-    newsroom = Newsroom(kb)
+def test_a_new_version_from_the_same_url_replaces_the_article(kb: Newsroom, nlp: Language) -> None:
+    newsroom = kb
     url = "https://news.example/port-ellery"
     first = newsroom.load_draft(read_article(SECOND, url=url))
     assert kb.find_entities("Ingrid Halvorsen")
     before = first.loaded_at - dt.timedelta(seconds=1)
-    newsroom.subscribers.subscribe(5, mode="instant", at=dt.time(8), timezone="UTC", now=before)
-    newsroom.subscribers.record_sent(5, [first.id], now=first.loaded_at, advance=False)
+    subscribers = Subscribers(kb.store)
+    subscribers.subscribe(5, mode="instant", at=dt.time(8), timezone="UTC", now=before)
+    subscribers.record_sent(5, [first.id], now=first.loaded_at, advance=False)
     updated = (
         SECOND.replace("Ingrid Halvorsen", "Mona Strand")
         .replace("three daily crossings", "four daily crossings")
@@ -178,18 +177,18 @@ def test_a_new_version_from_the_same_url_replaces_the_article(
     assert not any("three daily" in f.text for f in kb.facts_of(first.id))
     assert kb.find_entities("Ingrid Halvorsen") == []  # named only by the old version
     assert kb.find_entities("Mona Strand")
-    assert newsroom.subscribers.delivered(5) == {first.id}  # nobody gets it twice
-    assert first.id not in newsroom.subscribers.pending(5)
-    reopened = KnowledgeBase(kb.store, nlp, seed=False)
+    assert subscribers.delivered(5) == {first.id}  # nobody gets it twice
+    assert first.id not in subscribers.pending(5)
+    reopened = Newsroom(kb.store, nlp, seed=False)
     assert _tables(kb.index) == _tables(reopened.index)
     with pytest.raises(DuplicateArticleError):
         newsroom.load_draft(read_article(updated, url=url))
 
 
 def test_a_store_from_an_older_extractor_is_re_extracted_when_opened(
-    kb: KnowledgeBase, nlp: Language
+    kb: Newsroom, nlp: Language
 ) -> None:
-    newsroom = Newsroom(kb)
+    newsroom = kb
     second = newsroom.load_draft(read_article(SECOND, url="https://news.example/port-ellery"))
     before = {a.id: [(f.text, f.terms) for f in kb.facts_of(a.id)] for a in kb.articles()}
     # What an older extractor left: the version mark and facts indexed under other terms.
@@ -199,18 +198,18 @@ def test_a_store_from_an_older_extractor_is_re_extracted_when_opened(
             row.terms = "stale"
     button = fact_ref(kb.facts_of(second.id)[2])  # a "Show source" button sent before
     old_ids = {f.id for a in kb.articles() for f in kb.facts_of(a.id)}
-    reopened = KnowledgeBase(kb.store, nlp, seed=False)
+    reopened = Newsroom(kb.store, nlp, seed=False)
     assert kb.store.get_meta("extractor") == str(EXTRACTOR_VERSION)
     # the facts have new ids, and the button still shows the same sentence
     assert old_ids.isdisjoint(f.id for a in reopened.articles() for f in reopened.facts_of(a.id))
-    shown = Newsroom(reopened).fact(button)
+    shown = reopened.fact(button)
     assert shown is not None
     assert shown.text == before[second.id][2][0]
     after = {
         a.id: [(f.text, f.terms) for f in reopened.facts_of(a.id)] for a in reopened.articles()
     }
     assert after == before  # the same facts, indexed as the current extractor indexes them
-    assert _tables(KnowledgeBase(kb.store, nlp, seed=False).index) == _tables(reopened.index)
+    assert _tables(Newsroom(kb.store, nlp, seed=False).index) == _tables(reopened.index)
     assert reopened.articles()[-1] == kb.articles()[-1]  # same id, title and date
     assert reopened.find_entities("Ingrid Halvorsen")
     assert second.id in before

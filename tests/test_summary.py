@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from knowledge import Newsroom
 from knowledge.digests.summary import FEATURES, features, key_facts, summarise
 from knowledge.models import Article, Fact
-from knowledge.qa.engine import KnowledgeBase
 
 from .conftest import DATA
 
@@ -31,13 +31,13 @@ Residents of the old town have asked for warmer light colours near their homes.
 """
 
 
-def _load(kb: KnowledgeBase, text: str) -> tuple[Article, list[Fact]]:
+def _load(kb: Newsroom, text: str) -> tuple[Article, list[Fact]]:
     article = kb.load_text(text)
     return article, kb.facts_of(article.id)
 
 
 @pytest.fixture(scope="module")
-def harbour(seeded_kb: KnowledgeBase) -> tuple[Article, list[Fact]]:
+def harbour(seeded_kb: Newsroom) -> tuple[Article, list[Fact]]:
     return _load(seeded_kb, (DATA / "harbour_council.txt").read_text("utf-8"))
 
 
@@ -71,7 +71,7 @@ def test_summary_without_lead_still_picks_central_sentences(
     assert facts[-1] not in summary
 
 
-def test_seed_summary_never_holds_the_caption(seeded_kb: KnowledgeBase) -> None:
+def test_seed_summary_never_holds_the_caption(seeded_kb: Newsroom) -> None:
     seed = seeded_kb.articles()[0]
     facts = seeded_kb.facts_of(seed.id)
     assert seed.caption == "Russian President Vladimir Putin"
@@ -82,7 +82,7 @@ def test_seed_summary_never_holds_the_caption(seeded_kb: KnowledgeBase) -> None:
     assert summary[0].text.startswith("A new round of talks will be convened")
 
 
-def test_caption_line_of_a_new_article_is_not_summarised(seeded_kb: KnowledgeBase) -> None:
+def test_caption_line_of_a_new_article_is_not_summarised(seeded_kb: Newsroom) -> None:
     article, facts = _load(seeded_kb, CAPTIONED)
     assert article.caption == "Mayor Ingrid Halvorsen"
     summary = summarise(facts, title=article.title)
@@ -91,7 +91,7 @@ def test_caption_line_of_a_new_article_is_not_summarised(seeded_kb: KnowledgeBas
     assert all(f.text != article.caption for f in summary + key_facts(facts, summary=summary))
 
 
-def test_short_article_gives_all_its_sentences(seeded_kb: KnowledgeBase) -> None:
+def test_short_article_gives_all_its_sentences(seeded_kb: Newsroom) -> None:
     article, facts = _load(seeded_kb, SHORT)
     assert len(facts) == 2
     summary = summarise(facts, sentences=3, title=article.title)
@@ -117,7 +117,7 @@ def test_no_facts_no_summary() -> None:
 
 
 def test_key_facts_add_what_the_summary_does_not_say(
-    seeded_kb: KnowledgeBase, harbour: tuple[Article, list[Fact]]
+    seeded_kb: Newsroom, harbour: tuple[Article, list[Fact]]
 ) -> None:
     article, facts = harbour
     summary = summarise(facts, title=article.title)

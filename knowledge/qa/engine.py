@@ -1,42 +1,30 @@
-"""The knowledge base: load articles into the store and the index, answer questions, show entities.
+"""The answer engine: a question against the index → the best facts, a short answer, a
+confidence below which it declines; and entity cards ("who is X?").
 
-``KnowledgeBase`` is the one object the CLI and the bot talk to; it is safe to call from worker
-threads (a lock serialises loads and answers, which keeps the index and spaCy consistent).
+Loading and locking are the facade's (``knowledge.newsroom``): this module only reads the index.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
-import gc
 import itertools
-import json
 import logging
-import os
 import re
-import threading
-from collections.abc import Callable, Iterable
-from importlib import resources
 from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
-from knowledge.errors import ArticleError, QuestionError, UnknownArticleError
-from knowledge.ingest.reading import read_article
+from knowledge.errors import QuestionError
 from knowledge.models import (
     Answer,
-    Article,
-    ArticleDraft,
     Entity,
-    Extraction,
     Fact,
     ScoredFact,
     Turn,
 )
-from knowledge.nlp.extract import EXTRACTOR_VERSION, extract, extract_many
 from knowledge.qa import rank, reply
 from knowledge.qa.index import Index
 from knowledge.qa.question import Question, analyse
@@ -49,7 +37,6 @@ from knowledge.qa.shortanswer import (
     misses_date,
     relation,
 )
-from knowledge.storage.store import Store
 from knowledge.text import alias_norm, normalise
 
 # From a sweep over both question sets and SQuAD (tests/data, DEV_ARTICLES whole): at 0.40 with the
@@ -68,7 +55,6 @@ ANOTHER_FACTOR = 0.7  # the fact's thing lacks all the words that narrow the que
 DISTANCE_FREE = 5.0  # mean arcs from the question's words to the answer that cost nothing
 DISTANCE_SLOPE = 0.1  # ... and the confidence lost per arc past that
 DISTANCE_FLOOR = 0.3
-PARALLEL_REFRESH = 200  # articles to re-extract before worker processes pay off their start
 RERANK_DEPTH = 5  # typed questions: how many of the best facts may supply the typed answer
 RERANK_MARGIN = 0.1  # ... when they score within this of the best
 MISFIT_PENALTY = 0.3  # ... losing this when their answer is not of the asked type
@@ -85,10 +71,6 @@ _NO_NER = ("ner",)
 _MODIFIER_DEPS = frozenset({"compound", "amod"})
 _ROLE_FOCUS = frozenset({"job", "role", "title", "position", "post", "occupation", "profession"})
 _DATE_FOCUS = frozenset({"year", "years", "day", "days", "date", "dates", "month", "months"})
-
-
-def default_clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _names_a_place(q: Question) -> bool:
@@ -222,191 +204,23 @@ def _is_be(q: Question) -> bool:
     return q.tokens[1] in {"is", "was", "are", "were"} and q.copular
 
 
-class KnowledgeBase:
-    """Articles → fact store → answers."""
+class Engine:
+    """Answers questions and shows entities from an index: question analysis → retrieval →
+    rerank → short answer → confidence. Not thread-safe by itself: ``knowledge.Newsroom``
+    serialises every call and swaps the index it reads."""
 
-    def __init__(
-        self,
-        store: Store,
-        nlp: Language,
-        *,
-        clock: Callable[[], dt.datetime] = default_clock,
-        seed: bool = True,
-    ) -> None:
-        self.store = store
+    def __init__(self, nlp: Language, index: Index | None = None) -> None:
         self.nlp = nlp
-        self.clock = clock
-        self._lock = threading.RLock()
-        self.index = Index()
-        self._refresh_stale()
-        if seed:
-            self._seed_if_new()
-        self.rebuild_index()
+        self.index = index if index is not None else Index()
 
-    # --- loading -----------------------------------------------------------------------------
+    def use(self, index: Index) -> None:
+        """Answer from another index (rebuilt from the store)."""
+        self.index = index
+        self.forget_parses()
 
-    def rebuild_index(self) -> None:
-        """Build the index from the store (at start; loads and removals update it in place)."""
-        with self._lock:
-            # Building makes millions of objects that all live on: collecting while they are
-            # made would find nothing.
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
-                index = Index()
-                index.add_articles(self.store.articles())
-                index.add_facts(self.store.iter_facts())
-                index.set_entities(self.store.entities())
-                self.index = index
-                self._parse.cache_clear()
-            finally:
-                if enabled:
-                    gc.enable()
-
-    def load_text(
-        self,
-        raw: str,
-        *,
-        title: str | None = None,
-        source: str | None = None,
-        url: str | None = None,
-        published: dt.date | None = None,
-        fmt: str | None = None,
-    ) -> Article:
-        """Read, extract and store one article; refuse empty, non-article or duplicate text."""
-        draft = read_article(
-            raw, title=title, source=source, url=url, published=published, fmt=fmt
-        )
-        return self.load_draft(draft)
-
-    def load_draft(self, draft: ArticleDraft) -> Article:
-        """Extract and store one read article; refuse a duplicate."""
-        with self._lock:
-            self.store.ensure_new(draft)  # before the NLP, which is the costly part
-            now = self.clock()
-            published = draft.published or now.date()
-            extraction = extract(self.nlp, draft, article_date=published)
-            return self._store(draft, extraction, published=published, now=now)
-
-    def load_many(
-        self, drafts: Iterable[ArticleDraft], *, chunk: int = 32, n_process: int = 1
-    ) -> list[Article | ArticleError]:
-        """Load many read articles, each in its own transaction (a failure leaves the others
-        stored); for each draft, in order, its stored ``Article`` or the ``ArticleError`` that
-        refused it (a duplicate, say).
-
-        The paragraphs of ``chunk`` articles at a time go through one ``nlp.pipe`` (full batches,
-        and ``n_process`` > 1 parses in worker processes); the lock is held per chunk, so
-        questions asked meanwhile wait for one chunk at most."""
-        items = list(drafts)
-        results: list[Article | ArticleError] = []
-        for start in range(0, len(items), chunk):
-            part = items[start : start + chunk]
-            with self._lock:
-                outcome: list[Article | ArticleError | None] = [None] * len(part)
-                todo: list[int] = []
-                for i, draft in enumerate(part):
-                    try:
-                        self.store.ensure_new(draft)
-                    except ArticleError as e:
-                        outcome[i] = e
-                    else:
-                        todo.append(i)
-                now = self.clock()
-                dates = {i: part[i].published or now.date() for i in todo}
-                extractions = extract_many(
-                    self.nlp, [(part[i], dates[i]) for i in todo], n_process=n_process
-                )
-                for i, extraction in zip(todo, extractions, strict=True):
-                    try:  # a repeat within the chunk is refused here, inside the transaction
-                        outcome[i] = self._store(part[i], extraction, published=dates[i], now=now)
-                    except ArticleError as e:
-                        outcome[i] = e
-                results.extend(r for r in outcome if r is not None)
-        return results
-
-    def _store(
-        self, draft: ArticleDraft, extraction: Extraction, *, published: dt.date, now: dt.datetime
-    ) -> Article:
-        """Store one extraction and update the index with what it wrote (its facts, the
-        entities it touched): the cost does not grow with the store."""
-        stored = self.store.add_article(draft, extraction, published=published, loaded_at=now)
-        self.index.add_articles([stored.article])
-        self.index.add_facts(stored.facts)
-        self.index.update_entities(stored.entity_ids, stored.entities)
-        return stored.article
-
-    def remove(self, article_id: int) -> Article:
-        with self._lock:
-            article = self.index.articles.get(article_id)
-            if article is None:
-                raise UnknownArticleError(f"There is no article #{article_id}.")
-            touched = self.store.remove_article(article_id)
-            self.index.remove_article(article_id)
-            self.index.update_entities(touched, self.store.entities(touched))
-            self._parse.cache_clear()
-            return article
-
-    def replace(self, article_id: int, draft: ArticleDraft) -> Article:
-        """Store a new version of an article under its id (facts and entities rebuilt in one
-        transaction); refuse a text that is stored already."""
-        with self._lock:
-            if article_id not in self.index.articles:
-                raise UnknownArticleError(f"There is no article #{article_id}.")
-            self.store.ensure_new(draft)
-            published = draft.published or self.clock().date()
-            extraction = extract(self.nlp, draft, article_date=published)
-            stored = self.store.replace_article(article_id, draft, extraction, published=published)
-            self.index.remove_article(article_id)
-            self.index.add_articles([stored.article])
-            self.index.add_facts(stored.facts)
-            self.index.update_entities(stored.entity_ids, stored.entities)
-            self._parse.cache_clear()
-            return stored.article
-
-    def _refresh_stale(self) -> None:
-        """Re-extract every stored article when the store was built by an older extractor (its
-        facts would miss what the current questions look for); a new store is marked current.
-        A large store is parsed by as many processes as there are cores (a 10,000-article
-        store takes minutes: it happens once per extractor version)."""
-        if self.store.get_meta("extractor") == str(EXTRACTOR_VERSION):
-            return
-        drafts = self.store.drafts()
-        if drafts:
-            log.info("re-extracting %d articles stored by an older extractor", len(drafts))
-        workers = min(os.cpu_count() or 1, 4) if len(drafts) >= PARALLEL_REFRESH else 1
-        extractions = extract_many(
-            self.nlp, [(draft, day) for _, draft, day in drafts], n_process=workers
-        )
-        for (article_id, _, _), extraction in zip(drafts, extractions, strict=True):
-            self.store.refresh_article(article_id, extraction)
-        self.store.set_meta("extractor", str(EXTRACTOR_VERSION))
-
-    def _seed_if_new(self) -> None:
-        if self.store.get_meta("seeded") is not None:
-            return
-        if self.store.article_count() == 0:
-            meta = json.loads(resources.files("knowledge.data").joinpath("seed.json").read_text())
-            raw = resources.files("knowledge.data").joinpath(meta["file"]).read_text("utf-8")
-            self.load_text(
-                raw, source=meta.get("source"), published=dt.date.fromisoformat(meta["published"])
-            )
-        self.store.set_meta("seeded", self.clock().isoformat())
-
-    # --- reading -----------------------------------------------------------------------------
-
-    def articles(self) -> list[Article]:
-        return sorted(self.index.articles.values(), key=lambda a: a.id)
-
-    def article(self, article_id: int) -> Article:
-        try:
-            return self.index.articles[article_id]
-        except KeyError:
-            raise UnknownArticleError(f"There is no article #{article_id}.") from None
-
-    def facts_of(self, article_id: int) -> list[Fact]:
-        self.article(article_id)
-        return [self.index.facts[f] for f in self.index.article_facts.get(article_id, [])]
+    def forget_parses(self) -> None:
+        """Drop cached parses (fact ids of a removed or replaced article may come back)."""
+        self._parse.cache_clear()
 
     def find_entities(self, name: str) -> list[Entity]:
         """Entities whose name, alias or description is ``name`` (fuzzy when nothing is exact)."""
@@ -414,7 +228,7 @@ class KnowledgeBase:
         ids = self.index.aliases.get(key) or self.index.descriptions.get(key)
         if not ids:
             try:
-                q = self._analyse(name)
+                q = self.analyse(name)
             except QuestionError:
                 return []
             ids = set(q.entity_ids)
@@ -423,13 +237,10 @@ class KnowledgeBase:
     def _weight(self, entity_id: int) -> int:
         return len(self.index.entity_facts.get(entity_id, ()))
 
-    # --- answering ---------------------------------------------------------------------------
-
     def answer(self, question: str, *, context: Turn | Answer | None = None) -> Answer:
         """Answer one question; ``context`` (the previous turn) resolves follow-ups."""
         try:
-            with self._lock:
-                return self._answer(question, context)
+            return self._answer(question, context)
         except QuestionError as e:
             return Answer(
                 question=question or "",
@@ -442,17 +253,17 @@ class KnowledgeBase:
 
     def who(self, name: str) -> Answer:
         """An entity card: who or what the name is and the key facts about it."""
-        with self._lock:
-            entities = self.find_entities(name)
-            if not entities:
-                return self._decline(name, [], f"I don't know anyone or anything called {name!r}.")
-            return self._card(name, entities[0])
+        entities = self.find_entities(name)
+        if not entities:
+            return self._decline(name, [], f"I don't know anyone or anything called {name!r}.")
+        return self._card(name, entities[0])
 
-    def _analyse(self, text: str) -> Question:
+    def analyse(self, text: str) -> Question:
+        """What a question asks, against this index."""
         return analyse(text, index=self.index, nlp=self.nlp)
 
     def _answer(self, text: str, context: Turn | Answer | None) -> Answer:
-        q = self._analyse(text)
+        q = self.analyse(text)
         previous = context.answer if isinstance(context, Turn) else context
         context_entities, previous_fact = self._context(q, previous)
         if context_entities:  # a pronoun stands for these: treat them as named in the question
@@ -760,19 +571,3 @@ class KnowledgeBase:
     def _parse(self, fact_id: int, text: str) -> Doc:
         # The fact's entities are stored: the parse is for its syntax, and NER is the slow part.
         return self.nlp(text, disable=_NO_NER)
-
-
-def open_knowledge_base(
-    database_url: str,
-    *,
-    model: str,
-    seed: bool = True,
-    clock: Callable[[], dt.datetime] = default_clock,
-) -> KnowledgeBase:
-    from knowledge.nlp.pipeline import load_pipeline
-
-    kb = KnowledgeBase(Store(database_url), load_pipeline(model), clock=clock, seed=seed)
-    # The index lives as long as the process: frozen, it is left out of every later full garbage
-    # collection (one takes about a second at 10,000 articles, paid by some question otherwise).
-    gc.freeze()
-    return kb
