@@ -1,5 +1,5 @@
-"""The one facade the bot and the CLI talk to: articles in (text, files, URLs, feeds), answers out
-(questions logged), digests, subscriptions and statistics.
+"""``Newsroom``, the one facade the bot and the CLI talk to: articles in (text, files, URLs,
+feeds), answers out (questions logged), digests, subscriptions and statistics.
 
 Everything here is synchronous and blocking (spaCy, SQLite); the bot calls it from worker threads.
 One re-entrant lock serialises what touches the in-memory index or spaCy: a load changes the
@@ -13,15 +13,11 @@ import dataclasses
 import datetime as dt
 import functools
 import gc
-import json
 import logging
-import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from importlib import resources
 from typing import Any, ParamSpec, TypeVar
 
 from spacy.language import Language
@@ -44,11 +40,13 @@ from knowledge.models import (
     Feed,
     Turn,
 )
-from knowledge.nlp.extract import EXTRACTOR_VERSION, extract, extract_many
+from knowledge.newsroom.loading import index_stored, refresh_stale, seed_draft
+from knowledge.newsroom.values import Asked, Stats, WebOptions, default_clock
+from knowledge.nlp.extract import extract, extract_many
 from knowledge.qa.engine import Engine
 from knowledge.qa.index import Index
 from knowledge.schedule import Mode
-from knowledge.storage.journal import Journal, Window
+from knowledge.storage.journal import Journal
 from knowledge.storage.store import Store
 from knowledge.storage.subscribers import Subscriber, Subscribers
 
@@ -56,56 +54,10 @@ log = logging.getLogger(__name__)
 
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
-PARALLEL_REFRESH = 200  # articles to re-extract before worker processes pay off their start
 RETRY_FAILED_AFTER_MINUTES = 10
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def default_clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class WebOptions:
-    """How pages and feeds are fetched (settings ``TALKS_FETCH_*``)."""
-
-    allow_hosts: frozenset[str] = frozenset()
-    timeout: float = 20.0
-    max_bytes: int = 5_000_000
-    max_redirects: int = 5
-
-    def limits(self) -> dict[str, Any]:
-        """The keyword arguments of ``fetch`` and ``read_url``."""
-        return {
-            "allow_hosts": self.allow_hosts,
-            "timeout": self.timeout,
-            "max_bytes": self.max_bytes,
-            "max_redirects": self.max_redirects,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    articles: int
-    facts: int
-    entities: int
-    subscribers: dict[str, int]
-    day: Window
-    week: Window
-    unanswered: list[tuple[str, int]]
-    sends_day: tuple[int, int]
-    sends_week: tuple[int, int]
-    feeds: list[Feed]
-
-
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """An answer with the id of its question-log row (buttons refer to it)."""
-
-    answer: Answer
-    question_id: int
 
 
 def _locked(method: Callable[P, R]) -> Callable[P, R]:
@@ -146,9 +98,11 @@ class Newsroom:
         self._feeds = Feeds(store, interval=feed_interval)
         self._fingerprints = Fingerprints(store)
         self._items: dict[tuple[int, ...], DigestItem] = {}
-        self._refresh_stale()
-        if seed:
-            self._seed_if_new()
+        refresh_stale(store, nlp)
+        if seed and store.get_meta("seeded") is None:
+            if store.article_count() == 0:
+                self._load(seed_draft())
+            store.set_meta("seeded", self.clock().isoformat())
         self.rebuild_index()
         self._fingerprints.backfill()
 
@@ -292,10 +246,7 @@ class Newsroom:
         """Store one extraction and update the index with what it wrote (its facts, the
         entities it touched): the cost does not grow with the store."""
         stored = self.store.add_article(draft, extraction, published=published, loaded_at=now)
-        index = self.index
-        index.add_articles([stored.article])
-        index.add_facts(stored.facts)
-        index.update_entities(stored.entity_ids, stored.entities)
+        index_stored(self.index, stored)
         return stored.article
 
     @_locked
@@ -319,41 +270,9 @@ class Newsroom:
         published = draft.published or self.clock().date()
         extraction = self._extract(draft, published)
         stored = self.store.replace_article(article_id, draft, extraction, published=published)
-        index = self.index
-        index.remove_article(article_id)
-        index.add_articles([stored.article])
-        index.add_facts(stored.facts)
-        index.update_entities(stored.entity_ids, stored.entities)
+        index_stored(self.index, stored, replacing=True)
         self.engine.forget_parses()
         return stored.article
-
-    def _refresh_stale(self) -> None:
-        """Re-extract every stored article when the store was built by an older extractor (its
-        facts would miss what the current questions look for); a new store is marked current.
-        A large store is parsed by as many processes as there are cores (a 10,000-article
-        store takes minutes: it happens once per extractor version)."""
-        if self.store.get_meta("extractor") == str(EXTRACTOR_VERSION):
-            return
-        drafts = self.store.drafts()
-        if drafts:
-            log.info("re-extracting %d articles stored by an older extractor", len(drafts))
-        workers = min(os.cpu_count() or 1, 4) if len(drafts) >= PARALLEL_REFRESH else 1
-        extractions = extract_many(
-            self.nlp, [(draft, day) for _, draft, day in drafts], n_process=workers
-        )
-        for (article_id, _, _), extraction in zip(drafts, extractions, strict=True):
-            self.store.refresh_article(article_id, extraction)
-        self.store.set_meta("extractor", str(EXTRACTOR_VERSION))
-
-    def _seed_if_new(self) -> None:
-        if self.store.get_meta("seeded") is not None:
-            return
-        if self.store.article_count() == 0:
-            meta = json.loads(resources.files("knowledge.data").joinpath("seed.json").read_text())
-            raw = resources.files("knowledge.data").joinpath(meta["file"]).read_text("utf-8")
-            published = dt.date.fromisoformat(meta["published"])
-            self._load(read_article(raw, source=meta.get("source"), published=published))
-        self.store.set_meta("seeded", self.clock().isoformat())
 
     # --- feeds -------------------------------------------------------------------------------
 
@@ -608,12 +527,6 @@ class Newsroom:
             sends_week=self._subscribers.send_counts(now - WEEK),
             feeds=self._feeds.all(),
         )
-
-
-def fact_ref(fact: Fact) -> str:
-    """How a button names a fact: by article and position, which outlive its id (see
-    ``Newsroom.fact``)."""
-    return f"{fact.article_id}:{fact.position}"
 
 
 def last_heartbeat(database_url: str) -> dt.datetime | None:

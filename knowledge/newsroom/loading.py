@@ -1,0 +1,58 @@
+"""Loading chores of the facade that need no lock of their own: re-extracting a store written
+by an older extractor, the bundled article, and what a stored article adds to the index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from importlib import resources
+
+from spacy.language import Language
+
+from knowledge.ingest.reading import read_article
+from knowledge.models import ArticleDraft
+from knowledge.nlp.extract import EXTRACTOR_VERSION, extract_many
+from knowledge.qa.index import Index
+from knowledge.storage.store import Store, StoredArticle
+
+log = logging.getLogger(__name__)
+
+PARALLEL_REFRESH = 200  # articles to re-extract before worker processes pay off their start
+
+
+def refresh_stale(store: Store, nlp: Language) -> None:
+    """Re-extract every stored article when the store was built by an older extractor (its
+    facts would miss what the current questions look for); a new store is marked current.
+    A large store is parsed by as many processes as there are cores (a 10,000-article
+    store takes minutes: it happens once per extractor version)."""
+    if store.get_meta("extractor") == str(EXTRACTOR_VERSION):
+        return
+    drafts = store.drafts()
+    if drafts:
+        log.info("re-extracting %d articles stored by an older extractor", len(drafts))
+    workers = min(os.cpu_count() or 1, 4) if len(drafts) >= PARALLEL_REFRESH else 1
+    extractions = extract_many(nlp, [(draft, day) for _, draft, day in drafts], n_process=workers)
+    for (article_id, _, _), extraction in zip(drafts, extractions, strict=True):
+        store.refresh_article(article_id, extraction)
+    store.set_meta("extractor", str(EXTRACTOR_VERSION))
+
+
+def seed_draft() -> ArticleDraft:
+    """The bundled article (knowledge/data), read: what a fresh install answers about."""
+    data = resources.files("knowledge.data")
+    meta = json.loads(data.joinpath("seed.json").read_text())
+    raw = data.joinpath(meta["file"]).read_text("utf-8")
+    published = dt.date.fromisoformat(meta["published"])
+    return read_article(raw, source=meta.get("source"), published=published)
+
+
+def index_stored(index: Index, stored: StoredArticle, *, replacing: bool = False) -> None:
+    """Update the index with what one store write touched (its facts, the entities it
+    changed): the cost does not grow with the store."""
+    if replacing:
+        index.remove_article(stored.article.id)
+    index.add_articles([stored.article])
+    index.add_facts(stored.facts)
+    index.update_entities(stored.entity_ids, stored.entities)

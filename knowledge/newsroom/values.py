@@ -1,0 +1,62 @@
+"""What the facade hands out and takes besides the models: fetch options, statistics, a logged
+answer, the clock, and how buttons name facts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from knowledge.models import Answer, Fact, Feed
+from knowledge.storage.journal import Window
+
+
+def default_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class WebOptions:
+    """How pages and feeds are fetched (settings ``TALKS_FETCH_*``)."""
+
+    allow_hosts: frozenset[str] = frozenset()
+    timeout: float = 20.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+
+    def limits(self) -> dict[str, Any]:
+        """The keyword arguments of ``fetch`` and ``read_url``."""
+        return {
+            "allow_hosts": self.allow_hosts,
+            "timeout": self.timeout,
+            "max_bytes": self.max_bytes,
+            "max_redirects": self.max_redirects,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    articles: int
+    facts: int
+    entities: int
+    subscribers: dict[str, int]
+    day: Window
+    week: Window
+    unanswered: list[tuple[str, int]]
+    sends_day: tuple[int, int]
+    sends_week: tuple[int, int]
+    feeds: list[Feed]
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """An answer with the id of its question-log row (buttons refer to it)."""
+
+    answer: Answer
+    question_id: int
+
+
+def fact_ref(fact: Fact) -> str:
+    """How a button names a fact: by article and position, which outlive its id (see
+    ``Newsroom.fact``)."""
+    return f"{fact.article_id}:{fact.position}"
