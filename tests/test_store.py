@@ -18,7 +18,7 @@ from knowledge.newsroom import Newsroom, fact_ref
 from knowledge.nlp.extract import EXTRACTOR_VERSION
 from knowledge.qa.engine import KnowledgeBase
 from knowledge.qa.index import Index
-from knowledge.storage.store import ArticleRow, EntityRow, FactRow, MentionRow
+from knowledge.storage.schema import ArticleRow, EntityRow, FactRow, MentionRow
 
 from .conftest import DATA, make_kb
 

@@ -8,52 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    select,
-)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
 from knowledge.models import Feed
-from knowledge.storage.store import Base, Store
+from knowledge.storage.schema import Base, EntryRow, FeedRow
+from knowledge.storage.store import Store
 from knowledge.storage.subscribers import utc_aware, utc_naive
 
 MAX_ENTRY_ATTEMPTS = 3
 MAX_BACKOFF_STEPS = 6  # at most 2^6 × the interval between polls of a failing feed
-
-
-class FeedRow(Base):
-    __tablename__ = "feeds"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    url: Mapped[str] = mapped_column(Text, unique=True)
-    title: Mapped[str | None] = mapped_column(Text)
-    etag: Mapped[str | None] = mapped_column(Text)
-    modified: Mapped[str | None] = mapped_column(Text)
-    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    polled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    next_poll: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-
-class EntryRow(Base):
-    __tablename__ = "feed_entries"
-    __table_args__ = (UniqueConstraint("feed_id", "key"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
-    key: Mapped[str] = mapped_column(String(64))
-    link: Mapped[str | None] = mapped_column(Text)
-    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16))  # loaded | duplicate | failed | skipped
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
-    done: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 def _feed(row: FeedRow) -> Feed:

@@ -6,24 +6,12 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, SmallInteger, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
-from knowledge.storage.store import Base, Store
+from knowledge.storage.schema import Base, QuestionRow
+from knowledge.storage.store import Store
 from knowledge.storage.subscribers import utc_naive
 from knowledge.text import normalise
-
-
-class QuestionRow(Base):
-    __tablename__ = "questions"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    user_id: Mapped[int | None] = mapped_column(BigInteger)
-    text: Mapped[str] = mapped_column(Text)
-    answered: Mapped[bool] = mapped_column(Boolean)
-    confidence: Mapped[float] = mapped_column(Float)
-    asked_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    feedback: Mapped[int | None] = mapped_column(SmallInteger)  # +1 👍, -1 👎
 
 
 @dataclass(frozen=True, slots=True)

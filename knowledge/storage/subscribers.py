@@ -13,61 +13,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    select,
-    update,
-)
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from knowledge.schedule import Mode, next_due, parse_time, parse_zone
-from knowledge.storage.store import ArticleRow, Base, Store
-
-
-class SubscriberRow(Base):
-    __tablename__ = "subscribers"
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    mode: Mapped[str] = mapped_column(String(16))  # daily | instant
-    digest_time: Mapped[str] = mapped_column(String(5))  # HH:MM, local
-    timezone: Mapped[str] = mapped_column(String(64))
-    active: Mapped[bool] = mapped_column(Boolean, index=True)
-    since: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC; articles loaded after it count
-    next_due: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)  # UTC
-    last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    deactivated_reason: Mapped[str | None] = mapped_column(Text)
-
-
-class DeliveryRow(Base):
-    """An article delivered to a chat: what is here is never sent to that chat again."""
-
-    __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("chat_id", "article_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
-    )
-    sent_at: Mapped[dt.datetime] = mapped_column(DateTime)
-
-
-class SendRow(Base):
-    """One attempt to send a digest or an instant notice, for /stats."""
-
-    __tablename__ = "digest_sends"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    ok: Mapped[bool] = mapped_column(Boolean)
-    articles: Mapped[int] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(Text)
+from knowledge.storage.schema import (
+    ArticleRow,
+    Base,
+    DeliveryRow,
+    SendRow,
+    SubscriberRow,
+)
+from knowledge.storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)
