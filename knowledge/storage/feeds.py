@@ -13,7 +13,6 @@ from sqlalchemy import select
 from knowledge.models import Feed
 from knowledge.storage.schema import Base, EntryRow, FeedRow
 from knowledge.storage.store import Store
-from knowledge.storage.subscribers import utc_aware, utc_naive
 
 MAX_ENTRY_ATTEMPTS = 3
 MAX_BACKOFF_STEPS = 6  # at most 2^6 × the interval between polls of a failing feed
@@ -26,8 +25,8 @@ def _feed(row: FeedRow) -> Feed:
         row.title,
         row.failures,
         row.last_error,
-        utc_aware(row.polled_at),
-        row.next_poll.replace(tzinfo=dt.UTC),
+        row.polled_at,
+        row.next_poll,
     )
 
 
@@ -48,7 +47,7 @@ class FeedTable:
 
     def add(self, url: str, *, title: str | None, now: dt.datetime) -> Feed:
         with self.store.sessions.begin() as s:
-            row = FeedRow(url=url, title=title, added_at=utc_naive(now), next_poll=utc_naive(now))
+            row = FeedRow(url=url, title=title, added_at=now, next_poll=now)
             row.failures = 0
             s.add(row)
             s.flush()
@@ -80,9 +79,7 @@ class FeedTable:
 
     def due(self, now: dt.datetime) -> list[Feed]:
         with self.store.sessions.begin() as s:
-            rows = s.scalars(
-                select(FeedRow).where(FeedRow.next_poll <= utc_naive(now)).order_by(FeedRow.id)
-            )
+            rows = s.scalars(select(FeedRow).where(FeedRow.next_poll <= now).order_by(FeedRow.id))
             return [_feed(r) for r in rows]
 
     def done_keys(self, feed_id: int) -> set[str]:
@@ -132,14 +129,14 @@ class FeedTable:
             row = s.get(FeedRow, feed_id)
             if row is None:  # removed while it was polled
                 return
-            row.polled_at = utc_naive(now)
+            row.polled_at = now
             if error is None:
                 row.failures = 0
                 row.last_error = None
                 row.etag, row.modified = etag, modified
-                row.next_poll = utc_naive(now + interval)
+                row.next_poll = now + interval
             else:
                 row.failures += 1
                 row.last_error = error
                 backoff = 2 ** min(row.failures, MAX_BACKOFF_STEPS)
-                row.next_poll = utc_naive(now + interval * backoff)
+                row.next_poll = now + interval * backoff

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from knowledge.storage.schema import Base, QuestionRow
 from knowledge.storage.store import Store
-from knowledge.storage.subscribers import utc_naive
 from knowledge.text import normalise
 
 
@@ -56,7 +55,7 @@ class Journal:
                 text=text[:1000],
                 answered=answered,
                 confidence=confidence,
-                asked_at=utc_naive(now),
+                asked_at=now,
             )
             s.add(row)
             s.flush()
@@ -84,7 +83,7 @@ class Journal:
         with self.store.sessions.begin() as s:
             rows = s.execute(
                 select(QuestionRow.answered, QuestionRow.feedback).where(
-                    QuestionRow.asked_at >= utc_naive(since)
+                    QuestionRow.asked_at >= since
                 )
             ).all()
         return Window(
@@ -99,7 +98,7 @@ class Journal:
         with self.store.sessions.begin() as s:
             texts = s.scalars(
                 select(QuestionRow.text).where(
-                    QuestionRow.asked_at >= utc_naive(since), QuestionRow.answered.is_(False)
+                    QuestionRow.asked_at >= since, QuestionRow.answered.is_(False)
                 )
             ).all()
         counts: Counter[str] = Counter()

@@ -20,12 +20,60 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """An aware time in UTC; ValueError for a naive one (it is ambiguous)."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"a stored time must be timezone-aware, not {value!r}")
+    return value.astimezone(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A moment, always in UTC: aware on the way out, and only aware ones are taken in.
+
+    PostgreSQL keeps a timestamptz. SQLite has no offsets: it keeps the UTC wall time as text in
+    SQLAlchemy's format, the one rows from before this type hold, so old and new rows compare
+    alike (as strings, in SQL)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        utc = as_utc(value)
+        # SQLite's DATETIME would drop an offset, not convert: it gets the UTC wall time
+        return utc.replace(tzinfo=None) if utc is not None and dialect.name == "sqlite" else utc
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite, and the naive UTC columns of stores before revision 2
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
     pass
+
+
+@event.listens_for(Base, "attribute_instrument", propagate=True)
+def _utc_on_set(cls: type, key: str, attribute: Any) -> None:
+    """A row's time is UTC as soon as it is set, not only once read back, so what a method
+    returns from a row it has just written equals a later read (and a naive time fails here)."""
+    column = getattr(attribute.property, "columns", [None])[0]
+    if column is not None and isinstance(column.type, UTCDateTime):
+        event.listen(attribute, "set", lambda _row, value, *_: as_utc(value), retval=True)
 
 
 class ArticleRow(Base):
@@ -37,7 +85,7 @@ class ArticleRow(Base):
     author: Mapped[str | None] = mapped_column(Text)
     caption: Mapped[str | None] = mapped_column(Text)
     published: Mapped[dt.date] = mapped_column(Date)
-    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     body: Mapped[str] = mapped_column(Text)
     word_count: Mapped[int] = mapped_column(Integer)
@@ -107,9 +155,9 @@ class SubscriberRow(Base):
     digest_time: Mapped[str] = mapped_column(String(5))  # HH:MM, local
     timezone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, index=True)
-    since: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC; articles loaded after it count
-    next_due: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)  # UTC
-    last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # articles loaded after it count
+    next_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_digest_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     deactivated_reason: Mapped[str | None] = mapped_column(Text)
 
 
@@ -123,7 +171,7 @@ class DeliveryRow(Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
-    sent_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class SendRow(Base):
@@ -132,7 +180,7 @@ class SendRow(Base):
     __tablename__ = "digest_sends"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     ok: Mapped[bool] = mapped_column(Boolean)
     articles: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
@@ -146,7 +194,7 @@ class QuestionRow(Base):
     text: Mapped[str] = mapped_column(Text)
     answered: Mapped[bool] = mapped_column(Boolean)
     confidence: Mapped[float] = mapped_column(Float)
-    asked_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    asked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     feedback: Mapped[int | None] = mapped_column(SmallInteger)  # +1 👍, -1 👎
 
 
@@ -157,9 +205,9 @@ class FeedRow(Base):
     title: Mapped[str | None] = mapped_column(Text)
     etag: Mapped[str | None] = mapped_column(Text)
     modified: Mapped[str | None] = mapped_column(Text)
-    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    polled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    next_poll: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    polled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    next_poll: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 

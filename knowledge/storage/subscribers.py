@@ -39,18 +39,6 @@ class Subscriber:
     last_digest_at: dt.datetime | None
 
 
-def utc_naive(moment: dt.datetime) -> dt.datetime:
-    """The form times are stored in: naive UTC (SQLite keeps no offsets)."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def utc_aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """A stored (naive UTC) time as an aware one."""
-    return None if moment is None else moment.replace(tzinfo=dt.UTC)
-
-
 def _subscriber(row: SubscriberRow) -> Subscriber:
     return Subscriber(
         chat_id=row.chat_id,
@@ -58,9 +46,9 @@ def _subscriber(row: SubscriberRow) -> Subscriber:
         digest_time=parse_time(row.digest_time),
         timezone=row.timezone,
         active=row.active,
-        since=row.since.replace(tzinfo=dt.UTC),
-        next_due=utc_aware(row.next_due),
-        last_digest_at=utc_aware(row.last_digest_at),
+        since=row.since,
+        next_due=row.next_due,
+        last_digest_at=row.last_digest_at,
     )
 
 
@@ -92,14 +80,14 @@ class Subscribers:
     ) -> Subscriber:
         """Create or change a subscription; an inactive one starts afresh from ``now``."""
         zone = parse_zone(timezone)
-        due = utc_naive(next_due(at, zone, after=now)) if mode == "daily" else None
+        due = next_due(at, zone, after=now) if mode == "daily" else None
         with self._session() as s:
             row = s.get(SubscriberRow, chat_id)
             if row is None:
-                row = SubscriberRow(chat_id=chat_id, since=utc_naive(now))
+                row = SubscriberRow(chat_id=chat_id, since=now)
                 s.add(row)
             elif not row.active:
-                row.since = utc_naive(now)
+                row.since = now
             row.mode = mode
             row.digest_time = at.strftime("%H:%M")
             row.timezone = zone.key
@@ -135,7 +123,7 @@ class Subscribers:
                 .where(
                     SubscriberRow.active.is_(True),
                     SubscriberRow.mode == "daily",
-                    SubscriberRow.next_due <= utc_naive(now),
+                    SubscriberRow.next_due <= now,
                 )
                 .order_by(SubscriberRow.next_due, SubscriberRow.chat_id)
                 .limit(limit)
@@ -200,20 +188,20 @@ class Subscribers:
                 s.scalars(select(ArticleRow.id).where(ArticleRow.id.in_(article_ids)))
             )  # an article removed meanwhile has nothing to point at
             s.add_all(
-                DeliveryRow(chat_id=chat_id, article_id=a, sent_at=utc_naive(now))
+                DeliveryRow(chat_id=chat_id, article_id=a, sent_at=now)
                 for a in dict.fromkeys(article_ids)
                 if a not in already and a in existing
             )
-            s.add(SendRow(chat_id=chat_id, at=utc_naive(now), ok=True, articles=len(article_ids)))
+            s.add(SendRow(chat_id=chat_id, at=now, ok=True, articles=len(article_ids)))
             row = s.get(SubscriberRow, chat_id)
             if row is not None:
-                row.last_digest_at = utc_naive(now)
+                row.last_digest_at = now
                 if advance:
                     self._advance(row, now)
 
     def record_failed(self, chat_id: int, *, now: dt.datetime, error: str) -> None:
         with self._session() as s:
-            s.add(SendRow(chat_id=chat_id, at=utc_naive(now), ok=False, articles=0, error=error))
+            s.add(SendRow(chat_id=chat_id, at=now, ok=False, articles=0, error=error))
 
     def skip(self, chat_id: int, *, now: dt.datetime) -> None:
         """Nothing new for a due subscriber: move its due time on without sending."""
@@ -227,7 +215,7 @@ class Subscribers:
         with self._session() as s:
             row = s.get(SubscriberRow, chat_id)
             if row is not None and row.active:
-                row.next_due = utc_naive(now + dt.timedelta(minutes=minutes))
+                row.next_due = now + dt.timedelta(minutes=minutes)
 
     def instant_pending(self) -> list[int]:
         """Instant subscribers with at least one article they have not had."""
@@ -256,7 +244,7 @@ class Subscribers:
             rows = dict(
                 s.execute(
                     select(SendRow.ok, func.count())
-                    .where(SendRow.at >= utc_naive(since))
+                    .where(SendRow.at >= since)
                     .group_by(SendRow.ok)
                 ).all()
             )
@@ -266,4 +254,4 @@ class Subscribers:
     def _advance(row: SubscriberRow, now: dt.datetime) -> None:
         if row.mode == "daily" and row.active:
             due = next_due(parse_time(row.digest_time), parse_zone(row.timezone), after=now)
-            row.next_due = utc_naive(due)
+            row.next_due = due
