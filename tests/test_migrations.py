@@ -1,5 +1,6 @@
-"""The schema over time: stored times are aware UTC (old rows too), and a store written before
-migrations (``tests/data/store_v0.db``, see ``make_v0_store.py``) opens with every row intact."""
+"""The schema over time: a new store is at the newest revision and matches the models; a store
+written before migrations (``tests/data/store_v0.db``, see ``make_v0_store.py``) is upgraded in
+place with every row intact; stored times are aware UTC, old rows too."""
 
 from __future__ import annotations
 
@@ -10,11 +11,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from spacy.language import Language
+from sqlalchemy import func, inspect, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
+from knowledge.qa.engine import KnowledgeBase
+from knowledge.storage import current_revision, head_revision, upgrade
 from knowledge.storage.feeds import FeedTable
 from knowledge.storage.journal import Journal
-from knowledge.storage.schema import QuestionRow
+from knowledge.storage.migrate import BASE_REVISION, schema_diff
+from knowledge.storage.schema import Base, EntryRow, FeedRow, MetaRow, QuestionRow
 from knowledge.storage.store import Store
 from knowledge.storage.subscribers import Subscribers
 
@@ -24,8 +31,59 @@ UTC = dt.UTC
 V0_NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # make_v0_store's clock
 
 
+# What make_v0_store wrote, table by table.
+V0_ROWS = {
+    "articles": 3,
+    "facts": 25,
+    "entities": 32,
+    "aliases": 51,
+    "mentions": 83,
+    "meta": 2,
+    "subscribers": 2,
+    "deliveries": 1,
+    "digest_sends": 1,
+    "questions": 1,
+    "feeds": 1,
+    "feed_entries": 1,
+    "fingerprints": 96,
+}
+
+
 def minutes(n: int) -> dt.datetime:
     return V0_NOW + dt.timedelta(minutes=n)
+
+
+def row_counts(path: Path) -> dict[str, int]:
+    """Rows per table, read with sqlite3 (not through the models being tested)."""
+    with sqlite3.connect(path) as conn:
+        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in V0_ROWS}
+    conn.close()
+    return counts
+
+
+def schema_of(engine: Engine) -> dict[str, object]:
+    """A database's tables as reflection sees them, in no particular order: two stores with the
+    same schema give the same value whatever order their tables were made in."""
+    insp = inspect(engine)
+    return {
+        table: (
+            [(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(table)],
+            insp.get_pk_constraint(table)["constrained_columns"],
+            sorted(
+                (i["name"], tuple(i["column_names"]), i["unique"]) for i in insp.get_indexes(table)
+            ),
+            sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table)),
+            sorted(
+                (
+                    tuple(f["constrained_columns"]),
+                    f["referred_table"],
+                    f["options"].get("ondelete"),
+                )
+                for f in insp.get_foreign_keys(table)
+            ),
+        )
+        for table in sorted(insp.get_table_names())
+    }
 
 
 @pytest.fixture
@@ -82,3 +140,121 @@ def test_rows_of_an_old_store_read_back_aware_and_compare_with_new_ones(v0: Path
         (since,) = conn.execute("SELECT since FROM subscribers WHERE chat_id = 8").fetchone()
     conn.close()
     assert since == "2026-11-24 12:03:00.000000"
+
+
+def test_a_new_store_is_at_head_and_matches_the_models(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'talks.db'}"
+    assert current_revision(url) is None
+    store = Store(url)
+    assert current_revision(url) == head_revision()
+    assert schema_diff(store.engine) == []  # what `alembic check` checks: nothing to generate
+    assert set(inspect(store.engine).get_table_names()) == {
+        *Base.metadata.tables,
+        "alembic_version",
+    }
+
+
+def test_upgrade_and_current_revision_without_opening_a_store(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'talks.db'}"
+    assert upgrade(url, BASE_REVISION) == BASE_REVISION
+    assert upgrade(url) == head_revision()
+    assert upgrade(url) == head_revision()  # already there: nothing to do
+
+
+def test_a_store_from_before_migrations_upgrades_in_place_with_every_row(
+    v0: Path, nlp: Language
+) -> None:
+    url = f"sqlite:///{v0}"
+    assert row_counts(v0) == V0_ROWS
+    assert current_revision(url) is None  # tables, but no alembic_version
+    store = Store(url)
+    assert current_revision(url) == head_revision()
+    assert row_counts(v0) == V0_ROWS
+    assert schema_diff(store.engine) == []
+
+    articles = store.articles()
+    assert [(a.id, a.fact_count) for a in articles] == [(1, 20), (3, 3), (4, 2)]
+    assert [a.title for a in articles[1:]] == [
+        "Ferry operators welcome Port Ellery decision",
+        "Larvik opens a new library",
+    ]
+    assert articles[0].source == "Xinhua"
+    assert store.get_meta("extractor") is not None
+    assert store.get_meta("seeded") == V0_NOW.isoformat()
+    assert [e.name for e in store.entities() if e.name == "Ingrid Halvorsen"]
+
+    journal = Journal(store)
+    assert journal.question(1) is not None
+    assert journal.window(V0_NOW).thumbs_up == 1
+    with store.sessions() as s:
+        assert s.scalar(select(QuestionRow.asked_at)) == minutes(6)
+        feed = s.scalars(select(FeedRow)).one()
+        assert (feed.title, feed.etag, feed.added_at) == ("Harbour News", '"v1"', V0_NOW)
+        entry = s.scalars(select(EntryRow)).one()
+        assert (entry.status, entry.article_id, entry.done) == ("loaded", 4, True)
+        assert s.scalar(select(func.count()).select_from(MetaRow)) == 2
+    subs = Subscribers(store)
+    assert subs.delivered(42) == {1}
+    assert subs.send_counts(V0_NOW) == (1, 0)
+    unsubscribed = subs.get(7)
+    assert unsubscribed is not None
+    assert not unsubscribed.active
+
+    kb = KnowledgeBase(store, nlp, clock=lambda: V0_NOW, seed=False)  # the index from old rows
+    answer = kb.answer("Who is the mayor of Port Ellery?")
+    assert answer.answered
+    assert "Halvorsen" in answer.reply
+
+
+def test_an_upgraded_store_has_the_schema_of_a_new_one(v0: Path, tmp_path: Path) -> None:
+    old = Store(f"sqlite:///{v0}")
+    new = Store(f"sqlite:///{tmp_path / 'new.db'}")
+    assert schema_of(old.engine) == schema_of(new.engine)
+
+
+def test_tables_an_old_store_never_got_are_created(v0: Path) -> None:
+    """Before migrations a table was made when the first object that used it was built: a store
+    the bot never ran on had no questions table, say."""
+    with sqlite3.connect(v0) as conn:
+        conn.execute("DROP TABLE questions")
+    conn.close()
+    store = Store(f"sqlite:///{v0}")
+    assert row_counts(v0) == {**V0_ROWS, "questions": 0}
+    Journal(store).log(chat_id=1, user_id=None, text="q", answered=True, confidence=1, now=V0_NOW)
+    assert Journal(store).window(V0_NOW).answered == 1
+
+
+def test_foreign_keys_are_on_again_after_an_upgrade(v0: Path) -> None:
+    """The upgrade turns SQLite's foreign keys off while it runs (rebuilding a table would cascade
+    otherwise); the store's connections have them on afterwards, so a delete still cascades."""
+    store = Store(f"sqlite:///{v0}")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    store.remove_article(3)
+    assert row_counts(v0)["facts"] == V0_ROWS["facts"] - 3
+
+
+def test_a_failed_upgrade_leaves_the_store_as_it_was(v0: Path) -> None:
+    """The DDL is inside the upgrade's transaction on SQLite too: here revision 0001 creates the
+    missing questions table, then fails on its index (a name already taken), and the table is
+    gone again with everything else the upgrade did."""
+    with sqlite3.connect(v0) as conn:
+        conn.execute("DROP TABLE questions")
+        conn.execute("CREATE INDEX ix_questions_asked_at ON feeds (url)")
+    conn.close()
+    with pytest.raises(OperationalError, match="already exists"):
+        Store(f"sqlite:///{v0}")
+    with sqlite3.connect(v0) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert "questions" not in tables
+    assert "alembic_version" not in tables
+    assert "ix_questions_asked_at" in tables  # the index it tripped on, as it was
+
+
+def test_an_old_dangling_row_does_not_stop_the_upgrade(v0: Path) -> None:
+    with sqlite3.connect(v0) as conn:  # foreign keys are off in a bare sqlite3 connection
+        conn.execute("INSERT INTO deliveries (chat_id, article_id, sent_at) VALUES (1, 99, '')")
+    conn.close()
+    Store(f"sqlite:///{v0}")
+    assert current_revision(f"sqlite:///{v0}") == head_revision()

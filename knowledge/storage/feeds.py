@@ -11,7 +11,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from knowledge.models import Feed
-from knowledge.storage.schema import Base, EntryRow, FeedRow
+from knowledge.storage.schema import EntryRow, FeedRow
 from knowledge.storage.store import Store
 
 MAX_ENTRY_ATTEMPTS = 3
@@ -35,10 +35,6 @@ class FeedTable:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        Base.metadata.create_all(
-            store.engine,
-            tables=[FeedRow.__table__, EntryRow.__table__],  # type: ignore[list-item]
-        )
 
     def find(self, url: str) -> int | None:
         """The id of the feed with this URL, if one is followed."""

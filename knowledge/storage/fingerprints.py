@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, select
 
-from knowledge.storage.schema import ArticleRow, Base, FingerprintRow
+from knowledge.storage.schema import ArticleRow, FingerprintRow
 from knowledge.storage.store import Store
 
 
@@ -16,7 +16,6 @@ class FingerprintTable:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        Base.metadata.create_all(store.engine, tables=[FingerprintRow.__table__])  # type: ignore[list-item]
 
     def replace(self, article_id: int, keys: Iterable[int]) -> None:
         """An article's keys, replacing those it had."""

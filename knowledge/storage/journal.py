@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from knowledge.storage.schema import Base, QuestionRow
+from knowledge.storage.schema import QuestionRow
 from knowledge.storage.store import Store
 from knowledge.text import normalise
 
@@ -36,7 +36,6 @@ class Journal:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        Base.metadata.create_all(store.engine, tables=[QuestionRow.__table__])  # type: ignore[list-item]
 
     def log(
         self,

@@ -13,11 +13,9 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, create_engine, delete, event, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.errors import DuplicateArticleError, UnknownArticleError
@@ -30,6 +28,8 @@ from knowledge.models import (
     Fact,
     Span,
 )
+from knowledge.storage.engine import make_engine
+from knowledge.storage.migrate import upgrade_engine
 from knowledge.storage.schema import (
     AliasRow,
     ArticleRow,
@@ -48,32 +48,13 @@ def content_hash(draft: ArticleDraft) -> str:
     return hashlib.sha256(" ".join(words(draft.body)).encode()).hexdigest()
 
 
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-    return engine
-
-
 class Store:
     """Reads and writes articles, facts and entities; one transaction per article."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        Base.metadata.create_all(self.engine)
+        upgrade_engine(self.engine)  # an empty database gets the schema, an older one is upgraded
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from knowledge.schedule import Mode, next_due, parse_time, parse_zone
 from knowledge.storage.schema import (
     ArticleRow,
-    Base,
     DeliveryRow,
     SendRow,
     SubscriberRow,
@@ -57,10 +56,6 @@ class Subscribers:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        Base.metadata.create_all(
-            store.engine,
-            tables=[SubscriberRow.__table__, DeliveryRow.__table__, SendRow.__table__],  # type: ignore[list-item]
-        )
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
