@@ -25,7 +25,7 @@ from knowledge.storage.schema import Base, EntryRow, FeedRow, MetaRow, QuestionR
 from knowledge.storage.store import Store
 from knowledge.storage.subscribers import Subscribers
 
-from .conftest import DATA
+from .conftest import DATA, make_kb
 
 UTC = dt.UTC
 V0_NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # make_v0_store's clock
@@ -47,6 +47,13 @@ V0_ROWS = {
     "feed_entries": 1,
     "fingerprints": 96,
 }
+
+
+FERRY = """Ferry timetable changes at Halden
+
+The ferry company of Halden said on Tuesday that it would add two evening crossings from March,
+after the town council agreed to keep the harbour office open until ten at night.
+"""
 
 
 def minutes(n: int) -> dt.datetime:
@@ -258,3 +265,27 @@ def test_an_old_dangling_row_does_not_stop_the_upgrade(v0: Path) -> None:
     conn.close()
     Store(f"sqlite:///{v0}")
     assert current_revision(f"sqlite:///{v0}") == head_revision()
+
+
+def test_an_article_id_is_never_handed_out_again(nlp: Language, tmp_path: Path) -> None:
+    """Removing the newest article used to give its id to the next one (SQLite's max + 1), so a
+    reference to it named another article; across a restart, too."""
+    path = tmp_path / "talks.db"
+    kb = make_kb(nlp, path)
+    gone = kb.load_text((DATA / "harbour_council.txt").read_text())
+    assert gone.id == 2
+    kb.remove(gone.id)
+    kb.store.engine.dispose()
+    again = make_kb(nlp, path)
+    assert again.load_text(FERRY).id == 3
+
+
+def test_an_upgraded_store_hands_out_ids_above_every_one_it_had(v0: Path, nlp: Language) -> None:
+    store = Store(f"sqlite:///{v0}")
+    with store.engine.connect() as conn:
+        seq = "SELECT seq FROM sqlite_sequence WHERE name = 'articles'"
+        assert conn.exec_driver_sql(seq).scalar() == 4
+    store.remove_article(4)  # the newest: before the upgrade, the next load would be #4 again
+    store.engine.dispose()
+    kb = make_kb(nlp, v0)
+    assert kb.load_text(FERRY).id == 5

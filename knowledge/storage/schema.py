@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     SmallInteger,
@@ -78,7 +79,9 @@ def _utc_on_set(cls: type, key: str, attribute: Any) -> None:
 
 class ArticleRow(Base):
     __tablename__ = "articles"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # An id is never handed out again (revision 0003): replies and logs name articles by id.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     title: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
