@@ -1,23 +1,28 @@
 """The schema over time: a new store is at the newest revision and matches the models; a store
 written before migrations (``tests/data/store_v0.db``, see ``make_v0_store.py``) is upgraded in
-place with every row intact; stored times are aware UTC, old rows too."""
+place with every row intact; stored times are aware UTC, old rows too; an article id is never
+handed out twice. The PostgreSQL tests make a database of their own on 127.0.0.1:5432 (user
+postgres) and drop it after, or skip when no server answers there."""
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from spacy.language import Language
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from knowledge.qa.engine import KnowledgeBase
 from knowledge.storage import current_revision, head_revision, upgrade
+from knowledge.storage.engine import make_engine
 from knowledge.storage.feeds import FeedTable
 from knowledge.storage.journal import Journal
 from knowledge.storage.migrate import BASE_REVISION, schema_diff
@@ -289,3 +294,98 @@ def test_an_upgraded_store_hands_out_ids_above_every_one_it_had(v0: Path, nlp: L
     store.engine.dispose()
     kb = make_kb(nlp, v0)
     assert kb.load_text(FERRY).id == 5
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty database for one test, dropped after it."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True)
+    except psycopg.OperationalError as e:
+        pytest.skip(f"no PostgreSQL server at 127.0.0.1:5432 ({e})")
+    name = f"talks_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_postgres_a_new_store_is_at_head_and_matches_the_models(postgres_url: str) -> None:
+    assert current_revision(postgres_url) is None
+    store = Store(postgres_url)
+    try:
+        assert current_revision(postgres_url) == head_revision()
+        assert schema_diff(store.engine) == []
+        columns = {c["name"]: c["type"] for c in inspect(store.engine).get_columns("subscribers")}
+        assert getattr(columns["since"], "timezone", False)  # timestamptz
+    finally:
+        store.engine.dispose()
+
+
+def test_postgres_an_article_id_is_never_handed_out_again(
+    postgres_url: str, nlp: Language
+) -> None:
+    kb = KnowledgeBase(Store(postgres_url), nlp, clock=lambda: V0_NOW)
+    gone = kb.load_text((DATA / "harbour_council.txt").read_text())
+    assert gone.id == 2
+    kb.remove(gone.id)
+    kb.store.engine.dispose()
+    again = KnowledgeBase(Store(postgres_url), nlp, clock=lambda: V0_NOW)
+    assert again.load_text(FERRY).id == 3
+    assert [a.loaded_at for a in again.articles()] == [V0_NOW, V0_NOW]
+    again.store.engine.dispose()
+
+
+def test_postgres_a_store_from_before_migrations_upgrades_with_its_rows(postgres_url: str) -> None:
+    """Revision 0001 is what create_all made (naive timestamps, a serial id): rows written so
+    come out as the same moments, and ids go on after the sequence, not after max(id)."""
+    assert upgrade(postgres_url, BASE_REVISION) == BASE_REVISION
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        for n in range(3):
+            conn.execute(
+                text(
+                    "INSERT INTO articles (title, published, loaded_at, content_hash, body, "
+                    "word_count) VALUES ('t', '2026-11-24', :at, :hash, 'b', 1)"
+                ),
+                {"at": minutes(n), "hash": str(n)},
+            )
+        conn.execute(text("DELETE FROM articles WHERE id = 3"))
+        conn.execute(
+            text(
+                "INSERT INTO subscribers VALUES (42, 'daily', '09:00', 'Europe/Berlin', true, "
+                "'2026-11-24 12:00:00', '2026-11-25 08:00:00', '2026-11-24 12:05:00', NULL)"
+            )
+        )
+    engine.dispose()
+    store = Store(postgres_url)
+    try:
+        assert current_revision(postgres_url) == head_revision()
+        assert schema_diff(store.engine) == []
+        sub = Subscribers(store).get(42)
+        assert sub is not None
+        assert (sub.since, sub.next_due, sub.last_digest_at) == (
+            V0_NOW,
+            dt.datetime(2026, 11, 25, 8, 0, tzinfo=UTC),
+            minutes(5),
+        )
+        assert [a.loaded_at for a in store.articles()] == [V0_NOW, minutes(1)]
+        with store.engine.begin() as conn:
+            new_id = conn.execute(
+                text(
+                    "INSERT INTO articles (title, published, loaded_at, content_hash, body, "
+                    "word_count) VALUES ('t', '2026-11-24', now(), 'new', 'b', 1) RETURNING id"
+                )
+            ).scalar()
+        assert new_id == 4
+    finally:
+        store.engine.dispose()
