@@ -168,6 +168,8 @@ def test_a_new_store_is_at_head_and_matches_the_models(tmp_path: Path) -> None:
 
 def test_upgrade_and_current_revision_without_opening_a_store(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'talks.db'}"
+    assert current_revision(url) is None
+    assert not (tmp_path / "talks.db").exists()  # asking made no file
     assert upgrade(url, BASE_REVISION) == BASE_REVISION
     assert upgrade(url) == head_revision()
     assert upgrade(url) == head_revision()  # already there: nothing to do

@@ -23,7 +23,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, make_url
 from sqlalchemy.engine import Connection, Engine
 
 from knowledge.storage.engine import make_engine
@@ -61,7 +61,11 @@ def _current(engine: Engine) -> str | None:
 
 def current_revision(url: str) -> str | None:
     """The revision the database at ``url`` is at; None for one never migrated (empty, or a
-    store from before migrations)."""
+    store from before migrations, or a SQLite file not made yet: asking does not make it)."""
+    parsed = make_url(url)
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).expanduser().exists():
+        return None
     engine = make_engine(url)
     try:
         return _current(engine)

@@ -59,7 +59,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     ) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:  # SQLite, and the naive UTC columns of stores before revision 2
+        if value.tzinfo is None:  # SQLite, and PostgreSQL's naive columns before 0002
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
 
