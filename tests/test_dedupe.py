@@ -12,7 +12,7 @@ from sqlalchemy import delete
 from knowledge import Newsroom
 from knowledge.errors import DuplicateArticleError
 from knowledge.ingest.dedupe import Fingerprints, band_keys, containment, shingles, signature
-from knowledge.storage.fingerprints import FingerprintRow
+from knowledge.storage.schema import FingerprintRow
 from tests.conftest import DATA
 
 HARBOUR = (DATA / "harbour_council.txt").read_text()

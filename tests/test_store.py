@@ -17,7 +17,7 @@ from knowledge.ingest.reading import read_article
 from knowledge.models import Article, Entity
 from knowledge.nlp.extract import EXTRACTOR_VERSION
 from knowledge.qa.index import Index
-from knowledge.storage.store import ArticleRow, EntityRow, FactRow, MentionRow
+from knowledge.storage.schema import ArticleRow, EntityRow, FactRow, MentionRow
 from knowledge.storage.subscribers import Subscribers
 
 from .conftest import DATA, make_kb

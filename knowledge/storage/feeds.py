@@ -8,52 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    select,
-)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
 from knowledge.models import Feed
-from knowledge.storage.store import Base, Store
-from knowledge.storage.subscribers import utc_aware, utc_naive
+from knowledge.storage.schema import EntryRow, FeedRow
+from knowledge.storage.store import Store
 
 MAX_ENTRY_ATTEMPTS = 3
 MAX_BACKOFF_STEPS = 6  # at most 2^6 × the interval between polls of a failing feed
-
-
-class FeedRow(Base):
-    __tablename__ = "feeds"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    url: Mapped[str] = mapped_column(Text, unique=True)
-    title: Mapped[str | None] = mapped_column(Text)
-    etag: Mapped[str | None] = mapped_column(Text)
-    modified: Mapped[str | None] = mapped_column(Text)
-    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    polled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    next_poll: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-
-class EntryRow(Base):
-    __tablename__ = "feed_entries"
-    __table_args__ = (UniqueConstraint("feed_id", "key"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
-    key: Mapped[str] = mapped_column(String(64))
-    link: Mapped[str | None] = mapped_column(Text)
-    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16))  # loaded | duplicate | failed | skipped
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
-    done: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 def _feed(row: FeedRow) -> Feed:
@@ -63,8 +25,8 @@ def _feed(row: FeedRow) -> Feed:
         row.title,
         row.failures,
         row.last_error,
-        utc_aware(row.polled_at),
-        row.next_poll.replace(tzinfo=dt.UTC),
+        row.polled_at,
+        row.next_poll,
     )
 
 
@@ -73,10 +35,6 @@ class FeedTable:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        Base.metadata.create_all(
-            store.engine,
-            tables=[FeedRow.__table__, EntryRow.__table__],  # type: ignore[list-item]
-        )
 
     def find(self, url: str) -> int | None:
         """The id of the feed with this URL, if one is followed."""
@@ -85,7 +43,7 @@ class FeedTable:
 
     def add(self, url: str, *, title: str | None, now: dt.datetime) -> Feed:
         with self.store.sessions.begin() as s:
-            row = FeedRow(url=url, title=title, added_at=utc_naive(now), next_poll=utc_naive(now))
+            row = FeedRow(url=url, title=title, added_at=now, next_poll=now)
             row.failures = 0
             s.add(row)
             s.flush()
@@ -117,9 +75,7 @@ class FeedTable:
 
     def due(self, now: dt.datetime) -> list[Feed]:
         with self.store.sessions.begin() as s:
-            rows = s.scalars(
-                select(FeedRow).where(FeedRow.next_poll <= utc_naive(now)).order_by(FeedRow.id)
-            )
+            rows = s.scalars(select(FeedRow).where(FeedRow.next_poll <= now).order_by(FeedRow.id))
             return [_feed(r) for r in rows]
 
     def done_keys(self, feed_id: int) -> set[str]:
@@ -169,14 +125,14 @@ class FeedTable:
             row = s.get(FeedRow, feed_id)
             if row is None:  # removed while it was polled
                 return
-            row.polled_at = utc_naive(now)
+            row.polled_at = now
             if error is None:
                 row.failures = 0
                 row.last_error = None
                 row.etag, row.modified = etag, modified
-                row.next_poll = utc_naive(now + interval)
+                row.next_poll = now + interval
             else:
                 row.failures += 1
                 row.last_error = error
                 backoff = 2 ** min(row.failures, MAX_BACKOFF_STEPS)
-                row.next_poll = utc_naive(now + interval * backoff)
+                row.next_poll = now + interval * backoff

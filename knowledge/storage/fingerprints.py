@@ -5,18 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, delete, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import delete, select
 
-from knowledge.storage.store import ArticleRow, Base, Store
-
-
-class FingerprintRow(Base):
-    __tablename__ = "fingerprints"
-    __table_args__ = (Index("ix_fingerprints_band", "band"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    band: Mapped[int] = mapped_column(BigInteger)
+from knowledge.storage.schema import ArticleRow, FingerprintRow
+from knowledge.storage.store import Store
 
 
 class FingerprintTable:
@@ -24,7 +16,6 @@ class FingerprintTable:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        Base.metadata.create_all(store.engine, tables=[FingerprintRow.__table__])  # type: ignore[list-item]
 
     def replace(self, article_id: int, keys: Iterable[int]) -> None:
         """An article's keys, replacing those it had."""

@@ -6,24 +6,11 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, SmallInteger, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
-from knowledge.storage.store import Base, Store
-from knowledge.storage.subscribers import utc_naive
+from knowledge.storage.schema import QuestionRow
+from knowledge.storage.store import Store
 from knowledge.text import normalise
-
-
-class QuestionRow(Base):
-    __tablename__ = "questions"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    user_id: Mapped[int | None] = mapped_column(BigInteger)
-    text: Mapped[str] = mapped_column(Text)
-    answered: Mapped[bool] = mapped_column(Boolean)
-    confidence: Mapped[float] = mapped_column(Float)
-    asked_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    feedback: Mapped[int | None] = mapped_column(SmallInteger)  # +1 👍, -1 👎
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +36,6 @@ class Journal:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        Base.metadata.create_all(store.engine, tables=[QuestionRow.__table__])  # type: ignore[list-item]
 
     def log(
         self,
@@ -68,7 +54,7 @@ class Journal:
                 text=text[:1000],
                 answered=answered,
                 confidence=confidence,
-                asked_at=utc_naive(now),
+                asked_at=now,
             )
             s.add(row)
             s.flush()
@@ -96,7 +82,7 @@ class Journal:
         with self.store.sessions.begin() as s:
             rows = s.execute(
                 select(QuestionRow.answered, QuestionRow.feedback).where(
-                    QuestionRow.asked_at >= utc_naive(since)
+                    QuestionRow.asked_at >= since
                 )
             ).all()
         return Window(
@@ -111,7 +97,7 @@ class Journal:
         with self.store.sessions.begin() as s:
             texts = s.scalars(
                 select(QuestionRow.text).where(
-                    QuestionRow.asked_at >= utc_naive(since), QuestionRow.answered.is_(False)
+                    QuestionRow.asked_at >= since, QuestionRow.answered.is_(False)
                 )
             ).all()
         counts: Counter[str] = Counter()

@@ -1,4 +1,4 @@
-"""The fact store: SQLAlchemy tables and the one-transaction-per-article load.
+"""The fact store: sessions and the one-transaction-per-article load (tables are in ``schema``).
 
 Entities are linked across articles here: an entity of a new article joins a stored one of the same
 kind when they share a full (multi-word) name, or for places and organisations the same name.
@@ -13,30 +13,10 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    delete,
-    event,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.errors import DuplicateArticleError, UnknownArticleError
 from knowledge.models import (
@@ -48,83 +28,18 @@ from knowledge.models import (
     Fact,
     Span,
 )
+from knowledge.storage.engine import make_engine
+from knowledge.storage.migrate import upgrade_engine
+from knowledge.storage.schema import (
+    AliasRow,
+    ArticleRow,
+    Base,
+    EntityRow,
+    FactRow,
+    MentionRow,
+    MetaRow,
+)
 from knowledge.text import alias_norm, words
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class ArticleRow(Base):
-    __tablename__ = "articles"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(Text)
-    source: Mapped[str | None] = mapped_column(Text)
-    url: Mapped[str | None] = mapped_column(Text)
-    author: Mapped[str | None] = mapped_column(Text)
-    caption: Mapped[str | None] = mapped_column(Text)
-    published: Mapped[dt.date] = mapped_column(Date)
-    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    body: Mapped[str] = mapped_column(Text)
-    word_count: Mapped[int] = mapped_column(Integer)
-
-
-class FactRow(Base):
-    __tablename__ = "facts"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
-    )
-    position: Mapped[int] = mapped_column(Integer)
-    paragraph: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
-    terms: Mapped[str] = mapped_column(Text)  # space-separated index terms
-    spans: Mapped[list[list[Any]]] = mapped_column(JSON)
-    quotes: Mapped[list[list[Any]]] = mapped_column(JSON)
-
-
-class EntityRow(Base):
-    __tablename__ = "entities"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(Text)
-    label: Mapped[str] = mapped_column(String(16))
-
-
-class AliasRow(Base):
-    """A name ("de Mistura") or description ("UN envoy") one article uses for an entity."""
-
-    __tablename__ = "aliases"
-    __table_args__ = (UniqueConstraint("entity_id", "article_id", "norm", "kind"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    entity_id: Mapped[int] = mapped_column(
-        ForeignKey("entities.id", ondelete="CASCADE"), index=True
-    )
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
-    )
-    text: Mapped[str] = mapped_column(Text)
-    norm: Mapped[str] = mapped_column(Text, index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # name | description
-
-
-class MetaRow(Base):
-    """Small facts about the store itself (e.g. whether the bundled article was ever loaded)."""
-
-    __tablename__ = "meta"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
-
-
-class MentionRow(Base):
-    __tablename__ = "mentions"
-    __table_args__ = (Index("ix_mentions_entity", "entity_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fact_id: Mapped[int] = mapped_column(ForeignKey("facts.id", ondelete="CASCADE"), index=True)
-    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
-    start: Mapped[int] = mapped_column(Integer)
-    end: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))
 
 
 @functools.lru_cache(maxsize=64)  # a load asks twice (before the NLP and when storing)
@@ -133,32 +48,13 @@ def content_hash(draft: ArticleDraft) -> str:
     return hashlib.sha256(" ".join(words(draft.body)).encode()).hexdigest()
 
 
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-    return engine
-
-
 class Store:
     """Reads and writes articles, facts and entities; one transaction per article."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        Base.metadata.create_all(self.engine)
+        upgrade_engine(self.engine)  # an empty database gets the schema, an older one is upgraded
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -13,61 +13,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    select,
-    update,
-)
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from knowledge.schedule import Mode, next_due, parse_time, parse_zone
-from knowledge.storage.store import ArticleRow, Base, Store
-
-
-class SubscriberRow(Base):
-    __tablename__ = "subscribers"
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    mode: Mapped[str] = mapped_column(String(16))  # daily | instant
-    digest_time: Mapped[str] = mapped_column(String(5))  # HH:MM, local
-    timezone: Mapped[str] = mapped_column(String(64))
-    active: Mapped[bool] = mapped_column(Boolean, index=True)
-    since: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC; articles loaded after it count
-    next_due: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)  # UTC
-    last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    deactivated_reason: Mapped[str | None] = mapped_column(Text)
-
-
-class DeliveryRow(Base):
-    """An article delivered to a chat: what is here is never sent to that chat again."""
-
-    __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("chat_id", "article_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
-    )
-    sent_at: Mapped[dt.datetime] = mapped_column(DateTime)
-
-
-class SendRow(Base):
-    """One attempt to send a digest or an instant notice, for /stats."""
-
-    __tablename__ = "digest_sends"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    ok: Mapped[bool] = mapped_column(Boolean)
-    articles: Mapped[int] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(Text)
+from knowledge.storage.schema import (
+    ArticleRow,
+    DeliveryRow,
+    SendRow,
+    SubscriberRow,
+)
+from knowledge.storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,18 +38,6 @@ class Subscriber:
     last_digest_at: dt.datetime | None
 
 
-def utc_naive(moment: dt.datetime) -> dt.datetime:
-    """The form times are stored in: naive UTC (SQLite keeps no offsets)."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def utc_aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """A stored (naive UTC) time as an aware one."""
-    return None if moment is None else moment.replace(tzinfo=dt.UTC)
-
-
 def _subscriber(row: SubscriberRow) -> Subscriber:
     return Subscriber(
         chat_id=row.chat_id,
@@ -101,9 +45,9 @@ def _subscriber(row: SubscriberRow) -> Subscriber:
         digest_time=parse_time(row.digest_time),
         timezone=row.timezone,
         active=row.active,
-        since=row.since.replace(tzinfo=dt.UTC),
-        next_due=utc_aware(row.next_due),
-        last_digest_at=utc_aware(row.last_digest_at),
+        since=row.since,
+        next_due=row.next_due,
+        last_digest_at=row.last_digest_at,
     )
 
 
@@ -112,10 +56,6 @@ class Subscribers:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        Base.metadata.create_all(
-            store.engine,
-            tables=[SubscriberRow.__table__, DeliveryRow.__table__, SendRow.__table__],  # type: ignore[list-item]
-        )
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -135,14 +75,14 @@ class Subscribers:
     ) -> Subscriber:
         """Create or change a subscription; an inactive one starts afresh from ``now``."""
         zone = parse_zone(timezone)
-        due = utc_naive(next_due(at, zone, after=now)) if mode == "daily" else None
+        due = next_due(at, zone, after=now) if mode == "daily" else None
         with self._session() as s:
             row = s.get(SubscriberRow, chat_id)
             if row is None:
-                row = SubscriberRow(chat_id=chat_id, since=utc_naive(now))
+                row = SubscriberRow(chat_id=chat_id, since=now)
                 s.add(row)
             elif not row.active:
-                row.since = utc_naive(now)
+                row.since = now
             row.mode = mode
             row.digest_time = at.strftime("%H:%M")
             row.timezone = zone.key
@@ -178,7 +118,7 @@ class Subscribers:
                 .where(
                     SubscriberRow.active.is_(True),
                     SubscriberRow.mode == "daily",
-                    SubscriberRow.next_due <= utc_naive(now),
+                    SubscriberRow.next_due <= now,
                 )
                 .order_by(SubscriberRow.next_due, SubscriberRow.chat_id)
                 .limit(limit)
@@ -243,20 +183,20 @@ class Subscribers:
                 s.scalars(select(ArticleRow.id).where(ArticleRow.id.in_(article_ids)))
             )  # an article removed meanwhile has nothing to point at
             s.add_all(
-                DeliveryRow(chat_id=chat_id, article_id=a, sent_at=utc_naive(now))
+                DeliveryRow(chat_id=chat_id, article_id=a, sent_at=now)
                 for a in dict.fromkeys(article_ids)
                 if a not in already and a in existing
             )
-            s.add(SendRow(chat_id=chat_id, at=utc_naive(now), ok=True, articles=len(article_ids)))
+            s.add(SendRow(chat_id=chat_id, at=now, ok=True, articles=len(article_ids)))
             row = s.get(SubscriberRow, chat_id)
             if row is not None:
-                row.last_digest_at = utc_naive(now)
+                row.last_digest_at = now
                 if advance:
                     self._advance(row, now)
 
     def record_failed(self, chat_id: int, *, now: dt.datetime, error: str) -> None:
         with self._session() as s:
-            s.add(SendRow(chat_id=chat_id, at=utc_naive(now), ok=False, articles=0, error=error))
+            s.add(SendRow(chat_id=chat_id, at=now, ok=False, articles=0, error=error))
 
     def skip(self, chat_id: int, *, now: dt.datetime) -> None:
         """Nothing new for a due subscriber: move its due time on without sending."""
@@ -270,7 +210,7 @@ class Subscribers:
         with self._session() as s:
             row = s.get(SubscriberRow, chat_id)
             if row is not None and row.active:
-                row.next_due = utc_naive(now + dt.timedelta(minutes=minutes))
+                row.next_due = now + dt.timedelta(minutes=minutes)
 
     def instant_pending(self) -> list[int]:
         """Instant subscribers with at least one article they have not had."""
@@ -299,7 +239,7 @@ class Subscribers:
             rows = dict(
                 s.execute(
                     select(SendRow.ok, func.count())
-                    .where(SendRow.at >= utc_naive(since))
+                    .where(SendRow.at >= since)
                     .group_by(SendRow.ok)
                 ).all()
             )
@@ -309,4 +249,4 @@ class Subscribers:
     def _advance(row: SubscriberRow, now: dt.datetime) -> None:
         if row.mode == "daily" and row.active:
             due = next_due(parse_time(row.digest_time), parse_zone(row.timezone), after=now)
-            row.next_due = utc_naive(due)
+            row.next_due = due

@@ -1,0 +1,237 @@
+"""Every table of the store: the one ``Base`` (so one metadata that migrations compare with) and
+its row classes. The modules beside this one read and write them; none defines tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """An aware time in UTC; ValueError for a naive one (it is ambiguous)."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"a stored time must be timezone-aware, not {value!r}")
+    return value.astimezone(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A moment, always in UTC: aware on the way out, and only aware ones are taken in.
+
+    PostgreSQL keeps a timestamptz. SQLite has no offsets: it keeps the UTC wall time as text in
+    SQLAlchemy's format, the one rows from before this type hold, so old and new rows compare
+    alike (as strings, in SQL)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        utc = as_utc(value)
+        # SQLite's DATETIME would drop an offset, not convert: it gets the UTC wall time
+        return utc.replace(tzinfo=None) if utc is not None and dialect.name == "sqlite" else utc
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite, and PostgreSQL's naive columns before 0002
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+@event.listens_for(Base, "attribute_instrument", propagate=True)
+def _utc_on_set(cls: type, key: str, attribute: Any) -> None:
+    """A row's time is UTC as soon as it is set, not only once read back, so what a method
+    returns from a row it has just written equals a later read (and a naive time fails here)."""
+    column = getattr(attribute.property, "columns", [None])[0]
+    if column is not None and isinstance(column.type, UTCDateTime):
+        event.listen(attribute, "set", lambda _row, value, *_: as_utc(value), retval=True)
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+    # An id is never handed out again (revision 0003): replies and logs name articles by id.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    caption: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[dt.date] = mapped_column(Date)
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer)
+
+
+class FactRow(Base):
+    __tablename__ = "facts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    paragraph: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    terms: Mapped[str] = mapped_column(Text)  # space-separated index terms
+    spans: Mapped[list[list[Any]]] = mapped_column(JSON)
+    quotes: Mapped[list[list[Any]]] = mapped_column(JSON)
+
+
+class EntityRow(Base):
+    __tablename__ = "entities"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(16))
+
+
+class AliasRow(Base):
+    """A name ("de Mistura") or description ("UN envoy") one article uses for an entity."""
+
+    __tablename__ = "aliases"
+    __table_args__ = (UniqueConstraint("entity_id", "article_id", "norm", "kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(
+        ForeignKey("entities.id", ondelete="CASCADE"), index=True
+    )
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    norm: Mapped[str] = mapped_column(Text, index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # name | description
+
+
+class MetaRow(Base):
+    """Small facts about the store itself (e.g. whether the bundled article was ever loaded)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class MentionRow(Base):
+    __tablename__ = "mentions"
+    __table_args__ = (Index("ix_mentions_entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fact_id: Mapped[int] = mapped_column(ForeignKey("facts.id", ondelete="CASCADE"), index=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+
+
+class SubscriberRow(Base):
+    __tablename__ = "subscribers"
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    mode: Mapped[str] = mapped_column(String(16))  # daily | instant
+    digest_time: Mapped[str] = mapped_column(String(5))  # HH:MM, local
+    timezone: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, index=True)
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # articles loaded after it count
+    next_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_digest_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    deactivated_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class DeliveryRow(Base):
+    """An article delivered to a chat: what is here is never sent to that chat again."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("chat_id", "article_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SendRow(Base):
+    """One attempt to send a digest or an instant notice, for /stats."""
+
+    __tablename__ = "digest_sends"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    articles: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class QuestionRow(Base):
+    __tablename__ = "questions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    answered: Mapped[bool] = mapped_column(Boolean)
+    confidence: Mapped[float] = mapped_column(Float)
+    asked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    feedback: Mapped[int | None] = mapped_column(SmallInteger)  # +1 👍, -1 👎
+
+
+class FeedRow(Base):
+    __tablename__ = "feeds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    modified: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    polled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    next_poll: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class EntryRow(Base):
+    __tablename__ = "feed_entries"
+    __table_args__ = (UniqueConstraint("feed_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    link: Mapped[str | None] = mapped_column(Text)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))  # loaded | duplicate | failed | skipped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FingerprintRow(Base):
+    __tablename__ = "fingerprints"
+    __table_args__ = (Index("ix_fingerprints_band", "band"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    band: Mapped[int] = mapped_column(BigInteger)
