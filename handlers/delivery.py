@@ -37,17 +37,17 @@ async def deliver(bot: Bot, services: Services, chat_id: int, *, scheduled: bool
                 await blocking(subs.skip, chat_id, now=now)
             return False
         heading = "Your daily digest" if scheduled else "What's new"
-        outcome = await services.sender.send(
+        result = await services.sender.send(
             bot, chat_id, render.digest_blocks(digest, heading=heading)
         )
-        if outcome is Outcome.SENT:
+        if result.sent:
             await blocking(
                 subs.record_sent, chat_id, digest.article_ids, now=now, advance=scheduled
             )
             return True
-        error = services.sender.last_error or outcome.value
+        error = result.error or result.outcome.value
         await blocking(subs.record_failed, chat_id, now=now, error=error)
-        if outcome is Outcome.BLOCKED:
+        if result.outcome is Outcome.BLOCKED:
             log.info("chat %s blocked the bot: unsubscribing it (%s)", chat_id, error)
             await blocking(subs.deactivate, chat_id, reason=error)
         elif scheduled:

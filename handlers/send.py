@@ -12,6 +12,7 @@ import enum
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
@@ -32,6 +33,20 @@ class Outcome(enum.Enum):
     FAILED = "failed"  # gave up for now: try again later
 
 
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What became of one send, and Telegram's last error for it (None when sent first time).
+
+    Each send returns its own: with concurrent updates several sends are in flight at once."""
+
+    outcome: Outcome
+    error: str | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.outcome is Outcome.SENT
+
+
 class Sender:
     """Sends HTML blocks to chats; one instance per application."""
 
@@ -39,7 +54,6 @@ class Sender:
         self.attempts = attempts
         self.backoff = backoff
         self._last_sent: dict[int, float] = {}
-        self.last_error: str | None = None
 
     async def send(
         self,
@@ -49,21 +63,22 @@ class Sender:
         *,
         reply_markup: InlineKeyboardMarkup | None = None,
         reply_to: int | None = None,
-    ) -> Outcome:
-        """Send blocks packed into as few messages as fit; the keyboard goes on the last."""
+    ) -> SendResult:
+        """Send blocks packed into as few messages as fit; the keyboard goes on the last. The
+        first message that fails ends the send."""
         messages = pack(blocks)
         for i, text in enumerate(messages):
             last = i == len(messages) - 1
-            outcome = await self._send_one(
+            result = await self._send_one(
                 bot,
                 chat_id,
                 text,
                 reply_markup=reply_markup if last else None,
                 reply_to=reply_to if i == 0 else None,
             )
-            if outcome is not Outcome.SENT:
-                return outcome
-        return Outcome.SENT
+            if not result.sent:
+                return result
+        return SendResult(Outcome.SENT)
 
     async def _send_one(
         self,
@@ -73,7 +88,8 @@ class Sender:
         *,
         reply_markup: InlineKeyboardMarkup | None,
         reply_to: int | None,
-    ) -> Outcome:
+    ) -> SendResult:
+        error: str | None = None
         for attempt in range(self.attempts):
             await self._pace(chat_id)
             try:
@@ -90,25 +106,23 @@ class Sender:
                     link_preview_options=_NO_PREVIEW,
                 )
             except RetryAfter as e:  # the rate limiter gave up retrying: wait as told
-                self.last_error = str(e)
+                error = str(e)
                 await asyncio.sleep(_seconds(e.retry_after) + 0.1)
             except Forbidden as e:
-                self.last_error = str(e)
-                return Outcome.BLOCKED
+                return SendResult(Outcome.BLOCKED, str(e))
             except BadRequest as e:
-                self.last_error = str(e)
                 if any(s in str(e).lower() for s in _GONE):
-                    return Outcome.BLOCKED
+                    return SendResult(Outcome.BLOCKED, str(e))
                 log.error("Telegram refused a message to %s: %s", chat_id, e)
-                return Outcome.FAILED
+                return SendResult(Outcome.FAILED, str(e))
             except (TimedOut, NetworkError) as e:
-                self.last_error = str(e)
+                error = str(e)
                 log.warning("network error sending to %s (attempt %d): %s", chat_id, attempt, e)
                 await asyncio.sleep(self.backoff * 2**attempt)
             else:
                 self._last_sent[chat_id] = time.monotonic()
-                return Outcome.SENT
-        return Outcome.FAILED
+                return SendResult(Outcome.SENT, error)
+        return SendResult(Outcome.FAILED, error)
 
     async def _pace(self, chat_id: int) -> None:
         last = self._last_sent.get(chat_id)

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 from spacy.language import Language
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from knowledge.newsroom import Newsroom
+from knowledge.subscribers import SendRow
 from tests.botkit import ADMIN, USER, Clock, make_template, running_bot, seeded_copy, settings_for
 from tests.conftest import DATA
 from tests.fake_bot_api import Call, FakeBotApi
@@ -410,3 +413,34 @@ async def test_load_a_pdf_document(
         refused = await fake.next_call("sendMessage", chat_id=ADMIN, ok=True, timeout=20)
         assert "Not loaded" in refused.params["text"]
         assert len(newsroom.kb.articles()) == 2
+
+
+def _failed_sends(newsroom: Newsroom) -> dict[int, str | None]:
+    """chat id → the error of its failed send (from the store /stats reads)."""
+    with Session(newsroom.kb.store.engine) as s:
+        rows = s.execute(select(SendRow.chat_id, SendRow.error).where(SendRow.ok.is_(False)))
+        return {int(chat): error for chat, error in rows}
+
+
+async def test_concurrent_failed_sends_record_each_its_own_error(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    """Two /digest at once, to chats failing differently: each send's error is its own (the
+    backoff between attempts keeps both sends in flight together)."""
+    attempts = 3
+    settings = settings_for(fake, db, send_attempts=attempts, send_backoff_seconds=0.3)
+    first, second = 6001, 6002
+    async with running_bot(settings, nlp, clock) as (_, newsroom):
+        for chat in (first, second):
+            newsroom.subscribers.subscribe(
+                chat, mode="daily", at=dt.time(23, 0), timezone="UTC", now=clock.now
+            )
+        newsroom.load_text((DATA / "harbour_council.txt").read_text())
+        fake.fail_next("sendMessage", 502, chat_id=first, times=attempts)
+        fake.fail_next("sendMessage", 500, chat_id=second, times=attempts)
+        await fake.user_says(first, "/digest")
+        await fake.user_says(second, "/digest")
+        assert await eventually(lambda: len(_failed_sends(newsroom)) == 2)
+    errors = _failed_sends(newsroom)
+    assert "Bad Gateway" in (errors[first] or "")
+    assert "Internal Server Error" in (errors[second] or "")
