@@ -48,11 +48,13 @@ def build_application(settings: Settings, services: Services) -> TalksApp:
     if settings.bot_token is None:
         raise ValueError("TALKS_BOT_TOKEN is not set")
     # The overall limit as one message every 1/rate s: a burst-free bucket never exceeds
-    # Telegram's 30 messages in any one second.
+    # Telegram's 30 messages in any one second. The limiter only paces: the Sender is the one
+    # layer that retries a message (TALKS_SEND_ATTEMPTS tries in all); retries here too would
+    # multiply them.
     limiter = AIORateLimiter(
         overall_max_rate=1,
         overall_time_period=1 / settings.send_rate,
-        max_retries=settings.send_attempts,
+        max_retries=0,
     )
     context_types: ContextTypes[TalksContext, dict[Any, Any], dict[Any, Any], dict[Any, Any]]
     context_types = ContextTypes(context=TalksContext)

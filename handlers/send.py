@@ -2,7 +2,10 @@
 with backoff, and a blocked chat reported instead of raised.
 
 The overall 30 messages/s limit is kept by PTB's ``AIORateLimiter`` (set up in ``bot.app``);
-this module adds the 1 message/s per chat that a multi-part message needs.
+this module adds the 1 message/s per chat that a multi-part message needs. ``Sender`` is the one
+layer that retries a message (the limiter is built with ``max_retries=0``): ``attempts`` tries in
+all (TALKS_SEND_ATTEMPTS), after a RetryAfter its wait, after a network error ``backoff`` seconds
+doubling (TALKS_SEND_BACKOFF_SECONDS).
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class SendResult:
 class Sender:
     """Sends HTML blocks to chats; one instance per application."""
 
-    def __init__(self, *, attempts: int = 4, backoff: float = 1.0) -> None:
+    def __init__(self, *, attempts: int = 3, backoff: float = 1.0) -> None:
         self.attempts = attempts
         self.backoff = backoff
         self._last_sent: dict[int, float] = {}
@@ -90,7 +93,10 @@ class Sender:
         reply_to: int | None,
     ) -> SendResult:
         error: str | None = None
+        wait = 0.0  # before the next try
         for attempt in range(self.attempts):
+            if attempt:
+                await asyncio.sleep(wait)
             await self._pace(chat_id)
             try:
                 await bot.send_message(
@@ -105,9 +111,10 @@ class Sender:
                     ),
                     link_preview_options=_NO_PREVIEW,
                 )
-            except RetryAfter as e:  # the rate limiter gave up retrying: wait as told
+            except RetryAfter as e:  # wait as told
                 error = str(e)
-                await asyncio.sleep(_seconds(e.retry_after) + 0.1)
+                wait = _seconds(e.retry_after) + 0.1
+                log.warning("rate limited sending to %s (attempt %d): %s", chat_id, attempt, e)
             except Forbidden as e:
                 return SendResult(Outcome.BLOCKED, str(e))
             except BadRequest as e:
@@ -118,7 +125,7 @@ class Sender:
             except (TimedOut, NetworkError) as e:
                 error = str(e)
                 log.warning("network error sending to %s (attempt %d): %s", chat_id, attempt, e)
-                await asyncio.sleep(self.backoff * 2**attempt)
+                wait = self.backoff * 2**attempt
             else:
                 self._last_sent[chat_id] = time.monotonic()
                 return SendResult(Outcome.SENT, error)

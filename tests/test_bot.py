@@ -444,3 +444,22 @@ async def test_concurrent_failed_sends_record_each_its_own_error(
     errors = _failed_sends(newsroom)
     assert "Bad Gateway" in (errors[first] or "")
     assert "Internal Server Error" in (errors[second] or "")
+
+
+@pytest.mark.parametrize(
+    ("status", "attempts"),
+    [(429, 2), (502, 3)],
+    ids=["retry-after", "network-error"],
+)
+async def test_a_failing_send_is_tried_send_attempts_times_in_all(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock, *, status: int, attempts: int
+) -> None:
+    """One retry layer: TALKS_SEND_ATTEMPTS requests in all, not attempts × the rate limiter's
+    own retries."""
+    async with running_bot(settings_for(fake, db, send_attempts=attempts), nlp, clock):
+        fake.fail_next("sendMessage", status, retry_after=1, chat_id=USER, times=50)
+        await fake.user_says(USER, "who is Xie Xiaoyan?")
+        for _ in range(attempts):
+            await fake.next_call("sendMessage", chat_id=USER, ok=False, timeout=10)
+        await asyncio.sleep(1.5)  # longer than any wait between two tries
+        assert len(fake.calls("sendMessage", chat_id=USER)) == attempts
