@@ -23,14 +23,19 @@ log = logging.getLogger(__name__)
 
 
 def build_newsroom(settings: Settings, kb: KnowledgeBase) -> Newsroom:
-    """The domain facade with the settings' fetch limits and feed interval."""
+    """The domain facade with the settings' fetch limits, feed interval and question limit."""
     web = WebOptions(
         allow_hosts=settings.fetch_allow_hosts,
         timeout=settings.fetch_timeout_seconds,
         max_bytes=settings.fetch_max_bytes,
         max_redirects=settings.fetch_max_redirects,
     )
-    return Newsroom(kb, web=web, feed_interval=dt.timedelta(minutes=settings.feed_poll_minutes))
+    return Newsroom(
+        kb,
+        web=web,
+        feed_interval=dt.timedelta(minutes=settings.feed_poll_minutes),
+        max_question_chars=settings.max_question_chars,
+    )
 
 
 def build_services(settings: Settings, newsroom: Newsroom) -> Services:

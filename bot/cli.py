@@ -145,18 +145,20 @@ def _answer_json(answer: Answer) -> str:
 
 
 def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    newsroom = build_newsroom(args.settings, kb)  # the bot's question limit
     questions = (
         [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
     )
     for q in questions:
         if not args.question and not q.strip():
             continue
-        answer = kb.answer(q)
+        answer = newsroom.answer(q)
         print(_answer_json(answer) if args.json else answer.reply, file=out, flush=True)
     return 0
 
 
 def cmd_chat(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    newsroom = build_newsroom(args.settings, kb)  # the bot's question limit
     print("Ask me about the news articles I have (empty line or Ctrl-D to quit).", file=out)
     turn: Turn | None = None
     while True:
@@ -167,7 +169,7 @@ def cmd_chat(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
             return 0
         if not q.strip():
             return 0
-        answer = kb.answer(q, context=turn)
+        answer = newsroom.answer(q, context=turn)
         print("bot> " + answer.reply.replace("\n", "\n     "), file=out, flush=True)
         if answer.answered:
             turn = Turn(q, answer)

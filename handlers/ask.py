@@ -63,7 +63,8 @@ async def on_group_text(update: Update, context: TalksContext) -> None:
 
 
 async def answer_question(update: Update, context: TalksContext, text: str) -> None:
-    """Guard → answer off the event loop (logged) → render with buttons → send."""
+    """Guard → answer off the event loop (logged; the newsroom refuses a question over
+    TALKS_MAX_QUESTION_CHARS) → render with buttons → send."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return
@@ -71,14 +72,6 @@ async def answer_question(update: Update, context: TalksContext, text: str) -> N
     text = text.strip()
     if not text:
         await reply(update, context, "Ask me a question about the news, e.g. who is involved?")
-        return
-    if len(text) > services.max_question_chars:
-        await reply(
-            update,
-            context,
-            f"That is too long for a question ({len(text):,} characters; "
-            f"the limit is {services.max_question_chars:,}). Ask it in a sentence or two.",
-        )
         return
     await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
     previous = context.chat_data.get(LAST_ANSWER) if context.chat_data is not None else None

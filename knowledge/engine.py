@@ -425,11 +425,14 @@ class KnowledgeBase:
 
     # --- answering ---------------------------------------------------------------------------
 
-    def answer(self, question: str, *, context: Turn | Answer | None = None) -> Answer:
-        """Answer one question; ``context`` (the previous turn) resolves follow-ups."""
+    def answer(
+        self, question: str, *, context: Turn | Answer | None = None, max_chars: int | None = None
+    ) -> Answer:
+        """Answer one question; ``context`` (the previous turn) resolves follow-ups. A question
+        over ``max_chars`` (the caller's setting) is refused."""
         try:
             with self._lock:
-                return self._answer(question, context)
+                return self._answer(question, context, max_chars)
         except QuestionError as e:
             return Answer(
                 question=question or "",
@@ -448,11 +451,11 @@ class KnowledgeBase:
                 return self._decline(name, [], f"I don't know anyone or anything called {name!r}.")
             return self._card(name, entities[0])
 
-    def _analyse(self, text: str) -> Question:
-        return analyse(text, index=self.index, nlp=self.nlp)
+    def _analyse(self, text: str, max_chars: int | None = None) -> Question:
+        return analyse(text, index=self.index, nlp=self.nlp, max_chars=max_chars)
 
-    def _answer(self, text: str, context: Turn | Answer | None) -> Answer:
-        q = self._analyse(text)
+    def _answer(self, text: str, context: Turn | Answer | None, max_chars: int | None) -> Answer:
+        q = self._analyse(text, max_chars)
         previous = context.answer if isinstance(context, Turn) else context
         context_entities, previous_fact = self._context(q, previous)
         if context_entities:  # a pronoun stands for these: treat them as named in the question

@@ -18,7 +18,7 @@ from knowledge.errors import DuplicateArticleError
 from knowledge.feeds import Feed, FeedResponse, Feeds, PollResult
 from knowledge.fetch import FEED_TYPES, fetch, read_url
 from knowledge.journal import Journal, Window
-from knowledge.models import Answer, Article, ArticleDraft, Fact
+from knowledge.models import Answer, Article, ArticleDraft, Fact, Turn
 from knowledge.reading import read_article, read_document
 from knowledge.subscribers import Subscribers
 from knowledge.summary import key_facts, summarise
@@ -77,9 +77,11 @@ class Newsroom:
         *,
         web: WebOptions = WebOptions(),
         feed_interval: dt.timedelta = dt.timedelta(minutes=15),
+        max_question_chars: int | None = None,
     ) -> None:
         self.kb = kb
         self.web = web
+        self.max_question_chars = max_question_chars  # longer ones are refused (the setting)
         self.subscribers = Subscribers(kb.store)
         self.journal = Journal(kb.store)
         self.feeds = Feeds(kb.store, interval=feed_interval)
@@ -145,7 +147,8 @@ class Newsroom:
     def ask(
         self, text: str, *, chat_id: int, user_id: int | None, context: Answer | None = None
     ) -> Asked:
-        answer = self.kb.answer(text, context=context)
+        """A chat's question, answered and logged in the journal (for /stats and the buttons)."""
+        answer = self.answer(text, context=context)
         qid = self.journal.log(
             chat_id=chat_id,
             user_id=user_id,
@@ -155,6 +158,10 @@ class Newsroom:
             now=self.now(),
         )
         return Asked(answer, qid)
+
+    def answer(self, text: str, *, context: Turn | Answer | None = None) -> Answer:
+        """A question answered under the question limit, not logged."""
+        return self.kb.answer(text, context=context, max_chars=self.max_question_chars)
 
     def who(self, name: str) -> Answer:
         return self.kb.who(name)

@@ -463,3 +463,30 @@ async def test_a_failing_send_is_tried_send_attempts_times_in_all(
             await fake.next_call("sendMessage", chat_id=USER, ok=False, timeout=10)
         await asyncio.sleep(1.5)  # longer than any wait between two tries
         assert len(fake.calls("sendMessage", chat_id=USER)) == attempts
+
+
+def padded(question: str, length: int) -> str:
+    """The question stretched to ``length`` characters by spaces inside it (the engine reads
+    them as one; the limit counts them)."""
+    head, _, tail = question.partition(" ")
+    return head + " " * (length - len(question) + 1) + tail
+
+
+async def test_the_question_limit_is_the_setting(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    """TALKS_MAX_QUESTION_CHARS is the one limit: 600 characters pass under 800, 900 get the
+    one "too long" message (the same the CLI prints)."""
+    async with running_bot(settings_for(fake, db, max_question_chars=800), nlp, clock):
+        answered = await ask(fake, USER, padded("who is Xie Xiaoyan?", 600))
+        assert "too long" not in answered.params["text"]
+        assert "<b>Xie Xiaoyan</b>" in answered.params["text"]
+        refused = await ask(fake, USER, padded("who is Xie Xiaoyan?", 900))
+        assert refused.params["text"] == too_long_message(900, 800)
+
+
+def too_long_message(length: int, limit: int) -> str:
+    return (
+        f"That message is too long ({length:,} characters). Please ask one short question "
+        f"(at most {limit:,} characters)."
+    )

@@ -11,12 +11,17 @@ from pathlib import Path
 import pytest
 
 from .conftest import DATA, ROOT
+from .test_bot import padded, too_long_message
 
 BIN = Path(sys.executable).parent / "talks-bot"
 
 
-def run(*args: str, db: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, db: Path, stdin: str | None = None, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """``talks-bot ARGS``; ``settings`` are more environment variables (TALKS_...)."""
     env = {**os.environ, "TALKS_DATABASE_URL": f"sqlite:///{db}", "TALKS_LOG_LEVEL": "WARNING"}
+    env.update(settings)
     return subprocess.run(
         [str(BIN), *args],
         input=stdin,
@@ -130,3 +135,15 @@ def test_chat_follow_up(db: Path) -> None:
     assert res.returncode == 0
     assert "China's special envoy" in res.stdout
     assert "consolidate the ceasefire" in res.stdout
+
+
+def test_ask_uses_the_question_limit_setting(db: Path) -> None:
+    """The same limit and message as the bot's (tests/test_bot.py)."""
+    questions = [padded("who is Xie Xiaoyan?", n) for n in (600, 900)]
+    res = run("ask", "--json", db=db, stdin="\n".join(questions), TALKS_MAX_QUESTION_CHARS="800")
+    assert res.returncode == 0, res.stderr
+    fits, over = (json.loads(line) for line in res.stdout.splitlines())
+    assert fits["answered"] is True
+    assert fits["answer"] == "China's special envoy on the Syrian issue"
+    assert over["answered"] is False
+    assert over["reply"] == too_long_message(900, 800)
