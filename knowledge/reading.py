@@ -249,11 +249,12 @@ def _read_text(raw: str, *, markdown: bool) -> ArticleDraft:
             else:
                 kept.append(_clean_markdown(block))
         blocks = kept
-    if blocks and _is_caption(blocks[0]):
+    # A caption or headline stands over a body: a text of one block is all body.
+    if len(blocks) > 1 and _is_caption(blocks[0]):
         caption = blocks.pop(0)
-    if blocks and title is None and _is_headline(blocks[0]):
+    if len(blocks) > 1 and title is None and _is_headline(blocks[0]):
         title = blocks.pop(0)
-    if blocks and _is_caption(blocks[0]):
+    if len(blocks) > 1 and _is_caption(blocks[0]):
         caption = caption or blocks.pop(0)
     paragraphs = tuple(_split_paragraph(b) for b in blocks if b.strip())
     published = _parse_date(meta.get("date") or meta.get("published") or "")

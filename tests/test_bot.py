@@ -490,3 +490,16 @@ def too_long_message(length: int, limit: int) -> str:
         f"That message is too long ({length:,} characters). Please ask one short question "
         f"(at most {limit:,} characters)."
     )
+
+
+async def test_load_too_short_counts_its_words(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    """A one-line text is the article's body, not a headline over nothing: its words count."""
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        short = await ask(fake, ADMIN, "/load hello there")
+        assert "Not loaded" in short.params["text"]
+        assert "(2 words; at least 25 needed)" in short.params["text"]
+        titled = await ask(fake, ADMIN, "/load Harbour news\n\nThe ferry is late again today.")
+        assert "(6 words; at least 25 needed)" in titled.params["text"], "a headline is not"
+        assert len(newsroom.kb.articles()) == 1
