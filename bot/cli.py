@@ -145,6 +145,8 @@ def _answer_json(answer: Answer) -> str:
 
 
 def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) -> int:
+    """Answer questions; like chat's, they are not logged (the question journal holds the bot's
+    users' questions, for /stats and the answer buttons)."""
     newsroom = build_newsroom(args.settings, kb)  # the bot's question limit
     questions = (
         [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)

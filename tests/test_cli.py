@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,17 @@ def test_ask_uses_the_question_limit_setting(db: Path) -> None:
     assert fits["answer"] == "China's special envoy on the Syrian issue"
     assert over["answered"] is False
     assert over["reply"] == too_long_message(900, 800)
+
+
+def test_ask_and_chat_are_not_logged_in_the_question_journal(tmp_path: Path) -> None:
+    """The journal holds the bot's users' questions (/stats, the buttons); the console's stay
+    out of it (README, the command line)."""
+    db = tmp_path / "talks.db"
+    assert run("ask", "who is Xie Xiaoyan?", db=db).returncode == 0
+    assert run("ask", db=db, stdin="when is the new round of talks?\n").returncode == 0
+    assert run("chat", db=db, stdin="who is Xie Xiaoyan?\n").returncode == 0
+    with sqlite3.connect(db) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        logged = conn.execute("SELECT count(*) FROM questions").fetchone()[0]
+    assert "questions" in tables
+    assert logged == 0
