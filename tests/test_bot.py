@@ -503,3 +503,41 @@ async def test_load_too_short_counts_its_words(
         titled = await ask(fake, ADMIN, "/load Harbour news\n\nThe ferry is late again today.")
         assert "(6 words; at least 25 needed)" in titled.params["text"], "a headline is not"
         assert len(newsroom.kb.articles()) == 1
+
+
+async def test_buttons_of_every_kind_and_unknown_ones(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    """👎, a stale "more", a "did you mean" fact, /remove's cancel, and data no button carries:
+    each is answered (the other kinds: the tests above)."""
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        call = await ask(fake, USER, "who is Xie Xiaoyan?")
+        down = next(d for d in buttons(call) if d.startswith("fb:") and d.endswith(":-1"))
+        await fake.user_presses(USER, message_id(call), down)
+        await fake.next_call("answerCallbackQuery", text="Thanks for the feedback!")
+        assert newsroom.stats().day.thumbs_down == 1
+
+        await fake.user_presses(USER, message_id(call), "more:99999", check=False)
+        gone = await fake.next_call("sendMessage", chat_id=USER, ok=True)
+        assert gone.params["text"] == "That question is gone."
+
+        for data in ("zz:1", "fb:abc", "src:", "more:1:2", "rm:all"):
+            pressed = await fake.user_presses(USER, message_id(call), data, check=False)
+            query_id = pressed["callback_query"]["id"]
+            answered = await fake.next_call("answerCallbackQuery", callback_query_id=query_id)
+            assert answered.ok
+            assert answered.params.get("text") == "That button no longer works.", data
+
+        declined = await ask(fake, USER, "what did the talks cost?")
+        facts = buttons(declined)
+        assert facts, "a decline offers the closest facts"
+        assert all(d.startswith("fact:") for d in facts)
+        await fake.user_presses(USER, message_id(declined), facts[0])
+        shown = await fake.next_call("editMessageText", chat_id=USER, ok=True)
+        assert "<blockquote>" in shown.params["text"]
+
+        ask_rm = await ask(fake, ADMIN, "/remove 1")
+        await fake.user_presses(ADMIN, message_id(ask_rm), "rm:no")
+        kept = await fake.next_call("editMessageText", chat_id=ADMIN, ok=True)
+        assert kept.params["text"] == "Nothing removed."
+        assert len(newsroom.kb.articles()) == 1
