@@ -19,7 +19,6 @@ from handlers import buttons, render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from handlers.delivery import deliver_instant
-from handlers.send import edit
 from knowledge.errors import KnowledgeError
 from knowledge.models import Article
 from knowledge.reading import DOCUMENT_FORMATS
@@ -152,14 +151,16 @@ async def on_remove_button(update: Update, context: TalksContext) -> None:
     article_id = buttons.removal(query.data)
     await query.answer()
     if article_id is None:
-        await edit(query.message, "Nothing removed.")
+        await context.services.sender.edit(query.message, "Nothing removed.")
         return
     try:
         article = await blocking(context.services.newsroom.kb.remove, article_id)
     except KnowledgeError as e:
-        await edit(query.message, render.esc(str(e)))
+        await context.services.sender.edit(query.message, render.esc(str(e)))
         return
-    await edit(query.message, f"Removed #{article.id} <b>{render.esc(article.title)}</b>.")
+    await context.services.sender.edit(
+        query.message, f"Removed #{article.id} <b>{render.esc(article.title)}</b>."
+    )
 
 
 async def on_stats(update: Update, context: TalksContext) -> None:

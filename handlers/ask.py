@@ -9,7 +9,6 @@ from telegram.constants import ChatAction
 from handlers import buttons, render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
-from handlers.send import edit
 from knowledge.models import Answer
 from knowledge.newsroom import fact_ref
 
@@ -167,7 +166,7 @@ async def on_fact(update: Update, context: TalksContext) -> None:
         return
     article = await blocking(newsroom.kb.article, suggested.article_id)
     if isinstance(query.message, Message):
-        await edit(query.message, render.fact_html(suggested, article))
+        await context.services.sender.edit(query.message, render.fact_html(suggested, article))
 
 
 async def on_more(update: Update, context: TalksContext) -> None:

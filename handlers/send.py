@@ -3,9 +3,9 @@ with backoff, and a blocked chat reported instead of raised.
 
 The overall 30 messages/s limit is kept by PTB's ``AIORateLimiter`` (set up in ``bot.app``);
 this module adds the 1 message/s per chat that a multi-part message needs. ``Sender`` is the one
-layer that retries a message (the limiter is built with ``max_retries=0``): ``attempts`` tries in
-all (TALKS_SEND_ATTEMPTS), after a RetryAfter its wait, after a network error ``backoff`` seconds
-doubling (TALKS_SEND_BACKOFF_SECONDS).
+layer that retries a message or an edit (the limiter is built with ``max_retries=0``):
+``attempts`` tries in all (TALKS_SEND_ATTEMPTS), after a RetryAfter its wait, after a network
+error ``backoff`` seconds doubling (TALKS_SEND_BACKOFF_SECONDS).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import asyncio
 import enum
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
@@ -38,7 +38,7 @@ class Outcome(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """What became of one send, and Telegram's last error for it (None when sent first time).
+    """What became of one send, and Telegram's error when it was not sent.
 
     Each send returns its own: with concurrent updates several sends are in flight at once."""
 
@@ -92,44 +92,76 @@ class Sender:
         reply_markup: InlineKeyboardMarkup | None,
         reply_to: int | None,
     ) -> SendResult:
-        error: str | None = None
-        wait = 0.0  # before the next try
+        async def once() -> None:
+            await self._pace(chat_id)
+            await bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply_markup,
+                reply_parameters=(
+                    None
+                    if reply_to is None
+                    else ReplyParameters(reply_to, allow_sending_without_reply=True)
+                ),
+                link_preview_options=_NO_PREVIEW,
+            )
+            self._last_sent[chat_id] = time.monotonic()
+
+        try:
+            await self._retrying(once, f"sending to {chat_id}")
+        except Forbidden as e:
+            return SendResult(Outcome.BLOCKED, str(e))
+        except BadRequest as e:
+            if any(s in str(e).lower() for s in _GONE):
+                return SendResult(Outcome.BLOCKED, str(e))
+            log.error("Telegram refused a message to %s: %s", chat_id, e)
+            return SendResult(Outcome.FAILED, str(e))
+        except (RetryAfter, NetworkError) as e:  # every try failed
+            return SendResult(Outcome.FAILED, str(e))
+        return SendResult(Outcome.SENT)
+
+    async def edit(
+        self, message: Message, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """Edit a message the bot sent, retried as a send is; "not modified" is not an error,
+        any other raises (for the error handler)."""
+
+        async def once() -> None:
+            html = pack([text])[0]
+            await message.edit_text(html, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+        try:
+            await self._retrying(once, f"editing in {message.chat_id}")
+        except BadRequest as e:
+            if "not modified" not in str(e).lower():
+                raise
+
+    async def _retrying(self, call: Callable[[], Awaitable[None]], what: str) -> None:
+        """``call`` tried up to ``attempts`` times: after a RetryAfter the next waits as told,
+        after a network error ``backoff`` seconds, doubling. The last try's error is raised, and
+        any other (BadRequest, Forbidden) at once."""
+        wait = 0.0
         for attempt in range(self.attempts):
             if attempt:
                 await asyncio.sleep(wait)
-            await self._pace(chat_id)
+            last = attempt == self.attempts - 1
             try:
-                await bot.send_message(
-                    chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=reply_markup,
-                    reply_parameters=(
-                        None
-                        if reply_to is None
-                        else ReplyParameters(reply_to, allow_sending_without_reply=True)
-                    ),
-                    link_preview_options=_NO_PREVIEW,
-                )
-            except RetryAfter as e:  # wait as told
-                error = str(e)
+                await call()
+            except RetryAfter as e:
+                if last:
+                    raise
                 wait = _seconds(e.retry_after) + 0.1
-                log.warning("rate limited sending to %s (attempt %d): %s", chat_id, attempt, e)
-            except Forbidden as e:
-                return SendResult(Outcome.BLOCKED, str(e))
-            except BadRequest as e:
-                if any(s in str(e).lower() for s in _GONE):
-                    return SendResult(Outcome.BLOCKED, str(e))
-                log.error("Telegram refused a message to %s: %s", chat_id, e)
-                return SendResult(Outcome.FAILED, str(e))
+                log.warning("rate limited %s (attempt %d): %s", what, attempt, e)
+            except BadRequest:
+                raise  # a NetworkError to PTB, but Telegram's answer: trying again won't help
             except (TimedOut, NetworkError) as e:
-                error = str(e)
-                log.warning("network error sending to %s (attempt %d): %s", chat_id, attempt, e)
+                if last:
+                    raise
                 wait = self.backoff * 2**attempt
+                log.warning("network error %s (attempt %d): %s", what, attempt, e)
             else:
-                self._last_sent[chat_id] = time.monotonic()
-                return SendResult(Outcome.SENT, error)
-        return SendResult(Outcome.FAILED, error)
+                return
 
     async def _pace(self, chat_id: int) -> None:
         last = self._last_sent.get(chat_id)
@@ -145,12 +177,3 @@ class Sender:
 def _seconds(retry_after: object) -> float:
     total = getattr(retry_after, "total_seconds", None)
     return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
-
-
-async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Edit a message the bot sent; "not modified" is not an error."""
-    try:
-        await message.edit_text(pack([text])[0], parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as e:
-        if "not modified" not in str(e).lower():
-            raise

@@ -541,3 +541,18 @@ async def test_buttons_of_every_kind_and_unknown_ones(
         kept = await fake.next_call("editMessageText", chat_id=ADMIN, ok=True)
         assert kept.params["text"] == "Nothing removed."
         assert len(newsroom.kb.articles()) == 1
+
+
+async def test_an_edit_is_retried_after_retry_after(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    """The rate limiter retries nothing, so the Sender retries edits as it does sends."""
+    async with running_bot(settings_for(fake, db), nlp, clock):
+        ask_rm = await ask(fake, ADMIN, "/remove 1")
+        fake.fail_next("editMessageText", 429, retry_after=1, chat_id=ADMIN)
+        await fake.user_presses(ADMIN, message_id(ask_rm), "rm:no")
+        limited = await fake.next_call("editMessageText", chat_id=ADMIN, ok=False)
+        kept = await fake.next_call("editMessageText", chat_id=ADMIN, ok=True, timeout=10)
+        assert kept.time - limited.time >= 1.0
+        assert kept.params["text"] == "Nothing removed."
+        assert "went wrong" not in " ".join(fake.texts_to(ADMIN))
