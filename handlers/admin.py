@@ -148,7 +148,7 @@ async def on_remove_button(update: Update, context: TalksContext) -> None:
     query = update.callback_query
     if query is None or not isinstance(query.message, Message):
         return
-    article_id = buttons.removal(query.data)
+    article_id = buttons.decode_remove(query.data)
     await query.answer()
     if article_id is None:
         await context.services.sender.edit(query.message, "Nothing removed.")

@@ -125,7 +125,7 @@ async def on_example(update: Update, context: TalksContext) -> None:
     if query is None:
         return
     await query.answer()
-    await answer_question(update, context, buttons.question_text(query.data))
+    await answer_question(update, context, buttons.decode_question(query.data))
 
 
 async def on_feedback(update: Update, context: TalksContext) -> None:
@@ -133,7 +133,7 @@ async def on_feedback(update: Update, context: TalksContext) -> None:
     query, chat = update.callback_query, update.effective_chat
     if query is None:
         return
-    question_id, value = buttons.feedback_of(query.data)
+    question_id, value = buttons.decode_feedback(query.data)
     journal = context.services.newsroom.journal
     ok = chat is not None and await blocking(journal.feedback, question_id, value, chat_id=chat.id)
     await query.answer("Thanks for the feedback!" if ok else "That question is gone.")
@@ -144,7 +144,7 @@ async def on_source(update: Update, context: TalksContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    found = await blocking(context.services.newsroom.paragraph, buttons.source_ref(query.data))
+    found = await blocking(context.services.newsroom.paragraph, buttons.decode_source(query.data))
     await query.answer()
     if found is None:
         await reply(update, context, "That article has been removed.")
@@ -159,7 +159,7 @@ async def on_fact(update: Update, context: TalksContext) -> None:
     if query is None:
         return
     newsroom = context.services.newsroom
-    suggested = newsroom.fact(buttons.fact_ref(query.data))
+    suggested = newsroom.fact(buttons.decode_fact(query.data))
     await query.answer()
     if suggested is None:
         await reply(update, context, "That article has been removed.")
@@ -174,7 +174,7 @@ async def on_more(update: Update, context: TalksContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    again = await blocking(context.services.newsroom.again, buttons.more_id(query.data))
+    again = await blocking(context.services.newsroom.again, buttons.decode_more(query.data))
     await query.answer()
     text = "That question is gone." if again is None else render.more_html(again)
     await reply(update, context, text)

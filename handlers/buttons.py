@@ -1,16 +1,16 @@
 """Every inline button's callback data, in one place: per kind an encoder, a compiled pattern
 (``handlers.register`` routes each kind to its callback with it) and a decoder.
 
-==========  ===========================  ==========================================
-kind        data                         button
-==========  ===========================  ==========================================
-source      ``src:ARTICLE:POSITION``     📄 Show source (a fact's paragraph)
-more        ``more:QUESTION_ID``         ➕ More answers
-feedback    ``fb:QUESTION_ID:1|-1``      👍 / 👎
-fact        ``fact:ARTICLE:POSITION``    a "did you mean" fact under a decline
-question    ``q:TEXT``                   an example question of /start
-remove      ``rm:ARTICLE_ID`` / ``rm:no``  /remove's confirm and cancel (admins only)
-==========  ===========================  ==========================================
+========  ===============================  ==========================================
+kind      data                             button
+========  ===============================  ==========================================
+source    ``src:ARTICLE:POSITION``         📄 Show source (a fact's paragraph)
+more      ``more:QUESTION_ID``             ➕ More answers
+feedback  ``fb:QUESTION_ID:1`` or ``:-1``  👍 / 👎
+fact      ``fact:ARTICLE:POSITION``        a "did you mean" fact under a decline
+question  ``q:TEXT``                       an example question of /start
+remove    ``rm:ARTICLE_ID``, ``rm:no``     /remove's confirm and cancel (admins only)
+========  ===============================  ==========================================
 
 A fact is named by ``knowledge.newsroom.fact_ref`` ("ARTICLE:POSITION"; a bare fact id in
 buttons sent before). Telegram takes 1-64 bytes of callback data: only ``q:`` carries free text,
@@ -59,8 +59,9 @@ def _match(pattern: re.Pattern[str], data: str | None) -> re.Match[str]:
 # --- encoders ----------------------------------------------------------------------------------
 
 
-def source(fact_ref: str) -> str:
-    return _checked(f"src:{fact_ref}", SOURCE)
+def source(ref: str) -> str:
+    """``ref``: ``knowledge.newsroom.fact_ref`` of the answer's fact."""
+    return _checked(f"src:{ref}", SOURCE)
 
 
 def more(question_id: int) -> str:
@@ -72,8 +73,9 @@ def feedback(question_id: int, value: int) -> str:
     return _checked(f"fb:{question_id}:{value}", FEEDBACK)
 
 
-def fact(fact_ref: str) -> str:
-    return _checked(f"fact:{fact_ref}", FACT)
+def fact(ref: str) -> str:
+    """``ref``: ``knowledge.newsroom.fact_ref`` of the suggested fact."""
+    return _checked(f"fact:{ref}", FACT)
 
 
 def question(text: str) -> str | None:
@@ -92,29 +94,29 @@ REMOVE_CANCEL = "rm:no"
 # --- decoders (of data their kind's pattern matched) -------------------------------------------
 
 
-def source_ref(data: str | None) -> str:
+def decode_source(data: str | None) -> str:
     return _match(SOURCE, data).group(1)
 
 
-def more_id(data: str | None) -> int:
+def decode_more(data: str | None) -> int:
     return int(_match(MORE, data).group(1))
 
 
-def feedback_of(data: str | None) -> tuple[int, int]:
+def decode_feedback(data: str | None) -> tuple[int, int]:
     """(question id, 1 or -1)."""
     found = _match(FEEDBACK, data)
     return int(found.group(1)), int(found.group(2))
 
 
-def fact_ref(data: str | None) -> str:
+def decode_fact(data: str | None) -> str:
     return _match(FACT, data).group(1)
 
 
-def question_text(data: str | None) -> str:
+def decode_question(data: str | None) -> str:
     return _match(QUESTION, data).group(1)
 
 
-def removal(data: str | None) -> int | None:
+def decode_remove(data: str | None) -> int | None:
     """The article to remove, or None for Cancel."""
     target = _match(REMOVE, data).group(1)
     return None if target == "no" else int(target)

@@ -21,13 +21,13 @@ def test_each_kind_round_trips_within_64_bytes() -> None:
         assert data is not None
         assert 1 <= len(data.encode()) <= buttons.MAX_DATA_BYTES
         assert [p for p in buttons.KINDS if p.match(data)] == [pattern], data
-    assert buttons.source_ref(encoded[buttons.SOURCE]) == "12:345"
-    assert buttons.more_id(encoded[buttons.MORE]) == 987654321
-    assert buttons.feedback_of(encoded[buttons.FEEDBACK]) == (42, -1)
-    assert buttons.fact_ref(encoded[buttons.FACT]) == "7"
-    assert buttons.question_text(encoded[buttons.QUESTION]) == "Who is Xie Xiaoyan?"
-    assert buttons.removal(encoded[buttons.REMOVE]) == 3
-    assert buttons.removal(buttons.REMOVE_CANCEL) is None
+    assert buttons.decode_source(encoded[buttons.SOURCE]) == "12:345"
+    assert buttons.decode_more(encoded[buttons.MORE]) == 987654321
+    assert buttons.decode_feedback(encoded[buttons.FEEDBACK]) == (42, -1)
+    assert buttons.decode_fact(encoded[buttons.FACT]) == "7"
+    assert buttons.decode_question(encoded[buttons.QUESTION]) == "Who is Xie Xiaoyan?"
+    assert buttons.decode_remove(encoded[buttons.REMOVE]) == 3
+    assert buttons.decode_remove(buttons.REMOVE_CANCEL) is None
 
 
 def test_a_question_over_64_bytes_gets_no_button() -> None:
@@ -41,6 +41,11 @@ def test_a_question_over_64_bytes_gets_no_button() -> None:
 def test_data_of_no_kind_is_refused(data: str | None) -> None:
     if data:
         assert not any(p.match(data) for p in buttons.KINDS if p is not buttons.QUESTION)
-    for decode in (buttons.source_ref, buttons.more_id, buttons.feedback_of, buttons.removal):
+    for decode in (
+        buttons.decode_source,
+        buttons.decode_more,
+        buttons.decode_feedback,
+        buttons.decode_remove,
+    ):
         with pytest.raises(buttons.ButtonDataError):
             decode(data)
