@@ -240,7 +240,9 @@ def _read_text(raw: str, *, markdown: bool) -> ArticleDraft:
         for block in blocks:
             heading = _MD_HEADING.match(block)
             image = _MD_IMAGE.match(block)
-            if heading and title is None:
+            if heading and len(blocks) == 1:  # a heading alone is all the text there is
+                kept.append(heading.group("text").strip())
+            elif heading and title is None:
                 title = heading.group("text").strip()
             elif image:
                 caption = caption or image.group("alt").strip() or None

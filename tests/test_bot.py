@@ -500,6 +500,8 @@ async def test_load_too_short_counts_its_words(
         short = await ask(fake, ADMIN, "/load hello there")
         assert "Not loaded" in short.params["text"]
         assert "(2 words; at least 25 needed)" in short.params["text"]
+        heading = await ask(fake, ADMIN, "/load # hello there")  # Markdown
+        assert "(2 words; at least 25 needed)" in heading.params["text"]
         titled = await ask(fake, ADMIN, "/load Harbour news\n\nThe ferry is late again today.")
         assert "(6 words; at least 25 needed)" in titled.params["text"], "a headline is not"
         assert len(newsroom.kb.articles()) == 1
