@@ -21,18 +21,24 @@ log = logging.getLogger(__name__)
 
 
 def newsroom_options(settings: Settings) -> dict[str, Any]:
-    """The newsroom's keyword arguments the settings decide: fetch limits, feed interval."""
+    """The newsroom's keyword arguments the settings decide: fetch limits, feed interval and
+    the question limit."""
     web = WebOptions(
         allow_hosts=settings.fetch_allow_hosts,
         timeout=settings.fetch_timeout_seconds,
         max_bytes=settings.fetch_max_bytes,
         max_redirects=settings.fetch_max_redirects,
     )
-    return {"web": web, "feed_interval": dt.timedelta(minutes=settings.feed_poll_minutes)}
+    return {
+        "web": web,
+        "feed_interval": dt.timedelta(minutes=settings.feed_poll_minutes),
+        "max_question_chars": settings.max_question_chars,
+    }
 
 
 def build_newsroom(settings: Settings, database_url: str, *, model: str, seed: bool) -> Newsroom:
-    """The domain facade over a store, with the settings' fetch limits and feed interval."""
+    """The domain facade over a store, with the settings' fetch limits, feed interval and
+    question limit."""
     return open_newsroom(database_url, model=model, seed=seed, **newsroom_options(settings))
 
 
@@ -51,11 +57,13 @@ def build_application(settings: Settings, services: Services) -> TalksApp:
     if settings.bot_token is None:
         raise ValueError("TALKS_BOT_TOKEN is not set")
     # The overall limit as one message every 1/rate s: a burst-free bucket never exceeds
-    # Telegram's 30 messages in any one second.
+    # Telegram's 30 messages in any one second. The limiter only paces: the Sender is the one
+    # layer that retries a message (TALKS_SEND_ATTEMPTS tries in all); retries here too would
+    # multiply them.
     limiter = AIORateLimiter(
         overall_max_rate=1,
         overall_time_period=1 / settings.send_rate,
-        max_retries=settings.send_attempts,
+        max_retries=0,
     )
     context_types: ContextTypes[TalksContext, dict[Any, Any], dict[Any, Any], dict[Any, Any]]
     context_types = ContextTypes(context=TalksContext)

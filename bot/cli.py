@@ -150,6 +150,8 @@ def _answer_json(answer: Answer) -> str:
 
 
 def cmd_ask(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
+    """Answer questions; like chat's, they are not logged (the question journal holds the bot's
+    users' questions, for /stats and the answer buttons)."""
     questions = (
         [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
     )

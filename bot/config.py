@@ -35,8 +35,8 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=1000, ge=10)
     digest_tick_seconds: float = Field(default=60.0, gt=0)
     send_rate: float = Field(default=29.0, gt=0, le=30)  # messages/s overall (Telegram: ~30)
-    send_attempts: int = Field(default=3, ge=1)
-    send_backoff_seconds: float = Field(default=1.0, ge=0)
+    send_attempts: int = Field(default=3, ge=1)  # tries of one message in all (Sender retries)
+    send_backoff_seconds: float = Field(default=1.0, ge=0)  # after a network error, doubling
     webhook_url: str | None = None  # the public https URL Telegram posts updates to
     webhook_listen: str = "0.0.0.0"  # all interfaces: in a container the port is published
     webhook_port: int = 8443

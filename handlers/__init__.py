@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, ask, errors, feeds, info, subscribe
+from handlers import admin, ask, buttons, errors, feeds, info, subscribe
 from handlers.context import TalksApp
 
 COMMANDS = (
@@ -35,7 +35,7 @@ def register(app: TalksApp) -> None:
         filters.Document.ALL & _LOAD_CAPTION
     )
     app.add_handler(MessageHandler(admin_update, admin.gate), group=-1)
-    app.add_handler(CallbackQueryHandler(admin.gate, pattern=r"^rm:"), group=-1)
+    app.add_handler(CallbackQueryHandler(admin.gate, pattern=buttons.REMOVE), group=-1)
 
     app.add_handlers(
         [
@@ -54,8 +54,13 @@ def register(app: TalksApp) -> None:
             CommandHandler("remove", admin.on_remove),
             CommandHandler("stats", admin.on_stats),
             CommandHandler("feeds", feeds.on_feeds),
-            CallbackQueryHandler(admin.on_remove_button, pattern=r"^rm:"),
-            CallbackQueryHandler(ask.on_button),
+            CallbackQueryHandler(admin.on_remove_button, pattern=buttons.REMOVE),
+            CallbackQueryHandler(ask.on_source, pattern=buttons.SOURCE),
+            CallbackQueryHandler(ask.on_more, pattern=buttons.MORE),
+            CallbackQueryHandler(ask.on_feedback, pattern=buttons.FEEDBACK),
+            CallbackQueryHandler(ask.on_fact, pattern=buttons.FACT),
+            CallbackQueryHandler(ask.on_example, pattern=buttons.QUESTION),
+            CallbackQueryHandler(errors.on_unknown_button),  # stale or forged data
             MessageHandler(
                 filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, ask.on_private_text
             ),

@@ -15,11 +15,10 @@ from pathlib import PurePath
 from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ApplicationHandlerStop
 
-from handlers import render
+from handlers import buttons, render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from handlers.delivery import deliver_instant
-from handlers.send import edit
 from knowledge import DOCUMENT_FORMATS, Article, KnowledgeError
 
 log = logging.getLogger(__name__)
@@ -131,9 +130,9 @@ async def on_remove(update: Update, context: TalksContext) -> None:
         [
             [
                 InlineKeyboardButton(
-                    f"Yes, remove #{article.id}", callback_data=f"rm:{article.id}"
+                    f"Yes, remove #{article.id}", callback_data=buttons.remove(article.id)
                 ),
-                InlineKeyboardButton("Cancel", callback_data="rm:no"),
+                InlineKeyboardButton("Cancel", callback_data=buttons.REMOVE_CANCEL),
             ]
         ]
     )
@@ -145,19 +144,21 @@ async def on_remove(update: Update, context: TalksContext) -> None:
 async def on_remove_button(update: Update, context: TalksContext) -> None:
     """The confirm or cancel button of /remove."""
     query = update.callback_query
-    if query is None or query.data is None or not isinstance(query.message, Message):
+    if query is None or not isinstance(query.message, Message):
         return
-    arg = query.data.removeprefix("rm:")
+    article_id = buttons.decode_remove(query.data)
     await query.answer()
-    if not arg.isdigit():
-        await edit(query.message, "Nothing removed.")
+    if article_id is None:
+        await context.services.sender.edit(query.message, "Nothing removed.")
         return
     try:
-        article = await blocking(context.services.newsroom.remove, int(arg))
+        article = await blocking(context.services.newsroom.remove, article_id)
     except KnowledgeError as e:
-        await edit(query.message, render.esc(str(e)))
+        await context.services.sender.edit(query.message, render.esc(str(e)))
         return
-    await edit(query.message, f"Removed #{article.id} <b>{render.esc(article.title)}</b>.")
+    await context.services.sender.edit(
+        query.message, f"Removed #{article.id} <b>{render.esc(article.title)}</b>."
+    )
 
 
 async def on_stats(update: Update, context: TalksContext) -> None:

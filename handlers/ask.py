@@ -1,20 +1,15 @@
 """Questions: plain text in private chats; /ask, a mention or a reply to the bot in groups; and
-the buttons under an answer."""
+the buttons under an answer (their data: ``handlers.buttons``)."""
 
 from __future__ import annotations
-
-import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatAction
 
-from handlers import render
+from handlers import buttons, render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
-from handlers.send import edit
 from knowledge import Answer, fact_ref
-
-log = logging.getLogger(__name__)
 
 LAST_ANSWER = "last_answer"
 _SUGGESTION_CHARS = 60
@@ -62,7 +57,8 @@ async def on_group_text(update: Update, context: TalksContext) -> None:
 
 
 async def answer_question(update: Update, context: TalksContext, text: str) -> None:
-    """Guard → answer off the event loop (logged) → render with buttons → send."""
+    """Guard → answer off the event loop (logged; the newsroom refuses a question over
+    TALKS_MAX_QUESTION_CHARS) → render with buttons → send."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return
@@ -70,14 +66,6 @@ async def answer_question(update: Update, context: TalksContext, text: str) -> N
     text = text.strip()
     if not text:
         await reply(update, context, "Ask me a question about the news, e.g. who is involved?")
-        return
-    if len(text) > services.max_question_chars:
-        await reply(
-            update,
-            context,
-            f"That is too long for a question ({len(text):,} characters; "
-            f"the limit is {services.max_question_chars:,}). Ask it in a sentence or two.",
-        )
         return
     await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
     previous = context.chat_data.get(LAST_ANSWER) if context.chat_data is not None else None
@@ -102,19 +90,23 @@ def keyboard(answer: Answer, question_id: int) -> InlineKeyboardMarkup | None:
         return InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton("📄 Show source", callback_data=f"src:{fact_ref(fact)}"),
-                    InlineKeyboardButton("➕ More answers", callback_data=f"more:{question_id}"),
+                    InlineKeyboardButton(
+                        "📄 Show source", callback_data=buttons.source(fact_ref(fact))
+                    ),
+                    InlineKeyboardButton(
+                        "➕ More answers", callback_data=buttons.more(question_id)
+                    ),
                 ],
                 [
-                    InlineKeyboardButton("👍", callback_data=f"fb:{question_id}:1"),
-                    InlineKeyboardButton("👎", callback_data=f"fb:{question_id}:-1"),
+                    InlineKeyboardButton("👍", callback_data=buttons.feedback(question_id, 1)),
+                    InlineKeyboardButton("👎", callback_data=buttons.feedback(question_id, -1)),
                 ],
             ]
         )
     if answer.suggestions:
         by_text = {sf.fact.text: fact_ref(sf.fact) for sf in answer.facts}
         rows = [
-            [InlineKeyboardButton(_short(s), callback_data=f"fact:{by_text[s]}")]
+            [InlineKeyboardButton(_short(s), callback_data=buttons.fact(by_text[s]))]
             for s in answer.suggestions
             if s in by_text
         ]
@@ -126,59 +118,64 @@ def _short(text: str) -> str:
     return text if len(text) <= _SUGGESTION_CHARS else text[: _SUGGESTION_CHARS - 1] + "…"
 
 
-async def on_button(update: Update, context: TalksContext) -> None:
-    """The buttons under answers: show source, more answers, feedback, a suggested fact, and the
-    example questions of /start."""
+async def on_example(update: Update, context: TalksContext) -> None:
+    """An example question of /start, asked."""
     query = update.callback_query
-    if query is None or query.data is None:
-        return
-    kind, _, arg = query.data.partition(":")
-    try:
-        await _press(update, context, kind, arg)
-    except ValueError:  # not one of our buttons
-        await query.answer("That button no longer works.")
-
-
-async def _press(update: Update, context: TalksContext, kind: str, arg: str) -> None:
-    query = update.callback_query
-    assert query is not None  # checked by on_button
-    newsroom = context.services.newsroom
-    chat = update.effective_chat
-    if kind == "q":
-        await query.answer()
-        await answer_question(update, context, arg)
-        return
-    if kind == "fb":
-        qid, _, value = arg.partition(":")
-        ok = chat is not None and await blocking(
-            newsroom.feedback, int(qid), int(value), chat_id=chat.id
-        )
-        await query.answer("Thanks for the feedback!" if ok else "That question is gone.")
-        return
-    if kind == "src":
-        found = await blocking(newsroom.paragraph, arg)
-        await query.answer()
-        if found is None:
-            await reply(update, context, "That article has been removed.")
-            return
-        article, facts, shown = found
-        await reply(update, context, render.paragraph_html(article, facts, shown.id))
-        return
-    if kind == "fact":
-        suggested = newsroom.fact(arg)
-        await query.answer()
-        if suggested is None:
-            await reply(update, context, "That article has been removed.")
-            return
-        article = await blocking(newsroom.article, suggested.article_id)
-        if isinstance(query.message, Message):
-            await edit(query.message, render.fact_html(suggested, article))
-        return
-    if kind == "more":
-        again = await blocking(newsroom.again, int(arg))
-        await query.answer()
-        text = "That question is gone." if again is None else render.more_html(again)
-        await reply(update, context, text)
+    if query is None:
         return
     await query.answer()
-    log.info("unknown button %r", query.data)
+    await answer_question(update, context, buttons.decode_question(query.data))
+
+
+async def on_feedback(update: Update, context: TalksContext) -> None:
+    """👍 or 👎 under an answer."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None:
+        return
+    question_id, value = buttons.decode_feedback(query.data)
+    newsroom = context.services.newsroom
+    ok = chat is not None and await blocking(
+        newsroom.feedback, question_id, value, chat_id=chat.id
+    )
+    await query.answer("Thanks for the feedback!" if ok else "That question is gone.")
+
+
+async def on_source(update: Update, context: TalksContext) -> None:
+    """Show source: the paragraph the answer's fact stands in."""
+    query = update.callback_query
+    if query is None:
+        return
+    found = await blocking(context.services.newsroom.paragraph, buttons.decode_source(query.data))
+    await query.answer()
+    if found is None:
+        await reply(update, context, "That article has been removed.")
+        return
+    article, facts, shown = found
+    await reply(update, context, render.paragraph_html(article, facts, shown.id))
+
+
+async def on_fact(update: Update, context: TalksContext) -> None:
+    """A "did you mean" fact under a decline: the decline becomes that fact."""
+    query = update.callback_query
+    if query is None:
+        return
+    newsroom = context.services.newsroom
+    suggested = newsroom.fact(buttons.decode_fact(query.data))
+    await query.answer()
+    if suggested is None:
+        await reply(update, context, "That article has been removed.")
+        return
+    article = await blocking(newsroom.article, suggested.article_id)
+    if isinstance(query.message, Message):
+        await context.services.sender.edit(query.message, render.fact_html(suggested, article))
+
+
+async def on_more(update: Update, context: TalksContext) -> None:
+    """More answers: the logged question asked again, the facts after the first."""
+    query = update.callback_query
+    if query is None:
+        return
+    again = await blocking(context.services.newsroom.again, buttons.decode_more(query.data))
+    await query.answer()
+    text = "That question is gone." if again is None else render.more_html(again)
+    await reply(update, context, text)

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from handlers.context import TalksContext
-from handlers.send import Outcome
+from handlers.send import Outcome, SendResult
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -34,11 +34,11 @@ async def reply(
     blocks: Iterable[str] | str,
     *,
     markup: InlineKeyboardMarkup | None = None,
-) -> Outcome:
+) -> SendResult:
     """Answer in the chat the update came from (quoting the message in groups)."""
     chat = update.effective_chat
     if chat is None:
-        return Outcome.FAILED
+        return SendResult(Outcome.FAILED, "the update has no chat")
     message = update.effective_message
     reply_to = message.message_id if message is not None and is_group(update) else None
     parts = [blocks] if isinstance(blocks, str) else list(blocks)

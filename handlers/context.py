@@ -22,7 +22,6 @@ class Services:
     admin_ids: frozenset[int]
     default_time: dt.time
     default_tz: str
-    max_question_chars: int = 1000
     sender: Sender = field(default_factory=Sender)
     chat_locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)

@@ -33,18 +33,17 @@ async def deliver(bot: Bot, services: Services, chat_id: int, *, scheduled: bool
                 await blocking(newsroom.digest_skipped, chat_id)
             return False
         heading = "Your daily digest" if scheduled else "What's new"
-        outcome = await services.sender.send(
+        result = await services.sender.send(
             bot, chat_id, render.digest_blocks(digest, heading=heading)
         )
-        if outcome is Outcome.SENT:
+        if result.sent:
             await blocking(newsroom.digest_sent, chat_id, digest.article_ids, scheduled=scheduled)
             return True
-        error = services.sender.last_error or outcome.value
         await blocking(
             newsroom.digest_failed,
             chat_id,
-            error,
-            blocked=outcome is Outcome.BLOCKED,
+            result.error or result.outcome.value,
+            blocked=result.outcome is Outcome.BLOCKED,
             retry=scheduled,
         )
         return False

@@ -1,4 +1,5 @@
-"""The last resort: log what broke and tell the person; unknown commands and non-text messages."""
+"""The last resort: log what broke and tell the person; unknown commands, buttons and non-text
+messages."""
 
 from __future__ import annotations
 
@@ -37,3 +38,13 @@ async def on_unknown_command(update: Update, context: TalksContext) -> None:
 async def on_other(update: Update, context: TalksContext) -> None:
     """Stickers, photos, files without /load... in a private chat."""
     await reply(update, context, "I answer questions written as text. Send /help to see how.")
+
+
+async def on_unknown_button(update: Update, context: TalksContext) -> None:
+    """A button whose data no kind in ``handlers.buttons`` matches: one of an older version of
+    the bot, or forged. Answered, so the client stops waiting."""
+    query = update.callback_query
+    if query is None:
+        return
+    log.info("unknown button %r", query.data)
+    await query.answer("That button no longer works.")

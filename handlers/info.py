@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from handlers import render
+from handlers import buttons, render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from knowledge import UnknownArticleError
@@ -37,11 +37,8 @@ async def on_start(update: Update, context: TalksContext) -> None:
         f"{known}{': ' + latest if latest else '.'}\n"
         "Try one of these, or /help for everything I can do."
     )
-    rows = [
-        [InlineKeyboardButton(q, callback_data=f"q:{q}")]
-        for q in examples
-        if len(f"q:{q}".encode()) <= 64  # Telegram's limit for callback data
-    ]
+    data = {q: buttons.question(q) for q in examples}  # None: too long for a button
+    rows = [[InlineKeyboardButton(q, callback_data=d)] for q, d in data.items() if d is not None]
     await reply(update, context, text, markup=InlineKeyboardMarkup(rows) if rows else None)
 
 

@@ -2,7 +2,10 @@
 with backoff, and a blocked chat reported instead of raised.
 
 The overall 30 messages/s limit is kept by PTB's ``AIORateLimiter`` (set up in ``bot.app``);
-this module adds the 1 message/s per chat that a multi-part message needs.
+this module adds the 1 message/s per chat that a multi-part message needs. ``Sender`` is the one
+layer that retries a message or an edit (the limiter is built with ``max_retries=0``):
+``attempts`` tries in all (TALKS_SEND_ATTEMPTS), after a RetryAfter its wait, after a network
+error ``backoff`` seconds doubling (TALKS_SEND_BACKOFF_SECONDS).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import asyncio
 import enum
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
@@ -32,14 +36,27 @@ class Outcome(enum.Enum):
     FAILED = "failed"  # gave up for now: try again later
 
 
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What became of one send, and Telegram's error when it was not sent.
+
+    Each send returns its own: with concurrent updates several sends are in flight at once."""
+
+    outcome: Outcome
+    error: str | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.outcome is Outcome.SENT
+
+
 class Sender:
     """Sends HTML blocks to chats; one instance per application."""
 
-    def __init__(self, *, attempts: int = 4, backoff: float = 1.0) -> None:
+    def __init__(self, *, attempts: int = 3, backoff: float = 1.0) -> None:
         self.attempts = attempts
         self.backoff = backoff
         self._last_sent: dict[int, float] = {}
-        self.last_error: str | None = None
 
     async def send(
         self,
@@ -49,21 +66,22 @@ class Sender:
         *,
         reply_markup: InlineKeyboardMarkup | None = None,
         reply_to: int | None = None,
-    ) -> Outcome:
-        """Send blocks packed into as few messages as fit; the keyboard goes on the last."""
+    ) -> SendResult:
+        """Send blocks packed into as few messages as fit; the keyboard goes on the last. The
+        first message that fails ends the send."""
         messages = pack(blocks)
         for i, text in enumerate(messages):
             last = i == len(messages) - 1
-            outcome = await self._send_one(
+            result = await self._send_one(
                 bot,
                 chat_id,
                 text,
                 reply_markup=reply_markup if last else None,
                 reply_to=reply_to if i == 0 else None,
             )
-            if outcome is not Outcome.SENT:
-                return outcome
-        return Outcome.SENT
+            if not result.sent:
+                return result
+        return SendResult(Outcome.SENT)
 
     async def _send_one(
         self,
@@ -73,42 +91,77 @@ class Sender:
         *,
         reply_markup: InlineKeyboardMarkup | None,
         reply_to: int | None,
-    ) -> Outcome:
-        for attempt in range(self.attempts):
+    ) -> SendResult:
+        async def once() -> None:
             await self._pace(chat_id)
+            await bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply_markup,
+                reply_parameters=(
+                    None
+                    if reply_to is None
+                    else ReplyParameters(reply_to, allow_sending_without_reply=True)
+                ),
+                link_preview_options=_NO_PREVIEW,
+            )
+            self._last_sent[chat_id] = time.monotonic()
+
+        try:
+            await self._retrying(once, f"sending to {chat_id}")
+        except Forbidden as e:
+            return SendResult(Outcome.BLOCKED, str(e))
+        except BadRequest as e:
+            if any(s in str(e).lower() for s in _GONE):
+                return SendResult(Outcome.BLOCKED, str(e))
+            log.error("Telegram refused a message to %s: %s", chat_id, e)
+            return SendResult(Outcome.FAILED, str(e))
+        except (RetryAfter, NetworkError) as e:  # every try failed
+            return SendResult(Outcome.FAILED, str(e))
+        return SendResult(Outcome.SENT)
+
+    async def edit(
+        self, message: Message, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """Edit a message the bot sent, retried as a send is; "not modified" is not an error,
+        any other raises (for the error handler)."""
+
+        async def once() -> None:
+            html = pack([text])[0]
+            await message.edit_text(html, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+        try:
+            await self._retrying(once, f"editing in {message.chat_id}")
+        except BadRequest as e:
+            if "not modified" not in str(e).lower():
+                raise
+
+    async def _retrying(self, call: Callable[[], Awaitable[None]], what: str) -> None:
+        """``call`` tried up to ``attempts`` times: after a RetryAfter the next waits as told,
+        after a network error ``backoff`` seconds, doubling. The last try's error is raised, and
+        any other (BadRequest, Forbidden) at once."""
+        wait = 0.0
+        for attempt in range(self.attempts):
+            if attempt:
+                await asyncio.sleep(wait)
+            last = attempt == self.attempts - 1
             try:
-                await bot.send_message(
-                    chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=reply_markup,
-                    reply_parameters=(
-                        None
-                        if reply_to is None
-                        else ReplyParameters(reply_to, allow_sending_without_reply=True)
-                    ),
-                    link_preview_options=_NO_PREVIEW,
-                )
-            except RetryAfter as e:  # the rate limiter gave up retrying: wait as told
-                self.last_error = str(e)
-                await asyncio.sleep(_seconds(e.retry_after) + 0.1)
-            except Forbidden as e:
-                self.last_error = str(e)
-                return Outcome.BLOCKED
-            except BadRequest as e:
-                self.last_error = str(e)
-                if any(s in str(e).lower() for s in _GONE):
-                    return Outcome.BLOCKED
-                log.error("Telegram refused a message to %s: %s", chat_id, e)
-                return Outcome.FAILED
+                await call()
+            except RetryAfter as e:
+                if last:
+                    raise
+                wait = _seconds(e.retry_after) + 0.1
+                log.warning("rate limited %s (attempt %d): %s", what, attempt, e)
+            except BadRequest:
+                raise  # a NetworkError to PTB, but Telegram's answer: trying again won't help
             except (TimedOut, NetworkError) as e:
-                self.last_error = str(e)
-                log.warning("network error sending to %s (attempt %d): %s", chat_id, attempt, e)
-                await asyncio.sleep(self.backoff * 2**attempt)
+                if last:
+                    raise
+                wait = self.backoff * 2**attempt
+                log.warning("network error %s (attempt %d): %s", what, attempt, e)
             else:
-                self._last_sent[chat_id] = time.monotonic()
-                return Outcome.SENT
-        return Outcome.FAILED
+                return
 
     async def _pace(self, chat_id: int) -> None:
         last = self._last_sent.get(chat_id)
@@ -124,12 +177,3 @@ class Sender:
 def _seconds(retry_after: object) -> float:
     total = getattr(retry_after, "total_seconds", None)
     return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
-
-
-async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Edit a message the bot sent; "not modified" is not an error."""
-    try:
-        await message.edit_text(pack([text])[0], parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as e:
-        if "not modified" not in str(e).lower():
-            raise

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 from spacy.language import Language
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from knowledge import Newsroom
+from knowledge.storage.schema import SendRow
 from tests.botkit import ADMIN, USER, Clock, make_template, running_bot, seeded_copy, settings_for
 from tests.conftest import DATA
 from tests.fake_bot_api import Call, FakeBotApi
@@ -408,3 +411,146 @@ async def test_load_a_pdf_document(
         refused = await fake.next_call("sendMessage", chat_id=ADMIN, ok=True, timeout=20)
         assert "Not loaded" in refused.params["text"]
         assert len(newsroom.articles()) == 2
+
+
+def _failed_sends(newsroom: Newsroom) -> dict[int, str | None]:
+    """chat id → the error of its failed send (from the store /stats reads)."""
+    with Session(newsroom.store.engine) as s:
+        rows = s.execute(select(SendRow.chat_id, SendRow.error).where(SendRow.ok.is_(False)))
+        return {int(chat): error for chat, error in rows}
+
+
+async def test_concurrent_failed_sends_record_each_its_own_error(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    """Two /digest at once, to chats failing differently: each send's error is its own (the
+    backoff between attempts keeps both sends in flight together)."""
+    attempts = 3
+    settings = settings_for(fake, db, send_attempts=attempts, send_backoff_seconds=0.3)
+    first, second = 6001, 6002
+    async with running_bot(settings, nlp, clock) as (_, newsroom):
+        for chat in (first, second):
+            newsroom.subscribe(chat, mode="daily", at=dt.time(23, 0), timezone="UTC")
+        newsroom.load_text((DATA / "harbour_council.txt").read_text())
+        fake.fail_next("sendMessage", 502, chat_id=first, times=attempts)
+        fake.fail_next("sendMessage", 500, chat_id=second, times=attempts)
+        await fake.user_says(first, "/digest")
+        await fake.user_says(second, "/digest")
+        assert await eventually(lambda: len(_failed_sends(newsroom)) == 2)
+    errors = _failed_sends(newsroom)
+    assert "Bad Gateway" in (errors[first] or "")
+    assert "Internal Server Error" in (errors[second] or "")
+
+
+@pytest.mark.parametrize(
+    ("status", "attempts"),
+    [(429, 2), (502, 3)],
+    ids=["retry-after", "network-error"],
+)
+async def test_a_failing_send_is_tried_send_attempts_times_in_all(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock, *, status: int, attempts: int
+) -> None:
+    """One retry layer: TALKS_SEND_ATTEMPTS requests in all, not attempts × the rate limiter's
+    own retries."""
+    async with running_bot(settings_for(fake, db, send_attempts=attempts), nlp, clock):
+        fake.fail_next("sendMessage", status, retry_after=1, chat_id=USER, times=50)
+        await fake.user_says(USER, "who is Xie Xiaoyan?")
+        for _ in range(attempts):
+            await fake.next_call("sendMessage", chat_id=USER, ok=False, timeout=10)
+        await asyncio.sleep(1.5)  # longer than any wait between two tries
+        assert len(fake.calls("sendMessage", chat_id=USER)) == attempts
+
+
+def padded(question: str, length: int) -> str:
+    """The question stretched to ``length`` characters by spaces inside it (the engine reads
+    them as one; the limit counts them)."""
+    head, _, tail = question.partition(" ")
+    return head + " " * (length - len(question) + 1) + tail
+
+
+async def test_the_question_limit_is_the_setting(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    """TALKS_MAX_QUESTION_CHARS is the one limit: 600 characters pass under 800, 900 get the
+    one "too long" message (the same the CLI prints)."""
+    async with running_bot(settings_for(fake, db, max_question_chars=800), nlp, clock):
+        answered = await ask(fake, USER, padded("who is Xie Xiaoyan?", 600))
+        assert "too long" not in answered.params["text"]
+        assert "<b>Xie Xiaoyan</b>" in answered.params["text"]
+        refused = await ask(fake, USER, padded("who is Xie Xiaoyan?", 900))
+        assert refused.params["text"] == too_long_message(900, 800)
+
+
+def too_long_message(length: int, limit: int) -> str:
+    return (
+        f"That message is too long ({length:,} characters). Please ask one short question "
+        f"(at most {limit:,} characters)."
+    )
+
+
+async def test_load_too_short_counts_its_words(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    """A one-line text is the article's body, not a headline over nothing: its words count."""
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        short = await ask(fake, ADMIN, "/load hello there")
+        assert "Not loaded" in short.params["text"]
+        assert "(2 words; at least 25 needed)" in short.params["text"]
+        heading = await ask(fake, ADMIN, "/load # hello there")  # Markdown
+        assert "(2 words; at least 25 needed)" in heading.params["text"]
+        titled = await ask(fake, ADMIN, "/load Harbour news\n\nThe ferry is late again today.")
+        assert "(6 words; at least 25 needed)" in titled.params["text"], "a headline is not"
+        assert len(newsroom.articles()) == 1
+
+
+async def test_buttons_of_every_kind_and_unknown_ones(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    """👎, a stale "more", a "did you mean" fact, /remove's cancel, and data no button carries:
+    each is answered (the other kinds: the tests above)."""
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        call = await ask(fake, USER, "who is Xie Xiaoyan?")
+        down = next(d for d in buttons(call) if d.startswith("fb:") and d.endswith(":-1"))
+        await fake.user_presses(USER, message_id(call), down)
+        await fake.next_call("answerCallbackQuery", text="Thanks for the feedback!")
+        assert newsroom.stats().day.thumbs_down == 1
+
+        await fake.user_presses(USER, message_id(call), "more:99999", check=False)
+        gone = await fake.next_call("sendMessage", chat_id=USER, ok=True)
+        assert gone.params["text"] == "That question is gone."
+
+        for data in ("zz:1", "fb:abc", "src:", "more:1:2", "rm:all"):
+            pressed = await fake.user_presses(USER, message_id(call), data, check=False)
+            query_id = pressed["callback_query"]["id"]
+            answered = await fake.next_call("answerCallbackQuery", callback_query_id=query_id)
+            assert answered.ok
+            assert answered.params.get("text") == "That button no longer works.", data
+
+        declined = await ask(fake, USER, "what did the talks cost?")
+        facts = buttons(declined)
+        assert facts, "a decline offers the closest facts"
+        assert all(d.startswith("fact:") for d in facts)
+        await fake.user_presses(USER, message_id(declined), facts[0])
+        shown = await fake.next_call("editMessageText", chat_id=USER, ok=True)
+        assert "<blockquote>" in shown.params["text"]
+
+        ask_rm = await ask(fake, ADMIN, "/remove 1")
+        await fake.user_presses(ADMIN, message_id(ask_rm), "rm:no")
+        kept = await fake.next_call("editMessageText", chat_id=ADMIN, ok=True)
+        assert kept.params["text"] == "Nothing removed."
+        assert len(newsroom.articles()) == 1
+
+
+async def test_an_edit_is_retried_after_retry_after(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    """The rate limiter retries nothing, so the Sender retries edits as it does sends."""
+    async with running_bot(settings_for(fake, db), nlp, clock):
+        ask_rm = await ask(fake, ADMIN, "/remove 1")
+        fake.fail_next("editMessageText", 429, retry_after=1, chat_id=ADMIN)
+        await fake.user_presses(ADMIN, message_id(ask_rm), "rm:no")
+        limited = await fake.next_call("editMessageText", chat_id=ADMIN, ok=False)
+        kept = await fake.next_call("editMessageText", chat_id=ADMIN, ok=True, timeout=10)
+        assert kept.time - limited.time >= 1.0
+        assert kept.params["text"] == "Nothing removed."
+        assert "went wrong" not in " ".join(fake.texts_to(ADMIN))

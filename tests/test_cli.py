@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,12 +12,17 @@ from pathlib import Path
 import pytest
 
 from .conftest import DATA, ROOT
+from .test_bot import padded, too_long_message
 
 BIN = Path(sys.executable).parent / "talks-bot"
 
 
-def run(*args: str, db: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, db: Path, stdin: str | None = None, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """``talks-bot ARGS``; ``settings`` are more environment variables (TALKS_...)."""
     env = {**os.environ, "TALKS_DATABASE_URL": f"sqlite:///{db}", "TALKS_LOG_LEVEL": "WARNING"}
+    env.update(settings)
     return subprocess.run(
         [str(BIN), *args],
         input=stdin,
@@ -130,3 +136,29 @@ def test_chat_follow_up(db: Path) -> None:
     assert res.returncode == 0
     assert "China's special envoy" in res.stdout
     assert "consolidate the ceasefire" in res.stdout
+
+
+def test_ask_uses_the_question_limit_setting(db: Path) -> None:
+    """The same limit and message as the bot's (tests/test_bot.py)."""
+    questions = [padded("who is Xie Xiaoyan?", n) for n in (600, 900)]
+    res = run("ask", "--json", db=db, stdin="\n".join(questions), TALKS_MAX_QUESTION_CHARS="800")
+    assert res.returncode == 0, res.stderr
+    fits, over = (json.loads(line) for line in res.stdout.splitlines())
+    assert fits["answered"] is True
+    assert fits["answer"] == "China's special envoy on the Syrian issue"
+    assert over["answered"] is False
+    assert over["reply"] == too_long_message(900, 800)
+
+
+def test_ask_and_chat_are_not_logged_in_the_question_journal(tmp_path: Path) -> None:
+    """The journal holds the bot's users' questions (/stats, the buttons); the console's stay
+    out of it (README, the command line)."""
+    db = tmp_path / "talks.db"
+    assert run("ask", "who is Xie Xiaoyan?", db=db).returncode == 0
+    assert run("ask", db=db, stdin="when is the new round of talks?\n").returncode == 0
+    assert run("chat", db=db, stdin="who is Xie Xiaoyan?\n").returncode == 0
+    with sqlite3.connect(db) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        logged = conn.execute("SELECT count(*) FROM questions").fetchone()[0]
+    assert "questions" in tables
+    assert logged == 0

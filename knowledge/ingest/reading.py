@@ -240,7 +240,9 @@ def _read_text(raw: str, *, markdown: bool) -> ArticleDraft:
         for block in blocks:
             heading = _MD_HEADING.match(block)
             image = _MD_IMAGE.match(block)
-            if heading and title is None:
+            if heading and len(blocks) == 1:  # a heading alone is all the text there is
+                kept.append(heading.group("text").strip())
+            elif heading and title is None:
                 title = heading.group("text").strip()
             elif image:
                 caption = caption or image.group("alt").strip() or None
@@ -249,11 +251,12 @@ def _read_text(raw: str, *, markdown: bool) -> ArticleDraft:
             else:
                 kept.append(_clean_markdown(block))
         blocks = kept
-    if blocks and _is_caption(blocks[0]):
+    # A caption or headline stands over a body: a text of one block is all body.
+    if len(blocks) > 1 and _is_caption(blocks[0]):
         caption = blocks.pop(0)
-    if blocks and title is None and _is_headline(blocks[0]):
+    if len(blocks) > 1 and title is None and _is_headline(blocks[0]):
         title = blocks.pop(0)
-    if blocks and _is_caption(blocks[0]):
+    if len(blocks) > 1 and _is_caption(blocks[0]):
         caption = caption or blocks.pop(0)
     paragraphs = tuple(_split_paragraph(b) for b in blocks if b.strip())
     published = _parse_date(meta.get("date") or meta.get("published") or "")

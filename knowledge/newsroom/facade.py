@@ -86,11 +86,13 @@ class Newsroom:
         seed: bool = True,
         web: WebOptions = WebOptions(),
         feed_interval: dt.timedelta = dt.timedelta(minutes=15),
+        max_question_chars: int | None = None,
     ) -> None:
         self.store = store
         self.nlp = nlp
         self.clock = clock
         self.web = web
+        self.max_question_chars = max_question_chars  # longer ones are refused (the setting)
         self._lock = threading.RLock()
         self.engine = Engine(nlp)
         self._subscribers = Subscribers(store)
@@ -378,9 +380,9 @@ class Newsroom:
 
     @_locked
     def answer(self, question: str, *, context: Turn | Answer | None = None) -> Answer:
-        """Answer one question, not logged (the CLI, benches); ``context`` (the previous turn)
-        resolves follow-ups."""
-        return self.engine.answer(question, context=context)
+        """Answer one question under the question limit, not logged (the CLI, benches);
+        ``context`` (the previous turn) resolves follow-ups."""
+        return self.engine.answer(question, context=context, max_chars=self.max_question_chars)
 
     def ask(
         self, text: str, *, chat_id: int, user_id: int | None, context: Answer | None = None
@@ -407,7 +409,8 @@ class Newsroom:
         logged = self._journal.question(question_id)
         if logged is None:
             return None
-        return self.answer(logged.text)
+        with self._lock:  # asked before: not refused if the limit was lowered since
+            return self.engine.answer(logged.text)
 
     def feedback(self, question_id: int, value: int, *, chat_id: int) -> bool:
         """A 👍 (1) or 👎 (-1) on an answer, from the chat it was given in; False otherwise."""
@@ -543,6 +546,7 @@ def open_newsroom(
     clock: Callable[[], dt.datetime] = default_clock,
     web: WebOptions = WebOptions(),
     feed_interval: dt.timedelta = dt.timedelta(minutes=15),
+    max_question_chars: int | None = None,
 ) -> Newsroom:
     """The newsroom over a store (any SQLAlchemy URL) with a spaCy pipeline by package name."""
     from knowledge.nlp.pipeline import load_pipeline
@@ -554,6 +558,7 @@ def open_newsroom(
         seed=seed,
         web=web,
         feed_interval=feed_interval,
+        max_question_chars=max_question_chars,
     )
     # The index lives as long as the process: frozen, it is left out of every later full garbage
     # collection (one takes about a second at 10,000 articles, paid by some question otherwise).

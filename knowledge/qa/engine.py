@@ -237,10 +237,13 @@ class Engine:
     def _weight(self, entity_id: int) -> int:
         return len(self.index.entity_facts.get(entity_id, ()))
 
-    def answer(self, question: str, *, context: Turn | Answer | None = None) -> Answer:
-        """Answer one question; ``context`` (the previous turn) resolves follow-ups."""
+    def answer(
+        self, question: str, *, context: Turn | Answer | None = None, max_chars: int | None = None
+    ) -> Answer:
+        """Answer one question; ``context`` (the previous turn) resolves follow-ups. A question
+        over ``max_chars`` (the caller's setting) is refused."""
         try:
-            return self._answer(question, context)
+            return self._answer(question, context, max_chars)
         except QuestionError as e:
             return Answer(
                 question=question or "",
@@ -258,12 +261,12 @@ class Engine:
             return self._decline(name, [], f"I don't know anyone or anything called {name!r}.")
         return self._card(name, entities[0])
 
-    def analyse(self, text: str) -> Question:
+    def analyse(self, text: str, max_chars: int | None = None) -> Question:
         """What a question asks, against this index."""
-        return analyse(text, index=self.index, nlp=self.nlp)
+        return analyse(text, index=self.index, nlp=self.nlp, max_chars=max_chars)
 
-    def _answer(self, text: str, context: Turn | Answer | None) -> Answer:
-        q = self.analyse(text)
+    def _answer(self, text: str, context: Turn | Answer | None, max_chars: int | None) -> Answer:
+        q = self.analyse(text, max_chars)
         previous = context.answer if isinstance(context, Turn) else context
         context_entities, previous_fact = self._context(q, previous)
         if context_entities:  # a pronoun stands for these: treat them as named in the question

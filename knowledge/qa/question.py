@@ -17,7 +17,6 @@ from knowledge.nlp.extract import ROLE_NOUNS, SPEECH_VERBS
 from knowledge.qa.index import Index
 from knowledge.text import STOP, expand, is_content, normalise
 
-MAX_QUESTION_CHARS = 500
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _DEMONSTRATIVES = frozenset({"that", "this", "these", "those"})
 # "Besides X", "apart from X", "who else": X is what the answer is not (it is listed beside it).
@@ -191,14 +190,14 @@ class Question:
         return {entity_id} | {k for e, k in self.kin if e == entity_id}
 
 
-def validate(text: str) -> str:
+def validate(text: str, max_chars: int | None = None) -> str:
     """A clear error for questions that cannot be asked; the cleaned question otherwise."""
     if text is None or not text.strip():
         raise QuestionError("Please ask a question, for example: who is de Mistura?")
-    if len(text) > MAX_QUESTION_CHARS:
+    if max_chars is not None and len(text) > max_chars:
         raise QuestionError(
             f"That message is too long ({len(text):,} characters). Please ask one short question "
-            f"(at most {MAX_QUESTION_CHARS} characters)."
+            f"(at most {max_chars:,} characters)."
         )
     if any(unicodedata.category(ch) in {"Cc", "Cs", "Co"} and ch not in "\n\t\r" for ch in text):
         raise QuestionError("That does not look like a question (it holds binary data).")
@@ -210,8 +209,8 @@ def validate(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def analyse(text: str, *, index: Index, nlp: Language) -> Question:
-    raw = _WERE_WHERE.sub(r"where \1", validate(text))
+def analyse(text: str, *, index: Index, nlp: Language, max_chars: int | None = None) -> Question:
+    raw = _WERE_WHERE.sub(r"where \1", validate(text, max_chars))
     spans = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(raw)]
     repairs: list[tuple[str, str]] = []
     repaired = raw

@@ -1,0 +1,51 @@
+"""The button codec: every kind's data fits Telegram's 64 bytes, decodes to what was encoded,
+and matches its own pattern only."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers import buttons
+
+
+def test_each_kind_round_trips_within_64_bytes() -> None:
+    encoded = {
+        buttons.SOURCE: buttons.source("12:345"),
+        buttons.MORE: buttons.more(987654321),
+        buttons.FEEDBACK: buttons.feedback(42, -1),
+        buttons.FACT: buttons.fact("7"),  # a bare fact id, as buttons sent before
+        buttons.QUESTION: buttons.question("Who is Xie Xiaoyan?"),
+        buttons.REMOVE: buttons.remove(3),
+    }
+    for pattern, data in encoded.items():
+        assert data is not None
+        assert 1 <= len(data.encode()) <= buttons.MAX_DATA_BYTES
+        assert [p for p in buttons.KINDS if p.match(data)] == [pattern], data
+    assert buttons.decode_source(encoded[buttons.SOURCE]) == "12:345"
+    assert buttons.decode_more(encoded[buttons.MORE]) == 987654321
+    assert buttons.decode_feedback(encoded[buttons.FEEDBACK]) == (42, -1)
+    assert buttons.decode_fact(encoded[buttons.FACT]) == "7"
+    assert buttons.decode_question(encoded[buttons.QUESTION]) == "Who is Xie Xiaoyan?"
+    assert buttons.decode_remove(encoded[buttons.REMOVE]) == 3
+    assert buttons.decode_remove(buttons.REMOVE_CANCEL) is None
+
+
+def test_a_question_over_64_bytes_gets_no_button() -> None:
+    assert buttons.question("w" * 62) == "q:" + "w" * 62
+    assert buttons.question("w" * 63) is None
+    assert buttons.question("é" * 31) is not None  # 2 bytes each: 64 in all
+    assert buttons.question("é" * 32) is None
+
+
+@pytest.mark.parametrize("data", ["zz:1", "fb:abc", "fb:1:2", "src:", "more:", "rm:all", "", None])
+def test_data_of_no_kind_is_refused(data: str | None) -> None:
+    if data:
+        assert not any(p.match(data) for p in buttons.KINDS if p is not buttons.QUESTION)
+    for decode in (
+        buttons.decode_source,
+        buttons.decode_more,
+        buttons.decode_feedback,
+        buttons.decode_remove,
+    ):
+        with pytest.raises(buttons.ButtonDataError):
+            decode(data)
