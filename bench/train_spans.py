@@ -18,6 +18,7 @@ places), writes each fold's weights for the end-to-end check (``bench/squad.py
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import pickle
 import sys
 import tempfile
@@ -41,9 +42,13 @@ from squad import (
 from knowledge.errors import KnowledgeError, QuestionError
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa import spans
+from knowledge.qa.config import DEFAULT
 from knowledge.qa.evaluation import normalize_answer, token_f1
 from knowledge.qa.shortanswer import locate, located
 from knowledge.text import normalise
+
+# The rules' answer, which the scorer is weighed against.
+RULES_ALONE = dataclasses.replace(DEFAULT.spans, use_scorer=False)
 
 AUX_FIRST = {(w,) for w in ("did", "does", "do", "is", "are", "was", "were", "has", "have", "had")}
 SHIPPED = ROOT / "knowledge" / "data" / spans.WEIGHTS_FILE
@@ -85,7 +90,7 @@ def collect(out: Path) -> None:
                     fact = max(holding, key=lambda f: len(asked & set(normalise(f.text).split())))
                     doc = kb._parse(fact.id, fact.text)
                     rule = located(q, fact, doc, kb.index)
-                    final = locate(q, fact, doc, kb.index, learned=False)[0]
+                    final = locate(q, fact, doc, kb.index, policy=RULES_ALONE)[0]
                     cands, feats = spans.featurise(q, fact, doc, rule)
                     texts = [doc[a:b].text for a, b in cands]
                     rows.append(
@@ -220,7 +225,7 @@ def predict(row: dict[str, Any], weights: dict[str, float]) -> tuple[int | None,
 COLUMNS = (
     "rules",
     *spans.REPLACES,
-    *(f"{spans.POLICY['name']}>{m}" for m in MARGINS),
+    *(f"{DEFAULT.spans.policy}>{m}" for m in MARGINS),
     "learned",
     "ceiling",
 )
@@ -246,9 +251,9 @@ def evaluate(
             for name, kinds in spans.REPLACES.items()
         }
         for m in MARGINS:
-            mixed[f"{spans.POLICY['name']}>{m}"] = (
+            mixed[f"{DEFAULT.spans.policy}>{m}"] = (
                 learned
-                if row["kind"] in spans.REPLACES[spans.POLICY["name"]]
+                if row["kind"] in spans.REPLACES[DEFAULT.spans.policy]
                 and k is not None
                 and margin > m
                 else row["rule"]

@@ -11,6 +11,7 @@ import pytest
 from spacy.language import Language
 
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
+from knowledge.qa.config import QAConfig
 from knowledge.qa.engine import KnowledgeBase
 from knowledge.storage.store import Store
 
@@ -37,6 +38,11 @@ def nlp() -> Language:
 
 def make_kb(nlp: Language, path: Path, *, seed: bool = True) -> KnowledgeBase:
     return KnowledgeBase(Store(f"sqlite:///{path}"), nlp, clock=lambda: FIXED_NOW, seed=seed)
+
+
+def with_config(kb: KnowledgeBase, config: QAConfig) -> KnowledgeBase:
+    """The same store answered with other knobs (a second engine over it)."""
+    return KnowledgeBase(kb.store, kb.nlp, clock=lambda: FIXED_NOW, seed=False, config=config)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ policy, inference with hand-set weights, the rules' margin and the shipped weigh
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from spacy.tokens import Doc
 
 from knowledge.models import Fact
 from knowledge.qa import spans
+from knowledge.qa.config import SpanPolicy
 from knowledge.qa.engine import KnowledgeBase
 from knowledge.qa.question import Question, analyse
 from knowledge.qa.shortanswer import locate, located
@@ -73,18 +75,20 @@ def test_hand_set_weights_choose_the_span(mill_kb: KnowledgeBase) -> None:
     q = _question(mill_kb, "What does Ada Kestrel grind?")
     # weights that like the object of the question's verb, as two words ("len=1")
     weights = {"anchor_child=dobj": 3.0, "len=1": 0.5}
-    assert spans.best_span(q, fact, doc, weights=weights) == "rye flour"
-    assert spans.best_span(q, fact, doc, weights={}) is None  # no model: the rules answer
+    assert spans.best_span(q, fact, doc, policy=SpanPolicy(weights=weights)) == "rye flour"
+    no_model = SpanPolicy(weights={})
+    assert spans.best_span(q, fact, doc, policy=no_model) is None  # the rules answer
 
 
 def test_the_rules_phrase_stands_unless_clearly_beaten(mill_kb: KnowledgeBase) -> None:
     fact, doc = _fact(mill_kb, "The miller")
     q = _question(mill_kb, "What does Ada Kestrel grind?")
     rule = ("three bakeries", "phrase:chunks")
-    close = {"anchor_child=dobj": spans.MARGIN["margin"] / 2, "rule=same": 0.0}
-    assert spans.best_span(q, fact, doc, rule=rule, weights=close) is None
-    clear = {"anchor_child=dobj": spans.MARGIN["margin"] + 1, "len=1": 0.5}
-    assert spans.best_span(q, fact, doc, rule=rule, weights=clear) == "rye flour"
+    margin = SpanPolicy().margin
+    close = SpanPolicy(weights={"anchor_child=dobj": margin / 2, "rule=same": 0.0})
+    assert spans.best_span(q, fact, doc, rule=rule, policy=close) is None
+    clear = SpanPolicy(weights={"anchor_child=dobj": margin + 1, "len=1": 0.5})
+    assert spans.best_span(q, fact, doc, rule=rule, policy=clear) == "rye flour"
 
 
 @pytest.mark.parametrize(
@@ -109,18 +113,16 @@ def test_the_switch_turns_the_scorer_off(mill_kb: KnowledgeBase) -> None:
     rules = located(q, fact, doc, mill_kb.index)
     assert rules == ("Kestrel", "phrase:chunks")  # the rules' last resort: the nearest chunk
     # weights that distrust the rules' span and like a subject
-    spans.use_weights({"rule=same": -10.0, "dep=nsubj": 1.0, "len=0": 0.5})
-    try:
-        assert locate(q, fact, doc, mill_kb.index, learned=False) == ("Kestrel", "phrase")
-        assert locate(q, fact, doc, mill_kb.index, learned=True) == ("wheel", "phrase")
-    finally:
-        spans.use_weights(None)
+    on = SpanPolicy(weights={"rule=same": -10.0, "dep=nsubj": 1.0, "len=0": 0.5})
+    off = dataclasses.replace(on, use_scorer=False)
+    assert locate(q, fact, doc, mill_kb.index, policy=off) == ("Kestrel", "phrase")
+    assert locate(q, fact, doc, mill_kb.index, policy=on) == ("wheel", "phrase")
 
 
 def test_shipped_weights_are_small_and_used() -> None:
     path = Path(spans.__file__).parents[1] / "data" / spans.WEIGHTS_FILE
     assert path.stat().st_size < 2_500_000
-    weights = spans.default_weights()
+    weights = spans.shipped_weights()
     assert len(weights) > 1000
-    assert spans.USE_SPAN_SCORER
-    assert spans.POLICY["name"] in spans.REPLACES
+    assert SpanPolicy().use_scorer
+    assert SpanPolicy().policy in spans.REPLACES

@@ -38,6 +38,7 @@ from knowledge.models import (
 )
 from knowledge.nlp.extract import EXTRACTOR_VERSION, extract, extract_many
 from knowledge.qa import rank, reply
+from knowledge.qa.config import DEFAULT, Calibration, QAConfig, RankWeights
 from knowledge.qa.index import Index
 from knowledge.qa.question import Question, analyse
 from knowledge.qa.shortanswer import (
@@ -52,30 +53,11 @@ from knowledge.qa.shortanswer import (
 from knowledge.storage.store import Store
 from knowledge.text import alias_norm, normalise
 
-# From a sweep over both question sets and SQuAD (tests/data, DEV_ARTICLES whole): at 0.40 with the
-# relation factors below our set declines 71% of unanswerables with 8.0% false declines (the one
-# more than without them was a wrong answer), the dev set 100% and 0%, and SQuAD F1 goes 35.0 →
-# 34.0 (answered 85% → 82%); 0.35 declines 53% / 8.0%, 0.45 71% / 13.6%.
 log = logging.getLogger(__name__)
 
-CONFIDENCE_THRESHOLD = 0.4
-UNKNOWN_NAME_FACTOR = 0.4  # the question names something no article mentions
-NO_ANSWER_FACTOR = 0.5  # ... and nothing in it answers at all
-UNTYPED_FACTOR = 0.7  # "when"/"who"/"how many"... and the best fact has no span of that type
-UNRELATED_FACTOR = 0.5  # the answer's clause holds nothing else the question names
-IDENTITY_FACTOR = 0.35  # "who is the X of Y": the answer's noun phrase lacks some of X, Y
-ANOTHER_FACTOR = 0.7  # the fact's thing lacks all the words that narrow the question's
-DISTANCE_FREE = 5.0  # mean arcs from the question's words to the answer that cost nothing
-DISTANCE_SLOPE = 0.1  # ... and the confidence lost per arc past that
-DISTANCE_FLOOR = 0.3
+# The tuned thresholds, factors and rerank penalties are in knowledge/qa/config.py (QAConfig).
 PARALLEL_REFRESH = 200  # articles to re-extract before worker processes pay off their start
-RERANK_DEPTH = 5  # typed questions: how many of the best facts may supply the typed answer
-RERANK_MARGIN = 0.1  # ... when they score within this of the best
-MISFIT_PENALTY = 0.3  # ... losing this when their answer is not of the asked type
-DISTANCE_PENALTY = 0.03  # ... and this per dependency arc from the question's words past one
-UNRELATED_PENALTY = 0.1  # ... and this when its clause holds nothing else the question names
 _RELATED_KINDS = frozenset({"typed", "person", "manner"})
-CARD_DESCRIBED, CARD_PLACED, CARD_NAMED = 0.95, 0.8, 0.6
 CARD_FACTS, CARD_WORDS = 5, 12  # facts searched for what an untitled entity is; its words at most
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _PLACE_PRONOUNS = frozenset({"there"})
@@ -124,7 +106,9 @@ class _Judged(NamedTuple):
     distance: float | None
 
 
-def _judge(q: Question, fact: Fact, doc: Doc, short: str | None, kind: str) -> _Judged:
+def _judge(
+    q: Question, fact: Fact, doc: Doc, short: str | None, kind: str, *, weights: RankWeights
+) -> _Judged:
     """A candidate's penalty in the rerank is much when its answer is not of the asked type, a
     little when its clause names nothing of the question, and a little per dependency arc
     between the answer and the question's words beyond the first. The relation and distance
@@ -132,12 +116,12 @@ def _judge(q: Question, fact: Fact, doc: Doc, short: str | None, kind: str) -> _
     related = relation(q, fact, doc, short) if kind in _RELATED_KINDS else None
     distance = anchor_distance(q, fact, doc, short)
     if not fits(q, short, kind):
-        return _Judged(MISFIT_PENALTY, related, distance)
+        return _Judged(weights.misfit_penalty, related, distance)
     penalty = 0.0
     if related is not None and related[0] == 0.0:
-        penalty += UNRELATED_PENALTY  # nothing the question names in the answer's clause
+        penalty += weights.unrelated_penalty  # nothing the question names in the answer's clause
     if distance is not None:
-        penalty += DISTANCE_PENALTY * max(0.0, distance - 1)
+        penalty += weights.distance_penalty * max(0.0, distance - 1)
     return _Judged(penalty, related, distance)
 
 
@@ -185,13 +169,14 @@ def _called_before(span: SpacySpan) -> str | None:
     return None
 
 
-def _distance_factor(distance: float | None) -> float:
+def _distance_factor(distance: float | None, cal: Calibration = DEFAULT.calibration) -> float:
     """An answer many dependency arcs away from the question's words is seldom what it asks:
     on the SQuAD DEV_ARTICLES, typed answers 2-4 arcs away are right about 60% of the time, 5-6
     arcs away 43%, 7 or more about 28%."""
     if distance is None:
         return 1.0
-    return max(DISTANCE_FLOOR, 1.0 - DISTANCE_SLOPE * max(0.0, distance - DISTANCE_FREE))
+    lost = cal.distance_slope * max(0.0, distance - cal.distance_free)
+    return max(cal.distance_floor, 1.0 - lost)
 
 
 def _asks_definition(q: Question) -> bool:
@@ -232,7 +217,9 @@ class KnowledgeBase:
         *,
         clock: Callable[[], dt.datetime] = default_clock,
         seed: bool = True,
+        config: QAConfig = DEFAULT,
     ) -> None:
+        self.config = config
         self.store = store
         self.nlp = nlp
         self.clock = clock
@@ -465,12 +452,13 @@ class KnowledgeBase:
                 (self.index.entities[i] for i in q.entity_ids), key=lambda e: self._weight(e.id)
             )
             return self._card(text, entity, by_description=q.card_by_description)
-        first = rank.retrieve(q, self.index, boost_entities=context_entities)
-        ids = rank.top(first)
+        weighting, cal = self.config.rank, self.config.calibration
+        first = rank.retrieve(q, self.index, boost_entities=context_entities, config=weighting)
+        ids = rank.top(first, weighting.max_candidates)
         if previous_fact is not None and previous_fact not in ids:
             ids.append(previous_fact)
         top_bm25 = max((first.get(fid, 0.0) for fid in ids), default=0.0) or 1.0
-        weights = rank.group_weights(q, self.index, context=context_entities)
+        weights = rank.group_weights(q, self.index, context=context_entities, config=weighting)
         scored = []
         for fid in ids:
             fact = self.index.facts[fid]
@@ -481,6 +469,7 @@ class KnowledgeBase:
                 context_entities=context_entities,
                 bm25=first.get(fid, 0.0) / top_bm25,
                 weights=weights,
+                config=weighting,
             )
             score = feats.score + (0.15 if fid == previous_fact else 0.0)
             scored.append((score, feats, fact))
@@ -489,21 +478,22 @@ class KnowledgeBase:
             return self._decline(text, [], None)
         score, feats, best = scored[0]
         doc = self._parse(best.id, best.text)
-        short, kind = locate(q, best, doc, self.index)
+        policy = self.config.spans
+        short, kind = locate(q, best, doc, self.index, policy=policy)
         judged: _Judged | None = None
         if q.expected or _asks_manner(q) or _asks_definition(q):
             # Among close runners-up, the one whose span of the asked type sits nearest the
             # question's words in the parse answers best: a year for "since what year" beats a
             # best fact holding none, and the object of "told" beats a name deep in the quote.
-            judged = _judge(q, best, doc, short, kind)
+            judged = _judge(q, best, doc, short, kind, weights=weighting)
             options = [(score - judged.penalty, 0, doc, short, kind, judged)]
-            for k in range(1, min(len(scored), RERANK_DEPTH)):
-                if scored[k][0] < score - RERANK_MARGIN:
+            for k in range(1, min(len(scored), weighting.rerank_depth)):
+                if scored[k][0] < score - weighting.rerank_margin:
                     break
                 other = scored[k][2]
                 other_doc = self._parse(other.id, other.text)
-                other_short, other_kind = locate(q, other, other_doc, self.index)
-                judged = _judge(q, other, other_doc, other_short, other_kind)
+                other_short, other_kind = locate(q, other, other_doc, self.index, policy=policy)
+                judged = _judge(q, other, other_doc, other_short, other_kind, weights=weighting)
                 options.append(
                     (scored[k][0] - judged.penalty, k, other_doc, other_short, other_kind, judged)
                 )
@@ -512,25 +502,25 @@ class KnowledgeBase:
                 scored.insert(0, scored.pop(k))
                 score, feats, best = scored[0]
         elif kind in _RELATED_KINDS:
-            judged = _judge(q, best, doc, short, kind)
+            judged = _judge(q, best, doc, short, kind, weights=weighting)
         related = judged.related if judged is not None else None
         confidence = self._confidence(q, feats, short, kind=kind, related=related)
         if adds_nothing(q, short):  # "early September" for "what date in September": no answer
-            confidence *= NO_ANSWER_FACTOR
+            confidence *= cal.no_answer_factor
         elif (
             q.expected and kind == "typed" and q.focus in _DATE_FOCUS and not fits(q, short, kind)
         ):
-            confidence *= UNTYPED_FACTOR  # "which day" answered by a month only
+            confidence *= cal.untyped_factor  # "which day" answered by a month only
         if kind in _RELATED_KINDS and self._by_pronoun_only(q, best, short):
-            confidence *= UNRELATED_FACTOR  # "he said" answers "who heads X?" only by its "he"
+            confidence *= cal.unrelated_factor  # "he said" answers "who heads X?" only by its "he"
         if q.expected and misses_date(q, best):  # "what date in September": a fact without it
-            confidence *= UNRELATED_FACTOR
+            confidence *= cal.unrelated_factor
         if kind in _RELATED_KINDS and judged is not None:
-            confidence *= _distance_factor(judged.distance)
+            confidence *= _distance_factor(judged.distance, cal)
         if _another_one(q, best):
-            confidence *= ANOTHER_FACTOR  # "the opposition's team" answered by Macron's team
+            confidence *= cal.another_factor  # "the opposition's team" answered by Macron's team
         facts = tuple(ScoredFact(f, round(s, 4)) for s, _, f in scored[:5])
-        if confidence < CONFIDENCE_THRESHOLD:
+        if confidence < cal.threshold:
             return self._decline(text, [f for f in facts], None, confidence=confidence)
         article = self.index.articles[best.article_id]
         return Answer(
@@ -570,6 +560,7 @@ class KnowledgeBase:
         """Mostly how much of the question the fact covers; less where the question names
         something the articles never mention, where the question asks for a type (a date, a
         place, a number) and the fact has no span of it."""
+        cal = self.config.calibration
         slot = (1.0 if feats.typed else 0.3) if q.expected else feats.coverage
         if q.count and kind == "list" and list_size(short) == q.count:
             slot = 1.0  # "which four topics": a list of four is the asked type
@@ -577,23 +568,23 @@ class KnowledgeBase:
             slot = 1.0  # "how did X reach Y?": a means or a manner is the asked type
         conf = 0.6 * feats.coverage + 0.2 * feats.fuzzy + 0.2 * slot
         if _asks_definition(q) and kind != "definition":
-            conf *= UNTYPED_FACTOR  # "what are stents?" answered by no "stents are ..."
+            conf *= cal.untyped_factor  # "what are stents?" answered by no "stents are ..."
         if q.wh == "why" and kind != "reason":
-            conf *= UNTYPED_FACTOR  # no "because" nor purpose found: a guess at the reason
+            conf *= cal.untyped_factor  # no "because" nor purpose found: a guess at the reason
         if q.unknown_names:
-            conf *= UNKNOWN_NAME_FACTOR
+            conf *= cal.unknown_name_factor
         if q.expected and kind == "none":
-            conf *= NO_ANSWER_FACTOR
+            conf *= cal.no_answer_factor
         elif q.expected and kind not in {"typed", "person", "conjunct"}:
-            conf *= UNTYPED_FACTOR
+            conf *= cal.untyped_factor
         elif not short:
             conf *= 0.85
         if related is not None:
             clause, phrase = related
             if clause == 0.0:
-                conf *= UNRELATED_FACTOR
+                conf *= cal.unrelated_factor
             if _asks_who_is(q) and phrase < 1.0:
-                conf *= IDENTITY_FACTOR
+                conf *= cal.identity_factor
         return max(0.0, min(1.0, conf))
 
     def _by_pronoun_only(self, q: Question, fact: Fact, short: str | None) -> bool:
@@ -679,15 +670,16 @@ class KnowledgeBase:
         short = entity.descriptions[0] if entity.descriptions else None
         # How sure the card is: the articles describe the entity ("the UN envoy"), or only
         # say where something happened ("the G20 summit in Hamburg"), or only name it.
-        confidence = CARD_DESCRIBED if short else CARD_NAMED
+        cal = self.config.calibration
+        confidence = cal.card_described if short else cal.card_named
         if by_description:
             short = entity.name
         if short is None and ordered:
             short = self._place_of(entity, ordered)
-            confidence = CARD_PLACED if short else CARD_NAMED
+            confidence = cal.card_placed if short else cal.card_named
         if short is None and ordered:
             short = self._said_to_be(entity, ordered)  # "Guidant is a key producer of ..."
-            confidence = CARD_PLACED if short else CARD_NAMED
+            confidence = cal.card_placed if short else cal.card_named
         top = tuple(ScoredFact(f, 1.0 - 0.01 * i) for i, f in enumerate(ordered[:5]))
         if not top:
             return self._decline(question, [], None)

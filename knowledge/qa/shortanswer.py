@@ -13,6 +13,7 @@ from spacy.tokens import Span as SpacySpan
 from knowledge.models import Fact, Span
 from knowledge.nlp.extract import names_a_person
 from knowledge.qa import spans
+from knowledge.qa.config import DEFAULT, SpanPolicy
 from knowledge.qa.index import Index
 from knowledge.qa.matching import ancestors, answer_span, forms, matched_tokens, meeting
 from knowledge.qa.question import QUOTE_VERBS, Question
@@ -29,18 +30,16 @@ def short_answer(q: Question, fact: Fact, doc: Doc, index: Index) -> str | None:
 
 
 def locate(
-    q: Question, fact: Fact, doc: Doc, index: Index, *, learned: bool | None = None
+    q: Question, fact: Fact, doc: Doc, index: Index, *, policy: SpanPolicy = DEFAULT.spans
 ) -> tuple[str | None, str]:
     """The short answer and how it was found: "typed" (a span of the expected type), "person",
     "quote", "list" (after a colon), "conjunct" (beside what "besides X" sets aside), "manner"
     (the means or manner a "how" question asks for), "definition" (the other side of "X is Y"),
     "phrase" (from the parse), "reason", or "none". Where the rules find only a phrase or
-    nothing, the learned span scorer answers instead (``learned``, by default
-    ``spans.USE_SPAN_SCORER``)."""
+    nothing, the learned span scorer answers instead, as ``policy`` says."""
     answer, kind = located(q, fact, doc, index)
-    use = spans.USE_SPAN_SCORER if learned is None else learned
-    if use and spans.replaces(q, kind):
-        found = spans.best_span(q, fact, doc, rule=(answer, kind))
+    if policy.use_scorer and spans.replaces(q, kind, policy):
+        found = spans.best_span(q, fact, doc, rule=(answer, kind), policy=policy)
         if found and not (q.expected and _wrong_type(found, fact, q)):
             answer, kind = found, ("phrase" if kind == "none" else kind)
     return (_unbracket(answer) if answer else answer), kind.partition(":")[0]

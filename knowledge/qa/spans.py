@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from importlib import resources
 
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
 from knowledge.models import Fact
+from knowledge.qa.config import DEFAULT, SpanPolicy
 from knowledge.qa.matching import ancestors, answer_span, matched_tokens, meeting
 from knowledge.qa.question import Question
 from knowledge.text import STOP, normalise
 
-USE_SPAN_SCORER = True
-# Which rule answers the learned scorer replaces, by the rule that found them (``located``'s
-# kinds). "fallback": only the rules' last resort, the noun chunk nearest the question's words
-# (and nothing found); "phrase": every phrase rule; "most": a span of the asked type, a list, a
-# person and a quote too. Yes/no questions keep the rules' phrase, "when" its date.
+# Which rule answers the learned scorer replaces (``SpanPolicy.policy``), by the rule that found
+# them (``located``'s kinds). "fallback": only the rules' last resort, the noun chunk nearest the
+# question's words (and nothing found); "phrase": every phrase rule; "most": a span of the asked
+# type, a list, a person and a quote too. Yes/no questions keep the rules' phrase, "when" its date.
 _FALLBACK = frozenset({"phrase:chunks", "none"})
 _PHRASES = _FALLBACK | {
     f"phrase:{r}"
@@ -35,9 +35,6 @@ REPLACES = {
     "phrase": _PHRASES,
     "most": _PHRASES | {"typed", "list", "person", "quote"},
 }
-POLICY = {"name": "fallback"}
-# How much higher the scorer must rate its span than the rules' own before it replaces it.
-MARGIN = {"margin": 2.0}
 _KEEP_TYPED = frozenset({"when"})
 _AUXILIARIES = frozenset({"did", "does", "do", "is", "are", "was", "were", "has", "have", "had"})
 WEIGHTS_FILE = "spans.json"
@@ -55,13 +52,13 @@ _CONTEXT_WORDS = frozenset(
 )
 
 
-def replaces(q: Question, kind: str) -> bool:
+def replaces(q: Question, kind: str, policy: SpanPolicy = DEFAULT.spans) -> bool:
     """Whether the scorer answers instead of the rules that found an answer of this kind."""
     if q.wh is None and q.tokens[:1] and q.tokens[0] in _AUXILIARIES:
         return False  # yes/no: the rules' phrase that settles it
     if kind == "typed" and q.wh in _KEEP_TYPED:
         return False
-    return kind in REPLACES[POLICY["name"]]
+    return kind in REPLACES[policy.policy]
 
 
 def question_class(q: Question) -> str:
@@ -346,10 +343,12 @@ def best_span(
     doc: Doc,
     *,
     rule: tuple[str | None, str] = (None, "none"),
-    weights: Mapping[str, float] | None = None,
+    policy: SpanPolicy = DEFAULT.spans,
 ) -> str | None:
-    """The learned scorer's answer in ``fact``, or None when it has no candidate."""
-    w = default_weights() if weights is None else weights
+    """The learned scorer's answer in ``fact`` (with the policy's weights, else the shipped
+    ones), or None when it has no candidate or does not beat the rules' by the policy's
+    margin."""
+    w = shipped_weights() if policy.weights is None else policy.weights
     if not w:  # no model shipped: the rules answer alone
         return None
     ctx = _Context(q, fact, doc, rule)
@@ -362,28 +361,13 @@ def best_span(
         if ctx.rule_tokens == set(range(a, b)):
             rule_score = score
     # The rules' phrase stands unless the scorer clearly prefers another.
-    if best is None or best[0] - rule_score <= MARGIN["margin"]:
+    if best is None or best[0] - rule_score <= policy.margin:
         return None
     return doc[best[1] : best[2]].text.strip(_STRIP)
 
 
-_CHOSEN: dict[str, dict[str, float]] = {}  # "weights": those use_weights set
-
-
-def use_weights(weights: Mapping[str, float] | None) -> None:
-    """Score with these weights from now on (a benchmark's fold); None: the shipped ones."""
-    _CHOSEN.clear()
-    if weights is not None:
-        _CHOSEN["weights"] = dict(weights)
-
-
-def default_weights() -> dict[str, float]:
-    """The weights in use: those chosen by ``use_weights``, else the shipped ones."""
-    return _CHOSEN.get("weights") or _shipped()
-
-
 @functools.cache
-def _shipped() -> dict[str, float]:
+def shipped_weights() -> dict[str, float]:
     """``knowledge/data/spans.json``; empty when there is none."""
     path = resources.files("knowledge.data").joinpath(WEIGHTS_FILE)
     if not path.is_file():
