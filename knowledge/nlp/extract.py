@@ -24,8 +24,8 @@ from knowledge.models import (
     ArticleDraft,
     ExtractedEntity,
     ExtractedFact,
+    ExtractedMention,
     Extraction,
-    Mention,
     Quote,
     Span,
 )
@@ -353,7 +353,7 @@ def extract_docs(draft: ArticleDraft, docs: Sequence[Doc], article_date: dt.date
     ents = _fix_labels(_entities(sents))
     clusters, ent_keys = _cluster(ents)
     surnames = [_surname_aliases(c, clusters) for c in clusters]  # names are settled now
-    mentions: list[list[Mention]] = [[] for _ in sents]
+    mentions: list[list[ExtractedMention]] = [[] for _ in sents]
     for ent, key in zip(ents, ent_keys, strict=True):
         if key is not None:
             mentions[ent.sent].append(_mention(sents[ent.sent], ent.start, ent.end, key, "name"))
@@ -581,19 +581,19 @@ def _surname_aliases(c: _Cluster, clusters: list[_Cluster]) -> list[str]:
     return [a for a in aliases if not any(a.lower() in _norm(o.longest()) for o in others)]
 
 
-def _mention(sent: _Sent, start: int, end: int, key: int, kind: str) -> Mention:
+def _mention(sent: _Sent, start: int, end: int, key: int, kind: str) -> ExtractedMention:
     base = sent.span.start_char
     doc = sent.doc
     a = doc[start].idx - base
     b = doc[end - 1].idx + len(doc[end - 1].text) - base
-    return Mention(entity_key=key, start=a, end=b, text=doc[start:end].text, kind=kind)
+    return ExtractedMention(entity_key=key, start=a, end=b, text=doc[start:end].text, kind=kind)
 
 
 def _find_alias_mentions(
     sents: Sequence[_Sent],
     clusters: list[_Cluster],
     surnames: Sequence[list[str]],
-    mentions: list[list[Mention]],
+    mentions: list[list[ExtractedMention]],
 ) -> None:
     """Mentions NER missed: any known multi-word name, or a person's surname, in any sentence."""
     table: dict[tuple[str, ...], int] = {}
@@ -746,7 +746,7 @@ def _has_role(tokens: Sequence[Token]) -> bool:
 
 
 def _link_descriptions(
-    sents: Sequence[_Sent], clusters: list[_Cluster], mentions: list[list[Mention]]
+    sents: Sequence[_Sent], clusters: list[_Cluster], mentions: list[list[ExtractedMention]]
 ) -> None:
     """ "The UN envoy told reporters": a definite description with a role noun, not followed by a
     name, refers to the person it best fits among those already mentioned (most recent first)."""
@@ -773,7 +773,9 @@ def _link_descriptions(
             text = " ".join(_join_tokens(phrase))
             clusters[key].descriptions.append(text)
             mentions[i].append(
-                Mention(entity_key=key, start=m.start, end=m.end, text=text, kind="description")
+                ExtractedMention(
+                    entity_key=key, start=m.start, end=m.end, text=text, kind="description"
+                )
             )
         for m in sorted(mentions[i], key=lambda m: m.start):
             if clusters[m.entity_key].label == "PERSON":
@@ -786,7 +788,7 @@ def _best_person(
     phrase: Sequence[Token],
     recent: list[int],
     clusters: list[_Cluster],
-    here: Sequence[Mention],
+    here: Sequence[ExtractedMention],
     start: int,
 ) -> int | None:
     candidates = list(recent)
@@ -809,7 +811,7 @@ def _best_person(
 
 
 def _link_pronouns(
-    sents: Sequence[_Sent], clusters: list[_Cluster], mentions: list[list[Mention]]
+    sents: Sequence[_Sent], clusters: list[_Cluster], mentions: list[list[ExtractedMention]]
 ) -> None:
     """Subject pronouns ("he said") refer to the nearest person before them in the sentence, or to
     the subject of the last sentence that named a person."""
@@ -828,7 +830,7 @@ def _link_pronouns(
             key = before[-1].entity_key if before else last_subject
             if key is not None:
                 mentions[i].append(
-                    Mention(key, start, start + len(tok.text), tok.text, kind="pronoun")
+                    ExtractedMention(key, start, start + len(tok.text), tok.text, kind="pronoun")
                 )
         subject = _subject_person(sent, people, clusters)
         if subject is not None:
@@ -838,7 +840,7 @@ def _link_pronouns(
 
 
 def _subject_person(
-    sent: _Sent, mentions: Sequence[Mention], clusters: list[_Cluster]
+    sent: _Sent, mentions: Sequence[ExtractedMention], clusters: list[_Cluster]
 ) -> int | None:
     base = sent.span.start_char
     for tok in sent.subjects:
@@ -852,7 +854,9 @@ def _subject_person(
 # --- quotes, dates, typed spans --------------------------------------------------------------
 
 
-def _quotes(sent: _Sent, mentions: Sequence[Mention], clusters: list[_Cluster]) -> list[Quote]:
+def _quotes(
+    sent: _Sent, mentions: Sequence[ExtractedMention], clusters: list[_Cluster]
+) -> list[Quote]:
     """Direct quotes ("...", he said) and reported speech (X said that ...) with their speaker: the
     subject of the speech verb nearest the quote, else the sentence's subject person."""
     base = sent.span.start_char
@@ -883,7 +887,7 @@ def _distance(pos: int, start: int, end: int) -> int:
 
 
 def _entity_at(
-    tok: Token, base: int, mentions: Sequence[Mention], clusters: list[_Cluster]
+    tok: Token, base: int, mentions: Sequence[ExtractedMention], clusters: list[_Cluster]
 ) -> int | None:
     """The entity a subject phrase refers to: a person in it, else the mention at its head."""
     lo = min(t.idx for t in tok.subtree) - base
@@ -900,7 +904,7 @@ def _entity_at(
 
 
 def _speech_verbs(
-    sent: _Sent, mentions: Sequence[Mention], clusters: list[_Cluster]
+    sent: _Sent, mentions: Sequence[ExtractedMention], clusters: list[_Cluster]
 ) -> list[tuple[Token, int]]:
     base = sent.span.start_char
     found = []

@@ -593,10 +593,11 @@ class KnowledgeBase:
         likely about something else."""
         if not short:
             return False
+        entities = self.index.entities
         kinds = {
-            k
-            for eid, _, _, k in fact.mentions
-            if eid in self.index.entities and self.index.entities[eid].name == short
+            m.kind
+            for m in fact.mentions
+            if m.entity_id in entities and entities[m.entity_id].name == short
         }
         if kinds != {"pronoun"}:
             return False
@@ -630,10 +631,15 @@ class KnowledgeBase:
     ) -> tuple[int, ...]:
         focus = list(q.entity_ids | context_entities)
         if short:
-            for eid, a, b, _ in fact.mentions:
-                if fact.text[a:b] in short or self.index.entities[eid].name in short:
-                    focus.append(eid)
-        people = {eid for eid, *_ in fact.mentions if self.index.entities[eid].label == "PERSON"}
+            for m in fact.mentions:
+                said = fact.text[m.start : m.end]
+                if said in short or self.index.entities[m.entity_id].name in short:
+                    focus.append(m.entity_id)
+        people = {
+            m.entity_id
+            for m in fact.mentions
+            if self.index.entities[m.entity_id].label == "PERSON"
+        }
         if len(people) == 1:
             focus.extend(people)
         return tuple(dict.fromkeys(focus))
@@ -705,10 +711,10 @@ class KnowledgeBase:
         Kazakhstan"), or the thing that happened there ("the G20 summit in Hamburg")."""
         for fact in facts:
             doc = self._parse(fact.id, fact.text)
-            for eid, a, b, _ in fact.mentions:
-                if eid != entity.id:
+            for m in fact.mentions:
+                if m.entity_id != entity.id:
                     continue
-                span = doc.char_span(a, b, alignment_mode="expand")
+                span = doc.char_span(m.start, m.end, alignment_mode="expand")
                 if span is None:
                     continue
                 root = span.root
@@ -729,9 +735,11 @@ class KnowledgeBase:
         Dimension Data")."""
         for fact in facts[:CARD_FACTS]:
             doc = self._parse(fact.id, fact.text)
-            for eid, a, b, kind in fact.mentions:
-                span = doc.char_span(a, b, alignment_mode="expand") if eid == entity.id else None
-                if span is None or kind == "pronoun":
+            for m in fact.mentions:
+                if m.entity_id != entity.id or m.kind == "pronoun":
+                    continue
+                span = doc.char_span(m.start, m.end, alignment_mode="expand")
+                if span is None:
                     continue
                 said = _said_of(span, person=entity.label == "PERSON")
                 if said:
@@ -743,9 +751,9 @@ class KnowledgeBase:
         for sp in fact.spans:
             if sp.start <= offset < sp.end:
                 return sp.label
-        for eid, a, b, _ in fact.mentions:
-            if a <= offset < b and eid in self.index.entities:
-                return self.index.entities[eid].label
+        for m in fact.mentions:
+            if m.start <= offset < m.end and m.entity_id in self.index.entities:
+                return self.index.entities[m.entity_id].label
         return None
 
     @functools.lru_cache(maxsize=2048)  # noqa: B019 - one engine per process; facts are immutable

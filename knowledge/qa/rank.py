@@ -227,9 +227,9 @@ def has_typed_answer(q: Question, fact: Fact, index: Index) -> bool:
     for sp in fact.spans:
         if sp.label in q.expected and not set(normalise(sp.text).split()) <= qwords:
             return True
-    for eid, *_ in fact.mentions:
-        ent = index.entities.get(eid)
-        asked = eid not in q.entity_ids or eid in q.described_ids
+    for m in fact.mentions:
+        ent = index.entities.get(m.entity_id)
+        asked = m.entity_id not in q.entity_ids or m.entity_id in q.described_ids
         if ent is not None and ent.label in q.expected and asked:
             return True
     return False

@@ -141,7 +141,7 @@ def _relative_antecedent(q: Question, fact: Fact, doc: Doc, qwords: set[str]) ->
         if said < max(1, min(2, len(q.groups))):
             continue
         start, end = clause.left_edge.idx, clause.right_edge.idx + len(clause.right_edge)
-        inside = {e for e, a, b, _ in fact.mentions if start <= a and b <= end}
+        inside = {m.entity_id for m in fact.mentions if start <= m.start and m.end <= end}
         if any(q.kin_of(e).isdisjoint(inside) for e in q.entity_ids):
             continue  # "in Hamburg where Putin met Trump" is not where Russia and Turkey met
         chunk = _chunk_for(clause.head, doc)
@@ -226,11 +226,11 @@ def _full_name(q: Question, fact: Fact, answer: str, index: Index) -> str:
     only part of it ("Chinese envoy Xie")."""
     if "name" not in q.tokens:
         return answer
-    for eid, a, b, _ in fact.mentions:
-        ent = index.entities.get(eid)
+    for m in fact.mentions:
+        ent = index.entities.get(m.entity_id)
         if (
             ent is not None
-            and fact.text[a:b] == answer
+            and fact.text[m.start : m.end] == answer
             and len(ent.name) > len(answer)
             and answer in ent.name.split()
         ):
@@ -346,8 +346,10 @@ _PART_NOUNS = frozenset({"part", "parts", "region", "area", "side"})
 
 def _part_of(q: Question, fact: Fact, doc: Doc) -> str | None:
     """ "Which part of X?": a mention of X with the adjective that narrows it ("southern X")."""
-    for eid, a, b, _ in fact.mentions:
-        span = doc.char_span(a, b, alignment_mode="expand") if eid in q.entity_ids else None
+    for m in fact.mentions:
+        if m.entity_id not in q.entity_ids:
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
         if span is None:
             continue
         narrowed = [c for c in span.root.lefts if c.dep_ == "amod" and c.i < span.start]
@@ -424,7 +426,7 @@ def _matched_positions(q: Question, fact: Fact, doc: Doc) -> list[list[int]]:
     keys = [[doc[i].idx for i in sorted(found)] for found in words]
     for eid in sorted(q.entity_ids):
         kin = q.kin_of(eid)
-        keys.append([a for e, a, _b, _ in fact.mentions if e in kin])
+        keys.append([m.start for m in fact.mentions if m.entity_id in kin])
     return [k for k in keys if k]
 
 
@@ -454,15 +456,15 @@ def _typed(
 ) -> str | None:
     spans = [sp for sp in fact.spans if sp.label in q.expected]
     # Entities the NER tagged differently in this sentence but whose store label fits.
-    for eid, a, b, kind in fact.mentions:
-        ent = index.entities.get(eid)
+    for m in fact.mentions:
+        ent = index.entities.get(m.entity_id)
         if (
             ent is not None
             and ent.label in q.expected
-            and kind in {"name", "alias"}
-            and not any(sp.start <= a < sp.end for sp in spans)
+            and m.kind in {"name", "alias"}
+            and not any(sp.start <= m.start < sp.end for sp in spans)
         ):
-            spans.append(Span(a, b, fact.text[a:b], ent.label))
+            spans.append(Span(m.start, m.end, fact.text[m.start : m.end], ent.label))
     spans = [_hyphenated(sp, fact.text) for sp in spans]
     spans = [sp for sp in spans if not _in_question(sp, fact, q, qwords, index)]
     heads = [sp for sp in spans if not _modifier(sp, doc)]
@@ -661,12 +663,14 @@ def _in_question(sp: Span, fact: Fact, q: Question, qwords: set[str], index: Ind
     # a word inside the description of one it names ("the Italian diplomat") describes it.
     asked = q.described_ids if q.wh in {"who", "whom", "what", "which"} else frozenset()
     return any(
-        eid in q.entity_ids
-        and eid not in asked
-        and a < sp.end
-        and sp.start < b
-        and not (kind == "description" and (a, b) != (sp.start, sp.end) and q.wh in _WHAT)
-        for eid, a, b, kind in fact.mentions
+        m.entity_id in q.entity_ids
+        and m.entity_id not in asked
+        and m.start < sp.end
+        and sp.start < m.end
+        and not (
+            m.kind == "description" and (m.start, m.end) != (sp.start, sp.end) and q.wh in _WHAT
+        )
+        for m in fact.mentions
     )
 
 
@@ -689,9 +693,9 @@ def _extend_list(best: Span, spans: Sequence[Span], text: str) -> str:
 
 
 def _person_mention(q: Question, fact: Fact, index: Index) -> str | None:
-    for eid, _a, _b, _kind in fact.mentions:
-        ent = index.entities.get(eid)
-        asked = eid not in q.entity_ids or eid in q.described_ids
+    for m in fact.mentions:
+        ent = index.entities.get(m.entity_id)
+        asked = m.entity_id not in q.entity_ids or m.entity_id in q.described_ids
         if ent is not None and ent.label == "PERSON" and asked:
             return ent.name
     return None
@@ -777,9 +781,9 @@ def _only_item(chunk: SpacySpan, doc: Doc, groups: list[tuple[str, ...]]) -> boo
 def _named_ranges(q: Question, fact: Fact) -> list[tuple[int, int]]:
     """Where the fact mentions the entities the question is about (not asking for)."""
     return [
-        (a, b)
-        for eid, a, b, _ in fact.mentions
-        if eid in q.entity_ids and eid not in q.described_ids
+        (m.start, m.end)
+        for m in fact.mentions
+        if m.entity_id in q.entity_ids and m.entity_id not in q.described_ids
     ]
 
 
