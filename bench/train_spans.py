@@ -44,6 +44,7 @@ from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa import spans
 from knowledge.qa.config import DEFAULT
 from knowledge.qa.evaluation import normalize_answer, token_f1
+from knowledge.qa.kinds import AnswerKind, Located
 from knowledge.qa.shortanswer import locate, located
 from knowledge.text import normalise
 
@@ -99,7 +100,8 @@ def collect(out: Path) -> None:
                             "fold": fold_of(art.title),
                             "id": sq.id,
                             "qtype": question_type(sq.question),
-                            "kind": rule[1],
+                            "kind": rule.label,
+                            "key": rule.key,
                             "wh": q.wh,
                             "yesno": q.wh is None and q.tokens[:1] in AUX_FIRST,
                             "rule": _scores(final, sq.answers),
@@ -133,7 +135,8 @@ def timing(articles: int) -> None:
                     continue
                 doc = kb._parse(fact.id, fact.text)
                 start = time.perf_counter()
-                spans.best_span(q, fact, doc, rule=("", "none"))  # always scored: the worst case
+                # always scored: the worst case
+                spans.best_span(q, fact, doc, rule=Located("", AnswerKind.NONE))
                 costs.append(1000 * (time.perf_counter() - start))
             kb.store.engine.dispose()
     ms = np.array(costs)
@@ -243,7 +246,7 @@ def evaluate(
         learned = row["scores"][k] if k is not None else (0.0, 0.0)
         mixed = {
             name: learned
-            if row["kind"] in kinds
+            if row["key"] in kinds
             and k is not None
             and not row["yesno"]
             and not (row["kind"] == "typed" and row["wh"] == "when")
@@ -253,7 +256,7 @@ def evaluate(
         for m in MARGINS:
             mixed[f"{DEFAULT.spans.policy}>{m}"] = (
                 learned
-                if row["kind"] in spans.REPLACES[DEFAULT.spans.policy]
+                if row["key"] in spans.REPLACES[DEFAULT.spans.policy]
                 and k is not None
                 and margin > m
                 else row["rule"]

@@ -16,6 +16,7 @@ from knowledge.models import Fact
 from knowledge.qa import spans
 from knowledge.qa.config import SpanPolicy
 from knowledge.qa.engine import KnowledgeBase
+from knowledge.qa.kinds import NOTHING, AnswerKind, Located
 from knowledge.qa.question import Question, analyse
 from knowledge.qa.shortanswer import locate, located
 
@@ -61,7 +62,7 @@ def test_candidates_are_trimmed_constituents(mill_kb: KnowledgeBase) -> None:
 def test_spans_made_of_question_words_are_no_candidates(mill_kb: KnowledgeBase) -> None:
     fact, doc = _fact(mill_kb, "The villagers")
     q = _question(mill_kb, "What did the villagers of Brenholt repair the mill with?")
-    found, feats = spans.featurise(q, fact, doc, (None, "none"))
+    found, feats = spans.featurise(q, fact, doc, NOTHING)
     texts = [doc[a:b].text for a, b in found]
     assert "villagers" not in texts
     assert "Brenholt" not in texts
@@ -83,7 +84,7 @@ def test_hand_set_weights_choose_the_span(mill_kb: KnowledgeBase) -> None:
 def test_the_rules_phrase_stands_unless_clearly_beaten(mill_kb: KnowledgeBase) -> None:
     fact, doc = _fact(mill_kb, "The miller")
     q = _question(mill_kb, "What does Ada Kestrel grind?")
-    rule = ("three bakeries", "phrase:chunks")
+    rule = Located("three bakeries", AnswerKind.PHRASE, "chunks")
     margin = SpanPolicy().margin
     close = SpanPolicy(weights={"anchor_child=dobj": margin / 2, "rule=same": 0.0})
     assert spans.best_span(q, fact, doc, rule=rule, policy=close) is None
@@ -92,26 +93,29 @@ def test_the_rules_phrase_stands_unless_clearly_beaten(mill_kb: KnowledgeBase) -
 
 
 @pytest.mark.parametrize(
-    ("question", "kind", "replaced"),
+    ("question", "kind", "rule", "replaced"),
     [
-        ("What did the villagers repair?", "phrase:chunks", True),
-        ("What did the villagers repair?", "none", True),
-        ("What did the villagers repair?", "phrase:focus", False),
-        ("Who grinds the flour?", "typed", False),
-        ("Did the villagers repair the mill?", "phrase:chunks", False),  # yes/no
+        ("What did the villagers repair?", AnswerKind.PHRASE, "chunks", True),
+        ("What did the villagers repair?", AnswerKind.NONE, None, True),
+        ("What did the villagers repair?", AnswerKind.PHRASE, "focus", False),
+        ("Who grinds the flour?", AnswerKind.TYPED, None, False),
+        ("Did the villagers repair the mill?", AnswerKind.PHRASE, "chunks", False),  # yes/no
     ],
 )
 def test_which_rule_answers_it_replaces(
-    mill_kb: KnowledgeBase, question: str, kind: str, replaced: bool
+    mill_kb: KnowledgeBase, question: str, kind: AnswerKind, rule: str | None, replaced: bool
 ) -> None:
-    assert spans.replaces(_question(mill_kb, question), kind) is replaced
+    found = Located("an answer", kind, rule)
+    assert spans.replaces(_question(mill_kb, question), found) is replaced
 
 
 def test_the_switch_turns_the_scorer_off(mill_kb: KnowledgeBase) -> None:
     fact, doc = _fact(mill_kb, "Kestrel said")
     q = _question(mill_kb, "What turns slowly in dry summers?")
     rules = located(q, fact, doc, mill_kb.index)
-    assert rules == ("Kestrel", "phrase:chunks")  # the rules' last resort: the nearest chunk
+    # the rules' last resort: the nearest chunk
+    assert rules == Located("Kestrel", AnswerKind.PHRASE, "chunks")
+    assert rules.label == "phrase:chunks"  # as the scorer's features name it
     # weights that distrust the rules' span and like a subject
     on = SpanPolicy(weights={"rule=same": -10.0, "dep=nsubj": 1.0, "len=0": 0.5})
     off = dataclasses.replace(on, use_scorer=False)

@@ -40,6 +40,7 @@ from knowledge.nlp.extract import EXTRACTOR_VERSION, extract, extract_many
 from knowledge.qa import rank, reply
 from knowledge.qa.config import DEFAULT, Calibration, QAConfig, RankWeights
 from knowledge.qa.index import Index
+from knowledge.qa.kinds import TYPED_KINDS, AnswerKind
 from knowledge.qa.question import Question, analyse
 from knowledge.qa.shortanswer import (
     adds_nothing,
@@ -57,7 +58,7 @@ log = logging.getLogger(__name__)
 
 # The tuned thresholds, factors and rerank penalties are in knowledge/qa/config.py (QAConfig).
 PARALLEL_REFRESH = 200  # articles to re-extract before worker processes pay off their start
-_RELATED_KINDS = frozenset({"typed", "person", "manner"})
+_RELATED_KINDS = frozenset({AnswerKind.TYPED, AnswerKind.PERSON, AnswerKind.MANNER})
 CARD_FACTS, CARD_WORDS = 5, 12  # facts searched for what an untitled entity is; its words at most
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _PLACE_PRONOUNS = frozenset({"there"})
@@ -107,7 +108,7 @@ class _Judged(NamedTuple):
 
 
 def _judge(
-    q: Question, fact: Fact, doc: Doc, short: str | None, kind: str, *, weights: RankWeights
+    q: Question, fact: Fact, doc: Doc, short: str | None, kind: AnswerKind, *, weights: RankWeights
 ) -> _Judged:
     """A candidate's penalty in the rerank is much when its answer is not of the asked type, a
     little when its clause names nothing of the question, and a little per dependency arc
@@ -508,7 +509,10 @@ class KnowledgeBase:
         if adds_nothing(q, short):  # "early September" for "what date in September": no answer
             confidence *= cal.no_answer_factor
         elif (
-            q.expected and kind == "typed" and q.focus in _DATE_FOCUS and not fits(q, short, kind)
+            q.expected
+            and kind is AnswerKind.TYPED
+            and q.focus in _DATE_FOCUS
+            and not fits(q, short, kind)
         ):
             confidence *= cal.untyped_factor  # "which day" answered by a month only
         if kind in _RELATED_KINDS and self._by_pronoun_only(q, best, short):
@@ -554,7 +558,7 @@ class KnowledgeBase:
         feats: rank.Features,
         short: str | None,
         *,
-        kind: str = "typed",
+        kind: AnswerKind = AnswerKind.TYPED,
         related: tuple[float, float] | None = None,
     ) -> float:
         """Mostly how much of the question the fact covers; less where the question names
@@ -562,20 +566,20 @@ class KnowledgeBase:
         place, a number) and the fact has no span of it."""
         cal = self.config.calibration
         slot = (1.0 if feats.typed else 0.3) if q.expected else feats.coverage
-        if q.count and kind == "list" and list_size(short) == q.count:
+        if q.count and kind is AnswerKind.LIST and list_size(short) == q.count:
             slot = 1.0  # "which four topics": a list of four is the asked type
-        elif _asks_manner(q) and kind == "manner":
+        elif _asks_manner(q) and kind is AnswerKind.MANNER:
             slot = 1.0  # "how did X reach Y?": a means or a manner is the asked type
         conf = 0.6 * feats.coverage + 0.2 * feats.fuzzy + 0.2 * slot
-        if _asks_definition(q) and kind != "definition":
+        if _asks_definition(q) and kind is not AnswerKind.DEFINITION:
             conf *= cal.untyped_factor  # "what are stents?" answered by no "stents are ..."
-        if q.wh == "why" and kind != "reason":
+        if q.wh == "why" and kind is not AnswerKind.REASON:
             conf *= cal.untyped_factor  # no "because" nor purpose found: a guess at the reason
         if q.unknown_names:
             conf *= cal.unknown_name_factor
-        if q.expected and kind == "none":
+        if q.expected and kind is AnswerKind.NONE:
             conf *= cal.no_answer_factor
-        elif q.expected and kind not in {"typed", "person", "conjunct"}:
+        elif q.expected and kind not in TYPED_KINDS:
             conf *= cal.untyped_factor
         elif not short:
             conf *= 0.85

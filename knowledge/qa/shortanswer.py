@@ -15,6 +15,7 @@ from knowledge.nlp.extract import names_a_person
 from knowledge.qa import spans
 from knowledge.qa.config import DEFAULT, SpanPolicy
 from knowledge.qa.index import Index
+from knowledge.qa.kinds import NOTHING, TYPED_KINDS, AnswerKind, Located
 from knowledge.qa.matching import ancestors, answer_span, forms, matched_tokens, meeting
 from knowledge.qa.question import QUOTE_VERBS, Question
 from knowledge.text import STOP, expand, is_content, normalise, words
@@ -31,102 +32,106 @@ def short_answer(q: Question, fact: Fact, doc: Doc, index: Index) -> str | None:
 
 def locate(
     q: Question, fact: Fact, doc: Doc, index: Index, *, policy: SpanPolicy = DEFAULT.spans
-) -> tuple[str | None, str]:
-    """The short answer and how it was found: "typed" (a span of the expected type), "person",
-    "quote", "list" (after a colon), "conjunct" (beside what "besides X" sets aside), "manner"
-    (the means or manner a "how" question asks for), "definition" (the other side of "X is Y"),
-    "phrase" (from the parse), "reason", or "none". Where the rules find only a phrase or
-    nothing, the learned span scorer answers instead, as ``policy`` says."""
-    answer, kind = located(q, fact, doc, index)
-    if policy.use_scorer and spans.replaces(q, kind, policy):
-        found = spans.best_span(q, fact, doc, rule=(answer, kind), policy=policy)
+) -> tuple[str | None, AnswerKind]:
+    """The short answer and how it was found (``AnswerKind``). Where the rules find only a
+    phrase or nothing, the learned span scorer answers instead, as ``policy`` says."""
+    rules = located(q, fact, doc, index)
+    answer, kind = rules.answer, rules.kind
+    if policy.use_scorer and spans.replaces(q, rules, policy):
+        found = spans.best_span(q, fact, doc, rule=rules, policy=policy)
         if found and not (q.expected and _wrong_type(found, fact, q)):
-            answer, kind = found, ("phrase" if kind == "none" else kind)
-    return (_unbracket(answer) if answer else answer), kind.partition(":")[0]
+            answer = found
+            kind = AnswerKind.PHRASE if kind is AnswerKind.NONE else kind
+    return (_unbracket(answer) if answer else answer), kind
 
 
-def located(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
-    """The rules' answer and the rule that found it: ``locate``'s kinds, a phrase's with the
-    rule after a colon ("phrase:focus", "phrase:chunks")."""
-    answer, kind = _locate(q, fact, doc, index)
-    if answer and kind.startswith("phrase") and q.expected and _wrong_type(answer, fact, q):
-        return None, "none"  # "who ...?" answered by a date is no answer
-    return answer, kind
+def located(q: Question, fact: Fact, doc: Doc, index: Index) -> Located:
+    """The rules' answer, its kind and for a phrase the rule that found it ("focus",
+    "chunks")."""
+    found = _locate(q, fact, doc, index)
+    if (
+        found.answer
+        and found.kind is AnswerKind.PHRASE
+        and q.expected
+        and _wrong_type(found.answer, fact, q)
+    ):
+        return NOTHING  # "who ...?" answered by a date is no answer
+    return found
 
 
-def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> tuple[str | None, str]:
+def _locate(q: Question, fact: Fact, doc: Doc, index: Index) -> Located:
     qwords = set(q.tokens) | q.lemmas
     matched = _matched_positions(q, fact, doc)
     if q.excluded:
         beside = _beside(q, doc, qwords)
         if beside:
-            return beside, "conjunct"
+            return Located(beside, AnswerKind.CONJUNCT)
     if q.wh in {"where", "when"}:
         antecedent = _relative_antecedent(q, fact, doc, qwords)
         if antecedent:
-            return antecedent, "typed"
+            return Located(antecedent, AnswerKind.TYPED)
     if q.wh in {"who", "whom"} and len(q.tokens) > 1 and q.tokens[1] in _OBJECT_AUX:
         role = _object_person(q, doc, qwords)
         if role:  # "who does Bernath play?": "an army general's daughter"
-            return role, "person"
+            return Located(role, AnswerKind.PERSON)
     if q.expected:
         typed = _typed(q, fact, doc, index, qwords=qwords, matched=matched)
         if typed:
-            return _full_name(q, fact, typed, index), "typed"
+            return Located(_full_name(q, fact, typed, index), AnswerKind.TYPED)
         if q.wh in {"who", "whom", "whose"}:
             person = _person_mention(q, fact, index)
             if person:
-                return person, "person"
+                return Located(person, AnswerKind.PERSON)
     if q.wh in {"what", "which"} and q.expected:
         stranded = _stranded(q, doc, qwords)
         if stranded:  # "which film is she making her debut in?", untagged
-            return stranded, "phrase:stranded"
+            return Located(stranded, AnswerKind.PHRASE, "stranded")
     # "What did X say?" or "... say about Y?" is the quote; "What did X say came out of Y?" asks
     # for a phrase inside it.
     rest = [g for g in q.groups if g[0] not in QUOTE_VERBS]
     if q.quote and (not rest or "about" in q.tokens):
         quoted = _quote(q, fact)
         if quoted:
-            return _about_part(q, fact, doc, quoted) or quoted, "quote"
+            return Located(_about_part(q, fact, doc, quoted) or quoted, AnswerKind.QUOTE)
     if q.wh is None and q.tokens and q.tokens[0] in _AUXILIARIES:
         chosen = _either_or(q, doc, qwords, matched)
         if chosen:
-            return chosen, "phrase:either"
+            return Located(chosen, AnswerKind.PHRASE, "either")
         verdict = _yes_no(q, doc)
         if verdict:
-            return verdict, "phrase:yesno"
+            return Located(verdict, AnswerKind.PHRASE, "yesno")
     if q.wh in {"what", "which"} and q.focus in _PART_NOUNS:
         part = _part_of(q, fact, doc)
         if part:
-            return part, "phrase:part"
+            return Located(part, AnswerKind.PHRASE, "part")
     if q.wh in {"what", "which"}:
         listed = _colon_list(q, fact)
         if listed:
-            return listed, "list"
+            return Located(listed, AnswerKind.LIST)
     if q.wh == "how" and not q.expected:
         degree = _degree(q, doc)
         if degree:
-            return degree, "manner"
+            return Located(degree, AnswerKind.MANNER)
     if q.wh == "how" and not q.expected and not q.quote:
         manner = _manner(q, doc, matched)
         if manner:
-            return manner, "manner"
+            return Located(manner, AnswerKind.MANNER)
     if q.wh in {"what", "which"} and not q.expected:
         stranded = _stranded(q, doc, qwords)
         if stranded:
-            return stranded, "phrase:stranded"
+            return Located(stranded, AnswerKind.PHRASE, "stranded")
     if q.wh in {"what", "which", "how", None} or q.expected:
         phrase, source = _phrase(q, doc, qwords, matched, subjects=_named_ranges(q, fact))
         if phrase or not q.quote:
             if source == "copula":
-                return phrase, "definition"  # "what are stents?": "tubes that ..."
-            return phrase, (f"phrase:{source}" if phrase else "none")
+                return Located(phrase, AnswerKind.DEFINITION)  # "what are stents?": "tubes ..."
+            return Located(phrase, AnswerKind.PHRASE, source) if phrase else NOTHING
         quoted = _quote(q, fact)
-        return quoted, ("quote" if quoted else "none")
+        return Located(quoted, AnswerKind.QUOTE) if quoted else NOTHING
     if q.wh == "why":
         reason = _reason(doc, matched, q.lemmas)
-        return reason, ("reason" if reason else "none")
-    return None, "none"
+        return Located(reason, AnswerKind.REASON) if reason else NOTHING
+    return NOTHING
 
 
 def _relative_antecedent(q: Question, fact: Fact, doc: Doc, qwords: set[str]) -> str | None:
@@ -561,12 +566,12 @@ def misses_date(q: Question, fact: Fact) -> bool:
     return bool(wanted - set(words(fact.text)))
 
 
-def fits(q: Question, answer: str | None, kind: str) -> bool:
+def fits(q: Question, answer: str | None, kind: AnswerKind) -> bool:
     """Whether a located answer is of the kind a typed question asks for: a span of its type
     and, for "which year/day/month", of that form; for "how did X ...?", a means or manner."""
-    if kind in {"manner", "definition"}:
+    if kind in {AnswerKind.MANNER, AnswerKind.DEFINITION}:
         return bool(answer)
-    if kind not in {"typed", "person", "conjunct"} or not answer:
+    if kind not in TYPED_KINDS or not answer:
         return False
     if q.focus in _DATE_FOCUS:
         return _fits_focus(q, Span(0, len(answer), answer, "DATE"))

@@ -17,6 +17,7 @@ from spacy.tokens import Span as SpacySpan
 
 from knowledge.models import Fact
 from knowledge.qa.config import DEFAULT, SpanPolicy
+from knowledge.qa.kinds import NOTHING, AnswerKind, Located
 from knowledge.qa.matching import ancestors, answer_span, matched_tokens, meeting
 from knowledge.qa.question import Question
 from knowledge.text import STOP, normalise
@@ -25,15 +26,16 @@ from knowledge.text import STOP, normalise
 # them (``located``'s kinds). "fallback": only the rules' last resort, the noun chunk nearest the
 # question's words (and nothing found); "phrase": every phrase rule; "most": a span of the asked
 # type, a list, a person and a quote too. Yes/no questions keep the rules' phrase, "when" its date.
-_FALLBACK = frozenset({"phrase:chunks", "none"})
+_FALLBACK = frozenset({(AnswerKind.PHRASE, "chunks"), NOTHING.key})
 _PHRASES = _FALLBACK | {
-    f"phrase:{r}"
+    (AnswerKind.PHRASE, r)
     for r in ("copula", "focus", "object", "kind", "predicate", "manner", "degree", "part")
 }
-REPLACES = {
+_MOST = (AnswerKind.TYPED, AnswerKind.LIST, AnswerKind.PERSON, AnswerKind.QUOTE)
+REPLACES: dict[str, frozenset[tuple[AnswerKind, str | None]]] = {
     "fallback": _FALLBACK,
     "phrase": _PHRASES,
-    "most": _PHRASES | {"typed", "list", "person", "quote"},
+    "most": _PHRASES | {(k, None) for k in _MOST},
 }
 _KEEP_TYPED = frozenset({"when"})
 _AUXILIARIES = frozenset({"did", "does", "do", "is", "are", "was", "were", "has", "have", "had"})
@@ -52,13 +54,13 @@ _CONTEXT_WORDS = frozenset(
 )
 
 
-def replaces(q: Question, kind: str, policy: SpanPolicy = DEFAULT.spans) -> bool:
-    """Whether the scorer answers instead of the rules that found an answer of this kind."""
+def replaces(q: Question, rules: Located, policy: SpanPolicy = DEFAULT.spans) -> bool:
+    """Whether the scorer answers instead of the rules that found this answer."""
     if q.wh is None and q.tokens[:1] and q.tokens[0] in _AUXILIARIES:
         return False  # yes/no: the rules' phrase that settles it
-    if kind == "typed" and q.wh in _KEEP_TYPED:
+    if rules.kind is AnswerKind.TYPED and q.wh in _KEEP_TYPED:
         return False
-    return kind in REPLACES[policy.policy]
+    return rules.key in REPLACES[policy.policy]
 
 
 def question_class(q: Question) -> str:
@@ -125,7 +127,7 @@ def _trim(doc: Doc, a: int, b: int) -> tuple[int, int]:
 class _Context:
     """What every candidate of one question and fact is compared with."""
 
-    def __init__(self, q: Question, fact: Fact, doc: Doc, rule: tuple[str | None, str]) -> None:
+    def __init__(self, q: Question, fact: Fact, doc: Doc, rule: Located) -> None:
         self.q = q
         self.doc = doc
         self.chunks = list(doc.noun_chunks)  # spaCy finds them anew on every call
@@ -166,9 +168,9 @@ class _Context:
                 self.ent_spans[(span.start, span.end)] = sp.label
                 for i in range(span.start, span.end):
                     self.labels[i] = sp.label
-        self.rule_kind = rule[1]
+        self.rule_kind = rule.label
         self.rule_tokens: set[int] = set()
-        span = answer_span(fact, doc, rule[0])
+        span = answer_span(fact, doc, rule.answer)
         if span is not None:
             self.rule_tokens = set(range(span.start, span.end))
 
@@ -316,7 +318,7 @@ def features(ctx: _Context, a: int, b: int) -> list[str]:
 
 
 def featurise(
-    q: Question, fact: Fact, doc: Doc, rule: tuple[str | None, str]
+    q: Question, fact: Fact, doc: Doc, rule: Located
 ) -> tuple[list[tuple[int, int]], list[list[str]]]:
     """The candidates of a question and fact, and each one's features."""
     ctx = _Context(q, fact, doc, rule)
@@ -342,7 +344,7 @@ def best_span(
     fact: Fact,
     doc: Doc,
     *,
-    rule: tuple[str | None, str] = (None, "none"),
+    rule: Located = NOTHING,
     policy: SpanPolicy = DEFAULT.spans,
 ) -> str | None:
     """The learned scorer's answer in ``fact`` (with the policy's weights, else the shipped
