@@ -46,12 +46,13 @@ from knowledge.qa.config import DEFAULT
 from knowledge.qa.evaluation import normalize_answer, token_f1
 from knowledge.qa.kinds import AnswerKind, Located
 from knowledge.qa.shortanswer import locate, located
+from knowledge.qa.vocabulary import AUXILIARIES
 from knowledge.text import normalise
 
 # The rules' answer, which the scorer is weighed against.
 RULES_ALONE = dataclasses.replace(DEFAULT.spans, use_scorer=False)
 
-AUX_FIRST = {(w,) for w in ("did", "does", "do", "is", "are", "was", "were", "has", "have", "had")}
+AUX_FIRST = {(w,) for w in AUXILIARIES}  # spans.replaces' yes/no test
 SHIPPED = ROOT / "knowledge" / "data" / spans.WEIGHTS_FILE
 
 

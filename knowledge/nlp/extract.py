@@ -30,7 +30,7 @@ from knowledge.models import (
     Span,
 )
 from knowledge.nlp.dates import resolve_date
-from knowledge.text import index_terms
+from knowledge.text import PERSON_PRONOUNS, index_terms
 
 # Raise this whenever the facts an article yields change (their terms, spans, mentions): a store
 # built by an older version is re-extracted from its stored texts when it is opened.
@@ -236,7 +236,6 @@ _PARTICLES = frozenset(
         "ibn",
     ]
 )
-_PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _QUOTE = re.compile(r"[\"“]([^\"“”]{3,}?)[\"”]")
 _STRIP_LEFT = frozenset({"DET", "ADP", "CCONJ", "PUNCT", "PART"})
 _GEO = frozenset({"GPE", "LOC"})
@@ -823,7 +822,7 @@ def _link_pronouns(
         )
         base = sent.span.start_char
         for tok in sent.tokens:
-            if tok.lower_ not in _PERSON_PRONOUNS or tok.pos_ != "PRON":
+            if tok.lower_ not in PERSON_PRONOUNS or tok.pos_ != "PRON":
                 continue
             start = tok.idx - base
             before = [m for m in people if m.end <= start]

@@ -51,8 +51,9 @@ from knowledge.qa.shortanswer import (
     misses_date,
     relation,
 )
+from knowledge.qa.vocabulary import BE_FORMS, DATE_FOCUS
 from knowledge.storage.store import Store
-from knowledge.text import alias_norm, normalise
+from knowledge.text import PERSON_PRONOUNS, alias_norm, normalise
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +61,12 @@ log = logging.getLogger(__name__)
 PARALLEL_REFRESH = 200  # articles to re-extract before worker processes pay off their start
 _RELATED_KINDS = frozenset({AnswerKind.TYPED, AnswerKind.PERSON, AnswerKind.MANNER})
 CARD_FACTS, CARD_WORDS = 5, 12  # facts searched for what an untitled entity is; its words at most
-_PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _PLACE_PRONOUNS = frozenset({"there"})
 _PLACE_NOUNS = frozenset({"city", "town", "country", "place", "region", "capital", "village"})
 _FACT_PRONOUNS = frozenset({"that", "it", "this", "then"})
 _NO_NER = ("ner",)
 _MODIFIER_DEPS = frozenset({"compound", "amod"})
 _ROLE_FOCUS = frozenset({"job", "role", "title", "position", "post", "occupation", "profession"})
-_DATE_FOCUS = frozenset({"year", "years", "day", "days", "date", "dates", "month", "months"})
 
 
 def default_clock() -> dt.datetime:
@@ -186,8 +185,7 @@ def _asks_definition(q: Question) -> bool:
     return (
         q.wh in {"what", "which"}
         and 2 < len(q.tokens) <= 5
-        and q.tokens[1] in {"is", "are", "was", "were"}
-        and q.copular
+        and _is_be(q)
         and not q.expected
         and len(q.groups) + len(q.entity_ids) == 1
     )
@@ -205,7 +203,7 @@ def _asks_who_is(q: Question) -> bool:
 
 def _is_be(q: Question) -> bool:
     """ "Who is the X of Y?" (not "who is X suing?")."""
-    return q.tokens[1] in {"is", "was", "are", "were"} and q.copular
+    return q.tokens[1] in BE_FORMS and q.copular
 
 
 class KnowledgeBase:
@@ -511,7 +509,7 @@ class KnowledgeBase:
         elif (
             q.expected
             and kind is AnswerKind.TYPED
-            and q.focus in _DATE_FOCUS
+            and q.focus in DATE_FOCUS
             and not fits(q, short, kind)
         ):
             confidence *= cal.untyped_factor  # "which day" answered by a month only
@@ -617,7 +615,7 @@ class KnowledgeBase:
             ent = self.index.entities.get(eid)
             if ent is None:
                 continue
-            if _PERSON_PRONOUNS & set(q.pronouns) and ent.label == "PERSON":
+            if PERSON_PRONOUNS & set(q.pronouns) and ent.label == "PERSON":
                 wanted.add(eid)
             place = _PLACE_PRONOUNS & set(q.pronouns) or _names_a_place(q)
             if place and ent.label in {"GPE", "LOC", "FAC"}:

@@ -15,7 +15,8 @@ from knowledge.errors import QuestionError
 from knowledge.nlp.demonyms import place_forms
 from knowledge.nlp.extract import ROLE_NOUNS, SPEECH_VERBS
 from knowledge.qa.index import Index
-from knowledge.text import STOP, expand, is_content, normalise
+from knowledge.qa.vocabulary import BE_FORMS
+from knowledge.text import ARTICLES, STOP, expand, is_content, normalise
 
 MAX_QUESTION_CHARS = 500
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
@@ -625,7 +626,7 @@ def _question_type(
                 # "what is Cara Diemont's firm": the noun after the possessive
                 j = lowers.index("'s", j + 2) + 1
                 nxt = lowers[j]
-            elif nxt in _BE and j + 2 < len(lowers) and lowers[j + 1] in {"the", "a", "an"}:
+            elif nxt in _BE and j + 2 < len(lowers) and lowers[j + 1] in ARTICLES:
                 j += 2  # "what is the name of ...", "which was the city ..."
                 nxt = lowers[j]
             kind_of = nxt in {"kind", "type", "sort", "form"} and j + 1 < len(lowers)
@@ -637,7 +638,7 @@ def _question_type(
                     j = k
                     break
             noun = lowers[j] if j < len(lowers) else None
-            if noun is not None and (noun in {"the", "a", "an"} or noun in _VERB_AFTER_WH):
+            if noun is not None and (noun in ARTICLES or noun in _VERB_AFTER_WH):
                 noun = None  # "what does China want": no noun names the type
             if noun == "name":  # "what is the name of the envoy": the envoy's type
                 later = [_NOUN_TYPES[w] for w in lowers[j + 1 :] if w in _NOUN_TYPES]
@@ -655,7 +656,7 @@ _VERB_AFTER_WH = frozenset(
 _TIME_UNITS = frozenset(
     {"years", "months", "weeks", "days", "hours", "minutes", "seconds", "decades", "centuries"}
 )
-_BE = frozenset({"is", "are", "was", "were", "'s"})
+_BE = BE_FORMS | {"'s"}
 _PREPOSITIONS = frozenset(
     [
         "on",
@@ -698,7 +699,7 @@ def _find_entities(
     while i < len(lowers):
         for n in range(min(n_max, len(lowers) - i), 0, -1):
             key = tuple(w for w in lowers[i : i + n])
-            if key and key[0] in {"the", "a", "an"}:
+            if key and key[0] in ARTICLES:
                 continue
             named = index.aliases.get(key)
             ids = named or (index.descriptions.get(key) if n >= 2 else None)
@@ -724,7 +725,7 @@ def _find_entities(
 def _single_name_kind(rest: str, index: Index) -> str | None:
     """ "name" when the question is only a name, "description" when only a description."""
     words = tuple(normalise(w) for w in _TOKEN.findall(rest))
-    while words and words[0] in {"the", "a", "an"}:
+    while words and words[0] in ARTICLES:
         words = words[1:]
     if not words:
         return None

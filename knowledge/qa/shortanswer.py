@@ -18,11 +18,11 @@ from knowledge.qa.index import Index
 from knowledge.qa.kinds import NOTHING, TYPED_KINDS, AnswerKind, Located
 from knowledge.qa.matching import ancestors, answer_span, forms, matched_tokens, meeting
 from knowledge.qa.question import QUOTE_VERBS, Question
-from knowledge.text import STOP, expand, is_content, normalise, words
+from knowledge.qa.vocabulary import ANSWER_STRIP, AUXILIARIES, BE_FORMS, DATE_FOCUS
+from knowledge.text import ARTICLES, STOP, expand, is_content, normalise, words
 
 _LIST_GLUE = re.compile(r"^\s*(,|and|or|, and|, or|&)\s*$")
 _LIGHT_VERBS = frozenset({"happen", "do", "be", "have", "occur", "go"})
-_STRIP = " ,.;:\"'“”‘’()"
 
 
 def short_answer(q: Question, fact: Fact, doc: Doc, index: Index) -> str | None:
@@ -269,13 +269,12 @@ def _hyphenated(sp: Span, text: str) -> Span:
 
 def _unbracket(answer: str) -> str:
     """ "10 km (6 miles)" → "10 km": a bracketed conversion or aside is not part of the answer."""
-    cut = _BRACKETED.sub("", answer).strip(_STRIP)
+    cut = _BRACKETED.sub("", answer).strip(ANSWER_STRIP)
     return cut or answer
 
 
-_AUXILIARIES = frozenset(
-    {"did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "can", "will"}
-)
+# with "can" and "will", which the span scorer's yes/no test (``AUXILIARIES``) leaves out
+_AUXILIARIES = AUXILIARIES | {"can", "will"}
 _NEGATIONS = frozenset({"no", "not", "never", "without", "n't", "none", "nobody", "nothing"})
 
 
@@ -313,7 +312,7 @@ def _yes_no(q: Question, doc: Doc) -> str | None:
     if not found:
         return None
     found.sort(key=lambda f: (not f[0], f[1]))
-    return found[0][2].strip(_STRIP)
+    return found[0][2].strip(ANSWER_STRIP)
 
 
 _MEANS = frozenset({"by", "through", "via", "using"})
@@ -359,7 +358,7 @@ def _part_of(q: Question, fact: Fact, doc: Doc) -> str | None:
             continue
         narrowed = [c for c in span.root.lefts if c.dep_ == "amod" and c.i < span.start]
         if narrowed:
-            return doc[narrowed[0].i : span.end].text.strip(_STRIP)
+            return doc[narrowed[0].i : span.end].text.strip(ANSWER_STRIP)
     return None
 
 
@@ -375,7 +374,7 @@ def _degree(q: Question, doc: Doc) -> str | None:
         if tok.lower_ == word and tok.pos_ in {"ADV", "ADJ"}:
             sub = [t for t in tok.subtree if not t.is_punct]
             if sub and len(sub) <= 6:
-                return doc[sub[0].i : sub[-1].i + 1].text.strip(_STRIP)
+                return doc[sub[0].i : sub[-1].i + 1].text.strip(ANSWER_STRIP)
     return None
 
 
@@ -398,7 +397,7 @@ def _manner(q: Question, doc: Doc, matched: Keys) -> str | None:
             options.append((_near(tok.idx, tok.idx + len(tok), matched) + 10, text))
     if not options:
         return None
-    return min(options)[1].strip(_STRIP)
+    return min(options)[1].strip(ANSWER_STRIP)
 
 
 def _colon_list(q: Question, fact: Fact) -> str | None:
@@ -413,7 +412,7 @@ def _colon_list(q: Question, fact: Fact) -> str | None:
         nouns.add(q.focus)
     if not any(w in nouns or w.rstrip("s") in nouns for w in before):
         return None
-    return tail.split(".")[0].strip(_STRIP) or None
+    return tail.split(".")[0].strip(ANSWER_STRIP) or None
 
 
 _ITEM_SEPARATORS = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
@@ -486,10 +485,10 @@ def _typed(
     if not heads:  # "the Syrian people": only modifiers fit; the phrase they modify answers
         for best in sorted(spans, key=lambda sp: (cost(sp), sp.start)):
             if q.expected[0] == "NORP":  # "what nationality": the modifier is the answer
-                return best.text.strip(_STRIP)
+                return best.text.strip(ANSWER_STRIP)
             phrase = _modified_phrase(best, doc)
             if phrase is None:
-                return best.text.strip(_STRIP)
+                return best.text.strip(ANSWER_STRIP)
             where = fact.text.find(phrase)
             # "Chinese envoy Xie" for "who did Xie speak to?": the phrase is the question's own
             if not _in_question(
@@ -500,7 +499,7 @@ def _typed(
     heads.sort(key=lambda sp: (cost(sp), sp.start))
     best = heads[0]
     if q.focus in _SINGULAR_FOCUS and q.focus in q.tokens:  # "which city": one item, not a list
-        return best.text.strip(_STRIP)
+        return best.text.strip(ANSWER_STRIP)
     return _extend_list(best, heads, fact.text)
 
 
@@ -539,7 +538,6 @@ _SINGULAR_FOCUS = frozenset(
 )
 
 
-_DATE_FOCUS = frozenset({"year", "years", "day", "days", "date", "dates", "month", "months"})
 # Words that only narrow what the question already names ("early September" for "in September").
 _VAGUE = frozenset(
     {"early", "late", "mid", "later", "earlier", "soon", "recent", "recently", "exact", "exactly"}
@@ -573,7 +571,7 @@ def fits(q: Question, answer: str | None, kind: AnswerKind) -> bool:
         return bool(answer)
     if kind not in TYPED_KINDS or not answer:
         return False
-    if q.focus in _DATE_FOCUS:
+    if q.focus in DATE_FOCUS:
         return _fits_focus(q, Span(0, len(answer), answer, "DATE"))
     return True
 
@@ -661,7 +659,7 @@ _WHAT = frozenset({"what", "which"})
 
 
 def _in_question(sp: Span, fact: Fact, q: Question, qwords: set[str], index: Index) -> bool:
-    toks = [w for w in normalise(sp.text).split() if w not in {"the", "a", "an"}]
+    toks = [w for w in normalise(sp.text).split() if w not in ARTICLES]
     if toks and all(w in qwords or w.rstrip("'s") in qwords for w in toks):
         return True
     # An entity the question only describes ("the French president") is what a "who" asks for;
@@ -690,11 +688,11 @@ def _extend_list(best: Span, spans: Sequence[Span], text: str) -> str:
         hi += 1
     glue = [text[same[k].end : same[k + 1].start] for k in range(lo, hi)]
     if not any(g.strip(" ,") for g in glue):  # "Astana, Kazakhstan": a place in a place, no list
-        return best.text.strip(_STRIP)
+        return best.text.strip(ANSWER_STRIP)
     start, end = same[lo].start, same[hi].end
     if lo != hi and text[max(0, start - 4) : start].lower() == "the ":
         start -= 4
-    return text[start:end].strip(_STRIP)
+    return text[start:end].strip(ANSWER_STRIP)
 
 
 def _person_mention(q: Question, fact: Fact, index: Index) -> str | None:
@@ -714,7 +712,7 @@ def _quote(q: Question, fact: Fact) -> str | None:
         return None
     about = {w for w in q.lemmas if w not in STOP}
     best = max(quotes, key=lambda t: len(about & set(normalise(t).split())))
-    return best.strip(_STRIP)
+    return best.strip(ANSWER_STRIP)
 
 
 def _about_part(q: Question, fact: Fact, doc: Doc, quoted: str) -> str | None:
@@ -736,7 +734,7 @@ def _about_part(q: Question, fact: Fact, doc: Doc, quoted: str) -> str | None:
             continue
         chunk = _chunk_for(tok, doc)
         if chunk is not None and _only_item(chunk, doc, groups):
-            return chunk.text.strip(_STRIP)
+            return chunk.text.strip(ANSWER_STRIP)
         head = tok
         while head.pos_ not in {"VERB", "AUX"} and head.head.i != head.i:
             head = head.head
@@ -757,7 +755,7 @@ def _about_part(q: Question, fact: Fact, doc: Doc, quoted: str) -> str | None:
         if not toks:
             return None
         toks.sort(key=lambda t: t.i)
-        return doc[toks[0].i : toks[-1].i + 1].text.strip(_STRIP)
+        return doc[toks[0].i : toks[-1].i + 1].text.strip(ANSWER_STRIP)
     return None
 
 
@@ -813,7 +811,7 @@ def _phrase(
         )  # "help" asks about "assist"
     ]
     # "What priority ...?" where the fact says "the main priority is to X": X, not the priority.
-    if q.wh in {"what", "which"} and (_BE_WORDS.intersection(q.tokens) or q.focus):
+    if q.wh in {"what", "which"} and (BE_FORMS.intersection(q.tokens) or q.focus):
         other = _copula_other_side(q, doc, qwords)
         if other:
             return other, "copula"
@@ -875,9 +873,6 @@ def _phrase(
     return (_clean(best[1]), "chunks") if best else (None, "none")
 
 
-_BE_WORDS = frozenset({"is", "are", "was", "were"})
-
-
 def _focus_chunk(q: Question, doc: Doc, qwords: set[str], matched: Keys) -> str | None:
     """ "Which round of talks...": the fact's phrase headed by the question's noun, with the
     words that tell which one ("the seventh round", "quite a change in tone")."""
@@ -926,10 +921,8 @@ def _with_of(chunk: SpacySpan, doc: Doc, qwords: set[str]) -> SpacySpan:
 
 def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
     """ "What is X?": where the fact says "X is Y" (or "Y is X", or "X, Y,"), the other side."""
-    nouns = (
-        {w for i in q.nouns for w in q.groups[i]} if _BE_WORDS.intersection(q.tokens) else set()
-    )
-    if not nouns and _BE_WORDS.intersection(q.tokens[1:2]):
+    nouns = {w for i in q.nouns for w in q.groups[i]} if BE_FORMS.intersection(q.tokens) else set()
+    if not nouns and BE_FORMS.intersection(q.tokens[1:2]):
         nouns = set(q.lemmas)  # "what is Guidant": tagged as no noun
     if q.focus:
         nouns.add(q.focus)
@@ -966,7 +959,7 @@ def _copula_other_side(q: Question, doc: Doc, qwords: set[str]) -> str | None:
                 )
                 span = doc[sub[0].i : sub[-1].i + 1]
                 if len(span) <= 8 and _new_words(span, qwords):
-                    return span.text.strip(_STRIP)
+                    return span.text.strip(ANSWER_STRIP)
         if tok.pos_ == "PROPN" or tok.dep_ == "compound":
             continue
         for child in tok.children:
@@ -1052,7 +1045,7 @@ def _predicate_of_subject(q: Question, doc: Doc) -> str | None:
                 parts.extend(child.subtree)
                 break
         parts.sort(key=lambda t: t.i)
-        return doc[parts[0].i : parts[-1].i + 1].text.strip(_STRIP)
+        return doc[parts[0].i : parts[-1].i + 1].text.strip(ANSWER_STRIP)
     return None
 
 
@@ -1070,7 +1063,7 @@ def _reason(doc: Doc, matched: Sequence[Sequence[int]], asked: frozenset[str]) -
             gerunds = [c for c in tok.children if c.tag_ == "VBG" and c.dep_ in {"pcomp", "pobj"}]
             if gerunds:
                 sub = list(tok.subtree)
-                text = doc[sub[0].i : sub[-1].i + 1].text.strip(_STRIP)
+                text = doc[sub[0].i : sub[-1].i + 1].text.strip(ANSWER_STRIP)
                 # a cause said outright beats a purpose a little nearer
                 options.append((_near(sub[0].idx, sub[-1].idx, matched) - _CAUSE_BONUS, 0, text))
                 continue
@@ -1090,7 +1083,7 @@ def _reason(doc: Doc, matched: Sequence[Sequence[int]], asked: frozenset[str]) -
             ]
             if ends:
                 sub = [t for t in sub if t.i < min(ends)] or sub
-            text = doc[sub[0].i : sub[-1].i + 1].text.strip(_STRIP)
+            text = doc[sub[0].i : sub[-1].i + 1].text.strip(ANSWER_STRIP)
             start, end = sub[0].idx, sub[-1].idx + len(sub[-1])
             explicit = 0 if tok.lower_ == "because" else 1
             options.append((_near(start, end, matched), explicit, text))
@@ -1108,8 +1101,8 @@ def _clean(span: SpacySpan) -> str:
     while toks and toks[-1].is_punct:
         toks = toks[:-1]
     if not toks:
-        return span.text.strip(_STRIP)
-    text = span.doc[toks[0].i : toks[-1].i + 1].text.strip(_STRIP)
+        return span.text.strip(ANSWER_STRIP)
+    text = span.doc[toks[0].i : toks[-1].i + 1].text.strip(ANSWER_STRIP)
     return text.replace('"', "") if text.count('"') % 2 else text  # a quote cut in half
 
 

@@ -20,6 +20,7 @@ from knowledge.qa.config import DEFAULT, SpanPolicy
 from knowledge.qa.kinds import NOTHING, AnswerKind, Located
 from knowledge.qa.matching import ancestors, answer_span, matched_tokens, meeting
 from knowledge.qa.question import Question
+from knowledge.qa.vocabulary import ANSWER_STRIP, AUXILIARIES
 from knowledge.text import STOP, normalise
 
 # Which rule answers the learned scorer replaces (``SpanPolicy.policy``), by the rule that found
@@ -38,10 +39,8 @@ REPLACES: dict[str, frozenset[tuple[AnswerKind, str | None]]] = {
     "most": _PHRASES | {(k, None) for k in _MOST},
 }
 _KEEP_TYPED = frozenset({"when"})
-_AUXILIARIES = frozenset({"did", "does", "do", "is", "are", "was", "were", "has", "have", "had"})
 WEIGHTS_FILE = "spans.json"
 MAX_TOKENS = 15
-_STRIP = " ,.;:\"'“”‘’()"
 
 # Dependents that hang a clause or an aside on a word: left out of its core phrase.
 _ASIDES = frozenset(
@@ -56,7 +55,7 @@ _CONTEXT_WORDS = frozenset(
 
 def replaces(q: Question, rules: Located, policy: SpanPolicy = DEFAULT.spans) -> bool:
     """Whether the scorer answers instead of the rules that found this answer."""
-    if q.wh is None and q.tokens[:1] and q.tokens[0] in _AUXILIARIES:
+    if q.wh is None and q.tokens[:1] and q.tokens[0] in AUXILIARIES:
         return False  # yes/no: the rules' phrase that settles it
     if rules.kind is AnswerKind.TYPED and q.wh in _KEEP_TYPED:
         return False
@@ -365,7 +364,7 @@ def best_span(
     # The rules' phrase stands unless the scorer clearly prefers another.
     if best is None or best[0] - rule_score <= policy.margin:
         return None
-    return doc[best[1] : best[2]].text.strip(_STRIP)
+    return doc[best[1] : best[2]].text.strip(ANSWER_STRIP)
 
 
 @functools.cache
