@@ -13,7 +13,7 @@ import pytest
 from spacy.language import Language
 
 from knowledge.models import Turn
-from knowledge.qa import engine, question, rank
+from knowledge.qa import engine, question_types, rank
 from knowledge.qa.config import Calibration, QAConfig, RankWeights
 from knowledge.qa.engine import KnowledgeBase
 
@@ -368,12 +368,12 @@ def test_a_fact_about_another_one_of_the_thing_asked_is_doubted(
 
 
 def test_how_many_seconds_asks_for_a_time_too() -> None:
-    wh, _, _, expected = question._question_type(("after", "how", "many", "seconds", "do"))
+    wh, _, _, expected = question_types.question_type(("after", "how", "many", "seconds", "do"))
     assert wh == "how many"
     assert "TIME" in expected
-    assert question._question_type(("what", "is", "eklund", "'s", "job"))[1] == "job"
+    assert question_types.question_type(("what", "is", "eklund", "'s", "job"))[1] == "job"
     # a type noun past the verb is no focus: "what did Prince Harry wear" asks for no prince
-    assert question._question_type(("what", "did", "prince", "harry", "wear"))[1:] == (
+    assert question_types.question_type(("what", "did", "prince", "harry", "wear"))[1:] == (
         None,
         False,
         (),
