@@ -61,8 +61,8 @@ from knowledge.models import (
     ArticleDraft,
     ExtractedEntity,
     ExtractedFact,
+    ExtractedMention,
     Extraction,
-    Mention,
     Quote,
     Span,
 )
@@ -547,7 +547,8 @@ def shifted(
                 Span(sp.start, sp.end, s(sp.text), sp.label, sp.resolved) for sp in f.spans
             ),
             mentions=tuple(
-                Mention(m.entity_key, m.start, m.end, s(m.text), m.kind) for m in f.mentions
+                ExtractedMention(m.entity_key, m.start, m.end, s(m.text), m.kind)
+                for m in f.mentions
             ),
             quotes=tuple(Quote(s(q.text), q.speaker_key) for q in f.quotes),
         )

@@ -18,6 +18,7 @@ questions score as declined.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -28,6 +29,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from revision import git_revision
 from spacy.language import Language
@@ -37,6 +39,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.models import Answer
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa import spans
+from knowledge.qa.config import DEFAULT, QAConfig, SpanPolicy
 from knowledge.qa.evaluation import normalize_answer, token_f1
 from knowledge.storage.store import Store
 
@@ -263,10 +266,10 @@ def score_answer(q: SquadQuestion, answer: Answer | None) -> tuple[float, float,
 # --- running the engine ------------------------------------------------------------------------
 
 
-def fresh_kb(nlp: Language, directory: Path) -> Newsroom:
+def fresh_kb(nlp: Language, directory: Path, config: QAConfig = DEFAULT) -> Newsroom:
     """An empty knowledge base on a real SQLite file (no seed article)."""
     store = Store(f"sqlite:///{directory / 'squad.db'}")
-    return Newsroom(store, nlp, clock=lambda: FIXED_NOW, seed=False)
+    return Newsroom(store, nlp, clock=lambda: FIXED_NOW, seed=False, config=config)
 
 
 def load(kb: Newsroom, title: str, text: str) -> int:
@@ -274,13 +277,15 @@ def load(kb: Newsroom, title: str, text: str) -> int:
     return kb.load_text(text, title=title, published=PUBLISHED, fmt="txt").id
 
 
-def run_articles(nlp: Language, articles: Sequence[SquadArticle]) -> ModeResult:
+def run_articles(
+    nlp: Language, articles: Sequence[SquadArticle], config: QAConfig = DEFAULT
+) -> ModeResult:
     result = ModeResult("article", note="each article loaded whole into a fresh store")
     start = time.perf_counter()
     for art in articles:
         result.texts += 1
         with tempfile.TemporaryDirectory(prefix="squad-") as tmp:
-            kb = fresh_kb(nlp, Path(tmp))
+            kb = fresh_kb(nlp, Path(tmp), config)
             if not result.try_load(kb, art.display_title, art.text, art.title, art.questions):
                 continue
             for q in art.questions:
@@ -310,7 +315,12 @@ def sample_paragraphs(
 
 
 def run_paragraphs(
-    nlp: Language, articles: Sequence[SquadArticle], *, questions: int, seed: int
+    nlp: Language,
+    articles: Sequence[SquadArticle],
+    *,
+    questions: int,
+    seed: int,
+    config: QAConfig = DEFAULT,
 ) -> ModeResult:
     paragraphs = sample_paragraphs(articles, questions=questions, seed=seed)
     total = sum(len(a.paragraphs) for a in articles)
@@ -323,7 +333,7 @@ def run_paragraphs(
     for p in paragraphs:
         result.texts += 1
         with tempfile.TemporaryDirectory(prefix="squad-") as tmp:
-            kb = fresh_kb(nlp, Path(tmp))
+            kb = fresh_kb(nlp, Path(tmp), config)
             where = f"{p.article} #{p.index}"
             if not result.try_load(kb, p.article.replace("_", " "), p.context, where, p.questions):
                 continue
@@ -398,6 +408,20 @@ def write_report(text: str, out: Path) -> None:
     print(f"\n(written to {out})")
 
 
+def span_policy(args: argparse.Namespace) -> SpanPolicy:
+    """The span scorer's policy the command line asks for: the default's, with what it changes."""
+    changes: dict[str, Any] = {}
+    if args.span_margin is not None:
+        changes["margin"] = args.span_margin
+    if args.span_policy:
+        changes["policy"] = args.span_policy
+    if args.span_weights is not None:
+        changes["weights"] = spans.load_weights(args.span_weights.read_text("utf-8"))
+    if args.no_span_scorer:
+        changes["use_scorer"] = False
+    return dataclasses.replace(DEFAULT.spans, **changes)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mode", choices=["paragraph", "article", "both"], default="both")
@@ -430,31 +454,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--span-weights", type=Path, default=None, help="the span scorer's weights (a JSON file)"
     )
     parser.add_argument(
-        "--no-span-scorer", action="store_true", help="the rules alone (spans.USE_SPAN_SCORER off)"
+        "--no-span-scorer", action="store_true", help="the rules alone (SpanPolicy.use_scorer off)"
     )
     parser.add_argument(
         "--span-policy",
         choices=sorted(spans.REPLACES),
         default=None,
-        help="which rule answers the span scorer replaces (default: spans.POLICY)",
+        help="which rule answers the span scorer replaces (default: SpanPolicy.policy)",
     )
     parser.add_argument(
         "--span-margin",
         type=float,
         default=None,
-        help="spans.MARGIN: how much the scorer must prefer its span to the rules' phrase",
+        help="SpanPolicy.margin: how much the scorer must prefer its span to the rules' phrase",
     )
     args = parser.parse_args(argv)
-    if args.span_margin is not None:
-        spans.MARGIN["margin"] = args.span_margin
-    if args.span_policy:
-        spans.POLICY["name"] = args.span_policy
     if shared_missing():
         return 0
-    if args.span_weights is not None:
-        spans.use_weights(spans.load_weights(args.span_weights.read_text("utf-8")))
-    if args.no_span_scorer:
-        spans.USE_SPAN_SCORER = False
+    config = dataclasses.replace(DEFAULT, spans=span_policy(args))
     articles = load_dev_articles()
     if args.fold is not None:
         articles = [a for k, a in enumerate(articles) if k % 2 == args.fold]
@@ -464,10 +481,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     if args.mode in {"paragraph", "both"}:
         results.append(
-            run_paragraphs(nlp, articles, questions=args.sample_questions, seed=args.seed)
+            run_paragraphs(
+                nlp, articles, questions=args.sample_questions, seed=args.seed, config=config
+            )
         )
     if args.mode in {"article", "both"}:
-        results.append(run_articles(nlp, articles))
+        results.append(run_articles(nlp, articles, config))
     text = report(results, articles=len(articles), model=args.model)
     print(text)
     write_report(text, args.out)

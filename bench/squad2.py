@@ -27,7 +27,7 @@ from squad import DEV_ARTICLES, RESULTS, SQUAD_DIR, contains_answer, dev_titles,
 
 from knowledge.errors import KnowledgeError
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
-from knowledge.qa import engine
+from knowledge.qa.config import DEFAULT
 from knowledge.qa.evaluation import token_f1
 
 SQUAD_V2 = SQUAD_DIR / "dev-v2.0.json"
@@ -131,9 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| threshold | unanswerable declined | false declines | SQuAD 2.0 F1 |",
         "|---|---|---|---|",
     ]
-    for t in sorted({*SWEEP, engine.CONFIDENCE_THRESHOLD}):
+    for t in sorted({*SWEEP, DEFAULT.calibration.threshold}):
         declined, false, f1 = at(outcomes, t)
-        mark = " (the engine's)" if t == engine.CONFIDENCE_THRESHOLD else ""
+        mark = " (the engine's)" if t == DEFAULT.calibration.threshold else ""
         lines.append(f"| {t:.2f}{mark} | {declined:.3f} | {false:.3f} | {f1:.1f} |")
     lines += ["", "`.venv/bin/python bench/squad2.py`", ""]
     args.out.write_text("\n".join(lines), "utf-8")

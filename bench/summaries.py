@@ -47,7 +47,7 @@ from knowledge.digests.summary import (  # the private two let --fit re-use feat
 )
 from knowledge.errors import KnowledgeError
 from knowledge.ingest.reading import decode, read_article
-from knowledge.models import Entity, Extraction, Fact, Span
+from knowledge.models import Entity, Extraction, Fact, Mention, Span
 from knowledge.nlp.extract import extract
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 
@@ -90,12 +90,12 @@ def to_facts(extraction: Extraction) -> tuple[tuple[Fact, ...], tuple[Entity, ..
     """Facts and entities as the store returns them for a one-article store (ids = keys + 1)."""
     facts = []
     for f in extraction.facts:
-        mentions: dict[tuple[int, int], tuple[int, int, int, str]] = {}
+        mentions: dict[tuple[int, int], Mention] = {}
         for m in f.mentions:
             mentions.setdefault(
-                (m.entity_key + 1, m.start), (m.entity_key + 1, m.start, m.end, m.kind)
+                (m.entity_key + 1, m.start), Mention(m.entity_key + 1, m.start, m.end, m.kind)
             )
-        ms = tuple(sorted(mentions.values(), key=lambda m: m[1]))
+        ms = tuple(sorted(mentions.values(), key=lambda m: m.start))
         facts.append(
             Fact(
                 id=f.position + 1,
@@ -105,7 +105,7 @@ def to_facts(extraction: Extraction) -> tuple[tuple[Fact, ...], tuple[Entity, ..
                 text=f.text,
                 terms=f.terms,
                 spans=tuple(Span(s.start, s.end, s.text, s.label, s.resolved) for s in f.spans),
-                entity_ids=tuple(dict.fromkeys(m[0] for m in ms)),
+                entity_ids=tuple(dict.fromkeys(m.entity_id for m in ms)),
                 mentions=ms,
                 quotes=tuple(
                     (q.text, None if q.speaker_key is None else q.speaker_key + 1)

@@ -18,6 +18,7 @@ places), writes each fold's weights for the end-to-end check (``bench/squad.py
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import pickle
 import sys
 import tempfile
@@ -41,11 +42,17 @@ from squad import (
 from knowledge.errors import KnowledgeError, QuestionError
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa import spans
+from knowledge.qa.config import DEFAULT
 from knowledge.qa.evaluation import normalize_answer, token_f1
+from knowledge.qa.kinds import AnswerKind, Located
 from knowledge.qa.shortanswer import locate, located
+from knowledge.qa.vocabulary import AUXILIARIES
 from knowledge.text import normalise
 
-AUX_FIRST = {(w,) for w in ("did", "does", "do", "is", "are", "was", "were", "has", "have", "had")}
+# The rules' answer, which the scorer is weighed against.
+RULES_ALONE = dataclasses.replace(DEFAULT.spans, use_scorer=False)
+
+AUX_FIRST = {(w,) for w in AUXILIARIES}  # spans.replaces' yes/no test
 SHIPPED = ROOT / "knowledge" / "data" / spans.WEIGHTS_FILE
 
 
@@ -85,7 +92,7 @@ def collect(out: Path) -> None:
                     fact = max(holding, key=lambda f: len(asked & set(normalise(f.text).split())))
                     doc = kb.engine._parse(fact.id, fact.text)
                     rule = located(q, fact, doc, kb.index)
-                    final = locate(q, fact, doc, kb.index, learned=False)[0]
+                    final = locate(q, fact, doc, kb.index, policy=RULES_ALONE)[0]
                     cands, feats = spans.featurise(q, fact, doc, rule)
                     texts = [doc[a:b].text for a, b in cands]
                     rows.append(
@@ -94,7 +101,8 @@ def collect(out: Path) -> None:
                             "fold": fold_of(art.title),
                             "id": sq.id,
                             "qtype": question_type(sq.question),
-                            "kind": rule[1],
+                            "kind": rule.label,
+                            "key": rule.key,
                             "wh": q.wh,
                             "yesno": q.wh is None and q.tokens[:1] in AUX_FIRST,
                             "rule": _scores(final, sq.answers),
@@ -128,7 +136,8 @@ def timing(articles: int) -> None:
                     continue
                 doc = kb.engine._parse(fact.id, fact.text)
                 start = time.perf_counter()
-                spans.best_span(q, fact, doc, rule=("", "none"))  # always scored: the worst case
+                # always scored: the worst case
+                spans.best_span(q, fact, doc, rule=Located("", AnswerKind.NONE))
                 costs.append(1000 * (time.perf_counter() - start))
             kb.store.engine.dispose()
     ms = np.array(costs)
@@ -220,7 +229,7 @@ def predict(row: dict[str, Any], weights: dict[str, float]) -> tuple[int | None,
 COLUMNS = (
     "rules",
     *spans.REPLACES,
-    *(f"{spans.POLICY['name']}>{m}" for m in MARGINS),
+    *(f"{DEFAULT.spans.policy}>{m}" for m in MARGINS),
     "learned",
     "ceiling",
 )
@@ -238,7 +247,7 @@ def evaluate(
         learned = row["scores"][k] if k is not None else (0.0, 0.0)
         mixed = {
             name: learned
-            if row["kind"] in kinds
+            if row["key"] in kinds
             and k is not None
             and not row["yesno"]
             and not (row["kind"] == "typed" and row["wh"] == "when")
@@ -246,9 +255,9 @@ def evaluate(
             for name, kinds in spans.REPLACES.items()
         }
         for m in MARGINS:
-            mixed[f"{spans.POLICY['name']}>{m}"] = (
+            mixed[f"{DEFAULT.spans.policy}>{m}"] = (
                 learned
-                if row["kind"] in spans.REPLACES[spans.POLICY["name"]]
+                if row["key"] in spans.REPLACES[DEFAULT.spans.policy]
                 and k is not None
                 and margin > m
                 else row["rule"]

@@ -24,8 +24,9 @@ class ArticleDraft:
 
 
 @dataclass(frozen=True, slots=True)
-class Mention:
-    """A reference to an entity inside one fact: a name, an alias, a title phrase or a pronoun."""
+class ExtractedMention:
+    """A reference to an entity inside one sentence, before the entity is linked to the store's:
+    a name, an alias, a title phrase or a pronoun."""
 
     entity_key: int
     start: int
@@ -62,7 +63,7 @@ class ExtractedFact:
     text: str
     terms: tuple[str, ...]
     spans: tuple[Span, ...] = ()
-    mentions: tuple[Mention, ...] = ()
+    mentions: tuple[ExtractedMention, ...] = ()
     quotes: tuple[Quote, ...] = ()
 
 
@@ -101,6 +102,16 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class Mention:
+    """Where a stored fact names a store entity: the characters [start, end) of its text."""
+
+    entity_id: int
+    start: int
+    end: int
+    kind: str  # name | alias | description | pronoun | speaker
+
+
+@dataclass(frozen=True, slots=True)
 class Fact:
     """A stored sentence fact; ``entity_ids`` are the store's entity ids mentioned in it."""
 
@@ -112,7 +123,7 @@ class Fact:
     terms: tuple[str, ...]
     spans: tuple[Span, ...]
     entity_ids: tuple[int, ...]
-    mentions: tuple[tuple[int, int, int, str], ...] = ()  # (entity_id, start, end, kind)
+    mentions: tuple[Mention, ...] = ()  # by start
     quotes: tuple[tuple[str, int | None], ...] = ()  # (quoted text, speaker entity id)
 
 

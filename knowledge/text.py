@@ -22,6 +22,8 @@ _KEEP = frozenset(
     | {"fifteen", "twenty", "forty", "fifty", "sixty", "hundred", "third"}
 )
 STOP = frozenset(w for w in STOP_WORDS if w not in _KEEP) | frozenset({"'s", "’s", "did", "does"})
+ARTICLES = frozenset({"a", "an", "the"})
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})  # they stand for a person
 
 
 def normalise(text: str) -> str:
@@ -102,6 +104,6 @@ def index_terms(tokens: Iterable[Token]) -> tuple[str, ...]:
 def alias_norm(text: str) -> str:
     """The form aliases are looked up by: lowercase words, no leading article."""
     toks = words(text)
-    while toks and toks[0] in {"the", "a", "an"}:
+    while toks and toks[0] in ARTICLES:
         toks = toks[1:]
     return " ".join(toks)

@@ -12,6 +12,7 @@ from spacy.language import Language
 
 from knowledge import Newsroom
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
+from knowledge.qa.config import QAConfig
 from knowledge.storage.store import Store
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # as bot.cli does: PTB's future time periods
@@ -37,6 +38,11 @@ def nlp() -> Language:
 
 def make_kb(nlp: Language, path: Path, *, seed: bool = True) -> Newsroom:
     return Newsroom(Store(f"sqlite:///{path}"), nlp, clock=lambda: FIXED_NOW, seed=seed)
+
+
+def with_config(kb: Newsroom, config: QAConfig) -> Newsroom:
+    """The same store answered with other knobs (a second engine over it)."""
+    return Newsroom(kb.store, kb.nlp, clock=lambda: FIXED_NOW, seed=False, config=config)
 
 
 @pytest.fixture

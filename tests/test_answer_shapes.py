@@ -4,6 +4,7 @@ by a description, real words that are not typos, and a deterministic first stage
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +14,10 @@ from spacy.language import Language
 
 from knowledge import Newsroom
 from knowledge.models import Turn
-from knowledge.qa import engine, question, rank
+from knowledge.qa import engine, question_types, rank
+from knowledge.qa.config import Calibration, QAConfig, RankWeights
 
-from .conftest import make_kb
+from .conftest import make_kb, with_config
 
 ARTICLE = """Lakeside town opens a new bridge after a decade of delays
 
@@ -123,7 +125,7 @@ def test_a_word_found_only_through_its_synonym_counts_less(bridge_kb: Newsroom) 
     weights = rank.group_weights(q, bridge_kb.index)
     feats = rank.features(q, fact, bridge_kb.index, context_entities=frozenset(), weights=weights)
     begin = next(w for g, w in zip(q.groups, weights, strict=True) if g[0] == "begin")
-    missed = (1 - rank.SYNONYM_CREDIT) * begin
+    missed = (1 - RankWeights().synonym_credit) * begin
     assert feats.coverage == pytest.approx(1 - missed / sum(weights))
 
 
@@ -146,7 +148,7 @@ def test_candidates_are_deterministic_and_ranked(bridge_kb: Newsroom) -> None:
     scores = rank.retrieve(q, bridge_kb.index)
     ids = rank.candidates(q, bridge_kb.index)
     assert ids == rank.candidates(q, bridge_kb.index)
-    assert ids == sorted(scores, key=lambda f: (-scores[f], f))[: rank.MAX_CANDIDATES]
+    assert ids == sorted(scores, key=lambda f: (-scores[f], f))[: RankWeights().max_candidates]
     best = bridge_kb.index.facts[ids[0]]
     assert "240 metres" in best.text
 
@@ -239,7 +241,7 @@ def harbour_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Newsr
 
 
 def test_who_did_x_speak_to_is_the_argument_of_the_speech_verb(
-    harbour_kb: Newsroom, monkeypatch: pytest.MonkeyPatch
+    harbour_kb: Newsroom,
 ) -> None:
     # Every fact has Vollan speaking and a name of the asked type; only one names whom she
     # spoke to, as the object of "told". The shorter facts score higher in the first stage.
@@ -247,8 +249,9 @@ def test_who_did_x_speak_to_is_the_argument_of_the_speech_verb(
     a = harbour_kb.answer(question)
     assert a.answered, a
     assert a.short == "Radio Marrow"
-    monkeypatch.setattr(engine, "DISTANCE_PENALTY", 0.0)
-    assert harbour_kb.answer(question).short != "Radio Marrow"  # the rerank is what finds it
+    # the rerank's cost per arc is what finds it
+    flat = dataclasses.replace(QAConfig(), rank=RankWeights(distance_penalty=0.0))
+    assert with_config(harbour_kb, flat).answer(question).short != "Radio Marrow"
 
 
 def test_what_nationality_is_the_whole_hyphenated_word_of_a_description(
@@ -305,7 +308,7 @@ def test_the_noun_a_kind_of_question_asks_about_weighs_little(bridge_kb: Newsroo
     unweighted = dict(
         zip((g[0] for g in plain.groups), rank.group_weights(plain, index), strict=True)
     )
-    assert weight["vessel"] == pytest.approx(rank.FOCUS_WEIGHT * unweighted["vessel"])
+    assert weight["vessel"] == pytest.approx(RankWeights().focus_weight * unweighted["vessel"])
     assert weight["section"] == pytest.approx(unweighted["section"])
 
 
@@ -327,12 +330,13 @@ def test_a_list_of_as_many_items_as_asked_answers_a_paraphrase(bridge_kb: Newsro
 
 
 def test_confidence_falls_with_the_arcs_between_the_answer_and_the_question() -> None:
-    assert engine._distance_factor(None) == 1.0
-    assert engine._distance_factor(engine.DISTANCE_FREE) == 1.0
-    assert engine._distance_factor(engine.DISTANCE_FREE + 3) == pytest.approx(
-        1 - 3 * engine.DISTANCE_SLOPE
+    cal = Calibration()
+    assert engine._distance_factor(None, cal) == 1.0
+    assert engine._distance_factor(cal.distance_free, cal) == 1.0
+    assert engine._distance_factor(cal.distance_free + 3, cal) == pytest.approx(
+        1 - 3 * cal.distance_slope
     )
-    assert engine._distance_factor(100.0) == engine.DISTANCE_FLOOR
+    assert engine._distance_factor(100.0, cal) == cal.distance_floor
 
 
 def test_what_kind_of_x_finds_x_where_the_parser_gave_no_noun_chunk(
@@ -354,22 +358,22 @@ def test_what_kind_of_x_finds_x_where_the_parser_gave_no_noun_chunk(
 
 
 def test_a_fact_about_another_one_of_the_thing_asked_is_doubted(
-    bridge_kb: Newsroom, monkeypatch: pytest.MonkeyPatch
+    bridge_kb: Newsroom,
 ) -> None:
     # The article's bridge is new; none of the words narrowing "bridge" is in the fact.
     question = "Who built the lakeside town's old wooden bridge?"
     assert not bridge_kb.answer(question).answered
-    monkeypatch.setattr(engine, "ANOTHER_FACTOR", 1.0)
-    assert bridge_kb.answer(question).answered
+    trusting = dataclasses.replace(QAConfig(), calibration=Calibration(another_factor=1.0))
+    assert with_config(bridge_kb, trusting).answer(question).answered
 
 
 def test_how_many_seconds_asks_for_a_time_too() -> None:
-    wh, _, _, expected = question._question_type(("after", "how", "many", "seconds", "do"))
+    wh, _, _, expected = question_types.question_type(("after", "how", "many", "seconds", "do"))
     assert wh == "how many"
     assert "TIME" in expected
-    assert question._question_type(("what", "is", "eklund", "'s", "job"))[1] == "job"
+    assert question_types.question_type(("what", "is", "eklund", "'s", "job"))[1] == "job"
     # a type noun past the verb is no focus: "what did Prince Harry wear" asks for no prince
-    assert question._question_type(("what", "did", "prince", "harry", "wear"))[1:] == (
+    assert question_types.question_type(("what", "did", "prince", "harry", "wear"))[1:] == (
         None,
         False,
         (),
@@ -428,7 +432,7 @@ def test_race_shapes(race_kb: Newsroom, question: str, expected: str) -> None:
 
 
 def test_what_is_x_prefers_the_fact_that_says_x_is_something(
-    nlp: Language, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    nlp: Language, tmp_path: Path
 ) -> None:
     kb = _kb_with(
         nlp,
@@ -439,8 +443,9 @@ def test_what_is_x_prefers_the_fact_that_says_x_is_something(
         "The deal is the largest in the industry this year, the companies said.\n",
     )
     _answers(kb, "What is a stent?", "small tubes")
-    monkeypatch.setattr(engine, "_asks_definition", lambda q: False)
-    assert kb.answer("What is a stent?").short != "small tubes"  # the rerank is what finds it
+    # the rerank is what finds it: with the best fact alone, another answers
+    no_rerank = dataclasses.replace(QAConfig(), rank=RankWeights(rerank_depth=1))
+    assert with_config(kb, no_rerank).answer("What is a stent?").short != "small tubes"
 
 
 @pytest.mark.parametrize(

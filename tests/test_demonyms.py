@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -9,9 +10,9 @@ import pytest
 from spacy.language import Language
 
 from knowledge.nlp.demonyms import place_forms, related
-from knowledge.qa import rank
+from knowledge.qa.config import QAConfig, RankWeights
 
-from .conftest import make_kb
+from .conftest import make_kb, with_config
 
 
 @pytest.mark.parametrize(
@@ -58,7 +59,7 @@ The Swedish envoy Lindqvist also said that fares would stay at the level of 2023
 
 
 def test_a_demonym_in_the_question_finds_the_fact_that_names_the_place(
-    nlp: Language, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    nlp: Language, tmp_path: Path
 ) -> None:
     kb = make_kb(nlp, tmp_path / "ferry.db", seed=False)
     kb.load_text(FERRY, published=dt.date(2024, 5, 4), fmt="txt")
@@ -67,5 +68,6 @@ def test_a_demonym_in_the_question_finds_the_fact_that_names_the_place(
     assert a.answered, a
     assert a.short == "Karin Lindqvist"
     assert a.facts[0].fact.text.startswith("Sweden's special transport envoy")
-    monkeypatch.setattr(rank, "KIN_WEIGHT", 0.0)
-    assert not kb.answer(question).facts[0].fact.text.startswith("Sweden's")
+    no_kin = dataclasses.replace(QAConfig(), rank=RankWeights(kin_weight=0.0))
+    without_kin = with_config(kb, no_kin)
+    assert not without_kin.answer(question).facts[0].fact.text.startswith("Sweden's")

@@ -10,7 +10,8 @@ from spacy.language import Language
 
 from knowledge.ingest.reading import read_article
 from knowledge.models import Extraction
-from knowledge.nlp.extract import _Cluster, _cluster, _containing_cluster, _Ent, extract
+from knowledge.nlp.entities import Cluster, Ent, _containing_cluster, cluster_entities
+from knowledge.nlp.extract import extract
 
 from .conftest import DATA
 
@@ -85,7 +86,7 @@ def test_seed_article_entities(nlp: Language) -> None:
 
 
 def test_a_one_word_organisation_is_the_longer_name_it_ends() -> None:
-    forest, council = _Cluster(key=0, label="ORG"), _Cluster(key=1, label="ORG")
+    forest, council = Cluster(key=0, label="ORG"), Cluster(key=1, label="ORG")
     forest.names["Nottingham Forest"] += 1
     council.names["UN Security Council"] += 1
     assert _containing_cluster("forest", "ORG", [forest, council]) is forest
@@ -95,8 +96,8 @@ def test_a_one_word_organisation_is_the_longer_name_it_ends() -> None:
 
 
 def test_an_honorific_does_not_make_another_person() -> None:
-    ents = [_Ent(0, 0, 2, "PERSON", "Mr Yeo"), _Ent(1, 0, 2, "PERSON", "Tim Yeo")]
-    clusters, keys = _cluster(ents)
+    ents = [Ent(0, 0, 2, "PERSON", "Mr Yeo"), Ent(1, 0, 2, "PERSON", "Tim Yeo")]
+    clusters, keys = cluster_entities(ents)
     assert keys[0] == keys[1]
     assert clusters[keys[0]].longest() == "Tim Yeo"  # the name, not the form of address
 

@@ -3,6 +3,7 @@ policy, inference with hand-set weights, the rules' margin and the shipped weigh
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,8 @@ from spacy.tokens import Doc
 from knowledge import Newsroom
 from knowledge.models import Fact
 from knowledge.qa import spans
+from knowledge.qa.config import SpanPolicy
+from knowledge.qa.kinds import NOTHING, AnswerKind, Located
 from knowledge.qa.question import Question, analyse
 from knowledge.qa.shortanswer import locate, located
 
@@ -59,7 +62,7 @@ def test_candidates_are_trimmed_constituents(mill_kb: Newsroom) -> None:
 def test_spans_made_of_question_words_are_no_candidates(mill_kb: Newsroom) -> None:
     fact, doc = _fact(mill_kb, "The villagers")
     q = _question(mill_kb, "What did the villagers of Brenholt repair the mill with?")
-    found, feats = spans.featurise(q, fact, doc, (None, "none"))
+    found, feats = spans.featurise(q, fact, doc, NOTHING)
     texts = [doc[a:b].text for a, b in found]
     assert "villagers" not in texts
     assert "Brenholt" not in texts
@@ -73,54 +76,57 @@ def test_hand_set_weights_choose_the_span(mill_kb: Newsroom) -> None:
     q = _question(mill_kb, "What does Ada Kestrel grind?")
     # weights that like the object of the question's verb, as two words ("len=1")
     weights = {"anchor_child=dobj": 3.0, "len=1": 0.5}
-    assert spans.best_span(q, fact, doc, weights=weights) == "rye flour"
-    assert spans.best_span(q, fact, doc, weights={}) is None  # no model: the rules answer
+    assert spans.best_span(q, fact, doc, policy=SpanPolicy(weights=weights)) == "rye flour"
+    no_model = SpanPolicy(weights={})
+    assert spans.best_span(q, fact, doc, policy=no_model) is None  # the rules answer
 
 
 def test_the_rules_phrase_stands_unless_clearly_beaten(mill_kb: Newsroom) -> None:
     fact, doc = _fact(mill_kb, "The miller")
     q = _question(mill_kb, "What does Ada Kestrel grind?")
-    rule = ("three bakeries", "phrase:chunks")
-    close = {"anchor_child=dobj": spans.MARGIN["margin"] / 2, "rule=same": 0.0}
-    assert spans.best_span(q, fact, doc, rule=rule, weights=close) is None
-    clear = {"anchor_child=dobj": spans.MARGIN["margin"] + 1, "len=1": 0.5}
-    assert spans.best_span(q, fact, doc, rule=rule, weights=clear) == "rye flour"
+    rule = Located("three bakeries", AnswerKind.PHRASE, "chunks")
+    margin = SpanPolicy().margin
+    close = SpanPolicy(weights={"anchor_child=dobj": margin / 2, "rule=same": 0.0})
+    assert spans.best_span(q, fact, doc, rule=rule, policy=close) is None
+    clear = SpanPolicy(weights={"anchor_child=dobj": margin + 1, "len=1": 0.5})
+    assert spans.best_span(q, fact, doc, rule=rule, policy=clear) == "rye flour"
 
 
 @pytest.mark.parametrize(
-    ("question", "kind", "replaced"),
+    ("question", "kind", "rule", "replaced"),
     [
-        ("What did the villagers repair?", "phrase:chunks", True),
-        ("What did the villagers repair?", "none", True),
-        ("What did the villagers repair?", "phrase:focus", False),
-        ("Who grinds the flour?", "typed", False),
-        ("Did the villagers repair the mill?", "phrase:chunks", False),  # yes/no
+        ("What did the villagers repair?", AnswerKind.PHRASE, "chunks", True),
+        ("What did the villagers repair?", AnswerKind.NONE, None, True),
+        ("What did the villagers repair?", AnswerKind.PHRASE, "focus", False),
+        ("Who grinds the flour?", AnswerKind.TYPED, None, False),
+        ("Did the villagers repair the mill?", AnswerKind.PHRASE, "chunks", False),  # yes/no
     ],
 )
 def test_which_rule_answers_it_replaces(
-    mill_kb: Newsroom, question: str, kind: str, replaced: bool
+    mill_kb: Newsroom, question: str, kind: AnswerKind, rule: str | None, replaced: bool
 ) -> None:
-    assert spans.replaces(_question(mill_kb, question), kind) is replaced
+    found = Located("an answer", kind, rule)
+    assert spans.replaces(_question(mill_kb, question), found) is replaced
 
 
 def test_the_switch_turns_the_scorer_off(mill_kb: Newsroom) -> None:
     fact, doc = _fact(mill_kb, "Kestrel said")
     q = _question(mill_kb, "What turns slowly in dry summers?")
     rules = located(q, fact, doc, mill_kb.index)
-    assert rules == ("Kestrel", "phrase:chunks")  # the rules' last resort: the nearest chunk
+    # the rules' last resort: the nearest chunk
+    assert rules == Located("Kestrel", AnswerKind.PHRASE, "chunks")
+    assert rules.label == "phrase:chunks"  # as the scorer's features name it
     # weights that distrust the rules' span and like a subject
-    spans.use_weights({"rule=same": -10.0, "dep=nsubj": 1.0, "len=0": 0.5})
-    try:
-        assert locate(q, fact, doc, mill_kb.index, learned=False) == ("Kestrel", "phrase")
-        assert locate(q, fact, doc, mill_kb.index, learned=True) == ("wheel", "phrase")
-    finally:
-        spans.use_weights(None)
+    on = SpanPolicy(weights={"rule=same": -10.0, "dep=nsubj": 1.0, "len=0": 0.5})
+    off = dataclasses.replace(on, use_scorer=False)
+    assert locate(q, fact, doc, mill_kb.index, policy=off) == ("Kestrel", "phrase")
+    assert locate(q, fact, doc, mill_kb.index, policy=on) == ("wheel", "phrase")
 
 
 def test_shipped_weights_are_small_and_used() -> None:
     path = Path(spans.__file__).parents[1] / "data" / spans.WEIGHTS_FILE
     assert path.stat().st_size < 2_500_000
-    weights = spans.default_weights()
+    weights = spans.shipped_weights()
     assert len(weights) > 1000
-    assert spans.USE_SPAN_SCORER
-    assert spans.POLICY["name"] in spans.REPLACES
+    assert SpanPolicy().use_scorer
+    assert SpanPolicy().policy in spans.REPLACES

@@ -43,6 +43,7 @@ from knowledge.models import (
 from knowledge.newsroom.loading import index_stored, refresh_stale, seed_draft
 from knowledge.newsroom.values import Asked, Stats, WebOptions, default_clock
 from knowledge.nlp.extract import extract, extract_many
+from knowledge.qa.config import DEFAULT, QAConfig
 from knowledge.qa.engine import Engine
 from knowledge.qa.index import Index
 from knowledge.schedule import Mode
@@ -87,6 +88,7 @@ class Newsroom:
         web: WebOptions = WebOptions(),
         feed_interval: dt.timedelta = dt.timedelta(minutes=15),
         max_question_chars: int | None = None,
+        config: QAConfig = DEFAULT,
     ) -> None:
         self.store = store
         self.nlp = nlp
@@ -94,7 +96,7 @@ class Newsroom:
         self.web = web
         self.max_question_chars = max_question_chars  # longer ones are refused (the setting)
         self._lock = threading.RLock()
-        self.engine = Engine(nlp)
+        self.engine = Engine(nlp, config=config)
         self._subscribers = Subscribers(store)
         self._journal = Journal(store)
         self._feeds = Feeds(store, interval=feed_interval)
@@ -547,6 +549,7 @@ def open_newsroom(
     web: WebOptions = WebOptions(),
     feed_interval: dt.timedelta = dt.timedelta(minutes=15),
     max_question_chars: int | None = None,
+    config: QAConfig = DEFAULT,
 ) -> Newsroom:
     """The newsroom over a store (any SQLAlchemy URL) with a spaCy pipeline by package name."""
     from knowledge.nlp.pipeline import load_pipeline
@@ -559,6 +562,7 @@ def open_newsroom(
         web=web,
         feed_interval=feed_interval,
         max_question_chars=max_question_chars,
+        config=config,
     )
     # The index lives as long as the process: frozen, it is left out of every later full garbage
     # collection (one takes about a second at 10,000 articles, paid by some question otherwise).

@@ -26,7 +26,9 @@ from knowledge.models import (
     Turn,
 )
 from knowledge.qa import rank, reply
+from knowledge.qa.config import DEFAULT, Calibration, QAConfig, RankWeights
 from knowledge.qa.index import Index
+from knowledge.qa.kinds import TYPED_KINDS, AnswerKind
 from knowledge.qa.question import Question, analyse
 from knowledge.qa.shortanswer import (
     adds_nothing,
@@ -37,40 +39,20 @@ from knowledge.qa.shortanswer import (
     misses_date,
     relation,
 )
-from knowledge.text import alias_norm, normalise
+from knowledge.qa.vocabulary import BE_FORMS, DATE_FOCUS
+from knowledge.text import PERSON_PRONOUNS, alias_norm, normalise
 
-# From a sweep over both question sets and SQuAD (tests/data, DEV_ARTICLES whole): at 0.40 with the
-# relation factors below our set declines 71% of unanswerables with 8.0% false declines (the one
-# more than without them was a wrong answer), the dev set 100% and 0%, and SQuAD F1 goes 35.0 →
-# 34.0 (answered 85% → 82%); 0.35 declines 53% / 8.0%, 0.45 71% / 13.6%.
 log = logging.getLogger(__name__)
 
-CONFIDENCE_THRESHOLD = 0.4
-UNKNOWN_NAME_FACTOR = 0.4  # the question names something no article mentions
-NO_ANSWER_FACTOR = 0.5  # ... and nothing in it answers at all
-UNTYPED_FACTOR = 0.7  # "when"/"who"/"how many"... and the best fact has no span of that type
-UNRELATED_FACTOR = 0.5  # the answer's clause holds nothing else the question names
-IDENTITY_FACTOR = 0.35  # "who is the X of Y": the answer's noun phrase lacks some of X, Y
-ANOTHER_FACTOR = 0.7  # the fact's thing lacks all the words that narrow the question's
-DISTANCE_FREE = 5.0  # mean arcs from the question's words to the answer that cost nothing
-DISTANCE_SLOPE = 0.1  # ... and the confidence lost per arc past that
-DISTANCE_FLOOR = 0.3
-RERANK_DEPTH = 5  # typed questions: how many of the best facts may supply the typed answer
-RERANK_MARGIN = 0.1  # ... when they score within this of the best
-MISFIT_PENALTY = 0.3  # ... losing this when their answer is not of the asked type
-DISTANCE_PENALTY = 0.03  # ... and this per dependency arc from the question's words past one
-UNRELATED_PENALTY = 0.1  # ... and this when its clause holds nothing else the question names
-_RELATED_KINDS = frozenset({"typed", "person", "manner"})
-CARD_DESCRIBED, CARD_PLACED, CARD_NAMED = 0.95, 0.8, 0.6
+# The tuned thresholds, factors and rerank penalties are in knowledge/qa/config.py (QAConfig).
+_RELATED_KINDS = frozenset({AnswerKind.TYPED, AnswerKind.PERSON, AnswerKind.MANNER})
 CARD_FACTS, CARD_WORDS = 5, 12  # facts searched for what an untitled entity is; its words at most
-_PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _PLACE_PRONOUNS = frozenset({"there"})
 _PLACE_NOUNS = frozenset({"city", "town", "country", "place", "region", "capital", "village"})
 _FACT_PRONOUNS = frozenset({"that", "it", "this", "then"})
 _NO_NER = ("ner",)
 _MODIFIER_DEPS = frozenset({"compound", "amod"})
 _ROLE_FOCUS = frozenset({"job", "role", "title", "position", "post", "occupation", "profession"})
-_DATE_FOCUS = frozenset({"year", "years", "day", "days", "date", "dates", "month", "months"})
 
 
 def _names_a_place(q: Question) -> bool:
@@ -106,7 +88,9 @@ class _Judged(NamedTuple):
     distance: float | None
 
 
-def _judge(q: Question, fact: Fact, doc: Doc, short: str | None, kind: str) -> _Judged:
+def _judge(
+    q: Question, fact: Fact, doc: Doc, short: str | None, kind: AnswerKind, *, weights: RankWeights
+) -> _Judged:
     """A candidate's penalty in the rerank is much when its answer is not of the asked type, a
     little when its clause names nothing of the question, and a little per dependency arc
     between the answer and the question's words beyond the first. The relation and distance
@@ -114,12 +98,12 @@ def _judge(q: Question, fact: Fact, doc: Doc, short: str | None, kind: str) -> _
     related = relation(q, fact, doc, short) if kind in _RELATED_KINDS else None
     distance = anchor_distance(q, fact, doc, short)
     if not fits(q, short, kind):
-        return _Judged(MISFIT_PENALTY, related, distance)
+        return _Judged(weights.misfit_penalty, related, distance)
     penalty = 0.0
     if related is not None and related[0] == 0.0:
-        penalty += UNRELATED_PENALTY  # nothing the question names in the answer's clause
+        penalty += weights.unrelated_penalty  # nothing the question names in the answer's clause
     if distance is not None:
-        penalty += DISTANCE_PENALTY * max(0.0, distance - 1)
+        penalty += weights.distance_penalty * max(0.0, distance - 1)
     return _Judged(penalty, related, distance)
 
 
@@ -167,13 +151,14 @@ def _called_before(span: SpacySpan) -> str | None:
     return None
 
 
-def _distance_factor(distance: float | None) -> float:
+def _distance_factor(distance: float | None, cal: Calibration = DEFAULT.calibration) -> float:
     """An answer many dependency arcs away from the question's words is seldom what it asks:
     on the SQuAD DEV_ARTICLES, typed answers 2-4 arcs away are right about 60% of the time, 5-6
     arcs away 43%, 7 or more about 28%."""
     if distance is None:
         return 1.0
-    return max(DISTANCE_FLOOR, 1.0 - DISTANCE_SLOPE * max(0.0, distance - DISTANCE_FREE))
+    lost = cal.distance_slope * max(0.0, distance - cal.distance_free)
+    return max(cal.distance_floor, 1.0 - lost)
 
 
 def _asks_definition(q: Question) -> bool:
@@ -182,8 +167,7 @@ def _asks_definition(q: Question) -> bool:
     return (
         q.wh in {"what", "which"}
         and 2 < len(q.tokens) <= 5
-        and q.tokens[1] in {"is", "are", "was", "were"}
-        and q.copular
+        and _is_be(q)
         and not q.expected
         and len(q.groups) + len(q.entity_ids) == 1
     )
@@ -201,7 +185,7 @@ def _asks_who_is(q: Question) -> bool:
 
 def _is_be(q: Question) -> bool:
     """ "Who is the X of Y?" (not "who is X suing?")."""
-    return q.tokens[1] in {"is", "was", "are", "were"} and q.copular
+    return q.tokens[1] in BE_FORMS and q.copular
 
 
 class Engine:
@@ -209,7 +193,10 @@ class Engine:
     rerank → short answer → confidence. Not thread-safe by itself: ``knowledge.Newsroom``
     serialises every call and swaps the index it reads."""
 
-    def __init__(self, nlp: Language, index: Index | None = None) -> None:
+    def __init__(
+        self, nlp: Language, index: Index | None = None, *, config: QAConfig = DEFAULT
+    ) -> None:
+        self.config = config
         self.nlp = nlp
         self.index = index if index is not None else Index()
 
@@ -279,12 +266,13 @@ class Engine:
                 (self.index.entities[i] for i in q.entity_ids), key=lambda e: self._weight(e.id)
             )
             return self._card(text, entity, by_description=q.card_by_description)
-        first = rank.retrieve(q, self.index, boost_entities=context_entities)
-        ids = rank.top(first)
+        weighting, cal = self.config.rank, self.config.calibration
+        first = rank.retrieve(q, self.index, boost_entities=context_entities, config=weighting)
+        ids = rank.top(first, weighting.max_candidates)
         if previous_fact is not None and previous_fact not in ids:
             ids.append(previous_fact)
         top_bm25 = max((first.get(fid, 0.0) for fid in ids), default=0.0) or 1.0
-        weights = rank.group_weights(q, self.index, context=context_entities)
+        weights = rank.group_weights(q, self.index, context=context_entities, config=weighting)
         scored = []
         for fid in ids:
             fact = self.index.facts[fid]
@@ -295,6 +283,7 @@ class Engine:
                 context_entities=context_entities,
                 bm25=first.get(fid, 0.0) / top_bm25,
                 weights=weights,
+                config=weighting,
             )
             score = feats.score + (0.15 if fid == previous_fact else 0.0)
             scored.append((score, feats, fact))
@@ -303,21 +292,22 @@ class Engine:
             return self._decline(text, [], None)
         score, feats, best = scored[0]
         doc = self._parse(best.id, best.text)
-        short, kind = locate(q, best, doc, self.index)
+        policy = self.config.spans
+        short, kind = locate(q, best, doc, self.index, policy=policy)
         judged: _Judged | None = None
         if q.expected or _asks_manner(q) or _asks_definition(q):
             # Among close runners-up, the one whose span of the asked type sits nearest the
             # question's words in the parse answers best: a year for "since what year" beats a
             # best fact holding none, and the object of "told" beats a name deep in the quote.
-            judged = _judge(q, best, doc, short, kind)
+            judged = _judge(q, best, doc, short, kind, weights=weighting)
             options = [(score - judged.penalty, 0, doc, short, kind, judged)]
-            for k in range(1, min(len(scored), RERANK_DEPTH)):
-                if scored[k][0] < score - RERANK_MARGIN:
+            for k in range(1, min(len(scored), weighting.rerank_depth)):
+                if scored[k][0] < score - weighting.rerank_margin:
                     break
                 other = scored[k][2]
                 other_doc = self._parse(other.id, other.text)
-                other_short, other_kind = locate(q, other, other_doc, self.index)
-                judged = _judge(q, other, other_doc, other_short, other_kind)
+                other_short, other_kind = locate(q, other, other_doc, self.index, policy=policy)
+                judged = _judge(q, other, other_doc, other_short, other_kind, weights=weighting)
                 options.append(
                     (scored[k][0] - judged.penalty, k, other_doc, other_short, other_kind, judged)
                 )
@@ -326,25 +316,28 @@ class Engine:
                 scored.insert(0, scored.pop(k))
                 score, feats, best = scored[0]
         elif kind in _RELATED_KINDS:
-            judged = _judge(q, best, doc, short, kind)
+            judged = _judge(q, best, doc, short, kind, weights=weighting)
         related = judged.related if judged is not None else None
         confidence = self._confidence(q, feats, short, kind=kind, related=related)
         if adds_nothing(q, short):  # "early September" for "what date in September": no answer
-            confidence *= NO_ANSWER_FACTOR
+            confidence *= cal.no_answer_factor
         elif (
-            q.expected and kind == "typed" and q.focus in _DATE_FOCUS and not fits(q, short, kind)
+            q.expected
+            and kind is AnswerKind.TYPED
+            and q.focus in DATE_FOCUS
+            and not fits(q, short, kind)
         ):
-            confidence *= UNTYPED_FACTOR  # "which day" answered by a month only
+            confidence *= cal.untyped_factor  # "which day" answered by a month only
         if kind in _RELATED_KINDS and self._by_pronoun_only(q, best, short):
-            confidence *= UNRELATED_FACTOR  # "he said" answers "who heads X?" only by its "he"
+            confidence *= cal.unrelated_factor  # "he said" answers "who heads X?" only by its "he"
         if q.expected and misses_date(q, best):  # "what date in September": a fact without it
-            confidence *= UNRELATED_FACTOR
+            confidence *= cal.unrelated_factor
         if kind in _RELATED_KINDS and judged is not None:
-            confidence *= _distance_factor(judged.distance)
+            confidence *= _distance_factor(judged.distance, cal)
         if _another_one(q, best):
-            confidence *= ANOTHER_FACTOR  # "the opposition's team" answered by Macron's team
+            confidence *= cal.another_factor  # "the opposition's team" answered by Macron's team
         facts = tuple(ScoredFact(f, round(s, 4)) for s, _, f in scored[:5])
-        if confidence < CONFIDENCE_THRESHOLD:
+        if confidence < cal.threshold:
             return self._decline(text, [f for f in facts], None, confidence=confidence)
         article = self.index.articles[best.article_id]
         return Answer(
@@ -378,36 +371,37 @@ class Engine:
         feats: rank.Features,
         short: str | None,
         *,
-        kind: str = "typed",
+        kind: AnswerKind = AnswerKind.TYPED,
         related: tuple[float, float] | None = None,
     ) -> float:
         """Mostly how much of the question the fact covers; less where the question names
         something the articles never mention, where the question asks for a type (a date, a
         place, a number) and the fact has no span of it."""
+        cal = self.config.calibration
         slot = (1.0 if feats.typed else 0.3) if q.expected else feats.coverage
-        if q.count and kind == "list" and list_size(short) == q.count:
+        if q.count and kind is AnswerKind.LIST and list_size(short) == q.count:
             slot = 1.0  # "which four topics": a list of four is the asked type
-        elif _asks_manner(q) and kind == "manner":
+        elif _asks_manner(q) and kind is AnswerKind.MANNER:
             slot = 1.0  # "how did X reach Y?": a means or a manner is the asked type
         conf = 0.6 * feats.coverage + 0.2 * feats.fuzzy + 0.2 * slot
-        if _asks_definition(q) and kind != "definition":
-            conf *= UNTYPED_FACTOR  # "what are stents?" answered by no "stents are ..."
-        if q.wh == "why" and kind != "reason":
-            conf *= UNTYPED_FACTOR  # no "because" nor purpose found: a guess at the reason
+        if _asks_definition(q) and kind is not AnswerKind.DEFINITION:
+            conf *= cal.untyped_factor  # "what are stents?" answered by no "stents are ..."
+        if q.wh == "why" and kind is not AnswerKind.REASON:
+            conf *= cal.untyped_factor  # no "because" nor purpose found: a guess at the reason
         if q.unknown_names:
-            conf *= UNKNOWN_NAME_FACTOR
-        if q.expected and kind == "none":
-            conf *= NO_ANSWER_FACTOR
-        elif q.expected and kind not in {"typed", "person", "conjunct"}:
-            conf *= UNTYPED_FACTOR
+            conf *= cal.unknown_name_factor
+        if q.expected and kind is AnswerKind.NONE:
+            conf *= cal.no_answer_factor
+        elif q.expected and kind not in TYPED_KINDS:
+            conf *= cal.untyped_factor
         elif not short:
             conf *= 0.85
         if related is not None:
             clause, phrase = related
             if clause == 0.0:
-                conf *= UNRELATED_FACTOR
+                conf *= cal.unrelated_factor
             if _asks_who_is(q) and phrase < 1.0:
-                conf *= IDENTITY_FACTOR
+                conf *= cal.identity_factor
         return max(0.0, min(1.0, conf))
 
     def _by_pronoun_only(self, q: Question, fact: Fact, short: str | None) -> bool:
@@ -416,10 +410,11 @@ class Engine:
         likely about something else."""
         if not short:
             return False
+        entities = self.index.entities
         kinds = {
-            k
-            for eid, _, _, k in fact.mentions
-            if eid in self.index.entities and self.index.entities[eid].name == short
+            m.kind
+            for m in fact.mentions
+            if m.entity_id in entities and entities[m.entity_id].name == short
         }
         if kinds != {"pronoun"}:
             return False
@@ -435,7 +430,7 @@ class Engine:
             ent = self.index.entities.get(eid)
             if ent is None:
                 continue
-            if _PERSON_PRONOUNS & set(q.pronouns) and ent.label == "PERSON":
+            if PERSON_PRONOUNS & set(q.pronouns) and ent.label == "PERSON":
                 wanted.add(eid)
             place = _PLACE_PRONOUNS & set(q.pronouns) or _names_a_place(q)
             if place and ent.label in {"GPE", "LOC", "FAC"}:
@@ -453,10 +448,15 @@ class Engine:
     ) -> tuple[int, ...]:
         focus = list(q.entity_ids | context_entities)
         if short:
-            for eid, a, b, _ in fact.mentions:
-                if fact.text[a:b] in short or self.index.entities[eid].name in short:
-                    focus.append(eid)
-        people = {eid for eid, *_ in fact.mentions if self.index.entities[eid].label == "PERSON"}
+            for m in fact.mentions:
+                said = fact.text[m.start : m.end]
+                if said in short or self.index.entities[m.entity_id].name in short:
+                    focus.append(m.entity_id)
+        people = {
+            m.entity_id
+            for m in fact.mentions
+            if self.index.entities[m.entity_id].label == "PERSON"
+        }
         if len(people) == 1:
             focus.extend(people)
         return tuple(dict.fromkeys(focus))
@@ -493,15 +493,16 @@ class Engine:
         short = entity.descriptions[0] if entity.descriptions else None
         # How sure the card is: the articles describe the entity ("the UN envoy"), or only
         # say where something happened ("the G20 summit in Hamburg"), or only name it.
-        confidence = CARD_DESCRIBED if short else CARD_NAMED
+        cal = self.config.calibration
+        confidence = cal.card_described if short else cal.card_named
         if by_description:
             short = entity.name
         if short is None and ordered:
             short = self._place_of(entity, ordered)
-            confidence = CARD_PLACED if short else CARD_NAMED
+            confidence = cal.card_placed if short else cal.card_named
         if short is None and ordered:
             short = self._said_to_be(entity, ordered)  # "Guidant is a key producer of ..."
-            confidence = CARD_PLACED if short else CARD_NAMED
+            confidence = cal.card_placed if short else cal.card_named
         top = tuple(ScoredFact(f, 1.0 - 0.01 * i) for i, f in enumerate(ordered[:5]))
         if not top:
             return self._decline(question, [], None)
@@ -527,10 +528,10 @@ class Engine:
         Kazakhstan"), or the thing that happened there ("the G20 summit in Hamburg")."""
         for fact in facts:
             doc = self._parse(fact.id, fact.text)
-            for eid, a, b, _ in fact.mentions:
-                if eid != entity.id:
+            for m in fact.mentions:
+                if m.entity_id != entity.id:
                     continue
-                span = doc.char_span(a, b, alignment_mode="expand")
+                span = doc.char_span(m.start, m.end, alignment_mode="expand")
                 if span is None:
                     continue
                 root = span.root
@@ -551,9 +552,11 @@ class Engine:
         Dimension Data")."""
         for fact in facts[:CARD_FACTS]:
             doc = self._parse(fact.id, fact.text)
-            for eid, a, b, kind in fact.mentions:
-                span = doc.char_span(a, b, alignment_mode="expand") if eid == entity.id else None
-                if span is None or kind == "pronoun":
+            for m in fact.mentions:
+                if m.entity_id != entity.id or m.kind == "pronoun":
+                    continue
+                span = doc.char_span(m.start, m.end, alignment_mode="expand")
+                if span is None:
                     continue
                 said = _said_of(span, person=entity.label == "PERSON")
                 if said:
@@ -565,9 +568,9 @@ class Engine:
         for sp in fact.spans:
             if sp.start <= offset < sp.end:
                 return sp.label
-        for eid, a, b, _ in fact.mentions:
-            if a <= offset < b and eid in self.index.entities:
-                return self.index.entities[eid].label
+        for m in fact.mentions:
+            if m.start <= offset < m.end and m.entity_id in self.index.entities:
+                return self.index.entities[m.entity_id].label
         return None
 
     @functools.lru_cache(maxsize=2048)  # noqa: B019 - one engine per process; facts are immutable

@@ -14,9 +14,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from knowledge.models import Article, Entity, Fact
 from knowledge.text import STOP, alias_norm
+
+_K = TypeVar("_K", str, int)  # a posting table's key: a term or an entity id
 
 
 class Postings(AbstractSet[int]):
@@ -187,18 +190,10 @@ class Index:
             f = self.facts.pop(fid)
             self.term_total -= len(f.terms)
             for term in f.terms:
-                ids = self.postings.get(term)
-                if ids is not None:
-                    ids.discard(fid)
-                    if not ids:
-                        del self.postings[term]
-                        self._forget_word(term)
+                if _unpost(self.postings, term, fid):
+                    self._forget_word(term)
             for eid in f.entity_ids:
-                facts = self.entity_facts.get(eid)
-                if facts is not None:
-                    facts.discard(fid)
-                    if not facts:
-                        del self.entity_facts[eid]
+                _unpost(self.entity_facts, eid, fid)
         self.articles.pop(article_id, None)
 
     # --- reading -----------------------------------------------------------------------------
@@ -232,6 +227,19 @@ class Index:
         for f in self.facts.values():
             size += sys.getsizeof(f.text) + sys.getsizeof(f.terms) + 64 * len(f.spans) + 200
         return size
+
+
+def _unpost(table: dict[_K, Postings], key: _K, fact_id: int) -> bool:
+    """Take a fact out of a key's postings, and the key out of the table once none is left;
+    whether it went."""
+    ids = table.get(key)
+    if ids is None:
+        return False
+    ids.discard(fact_id)
+    if ids:
+        return False
+    del table[key]
+    return True
 
 
 def _key(name: str) -> tuple[str, ...]:

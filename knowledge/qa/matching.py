@@ -32,8 +32,10 @@ def matched_tokens(q: Question, fact: Fact, doc: Doc) -> list[set[int]]:
     for eid in sorted(q.entity_ids):
         mentioned: set[int] = set()
         kin = q.kin_of(eid)
-        for e, a, b, _ in fact.mentions:
-            span = doc.char_span(a, b, alignment_mode="expand") if e in kin else None
+        for m in fact.mentions:
+            if m.entity_id not in kin:
+                continue
+            span = doc.char_span(m.start, m.end, alignment_mode="expand")
             if span is not None:
                 mentioned.update(range(span.start, span.end))
         keys.append(mentioned)

@@ -1,128 +1,37 @@
-"""Question analysis: validation, typo repair, question word → expected answer type, entities."""
+"""Question analysis: validation, typo repair (``repair``), question word → expected answer type
+(``question_types``), entities."""
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from knowledge.errors import QuestionError
 from knowledge.nlp.demonyms import place_forms
-from knowledge.nlp.extract import ROLE_NOUNS, SPEECH_VERBS
+from knowledge.nlp.lexicon import SPEECH_VERBS
 from knowledge.qa.index import Index
-from knowledge.text import STOP, expand, is_content, normalise
+from knowledge.qa.question_types import BE_WORDS, WH_WORDS, question_type
+from knowledge.qa.repair import (
+    english_words,
+    is_english,
+    joined_in_store,
+    near_english,
+    near_store_word,
+    repair_word,
+    unseen_words,
+)
+from knowledge.text import ARTICLES, STOP, expand, is_content, normalise
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _DEMONSTRATIVES = frozenset({"that", "this", "these", "those"})
 # "Besides X", "apart from X", "who else": X is what the answer is not (it is listed beside it).
 _EXCLUDING: tuple[tuple[str, ...], ...] = (("besides",), ("apart", "from"), ("aside", "from"))
 _EXCLUDING += (("other", "than"), ("in", "addition", "to"), ("except", "for"), ("except",))
-WH_WORDS = ("who", "whom", "whose", "what", "when", "where", "which", "why", "how")
-_REPAIRABLE_SHORT = (*WH_WORDS, "did", "does", "said", "say", "about", "many", "much", "they")
 QUOTE_VERBS = SPEECH_VERBS | {"think", "want", "believe", "feel", "call", "mean", "quote", "view"}
-_NOUN_TYPES: dict[str, tuple[str, ...]] = {}
-for _w in [
-    "country",
-    "countries",
-    "nation",
-    "nations",
-    "state",
-    "states",
-    "city",
-    "cities",
-    "capital",
-    "town",
-    "towns",
-    "place",
-    "places",
-    "region",
-    "regions",
-    "province",
-    "area",
-    "areas",
-]:
-    _NOUN_TYPES[_w] = ("GPE", "LOC")
-for _w in ROLE_NOUNS | {"person", "people", "man", "men", "woman", "women", "persons"}:
-    _NOUN_TYPES[_w] = ("PERSON",)
-for _w in [
-    "organization",
-    "organisation",
-    "organizations",
-    "organisations",
-    "company",
-    "companies",
-    "agency",
-    "agencies",
-    "body",
-    "bodies",
-    "group",
-    "groups",
-    "party",
-    "parties",
-    "team",
-    "teams",
-    "firm",
-    "firms",
-]:
-    _NOUN_TYPES[_w] = ("ORG",)
-for _w in [
-    "year",
-    "years",
-    "month",
-    "months",
-    "day",
-    "days",
-    "date",
-    "dates",
-    "time",
-    "period",
-    "decade",
-    "century",
-]:
-    _NOUN_TYPES[_w] = ("DATE", "TIME")
-for _w in ["county", "counties", "continent", "island", "islands", "river", "rivers", "lake"]:
-    _NOUN_TYPES[_w] = ("GPE", "LOC")
-for _w in ["university", "newspaper", "network", "channel", "church", "school", "club"]:
-    _NOUN_TYPES[_w] = ("ORG",)
-for _w in ["war", "battle", "event", "tournament", "festival"]:
-    _NOUN_TYPES[_w] = ("EVENT",)
-for _w in ["language", "languages"]:
-    _NOUN_TYPES[_w] = ("LANGUAGE", "NORP")
-for _w in ["nationality", "nationalities", "religion"]:
-    _NOUN_TYPES[_w] = ("NORP",)
-for _w in ["percentage", "percent", "share", "proportion"]:
-    _NOUN_TYPES[_w] = ("PERCENT",)
-for _w in ["number", "amount"]:
-    _NOUN_TYPES[_w] = ("CARDINAL", "QUANTITY", "MONEY")
-for _w in ["size", "cost", "price", "value", "sum", "worth"]:
-    _NOUN_TYPES[_w] = ("MONEY", "QUANTITY", "CARDINAL", "PERCENT")
-for _w in ["film", "films", "movie", "movies", "book", "books", "song", "songs", "album"]:
-    _NOUN_TYPES[_w] = ("WORK_OF_ART",)
-for _w in ["novel", "play", "opera", "painting", "series", "programme", "program"]:
-    _NOUN_TYPES[_w] = ("WORK_OF_ART",)
-for _w in ["law", "laws", "act", "treaty", "directive", "bill"]:
-    _NOUN_TYPES[_w] = ("LAW",)
-_TYPE_NOUNS = tuple(_NOUN_TYPES)
-_WH_TYPES: dict[str, tuple[str, ...]] = {
-    "who": ("PERSON", "ORG", "NORP", "GPE"),
-    "whom": ("PERSON", "ORG", "NORP", "GPE"),
-    "whose": ("PERSON", "ORG"),
-    "when": ("DATE", "TIME"),
-    "where": ("GPE", "LOC", "FAC"),
-}
-_HOW_TYPES = {
-    "many": ("CARDINAL", "QUANTITY", "ORDINAL"),  # "how many rounds so far": "the seventh"
-    "much": ("MONEY", "QUANTITY", "CARDINAL", "PERCENT"),
-    "long": ("DATE", "TIME", "QUANTITY"),
-    "old": ("DATE", "CARDINAL"),
-    "far": ("QUANTITY",),
-    "often": ("DATE", "TIME"),
-}
 _CARD_PREFIX = re.compile(
     r"^(?:(?:who|what|where)(?:'s| is| are| was| were)?|tell me (?:more )?about|"
     r"what do you know about|who or what is|info on|about)\s+",
@@ -214,18 +123,18 @@ def analyse(text: str, *, index: Index, nlp: Language, max_chars: int | None = N
     spans = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(raw)]
     repairs: list[tuple[str, str]] = []
     repaired = raw
-    english = _english_words(nlp)
+    english = english_words(nlp)
     k = len(spans) - 1
     while k >= 0:
         start, end, tok = spans[k]
-        if k > 0 and _joined(spans[k - 1], spans[k], raw, index):
+        if k > 0 and joined_in_store(spans[k - 1], spans[k], raw, index):
             # "cease fire" where the articles write "ceasefire"
             start, joined = spans[k - 1][0], spans[k - 1][2] + tok
             repairs.append((raw[start:end], joined))
             repaired = repaired[:start] + joined + repaired[end:]
             k -= 2
             continue
-        fixed = _repair(tok, index, english)
+        fixed = repair_word(tok, index, english)
         if fixed is not None:
             repairs.append((tok, fixed))
             repaired = repaired[:start] + fixed + repaired[end:]
@@ -233,7 +142,7 @@ def analyse(text: str, *, index: Index, nlp: Language, max_chars: int | None = N
     doc = nlp(repaired)
     toks = [t for t in doc if not t.is_punct and not t.is_space]
     lowers = tuple(normalise(t.text) for t in toks)
-    wh, focus, kind_of, expected = _question_type(lowers)
+    wh, focus, kind_of, expected = question_type(lowers)
     focus = _focus_noun(toks, lowers, wh, focus)
     count = _count(lowers, wh, focus)
     named_at: dict[int, set[int]] = {}
@@ -269,10 +178,10 @@ def analyse(text: str, *, index: Index, nlp: Language, max_chars: int | None = N
     # A lowercase word that is neither in the store nor in the language is a name too ("assad").
     strange = tuple(
         w
-        for w in _unknown_words(toks, lowers, covered, index)
-        if not _is_english(w, english)
-        and not _near_english(w, english)
-        and not _near_store_word(w, index)
+        for w in unseen_words(toks, lowers, covered, index)
+        if not is_english(w, english)
+        and not near_english(w, english)
+        and not near_store_word(w, index)
     )
     unknown_names = (
         strange
@@ -296,7 +205,7 @@ def analyse(text: str, *, index: Index, nlp: Language, max_chars: int | None = N
             and (i == 0)
         )
     )
-    unknown_words = _unknown_words(toks, lowers, covered, index)
+    unknown_words = unseen_words(toks, lowers, covered, index)
     quote = any(normalise(t.lemma_) in QUOTE_VERBS for t in toks) or "according" in lowers
     rest = _CARD_PREFIX.sub("", repaired.strip(" ?!.")).strip(" ?!.")
     card_kind = _single_name_kind(rest, index) if entity_ids else None
@@ -431,65 +340,6 @@ def _excluded(doc: Doc) -> tuple[set[int], set[int]]:
     return set(), set()
 
 
-class _RepairPools:
-    """The vocabulary words a misspelling of a given length (and first letter) is compared
-    with, built once per vocabulary rather than once per word."""
-
-    def __init__(self) -> None:
-        self.key: tuple[int, int] = (0, -1)
-        self.pools: dict[tuple[int, str], list[str]] = {}
-
-    def get(self, index: Index, n: int, first: str) -> list[str]:
-        key = (id(index), len(index.vocabulary))
-        if key != self.key:
-            self.key, self.pools = key, {}
-        pool = self.pools.get((n, first))
-        if pool is None:
-            pool = [w for w in index.vocabulary_by_length(n) if w[:1] == first]
-            self.pools[(n, first)] = pool
-        return pool
-
-
-_POOLS = _RepairPools()
-
-
-_SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ers", "est", "ly", "ies")
-
-
-@functools.lru_cache(maxsize=4)
-def _english_words(nlp: Language) -> frozenset[str]:
-    """English words the pipeline's lemmatizer knows (its WordNet-derived lemma index and
-    exceptions): a real word the store lacks ("city", "leader") is not a misspelling."""
-    try:
-        lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
-    except (KeyError, AttributeError):
-        return frozenset()
-    out: set[str] = set()
-    for name in ("lemma_index", "lemma_exc"):
-        if name not in lookups.tables:
-            continue
-        table = lookups.get_table(name)
-        for pos in ("noun", "verb", "adj", "adv"):
-            entry = table.get(pos) or ()
-            out.update(w for w in entry if isinstance(w, str) and "_" not in w)
-    return frozenset(out)
-
-
-def _is_english(word: str, english: frozenset[str]) -> bool:
-    if word in english:
-        return True
-    for suffix in _SUFFIXES:
-        stem = word.removesuffix(suffix)
-        if suffix == "es" and not stem.endswith(("s", "x", "z", "ch", "sh", "o")):
-            continue
-        if stem != word and len(stem) >= 3 and (stem in english or stem + "e" in english):
-            return True
-    return word.endswith("ies") and word[:-3] + "y" in english
-
-
-_TYPE_WORDS = frozenset(_NOUN_TYPES) | {"kind", "type", "sort", "name", "many", "much"}
-
-
 def _asks_identity(lowers: tuple[str, ...], wh: str | None) -> bool:
     """ "Who is the French president?", "what is the name of the envoy?": the question asks
     which entity a description stands for (rather than using the description as a subject,
@@ -497,7 +347,7 @@ def _asks_identity(lowers: tuple[str, ...], wh: str | None) -> bool:
     if wh not in {"who", "what", "which"} or wh not in lowers:
         return False
     i = lowers.index(wh)
-    return (i + 1 < len(lowers) and lowers[i + 1] in _BE) or "name" in lowers
+    return (i + 1 < len(lowers) and lowers[i + 1] in BE_WORDS) or "name" in lowers
 
 
 def _focus_noun(
@@ -516,145 +366,6 @@ def _focus_noun(
     return focus
 
 
-def _unknown_words(
-    toks: list, lowers: tuple[str, ...], covered: set[int], index: Index
-) -> tuple[str, ...]:
-    """Content words of the question the store has never seen, in any form."""
-    return tuple(
-        lowers[i]
-        for i, t in enumerate(toks)
-        if i not in covered
-        and is_content(lowers[i])
-        and lowers[i] not in WH_WORDS
-        and lowers[i] not in _TYPE_WORDS
-        and not index.is_known(lowers[i])
-        and not index.is_known(normalise(t.lemma_))
-        and not any(w in index.postings for w in expand(normalise(t.lemma_)))
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _english_pool(english: frozenset[str], first: str, n: int) -> tuple[str, ...]:
-    return tuple(w for w in english if w[:1] == first and abs(len(w) - n) <= 2)
-
-
-def _near_english(word: str, english: frozenset[str]) -> bool:
-    """A misspelt word ("betwen") is near a word of the language; a name ("assad") is not."""
-    pool = _english_pool(english, word[:1], len(word))
-    cutoff = 75 if len(word) >= 6 else 85
-    return process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=cutoff) is not None
-
-
-def _near_store_word(word: str, index: Index) -> bool:
-    """A misspelling too far from the store's word to repair safely ("efords") is still no name."""
-    if len(word) < 5:
-        return False
-    pool = _POOLS.get(index, len(word), word[:1])
-    return process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=75) is not None
-
-
-def _joined(
-    left: tuple[int, int, str], right: tuple[int, int, str], raw: str, index: Index
-) -> bool:
-    """Whether two adjacent words are one word of the store written apart."""
-    if raw[left[1] : right[0]] != " " or not left[2].isalpha() or not right[2].isalpha():
-        return False
-    word = normalise(left[2] + right[2])
-    return len(word) >= 6 and word in index.vocabulary and word not in STOP
-
-
-def _repair(token: str, index: Index, english: frozenset[str] = frozenset()) -> str | None:
-    """The store's word closest to a misspelt one ("tlaks" → "talks"), or None to keep it.
-    Words of the language that the store lacks ("city") are kept."""
-    low = normalise(token)
-    if low.endswith("'s") and len(low) > 2:  # "Diemont's": the name, repaired, keeps its "'s"
-        fixed = _repair(token[:-2], index, english)
-        return None if fixed is None else fixed + token[-2:]
-    if index.is_known(low) or low.isdigit() or len(low) < 3:
-        return None
-    if len(low) <= 5:
-        # One insertion ("wen" → "when") but not one substitution ("day" is not "say") nor a
-        # deletion ("show" is not "how"), bar a trailing "s" ("whos").
-        best = process.extractOne(low, _REPAIRABLE_SHORT, scorer=fuzz.ratio, score_cutoff=75)
-        if best is not None and best[0] != low:
-            word = str(best[0])
-            if len(word) > len(low) or low == word + "s":
-                return word
-            return None
-    if len(low) < 4 or _is_english(low, english):
-        return None
-    cutoff = 80 if len(low) >= 6 else 75
-    pool = _POOLS.get(index, len(low), low[:1])  # misspellings seldom change the first letter
-    best = process.extractOne(low, pool, scorer=fuzz.ratio, score_cutoff=cutoff)
-    if best is None:  # the nouns that name an answer's type ("contries") decide what is asked
-        best = process.extractOne(low, _TYPE_NOUNS, scorer=fuzz.ratio, score_cutoff=cutoff)
-    if best is None:
-        return None
-    word = str(best[0])
-    return word.capitalize() if token[:1].isupper() else word
-
-
-def _question_type(
-    lowers: tuple[str, ...],
-) -> tuple[str | None, str | None, bool, tuple[str, ...]]:
-    for i, word in enumerate(lowers):
-        w = {
-            "whats": "what",
-            "what's": "what",
-            "who's": "who",
-            "where's": "where",
-            "when's": "when",
-        }.get(word, word)
-        if w not in WH_WORDS:
-            continue
-        nxt = lowers[i + 1] if i + 1 < len(lowers) else ""
-        if w == "how":
-            unit = lowers[i + 2] if i + 2 < len(lowers) else ""
-            if nxt == "many" and unit in _TIME_UNITS:  # "how many years": "six-year" is a DATE
-                return "how many", None, False, ("DATE", "TIME", "CARDINAL", "QUANTITY")
-            return (
-                "how " + nxt if nxt in _HOW_TYPES else "how",
-                None,
-                False,
-                _HOW_TYPES.get(nxt, ()),
-            )
-        if w in {"what", "which"}:
-            j = i + 1
-            if nxt in _BE and "'s" in lowers[j + 2 : j + 6] and lowers[-1] != "'s":
-                # "what is Cara Diemont's firm": the noun after the possessive
-                j = lowers.index("'s", j + 2) + 1
-                nxt = lowers[j]
-            elif nxt in _BE and j + 2 < len(lowers) and lowers[j + 1] in {"the", "a", "an"}:
-                j += 2  # "what is the name of ...", "which was the city ..."
-                nxt = lowers[j]
-            kind_of = nxt in {"kind", "type", "sort", "form"} and j + 1 < len(lowers)
-            j = j + 2 if kind_of else j
-            # "which French leader": look past adjectives for the noun that names the type (not
-            # past a verb: "what did Prince Harry wear" asks for no prince)
-            for k in range(j, min(j + 3, len(lowers)) if nxt not in _VERB_AFTER_WH else j):
-                if lowers[k] in _NOUN_TYPES:
-                    j = k
-                    break
-            noun = lowers[j] if j < len(lowers) else None
-            if noun is not None and (noun in {"the", "a", "an"} or noun in _VERB_AFTER_WH):
-                noun = None  # "what does China want": no noun names the type
-            if noun == "name":  # "what is the name of the envoy": the envoy's type
-                later = [_NOUN_TYPES[w] for w in lowers[j + 1 :] if w in _NOUN_TYPES]
-                return w, noun, False, later[0] if later else ("PERSON", "ORG", "GPE")
-            types = _NOUN_TYPES.get(noun or "", ())
-            return w, noun, kind_of, types
-        return w, None, False, _WH_TYPES.get(w, ())
-    return None, None, False, ()
-
-
-_VERB_AFTER_WH = frozenset(
-    {"do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "will", "would"}
-    | {"can", "could", "should", "may", "might", "must", "'s"}
-)
-_TIME_UNITS = frozenset(
-    {"years", "months", "weeks", "days", "hours", "minutes", "seconds", "decades", "centuries"}
-)
-_BE = frozenset({"is", "are", "was", "were", "'s"})
 _PREPOSITIONS = frozenset(
     [
         "on",
@@ -697,7 +408,7 @@ def _find_entities(
     while i < len(lowers):
         for n in range(min(n_max, len(lowers) - i), 0, -1):
             key = tuple(w for w in lowers[i : i + n])
-            if key and key[0] in {"the", "a", "an"}:
+            if key and key[0] in ARTICLES:
                 continue
             named = index.aliases.get(key)
             ids = named or (index.descriptions.get(key) if n >= 2 else None)
@@ -723,7 +434,7 @@ def _find_entities(
 def _single_name_kind(rest: str, index: Index) -> str | None:
     """ "name" when the question is only a name, "description" when only a description."""
     words = tuple(normalise(w) for w in _TOKEN.findall(rest))
-    while words and words[0] in {"the", "a", "an"}:
+    while words and words[0] in ARTICLES:
         words = words[1:]
     if not words:
         return None

@@ -17,23 +17,10 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from knowledge.models import Fact
+from knowledge.qa.config import DEFAULT, RankWeights
 from knowledge.qa.index import Index
 from knowledge.qa.question import Question
 from knowledge.text import normalise
-
-MAX_CANDIDATES = 150
-# Terms in more than this share (or number) of facts don't select candidates alone.
-COMMON_SHARE = 0.2
-COMMON_DF = 1000
-K1 = 1.2  # BM25 (tf is 1: a fact holds each term once, so k1 only scales the length norm)
-B = 0.5  # length normalisation, tuned on the SQuAD DEV_ARTICLES (0.3-0.75 within noise)
-CONTEXT_ENTITY_WEIGHT = 0.6  # an entity a pronoun stands for counts less than a named one
-SYNONYM_CREDIT = 0.7  # a question word found only through its synonym class ("told" for "speak")
-KIN_WEIGHT = 0.4  # "China" for the question's "Chinese" (knowledge/nlp/demonyms.py)
-W_COVERAGE = 0.4  # second stage: idf-weighted share of the question found in the fact
-FOCUS_WEIGHT = 0.3  # the noun naming the asked type ("which country"), relative to its idf
-DESCRIPTION_WEIGHT = 0.3  # a word of a description naming an entity, relative to its idf
-W_BM25 = 0.45  # second stage: the first stage's score relative to the best candidate's
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +40,16 @@ def _entity_idf(index: Index, eid: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-def _is_common(df: int, n: int) -> bool:
-    return df > COMMON_SHARE * n or df > COMMON_DF
+def _is_common(df: int, n: int, config: RankWeights) -> bool:
+    return df > config.common_share * n or df > config.common_df
 
 
 def retrieve(
-    q: Question, index: Index, *, boost_entities: frozenset[int] = frozenset()
+    q: Question,
+    index: Index,
+    *,
+    boost_entities: frozenset[int] = frozenset(),
+    config: RankWeights = DEFAULT.rank,
 ) -> dict[int, float]:
     """BM25 scores of the facts sharing a rare term or an entity with the question (never a
     scan of all facts). A question word counts once per fact, with its best form (word,
@@ -68,8 +59,8 @@ def retrieve(
     groups = sorted({tuple(sorted(t for t in g if t in index.postings)) for g in q.groups} - {()})
     split = [
         (
-            [t for t in terms if not _is_common(len(index.postings[t]), n)],
-            [t for t in terms if _is_common(len(index.postings[t]), n)],
+            [t for t in terms if not _is_common(len(index.postings[t]), n, config)],
+            [t for t in terms if _is_common(len(index.postings[t]), n, config)],
         )
         for terms in groups
     ]
@@ -87,11 +78,12 @@ def retrieve(
             sums[fid] = sums.get(fid, 0.0) + w
         matched.append(best)
     for eid in sorted(q.entity_ids | boost_entities):
-        w = _entity_idf(index, eid) * (1.0 if eid in q.entity_ids else CONTEXT_ENTITY_WEIGHT)
+        asked = eid in q.entity_ids
+        w = _entity_idf(index, eid) * (1.0 if asked else config.context_entity_weight)
         for fid in index.entity_facts.get(eid, ()):
             sums[fid] = sums.get(fid, 0.0) + w
     for eid, kin in sorted(q.kin):  # "China" where the question says "Chinese"
-        w = _entity_idf(index, kin) * KIN_WEIGHT
+        w = _entity_idf(index, kin) * config.kin_weight
         named = index.entity_facts.get(eid, ())
         for fid in index.entity_facts.get(kin, ()):
             if fid not in named:
@@ -106,20 +98,26 @@ def retrieve(
                 sums[fid] += w - best.get(fid, 0.0)
     # A fact holds each term once, so its BM25 score is the idf sum times its length norm.
     avg, facts = index.mean_length(), index.facts
+    k1, b = config.k1, config.b
     return {
-        fid: s * (K1 + 1) / (1 + K1 * (1 - B + B * len(facts[fid].terms) / avg))
+        fid: s * (k1 + 1) / (1 + k1 * (1 - b + b * len(facts[fid].terms) / avg))
         for fid, s in sums.items()
     }
 
 
 def candidates(
-    q: Question, index: Index, *, boost_entities: frozenset[int] = frozenset()
+    q: Question,
+    index: Index,
+    *,
+    boost_entities: frozenset[int] = frozenset(),
+    config: RankWeights = DEFAULT.rank,
 ) -> list[int]:
     """The best first-stage fact ids, best first (ties broken by fact id)."""
-    return top(retrieve(q, index, boost_entities=boost_entities))
+    scores = retrieve(q, index, boost_entities=boost_entities, config=config)
+    return top(scores, config.max_candidates)
 
 
-def top(scores: dict[int, float], limit: int = MAX_CANDIDATES) -> list[int]:
+def top(scores: dict[int, float], limit: int = DEFAULT.rank.max_candidates) -> list[int]:
     return heapq.nsmallest(limit, scores, key=lambda fid: (-scores[fid], fid))
 
 
@@ -131,6 +129,7 @@ def features(
     context_entities: frozenset[int],
     bm25: float = 0.0,
     weights: Sequence[float] | None = None,
+    config: RankWeights = DEFAULT.rank,
 ) -> Features:
     """Second-stage features of one candidate; ``bm25`` is its first-stage score relative to
     the best candidate's (0..1); ``weights`` are ``group_weights(q, index)``, computed once per
@@ -138,13 +137,13 @@ def features(
     fact_terms = set(fact.terms)
     total = matched = 0.0
     if weights is None:
-        weights = group_weights(q, index)
+        weights = group_weights(q, index, config=config)
     for group, w in zip(q.groups, weights, strict=True):
         total += w
         if any(t in fact_terms for t in group if not t.startswith("=")):
             matched += w
         elif any(t in fact_terms for t in group):
-            matched += SYNONYM_CREDIT * w  # "role" for "job": a looser match
+            matched += config.synonym_credit * w  # "role" for "job": a looser match
     entity_ids = set(fact.entity_ids)
     wanted = q.entity_ids | context_entities
     if wanted:
@@ -155,7 +154,7 @@ def features(
             if eid in entity_ids:
                 credit = 1.0
             elif not entity_ids.isdisjoint(q.kin_of(eid)):
-                credit = KIN_WEIGHT  # named only through the place its demonym stands for
+                credit = config.kin_weight  # named only through the place its demonym stands for
             else:
                 credit = 0.0
             total += w
@@ -170,8 +169,8 @@ def features(
     typed = has_typed_answer(q, fact, index)
     quote = q.quote and any(sp in wanted for _, sp in fact.quotes if sp is not None)
     score = (
-        W_COVERAGE * coverage
-        + W_BM25 * bm25
+        config.coverage * coverage
+        + config.bm25 * bm25
         + 0.12 * fuzzy
         + 0.10 * entity_share
         + (0.12 if typed else 0.0)
@@ -182,7 +181,11 @@ def features(
 
 
 def group_weights(
-    q: Question, index: Index, *, context: frozenset[int] = frozenset()
+    q: Question,
+    index: Index,
+    *,
+    context: frozenset[int] = frozenset(),
+    config: RankWeights = DEFAULT.rank,
 ) -> list[float]:
     """Each question word's weight in coverage. The noun that names the asked type ("which
     country", "what nationality", "what kind of backing", "which four topics") weighs little:
@@ -192,9 +195,9 @@ def group_weights(
     for i, g in enumerate(q.groups):
         w = group_weight(g, index, noun=i in q.nouns)
         if g[0] == q.focus and (q.expected or q.kind_of or q.count):
-            w *= FOCUS_WEIGHT
+            w *= config.focus_weight
         if i in q.descriptive:  # the entity counts already: its description's words tell
-            w *= DESCRIPTION_WEIGHT  # apart the facts that say it, and add little more
+            w *= config.description_weight  # apart the facts that say it, and add little more
         if context and i in q.deictic:
             w = 0.0
         weights.append(w)
@@ -224,9 +227,9 @@ def has_typed_answer(q: Question, fact: Fact, index: Index) -> bool:
     for sp in fact.spans:
         if sp.label in q.expected and not set(normalise(sp.text).split()) <= qwords:
             return True
-    for eid, *_ in fact.mentions:
-        ent = index.entities.get(eid)
-        asked = eid not in q.entity_ids or eid in q.described_ids
+    for m in fact.mentions:
+        ent = index.entities.get(m.entity_id)
+        asked = m.entity_id not in q.entity_ids or m.entity_id in q.described_ids
         if ent is not None and ent.label in q.expected and asked:
             return True
     return False

@@ -9,40 +9,38 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from importlib import resources
 
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
 from knowledge.models import Fact
+from knowledge.qa.config import DEFAULT, SpanPolicy
+from knowledge.qa.kinds import NOTHING, AnswerKind, Located
 from knowledge.qa.matching import ancestors, answer_span, matched_tokens, meeting
 from knowledge.qa.question import Question
+from knowledge.qa.vocabulary import ANSWER_STRIP, AUXILIARIES
 from knowledge.text import STOP, normalise
 
-USE_SPAN_SCORER = True
-# Which rule answers the learned scorer replaces, by the rule that found them (``located``'s
-# kinds). "fallback": only the rules' last resort, the noun chunk nearest the question's words
-# (and nothing found); "phrase": every phrase rule; "most": a span of the asked type, a list, a
-# person and a quote too. Yes/no questions keep the rules' phrase, "when" its date.
-_FALLBACK = frozenset({"phrase:chunks", "none"})
+# Which rule answers the learned scorer replaces (``SpanPolicy.policy``), by the rule that found
+# them (``located``'s kinds). "fallback": only the rules' last resort, the noun chunk nearest the
+# question's words (and nothing found); "phrase": every phrase rule; "most": a span of the asked
+# type, a list, a person and a quote too. Yes/no questions keep the rules' phrase, "when" its date.
+_FALLBACK = frozenset({(AnswerKind.PHRASE, "chunks"), NOTHING.key})
 _PHRASES = _FALLBACK | {
-    f"phrase:{r}"
+    (AnswerKind.PHRASE, r)
     for r in ("copula", "focus", "object", "kind", "predicate", "manner", "degree", "part")
 }
-REPLACES = {
+_MOST = (AnswerKind.TYPED, AnswerKind.LIST, AnswerKind.PERSON, AnswerKind.QUOTE)
+REPLACES: dict[str, frozenset[tuple[AnswerKind, str | None]]] = {
     "fallback": _FALLBACK,
     "phrase": _PHRASES,
-    "most": _PHRASES | {"typed", "list", "person", "quote"},
+    "most": _PHRASES | {(k, None) for k in _MOST},
 }
-POLICY = {"name": "fallback"}
-# How much higher the scorer must rate its span than the rules' own before it replaces it.
-MARGIN = {"margin": 2.0}
 _KEEP_TYPED = frozenset({"when"})
-_AUXILIARIES = frozenset({"did", "does", "do", "is", "are", "was", "were", "has", "have", "had"})
 WEIGHTS_FILE = "spans.json"
 MAX_TOKENS = 15
-_STRIP = " ,.;:\"'“”‘’()"
 
 # Dependents that hang a clause or an aside on a word: left out of its core phrase.
 _ASIDES = frozenset(
@@ -55,13 +53,13 @@ _CONTEXT_WORDS = frozenset(
 )
 
 
-def replaces(q: Question, kind: str) -> bool:
-    """Whether the scorer answers instead of the rules that found an answer of this kind."""
-    if q.wh is None and q.tokens[:1] and q.tokens[0] in _AUXILIARIES:
+def replaces(q: Question, rules: Located, policy: SpanPolicy = DEFAULT.spans) -> bool:
+    """Whether the scorer answers instead of the rules that found this answer."""
+    if q.wh is None and q.tokens[:1] and q.tokens[0] in AUXILIARIES:
         return False  # yes/no: the rules' phrase that settles it
-    if kind == "typed" and q.wh in _KEEP_TYPED:
+    if rules.kind is AnswerKind.TYPED and q.wh in _KEEP_TYPED:
         return False
-    return kind in REPLACES[POLICY["name"]]
+    return rules.key in REPLACES[policy.policy]
 
 
 def question_class(q: Question) -> str:
@@ -128,7 +126,7 @@ def _trim(doc: Doc, a: int, b: int) -> tuple[int, int]:
 class _Context:
     """What every candidate of one question and fact is compared with."""
 
-    def __init__(self, q: Question, fact: Fact, doc: Doc, rule: tuple[str | None, str]) -> None:
+    def __init__(self, q: Question, fact: Fact, doc: Doc, rule: Located) -> None:
         self.q = q
         self.doc = doc
         self.chunks = list(doc.noun_chunks)  # spaCy finds them anew on every call
@@ -169,9 +167,9 @@ class _Context:
                 self.ent_spans[(span.start, span.end)] = sp.label
                 for i in range(span.start, span.end):
                     self.labels[i] = sp.label
-        self.rule_kind = rule[1]
+        self.rule_kind = rule.label
         self.rule_tokens: set[int] = set()
-        span = answer_span(fact, doc, rule[0])
+        span = answer_span(fact, doc, rule.answer)
         if span is not None:
             self.rule_tokens = set(range(span.start, span.end))
 
@@ -319,7 +317,7 @@ def features(ctx: _Context, a: int, b: int) -> list[str]:
 
 
 def featurise(
-    q: Question, fact: Fact, doc: Doc, rule: tuple[str | None, str]
+    q: Question, fact: Fact, doc: Doc, rule: Located
 ) -> tuple[list[tuple[int, int]], list[list[str]]]:
     """The candidates of a question and fact, and each one's features."""
     ctx = _Context(q, fact, doc, rule)
@@ -345,11 +343,13 @@ def best_span(
     fact: Fact,
     doc: Doc,
     *,
-    rule: tuple[str | None, str] = (None, "none"),
-    weights: Mapping[str, float] | None = None,
+    rule: Located = NOTHING,
+    policy: SpanPolicy = DEFAULT.spans,
 ) -> str | None:
-    """The learned scorer's answer in ``fact``, or None when it has no candidate."""
-    w = default_weights() if weights is None else weights
+    """The learned scorer's answer in ``fact`` (with the policy's weights, else the shipped
+    ones), or None when it has no candidate or does not beat the rules' by the policy's
+    margin."""
+    w = shipped_weights() if policy.weights is None else policy.weights
     if not w:  # no model shipped: the rules answer alone
         return None
     ctx = _Context(q, fact, doc, rule)
@@ -362,28 +362,13 @@ def best_span(
         if ctx.rule_tokens == set(range(a, b)):
             rule_score = score
     # The rules' phrase stands unless the scorer clearly prefers another.
-    if best is None or best[0] - rule_score <= MARGIN["margin"]:
+    if best is None or best[0] - rule_score <= policy.margin:
         return None
-    return doc[best[1] : best[2]].text.strip(_STRIP)
-
-
-_CHOSEN: dict[str, dict[str, float]] = {}  # "weights": those use_weights set
-
-
-def use_weights(weights: Mapping[str, float] | None) -> None:
-    """Score with these weights from now on (a benchmark's fold); None: the shipped ones."""
-    _CHOSEN.clear()
-    if weights is not None:
-        _CHOSEN["weights"] = dict(weights)
-
-
-def default_weights() -> dict[str, float]:
-    """The weights in use: those chosen by ``use_weights``, else the shipped ones."""
-    return _CHOSEN.get("weights") or _shipped()
+    return doc[best[1] : best[2]].text.strip(ANSWER_STRIP)
 
 
 @functools.cache
-def _shipped() -> dict[str, float]:
+def shipped_weights() -> dict[str, float]:
     """``knowledge/data/spans.json``; empty when there is none."""
     path = resources.files("knowledge.data").joinpath(WEIGHTS_FILE)
     if not path.is_file():

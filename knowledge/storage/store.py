@@ -26,6 +26,7 @@ from knowledge.models import (
     ExtractedEntity,
     Extraction,
     Fact,
+    Mention,
     Span,
 )
 from knowledge.storage.engine import make_engine
@@ -131,7 +132,7 @@ class Store:
         ]
         fact_ids = _insert_returning_ids(s, FactRow, fact_rows)
         mention_rows: list[dict[str, Any]] = []
-        fact_mentions: list[list[tuple[int, int, int, str]]] = []
+        fact_mentions: list[list[Mention]] = []
         for fact_id, f in zip(fact_ids, extraction.facts, strict=True):
             seen = set()
             ms = []
@@ -140,7 +141,7 @@ class Store:
                 if (entity_id, m.start) in seen:
                     continue
                 seen.add((entity_id, m.start))
-                ms.append((entity_id, m.start, m.end, m.kind))
+                ms.append(Mention(entity_id, m.start, m.end, m.kind))
                 mention_rows.append(
                     {
                         "fact_id": fact_id,
@@ -334,9 +335,9 @@ class Store:
                 q = q.join(facts, facts.c.id == mention.c.fact_id).where(
                     facts.c.article_id.in_(article_ids)
                 )
-            mentions: dict[int, list[tuple[int, int, int, str]]] = {}
+            mentions: dict[int, list[Mention]] = {}
             for fid, eid, a, b, kind in conn.execute(q):
-                mentions.setdefault(fid, []).append((eid, a, b, sys.intern(kind)))
+                mentions.setdefault(fid, []).append(Mention(eid, a, b, sys.intern(kind)))
             for row in conn.execution_options(yield_per=2000).execute(fq):
                 yield _fact(row, mentions.get(row[0], ()))
 
@@ -507,14 +508,14 @@ def _insert_returning_ids(s: Session, table: type[Base], rows: list[dict[str, An
 _FACT_COLUMNS = ("id", "article_id", "position", "paragraph", "text", "terms", "spans", "quotes")
 
 
-def _fact(row: Sequence[Any], mentions: Sequence[tuple[int, int, int, str]]) -> Fact:
+def _fact(row: Sequence[Any], mentions: Sequence[Mention]) -> Fact:
     """A fact from its stored values, ``row`` holding the ``_FACT_COLUMNS``: the one conversion
     for loads and for the rebuild.
 
     Terms and labels are interned: a store repeats a few hundred thousand words millions of
     times, and the index holds every fact (about a fifth of its memory at 10,000 articles)."""
     fact_id, article_id, position, paragraph, text, terms, spans, quotes = row
-    ms = tuple(sorted(mentions, key=lambda m: m[1]))
+    ms = tuple(sorted(mentions, key=lambda m: m.start))
     return Fact(
         id=fact_id,
         article_id=article_id,
@@ -532,7 +533,7 @@ def _fact(row: Sequence[Any], mentions: Sequence[tuple[int, int, int, str]]) -> 
             )
             for a, b, lab, r in spans
         ),
-        entity_ids=tuple(dict.fromkeys(m[0] for m in ms)),
+        entity_ids=tuple(dict.fromkeys(m.entity_id for m in ms)),
         mentions=ms,
         quotes=tuple((str(t), None if sp is None else int(sp)) for t, sp in quotes),
     )

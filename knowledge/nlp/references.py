@@ -1,0 +1,216 @@
+"""What else refers to an entity: title phrases and appositives become its descriptions,
+definite descriptions ("the UN envoy") and subject pronouns are linked to the person they
+name."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from spacy.tokens import Doc, Token
+
+from knowledge.models import (
+    ExtractedMention,
+)
+from knowledge.nlp.entities import Cluster, Ent, Sent, mention
+from knowledge.nlp.lexicon import ROLE_NOUNS, ends_like_a_person, has_role, honorific
+from knowledge.text import PERSON_PRONOUNS
+
+_STRIP_LEFT = frozenset({"DET", "ADP", "CCONJ", "PUNCT", "PART"})
+
+
+# --- descriptions and coreference ------------------------------------------------------------
+
+
+def describe(
+    sents: Sequence[Sent],
+    ents: Sequence[Ent],
+    keys: Sequence[int | None],
+    clusters: list[Cluster],
+) -> None:
+    """Title phrases before a person's name and appositives after it become descriptions."""
+    for e, key in zip(ents, keys, strict=True):
+        if key is None or clusters[key].label != "PERSON":
+            continue
+        doc = sents[e.sent].doc
+        lo = sents[e.sent].start
+        title = _title_before(doc, e.start, lo) or _appositive_before(doc, e.start, lo)
+        if title:
+            clusters[key].descriptions.append(title)
+        for child in doc[e.end - 1].children:
+            if child.dep_ == "appos" and child.pos_ in {"NOUN", "PROPN"} and child.i >= e.end:
+                phrase = _strip_phrase(list(child.subtree))
+                if phrase and has_role(phrase):
+                    clusters[key].descriptions.append(" ".join(t.text for t in phrase))
+
+
+def _title_before(doc: Doc, start: int, lo: int) -> str | None:
+    while start > lo and honorific(doc[start - 1].text):  # "secretary Mr Davis": not "Mr"
+        start -= 1
+    j = start
+    while j > lo:
+        t = doc[j - 1]
+        if t.ent_type_ in {"DATE", "TIME"}:  # "on 26 November singer Brian Harvey"
+            break
+        if (
+            t.pos_ in {"PROPN", "NOUN", "ADJ", "NUM"}
+            or t.tag_ == "POS"
+            or t.text == "-"
+            or (t.lower_ in {"for", "on", "of", "the"} and j - 1 > lo)
+        ):
+            j -= 1
+        else:
+            break
+    phrase = _strip_phrase(list(doc[j:start]))
+    if not phrase or phrase[-1].pos_ not in {"NOUN", "PROPN"}:
+        return None
+    if not has_role(phrase) and not ends_like_a_person(phrase[-1]):
+        return None
+    return " ".join(_join_tokens(phrase))
+
+
+def _appositive_before(doc: Doc, start: int, lo: int) -> str | None:
+    """ "The mayor of Port Ellery, Ingrid Halvorsen, said": the role phrase before the comma."""
+    if start - 1 <= lo or doc[start - 1].text != ",":
+        return None
+    j = start - 1
+    while j > lo:
+        t = doc[j - 1]
+        if (
+            t.pos_ in {"PROPN", "NOUN", "ADJ", "NUM", "DET"}
+            or t.tag_ in {"POS", "PRP$"}
+            or (t.lower_ in {"of", "for", "on", "at", "-"} and j - 1 > lo)
+        ):
+            j -= 1
+        else:
+            break
+    if j > lo and doc[j - 1].pos_ not in {"VERB", "AUX", "ADP", "PUNCT", "SCONJ"}:
+        return None
+    phrase = _strip_phrase(list(doc[j : start - 1]))
+    if not phrase or not has_role(phrase[:3]):
+        return None
+    return " ".join(_join_tokens(phrase))
+
+
+def _join_tokens(tokens: Sequence[Token]) -> list[str]:
+    out: list[str] = []
+    for t in tokens:
+        if out and (t.tag_ == "POS" or t.text == "-" or out[-1].endswith("-")):
+            out[-1] += t.text
+        else:
+            out.append(t.text)
+    return out
+
+
+def _strip_phrase(tokens: list[Token]) -> list[Token]:
+    while tokens and (tokens[0].pos_ in _STRIP_LEFT or tokens[0].tag_ == "PRP$"):
+        tokens = tokens[1:]
+    while tokens and tokens[-1].pos_ in {"PUNCT", "ADP", "DET", "CCONJ"}:
+        tokens = tokens[:-1]
+    return tokens
+
+
+def link_descriptions(
+    sents: Sequence[Sent], clusters: list[Cluster], mentions: list[list[ExtractedMention]]
+) -> None:
+    """ "The UN envoy told reporters": a definite description with a role noun, not followed by a
+    name, refers to the person it best fits among those already mentioned (most recent first)."""
+    recent: list[int] = []  # person keys, most recent last
+    for i, sent in enumerate(sents):
+        covered = [
+            (m.start, m.end) for m in mentions[i] if clusters[m.entity_key].label == "PERSON"
+        ]
+        for tok in sent.tokens:
+            if tok.tag_ not in {"NN", "NNP"} or tok.lower_ not in ROLE_NOUNS:
+                continue
+            if tok.dep_ not in {"nsubj", "nsubjpass", "dobj", "pobj", "attr"}:
+                continue  # a title before a name ("President Macron") is not a description
+            left = [t for t in tok.lefts if t.dep_ in {"det", "amod", "compound", "poss", "nmod"}]
+            if not left or left[0].lower_ not in {"the", "this", "that"}:
+                continue
+            phrase = _strip_phrase(list(sent.doc[left[0].i : tok.i + 1]))
+            m = mention(sent, phrase[0].i, tok.i + 1, -1, "description")
+            if any(a < m.end and m.start < b for a, b in covered):
+                continue
+            key = _best_person(phrase, recent, clusters, mentions[i], m.start)
+            if key is None:
+                continue
+            text = " ".join(_join_tokens(phrase))
+            clusters[key].descriptions.append(text)
+            mentions[i].append(
+                ExtractedMention(
+                    entity_key=key, start=m.start, end=m.end, text=text, kind="description"
+                )
+            )
+        for m in sorted(mentions[i], key=lambda m: m.start):
+            if clusters[m.entity_key].label == "PERSON":
+                if m.entity_key in recent:
+                    recent.remove(m.entity_key)
+                recent.append(m.entity_key)
+
+
+def _best_person(
+    phrase: Sequence[Token],
+    recent: list[int],
+    clusters: list[Cluster],
+    here: Sequence[ExtractedMention],
+    start: int,
+) -> int | None:
+    candidates = list(recent)
+    for m in sorted(here, key=lambda m: m.start):
+        if m.start < start and clusters[m.entity_key].label == "PERSON":
+            if m.entity_key in candidates:
+                candidates.remove(m.entity_key)
+            candidates.append(m.entity_key)
+    if not candidates:
+        return None
+    words = {t.lower_ for t in phrase if t.pos_ in {"PROPN", "ADJ", "NOUN"}}
+
+    def fit(key: int) -> int:
+        desc = " ".join(clusters[key].descriptions).lower()
+        desc_words = set(re.findall(r"[\w.-]+", desc))
+        return len(words & desc_words)
+
+    best = max(range(len(candidates)), key=lambda j: (fit(candidates[j]), j))
+    return candidates[best]
+
+
+def link_pronouns(
+    sents: Sequence[Sent], clusters: list[Cluster], mentions: list[list[ExtractedMention]]
+) -> None:
+    """Subject pronouns ("he said") refer to the nearest person before them in the sentence, or to
+    the subject of the last sentence that named a person."""
+    last_subject: int | None = None
+    for i, sent in enumerate(sents):
+        people = sorted(
+            (m for m in mentions[i] if clusters[m.entity_key].label == "PERSON"),
+            key=lambda m: m.start,
+        )
+        base = sent.span.start_char
+        for tok in sent.tokens:
+            if tok.lower_ not in PERSON_PRONOUNS or tok.pos_ != "PRON":
+                continue
+            start = tok.idx - base
+            before = [m for m in people if m.end <= start]
+            key = before[-1].entity_key if before else last_subject
+            if key is not None:
+                mentions[i].append(
+                    ExtractedMention(key, start, start + len(tok.text), tok.text, kind="pronoun")
+                )
+        subject = subject_person(sent, people, clusters)
+        if subject is not None:
+            last_subject = subject
+        elif people:
+            last_subject = people[-1].entity_key
+
+
+def subject_person(
+    sent: Sent, mentions: Sequence[ExtractedMention], clusters: list[Cluster]
+) -> int | None:
+    base = sent.span.start_char
+    for tok in sent.subjects:
+        pos = tok.idx - base
+        for m in mentions:
+            if m.start <= pos < m.end and clusters[m.entity_key].label == "PERSON":
+                return m.entity_key
+    return None

@@ -1,0 +1,89 @@
+"""The answering algorithm's knobs as frozen values, passed in rather than read from module
+globals: a bench or a test builds another one (``dataclasses.replace(QAConfig(), ...)``) and
+hands it to ``Newsroom(..., config=...)``, and nothing shared is rebound.
+
+The defaults are the tuned values; the comments say where each was tuned."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class SpanPolicy:
+    """When the learned span scorer (``knowledge/qa/spans.py``) answers instead of the rules."""
+
+    use_scorer: bool = True
+    # Which rule answers it replaces: a name in ``spans.REPLACES`` ("fallback", "phrase", "most").
+    policy: str = "fallback"
+    # How much higher the scorer must rate its span than the rules' own before it replaces it.
+    margin: float = 2.0
+    # The scorer's weights (a benchmark's fold); None: the shipped ``knowledge/data/spans.json``.
+    # Left out of equality and the hash: a mapping is neither, and a policy names its weights.
+    weights: Mapping[str, float] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """How sure an answer is, and how sure it must be to be given.
+
+    From a sweep over both question sets and SQuAD (tests/data, DEV_ARTICLES whole): at 0.40
+    with the relation factors below our set declines 71% of unanswerables with 8.0% false
+    declines (the one more than without them was a wrong answer), the dev set 100% and 0%, and
+    SQuAD F1 goes 35.0 → 34.0 (answered 85% → 82%); 0.35 declines 53% / 8.0%, 0.45 71% / 13.6%.
+    """
+
+    threshold: float = 0.4
+    unknown_name_factor: float = 0.4  # the question names something no article mentions
+    no_answer_factor: float = 0.5  # ... and nothing in it answers at all
+    untyped_factor: float = 0.7  # "when"/"who"/"how many"... and no span of that type answers
+    unrelated_factor: float = 0.5  # the answer's clause holds nothing else the question names
+    identity_factor: float = 0.35  # "who is the X of Y": the answer's noun phrase lacks X or Y
+    another_factor: float = 0.7  # the fact's thing lacks all the words narrowing the question's
+    # Typed answers on the SQuAD DEV_ARTICLES 2-4 arcs from the question's words are right about
+    # 60% of the time, 5-6 arcs away 43%, 7 or more about 28%.
+    distance_free: float = 5.0  # mean arcs from the question's words that cost nothing
+    distance_slope: float = 0.1  # ... and the confidence lost per arc past that
+    distance_floor: float = 0.3
+    # An entity card: the articles describe the entity ("the UN envoy"), only say where
+    # something happened ("the G20 summit in Hamburg") or what it is, or only name it.
+    card_described: float = 0.95
+    card_placed: float = 0.8
+    card_named: float = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class RankWeights:
+    """The two ranking stages (``knowledge/qa/rank.py``) and the typed rerank of the engine."""
+
+    max_candidates: int = 150
+    # Terms in more than this share (or number) of facts don't select candidates alone.
+    common_share: float = 0.2
+    common_df: int = 1000
+    k1: float = 1.2  # BM25 (tf is 1: a fact holds each term once, so k1 scales the length norm)
+    b: float = 0.5  # length normalisation, tuned on the SQuAD DEV_ARTICLES (0.3-0.75 in noise)
+    context_entity_weight: float = 0.6  # an entity a pronoun stands for counts less than a name
+    synonym_credit: float = 0.7  # a question word found only through its synonym class
+    kin_weight: float = 0.4  # "China" for the question's "Chinese" (knowledge/nlp/demonyms.py)
+    coverage: float = 0.4  # second stage: idf-weighted share of the question found in the fact
+    focus_weight: float = 0.3  # the noun naming the asked type ("which country"), times its idf
+    description_weight: float = 0.3  # a word of a description naming an entity, times its idf
+    bm25: float = 0.45  # second stage: the first stage's score relative to the best candidate's
+    rerank_depth: int = 5  # typed questions: how many of the best facts may supply the answer
+    rerank_margin: float = 0.1  # ... when they score within this of the best
+    misfit_penalty: float = 0.3  # ... losing this when their answer is not of the asked type
+    distance_penalty: float = 0.03  # ... and this per dependency arc from the question past one
+    unrelated_penalty: float = 0.1  # ... and this when its clause holds nothing else asked
+
+
+@dataclass(frozen=True, slots=True)
+class QAConfig:
+    """All of the answering's knobs; the defaults are the shipped behaviour."""
+
+    spans: SpanPolicy = SpanPolicy()
+    calibration: Calibration = Calibration()
+    rank: RankWeights = RankWeights()
+
+
+DEFAULT = QAConfig()  # the default of every function that takes a part of one
