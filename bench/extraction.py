@@ -113,19 +113,16 @@ def extract_reader_text(html: str) -> str:
 
 def _without(step: str) -> Callable[[str], str]:
     """The reader's extraction with one of its steps switched off, to measure what it brings."""
+    from knowledge.ingest.reading import HtmlSteps, extract_html
+
+    steps = {
+        "fallback": HtmlSteps(fallback_share=0),
+        "headline": HtmlSteps(drop_headline=False),
+        "caption": HtmlSteps(drop_caption=False),
+    }[step]
 
     def extract(html: str) -> str:
-        from unittest import mock
-
-        from knowledge.ingest import reading
-
-        patches = {
-            "fallback": mock.patch.object(reading, "HTML_FALLBACK_SHARE", 0),
-            "headline": mock.patch.object(reading, "_drop_headline", lambda lines, _t: lines),
-            "caption": mock.patch.object(reading, "_is_caption", return_value=False),
-        }
-        with patches[step]:
-            return reading.extract_html(html).body
+        return extract_html(html, steps=steps).body
 
     return extract
 

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import os
 import shutil
 import socket
 import ssl
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -43,6 +41,7 @@ from knowledge.ingest import fetch as fetch_module
 from knowledge.ingest.fetch import fetch, is_public_address, make_client, read_url
 
 from .conftest import ROOT
+from .test_cli import run
 
 PAGES = Path(__file__).resolve().parent / "pages"
 LOCAL = frozenset({"127.0.0.1"})
@@ -573,25 +572,13 @@ def test_no_policy_leaks_between_fetches(server: PageServer) -> None:
 
 # ---- end to end through the CLI ----------------------------------------------------------
 
-BIN = Path(sys.executable).parent / "talks-bot"
-
-
 def talks_bot(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "TALKS_DATABASE_URL": f"sqlite:///{db}",
-        "TALKS_LOG_LEVEL": "WARNING",
-        "TALKS_FETCH_ALLOW_HOSTS": "127.0.0.1, example.invalid",
-        "TALKS_FETCH_TIMEOUT_SECONDS": "5",
-    }
-    return subprocess.run(
-        [str(BIN), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
+    """``talks-bot ARGS`` allowed to fetch from this machine's test servers."""
+    return run(
+        *args,
+        db=db,
+        TALKS_FETCH_ALLOW_HOSTS="127.0.0.1, example.invalid",
+        TALKS_FETCH_TIMEOUT_SECONDS="5",
     )
 
 

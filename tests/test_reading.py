@@ -12,7 +12,9 @@ from knowledge.errors import EmptyArticleError, NotAnArticleError
 from knowledge.ingest.reading import (
     MAX_ARTICLE_CHARS,
     MAX_RAW_CHARS,
+    HtmlSteps,
     decode,
+    extract_html,
     read_article,
     read_document,
     read_html,
@@ -165,6 +167,16 @@ def test_web_page_photo_caption_and_trailer_are_metadata() -> None:
     assert draft.caption == "Mayor Anna Berg"
     assert draft.source == "Riverside Wire"
     assert draft.paragraphs == tuple(PARAGRAPHS)
+
+
+def test_each_html_step_can_be_switched_off_for_the_ablation_bench() -> None:
+    page = _page(["Mayor Anna Berg", *PARAGRAPHS])
+    assert extract_html(page).paragraphs == tuple(PARAGRAPHS)
+    no_caption = extract_html(page, steps=HtmlSteps(drop_caption=False))
+    assert no_caption.paragraphs[0] == "Mayor Anna Berg"
+    assert no_caption.caption is None
+    keep_headline = extract_html(_page(), steps=HtmlSteps(drop_headline=False))
+    assert "Ferry service to run while the crossing is rebuilt" in keep_headline.paragraphs
 
 
 def test_a_title_glued_to_the_body_keeps_the_body() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from knowledge.errors import EmptyArticleError, NotAnArticleError
@@ -22,7 +23,7 @@ MAX_RAW_CHARS = 6_000_000  # of what comes in: a web page within the fetch cap c
 MIN_WORDS = 25
 # Web pages are read in trafilatura's precision mode; its default mode's text is taken instead
 # when precision mode keeps less than this share of the words the default mode finds.
-HTML_FALLBACK_SHARE = 0.2
+HTML_FALLBACK_SHARE = 0.2  # see HtmlSteps
 DOCUMENT_FORMATS = {
     ".txt": "txt",
     ".md": "md",
@@ -340,7 +341,20 @@ def read_html(html: str, *, url: str | None = None) -> ArticleDraft:
     return draft
 
 
-def extract_html(html: str, *, url: str | None = None) -> ArticleDraft:
+@dataclass(frozen=True, slots=True)
+class HtmlSteps:
+    """The reader's steps over trafilatura's text, each measured in ``bench/extraction.py``
+    (which switches one off at a time to show what it brings)."""
+
+    # Fall back to trafilatura's default mode when it finds this many times more words.
+    fallback_share: float = HTML_FALLBACK_SHARE
+    drop_headline: bool = True  # the headline and standfirst repeated at the top of the body
+    drop_caption: bool = True  # a leading photo caption
+
+
+def extract_html(
+    html: str, *, url: str | None = None, steps: HtmlSteps = HtmlSteps()
+) -> ArticleDraft:
     """``read_html`` without the checks that the text is English prose of article length."""
     meta = _trafilatura(html, url=url, favor_precision=True, with_metadata=True)
     text = meta.get("text") or ""
@@ -349,13 +363,14 @@ def extract_html(html: str, *, url: str | None = None) -> ArticleDraft:
     wide = _trafilatura(html, url=url, favor_precision=False, with_metadata=not meta)
     meta = meta or wide
     wide_text = wide.get("text") or ""
-    if len(_WORD.findall(wide_text)) * HTML_FALLBACK_SHARE > len(_WORD.findall(text)):
+    if len(_WORD.findall(wide_text)) * steps.fallback_share > len(_WORD.findall(text)):
         text = wide_text
     title = (meta.get("title") or "").strip() or None
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    lines = _drop_headline(lines, title)
+    if steps.drop_headline:
+        lines = _drop_headline(lines, title)
     caption: str | None = None
-    if lines and _is_caption(lines[0]):
+    if steps.drop_caption and lines and _is_caption(lines[0]):
         caption = lines.pop(0)
     source = None
     if lines and (m := _TRAILER.match(lines[-1])):
