@@ -21,13 +21,17 @@ from knowledge import (
     DOCUMENT_FORMATS,
     Answer,
     Article,
+    DuplicateArticleError,
+    Item,
     KnowledgeError,
     Newsroom,
+    Outcome,
     Turn,
     article_line,
     decode,
     evaluate,
     read_items,
+    table,
 )
 
 EXIT_USAGE = 2
@@ -78,9 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("name", nargs="+")
     remove = sub.add_parser("remove", help="remove an article by id")
     remove.add_argument("id", type=int)
-    ev = sub.add_parser("eval", help="score the engine on a JSON-lines question set")
-    ev.add_argument("questions", type=Path)
+    ev = sub.add_parser("eval", help="score the engine on JSON-lines question sets")
+    ev.add_argument("questions", type=Path, nargs="+", help="question sets, scored in one store")
     ev.add_argument("--details", action="store_true", help="print every question's result")
+    ev.add_argument(
+        "--corpus",
+        type=Path,
+        default=Path("..") / "shared" / "corpus",
+        help="where the articles the questions name are (default ../shared/corpus)",
+    )
     for p in (ask, load, who, ev):
         p.add_argument("--db", metavar="URL", dest="sub_db", help=argparse.SUPPRESS)
     return parser
@@ -262,35 +272,56 @@ def cmd_remove(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int
 
 
 def cmd_eval(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
-    if not args.questions.is_file():
-        print(f"talks-bot: no such file: {args.questions}", file=sys.stderr)
+    """Score question sets in one store: the articles they name are loaded first (with the
+    seed), so every set is answered among all the others' articles."""
+    sets: dict[str, list[Item]] = {}
+    for path in args.questions:
+        if not path.is_file():
+            print(f"talks-bot: no such file: {path}", file=sys.stderr)
+            return EXIT_ERROR
+        try:
+            sets[path.stem] = read_items(path)
+        except ValueError as e:
+            print(f"talks-bot: {e}", file=sys.stderr)
+            return EXIT_ERROR
+    named = sorted({i.article for items in sets.values() for i in items if i.article})
+    missing = [a for a in named if not (args.corpus / a).is_file()]
+    if missing:
+        print(f"talks-bot: not in {args.corpus}: {', '.join(missing)}", file=sys.stderr)
         return EXIT_ERROR
-    try:
-        items = read_items(args.questions)
-    except ValueError as e:
-        print(f"talks-bot: {e}", file=sys.stderr)
-        return EXIT_ERROR
-    report = evaluate(items, lambda q, c: newsroom.answer(q, context=c))
-    if args.details:
-        for o in report.outcomes:
-            print(
-                json.dumps(
-                    {
-                        "id": o.item.id,
-                        "q": o.item.question,
-                        "answered": o.answer.answered,
-                        "answer": o.answer.short,
-                        "expected": list(o.item.answers),
-                        "support_hit": o.support_hit,
-                        "f1": round(o.f1, 3),
-                        "confidence": o.answer.confidence,
-                    },
-                    ensure_ascii=False,
-                ),
-                file=out,
-            )
-    print(report.summary(), file=out)
+    for name in named:
+        try:
+            newsroom.load_text(decode((args.corpus / name).read_bytes()), source=name)
+        except DuplicateArticleError as e:  # stored by an earlier run on this store, or a copy
+            print(f"talks-bot: {name}: {e}", file=sys.stderr)
+    reports = {}
+    for name, items in sets.items():
+        reports[name] = report = evaluate(items, lambda q, c: newsroom.answer(q, context=c))
+        if args.details:
+            for o in report.outcomes:
+                print(_outcome_json(name, o), file=out)
+    if len(reports) == 1:
+        print(next(iter(reports.values())).summary(), file=out)
+    else:
+        print(table(reports), file=out)
     return 0
+
+
+def _outcome_json(name: str, o: Outcome) -> str:
+    return json.dumps(
+        {
+            "set": name,
+            "id": o.item.id,
+            "q": o.item.question,
+            "answered": o.answer.answered,
+            "answer": o.answer.short,
+            "expected": list(o.item.answers),
+            "support_hit": o.support_hit,
+            "f1": round(o.f1, 3),
+            "confidence": o.answer.confidence,
+        },
+        ensure_ascii=False,
+    )
 
 
 def cmd_run(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:

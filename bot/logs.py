@@ -14,3 +14,6 @@ def configure(level: str) -> None:
     )
     # httpx logs every Bot API request (token in the URL) at INFO
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Alembic logs two lines each time a store is opened, and one per revision applied; the
+    # store's own line says what an upgrade did (knowledge.storage.migrate)
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))

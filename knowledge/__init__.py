@@ -51,7 +51,7 @@ from knowledge.newsroom import (
     open_newsroom,
 )
 from knowledge.nlp.pipeline import DEFAULT_MODEL
-from knowledge.qa.evaluation import Report, evaluate, read_items
+from knowledge.qa.evaluation import Item, Outcome, Report, evaluate, read_items, table
 from knowledge.qa.reply import DECLINE, article_line, format_date, resolved_note
 from knowledge.schedule import Mode, ScheduleError, parse_subscription, parse_time
 from knowledge.storage.journal import Window
@@ -78,11 +78,13 @@ __all__ = [
     "FetchError",
     "FetchTimeoutError",
     "HTTPStatusError",
+    "Item",
     "KnowledgeError",
     "Mode",
     "Newsroom",
     "NotAWebPageError",
     "NotAnArticleError",
+    "Outcome",
     "PollResult",
     "QuestionError",
     "Report",
@@ -111,4 +113,5 @@ __all__ = [
     "parse_time",
     "read_items",
     "resolved_note",
+    "table",
 ]

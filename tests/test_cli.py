@@ -131,6 +131,40 @@ def test_eval_prints_the_metrics(db: Path, tmp_path: Path) -> None:
     assert "F1              1.000" in out
 
 
+def test_eval_scores_several_sets_in_one_store_with_the_articles_they_name(
+    db: Path, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "local").mkdir(parents=True)
+    (corpus / "local" / "harbour.txt").write_text((DATA / "harbour_council.txt").read_text())
+    harbour = tmp_path / "harbour.jsonl"
+    harbour.write_text(
+        json.dumps(
+            {
+                "id": "h1",
+                "q": "who is the mayor of port ellery?",
+                "answers": ["Ingrid Halvorsen"],
+                "support": ["Ingrid Halvorsen"],
+                "article": "local/harbour.txt",
+            }
+        )
+        + "\n"
+    )
+    seed = tmp_path / "seed.jsonl"
+    seed.write_text(
+        json.dumps({"id": "s1", "q": "Who is Xie Xiaoyan?", "answers": [], "support": []}) + "\n"
+    )
+    res = run("eval", str(harbour), str(seed), "--corpus", str(corpus), db=db)
+    assert res.returncode == 0, res.stderr
+    rows = [line for line in res.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| set | questions")
+    assert rows[1].startswith("| harbour | 1 (1 / 0) | 1.000 |")  # its article was loaded
+    assert rows[2].startswith("| seed | 1 (0 / 1) |")
+    missing = run("eval", str(harbour), "--corpus", str(tmp_path / "nowhere"), db=db)
+    assert missing.returncode == 1
+    assert "local/harbour.txt" in missing.stderr
+
+
 def test_chat_follow_up(db: Path) -> None:
     res = run("chat", db=db, stdin="who is Xie Xiaoyan?\nwhat did he say about the ceasefire?\n")
     assert res.returncode == 0

@@ -1,8 +1,10 @@
 """Scoring the engine on a question set (the JSON-lines format of ``shared/eval``).
 
-Each line: ``{"id", "q", "answers": [...], "support": [...], "tags": [...], "context"?: id}``;
-``answers: []`` means the engine must decline; ``context`` names an earlier question whose answer
-is the conversation so far (a follow-up). Short answers are scored as SQuAD does (EM, token F1).
+Each line: ``{"id", "q", "answers": [...], "support": [...], "tags": [...], "context"?: id,
+"article"?: path}``; ``answers: []`` means the engine must decline; ``context`` names an earlier
+question whose answer is the conversation so far (a follow-up); ``article`` is the text the
+question is about, relative to a corpus folder (``bbc/tech/042.txt``: it must be in the store).
+Short answers are scored as SQuAD does (EM, token F1).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import re
 import string
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +28,7 @@ class Item:
     support: tuple[str, ...]
     tags: tuple[str, ...] = ()
     context: str | None = None
+    article: str | None = None
 
 
 @dataclass(slots=True)
@@ -42,14 +45,14 @@ class Outcome:
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
 
-    def _answerable(self) -> list[Outcome]:
+    def answerable(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.item.answers]
 
-    def _unanswerable(self) -> list[Outcome]:
+    def unanswerable(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.item.answers]
 
     def metrics(self) -> dict[str, float]:
-        ans, una = self._answerable(), self._unanswerable()
+        ans, una = self.answerable(), self.unanswerable()
         with_support = [o for o in ans if o.item.support]
         n = max(1, len(ans))
         return {
@@ -66,8 +69,8 @@ class Report:
         m = self.metrics()
         return "\n".join(
             [
-                f"questions       {int(m['questions'])} ({len(self._answerable())} answerable, "
-                f"{len(self._unanswerable())} unanswerable)",
+                f"questions       {int(m['questions'])} ({len(self.answerable())} answerable, "
+                f"{len(self.unanswerable())} unanswerable)",
                 f"support@1       {m['support@1']:.3f}",
                 f"EM              {m['em']:.3f}",
                 f"F1              {m['f1']:.3f}",
@@ -76,6 +79,28 @@ class Report:
                 f"false declines  {m['false_declines']:.3f}",
             ]
         )
+
+
+_COLUMNS = (
+    ("support@1", "support@1"),
+    ("EM", "em"),
+    ("F1", "f1"),
+    ("reply hit", "reply_hit"),
+    ("declined", "declined"),
+    ("false declines", "false_declines"),
+)
+
+
+def table(reports: Mapping[str, Report]) -> str:
+    """Several sets' metrics as one Markdown table, a row a set."""
+    head = ["set", "questions (answerable / not)", *(name for name, _ in _COLUMNS)]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, report in reports.items():
+        m = report.metrics()
+        size = f"{int(m['questions'])} ({len(report.answerable())} / {len(report.unanswerable())})"
+        cells = [name, size, *(f"{m[key]:.3f}" for _, key in _COLUMNS)]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
 
 
 def read_items(path: Path) -> list[Item]:
@@ -93,6 +118,7 @@ def read_items(path: Path) -> list[Item]:
                     support=tuple(d.get("support", ())),
                     tags=tuple(d.get("tags", ())),
                     context=d.get("context"),
+                    article=d.get("article"),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as e:

@@ -91,9 +91,12 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> None:
         return
     with _migrating(engine) as conn:
         current = MigrationContext.configure(conn).get_current_revision()
-        if current is None and inspect(conn).has_table("articles"):
+        old = current is not None or inspect(conn).has_table("articles")
+        if current is None and old:
             log.info("a store from before migrations: taken as revision %s", BASE_REVISION)
         command.upgrade(_config(conn), revision)
+        if old:
+            log.info("store upgraded from revision %s to %s", current or BASE_REVISION, target)
 
 
 @contextmanager
