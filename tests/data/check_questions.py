@@ -1,6 +1,7 @@
 """Check a question set (JSON lines) against the corpus articles it names.
 
-Run: python tests/data/check_questions.py FILE.jsonl [CORPUS]   (CORPUS defaults to ../shared/corpus)
+Run: python tests/data/check_questions.py FILE.jsonl [CORPUS]
+(CORPUS defaults to ../shared/corpus)
 
 For every line: the required fields and their types, a unique id, the article exists, every
 support fragment occurs in the article (whitespace collapsed, characters otherwise exact), every
@@ -115,20 +116,24 @@ def counts(path: Path) -> dict[str, int]:
     }
 
 
+def _say(line: str) -> None:
+    sys.stdout.write(f"{line}\n")
+
+
 def main() -> int:
     if len(sys.argv) < 2:
-        print(__doc__)
+        _say(__doc__)
         return 2
     path = Path(sys.argv[1])
     default = Path(__file__).resolve().parents[3] / "shared" / "corpus"
     corpus = Path(sys.argv[2]) if len(sys.argv) > 2 else default
     problems = check(path, corpus)
     for problem in problems:
-        print(problem)
+        _say(problem)
     if path.is_file() and not any("cannot read" in p for p in problems):
         summary = counts(path)
-        print(", ".join(f"{value} {name}" for name, value in summary.items()))
-    print(f"{len(problems)} problems")
+        _say(", ".join(f"{value} {name}" for name, value in summary.items()))
+    _say(f"{len(problems)} problems")
     return 1 if problems else 0
 
 

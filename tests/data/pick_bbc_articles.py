@@ -63,16 +63,20 @@ def pick(corpus: Path) -> tuple[list[str], list[str]]:
     return sorted(frozen), sorted(working)
 
 
+def _say(line: str) -> None:
+    sys.stdout.write(f"{line}\n")
+
+
 def main() -> None:
     default = Path(__file__).resolve().parents[3] / "shared" / "corpus"
     corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else default
     frozen, working = pick(corpus)
-    print("FROZEN")
+    _say("FROZEN")
     for rel in frozen:
-        print(rel)
-    print("WORKING")
+        _say(rel)
+    _say("WORKING")
     for rel in working:
-        print(rel)
+        _say(rel)
 
 
 if __name__ == "__main__":
