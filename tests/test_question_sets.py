@@ -1,0 +1,76 @@
+"""The BBC question sets (tests/data/bbc_frozen.jsonl, bbc_working.jsonl) are well formed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.conftest import shared_path
+
+DATA = Path(__file__).parent / "data"
+USED = {
+    "bbc/business/010.txt",
+    "bbc/entertainment/020.txt",
+    "bbc/politics/030.txt",
+    "bbc/sport/020.txt",
+    "bbc/tech/010.txt",
+    "bbc/tech/030.txt",
+}
+# name: (minimum questions, minimum unanswerable)
+SETS = {"bbc_frozen": (160, 30), "bbc_working": (120, 25)}
+
+
+def _load_module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, DATA / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rows(name: str) -> list[dict]:
+    text = (DATA / f"{name}.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line]
+
+
+def _articles(name: str) -> set[str]:
+    return {row["article"] for row in _rows(name)}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Path:
+    return shared_path("corpus", "bbc").parent
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_set_passes_check(name: str, corpus: Path) -> None:
+    checker = _load_module("check_questions")
+    assert checker.check(DATA / f"{name}.jsonl", corpus) == []
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_set_counts(name: str) -> None:
+    rows = _rows(name)
+    least, least_unanswerable = SETS[name]
+    assert len(rows) >= least
+    assert sum(1 for row in rows if not row["answers"]) >= least_unanswerable
+    assert len(_articles(name)) == 10
+    prefix = name.removeprefix("bbc_")[0]
+    assert all(row["id"].startswith(prefix) for row in rows)
+
+
+def test_sets_are_disjoint_and_avoid_used_articles() -> None:
+    frozen, working = _articles("bbc_frozen"), _articles("bbc_working")
+    assert not frozen & working
+    assert not (frozen | working) & USED
+
+
+def test_sets_are_the_picked_articles(corpus: Path) -> None:
+    frozen, working = _load_module("pick_bbc_articles").pick(corpus)
+    assert _articles("bbc_frozen") == set(frozen)
+    assert _articles("bbc_working") == set(working)
