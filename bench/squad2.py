@@ -28,7 +28,7 @@ from squad import DEV_ARTICLES, RESULTS, SQUAD_DIR, contains_answer, dev_titles,
 from knowledge.errors import KnowledgeError
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa.config import DEFAULT
-from knowledge.qa.evaluation import token_f1
+from knowledge.qa.evaluation import auc, declined_at, token_f1
 
 SQUAD_V2 = SQUAD_DIR / "dev-v2.0.json"
 SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
@@ -87,28 +87,6 @@ def at(outcomes: Sequence[Outcome], threshold: float) -> tuple[float, float, flo
     return declined, false, 100 * f1 / max(1, len(outcomes))
 
 
-def auc(outcomes: Sequence[Outcome]) -> float:
-    """The chance that a question whose first fact holds the answer has a higher confidence
-    than one that does not (ties count half)."""
-    ranked = sorted(outcomes, key=lambda o: o.confidence)
-    pos = sum(o.hit for o in ranked)
-    neg = len(ranked) - pos
-    below = 0.0  # negatives ranked under the current positive
-    total = 0.0
-    i = 0
-    while i < len(ranked):
-        j = i
-        while j < len(ranked) and ranked[j].confidence == ranked[i].confidence:
-            j += 1
-        group = ranked[i:j]
-        p = sum(o.hit for o in group)
-        n = len(group) - p
-        total += p * (below + n / 2)
-        below += n
-        i = j
-    return total / max(1, pos * neg)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--limit", type=int, default=0, help="paragraphs per article (0: all)")
@@ -125,8 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Commit {git_revision()}; {len(outcomes)} questions ({una} unanswerable from their "
         f"paragraph), each paragraph alone in a fresh store; {refused} questions of refused "
         f'paragraphs left out; {seconds:.0f} s. AUC of the confidence for "the first fact holds '
-        f'a reference answer": **{auc(outcomes):.3f}**. Declining everything scores '
-        f"{100 * una / max(1, len(outcomes)):.1f} F1.",
+        f'a reference answer": **{auc([(o.confidence, o.hit) for o in outcomes]):.3f}**; '
+        f"unanswerable questions declined at ≤ 10% false declines: "
+        f"**{declined_at([(o.confidence, o.answerable) for o in outcomes]):.3f}**. Declining "
+        f"everything scores {100 * una / max(1, len(outcomes)):.1f} F1.",
         "",
         "| threshold | unanswerable declined | false declines | SQuAD 2.0 F1 |",
         "|---|---|---|---|",

@@ -9,11 +9,14 @@ Short answers are scored as SQuAD does (EM, token F1).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
+import math
 import re
 import string
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +66,11 @@ class Report:
             "reply_hit": sum(o.reply_hit for o in ans) / n,
             "declined": sum(not o.answer.answered for o in una) / max(1, len(una)),
             "false_declines": sum(not o.answer.answered for o in ans) / n,
+            # how well the confidence ranks a right first fact above the rest
+            "auc": auc([(o.answer.confidence, o.support_hit) for o in self.outcomes]),
+            "declined_at_10": declined_at(
+                [(o.answer.confidence, bool(o.item.answers)) for o in self.outcomes]
+            ),
         }
 
     def summary(self) -> str:
@@ -77,6 +85,8 @@ class Report:
                 f"reply hit rate  {m['reply_hit']:.3f}",
                 f"declined        {m['declined']:.3f}",
                 f"false declines  {m['false_declines']:.3f}",
+                f"confidence AUC  {m['auc']:.3f}",
+                f"declined at ≤10% false declines  {m['declined_at_10']:.3f}",
             ]
         )
 
@@ -88,6 +98,8 @@ _COLUMNS = (
     ("reply hit", "reply_hit"),
     ("declined", "declined"),
     ("false declines", "false_declines"),
+    ("confidence AUC", "auc"),
+    ("declined at ≤10% false", "declined_at_10"),
 )
 
 
@@ -101,6 +113,39 @@ def table(reports: Mapping[str, Report]) -> str:
         cells = [name, size, *(f"{m[key]:.3f}" for _, key in _COLUMNS)]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
+
+
+def auc(scored: Sequence[tuple[float, bool]]) -> float:
+    """(confidence, right) pairs: the chance that a right one has a higher confidence than a
+    wrong one (ties count half); 0.5 is no better than chance."""
+    ranked = sorted(scored, key=lambda s: s[0])
+    pos = sum(right for _, right in ranked)
+    neg = len(ranked) - pos
+    below = 0.0  # wrong ones ranked under the current group
+    total = 0.0
+    for _, group in itertools.groupby(ranked, key=lambda s: s[0]):
+        rights = [right for _, right in group]
+        p = sum(rights)
+        n = len(rights) - p
+        total += p * (below + n / 2)
+        below += n
+    return total / pos / neg if pos and neg else 0.5
+
+
+def declined_at(scored: Sequence[tuple[float, bool]], max_false: float = 0.10) -> float:
+    """(confidence, answerable) pairs: the largest share of unanswerable questions that some
+    threshold declines (confidence below it) while declining at most ``max_false`` of the
+    answerable ones."""
+    una = sorted(c for c, answerable in scored if not answerable)
+    ans = sorted(c for c, answerable in scored if answerable)
+    if not una:
+        return 0.0
+    best = 0.0
+    for threshold in sorted({*una, *ans, math.inf}):
+        false = bisect.bisect_left(ans, threshold) / max(1, len(ans))
+        if false <= max_false:
+            best = max(best, bisect.bisect_left(una, threshold) / len(una))
+    return best
 
 
 def read_items(path: Path) -> list[Item]:
