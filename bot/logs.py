@@ -17,3 +17,10 @@ def configure(level: str) -> None:
     # Alembic logs two lines each time a store is opened, and one per revision applied; the
     # store's own line says what an upgrade did (knowledge.storage.migrate)
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # The limiter only paces (max_retries=0): a RetryAfter it passes on is the Sender's to retry
+    # and log, not the error with a traceback PTB reports for it
+    logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_not_a_handed_on_retry)
+
+
+def _not_a_handed_on_retry(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("Rate limit hit after maximum of")
