@@ -6,6 +6,7 @@ nothing that was recorded and loses nothing that was not sent.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Callable
 
@@ -19,26 +20,33 @@ from handlers.send import Outcome
 log = logging.getLogger(__name__)
 
 
-async def deliver(bot: Bot, services: Services, chat_id: int, *, scheduled: bool) -> bool:
-    """Send a chat what it has not had yet; True if something was sent. A scheduled digest
-    with nothing new moves its due time on silently."""
+class Delivery(enum.Enum):
+    SENT = "sent"
+    NOTHING_NEW = "nothing new"
+    FAILED = "failed"  # recorded; a daily digest is tried again later, a blocked chat dropped
+    NOT_SUBSCRIBED = "not subscribed"  # unsubscribed or blocked while this waited
+
+
+async def deliver(bot: Bot, services: Services, chat_id: int, *, scheduled: bool) -> Delivery:
+    """Send a chat what it has not had yet. A scheduled digest with nothing new moves its due
+    time on silently."""
     newsroom = services.newsroom
     async with services.chat_locks[chat_id]:
         sub = await blocking(newsroom.subscriber, chat_id)
-        if sub is None or not sub.active:  # unsubscribed or blocked while this waited
-            return False
+        if sub is None or not sub.active:
+            return Delivery.NOT_SUBSCRIBED
         digest = await blocking(newsroom.pending_digest, chat_id)
         if not digest:
             if scheduled:
                 await blocking(newsroom.digest_skipped, chat_id)
-            return False
+            return Delivery.NOTHING_NEW
         heading = "Your daily digest" if scheduled else "What's new"
         result = await services.sender.send(
             bot, chat_id, render.digest_blocks(digest, heading=heading)
         )
         if result.sent:
             await blocking(newsroom.digest_sent, chat_id, digest.article_ids, scheduled=scheduled)
-            return True
+            return Delivery.SENT
         await blocking(
             newsroom.digest_failed,
             chat_id,
@@ -46,7 +54,7 @@ async def deliver(bot: Bot, services: Services, chat_id: int, *, scheduled: bool
             blocked=result.outcome is Outcome.BLOCKED,
             retry=scheduled,
         )
-        return False
+        return Delivery.FAILED
 
 
 async def deliver_due(
@@ -66,7 +74,8 @@ async def deliver_due(
                 log.info("shutting down: the digests still due go out at the next start")
                 return sent
             try:
-                sent += await deliver(bot, services, chat_id, scheduled=True)
+                done = await deliver(bot, services, chat_id, scheduled=True)
+                sent += done is Delivery.SENT
             except Exception:  # one chat's trouble must not hold up everyone else's digest
                 log.exception("digest for chat %s failed", chat_id)
                 await blocking(newsroom.retry_digest_later, chat_id)
@@ -81,7 +90,7 @@ async def deliver_instant(
     for chat_id in await blocking(services.newsroom.instant_chats):
         if not running():
             break
-        sent += await deliver(bot, services, chat_id, scheduled=False)
+        sent += await deliver(bot, services, chat_id, scheduled=False) is Delivery.SENT
     return sent
 
 

@@ -7,7 +7,7 @@ from telegram import Update
 from handlers import render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
-from handlers.delivery import deliver
+from handlers.delivery import Delivery, deliver
 from knowledge import ScheduleError, parse_subscription
 
 USAGE = (
@@ -71,6 +71,8 @@ async def on_digest(update: Update, context: TalksContext) -> None:
         note = "Subscribe with /subscribe to get what is new every day."
         await reply(update, context, [*blocks, note] if digest else "No articles yet.")
         return
-    sent = await deliver(context.bot, context.services, chat.id, scheduled=False)
-    if not sent:
+    done = await deliver(context.bot, context.services, chat.id, scheduled=False)
+    if done is Delivery.NOTHING_NEW:
         await reply(update, context, "Nothing new since your last digest.")
+    elif done is Delivery.FAILED:  # Telegram refused it or could not be reached: say so
+        await reply(update, context, "Your digest could not be sent just now: try /digest later.")

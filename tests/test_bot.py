@@ -442,6 +442,24 @@ async def test_concurrent_failed_sends_record_each_its_own_error(
     assert "Internal Server Error" in (errors[second] or "")
 
 
+async def test_a_digest_that_could_not_be_sent_is_not_called_nothing_new(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    settings = settings_for(fake, db, send_attempts=2, send_backoff_seconds=0.1)
+    chat = 6101
+    async with running_bot(settings, nlp, clock) as (_, newsroom):
+        newsroom.subscribe(chat, mode="daily", at=dt.time(23, 0), timezone="UTC")
+        newsroom.load_text((DATA / "harbour_council.txt").read_text())
+        fake.fail_next("sendMessage", 502, chat_id=chat, times=2)  # the digest's two tries
+        await fake.user_says(chat, "/digest")
+        said = await fake.next_call("sendMessage", chat_id=chat, ok=True, timeout=10)
+        assert "could not be sent" in said.params["text"]
+        assert "Nothing new" not in said.params["text"]
+        await fake.user_says(chat, "/digest")  # it is still owed: the next try delivers it
+        again = await fake.next_call("sendMessage", chat_id=chat, ok=True, timeout=10)
+        assert "What's new" in again.params["text"]
+
+
 @pytest.mark.parametrize(
     ("status", "attempts"),
     [(429, 2), (502, 3)],
