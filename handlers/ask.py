@@ -106,16 +106,16 @@ def keyboard(answer: Answer, question_id: int) -> InlineKeyboardMarkup | None:
     if answer.suggestions:
         by_text = {sf.fact.text: fact_ref(sf.fact) for sf in answer.facts}
         rows = [
-            [InlineKeyboardButton(_short(s), callback_data=buttons.fact(by_text[s]))]
+            [
+                InlineKeyboardButton(
+                    render.shorten(s, _SUGGESTION_CHARS), callback_data=buttons.fact(by_text[s])
+                )
+            ]
             for s in answer.suggestions
             if s in by_text
         ]
         return InlineKeyboardMarkup(rows) if rows else None
     return None
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= _SUGGESTION_CHARS else text[: _SUGGESTION_CHARS - 1] + "…"
 
 
 async def on_example(update: Update, context: TalksContext) -> None:

@@ -25,12 +25,18 @@ from knowledge import (
 )
 
 LIMIT = 4096
+STATS_QUESTION_CHARS = 120  # of an unanswered question listed in /stats
 _SENTENCE_END = re.compile(r"(?<=[.!?…”\"])\s+")
 
 
 def esc(text: str) -> str:
     """Text safe inside Telegram HTML (which knows only &lt; &gt; &amp; &quot;)."""
     return html.escape(text, quote=False)
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, an ellipsis marking a cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def utf16_len(text: str) -> int:
@@ -172,7 +178,10 @@ def stats_html(stats: Stats) -> str:
         )
     if stats.unanswered:
         lines.append("<b>Most asked, not answered</b> (7 days)")
-        lines.extend(f"{n}× {esc(text)}" for text, n in stats.unanswered)
+        # a pasted article asked as a question is logged whole: a line of it is enough
+        lines.extend(
+            f"{n}× {esc(shorten(text, STATS_QUESTION_CHARS))}" for text, n in stats.unanswered
+        )
     return "\n".join(lines)
 
 

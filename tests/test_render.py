@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.render import LIMIT, esc, pack, utf16_len
+from handlers.render import LIMIT, esc, pack, shorten, stats_html, utf16_len
+from knowledge import Stats, Window
 from tests.fake_bot_api import parse_html
 
 sentences = st.text(
@@ -49,3 +50,29 @@ def test_escaping_leaves_no_markup() -> None:
     text, entities = parse_html(esc('<b>1 < 2 & "x"</b>'))
     assert text == '<b>1 < 2 & "x"</b>'
     assert entities == []
+
+
+def test_shorten_cuts_with_an_ellipsis_only_when_needed() -> None:
+    assert shorten("who is de Mistura?", 60) == "who is de Mistura?"
+    cut = shorten("word " * 50, 20)
+    assert len(cut) <= 20
+    assert cut.endswith("…")
+
+
+def test_stats_lists_a_pasted_article_asked_as_a_question_by_its_first_line() -> None:
+    pasted = "The council voted on Monday to close the old bridge. " * 40
+    stats = Stats(
+        articles=1,
+        facts=20,
+        entities=5,
+        subscribers={},
+        day=Window(),
+        week=Window(),
+        unanswered=[(pasted, 2)],
+        sends_day=(0, 0),
+        sends_week=(0, 0),
+        feeds=[],
+    )
+    line = stats_html(stats).splitlines()[-1]
+    assert line.startswith("2× The council voted on Monday")
+    assert len(line) < 140
