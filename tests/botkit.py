@@ -60,8 +60,8 @@ def seeded_copy(template: Path, target: Path) -> Path:
 
 
 def make_template(nlp: Language, path: Path, clock: Clock) -> Path:
-    kb = Newsroom(Store(f"sqlite:///{path}"), nlp, clock=clock)
-    kb.store.engine.dispose()  # checkpoints the WAL into the file we copy
+    newsroom = Newsroom(Store(f"sqlite:///{path}"), nlp, clock=clock)
+    newsroom.store.engine.dispose()  # checkpoints the WAL into the file we copy
     return path
 
 

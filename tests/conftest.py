@@ -36,22 +36,24 @@ def nlp() -> Language:
     return load_pipeline(DEFAULT_MODEL)
 
 
-def make_kb(nlp: Language, path: Path, *, seed: bool = True) -> Newsroom:
+def make_newsroom(nlp: Language, path: Path, *, seed: bool = True) -> Newsroom:
     return Newsroom(Store(f"sqlite:///{path}"), nlp, clock=lambda: FIXED_NOW, seed=seed)
 
 
-def with_config(kb: Newsroom, config: QAConfig) -> Newsroom:
+def with_config(newsroom: Newsroom, config: QAConfig) -> Newsroom:
     """The same store answered with other knobs (a second engine over it)."""
-    return Newsroom(kb.store, kb.nlp, clock=lambda: FIXED_NOW, seed=False, config=config)
+    return Newsroom(
+        newsroom.store, newsroom.nlp, clock=lambda: FIXED_NOW, seed=False, config=config
+    )
 
 
 @pytest.fixture
-def kb(nlp: Language, tmp_path: Path) -> Newsroom:
+def newsroom(nlp: Language, tmp_path: Path) -> Newsroom:
     """A fresh store seeded with the bundled article."""
-    return make_kb(nlp, tmp_path / "talks.db")
+    return make_newsroom(nlp, tmp_path / "talks.db")
 
 
 @pytest.fixture(scope="module")
-def seeded_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
+def seeded_newsroom(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
     """One seeded store shared by a module's read-only tests."""
-    return make_kb(nlp, tmp_path_factory.mktemp("seeded") / "talks.db")
+    return make_newsroom(nlp, tmp_path_factory.mktemp("seeded") / "talks.db")

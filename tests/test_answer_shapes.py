@@ -17,7 +17,7 @@ from knowledge.models import Turn
 from knowledge.qa import engine, question_types, rank
 from knowledge.qa.config import Calibration, QAConfig, RankWeights
 
-from .conftest import make_kb, with_config
+from .conftest import make_newsroom, with_config
 
 ARTICLE = """Lakeside town opens a new bridge after a decade of delays
 
@@ -44,22 +44,22 @@ repair the old pier.
 """
 
 
-def _kb_with(nlp: Language, db: Path, text: str) -> Newsroom:
+def _newsroom_with(nlp: Language, db: Path, text: str) -> Newsroom:
     """A fresh store (no seed article) holding only this article, published 2024-05-04."""
-    kb = make_kb(nlp, db, seed=False)
-    kb.load_text(text, published=dt.date(2024, 5, 4), fmt="txt")
-    return kb
+    newsroom = make_newsroom(nlp, db, seed=False)
+    newsroom.load_text(text, published=dt.date(2024, 5, 4), fmt="txt")
+    return newsroom
 
 
-def _answers(kb: Newsroom, question: str, expected: str) -> None:
-    a = kb.answer(question)
+def _answers(newsroom: Newsroom, question: str, expected: str) -> None:
+    a = newsroom.answer(question)
     assert a.answered, a
     assert a.short == expected
 
 
 @pytest.fixture(scope="module")
-def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
-    return _kb_with(nlp, tmp_path_factory.mktemp("bridge") / "bridge.db", ARTICLE)
+def bridge_newsroom(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
+    return _newsroom_with(nlp, tmp_path_factory.mktemp("bridge") / "bridge.db", ARTICLE)
 
 
 @pytest.mark.parametrize(
@@ -89,75 +89,81 @@ def bridge_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         ("How did the sections make their way to Marrowby?", "by barge"),
     ],
 )
-def test_answer_shapes(bridge_kb: Newsroom, question: str, expected: str) -> None:
-    _answers(bridge_kb, question, expected)
+def test_answer_shapes(bridge_newsroom: Newsroom, question: str, expected: str) -> None:
+    _answers(bridge_newsroom, question, expected)
 
 
-def test_yes_no_question_answers_with_the_phrase_that_settles_it(bridge_kb: Newsroom) -> None:
-    a = bridge_kb.answer("Have there been accidents on the old crossing?")
+def test_yes_no_question_answers_with_the_phrase_that_settles_it(
+    bridge_newsroom: Newsroom,
+) -> None:
+    a = bridge_newsroom.answer("Have there been accidents on the old crossing?")
     assert a.answered
     assert a.short is not None
     assert a.short.startswith("no accidents")
 
 
-def test_follow_up_that_city(bridge_kb: Newsroom) -> None:
-    first = bridge_kb.answer("In which city was the bridge built?")
-    a = bridge_kb.answer("Which country is that city in?", context=Turn(first.question, first))
+def test_follow_up_that_city(bridge_newsroom: Newsroom) -> None:
+    first = bridge_newsroom.answer("In which city was the bridge built?")
+    a = bridge_newsroom.answer(
+        "Which country is that city in?", context=Turn(first.question, first)
+    )
     assert a.answered
     assert a.short == "Austria"
 
 
-def test_real_words_are_not_repaired_into_store_words(bridge_kb: Newsroom) -> None:
-    q = bridge_kb.engine.analyse("which city hosted the vote")
+def test_real_words_are_not_repaired_into_store_words(bridge_newsroom: Newsroom) -> None:
+    q = bridge_newsroom.engine.analyse("which city hosted the vote")
     assert q.repairs == ()  # "city" is not a misspelt "cite", nor "hosted" of anything
     assert q.expected == ("GPE", "LOC")
-    typo = bridge_kb.engine.analyse("when did the brigde open")
+    typo = bridge_newsroom.engine.analyse("when did the brigde open")
     assert ("brigde", "bridge") in typo.repairs
     # a short word is repaired by an insertion ("wen"), never by a deletion ("show" → "how")
-    show = bridge_kb.engine.analyse("wen will the show begin")
+    show = bridge_newsroom.engine.analyse("wen will the show begin")
     assert show.repairs == (("wen", "when"),)
     assert "show" in {g[0] for g in show.groups}
 
 
-def test_a_word_found_only_through_its_synonym_counts_less(bridge_kb: Newsroom) -> None:
-    q = bridge_kb.engine.analyse("When did the footbridge begin?")  # the fact says "opened"
-    fact = next(f for f in bridge_kb.index.facts.values() if "opened its new" in f.text)
-    weights = rank.group_weights(q, bridge_kb.index)
-    feats = rank.features(q, fact, bridge_kb.index, context_entities=frozenset(), weights=weights)
+def test_a_word_found_only_through_its_synonym_counts_less(bridge_newsroom: Newsroom) -> None:
+    q = bridge_newsroom.engine.analyse("When did the footbridge begin?")  # the fact says "opened"
+    fact = next(f for f in bridge_newsroom.index.facts.values() if "opened its new" in f.text)
+    weights = rank.group_weights(q, bridge_newsroom.index)
+    feats = rank.features(
+        q, fact, bridge_newsroom.index, context_entities=frozenset(), weights=weights
+    )
     begin = next(w for g, w in zip(q.groups, weights, strict=True) if g[0] == "begin")
     missed = (1 - RankWeights().synonym_credit) * begin
     assert feats.coverage == pytest.approx(1 - missed / sum(weights))
 
 
-def test_unknown_lowercase_name_is_declined(bridge_kb: Newsroom) -> None:
-    a = bridge_kb.answer("what did jorgensen say about the bridge")
+def test_unknown_lowercase_name_is_declined(bridge_newsroom: Newsroom) -> None:
+    a = bridge_newsroom.answer("what did jorgensen say about the bridge")
     assert not a.answered
 
 
-def test_card_confidence_depends_on_what_the_articles_say(bridge_kb: Newsroom) -> None:
-    described = bridge_kb.answer("Petra Vollan")
+def test_card_confidence_depends_on_what_the_articles_say(bridge_newsroom: Newsroom) -> None:
+    described = bridge_newsroom.answer("Petra Vollan")
     assert described.answered
     assert described.confidence < 1.0
-    named_only = bridge_kb.answer("Koller Bau")
+    named_only = bridge_newsroom.answer("Koller Bau")
     assert named_only.answered
     assert named_only.confidence < described.confidence
 
 
-def test_candidates_are_deterministic_and_ranked(bridge_kb: Newsroom) -> None:
-    q = bridge_kb.engine.analyse("How long is the bridge?")
-    scores = rank.retrieve(q, bridge_kb.index)
-    ids = rank.candidates(q, bridge_kb.index)
-    assert ids == rank.candidates(q, bridge_kb.index)
+def test_candidates_are_deterministic_and_ranked(bridge_newsroom: Newsroom) -> None:
+    q = bridge_newsroom.engine.analyse("How long is the bridge?")
+    scores = rank.retrieve(q, bridge_newsroom.index)
+    ids = rank.candidates(q, bridge_newsroom.index)
+    assert ids == rank.candidates(q, bridge_newsroom.index)
     assert ids == sorted(scores, key=lambda f: (-scores[f], f))[: RankWeights().max_candidates]
-    best = bridge_kb.index.facts[ids[0]]
+    best = bridge_newsroom.index.facts[ids[0]]
     assert "240 metres" in best.text
 
 
 def test_bm25_prefers_the_shorter_of_two_facts_with_the_same_words(
     nlp: Language, tmp_path: Path
 ) -> None:
-    kb = make_kb(nlp, tmp_path / "bm25.db", seed=False)
-    kb.load_text(
+    newsroom = make_newsroom(nlp, tmp_path / "bm25.db", seed=False)
+    newsroom.load_text(
         "Two notes on the ferry service\n\n"
         "The ferry timetable changed on Monday after a long review by the port authority, the "
         "regional transport board, the union of ferry workers and several passenger groups.\n\n"
@@ -166,9 +172,9 @@ def test_bm25_prefers_the_shorter_of_two_facts_with_the_same_words(
         published=dt.date(2024, 1, 10),
         fmt="txt",
     )
-    q = kb.engine.analyse("ferry timetable")
-    ids = rank.candidates(q, kb.index)
-    assert kb.index.facts[ids[0]].text == "The ferry timetable changed on Monday."
+    q = newsroom.engine.analyse("ferry timetable")
+    ids = rank.candidates(q, newsroom.index)
+    assert newsroom.index.facts[ids[0]].text == "The ferry timetable changed on Monday."
 
 
 @pytest.mark.parametrize(
@@ -180,13 +186,13 @@ def test_bm25_prefers_the_shorter_of_two_facts_with_the_same_words(
         "Which day in March did the town open its footbridge?",
     ],
 )
-def test_answer_that_adds_nothing_declines(bridge_kb: Newsroom, question: str) -> None:
-    a = bridge_kb.answer(question)
+def test_answer_that_adds_nothing_declines(bridge_newsroom: Newsroom, question: str) -> None:
+    a = bridge_newsroom.answer(question)
     assert not a.answered, a
 
 
-def test_date_question_still_answers(bridge_kb: Newsroom) -> None:
-    a = bridge_kb.answer("On which day did the town open its footbridge?")
+def test_date_question_still_answers(bridge_newsroom: Newsroom) -> None:
+    a = bridge_newsroom.answer("On which day did the town open its footbridge?")
     assert a.answered
     assert a.short == "Saturday"
 
@@ -200,8 +206,8 @@ def test_date_question_still_answers(bridge_kb: Newsroom) -> None:
         ("Did the building work go well or badly?", "remarkably smoothly"),
     ],
 )
-def test_either_or_question(bridge_kb: Newsroom, question: str, expected: str) -> None:
-    a = bridge_kb.answer(question)
+def test_either_or_question(bridge_newsroom: Newsroom, question: str, expected: str) -> None:
+    a = bridge_newsroom.answer(question)
     assert a.answered, a
     assert a.short == expected
 
@@ -209,21 +215,21 @@ def test_either_or_question(bridge_kb: Newsroom, question: str, expected: str) -
 def test_reason_ends_where_a_conjoined_clause_starts(
     nlp: Language, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    kb = _kb_with(
+    newsroom = _newsroom_with(
         nlp,
         tmp_path_factory.mktemp("ferry") / "ferry.db",
         "Ferry service ends in Marrowby\n\nThe old ferry stopped running in March because the "
         "river froze over and the town council sold the boat to a museum.\n\nPassengers now "
         "walk across the new footbridge, which opened on Saturday.\n",
     )
-    a = kb.answer("Why did the old ferry stop running?")
+    a = newsroom.answer("Why did the old ferry stop running?")
     assert a.answered, a
     assert a.short == "because the river froze over"
 
 
 @pytest.fixture(scope="module")
-def harbour_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Newsroom:
-    return _kb_with(
+def harbour_newsroom(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Newsroom:
+    return _newsroom_with(
         nlp,
         tmp_path_factory.mktemp("harbour") / "harbour.db",
         "Harbour plan divides Marrowby\n\n"
@@ -241,32 +247,34 @@ def harbour_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Newsr
 
 
 def test_who_did_x_speak_to_is_the_argument_of_the_speech_verb(
-    harbour_kb: Newsroom,
+    harbour_newsroom: Newsroom,
 ) -> None:
     # Every fact has Vollan speaking and a name of the asked type; only one names whom she
     # spoke to, as the object of "told". The shorter facts score higher in the first stage.
     question = "Who did Petra Vollan speak to?"
-    a = harbour_kb.answer(question)
+    a = harbour_newsroom.answer(question)
     assert a.answered, a
     assert a.short == "Radio Marrow"
     # the rerank's cost per arc is what finds it
     flat = dataclasses.replace(QAConfig(), rank=RankWeights(distance_penalty=0.0))
-    assert with_config(harbour_kb, flat).answer(question).short != "Radio Marrow"
+    assert with_config(harbour_newsroom, flat).answer(question).short != "Radio Marrow"
 
 
 def test_what_nationality_is_the_whole_hyphenated_word_of_a_description(
-    harbour_kb: Newsroom,
+    harbour_newsroom: Newsroom,
 ) -> None:
-    a = harbour_kb.answer("What nationality is Lars Eklund?")
+    a = harbour_newsroom.answer("What nationality is Lars Eklund?")
     assert a.answered, a
     assert a.short == "Danish-Norwegian"
 
 
-def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_kb: Newsroom) -> None:
-    first = harbour_kb.answer("In which town will the first quay open?")
+def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_newsroom: Newsroom) -> None:
+    first = harbour_newsroom.answer("In which town will the first quay open?")
     assert first.short == "Kessel"
     # "country" is the asked type and "that town" the previous answer: neither is missing
-    a = harbour_kb.answer("Which country is that town in?", context=Turn(first.question, first))
+    a = harbour_newsroom.answer(
+        "Which country is that town in?", context=Turn(first.question, first)
+    )
     assert a.answered, a
     assert a.short == "Sweden"
 
@@ -288,22 +296,22 @@ def test_that_town_in_a_follow_up_is_the_previous_answer(harbour_kb: Newsroom) -
         ("What is Nordlink?", "ferry company"),
     ],
 )
-def test_harbour_shapes(harbour_kb: Newsroom, question: str, expected: str) -> None:
-    _answers(harbour_kb, question, expected)
+def test_harbour_shapes(harbour_newsroom: Newsroom, question: str, expected: str) -> None:
+    _answers(harbour_newsroom, question, expected)
 
 
-def test_who_is_the_description_prefers_the_fact_that_says_it(harbour_kb: Newsroom) -> None:
-    a = harbour_kb.answer("Who is the port official in the article?")
+def test_who_is_the_description_prefers_the_fact_that_says_it(harbour_newsroom: Newsroom) -> None:
+    a = harbour_newsroom.answer("Who is the port official in the article?")
     assert a.answered, a
     assert a.short == "Lars Eklund"
     assert "port official Lars Eklund" in a.facts[0].fact.text
 
 
-def test_the_noun_a_kind_of_question_asks_about_weighs_little(bridge_kb: Newsroom) -> None:
-    q = bridge_kb.engine.analyse("What kind of vessel carried the sections?")
-    plain = bridge_kb.engine.analyse("What vessel carried the sections?")
+def test_the_noun_a_kind_of_question_asks_about_weighs_little(bridge_newsroom: Newsroom) -> None:
+    q = bridge_newsroom.engine.analyse("What kind of vessel carried the sections?")
+    plain = bridge_newsroom.engine.analyse("What vessel carried the sections?")
     assert q.focus == plain.focus == "vessel"
-    index = bridge_kb.index
+    index = bridge_newsroom.index
     weight = dict(zip((g[0] for g in q.groups), rank.group_weights(q, index), strict=True))
     unweighted = dict(
         zip((g[0] for g in plain.groups), rank.group_weights(plain, index), strict=True)
@@ -312,20 +320,20 @@ def test_the_noun_a_kind_of_question_asks_about_weighs_little(bridge_kb: Newsroo
     assert weight["section"] == pytest.approx(unweighted["section"])
 
 
-def test_besides_x_never_answers_x(bridge_kb: Newsroom) -> None:
-    q = bridge_kb.engine.analyse("Apart from the court case, what delayed the project?")
+def test_besides_x_never_answers_x(bridge_newsroom: Newsroom) -> None:
+    q = bridge_newsroom.engine.analyse("Apart from the court case, what delayed the project?")
     assert [q.groups[i][0] for i in sorted(q.excluded)] == ["court", "case"]
     assert "apart" not in {g[0] for g in q.groups}
-    a = bridge_kb.answer("Apart from the court case, what delayed the project?")
+    a = bridge_newsroom.answer("Apart from the court case, what delayed the project?")
     assert not a.answered or "court case" not in (a.short or "")
 
 
-def test_a_list_of_as_many_items_as_asked_answers_a_paraphrase(bridge_kb: Newsroom) -> None:
+def test_a_list_of_as_many_items_as_asked_answers_a_paraphrase(bridge_newsroom: Newsroom) -> None:
     # "aims" is not in the article: the three-item list after "three goals:" is what tells
-    a = bridge_kb.answer("Which three aims did the council name?")
+    a = bridge_newsroom.answer("Which three aims did the council name?")
     assert a.answered, a
     assert a.short == "safety, access and cost"
-    wrong_count = bridge_kb.answer("Which two aims did the council name?")
+    wrong_count = bridge_newsroom.answer("Which two aims did the council name?")
     assert wrong_count.confidence < a.confidence
 
 
@@ -342,7 +350,7 @@ def test_confidence_falls_with_the_arcs_between_the_answer_and_the_question() ->
 def test_what_kind_of_x_finds_x_where_the_parser_gave_no_noun_chunk(
     nlp: Language, tmp_path: Path
 ) -> None:
-    kb = _kb_with(
+    newsroom = _newsroom_with(
         nlp,
         tmp_path / "pier.db",
         "Pier repairs to start in spring\n\n"
@@ -350,21 +358,21 @@ def test_what_kind_of_x_finds_x_where_the_parser_gave_no_noun_chunk(
         "Engineers said a step-by-step approach should be taken to rebuild the pier so that the "
         "ferry can keep running.\n",
     )
-    fact = next(f for f in kb.facts_of(1) if "step-by-step" in f.text)
+    fact = next(f for f in newsroom.facts_of(1) if "step-by-step" in f.text)
     assert "approach" not in {c.root.text for c in nlp(fact.text).noun_chunks}  # the premise
-    a = kb.answer("What kind of approach did the engineers propose?")
+    a = newsroom.answer("What kind of approach did the engineers propose?")
     assert a.answered, a
     assert a.short == "step-by-step approach"
 
 
 def test_a_fact_about_another_one_of_the_thing_asked_is_doubted(
-    bridge_kb: Newsroom,
+    bridge_newsroom: Newsroom,
 ) -> None:
     # The article's bridge is new; none of the words narrowing "bridge" is in the fact.
     question = "Who built the lakeside town's old wooden bridge?"
-    assert not bridge_kb.answer(question).answered
+    assert not bridge_newsroom.answer(question).answered
     trusting = dataclasses.replace(QAConfig(), calibration=Calibration(another_factor=1.0))
-    assert with_config(bridge_kb, trusting).answer(question).answered
+    assert with_config(bridge_newsroom, trusting).answer(question).answered
 
 
 def test_how_many_seconds_asks_for_a_time_too() -> None:
@@ -402,8 +410,8 @@ In a short film about the race Falk plays a retired nurse who runs every morning
 
 
 @pytest.fixture(scope="module")
-def race_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Newsroom:
-    return _kb_with(nlp, tmp_path_factory.mktemp("race") / "race.db", RACE)
+def race_newsroom(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Newsroom:
+    return _newsroom_with(nlp, tmp_path_factory.mktemp("race") / "race.db", RACE)
 
 
 @pytest.mark.parametrize(
@@ -427,14 +435,14 @@ def race_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Newsroom
         ("Who does Falk play in the film?", "retired nurse"),
     ],
 )
-def test_race_shapes(race_kb: Newsroom, question: str, expected: str) -> None:
-    _answers(race_kb, question, expected)
+def test_race_shapes(race_newsroom: Newsroom, question: str, expected: str) -> None:
+    _answers(race_newsroom, question, expected)
 
 
 def test_what_is_x_prefers_the_fact_that_says_x_is_something(
     nlp: Language, tmp_path: Path
 ) -> None:
-    kb = _kb_with(
+    newsroom = _newsroom_with(
         nlp,
         tmp_path / "stents.db",
         "Heart device maker bought for 25 billion dollars\n\n"
@@ -442,10 +450,10 @@ def test_what_is_x_prefers_the_fact_that_says_x_is_something(
         "Stents are small tubes that keep an artery open after surgery.\n\n"
         "The deal is the largest in the industry this year, the companies said.\n",
     )
-    _answers(kb, "What is a stent?", "small tubes")
+    _answers(newsroom, "What is a stent?", "small tubes")
     # the rerank is what finds it: with the best fact alone, another answers
     no_rerank = dataclasses.replace(QAConfig(), rank=RankWeights(rerank_depth=1))
-    assert with_config(kb, no_rerank).answer("What is a stent?").short != "small tubes"
+    assert with_config(newsroom, no_rerank).answer("What is a stent?").short != "small tubes"
 
 
 @pytest.mark.parametrize(
@@ -458,11 +466,11 @@ def test_what_is_x_prefers_the_fact_that_says_x_is_something(
     ],
 )
 def test_fine_shapes(nlp: Language, tmp_path: Path, question: str, expected: str) -> None:
-    kb = _kb_with(
+    newsroom = _newsroom_with(
         nlp,
         tmp_path / "fine.db",
         "Club punished by the league\n\n"
         "Harbour Rovers agreed to pay a $2m (£1.1m) fine for fielding an ineligible player.\n\n"
         "The league said the club had broken its rules twice in two seasons.\n",
     )
-    _answers(kb, question, expected)
+    _answers(newsroom, question, expected)

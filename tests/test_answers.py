@@ -11,8 +11,8 @@ from knowledge.qa.reply import DECLINE
 from .conftest import DATA
 
 
-def test_answer_has_short_answer_sentence_and_article(seeded_kb: Newsroom) -> None:
-    a = seeded_kb.answer("when will the next round of talks be convened?")
+def test_answer_has_short_answer_sentence_and_article(seeded_newsroom: Newsroom) -> None:
+    a = seeded_newsroom.answer("when will the next round of talks be convened?")
     assert a.answered
     assert a.short == "early September"
     assert a.fact is not None
@@ -30,8 +30,8 @@ def test_answer_has_short_answer_sentence_and_article(seeded_kb: Newsroom) -> No
         ("Kazakhstan", "Astana"),
     ],
 )
-def test_typos_and_cards(seeded_kb: Newsroom, question: str, expected: str) -> None:
-    a = seeded_kb.answer(question)
+def test_typos_and_cards(seeded_newsroom: Newsroom, question: str, expected: str) -> None:
+    a = seeded_newsroom.answer(question)
     assert a.answered
     assert a.short is not None
     assert expected in a.short
@@ -45,8 +45,8 @@ def test_typos_and_cards(seeded_kb: Newsroom, question: str, expected: str) -> N
         "What did Erdogan say in Astana?",
     ],
 )
-def test_declines_plainly(seeded_kb: Newsroom, question: str) -> None:
-    a = seeded_kb.answer(question)
+def test_declines_plainly(seeded_newsroom: Newsroom, question: str) -> None:
+    a = seeded_newsroom.answer(question)
     assert not a.answered
     assert a.reply.startswith(DECLINE)
 
@@ -63,34 +63,36 @@ def test_declines_plainly(seeded_kb: Newsroom, question: str) -> None:
         "?!?!",
     ],
 )
-def test_bad_questions_get_a_clear_reply(seeded_kb: Newsroom, question: str) -> None:
-    a = seeded_kb.answer(question)
+def test_bad_questions_get_a_clear_reply(seeded_newsroom: Newsroom, question: str) -> None:
+    a = seeded_newsroom.answer(question)
     assert not a.answered
     assert a.reply
     assert not a.reply.startswith("Traceback")
 
 
-def test_follow_up_uses_previous_turn(seeded_kb: Newsroom) -> None:
-    first = seeded_kb.answer("who is Xie Xiaoyan?")
+def test_follow_up_uses_previous_turn(seeded_newsroom: Newsroom) -> None:
+    first = seeded_newsroom.answer("who is Xie Xiaoyan?")
     assert first.answered
-    follow = seeded_kb.answer("what did he say about the ceasefire?", context=Turn("", first))
+    follow = seeded_newsroom.answer(
+        "what did he say about the ceasefire?", context=Turn("", first)
+    )
     assert follow.answered
     assert follow.fact is not None
     assert "ceasefire" in follow.fact.text
 
 
-def test_other_article_answers_without_cross_talk(kb: Newsroom) -> None:
-    harbour = kb.load_text((DATA / "harbour_council.txt").read_text())
-    a = kb.answer("who is the mayor of port ellery?")
+def test_other_article_answers_without_cross_talk(newsroom: Newsroom) -> None:
+    harbour = newsroom.load_text((DATA / "harbour_council.txt").read_text())
+    a = newsroom.answer("who is the mayor of port ellery?")
     assert a.answered
     assert a.short == "Ingrid Halvorsen"
     assert a.fact is not None
     assert a.fact.article_id == harbour.id
-    b = kb.answer("when did the last UN-led talks end?")
+    b = newsroom.answer("when did the last UN-led talks end?")
     assert b.answered
     assert b.fact is not None
     assert b.fact.article_id != harbour.id
-    c = kb.answer("how many jobs will the terminal create?")
+    c = newsroom.answer("how many jobs will the terminal create?")
     assert c.answered
     assert c.short is not None
     assert "120" in c.short

@@ -26,17 +26,15 @@ def syndicated(text: str) -> str:
     return f"By Staff Reporter\n\n{body}\n\nThis story first appeared on a partner site."
 
 
-def test_a_syndicated_copy_is_refused(kb: Newsroom) -> None:
-    newsroom = kb
+def test_a_syndicated_copy_is_refused(newsroom: Newsroom) -> None:
     original = newsroom.load_text(HARBOUR)
     with pytest.raises(DuplicateArticleError, match=rf"#{original.id} again") as err:
         newsroom.load_text(syndicated(HARBOUR))
     assert err.value.existing_id == original.id
-    assert len(kb.articles()) == 2  # the seed and the original, no copy
+    assert len(newsroom.articles()) == 2  # the seed and the original, no copy
 
 
-def test_a_different_story_on_the_same_subject_is_kept(kb: Newsroom) -> None:
-    newsroom = kb
+def test_a_different_story_on_the_same_subject_is_kept(newsroom: Newsroom) -> None:
     newsroom.load_text(HARBOUR)
     follow_up = re.sub(r"\d+", "7", HARBOUR)  # numbers changed only: still the same story
     with pytest.raises(DuplicateArticleError):
@@ -53,21 +51,21 @@ def test_a_different_story_on_the_same_subject_is_kept(kb: Newsroom) -> None:
     assert article.id > 0
 
 
-def test_fingerprints_are_backfilled_for_older_articles(kb: Newsroom) -> None:
-    article = kb.load_text(HARBOUR)
+def test_fingerprints_are_backfilled_for_older_articles(newsroom: Newsroom) -> None:
+    article = newsroom.load_text(HARBOUR)
     # As a store written before the fingerprints table (or a crash before they were written).
-    with kb.store.session() as s:
+    with newsroom.store.session() as s:
         s.execute(delete(FingerprintRow))
-    assert sorted(Fingerprints(kb.store).missing()) == [1, article.id]
-    newsroom = Newsroom(kb.store, kb.nlp, seed=False)
-    assert Fingerprints(kb.store).missing() == []
+    assert sorted(Fingerprints(newsroom.store).missing()) == [1, article.id]
+    newsroom = Newsroom(newsroom.store, newsroom.nlp, seed=False)
+    assert Fingerprints(newsroom.store).missing() == []
     with pytest.raises(DuplicateArticleError):
         newsroom.load_text(syndicated(HARBOUR))
     assert article.id in {a.id for a in newsroom.articles()}
 
 
-def test_empty_store_finds_nothing(kb: Newsroom) -> None:
-    assert Fingerprints(kb.store).near("Nothing at all like anything stored here.") is None
+def test_empty_store_finds_nothing(newsroom: Newsroom) -> None:
+    assert Fingerprints(newsroom.store).near("Nothing at all like anything stored here.") is None
 
 
 @given(st.permutations([f"word{i}" for i in range(80)]), st.integers(0, 79))

@@ -12,7 +12,7 @@ from spacy.language import Language
 from knowledge.nlp.demonyms import place_forms, related
 from knowledge.qa.config import QAConfig, RankWeights
 
-from .conftest import make_kb, with_config
+from .conftest import make_newsroom, with_config
 
 
 @pytest.mark.parametrize(
@@ -61,13 +61,13 @@ The Swedish envoy Lindqvist also said that fares would stay at the level of 2023
 def test_a_demonym_in_the_question_finds_the_fact_that_names_the_place(
     nlp: Language, tmp_path: Path
 ) -> None:
-    kb = make_kb(nlp, tmp_path / "ferry.db", seed=False)
-    kb.load_text(FERRY, published=dt.date(2024, 5, 4), fmt="txt")
+    newsroom = make_newsroom(nlp, tmp_path / "ferry.db", seed=False)
+    newsroom.load_text(FERRY, published=dt.date(2024, 5, 4), fmt="txt")
     question = "what is the name of the swedish special envoy"
-    a = kb.answer(question)
+    a = newsroom.answer(question)
     assert a.answered, a
     assert a.short == "Karin Lindqvist"
     assert a.facts[0].fact.text.startswith("Sweden's special transport envoy")
     no_kin = dataclasses.replace(QAConfig(), rank=RankWeights(kin_weight=0.0))
-    without_kin = with_config(kb, no_kin)
+    without_kin = with_config(newsroom, no_kin)
     assert not without_kin.answer(question).facts[0].fact.text.startswith("Sweden's")

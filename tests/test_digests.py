@@ -82,19 +82,19 @@ def test_parse_subscription_refuses_nonsense(args: str) -> None:
         parse_subscription(args, default_time=dt.time(8, 0), default_tz="UTC")
 
 
-def test_deliveries_are_recorded_once_and_survive_reopening(kb: Newsroom) -> None:
-    subs = Subscribers(kb.store)
-    now = kb.clock() + dt.timedelta(seconds=1)
+def test_deliveries_are_recorded_once_and_survive_reopening(newsroom: Newsroom) -> None:
+    subs = Subscribers(newsroom.store)
+    now = newsroom.clock() + dt.timedelta(seconds=1)
     subs.subscribe(42, mode="daily", at=dt.time(9, 0), timezone="Europe/Berlin", now=now)
     assert subs.pending(42) == [], "articles loaded before subscribing are not news"
-    kb.clock = lambda: now + dt.timedelta(minutes=5)
-    article = kb.load_text((DATA / "harbour_council.txt").read_text())
+    newsroom.clock = lambda: now + dt.timedelta(minutes=5)
+    article = newsroom.load_text((DATA / "harbour_council.txt").read_text())
     assert subs.pending(42) == [article.id]
     later = now + dt.timedelta(hours=22)  # past 09:00 in Berlin the next day
     assert [s.chat_id for s in subs.due(later)] == [42]
     subs.record_sent(42, [article.id], now=later, advance=True)
     subs.record_sent(42, [article.id], now=later, advance=True)  # a retried commit adds nothing
-    reopened = Subscribers(type(kb.store)(kb.store.url))
+    reopened = Subscribers(type(newsroom.store)(newsroom.store.url))
     assert reopened.pending(42) == []
     assert reopened.delivered(42) == {article.id}
     assert reopened.due(later) == []
@@ -104,9 +104,9 @@ def test_deliveries_are_recorded_once_and_survive_reopening(kb: Newsroom) -> Non
     assert sub.next_due > later
 
 
-def test_unsubscribe_then_subscribe_starts_afresh(kb: Newsroom, tmp_path: Path) -> None:
-    subs = Subscribers(kb.store)
-    now = kb.clock() + dt.timedelta(seconds=1)
+def test_unsubscribe_then_subscribe_starts_afresh(newsroom: Newsroom, tmp_path: Path) -> None:
+    subs = Subscribers(newsroom.store)
+    now = newsroom.clock() + dt.timedelta(seconds=1)
     subs.subscribe(7, mode="instant", at=dt.time(8, 0), timezone="UTC", now=now)
     assert subs.instant_pending() == []
     assert subs.unsubscribe(7)

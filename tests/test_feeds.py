@@ -63,8 +63,8 @@ class Web:
 
 
 @pytest.fixture
-def setup(kb: Newsroom) -> tuple[Feeds, Newsroom, Web]:
-    return Feeds(kb.store, interval=HOUR), kb, Web()
+def setup(newsroom: Newsroom) -> tuple[Feeds, Newsroom, Web]:
+    return Feeds(newsroom.store, interval=HOUR), newsroom, Web()
 
 
 def loader(newsroom: Newsroom, web: Web):  # type: ignore[no-untyped-def]

@@ -572,6 +572,7 @@ def test_no_policy_leaks_between_fetches(server: PageServer) -> None:
 
 # ---- end to end through the CLI ----------------------------------------------------------
 
+
 def talks_bot(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
     """``talks-bot ARGS`` allowed to fetch from this machine's test servers."""
     return run(

@@ -22,7 +22,7 @@ from knowledge import Newsroom
 from knowledge.models import Article
 from knowledge.qa.evaluation import normalize_answer, read_items
 
-from .conftest import make_kb, shared_path
+from .conftest import make_newsroom, shared_path
 
 # Five categories; file numbers picked before looking at the answers.
 BBC_FILES = (
@@ -56,7 +56,7 @@ class SquadText:
 
 @dataclass(frozen=True)
 class Corpus:
-    kb: Newsroom
+    newsroom: Newsroom
     seed: Article
     bbc: dict[str, tuple[Article, str]]  # file → (article, its headline)
     squad: tuple[SquadText, ...]
@@ -81,20 +81,20 @@ def contains_answer(text: str, answers: tuple[str, ...]) -> bool:
 def corpus(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     bbc_dir = shared_path("corpus", "bbc")
     paragraphs = dev_paragraphs(SQUAD_PARAGRAPHS)
-    kb = make_kb(nlp, tmp_path_factory.mktemp("generality") / "x.db")
-    (seed,) = kb.articles()
+    newsroom = make_newsroom(nlp, tmp_path_factory.mktemp("generality") / "x.db")
+    (seed,) = newsroom.articles()
     bbc = {}
     for name in BBC_FILES:
         raw = (bbc_dir / name).read_text("utf-8")
-        bbc[name] = (kb.load_text(raw, source="BBC News"), raw.splitlines()[0].strip())
+        bbc[name] = (newsroom.load_text(raw, source="BBC News"), raw.splitlines()[0].strip())
     squad = []
     for title, index, p in paragraphs:
-        article = kb.load_text(p["context"], title=f"{title} #{index}", fmt="txt")
+        article = newsroom.load_text(p["context"], title=f"{title} #{index}", fmt="txt")
         questions = tuple(
             (q["question"], tuple(a["text"] for a in q["answers"])) for q in p["qas"]
         )
         squad.append(SquadText(article, title, index, p["context"], questions))
-    return Corpus(kb, seed, bbc, tuple(squad))
+    return Corpus(newsroom, seed, bbc, tuple(squad))
 
 
 def squash(text: str) -> str:
@@ -102,16 +102,16 @@ def squash(text: str) -> str:
 
 
 def test_everything_loads_as_its_own_article(corpus: Corpus) -> None:
-    articles = corpus.kb.articles()
+    articles = corpus.newsroom.articles()
     assert len(articles) == 1 + len(BBC_FILES) + len(SQUAD_PARAGRAPHS)
     bbc_dir = shared_path("corpus", "bbc")
     for name, (article, headline) in corpus.bbc.items():
         assert article.title == headline  # the headline is the title, not a fact
         assert article.fact_count >= 5
         body = squash((bbc_dir / name).read_text("utf-8").split("\n", 1)[1])
-        assert all(squash(f.text) in body for f in corpus.kb.facts_of(article.id))
+        assert all(squash(f.text) in body for f in corpus.newsroom.facts_of(article.id))
     for s in corpus.squad:
-        facts = corpus.kb.facts_of(s.article.id)
+        facts = corpus.newsroom.facts_of(s.article.id)
         assert facts
         assert all(squash(f.text) in squash(s.context) for f in facts)
 
@@ -121,7 +121,7 @@ def test_squad_questions_are_answered_from_their_paragraph(corpus: Corpus) -> No
     total = sum(len(s.questions) for s in corpus.squad)
     for s in corpus.squad:
         for question, answers in s.questions:
-            a = corpus.kb.answer(question)
+            a = corpus.newsroom.answer(question)
             top = a.facts[0].fact if a.facts else None
             here = top is not None and top.article_id == s.article.id
             right_article += here
@@ -139,7 +139,7 @@ def test_seed_questions_stay_with_the_seed(corpus: Corpus) -> None:
     assert len(items) >= 10
     elsewhere = []
     for item in items:
-        a = corpus.kb.answer(item.question)
+        a = corpus.newsroom.answer(item.question)
         if not a.facts or a.facts[0].fact.article_id != corpus.seed.id:
             elsewhere.append(item.question)
     # measured: none of the 15 answerable questions drawn to another article
@@ -149,7 +149,7 @@ def test_seed_questions_stay_with_the_seed(corpus: Corpus) -> None:
 def test_a_bbc_headline_asked_back_finds_its_article(corpus: Corpus) -> None:
     found, misses = 0, []
     for name, (article, headline) in corpus.bbc.items():
-        a = corpus.kb.answer(f"What about {headline}?")
+        a = corpus.newsroom.answer(f"What about {headline}?")
         if a.facts and a.facts[0].fact.article_id == article.id:
             found += 1
         else:
@@ -162,6 +162,6 @@ def test_name_variants_that_normalise_alike_load(nlp: Language, tmp_path: Path) 
     """'Amazônia', 'Amazonía' and 'Amazonia' are three entities to spaCy and one name to the
     store (as are 'Charles V' / 'Charles V,'): loading once failed on a duplicate alias row."""
     ((_, _, p),) = dev_paragraphs((("Amazon_rainforest", 0),))
-    kb = make_kb(nlp, tmp_path / "x.db", seed=False)
-    article = kb.load_text(p["context"], title="Amazon rainforest #0", fmt="txt")
+    newsroom = make_newsroom(nlp, tmp_path / "x.db", seed=False)
+    article = newsroom.load_text(p["context"], title="Amazon rainforest #0", fmt="txt")
     assert article.fact_count >= 3

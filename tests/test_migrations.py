@@ -30,7 +30,7 @@ from knowledge.storage.schema import Base, EntryRow, FeedRow, MetaRow, QuestionR
 from knowledge.storage.store import Store
 from knowledge.storage.subscribers import Subscribers
 
-from .conftest import DATA, make_kb
+from .conftest import DATA, make_newsroom
 
 UTC = dt.UTC
 V0_NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # make_v0_store's clock
@@ -214,8 +214,8 @@ def test_a_store_from_before_migrations_upgrades_in_place_with_every_row(
     assert unsubscribed is not None
     assert not unsubscribed.active
 
-    kb = Newsroom(store, nlp, clock=lambda: V0_NOW, seed=False)  # the index from old rows
-    answer = kb.answer("Who is the mayor of Port Ellery?")
+    newsroom = Newsroom(store, nlp, clock=lambda: V0_NOW, seed=False)  # the index from old rows
+    answer = newsroom.answer("Who is the mayor of Port Ellery?")
     assert answer.answered
     assert "Halvorsen" in answer.reply
 
@@ -278,12 +278,12 @@ def test_an_article_id_is_never_handed_out_again(nlp: Language, tmp_path: Path) 
     """Removing the newest article used to give its id to the next one (SQLite's max + 1), so a
     reference to it named another article; across a restart, too."""
     path = tmp_path / "talks.db"
-    kb = make_kb(nlp, path)
-    gone = kb.load_text((DATA / "harbour_council.txt").read_text())
+    newsroom = make_newsroom(nlp, path)
+    gone = newsroom.load_text((DATA / "harbour_council.txt").read_text())
     assert gone.id == 2
-    kb.remove(gone.id)
-    kb.store.engine.dispose()
-    again = make_kb(nlp, path)
+    newsroom.remove(gone.id)
+    newsroom.store.engine.dispose()
+    again = make_newsroom(nlp, path)
     assert again.load_text(FERRY).id == 3
 
 
@@ -294,8 +294,8 @@ def test_an_upgraded_store_hands_out_ids_above_every_one_it_had(v0: Path, nlp: L
         assert conn.exec_driver_sql(seq).scalar() == 4
     store.remove_article(4)  # the newest: before the upgrade, the next load would be #4 again
     store.engine.dispose()
-    kb = make_kb(nlp, v0)
-    assert kb.load_text(FERRY).id == 5
+    newsroom = make_newsroom(nlp, v0)
+    assert newsroom.load_text(FERRY).id == 5
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
@@ -336,11 +336,11 @@ def test_postgres_a_new_store_is_at_head_and_matches_the_models(postgres_url: st
 def test_postgres_an_article_id_is_never_handed_out_again(
     postgres_url: str, nlp: Language
 ) -> None:
-    kb = Newsroom(Store(postgres_url), nlp, clock=lambda: V0_NOW)
-    gone = kb.load_text((DATA / "harbour_council.txt").read_text())
+    newsroom = Newsroom(Store(postgres_url), nlp, clock=lambda: V0_NOW)
+    gone = newsroom.load_text((DATA / "harbour_council.txt").read_text())
     assert gone.id == 2
-    kb.remove(gone.id)
-    kb.store.engine.dispose()
+    newsroom.remove(gone.id)
+    newsroom.store.engine.dispose()
     again = Newsroom(Store(postgres_url), nlp, clock=lambda: V0_NOW)
     assert again.load_text(FERRY).id == 3
     assert [a.loaded_at for a in again.articles()] == [V0_NOW, V0_NOW]

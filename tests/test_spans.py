@@ -20,7 +20,7 @@ from knowledge.qa.kinds import NOTHING, AnswerKind, Located
 from knowledge.qa.question import Question, analyse
 from knowledge.qa.shortanswer import locate, located
 
-from .conftest import make_kb
+from .conftest import make_newsroom
 
 ARTICLE = """Orchard village repairs its old mill
 
@@ -33,24 +33,24 @@ Kestrel said the wheel turns slowly in dry summers because the stream carries li
 
 
 @pytest.fixture(scope="module")
-def mill_kb(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
-    kb = make_kb(nlp, tmp_path_factory.mktemp("mill") / "mill.db", seed=False)
-    kb.load_text(ARTICLE, published=dt.date(2024, 3, 1), fmt="txt")
-    yield kb
-    kb.store.engine.dispose()
+def mill_newsroom(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
+    newsroom = make_newsroom(nlp, tmp_path_factory.mktemp("mill") / "mill.db", seed=False)
+    newsroom.load_text(ARTICLE, published=dt.date(2024, 3, 1), fmt="txt")
+    yield newsroom
+    newsroom.store.engine.dispose()
 
 
-def _fact(kb: Newsroom, start: str) -> tuple[Fact, Doc]:
-    fact = next(f for f in kb.index.facts.values() if f.text.startswith(start))
-    return fact, kb.nlp(fact.text)
+def _fact(newsroom: Newsroom, start: str) -> tuple[Fact, Doc]:
+    fact = next(f for f in newsroom.index.facts.values() if f.text.startswith(start))
+    return fact, newsroom.nlp(fact.text)
 
 
-def _question(kb: Newsroom, text: str) -> Question:
-    return analyse(text, index=kb.index, nlp=kb.nlp)
+def _question(newsroom: Newsroom, text: str) -> Question:
+    return analyse(text, index=newsroom.index, nlp=newsroom.nlp)
 
 
-def test_candidates_are_trimmed_constituents(mill_kb: Newsroom) -> None:
-    fact, doc = _fact(mill_kb, "The villagers")
+def test_candidates_are_trimmed_constituents(mill_newsroom: Newsroom) -> None:
+    fact, doc = _fact(mill_newsroom, "The villagers")
     texts = {doc[a:b].text for a, b in spans.candidates(fact, doc)}
     # noun phrases without their determiner, a prepositional object, a verb with its object
     assert {"old water mill", "oak beams", "nearby forest"} <= texts
@@ -59,9 +59,9 @@ def test_candidates_are_trimmed_constituents(mill_kb: Newsroom) -> None:
     assert all(b - a <= spans.MAX_TOKENS for a, b in spans.candidates(fact, doc))
 
 
-def test_spans_made_of_question_words_are_no_candidates(mill_kb: Newsroom) -> None:
-    fact, doc = _fact(mill_kb, "The villagers")
-    q = _question(mill_kb, "What did the villagers of Brenholt repair the mill with?")
+def test_spans_made_of_question_words_are_no_candidates(mill_newsroom: Newsroom) -> None:
+    fact, doc = _fact(mill_newsroom, "The villagers")
+    q = _question(mill_newsroom, "What did the villagers of Brenholt repair the mill with?")
     found, feats = spans.featurise(q, fact, doc, NOTHING)
     texts = [doc[a:b].text for a, b in found]
     assert "villagers" not in texts
@@ -71,9 +71,9 @@ def test_spans_made_of_question_words_are_no_candidates(mill_kb: Newsroom) -> No
     assert all(feats)
 
 
-def test_hand_set_weights_choose_the_span(mill_kb: Newsroom) -> None:
-    fact, doc = _fact(mill_kb, "The miller")
-    q = _question(mill_kb, "What does Ada Kestrel grind?")
+def test_hand_set_weights_choose_the_span(mill_newsroom: Newsroom) -> None:
+    fact, doc = _fact(mill_newsroom, "The miller")
+    q = _question(mill_newsroom, "What does Ada Kestrel grind?")
     # weights that like the object of the question's verb, as two words ("len=1")
     weights = {"anchor_child=dobj": 3.0, "len=1": 0.5}
     assert spans.best_span(q, fact, doc, policy=SpanPolicy(weights=weights)) == "rye flour"
@@ -81,9 +81,9 @@ def test_hand_set_weights_choose_the_span(mill_kb: Newsroom) -> None:
     assert spans.best_span(q, fact, doc, policy=no_model) is None  # the rules answer
 
 
-def test_the_rules_phrase_stands_unless_clearly_beaten(mill_kb: Newsroom) -> None:
-    fact, doc = _fact(mill_kb, "The miller")
-    q = _question(mill_kb, "What does Ada Kestrel grind?")
+def test_the_rules_phrase_stands_unless_clearly_beaten(mill_newsroom: Newsroom) -> None:
+    fact, doc = _fact(mill_newsroom, "The miller")
+    q = _question(mill_newsroom, "What does Ada Kestrel grind?")
     rule = Located("three bakeries", AnswerKind.PHRASE, "chunks")
     margin = SpanPolicy().margin
     close = SpanPolicy(weights={"anchor_child=dobj": margin / 2, "rule=same": 0.0})
@@ -103,24 +103,24 @@ def test_the_rules_phrase_stands_unless_clearly_beaten(mill_kb: Newsroom) -> Non
     ],
 )
 def test_which_rule_answers_it_replaces(
-    mill_kb: Newsroom, question: str, kind: AnswerKind, rule: str | None, replaced: bool
+    mill_newsroom: Newsroom, question: str, kind: AnswerKind, rule: str | None, replaced: bool
 ) -> None:
     found = Located("an answer", kind, rule)
-    assert spans.replaces(_question(mill_kb, question), found) is replaced
+    assert spans.replaces(_question(mill_newsroom, question), found) is replaced
 
 
-def test_the_switch_turns_the_scorer_off(mill_kb: Newsroom) -> None:
-    fact, doc = _fact(mill_kb, "Kestrel said")
-    q = _question(mill_kb, "What turns slowly in dry summers?")
-    rules = located(q, fact, doc, mill_kb.index)
+def test_the_switch_turns_the_scorer_off(mill_newsroom: Newsroom) -> None:
+    fact, doc = _fact(mill_newsroom, "Kestrel said")
+    q = _question(mill_newsroom, "What turns slowly in dry summers?")
+    rules = located(q, fact, doc, mill_newsroom.index)
     # the rules' last resort: the nearest chunk
     assert rules == Located("Kestrel", AnswerKind.PHRASE, "chunks")
     assert rules.label == "phrase:chunks"  # as the scorer's features name it
     # weights that distrust the rules' span and like a subject
     on = SpanPolicy(weights={"rule=same": -10.0, "dep=nsubj": 1.0, "len=0": 0.5})
     off = dataclasses.replace(on, use_scorer=False)
-    assert locate(q, fact, doc, mill_kb.index, policy=off) == ("Kestrel", "phrase")
-    assert locate(q, fact, doc, mill_kb.index, policy=on) == ("wheel", "phrase")
+    assert locate(q, fact, doc, mill_newsroom.index, policy=off) == ("Kestrel", "phrase")
+    assert locate(q, fact, doc, mill_newsroom.index, policy=on) == ("wheel", "phrase")
 
 
 def test_shipped_weights_are_small_and_used() -> None:

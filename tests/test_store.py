@@ -20,7 +20,7 @@ from knowledge.qa.index import Index
 from knowledge.storage.schema import ArticleRow, EntityRow, FactRow, MentionRow
 from knowledge.storage.subscribers import Subscribers
 
-from .conftest import DATA, make_kb
+from .conftest import DATA, make_newsroom
 
 SECOND = """Ferry operators welcome Port Ellery decision
 
@@ -30,8 +30,8 @@ Halvorsen said the town expected more visitors in the summer season and new jobs
 """
 
 
-def _counts(kb: Newsroom) -> tuple[int, int, int, int]:
-    with kb.store.sessions() as s:
+def _counts(newsroom: Newsroom) -> tuple[int, int, int, int]:
+    with newsroom.store.sessions() as s:
         return tuple(  # type: ignore[return-value]
             s.scalar(select(func.count()).select_from(t)) or 0
             for t in (ArticleRow, FactRow, EntityRow, MentionRow)
@@ -39,46 +39,46 @@ def _counts(kb: Newsroom) -> tuple[int, int, int, int]:
 
 
 def test_seed_loaded_once_on_first_use(nlp: Language, tmp_path: Path) -> None:
-    kb = make_kb(nlp, tmp_path / "a.db")
-    assert [a.source for a in kb.articles()] == ["Xinhua"]
-    kb.remove(1)
-    again = make_kb(nlp, tmp_path / "a.db")  # a removed seed is not brought back
+    newsroom = make_newsroom(nlp, tmp_path / "a.db")
+    assert [a.source for a in newsroom.articles()] == ["Xinhua"]
+    newsroom.remove(1)
+    again = make_newsroom(nlp, tmp_path / "a.db")  # a removed seed is not brought back
     assert again.articles() == []
 
 
-def test_duplicate_refused_and_nothing_changes(kb: Newsroom) -> None:
+def test_duplicate_refused_and_nothing_changes(newsroom: Newsroom) -> None:
     text = (DATA / "harbour_council.txt").read_text()
-    kb.load_text(text)
-    before = _counts(kb)
+    newsroom.load_text(text)
+    before = _counts(newsroom)
     with pytest.raises(DuplicateArticleError):
-        kb.load_text(text.replace("\n\n", "\n\n\n"))  # whitespace does not make it new
-    assert _counts(kb) == before
+        newsroom.load_text(text.replace("\n\n", "\n\n\n"))  # whitespace does not make it new
+    assert _counts(newsroom) == before
 
 
-def test_failed_load_stores_nothing(kb: Newsroom) -> None:
-    before = _counts(kb)
+def test_failed_load_stores_nothing(newsroom: Newsroom) -> None:
+    before = _counts(newsroom)
     with pytest.raises(NotAnArticleError):
-        kb.load_text("not an article")
-    assert _counts(kb) == before
+        newsroom.load_text("not an article")
+    assert _counts(newsroom) == before
 
 
-def test_remove_deletes_facts_mentions_and_orphan_entities(kb: Newsroom) -> None:
-    before = _counts(kb)
-    article = kb.load_text((DATA / "harbour_council.txt").read_text())
-    kb.remove(article.id)
-    assert _counts(kb) == before
-    assert not kb.find_entities("Ingrid Halvorsen")
+def test_remove_deletes_facts_mentions_and_orphan_entities(newsroom: Newsroom) -> None:
+    before = _counts(newsroom)
+    article = newsroom.load_text((DATA / "harbour_council.txt").read_text())
+    newsroom.remove(article.id)
+    assert _counts(newsroom) == before
+    assert not newsroom.find_entities("Ingrid Halvorsen")
     with pytest.raises(UnknownArticleError):
-        kb.remove(article.id)
+        newsroom.remove(article.id)
 
 
-def test_entities_link_across_articles(kb: Newsroom) -> None:
-    kb.load_text((DATA / "harbour_council.txt").read_text())
-    kb.load_text(SECOND)
-    mayors = kb.find_entities("Ingrid Halvorsen")
+def test_entities_link_across_articles(newsroom: Newsroom) -> None:
+    newsroom.load_text((DATA / "harbour_council.txt").read_text())
+    newsroom.load_text(SECOND)
+    mayors = newsroom.find_entities("Ingrid Halvorsen")
     assert len(mayors) == 1
-    facts = kb.index.entity_facts[mayors[0].id]
-    assert len({kb.index.facts[f].article_id for f in facts}) == 2
+    facts = newsroom.index.entity_facts[mayors[0].id]
+    assert len({newsroom.index.facts[f].article_id for f in facts}) == 2
 
 
 def _tables(index: Index) -> dict[str, object]:
@@ -98,30 +98,32 @@ def _tables(index: Index) -> dict[str, object]:
     }
 
 
-def test_rebuilt_index_matches_incremental(kb: Newsroom, nlp: Language) -> None:
-    kb.load_text((DATA / "harbour_council.txt").read_text())
-    reopened = Newsroom(kb.store, nlp, seed=False)
-    assert _tables(reopened.index) == _tables(kb.index)
+def test_rebuilt_index_matches_incremental(newsroom: Newsroom, nlp: Language) -> None:
+    newsroom.load_text((DATA / "harbour_council.txt").read_text())
+    reopened = Newsroom(newsroom.store, nlp, seed=False)
+    assert _tables(reopened.index) == _tables(newsroom.index)
 
 
 def test_index_updated_in_place_equals_rebuilt_after_a_removal(
-    kb: Newsroom, nlp: Language
+    newsroom: Newsroom, nlp: Language
 ) -> None:
-    first = kb.load_text((DATA / "harbour_council.txt").read_text())
-    second = kb.load_text(SECOND)
-    (mayor,) = kb.find_entities("Ingrid Halvorsen")
-    kb.remove(first.id)
-    reopened = Newsroom(kb.store, nlp, seed=False)
-    assert _tables(kb.index) == _tables(reopened.index)
+    first = newsroom.load_text((DATA / "harbour_council.txt").read_text())
+    second = newsroom.load_text(SECOND)
+    (mayor,) = newsroom.find_entities("Ingrid Halvorsen")
+    newsroom.remove(first.id)
+    reopened = Newsroom(newsroom.store, nlp, seed=False)
+    assert _tables(newsroom.index) == _tables(reopened.index)
     # The mayor stays (the second article names her) with only the second article's facts.
-    assert kb.find_entities("Ingrid Halvorsen") == [kb.index.entities[mayor.id]]
-    assert {kb.index.facts[f].article_id for f in kb.index.entity_facts[mayor.id]} == {second.id}
+    assert newsroom.find_entities("Ingrid Halvorsen") == [newsroom.index.entities[mayor.id]]
+    assert {newsroom.index.facts[f].article_id for f in newsroom.index.entity_facts[mayor.id]} == {
+        second.id
+    }
 
 
 def test_a_load_updates_only_the_entities_it_touched(
-    kb: Newsroom, monkeypatch: pytest.MonkeyPatch
+    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    kb.load_text((DATA / "harbour_council.txt").read_text())
+    newsroom.load_text((DATA / "harbour_council.txt").read_text())
     updated: set[int] = set()
     update = Index.update_entities
 
@@ -131,38 +133,41 @@ def test_a_load_updates_only_the_entities_it_touched(
         update(index, ids, entities)
 
     monkeypatch.setattr(Index, "update_entities", spy)
-    article = kb.load_text(SECOND)
-    named = {eid for f in kb.facts_of(article.id) for eid in f.entity_ids}
+    article = newsroom.load_text(SECOND)
+    named = {eid for f in newsroom.facts_of(article.id) for eid in f.entity_ids}
     assert named <= updated
-    assert len(updated) < len(kb.index.entities)
-    (mayor,) = kb.find_entities("Ingrid Halvorsen")  # linked to the first article's entity
+    assert len(updated) < len(newsroom.index.entities)
+    (mayor,) = newsroom.find_entities("Ingrid Halvorsen")  # linked to the first article's entity
     assert mayor.id in updated
-    assert kb.store.entities([mayor.id]) == [mayor]  # as the store now has her, both articles
+    assert newsroom.store.entities([mayor.id]) == [
+        mayor
+    ]  # as the store now has her, both articles
 
 
 def test_load_many_stores_each_article_as_load_text_does(
-    kb: Newsroom, nlp: Language, tmp_path: Path
+    newsroom: Newsroom, nlp: Language, tmp_path: Path
 ) -> None:
     texts = [(DATA / "harbour_council.txt").read_text(), SECOND]
     drafts = [read_article(t) for t in texts]
-    results = kb.load_many([drafts[0], drafts[1], drafts[0]])
+    results = newsroom.load_many([drafts[0], drafts[1], drafts[0]])
     assert [type(r) for r in results[:2]] == [Article, Article]
     assert isinstance(results[2], DuplicateArticleError)
     assert results[2].existing_id == results[0].id
-    one_by_one = make_kb(nlp, tmp_path / "one.db")
+    one_by_one = make_newsroom(nlp, tmp_path / "one.db")
     for text in texts:
         one_by_one.load_text(text)
-    assert _tables(one_by_one.index) == _tables(kb.index)
-    assert _tables(Newsroom(kb.store, nlp, seed=False).index) == _tables(kb.index)
+    assert _tables(one_by_one.index) == _tables(newsroom.index)
+    assert _tables(Newsroom(newsroom.store, nlp, seed=False).index) == _tables(newsroom.index)
 
 
-def test_a_new_version_from_the_same_url_replaces_the_article(kb: Newsroom, nlp: Language) -> None:
-    newsroom = kb
+def test_a_new_version_from_the_same_url_replaces_the_article(
+    newsroom: Newsroom, nlp: Language
+) -> None:
     url = "https://news.example/port-ellery"
     first = newsroom.load_draft(read_article(SECOND, url=url))
-    assert kb.find_entities("Ingrid Halvorsen")
+    assert newsroom.find_entities("Ingrid Halvorsen")
     before = first.loaded_at - dt.timedelta(seconds=1)
-    subscribers = Subscribers(kb.store)
+    subscribers = Subscribers(newsroom.store)
     subscribers.subscribe(5, mode="instant", at=dt.time(8), timezone="UTC", now=before)
     subscribers.record_sent(5, [first.id], now=first.loaded_at, advance=False)
     updated = (
@@ -172,34 +177,35 @@ def test_a_new_version_from_the_same_url_replaces_the_article(kb: Newsroom, nlp:
     )
     second = newsroom.load_draft(read_article(updated, url=url))
     assert second.id == first.id
-    assert len(kb.articles()) == 2  # the seed and this one, not a copy
-    assert any("four daily crossings" in f.text for f in kb.facts_of(first.id))
-    assert not any("three daily" in f.text for f in kb.facts_of(first.id))
-    assert kb.find_entities("Ingrid Halvorsen") == []  # named only by the old version
-    assert kb.find_entities("Mona Strand")
+    assert len(newsroom.articles()) == 2  # the seed and this one, not a copy
+    assert any("four daily crossings" in f.text for f in newsroom.facts_of(first.id))
+    assert not any("three daily" in f.text for f in newsroom.facts_of(first.id))
+    assert newsroom.find_entities("Ingrid Halvorsen") == []  # named only by the old version
+    assert newsroom.find_entities("Mona Strand")
     assert subscribers.delivered(5) == {first.id}  # nobody gets it twice
     assert first.id not in subscribers.pending(5)
-    reopened = Newsroom(kb.store, nlp, seed=False)
-    assert _tables(kb.index) == _tables(reopened.index)
+    reopened = Newsroom(newsroom.store, nlp, seed=False)
+    assert _tables(newsroom.index) == _tables(reopened.index)
     with pytest.raises(DuplicateArticleError):
         newsroom.load_draft(read_article(updated, url=url))
 
 
 def test_a_store_from_an_older_extractor_is_re_extracted_when_opened(
-    kb: Newsroom, nlp: Language
+    newsroom: Newsroom, nlp: Language
 ) -> None:
-    newsroom = kb
     second = newsroom.load_draft(read_article(SECOND, url="https://news.example/port-ellery"))
-    before = {a.id: [(f.text, f.terms) for f in kb.facts_of(a.id)] for a in kb.articles()}
+    before = {
+        a.id: [(f.text, f.terms) for f in newsroom.facts_of(a.id)] for a in newsroom.articles()
+    }
     # What an older extractor left: the version mark and facts indexed under other terms.
-    kb.store.set_meta("extractor", "1")
-    with kb.store.session() as s:
+    newsroom.store.set_meta("extractor", "1")
+    with newsroom.store.session() as s:
         for row in s.scalars(select(FactRow)):
             row.terms = "stale"
-    button = fact_ref(kb.facts_of(second.id)[2])  # a "Show source" button sent before
-    old_ids = {f.id for a in kb.articles() for f in kb.facts_of(a.id)}
-    reopened = Newsroom(kb.store, nlp, seed=False)
-    assert kb.store.get_meta("extractor") == str(EXTRACTOR_VERSION)
+    button = fact_ref(newsroom.facts_of(second.id)[2])  # a "Show source" button sent before
+    old_ids = {f.id for a in newsroom.articles() for f in newsroom.facts_of(a.id)}
+    reopened = Newsroom(newsroom.store, nlp, seed=False)
+    assert newsroom.store.get_meta("extractor") == str(EXTRACTOR_VERSION)
     # the facts have new ids, and the button still shows the same sentence
     assert old_ids.isdisjoint(f.id for a in reopened.articles() for f in reopened.facts_of(a.id))
     shown = reopened.fact(button)
@@ -209,7 +215,7 @@ def test_a_store_from_an_older_extractor_is_re_extracted_when_opened(
         a.id: [(f.text, f.terms) for f in reopened.facts_of(a.id)] for a in reopened.articles()
     }
     assert after == before  # the same facts, indexed as the current extractor indexes them
-    assert _tables(Newsroom(kb.store, nlp, seed=False).index) == _tables(reopened.index)
-    assert reopened.articles()[-1] == kb.articles()[-1]  # same id, title and date
+    assert _tables(Newsroom(newsroom.store, nlp, seed=False).index) == _tables(reopened.index)
+    assert reopened.articles()[-1] == newsroom.articles()[-1]  # same id, title and date
     assert reopened.find_entities("Ingrid Halvorsen")
     assert second.id in before

@@ -31,14 +31,14 @@ Residents of the old town have asked for warmer light colours near their homes.
 """
 
 
-def _load(kb: Newsroom, text: str) -> tuple[Article, list[Fact]]:
-    article = kb.load_text(text)
-    return article, kb.facts_of(article.id)
+def _load(newsroom: Newsroom, text: str) -> tuple[Article, list[Fact]]:
+    article = newsroom.load_text(text)
+    return article, newsroom.facts_of(article.id)
 
 
 @pytest.fixture(scope="module")
-def harbour(seeded_kb: Newsroom) -> tuple[Article, list[Fact]]:
-    return _load(seeded_kb, (DATA / "harbour_council.txt").read_text("utf-8"))
+def harbour(seeded_newsroom: Newsroom) -> tuple[Article, list[Fact]]:
+    return _load(seeded_newsroom, (DATA / "harbour_council.txt").read_text("utf-8"))
 
 
 def _check_summary(summary: Sequence[Fact], facts: Sequence[Fact], *, asked: int) -> None:
@@ -71,9 +71,9 @@ def test_summary_without_lead_still_picks_central_sentences(
     assert facts[-1] not in summary
 
 
-def test_seed_summary_never_holds_the_caption(seeded_kb: Newsroom) -> None:
-    seed = seeded_kb.articles()[0]
-    facts = seeded_kb.facts_of(seed.id)
+def test_seed_summary_never_holds_the_caption(seeded_newsroom: Newsroom) -> None:
+    seed = seeded_newsroom.articles()[0]
+    facts = seeded_newsroom.facts_of(seed.id)
     assert seed.caption == "Russian President Vladimir Putin"
     summary = summarise(facts, title=seed.title)
     _check_summary(summary, facts, asked=3)
@@ -82,8 +82,8 @@ def test_seed_summary_never_holds_the_caption(seeded_kb: Newsroom) -> None:
     assert summary[0].text.startswith("A new round of talks will be convened")
 
 
-def test_caption_line_of_a_new_article_is_not_summarised(seeded_kb: Newsroom) -> None:
-    article, facts = _load(seeded_kb, CAPTIONED)
+def test_caption_line_of_a_new_article_is_not_summarised(seeded_newsroom: Newsroom) -> None:
+    article, facts = _load(seeded_newsroom, CAPTIONED)
     assert article.caption == "Mayor Ingrid Halvorsen"
     summary = summarise(facts, title=article.title)
     _check_summary(summary, facts, asked=3)
@@ -91,12 +91,12 @@ def test_caption_line_of_a_new_article_is_not_summarised(seeded_kb: Newsroom) ->
     assert all(f.text != article.caption for f in summary + key_facts(facts, summary=summary))
 
 
-def test_short_article_gives_all_its_sentences(seeded_kb: Newsroom) -> None:
-    article, facts = _load(seeded_kb, SHORT)
+def test_short_article_gives_all_its_sentences(seeded_newsroom: Newsroom) -> None:
+    article, facts = _load(seeded_newsroom, SHORT)
     assert len(facts) == 2
     summary = summarise(facts, sentences=3, title=article.title)
     assert summary == facts
-    assert key_facts(facts, seeded_kb.index.entities, summary=summary) == []
+    assert key_facts(facts, seeded_newsroom.index.entities, summary=summary) == []
 
 
 def test_fragments_are_left_out(harbour: tuple[Article, list[Fact]]) -> None:
@@ -117,16 +117,16 @@ def test_no_facts_no_summary() -> None:
 
 
 def test_key_facts_add_what_the_summary_does_not_say(
-    seeded_kb: Newsroom, harbour: tuple[Article, list[Fact]]
+    seeded_newsroom: Newsroom, harbour: tuple[Article, list[Fact]]
 ) -> None:
     article, facts = harbour
     summary = summarise(facts, title=article.title)
-    keys = key_facts(facts, seeded_kb.index.entities, summary=summary, limit=2)
+    keys = key_facts(facts, seeded_newsroom.index.entities, summary=summary, limit=2)
     assert 1 <= len(keys) <= 2
     assert not set(keys) & set(summary)
     assert [f.position for f in keys] == sorted(f.position for f in keys)
     # The cost is the article's one money amount: a fact a reader should not miss.
-    everything = key_facts(facts, seeded_kb.index.entities, summary=summary, limit=5)
+    everything = key_facts(facts, seeded_newsroom.index.entities, summary=summary, limit=5)
     assert any("45 million euros" in f.text for f in everything)
     assert not set(everything) & set(summary)
 
