@@ -3,12 +3,18 @@ every change."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from knowledge.models import Fact
 from knowledge.qa.index import Index, Postings
+
+from .conftest import ROOT
 
 _OPS = st.lists(st.tuples(st.booleans(), st.integers(min_value=0, max_value=60)), max_size=80)
 
@@ -54,3 +60,28 @@ def test_mean_fact_length_follows_loads_replacements_and_removals() -> None:
     assert index.mean_length() == 1.0  # empty: no division by zero
     with pytest.raises(ValueError, match="already indexed"):
         index.add_facts([_fact(5, 3, 2), _fact(5, 3, 2)])
+
+
+def test_a_misspelling_close_to_two_words_is_repaired_alike_in_every_process() -> None:
+    """ "hed" is as close to "head" as to "held": which one it becomes must not depend on the
+    order a set of strings happens to have in a process (PYTHONHASHSEED)."""
+    script = (
+        "from knowledge.qa.index import Index\n"
+        "from knowledge.qa.repair import repair_word\n"
+        "index = Index()\n"
+        "index.vocabulary.update({'held', 'head', 'herd', 'heed', 'talks', 'envoy'})\n"
+        "index._vocabulary_version += 1\n"
+        "print(repair_word('hedd', index), repair_word('hed', index))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout
+        for seed in range(4)
+    }
+    assert len(outputs) == 1, outputs

@@ -211,7 +211,9 @@ class Index:
         """Vocabulary words within two letters of length n (cached until the vocabulary grows)."""
         if self._by_length_version != self._vocabulary_version:
             self._by_length = defaultdict(list)
-            for w in self.vocabulary:
+            # sorted: a misspelling as close to two words is repaired to the same one in every
+            # process (a set's order of strings changes with the hash seed)
+            for w in sorted(self.vocabulary):
                 if w.isalpha():
                     self._by_length[len(w)].append(w)
             self._by_length_version = self._vocabulary_version
