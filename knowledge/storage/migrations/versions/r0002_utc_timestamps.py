@@ -28,20 +28,16 @@ NAIVE = {
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        return
-    for table, columns in NAIVE.items():
-        for column in columns:
-            op.alter_column(
-                table,
-                column,
-                type_=sa.DateTime(timezone=True),
-                existing_type=sa.DateTime(),
-                postgresql_using=f"\"{column}\" AT TIME ZONE 'UTC'",
-            )
+    _retype(sa.DateTime(timezone=True), sa.DateTime())
 
 
 def downgrade() -> None:
+    _retype(sa.DateTime(), sa.DateTime(timezone=True))
+
+
+def _retype(new: sa.DateTime, old: sa.DateTime) -> None:
+    """Every column of ``NAIVE`` to ``new`` on PostgreSQL (the times are UTC either way);
+    SQLite keeps its text."""
     if op.get_bind().dialect.name == "sqlite":
         return
     for table, columns in NAIVE.items():
@@ -49,7 +45,7 @@ def downgrade() -> None:
             op.alter_column(
                 table,
                 column,
-                type_=sa.DateTime(),
-                existing_type=sa.DateTime(timezone=True),
+                type_=new,
+                existing_type=old,
                 postgresql_using=f"\"{column}\" AT TIME ZONE 'UTC'",
             )
