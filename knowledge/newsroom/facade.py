@@ -16,8 +16,7 @@ import gc
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 from spacy.language import Language
@@ -112,14 +111,9 @@ class Newsroom:
 
     @property
     def index(self) -> Index:
-        """The in-memory index (read it under ``locked()``: a load may be changing it)."""
+        """The in-memory index (the methods read it under the lock: a load may be changing
+        it)."""
         return self.engine.index
-
-    @contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the lock across several reads that must see one state of the index."""
-        with self._lock:
-            yield
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -178,7 +172,8 @@ class Newsroom:
         self.store.ensure_new(draft)  # the exact copy first: its message names the article
         previous = self.store.article_by_url(draft.url) if draft.url else None
         if previous is not None:
-            article = self.replace(previous, draft)
+            self.article(previous)
+            article = self._replace(previous, draft)
             self._fingerprints.add(article.id, draft.body)
             self._items.clear()
             return article
@@ -194,8 +189,9 @@ class Newsroom:
         return article
 
     def _load(self, draft: ArticleDraft) -> Article:
-        """Extract and store one read article, exact copies refused (the lock is held)."""
-        self.store.ensure_new(draft)  # before the NLP, which is the costly part
+        """Extract and store one read article (the lock is held; the caller has refused an
+        exact copy before the NLP, the costly part, and the store's transaction refuses one
+        again)."""
         now = self.clock()
         published = draft.published or now.date()
         return self._store(draft, self._extract(draft, published), published=published, now=now)
@@ -271,6 +267,10 @@ class Newsroom:
         transaction); refuse a text that is stored already."""
         self.article(article_id)
         self.store.ensure_new(draft)
+        return self._replace(article_id, draft)
+
+    def _replace(self, article_id: int, draft: ArticleDraft) -> Article:
+        """``replace`` once the article is known and the text new (the lock is held)."""
         published = draft.published or self.clock().date()
         extraction = self._extract(draft, published)
         stored = self.store.replace_article(article_id, draft, extraction, published=published)
