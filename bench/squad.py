@@ -26,7 +26,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa import spans
 from knowledge.qa.config import DEFAULT, QAConfig, SpanPolicy
 from knowledge.qa.evaluation import normalize_answer, token_f1
+from knowledge.qa.reader import Reader
 from knowledge.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -266,10 +267,47 @@ def score_answer(q: SquadQuestion, answer: Answer | None) -> tuple[float, float,
 # --- running the engine ------------------------------------------------------------------------
 
 
-def fresh_kb(nlp: Language, directory: Path, config: QAConfig = DEFAULT) -> Newsroom:
+def fresh_kb(
+    nlp: Language, directory: Path, config: QAConfig = DEFAULT, reader: Reader | bool = True
+) -> Newsroom:
     """An empty knowledge base on a real SQLite file (no seed article)."""
     store = Store(f"sqlite:///{directory / 'squad.db'}")
-    return Newsroom(store, nlp, clock=lambda: FIXED_NOW, seed=False, config=config)
+    return Newsroom(store, nlp, clock=lambda: FIXED_NOW, seed=False, config=config, reader=reader)
+
+
+def fold_of(title: str) -> int:
+    """The two folds of every cross-validation here: DEV_ARTICLES in even (0) and odd (1)
+    places."""
+    return dev_titles().index(title) % 2
+
+
+ReaderFor = Callable[[str], "Reader | bool"]  # an article's title → the reader that answers it
+
+
+def add_reader_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--reader",
+        default="shipped",
+        metavar="shipped|off|folds|PATH",
+        help="the learned reader: the shipped one, none (the rules alone), each article read "
+        "by the fold model trained without it (/tmp/reader-fold{0,1}.onnx from "
+        "bench/train_reader.py), or an ONNX file",
+    )
+
+
+def reader_for(spec: str) -> ReaderFor:
+    """What ``--reader`` asks for, as a function of the article's title."""
+    if spec in {"shipped", "off"}:
+        return lambda title: spec == "shipped"
+    if spec == "folds":
+        paths = [Path(f"/tmp/reader-fold{k}.onnx") for k in (0, 1)]
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise SystemExit(f"no fold models: {missing} (bench/train_reader.py train --fold N)")
+        models = [Reader.load(p) for p in paths]
+        return lambda title: models[fold_of(title)]
+    one = Reader.load(Path(spec))
+    return lambda title: one
 
 
 def load(kb: Newsroom, title: str, text: str) -> int:
@@ -278,14 +316,17 @@ def load(kb: Newsroom, title: str, text: str) -> int:
 
 
 def run_articles(
-    nlp: Language, articles: Sequence[SquadArticle], config: QAConfig = DEFAULT
+    nlp: Language,
+    articles: Sequence[SquadArticle],
+    config: QAConfig = DEFAULT,
+    reader: ReaderFor = lambda title: True,
 ) -> ModeResult:
     result = ModeResult("article", note="each article loaded whole into a fresh store")
     start = time.perf_counter()
     for art in articles:
         result.texts += 1
         with tempfile.TemporaryDirectory(prefix="squad-") as tmp:
-            kb = fresh_kb(nlp, Path(tmp), config)
+            kb = fresh_kb(nlp, Path(tmp), config, reader(art.title))
             if not result.try_load(kb, art.display_title, art.text, art.title, art.questions):
                 continue
             for q in art.questions:
@@ -321,6 +362,7 @@ def run_paragraphs(
     questions: int,
     seed: int,
     config: QAConfig = DEFAULT,
+    reader: ReaderFor = lambda title: True,
 ) -> ModeResult:
     paragraphs = sample_paragraphs(articles, questions=questions, seed=seed)
     total = sum(len(a.paragraphs) for a in articles)
@@ -333,7 +375,7 @@ def run_paragraphs(
     for p in paragraphs:
         result.texts += 1
         with tempfile.TemporaryDirectory(prefix="squad-") as tmp:
-            kb = fresh_kb(nlp, Path(tmp), config)
+            kb = fresh_kb(nlp, Path(tmp), config, reader(p.article))
             where = f"{p.article} #{p.index}"
             if not result.try_load(kb, p.article.replace("_", " "), p.context, where, p.questions):
                 continue
@@ -353,12 +395,15 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def report(results: Sequence[ModeResult], *, articles: int, model: str) -> str:
+def report(
+    results: Sequence[ModeResult], *, articles: int, model: str, reader: str = "shipped"
+) -> str:
     head = ["mode", "questions", "EM", "F1", "hit@1", "answered"]
     out = [
         "# SQuAD v1.1 dev (DEV_ARTICLES only) through the engine",
         "",
         f"The engine at commit {git_revision()}; {articles} articles; spaCy pipeline `{model}`;"
+        f" reader `{reader}` (`folds`: each article read by the model trained without it);"
         " percentages. EM / F1: SQuAD"
         " normalisation, max over the reference answers, a decline scores 0. hit@1: the"
         " engine's first fact (answered or not) contains a reference answer (normalised,"
@@ -468,10 +513,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="SpanPolicy.margin: how much the scorer must prefer its span to the rules' phrase",
     )
+    add_reader_option(parser)
     args = parser.parse_args(argv)
     if shared_missing():
         return 0
     config = dataclasses.replace(DEFAULT, spans=span_policy(args))
+    readers = reader_for(args.reader)
     articles = load_dev_articles()
     if args.fold is not None:
         articles = [a for k, a in enumerate(articles) if k % 2 == args.fold]
@@ -482,12 +529,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.mode in {"paragraph", "both"}:
         results.append(
             run_paragraphs(
-                nlp, articles, questions=args.sample_questions, seed=args.seed, config=config
+                nlp,
+                articles,
+                questions=args.sample_questions,
+                seed=args.seed,
+                config=config,
+                reader=readers,
             )
         )
     if args.mode in {"article", "both"}:
-        results.append(run_articles(nlp, articles, config))
-    text = report(results, articles=len(articles), model=args.model)
+        results.append(run_articles(nlp, articles, config, readers))
+    text = report(results, articles=len(articles), model=args.model, reader=args.reader)
     print(text)
     write_report(text, args.out)
     return 0

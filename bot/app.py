@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def newsroom_options(settings: Settings) -> dict[str, Any]:
     """The newsroom's keyword arguments the settings decide: fetch limits, feed interval and
-    the question limit."""
+    the question limit, and whether the learned reader answers."""
     web = WebOptions(
         allow_hosts=settings.fetch_allow_hosts,
         timeout=settings.fetch_timeout_seconds,
@@ -33,6 +33,7 @@ def newsroom_options(settings: Settings) -> dict[str, Any]:
         "web": web,
         "feed_interval": dt.timedelta(minutes=settings.feed_poll_minutes),
         "max_question_chars": settings.max_question_chars,
+        "reader": settings.reader,
     }
 
 

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     digest_time: str = "08:00"
     log_level: str = "INFO"
     max_question_chars: int = Field(default=1000, ge=10)
+    reader: bool = True  # TALKS_READER=off: the rule engine alone (no learned reader)
     digest_tick_seconds: float = Field(default=60.0, gt=0)
     send_rate: float = Field(default=29.0, gt=0, le=30)  # messages/s overall (Telegram: ~30)
     send_attempts: int = Field(default=3, ge=1)  # tries of one message in all (Sender retries)

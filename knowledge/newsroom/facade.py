@@ -45,6 +45,7 @@ from knowledge.nlp.extract import extract, extract_many
 from knowledge.qa.config import DEFAULT, QAConfig
 from knowledge.qa.engine import Engine
 from knowledge.qa.index import Index
+from knowledge.qa.reader import Reader, shipped_reader
 from knowledge.schedule import Mode
 from knowledge.storage.journal import Journal
 from knowledge.storage.store import Store
@@ -88,14 +89,19 @@ class Newsroom:
         feed_interval: dt.timedelta = dt.timedelta(minutes=15),
         max_question_chars: int | None = None,
         config: QAConfig = DEFAULT,
+        reader: Reader | bool = True,
     ) -> None:
+        """``reader``: True for the learned reader shipped with the package (the rules alone
+        where its files are absent), False for the rules alone, or a ``Reader`` of one's own
+        (a benchmark's fold)."""
         self.store = store
         self.nlp = nlp
         self.clock = clock
         self.web = web
         self.max_question_chars = max_question_chars  # longer ones are refused (the setting)
         self._lock = threading.RLock()
-        self.engine = Engine(nlp, config=config)
+        chosen = shipped_reader() if reader is True else reader or None
+        self.engine = Engine(nlp, config=config, reader=chosen)
         self._subscribers = Subscribers(store)
         self._journal = Journal(store)
         self._feeds = Feeds(store, interval=feed_interval)
@@ -550,6 +556,7 @@ def open_newsroom(
     feed_interval: dt.timedelta = dt.timedelta(minutes=15),
     max_question_chars: int | None = None,
     config: QAConfig = DEFAULT,
+    reader: Reader | bool = True,
 ) -> Newsroom:
     """The newsroom over a store (any SQLAlchemy URL) with a spaCy pipeline by package name."""
     from knowledge.nlp.pipeline import load_pipeline
@@ -563,6 +570,7 @@ def open_newsroom(
         feed_interval=feed_interval,
         max_question_chars=max_question_chars,
         config=config,
+        reader=reader,
     )
     # The index lives as long as the process: frozen, it is left out of every later full garbage
     # collection (one takes about a second at 10,000 articles, paid by some question otherwise).

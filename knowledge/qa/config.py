@@ -78,12 +78,39 @@ class RankWeights:
 
 
 @dataclass(frozen=True, slots=True)
+class ReaderWeights:
+    """How the learned reader's scores (``knowledge/qa/reader.py``) become a choice among the
+    retriever's best facts and a confidence: a logistic model of "this fact's span is the
+    answer" over the reader's margin (best span minus no-answer), its span score, the
+    retriever's score relative to the best candidate's and whether the fact ranked first.
+    Fitted by ``bench/fit_reader.py`` (see there for the data and the threshold's curve)."""
+
+    passages: int = 5  # the retriever's best facts the reader reads
+    bias: float = -1.0
+    margin: float = 0.5
+    span: float = 0.0
+    rank: float = 1.0
+    first: float = 0.0
+    threshold: float = 0.5  # below it the engine declines
+
+    def logit(self, margin: float, span: float, rank: float, first: bool) -> float:
+        return (
+            self.bias
+            + self.margin * margin
+            + self.span * span
+            + self.rank * rank
+            + self.first * float(first)
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class QAConfig:
     """All of the answering's knobs; the defaults are the shipped behaviour."""
 
     spans: SpanPolicy = SpanPolicy()
     calibration: Calibration = Calibration()
     rank: RankWeights = RankWeights()
+    reader: ReaderWeights = ReaderWeights()
 
 
 DEFAULT = QAConfig()  # the default of every function that takes a part of one

@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import itertools
 import logging
+import math
 import re
 from typing import NamedTuple
 
@@ -30,6 +31,7 @@ from knowledge.qa.config import DEFAULT, Calibration, QAConfig, RankWeights
 from knowledge.qa.index import Index
 from knowledge.qa.kinds import TYPED_KINDS, AnswerKind
 from knowledge.qa.question import Question, analyse
+from knowledge.qa.reader import Reader, Reading
 from knowledge.qa.shortanswer import (
     adds_nothing,
     anchor_distance,
@@ -55,6 +57,33 @@ _MODIFIER_DEPS = frozenset({"compound", "amod"})
 _ROLE_FOCUS = frozenset({"job", "role", "title", "position", "post", "occupation", "profession"})
 
 
+_PERSON_PRONOUN = re.compile(r"\b(?:he|she|him|her|his)\b", re.I)
+_THING_PRONOUN = re.compile(r"\b(?:they|them|their|there)\b", re.I)
+
+
+def _as(pronoun: str, name: str) -> str:
+    """A name in a pronoun's place, possessive where the pronoun was ("his" → "X's")."""
+    return f"{name}'s" if pronoun.lower() in {"his", "their"} else name
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _typed(q: Question, fact: Fact, reading: Reading) -> str | None:
+    """The reader's span, widened to the stored entity or date of the asked type it falls in
+    ("14 July" → "Friday, 14 July" as the article names it), so that a resolved date is shown
+    with it."""
+    if not reading.text:
+        return None
+    for sp in fact.spans:
+        if sp.label not in q.expected:
+            continue
+        if sp.start <= reading.start and reading.end <= sp.end:
+            return fact.text[sp.start : sp.end]
+    return reading.text
+
+
 def _names_a_place(q: Question) -> bool:
     """ "that city", "this country": a demonstrative before a place noun stands for a place."""
     return any(
@@ -76,6 +105,16 @@ def _another_one(q: Question, fact: Fact) -> bool:
         if not found and set(names).isdisjoint(fact.entity_ids):
             return True
     return False
+
+
+class Candidate(NamedTuple):
+    """A fact the reader read for a question: what it found there and how the retriever ranked
+    the fact (its score over the best candidate's; first or not)."""
+
+    fact: Fact
+    reading: Reading
+    rank: float
+    first: bool
 
 
 class _Judged(NamedTuple):
@@ -194,11 +233,17 @@ class Engine:
     serialises every call and swaps the index it reads."""
 
     def __init__(
-        self, nlp: Language, index: Index | None = None, *, config: QAConfig = DEFAULT
+        self,
+        nlp: Language,
+        index: Index | None = None,
+        *,
+        config: QAConfig = DEFAULT,
+        reader: Reader | None = None,
     ) -> None:
         self.config = config
         self.nlp = nlp
         self.index = index if index is not None else Index()
+        self.reader = reader  # None: the rules alone choose the fact and the short answer
 
     def use(self, index: Index) -> None:
         """Answer from another index (rebuilt from the store)."""
@@ -268,28 +313,12 @@ class Engine:
             return self._card(text, entity, by_description=q.card_by_description)
         weighting, cal = self.config.rank, self.config.calibration
         first = rank.retrieve(q, self.index, boost_entities=context_entities, config=weighting)
-        ids = rank.top(first, weighting.max_candidates)
-        if previous_fact is not None and previous_fact not in ids:
-            ids.append(previous_fact)
-        top_bm25 = max((first.get(fid, 0.0) for fid in ids), default=0.0) or 1.0
-        weights = rank.group_weights(q, self.index, context=context_entities, config=weighting)
-        scored = []
-        for fid in ids:
-            fact = self.index.facts[fid]
-            feats = rank.features(
-                q,
-                fact,
-                self.index,
-                context_entities=context_entities,
-                bm25=first.get(fid, 0.0) / top_bm25,
-                weights=weights,
-                config=weighting,
-            )
-            score = feats.score + (0.15 if fid == previous_fact else 0.0)
-            scored.append((score, feats, fact))
-        scored.sort(key=lambda s: (-s[0], s[2].id))
+        scored = self._scored(q, first, context_entities, previous_fact)
         if not scored:
             return self._decline(text, [], None)
+        if self.reader is not None:
+            ranked = [(s, f) for s, _, f in scored]
+            return self._read(text, q, ranked, context_entities)
         score, feats, best = scored[0]
         doc = self._parse(best.id, best.text)
         policy = self.config.spans
@@ -350,6 +379,116 @@ class Engine:
             articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in facts},
             focus_entity_ids=self._focus(q, context_entities, short, best),
         )
+
+    def candidates(self, text: str, *, context: Turn | Answer | None = None) -> list[Candidate]:
+        """What the reader makes of the retriever's best facts for a question (for fitting the
+        reader's weights: ``bench/fit_reader.py``); empty without a reader or for a card."""
+        if self.reader is None:
+            return []
+        q = self.analyse(text)
+        previous = context.answer if isinstance(context, Turn) else context
+        context_entities, _ = self._context(q, previous)
+        q = dataclasses.replace(q, entity_ids=q.entity_ids | context_entities)
+        first = rank.retrieve(
+            q, self.index, boost_entities=context_entities, config=self.config.rank
+        )
+        ranked = [(s, f) for s, _, f in self._scored(q, first, context_entities, None)]
+        return self._candidates(q, ranked, context_entities)
+
+    def _scored(
+        self,
+        q: Question,
+        first: dict[int, float],
+        context_entities: frozenset[int],
+        previous_fact: int | None,
+    ) -> list[tuple[float, rank.Features, Fact]]:
+        """The first stage's candidates scored by the second, best first."""
+        weighting = self.config.rank
+        ids = rank.top(first, weighting.max_candidates)
+        if previous_fact is not None and previous_fact not in ids:
+            ids.append(previous_fact)
+        top_bm25 = max((first.get(fid, 0.0) for fid in ids), default=0.0) or 1.0
+        weights = rank.group_weights(q, self.index, context=context_entities, config=weighting)
+        scored = []
+        for fid in ids:
+            fact = self.index.facts[fid]
+            feats = rank.features(
+                q,
+                fact,
+                self.index,
+                context_entities=context_entities,
+                bm25=first.get(fid, 0.0) / top_bm25,
+                weights=weights,
+                config=weighting,
+            )
+            score = feats.score + (0.15 if fid == previous_fact else 0.0)
+            scored.append((score, feats, fact))
+        scored.sort(key=lambda s: (-s[0], s[2].id))
+        return scored
+
+    def _candidates(
+        self, q: Question, ranked: list[tuple[float, Fact]], context_entities: frozenset[int]
+    ) -> list[Candidate]:
+        assert self.reader is not None
+        top = ranked[: self.config.reader.passages]
+        if not top:
+            return []
+        question = self._reader_question(q, context_entities)
+        readings = self.reader.read(question, [f.text for _, f in top])
+        best = top[0][0] or 1.0
+        return [
+            Candidate(fact, reading, score / best, k == 0)
+            for k, ((score, fact), reading) in enumerate(zip(top, readings, strict=True))
+        ]
+
+    def _read(
+        self,
+        text: str,
+        q: Question,
+        ranked: list[tuple[float, Fact]],
+        context_entities: frozenset[int],
+    ) -> Answer:
+        """The reader's answer: of the retriever's best facts, the one whose span the fitted
+        model rates likeliest; declined below the fitted threshold."""
+        weights = self.config.reader
+        cands = self._candidates(q, ranked, context_entities)
+        probs = [
+            _sigmoid(weights.logit(c.reading.margin, c.reading.score, c.rank, c.first))
+            for c in cands
+        ]
+        order = sorted(range(len(cands)), key=lambda k: (-probs[k], k))
+        facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)
+        best = cands[order[0]]
+        confidence = probs[order[0]]
+        if confidence < weights.threshold:
+            return self._decline(text, list(facts), None, confidence=confidence)
+        short = _typed(q, best.fact, best.reading)
+        article = self.index.articles[best.fact.article_id]
+        return Answer(
+            question=text,
+            answered=True,
+            short=short,
+            facts=facts,
+            confidence=round(confidence, 3),
+            reply=reply.answer_text(short, facts[0], article),
+            articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in facts},
+            focus_entity_ids=self._focus(q, context_entities, short, best.fact),
+        )
+
+    def _reader_question(self, q: Question, context_entities: frozenset[int]) -> str:
+        """The question as the reader reads it: repaired, and a follow-up's pronoun replaced by
+        the name it stands for ("what did he say?" → "what did Staffan de Mistura say?")."""
+        if not context_entities or not q.pronouns:
+            return q.text
+        names = [self.index.entities[e] for e in sorted(context_entities)]
+        people = [e.name for e in names if e.label == "PERSON"]
+        things = [e.name for e in names if e.label != "PERSON"]
+        text = q.text
+        if people:
+            text = _PERSON_PRONOUN.sub(lambda m: _as(m.group(0), people[0]), text, count=1)
+        if things:
+            text = _THING_PRONOUN.sub(lambda m: _as(m.group(0), things[0]), text, count=1)
+        return text
 
     def _role_of(self, q: Question) -> Entity | None:
         """The one person a "what is X's job / role / title" question asks about, when the

@@ -1,0 +1,263 @@
+"""Fit how the reader's scores choose a fact and give a confidence (``ReaderWeights`` in
+``knowledge/qa/config.py``), and choose the threshold below which the engine declines.
+
+    PYTHONPATH=.:bench .venv/bin/python bench/fit_reader.py [--squad-questions N]
+                                                          [--fold-models DIR] [--out PATH]
+
+Data, none of it a frozen set:
+
+1. ``tests/data/bbc_working.jsonl`` in one store with the seed article (the articles it names),
+   read by the shipped reader (which never saw BBC text);
+2. SQuAD DEV_ARTICLES, each article whole in a fresh store, its v1.1 questions and its v2.0
+   unanswerable ones (a seeded sample of about ``--squad-questions``), each read by the fold
+   model that was trained *without* its article (``bench/train_reader.py train --fold N`` writes
+   ``/tmp/reader-foldN.onnx``): the shipped reader has seen these questions, so its scores on
+   them would be too sure. Skipped where the fold models are absent.
+
+Every question gives one row per fact the reader read (the retriever's best
+``ReaderWeights.passages``): the reader's margin and span score, the retriever's relative score,
+first or not; the label is whether that fact's span answers it (token F1 ≥ 0.5 with a reference
+answer; never, for an unanswerable question). A logistic regression (L2, Newton's method) over
+those rows gives the weights. The threshold is chosen on the working set alone, as the highest
+confidence that declines at most 10 % of its answerable questions; the curve is in the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from revision import git_revision
+from squad import (
+    FIXED_NOW,
+    PUBLISHED,
+    RESULTS,
+    ROOT,
+    SHARED,
+    SQUAD_DIR,
+    dev_titles,
+    fold_of,
+    shared_missing,
+    table,
+    write_report,
+)
+
+from knowledge import DEFAULT_MODEL, Newsroom, decode
+from knowledge.errors import KnowledgeError, QuestionError
+from knowledge.nlp.pipeline import load_pipeline
+from knowledge.qa.config import ReaderWeights
+from knowledge.qa.evaluation import read_items, token_f1
+from knowledge.qa.reader import Reader
+from knowledge.storage.store import Store
+
+WORKING = ROOT / "tests" / "data" / "bbc_working.jsonl"
+CORPUS = SHARED / "corpus"
+FEATURES = ("margin", "span", "rank", "first")
+MAX_FALSE_DECLINES = 0.10
+
+
+@dataclasses.dataclass(slots=True)
+class Question:
+    source: str  # "working" or "squad"
+    answerable: bool
+    rows: list[tuple[list[float], bool]]  # a candidate's features, and whether it is right
+
+
+def _rows(kb: Newsroom, question: str, answers: Sequence[str]) -> list[tuple[list[float], bool]]:
+    try:
+        cands = kb.engine.candidates(question)
+    except QuestionError:
+        return []
+    out = []
+    for c in cands:
+        right = bool(answers) and max(token_f1(c.reading.text, a) for a in answers) >= 0.5
+        feats = [c.reading.margin, c.reading.score, c.rank, float(c.first)]
+        out.append((feats, right))
+    return out
+
+
+def working(nlp: Any) -> list[Question]:
+    items = read_items(WORKING)
+    with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
+        kb = Newsroom(Store(f"sqlite:///{tmp}/w.db"), nlp, clock=lambda: FIXED_NOW)
+        for name in sorted({i.article for i in items if i.article}):
+            kb.load_text(decode((CORPUS / name).read_bytes()), source=name)
+        out = [
+            Question("working", bool(i.answers), _rows(kb, i.question, i.answers))
+            for i in items
+            if not i.context  # a follow-up needs its turn: left to the evaluation
+        ]
+        kb.store.engine.dispose()
+    return out
+
+
+def squad(nlp: Any, fold_models: Path, sample: int, seed: int) -> list[Question]:
+    readers = {}
+    for fold in (0, 1):
+        path = fold_models / f"reader-fold{fold}.onnx"
+        if not path.exists():
+            print(f"{path} is missing: SQuAD left out of the fit", file=sys.stderr)
+            return []
+        readers[fold] = Reader.load(path)
+    titles = set(dev_titles())
+    v1 = json.loads((SQUAD_DIR / "dev-v1.1.json").read_text("utf-8"))["data"]
+    v2 = json.loads((SQUAD_DIR / "dev-v2.0.json").read_text("utf-8"))["data"]
+    asked: dict[str, list[tuple[str, list[str]]]] = {}
+    texts: dict[str, str] = {}
+    for art in v1:
+        if art["title"] not in titles:  # the held-out articles' questions are never read
+            continue
+        texts[art["title"]] = "\n\n".join(p["context"] for p in art["paragraphs"])
+        for p in art["paragraphs"]:
+            for q in p["qas"]:
+                answers = list(dict.fromkeys(a["text"] for a in q["answers"]))
+                asked.setdefault(art["title"], []).append((q["question"], answers))
+    for art in v2:
+        if art["title"] not in titles or art["title"] not in texts:
+            continue
+        for p in art["paragraphs"]:
+            for q in p["qas"]:
+                if q.get("is_impossible"):
+                    asked[art["title"]].append((q["question"], []))
+    everything = [(t, q) for t in dev_titles() for q in asked.get(t, [])]
+    rng = random.Random(seed)
+    chosen = set(rng.sample(range(len(everything)), min(sample, len(everything))))
+    out = []
+    for title in dev_titles():
+        mine = [q for k, (t, q) in enumerate(everything) if t == title and k in chosen]
+        if not mine:
+            continue
+        with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
+            store = Store(f"sqlite:///{tmp}/s.db")
+            kb = Newsroom(
+                store, nlp, clock=lambda: FIXED_NOW, seed=False, reader=readers[fold_of(title)]
+            )
+            try:
+                kb.load_text(texts[title], title=title.replace("_", " "), published=PUBLISHED)
+            except KnowledgeError as e:
+                print(f"{title}: {e}", file=sys.stderr)
+                continue
+            out.extend(Question("squad", bool(a), _rows(kb, q, a)) for q, a in mine)
+            store.engine.dispose()
+    return out
+
+
+def fit(questions: Sequence[Question], l2: float = 1.0) -> np.ndarray:
+    """Logistic regression over every candidate row (Newton's method); bias first."""
+    xs = np.array([[1.0, *f] for q in questions for f, _ in q.rows])
+    ys = np.array([float(r) for q in questions for _, r in q.rows])
+    w = np.zeros(xs.shape[1])
+    reg = l2 * np.eye(len(w))
+    reg[0, 0] = 0.0
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(xs @ w)))
+        grad = xs.T @ (p - ys) + reg @ w
+        hess = (xs * (p * (1 - p))[:, None]).T @ xs + reg
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def weights_of(w: np.ndarray, threshold: float) -> ReaderWeights:
+    bias, margin, span, rank, first = (round(float(v), 4) for v in w)
+    return ReaderWeights(
+        bias=bias, margin=margin, span=span, rank=rank, first=first, threshold=threshold
+    )
+
+
+def choose(q: Question, weights: ReaderWeights) -> tuple[float, bool]:
+    """The engine's choice for one question: the confidence, and whether the chosen fact's span
+    is right."""
+    if not q.rows:
+        return 0.0, False
+    scored = [(weights.logit(*f[:3], bool(f[3])), r) for f, r in q.rows]
+    z, right = max(scored, key=lambda s: s[0])
+    return float(1 / (1 + np.exp(-z))), right
+
+
+def curve(questions: Sequence[Question], weights: ReaderWeights) -> list[list[str]]:
+    """Declined (unanswerable) vs false declines (answerable) at a range of thresholds."""
+    chosen = [(choose(q, weights), q.answerable) for q in questions]
+    rows = []
+    for t in np.arange(0.05, 0.96, 0.05):
+        una = [c for c, a in chosen if not a]
+        ans = [c for c, a in chosen if a]
+        declined = sum(conf < t for conf, _ in una) / max(1, len(una))
+        false = sum(conf < t for conf, _ in ans) / max(1, len(ans))
+        right = sum(conf >= t and ok for conf, ok in ans) / max(1, len(ans))
+        rows.append([f"{t:.2f}", f"{declined:.3f}", f"{false:.3f}", f"{right:.3f}"])
+    return rows
+
+
+def threshold_for(questions: Sequence[Question], weights: ReaderWeights) -> float:
+    """The highest threshold (on a 0.01 grid) that declines at most ``MAX_FALSE_DECLINES`` of
+    the answerable questions."""
+    confs = [choose(q, weights)[0] for q in questions if q.answerable]
+    best = 0.0
+    for t in np.arange(0.01, 1.0, 0.01):
+        if sum(c < t for c in confs) / max(1, len(confs)) <= MAX_FALSE_DECLINES:
+            best = round(float(t), 2)
+    return best
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--squad-questions", type=int, default=3000)
+    ap.add_argument("--fold-models", type=Path, default=Path("/tmp"))
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--out", type=Path, default=RESULTS / "reader-fit.md")
+    args = ap.parse_args(argv)
+    if shared_missing():
+        return 0
+    start = time.perf_counter()
+    nlp = load_pipeline(DEFAULT_MODEL)
+    qs = working(nlp)
+    qs += squad(nlp, args.fold_models, args.squad_questions, args.seed)
+    w = fit(qs)
+    work = [q for q in qs if q.source == "working"]
+    weights = weights_of(w, 0.5)
+    weights = dataclasses.replace(weights, threshold=threshold_for(work, weights))
+    print(weights)
+    n = {s: sum(q.source == s for q in qs) for s in ("working", "squad")}
+    lines = [
+        "# The reader's weights and threshold (bench/fit_reader.py)",
+        "",
+        f"Commit {git_revision()}; {n['working']} working-set questions, {n['squad']} SQuAD "
+        f"DEV_ARTICLES questions (read by the fold model trained without their article); "
+        f"{time.perf_counter() - start:.0f} s.",
+        "",
+        f"Fitted: `{weights}`",
+        "",
+        "Threshold chosen on the working set: the highest that declines at most "
+        f"{MAX_FALSE_DECLINES:.0%} of its answerable questions.",
+        "",
+    ]
+    for source in ("working", "squad"):
+        part = [q for q in qs if q.source == source]
+        if not part:
+            continue
+        lines += [
+            f"## {source}: declined (unanswerable) vs false declines (answerable) by threshold",
+            "",
+            table(
+                ["threshold", "declined", "false declines", "answered right"], curve(part, weights)
+            ),
+            "",
+        ]
+    write_report("\n".join(lines), args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

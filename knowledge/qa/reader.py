@@ -1,0 +1,131 @@
+"""The learned extractive reader: for a question and a few short passages (the retriever's best
+facts), the most likely answer span of each and a no-answer score.
+
+The model is all-MiniLM-L6-v2 fine-tuned for extractive QA on the SQuAD DEV_ARTICLES
+(``bench/train_reader.py`` reproduces it), shipped as an int8 ONNX file with its tokenizer and run
+by onnxruntime: no PyTorch at run time. Like SQuAD 2.0 readers, it scores "no answer" at the
+[CLS] token; ``Reading.margin`` (best span minus no-answer) is what says whether a passage
+answers the question.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+DATA = Path(__file__).resolve().parent.parent / "data"
+MODEL_FILE = DATA / "reader.onnx"
+TOKENIZER_FILE = DATA / "reader-tokenizer.json"
+MAX_TOKENS = 128  # question and passage; a longer passage is cut (facts are sentences)
+MAX_ANSWER_TOKENS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the reader makes of one passage: its best span (character offsets into the passage)
+    and the scores (logits) of that span and of "no answer"."""
+
+    text: str
+    start: int
+    end: int
+    score: float
+    null: float
+
+    @property
+    def margin(self) -> float:
+        """Above 0: the passage answers the question, by the reader's lights."""
+        return self.score - self.null
+
+
+class Reader:
+    """An ONNX extractive reader. Thread-safe (onnxruntime sessions are)."""
+
+    def __init__(self, session: Any, tokenizer: Any) -> None:
+        self._session = session
+        self._tok = tokenizer
+
+    @classmethod
+    def load(
+        cls,
+        model: Path = MODEL_FILE,
+        tokenizer: Path = TOKENIZER_FILE,
+        *,
+        threads: int | None = None,
+    ) -> Reader:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(tokenizer))
+        tok.enable_truncation(MAX_TOKENS, strategy="only_second")
+        tok.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        return cls(session, tok)
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
+        """One ``Reading`` per passage, in order, from one batched model pass."""
+        if not passages:
+            return []
+        encs = self._tok.encode_batch([(question, p) for p in passages])
+        ids = np.array([e.ids for e in encs], dtype=np.int64)
+        types = np.array([e.type_ids for e in encs], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
+        starts, ends = self._session.run(
+            None, {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
+        )
+        return [
+            _best_span(passage, enc, s, e)
+            for passage, enc, s, e in zip(passages, encs, starts, ends, strict=True)
+        ]
+
+
+def _best_span(passage: str, enc: Any, start: np.ndarray, end: np.ndarray) -> Reading:
+    """The passage span with the highest start + end logit (end not before start, at most
+    ``MAX_ANSWER_TOKENS`` long), widened to whole words."""
+    null = float(start[0] + end[0])
+    inside = [
+        k
+        for k, (t, m) in enumerate(zip(enc.type_ids, enc.attention_mask, strict=True))
+        if t == 1 and m == 1 and enc.offsets[k][1] > enc.offsets[k][0]
+    ]
+    if not inside:
+        return Reading("", 0, 0, -np.inf, null)
+    lo, hi = inside[0], inside[-1] + 1
+    grid = start[lo:hi, None] + end[None, lo:hi]
+    n = hi - lo
+    band = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(
+        np.ones((n, n), dtype=bool), MAX_ANSWER_TOKENS
+    )
+    grid = np.where(band, grid, -np.inf)
+    s, e = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    a, b = _whole_words(passage, enc.offsets[lo + s][0], enc.offsets[lo + e][1])
+    return Reading(passage[a:b], a, b, float(grid[s, e]), null)
+
+
+def _whole_words(text: str, a: int, b: int) -> tuple[int, int]:
+    while a > 0 and text[a - 1].isalnum() and text[a].isalnum():
+        a -= 1
+    while b < len(text) and text[b].isalnum() and text[b - 1].isalnum():
+        b += 1
+    return a, b
+
+
+@functools.cache
+def shipped_reader() -> Reader | None:
+    """The reader shipped with the package, loaded once per process; None where its files are
+    absent (a build without the weights)."""
+    if not MODEL_FILE.exists() or not TOKENIZER_FILE.exists():
+        log.warning("the reader's weights are not installed (%s): answering by rules", MODEL_FILE)
+        return None
+    return Reader.load()
