@@ -23,7 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from revision import git_revision
-from squad import DEV_ARTICLES, RESULTS, SQUAD_DIR, contains_answer, dev_titles, fresh_kb, load
+from squad import (
+    DEV_ARTICLES,
+    RESULTS,
+    SQUAD_DIR,
+    ReaderFor,
+    add_reader_option,
+    contains_answer,
+    dev_titles,
+    fresh_kb,
+    load,
+    reader_for,
+)
 
 from knowledge.errors import KnowledgeError
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
@@ -42,7 +53,7 @@ class Outcome:
     f1: float  # of the short answer, as if answered
 
 
-def run(limit: int) -> tuple[list[Outcome], int, float]:
+def run(limit: int, reader: ReaderFor) -> tuple[list[Outcome], int, float]:
     wanted = set(dev_titles(DEV_ARTICLES))
     data = [a for a in json.loads(SQUAD_V2.read_text("utf-8"))["data"] if a["title"] in wanted]
     nlp = load_pipeline(DEFAULT_MODEL)
@@ -52,7 +63,7 @@ def run(limit: int) -> tuple[list[Outcome], int, float]:
     for art in data:
         for p in art["paragraphs"][: limit or None]:
             with tempfile.TemporaryDirectory(prefix="squad2-") as tmp:
-                kb = fresh_kb(nlp, Path(tmp))
+                kb = fresh_kb(nlp, Path(tmp), reader=reader(art["title"]))
                 try:
                     load(kb, art["title"].replace("_", " "), p["context"])
                 except KnowledgeError:
@@ -91,17 +102,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--limit", type=int, default=0, help="paragraphs per article (0: all)")
     parser.add_argument("--out", type=Path, default=RESULTS / "squad2.md")
+    add_reader_option(parser)
     args = parser.parse_args(argv)
     if not SQUAD_V2.exists():
         print(f"{SQUAD_V2} is not here (it is in ../shared, which a fresh clone lacks).")
         return 0
-    outcomes, refused, seconds = run(args.limit)
+    outcomes, refused, seconds = run(args.limit, reader_for(args.reader))
+    threshold = DEFAULT.calibration.threshold if args.reader == "off" else DEFAULT.reader.threshold
     una = sum(not o.answerable for o in outcomes)
     lines = [
         "# Declining: SQuAD 2.0 dev paragraphs (DEV_ARTICLES)",
         "",
-        f"Commit {git_revision()}; {len(outcomes)} questions ({una} unanswerable from their "
-        f"paragraph), each paragraph alone in a fresh store; {refused} questions of refused "
+        f"Commit {git_revision()}; reader `{args.reader}`; {len(outcomes)} questions ({una} "
+        f"unanswerable from their paragraph), each paragraph alone in a fresh store; {refused} "
+        "questions of refused "
         f'paragraphs left out; {seconds:.0f} s. AUC of the confidence for "the first fact holds '
         f'a reference answer": **{auc([(o.confidence, o.hit) for o in outcomes]):.3f}**; '
         f"unanswerable questions declined at ≤ 10% false declines: "
@@ -111,11 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| threshold | unanswerable declined | false declines | SQuAD 2.0 F1 |",
         "|---|---|---|---|",
     ]
-    for t in sorted({*SWEEP, DEFAULT.calibration.threshold}):
+    for t in sorted({*SWEEP, threshold}):
         declined, false, f1 = at(outcomes, t)
-        mark = " (the engine's)" if t == DEFAULT.calibration.threshold else ""
+        mark = " (the engine's)" if t == threshold else ""
         lines.append(f"| {t:.2f}{mark} | {declined:.3f} | {false:.3f} | {f1:.1f} |")
-    lines += ["", "`.venv/bin/python bench/squad2.py`", ""]
+    lines += ["", f"`.venv/bin/python bench/squad2.py --reader {args.reader}`", ""]
     args.out.write_text("\n".join(lines), "utf-8")
     print("\n".join(lines))
     return 0

@@ -460,8 +460,9 @@ class Engine:
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)
         best = cands[order[0]]
         confidence = probs[order[0]]
-        if confidence < weights.threshold:
-            return self._decline(text, list(facts), None, confidence=confidence)
+        if confidence < weights.threshold:  # "did you mean": the retriever's order
+            closest = [ScoredFact(c.fact, round(c.rank, 4)) for c in cands]
+            return self._decline(text, closest, None, confidence=confidence)
         short = _typed(q, best.fact, best.reading)
         article = self.index.articles[best.fact.article_id]
         return Answer(

@@ -1,0 +1,163 @@
+"""The learned reader: span search over real logits, the shipped ONNX model on passages written
+here, and the engine answering through it (or without it, TALKS_READER=off)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from spacy.language import Language
+
+from bot.app import newsroom_options
+from bot.config import Settings
+from knowledge import Newsroom
+from knowledge.qa import reader as reader_module
+from knowledge.qa.reader import MAX_ANSWER_TOKENS, Reader, _best_span, _whole_words, shipped_reader
+from knowledge.storage.store import Store
+from tests.conftest import FIXED_NOW, make_newsroom
+
+HARBOUR = (Path(__file__).resolve().parent / "data" / "harbour_council.txt").read_text("utf-8")
+
+
+def _enc(passage: str, words: list[tuple[int, int]]) -> SimpleNamespace:
+    """A tokenizer encoding of "[CLS] q [SEP] passage words [SEP]": two question tokens."""
+    offsets = [(0, 0), (0, 3), (4, 7), (0, 0), *words, (0, 0)]
+    types = [0, 0, 0, 0] + [1] * len(words) + [1]
+    return SimpleNamespace(offsets=offsets, type_ids=types, attention_mask=[1] * len(offsets))
+
+
+def test_best_span_is_the_highest_start_plus_end_within_the_passage() -> None:
+    passage = "Talks resume in Geneva on Monday"
+    words = [(0, 5), (6, 12), (13, 15), (16, 22), (23, 25), (26, 32)]
+    enc = _enc(passage, words)
+    start = np.full(len(enc.offsets), -5.0)
+    end = np.full(len(enc.offsets), -5.0)
+    start[0] = end[0] = 1.0  # no answer: 2.0
+    start[1] = end[1] = 9.0  # a question token scores high but is never a span
+    start[4 + 3] = 4.0  # "Geneva"
+    end[4 + 5] = 3.0  # ... to "Monday"
+    end[4 + 3] = 2.5
+    reading = _best_span(passage, enc, start, end)
+    assert reading.text == "Geneva on Monday"
+    assert (reading.start, reading.end) == (16, 32)
+    assert reading.score == pytest.approx(7.0)
+    assert reading.null == pytest.approx(2.0)
+    assert reading.margin == pytest.approx(5.0)
+
+
+def test_best_span_never_ends_before_it_starts_nor_runs_too_long() -> None:
+    passage = " ".join(f"w{k}" for k in range(MAX_ANSWER_TOKENS + 10))
+    words, at = [], 0
+    for w in passage.split():
+        words.append((at, at + len(w)))
+        at += len(w) + 1
+    enc = _enc(passage, words)
+    start = np.zeros(len(enc.offsets))
+    end = np.zeros(len(enc.offsets))
+    start[4 + 20] = 10.0  # the best start lies after the best end...
+    end[4 + 2] = 10.0
+    end[4 + 20 + MAX_ANSWER_TOKENS] = 9.0  # ... and this end is one token too far
+    end[4 + 21] = 1.0
+    reading = _best_span(passage, enc, start, end)
+    assert reading.text == "w20 w21"
+
+
+def test_whole_words_widens_a_word_piece_span() -> None:
+    text = "the peacekeepers arrived"
+    assert _whole_words(text, 8, 12) == (4, 16)  # "keep" → "peacekeepers"
+    assert _whole_words(text, 4, 16) == (4, 16)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Reader:
+    model = shipped_reader()
+    if model is None:
+        pytest.fail(f"the reader's weights are not in the package: {reader_module.MODEL_FILE}")
+    return model
+
+
+def test_the_shipped_reader_finds_answers_in_passages_it_never_saw(shipped: Reader) -> None:
+    passages = [
+        "The ferry service between Kelby and Sorn will resume on 4 March after repairs to the "
+        "pier, the council said.",
+        "Councillor Maria Ostrow, who chairs the transport committee, said the repairs cost "
+        "£2.4 million.",
+        "Local fishermen have complained about the noise for months.",
+    ]
+    when, who, cost = (
+        shipped.read(q, passages)
+        for q in (
+            "when will the ferry service resume?",
+            "who chairs the transport committee?",
+            "how much did the repairs cost?",
+        )
+    )
+    assert "4 March" in when[0].text
+    assert when[0].margin > max(when[1].margin, when[2].margin)
+    assert "Maria Ostrow" in who[1].text
+    assert who[1].margin > max(who[0].margin, who[2].margin)
+    assert "2.4 million" in cost[1].text
+    for readings, k in ((when, 0), (who, 1), (cost, 1)):
+        r = readings[k]
+        assert passages[k][r.start : r.end] == r.text
+
+
+def test_the_reader_says_no_answer_where_the_passage_has_none(shipped: Reader) -> None:
+    (r,) = shipped.read(
+        "what is the capital of Australia?",
+        ["Local fishermen have complained about the noise from the pier for months."],
+    )
+    assert r.margin < 0
+
+
+def test_engine_answers_through_the_reader(nlp: Language, tmp_path: Path) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db", seed=False)
+    kb.load_text(HARBOUR, title="Harbour council")
+    assert kb.engine.reader is not None
+    cands = kb.engine.candidates("who chairs the harbour council?")
+    assert cands, "the reader read the retriever's best facts"
+    assert cands[0].first
+    assert all(not c.first for c in cands[1:])
+    answer = kb.answer("who chairs the harbour council?")
+    best = max(
+        cands,
+        key=lambda c: kb.engine.config.reader.logit(
+            c.reading.margin, c.reading.score, c.rank, c.first
+        ),
+    )
+    assert answer.fact == best.fact
+    if answer.answered:
+        assert answer.short
+        assert answer.short in answer.fact.text
+
+
+def test_reader_off_is_the_rule_engine(nlp: Language, tmp_path: Path) -> None:
+    settings = Settings(reader=False, bot_token=None)
+    kb = Newsroom(
+        Store(f"sqlite:///{tmp_path / 'off.db'}"),
+        nlp,
+        clock=lambda: FIXED_NOW,
+        reader=newsroom_options(settings)["reader"],
+    )
+    assert kb.engine.reader is None
+    assert kb.engine.candidates("who is de Mistura?") == []
+    assert kb.answer("who is de Mistura?").answered
+
+
+def test_talks_reader_off_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TALKS_READER", "off")
+    assert newsroom_options(Settings())["reader"] is False
+    monkeypatch.setenv("TALKS_READER", "on")
+    assert newsroom_options(Settings())["reader"] is True
+
+
+def test_a_follow_up_names_who_the_pronoun_stands_for(newsroom: Newsroom) -> None:
+    first = newsroom.answer("who is de Mistura?")
+    assert first.answered
+    q = newsroom.engine.analyse("what did he say about the talks?")
+    entities, _ = newsroom.engine._context(q, first)
+    asked = newsroom.engine._reader_question(q, entities)
+    assert "he" not in asked.split()
+    assert "Mistura" in asked
