@@ -9,7 +9,7 @@ import pytest
 from spacy.language import Language
 
 from knowledge.ingest.reading import read_article
-from knowledge.models import Extraction
+from knowledge.models import ArticleDraft, Extraction
 from knowledge.nlp.entities import Cluster, Ent, _containing_cluster, cluster_entities
 from knowledge.nlp.extract import extract
 
@@ -113,3 +113,61 @@ def test_titles_leave_out_dates_and_forms_of_address(nlp: Language) -> None:
     assert _entity(x, "Lena Falk").descriptions == ("singer",)
     dahl = next(e for e in x.entities if "Dahl" in e.aliases)
     assert "transport minister" in dahl.descriptions
+
+
+TUESDAY = dt.date(2024, 3, 5)  # the last Monday is 4 March, the next one 11 March
+
+# A date's clause decides which weekday it is: a timetable ("is due to", "is set to", "is meeting",
+# "talks resume") is about the next one, the past and a plain present about the last one.
+TENSES = [
+    # the future without "will"
+    ("The vote is due to be taken on Wednesday.", "2024-03-06"),
+    ("The ministers are due to meet on Friday.", "2024-03-08"),
+    ("The vote is due on Wednesday.", "2024-03-06"),
+    ("The report is expected to be published on Thursday.", "2024-03-07"),
+    ("The talks are expected to resume on Monday.", "2024-03-11"),
+    ("The summit is set to open on Friday.", "2024-03-08"),
+    ("The hearing is scheduled for Thursday.", "2024-03-07"),
+    ("The hearing is scheduled to begin on Thursday.", "2024-03-07"),
+    ("The government plans to publish the bill on Wednesday.", "2024-03-06"),
+    ("The envoy is to meet the opposition on Thursday.", "2024-03-07"),
+    ("Opposition leaders are going to protest on Saturday.", "2024-03-09"),
+    ("The envoy is meeting them on Friday.", "2024-03-08"),
+    ("The conference is being held on Friday.", "2024-03-08"),
+    ("Talks resume on Monday.", "2024-03-11"),
+    ("The round begins on 1 September.", "2024-09-01"),
+    ("The new law takes effect on 1 January.", "2025-01-01"),
+    ("Officials say the talks reconvene on Monday.", "2024-03-11"),
+    ("The ban applies from Monday.", "2024-03-11"),
+    ("The offer stands until Friday.", "2024-03-08"),
+    ("The new rules will apply from Monday.", "2024-03-11"),
+    ("Ministers will try to agree a deal on Friday.", "2024-03-08"),
+    # the past
+    ("Lavrov said on Monday that the talks had stalled.", "2024-03-04"),
+    ("The ministers met on Monday.", "2024-03-04"),
+    ("He has said on Friday that he would resign.", "2024-03-01"),
+    ("The round began on 1 September.", "2023-09-01"),
+    ("The ministers were due to meet on Friday.", "2024-03-01"),
+    ("The vote was scheduled for Thursday.", "2024-02-29"),
+    ("The envoy was meeting them on Friday.", "2024-03-01"),
+    ("The offer stood until Friday.", "2024-03-01"),
+    ("He went to see the minister on Monday.", "2024-03-04"),
+    # a present without a timetable: the last one, as before
+    ("The minister says the plan, announced on Monday, is sound.", "2024-03-04"),
+    ("The shops are closed on Monday.", "2024-03-04"),
+]
+
+
+@pytest.fixture(scope="module")
+def tenses(nlp: Language) -> dict[str, dict[str, str | None]]:
+    draft = ArticleDraft(title="Talks", paragraphs=tuple(s for s, _ in TENSES), published=TUESDAY)
+    x = extract(nlp, draft, article_date=TUESDAY)
+    return {f.text: {s.text: s.resolved for s in f.spans if s.label == "DATE"} for f in x.facts}
+
+
+@pytest.mark.parametrize(("sentence", "expected"), TENSES)
+def test_a_dates_clause_decides_its_tense(
+    tenses: dict[str, dict[str, str | None]], sentence: str, expected: str
+) -> None:
+    dates = tenses[sentence]
+    assert list(dates.values()) == [expected], dates

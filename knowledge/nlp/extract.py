@@ -36,13 +36,19 @@ from knowledge.nlp.entities import (
     sentences,
     surname_aliases,
 )
+from knowledge.nlp.lexicon import (
+    BOUNDING_PREPOSITIONS,
+    FUTURE_MODALS,
+    SCHEDULING_WORDS,
+    TIMETABLE_VERBS,
+)
 from knowledge.nlp.quotes import find_quotes
 from knowledge.nlp.references import describe, link_descriptions, link_pronouns
 from knowledge.text import index_terms
 
 # Raise this whenever the facts an article yields change (their terms, spans, mentions): a store
 # built by an older version is re-extracted from its stored texts when it is opened.
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 
 
 def extract(nlp: Language, draft: ArticleDraft, *, article_date: dt.date) -> Extraction:
@@ -152,13 +158,88 @@ def _typed_span(sent: Sent, e: Ent, *, article_date: dt.date) -> Span:
 
 
 def _is_future(tok: Token) -> bool:
-    """Whether a date's clause speaks of the future ("will be convened in September")."""
+    """Whether a date's clause speaks of the future: a modal ("will be convened in September"), a
+    timetable ("is due to be taken on Wednesday", "plans to publish", "is to meet", "is meeting
+    them on Friday", "talks resume on Monday", "applies from Monday") or "next". A past or
+    present-perfect clause ("met on Monday", "has said on Friday") and a plain present one
+    ("says") are about the past: news reports what happened."""
     verb = tok
     while verb.pos_ not in {"VERB", "AUX"} and verb.head.i != verb.i:
         verb = verb.head
-    for child in verb.children:
-        if child.tag_ == "MD" and child.lower_ in {"will", "shall", "'ll", "wo", "would", "'d"}:
-            return True
-    if verb.tag_ in {"VBD", "VBN"} and not any(c.tag_ == "MD" for c in verb.children):
+    tense = _tense(verb)
+    if tense == "future":
+        return True
+    if tense is None and verb.dep_ == "xcomp" and _infinitive(verb) and _scheduled(verb):
+        return True
+    if tense in {"present", "perfect"} and _scheduling(verb):
+        return True
+    if tense == "present" and _timetable(verb, tok):
+        return True
+    modal = any(c.tag_ == "MD" for c in verb.children)
+    if tense in {"past", "perfect"} or (verb.tag_ in {"VBD", "VBN"} and not modal):
         return False
     return any(t.lower_ == "next" for t in tok.subtree)
+
+
+def _tense(verb: Token) -> str | None:
+    """The tense of a verb's clause, from the verb's tag and its auxiliaries: "future" (a modal of
+    the future), "past" ("met", "was meeting", "had said"), "perfect" ("has said"), "present"
+    ("says", "is meeting", "is expected") or None (an infinitive or a participle without
+    auxiliaries: its clause's tense is its governor's)."""
+    modals = [c for c in verb.children if c.tag_ == "MD"]
+    if any(m.lower_ in FUTURE_MODALS for m in modals):
+        return "future"
+    auxes = [c for c in verb.children if c.dep_ in {"aux", "auxpass"}]
+    if verb.tag_ == "VBD" or any(a.tag_ == "VBD" for a in auxes):
+        return "past"
+    if modals:
+        return None  # "could resume", "may have met": not a tense this can read
+    finite = [a for a in auxes if a.tag_ in {"VBZ", "VBP"}]
+    if verb.tag_ in {"VBZ", "VBP"} or finite:
+        if any(a.lemma_ == "have" for a in finite):
+            return "perfect"
+        return "present"
+    return None
+
+
+def _infinitive(verb: Token) -> bool:
+    """ "to meet", "to be taken"."""
+    return any(c.tag_ == "TO" and c.dep_ == "aux" for c in verb.children)
+
+
+def _scheduled(verb: Token) -> bool:
+    """ "(is due) to be taken", "(plans) to publish", "(is) to meet", "(are going) to protest": an
+    infinitive is in the future when what governs it puts it on a timetable in the present, or
+    is itself in the future ("will try to meet them on Friday")."""
+    governor = verb.head
+    word = governor.lemma_.lower()
+    if governor.pos_ == "ADJ" and governor.dep_ == "acomp":  # "is due to"
+        governor = governor.head
+    elif word == "go" and governor.tag_ != "VBG":
+        return False  # "went to see", "go to see": not "going to"
+    tense = _tense(governor)
+    if tense == "future":
+        return True
+    return tense in {"present", "perfect"} and word in SCHEDULING_WORDS
+
+
+def _scheduling(verb: Token) -> bool:
+    """ "The vote is due on Wednesday", "is scheduled for Thursday", "is set for Friday"."""
+    if verb.lemma_.lower() in SCHEDULING_WORDS - {"be", "go"}:
+        return True
+    return any(c.dep_ == "acomp" and c.lemma_.lower() == "due" for c in verb.children)
+
+
+def _timetable(verb: Token, date: Token) -> bool:
+    """A present clause that can only be about the time to come: a progressive with a date ("is
+    meeting them on Friday"), a timetable verb ("talks resume on Monday") or a bound ("applies
+    from Monday", "stands until Friday")."""
+    auxes = [c for c in verb.children if c.dep_ in {"aux", "auxpass"}]
+    if (verb.tag_ == "VBG" or any(a.tag_ == "VBG" for a in auxes)) and any(
+        a.dep_ == "aux" and a.lemma_ == "be" for a in auxes
+    ):
+        return True  # "is meeting", "is being held"
+    if verb.tag_ in {"VBZ", "VBP"} and verb.lemma_.lower() in TIMETABLE_VERBS:
+        return True
+    prep = date.head
+    return prep.dep_ == "prep" and prep.lower_ in BOUNDING_PREPOSITIONS and prep.head.i == verb.i

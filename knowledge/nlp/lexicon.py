@@ -238,3 +238,42 @@ def ends_like_a_person(tok: Token) -> bool:
 
 def has_role(tokens: Sequence[Token]) -> bool:
     return any(t.lower_ in ROLE_NOUNS or t.lemma_.lower() in ROLE_NOUNS for t in tokens)
+
+
+# The tense of a date's clause. Words that put an event on a timetable when their clause is in
+# the present: "is due to", "is expected to", "is set for", "is scheduled for", "plans to",
+# "intends to", "are going to" (``go`` counts only as a progressive: "are going to protest").
+# ``be`` counts only with an infinitive ("is to meet"): the others count with one ("is due to be
+# taken") or alone ("the vote is due on Wednesday", "is scheduled for Thursday").
+SCHEDULING_WORDS = frozenset(["due", "expect", "set", "schedule", "plan", "intend", "go", "be"])
+# Verbs whose simple present with a date is a timetable, not a habit or the past: "talks resume
+# on Monday", "the round begins on 1 September", "parliament votes on Wednesday", "the law takes
+# effect on 1 January".
+TIMETABLE_VERBS = frozenset(
+    [
+        "begin",
+        "start",
+        "resume",
+        "open",
+        "close",
+        "end",
+        "finish",
+        "meet",
+        "convene",
+        "reconvene",
+        "vote",
+        "arrive",
+        "leave",
+        "depart",
+        "return",
+        "expire",
+        "launch",
+        "kick",
+        "take",
+    ]
+)
+# Prepositions that, in a present-tense clause, bound a time still to come: "the ban applies
+# from Monday", "the offer stands until Friday".
+BOUNDING_PREPOSITIONS = frozenset(["from", "until", "till"])
+# Modals of the future ("will be convened in September", "said he would meet them on Friday").
+FUTURE_MODALS = frozenset(["will", "shall", "'ll", "wo", "would", "'d"])
