@@ -6,8 +6,9 @@
 
 Data, none of it a frozen set:
 
-1. ``tests/data/bbc_working.jsonl`` in one store with the seed article (the articles it names),
-   read by the shipped reader (which never saw BBC text);
+1. the development sets ``tests/data/bbc_working.jsonl`` and ``tests/data/seed_questions.jsonl``
+   in one store with the seed article (and the articles the working set names), read by the
+   shipped reader (which never saw their text);
 2. SQuAD DEV_ARTICLES, each article whole in a fresh store, its v1.1 questions and its v2.0
    unanswerable ones (a seeded sample of about ``--squad-questions``), each read by the fold
    model that was trained *without* its article (``bench/train_reader.py train --fold N`` writes
@@ -54,14 +55,14 @@ from squad import (
 from knowledge import DEFAULT_MODEL, Newsroom, decode
 from knowledge.errors import KnowledgeError, QuestionError
 from knowledge.nlp.pipeline import load_pipeline
-from knowledge.qa.config import ReaderWeights
+from knowledge.qa.config import READER_FEATURES, ReaderWeights
 from knowledge.qa.evaluation import read_items, token_f1
 from knowledge.qa.reader import Reader
 from knowledge.storage.store import Store
 
 WORKING = ROOT / "tests" / "data" / "bbc_working.jsonl"
+OURS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 CORPUS = SHARED / "corpus"
-FEATURES = ("margin", "span", "rank", "first")
 MAX_FALSE_DECLINES = 0.10
 
 
@@ -80,19 +81,22 @@ def _rows(kb: Newsroom, question: str, answers: Sequence[str]) -> list[tuple[lis
     out = []
     for c in cands:
         right = bool(answers) and max(token_f1(c.reading.text, a) for a in answers) >= 0.5
-        feats = [c.reading.margin, c.reading.score, c.rank, float(c.first)]
-        out.append((feats, right))
+        out.append((list(c.features()), right))
     return out
 
 
 def working(nlp: Any) -> list[Question]:
-    items = read_items(WORKING)
+    items = read_items(WORKING) + read_items(OURS)
     with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
         kb = Newsroom(Store(f"sqlite:///{tmp}/w.db"), nlp, clock=lambda: FIXED_NOW)
         for name in sorted({i.article for i in items if i.article}):
             kb.load_text(decode((CORPUS / name).read_bytes()), source=name)
         out = [
-            Question("working", bool(i.answers), _rows(kb, i.question, i.answers))
+            Question(
+                "working" if i.id.startswith("w") else "ours",
+                bool(i.answers),
+                _rows(kb, i.question, i.answers),
+            )
             for i in items
             if not i.context  # a follow-up needs its turn: left to the evaluation
         ]
@@ -170,10 +174,8 @@ def fit(questions: Sequence[Question], l2: float = 1.0) -> np.ndarray:
 
 
 def weights_of(w: np.ndarray, threshold: float) -> ReaderWeights:
-    bias, margin, span, rank, first = (round(float(v), 4) for v in w)
-    return ReaderWeights(
-        bias=bias, margin=margin, span=span, rank=rank, first=first, threshold=threshold
-    )
+    values = dict(zip(("bias", *READER_FEATURES), (round(float(v), 4) for v in w), strict=True))
+    return ReaderWeights(**values, threshold=threshold)
 
 
 def choose(q: Question, weights: ReaderWeights) -> tuple[float, bool]:
@@ -181,7 +183,7 @@ def choose(q: Question, weights: ReaderWeights) -> tuple[float, bool]:
     is right."""
     if not q.rows:
         return 0.0, False
-    scored = [(weights.logit(*f[:3], bool(f[3])), r) for f, r in q.rows]
+    scored = [(weights.logit(f), r) for f, r in q.rows]
     z, right = max(scored, key=lambda s: s[0])
     return float(1 / (1 + np.exp(-z))), right
 
@@ -229,11 +231,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     weights = weights_of(w, 0.5)
     weights = dataclasses.replace(weights, threshold=threshold_for(work, weights))
     print(weights)
-    n = {s: sum(q.source == s for q in qs) for s in ("working", "squad")}
+    n = {s: sum(q.source == s for q in qs) for s in ("working", "ours", "squad")}
     lines = [
         "# The reader's weights and threshold (bench/fit_reader.py)",
         "",
-        f"Commit {git_revision()}; {n['working']} working-set questions, {n['squad']} SQuAD "
+        f"Commit {git_revision()}; {n['working']} working-set questions, {n['ours']} of "
+        f"seed_questions, {n['squad']} SQuAD "
         f"DEV_ARTICLES questions (read by the fold model trained without their article); "
         f"{time.perf_counter() - start:.0f} s.",
         "",
@@ -243,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{MAX_FALSE_DECLINES:.0%} of its answerable questions.",
         "",
     ]
-    for source in ("working", "squad"):
+    for source in ("working", "ours", "squad"):
         part = [q for q in qs if q.source == source]
         if not part:
             continue

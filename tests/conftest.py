@@ -36,14 +36,25 @@ def nlp() -> Language:
     return load_pipeline(DEFAULT_MODEL)
 
 
-def make_newsroom(nlp: Language, path: Path, *, seed: bool = True) -> Newsroom:
-    return Newsroom(Store(f"sqlite:///{path}"), nlp, clock=lambda: FIXED_NOW, seed=seed)
+def make_newsroom(
+    nlp: Language, path: Path, *, seed: bool = True, reader: bool = True
+) -> Newsroom:
+    """``reader=False``: the rule engine alone, as with ``TALKS_READER=off``."""
+    return Newsroom(
+        Store(f"sqlite:///{path}"), nlp, clock=lambda: FIXED_NOW, seed=seed, reader=reader
+    )
 
 
 def with_config(newsroom: Newsroom, config: QAConfig) -> Newsroom:
-    """The same store answered with other knobs (a second engine over it)."""
+    """The same store answered with other knobs (a second engine over it; with the reader
+    where the first has it)."""
     return Newsroom(
-        newsroom.store, newsroom.nlp, clock=lambda: FIXED_NOW, seed=False, config=config
+        newsroom.store,
+        newsroom.nlp,
+        clock=lambda: FIXED_NOW,
+        seed=False,
+        config=config,
+        reader=newsroom.engine.reader or False,
     )
 
 

@@ -1,6 +1,9 @@
 """Answer shapes on an article written for the test (not the seed): colon lists, yes/no
 questions, bracketed conversions, "how many years", "how X", copula answers, entities named only
-by a description, real words that are not typos, and a deterministic first stage."""
+by a description, real words that are not typos, and a deterministic first stage.
+
+These are the rule engine's shapes: the answers when the learned reader is off
+(``TALKS_READER=off``, ``reader=False``), which stays the fallback."""
 
 from __future__ import annotations
 
@@ -46,7 +49,7 @@ repair the old pier.
 
 def _newsroom_with(nlp: Language, db: Path, text: str) -> Newsroom:
     """A fresh store (no seed article) holding only this article, published 2024-05-04."""
-    newsroom = make_newsroom(nlp, db, seed=False)
+    newsroom = make_newsroom(nlp, db, seed=False, reader=False)
     newsroom.load_text(text, published=dt.date(2024, 5, 4), fmt="txt")
     return newsroom
 
@@ -162,7 +165,7 @@ def test_candidates_are_deterministic_and_ranked(bridge_newsroom: Newsroom) -> N
 def test_bm25_prefers_the_shorter_of_two_facts_with_the_same_words(
     nlp: Language, tmp_path: Path
 ) -> None:
-    newsroom = make_newsroom(nlp, tmp_path / "bm25.db", seed=False)
+    newsroom = make_newsroom(nlp, tmp_path / "bm25.db", seed=False, reader=False)
     newsroom.load_text(
         "Two notes on the ferry service\n\n"
         "The ferry timetable changed on Monday after a long review by the port authority, the "

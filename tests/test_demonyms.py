@@ -61,7 +61,7 @@ The Swedish envoy Lindqvist also said that fares would stay at the level of 2023
 def test_a_demonym_in_the_question_finds_the_fact_that_names_the_place(
     nlp: Language, tmp_path: Path
 ) -> None:
-    newsroom = make_newsroom(nlp, tmp_path / "ferry.db", seed=False)
+    newsroom = make_newsroom(nlp, tmp_path / "ferry.db", seed=False, reader=False)
     newsroom.load_text(FERRY, published=dt.date(2024, 5, 4), fmt="txt")
     question = "what is the name of the swedish special envoy"
     a = newsroom.answer(question)

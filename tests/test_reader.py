@@ -56,12 +56,12 @@ def test_best_span_never_ends_before_it_starts_nor_runs_too_long() -> None:
     enc = _enc(passage, words)
     start = np.zeros(len(enc.offsets))
     end = np.zeros(len(enc.offsets))
-    start[4 + 20] = 10.0  # the best start lies after the best end...
+    start[4 + 5] = 10.0  # the best start lies after the best end...
     end[4 + 2] = 10.0
-    end[4 + 20 + MAX_ANSWER_TOKENS] = 9.0  # ... and this end is one token too far
-    end[4 + 21] = 1.0
+    end[4 + 5 + MAX_ANSWER_TOKENS] = 9.0  # ... and this end is one token too far
+    end[4 + 6] = 1.0
     reading = _best_span(passage, enc, start, end)
-    assert reading.text == "w20 w21"
+    assert reading.text == "w5 w6"
 
 
 def test_whole_words_widens_a_word_piece_span() -> None:
@@ -121,12 +121,7 @@ def test_engine_answers_through_the_reader(nlp: Language, tmp_path: Path) -> Non
     assert cands[0].first
     assert all(not c.first for c in cands[1:])
     answer = kb.answer("who chairs the harbour council?")
-    best = max(
-        cands,
-        key=lambda c: kb.engine.config.reader.logit(
-            c.reading.margin, c.reading.score, c.rank, c.first
-        ),
-    )
+    best = max(cands, key=lambda c: kb.engine.config.reader.logit(c.features()))
     assert answer.fact == best.fact
     if answer.answered:
         assert answer.short
@@ -161,3 +156,26 @@ def test_a_follow_up_names_who_the_pronoun_stands_for(newsroom: Newsroom) -> Non
     asked = newsroom.engine._reader_question(q, entities)
     assert "he" not in asked.split()
     assert "Mistura" in asked
+
+
+def test_a_who_answer_read_as_a_pronoun_is_the_name_it_stands_for(
+    nlp: Language, tmp_path: Path
+) -> None:
+    from knowledge.qa.engine import _typed
+    from knowledge.qa.reader import Reading
+
+    kb = make_newsroom(nlp, tmp_path / "d.db", seed=False)
+    kb.load_text(
+        "Harbour chief resigns\n\nMarta Ekholm, the harbour master of Port Ellery, resigned on "
+        "Monday after twelve years in the post.\n\nShe said the new terminal would open in "
+        "June.\n\nCouncillors thanked the ferry crews for their work.",
+        title="Harbour chief resigns",
+    )
+    fact = next(f for f in kb.index.facts.values() if f.text.startswith("She said"))
+    mention = next(m for m in fact.mentions if m.kind == "pronoun")
+    assert kb.index.entities[mention.entity_id].name == "Marta Ekholm"
+    reading = Reading("She", 0, 3, 5.0, 0.0)
+    who = kb.engine.analyse("who said the new terminal would open in June?")
+    assert _typed(who, fact, reading, kb.index) == "Marta Ekholm"
+    what = kb.engine.analyse("what did the harbour master say about the terminal?")
+    assert _typed(what, fact, reading, kb.index) == "She"

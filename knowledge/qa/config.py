@@ -6,7 +6,7 @@ The defaults are the tuned values; the comments say where each was tuned."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -81,26 +81,30 @@ class RankWeights:
 class ReaderWeights:
     """How the learned reader's scores (``knowledge/qa/reader.py``) become a choice among the
     retriever's best facts and a confidence: a logistic model of "this fact's span is the
-    answer" over the reader's margin (best span minus no-answer), its span score, the
-    retriever's score relative to the best candidate's and whether the fact ranked first.
-    Fitted by ``bench/fit_reader.py`` (see there for the data and the threshold's curve)."""
+    answer" over the reader's margin (best span minus no-answer) and span score, and the
+    retrieval's agreement: the fact's score relative to the best candidate's, whether it ranked
+    first, the share of the question's idf mass and of its entities it holds, and whether the
+    question names something no article mentions. Fitted by ``bench/fit_reader.py`` (the data
+    and the threshold's curve: ``bench/results/reader-fit.md``)."""
 
     passages: int = 5  # the retriever's best facts the reader reads
-    bias: float = -1.0
-    margin: float = 0.5
-    span: float = 0.0
-    rank: float = 1.0
-    first: float = 0.0
-    threshold: float = 0.5  # below it the engine declines
+    bias: float = -5.6228
+    margin: float = 0.1122
+    span: float = 0.3921
+    rank: float = 1.9089
+    first: float = 0.8666
+    coverage: float = 0.8458
+    entities: float = -0.0119
+    unknown: float = 0.4
+    threshold: float = 0.15  # below it the engine declines
 
-    def logit(self, margin: float, span: float, rank: float, first: bool) -> float:
-        return (
-            self.bias
-            + self.margin * margin
-            + self.span * span
-            + self.rank * rank
-            + self.first * float(first)
-        )
+    def logit(self, features: Sequence[float]) -> float:
+        """The log-odds for a candidate's features, in ``READER_FEATURES`` order."""
+        pairs = zip(READER_FEATURES, features, strict=True)
+        return self.bias + sum(getattr(self, name) * x for name, x in pairs)
+
+
+READER_FEATURES = ("margin", "span", "rank", "first", "coverage", "entities", "unknown")
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,17 +70,26 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def _typed(q: Question, fact: Fact, reading: Reading) -> str | None:
-    """The reader's span, widened to the stored entity or date of the asked type it falls in
-    ("14 July" → "Friday, 14 July" as the article names it), so that a resolved date is shown
-    with it."""
+def _typed(q: Question, fact: Fact, reading: Reading, index: Index) -> str | None:
+    """The reader's span as an answer of the asked type: widened to the stored entity or date
+    it falls in ("14 July" → "Friday, 14 July" as the article names it, so that the resolved
+    date is shown with it); for "who", a pronoun or a description ("the Italian-Swedish
+    diplomat") becomes the name of the entity the article means by it."""
     if not reading.text:
         return None
     for sp in fact.spans:
-        if sp.label not in q.expected:
-            continue
-        if sp.start <= reading.start and reading.end <= sp.end:
+        if sp.label in q.expected and sp.start <= reading.start and reading.end <= sp.end:
             return fact.text[sp.start : sp.end]
+    if q.wh in {"who", "whom"}:
+        for m in fact.mentions:
+            entity = index.entities.get(m.entity_id)
+            if entity is None or m.kind not in {"pronoun", "description"}:
+                continue
+            if not (reading.start <= m.start and m.end <= reading.end):
+                continue
+            rest = fact.text[reading.start : m.start] + fact.text[m.end : reading.end]
+            if rest.strip(" ,.'\"").lower() in {"", "the", "a", "an"}:
+                return entity.name
     return reading.text
 
 
@@ -108,13 +117,31 @@ def _another_one(q: Question, fact: Fact) -> bool:
 
 
 class Candidate(NamedTuple):
-    """A fact the reader read for a question: what it found there and how the retriever ranked
-    the fact (its score over the best candidate's; first or not)."""
+    """A fact the reader read for a question: what it found there, how the retriever ranked the
+    fact (its score over the best candidate's; first or not; the share of the question's idf
+    mass and of its entities the fact holds) and whether the question names something no
+    article mentions."""
 
     fact: Fact
     reading: Reading
     rank: float
     first: bool
+    coverage: float
+    entities: float
+    unknown: bool
+
+    def features(self) -> tuple[float, ...]:
+        """In ``READER_FEATURES`` order (``ReaderWeights.logit``'s)."""
+        r = self.reading
+        return (
+            r.margin,
+            r.score,
+            self.rank,
+            float(self.first),
+            self.coverage,
+            self.entities,
+            float(self.unknown),
+        )
 
 
 class _Judged(NamedTuple):
@@ -317,8 +344,7 @@ class Engine:
         if not scored:
             return self._decline(text, [], None)
         if self.reader is not None:
-            ranked = [(s, f) for s, _, f in scored]
-            return self._read(text, q, ranked, context_entities)
+            return self._read(text, q, scored, context_entities)
         score, feats, best = scored[0]
         doc = self._parse(best.id, best.text)
         policy = self.config.spans
@@ -392,8 +418,9 @@ class Engine:
         first = rank.retrieve(
             q, self.index, boost_entities=context_entities, config=self.config.rank
         )
-        ranked = [(s, f) for s, _, f in self._scored(q, first, context_entities, None)]
-        return self._candidates(q, ranked, context_entities)
+        return self._candidates(
+            q, self._scored(q, first, context_entities, None), context_entities
+        )
 
     def _scored(
         self,
@@ -427,35 +454,36 @@ class Engine:
         return scored
 
     def _candidates(
-        self, q: Question, ranked: list[tuple[float, Fact]], context_entities: frozenset[int]
+        self,
+        q: Question,
+        scored: list[tuple[float, rank.Features, Fact]],
+        context_entities: frozenset[int],
     ) -> list[Candidate]:
         assert self.reader is not None
-        top = ranked[: self.config.reader.passages]
+        top = scored[: self.config.reader.passages]
         if not top:
             return []
         question = self._reader_question(q, context_entities)
-        readings = self.reader.read(question, [f.text for _, f in top])
+        readings = self.reader.read(question, [f.text for _, _, f in top])
         best = top[0][0] or 1.0
+        unknown = bool(q.unknown_names)
         return [
-            Candidate(fact, reading, score / best, k == 0)
-            for k, ((score, fact), reading) in enumerate(zip(top, readings, strict=True))
+            Candidate(fact, reading, score / best, k == 0, feats.coverage, feats.entities, unknown)
+            for k, ((score, feats, fact), reading) in enumerate(zip(top, readings, strict=True))
         ]
 
     def _read(
         self,
         text: str,
         q: Question,
-        ranked: list[tuple[float, Fact]],
+        scored: list[tuple[float, rank.Features, Fact]],
         context_entities: frozenset[int],
     ) -> Answer:
         """The reader's answer: of the retriever's best facts, the one whose span the fitted
         model rates likeliest; declined below the fitted threshold."""
         weights = self.config.reader
-        cands = self._candidates(q, ranked, context_entities)
-        probs = [
-            _sigmoid(weights.logit(c.reading.margin, c.reading.score, c.rank, c.first))
-            for c in cands
-        ]
+        cands = self._candidates(q, scored, context_entities)
+        probs = [_sigmoid(weights.logit(c.features())) for c in cands]
         order = sorted(range(len(cands)), key=lambda k: (-probs[k], k))
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)
         best = cands[order[0]]
@@ -463,7 +491,7 @@ class Engine:
         if confidence < weights.threshold:  # "did you mean": the retriever's order
             closest = [ScoredFact(c.fact, round(c.rank, 4)) for c in cands]
             return self._decline(text, closest, None, confidence=confidence)
-        short = _typed(q, best.fact, best.reading)
+        short = _typed(q, best.fact, best.reading, self.index)
         article = self.index.articles[best.fact.article_id]
         return Answer(
             question=text,
