@@ -83,19 +83,23 @@ class ReaderWeights:
     retriever's best facts and a confidence: a logistic model of "this fact's span is the
     answer" over the reader's margin (best span minus no-answer) and span score, and the
     retrieval's agreement: the fact's score relative to the best candidate's, whether it ranked
-    first, the share of the question's idf mass and of its entities it holds, and whether the
-    question names something no article mentions. Fitted by ``bench/fit_reader.py`` (the data
+    first, the share of the question's idf mass and of its entities it holds, whether the
+    question names something no article mentions, and the rule engine's second opinion (its
+    confidence, and whether its answer is this fact). Fitted by ``bench/fit_reader.py`` (the data
     and the threshold's curve: ``bench/results/reader-fit.md``)."""
 
     passages: int = 5  # the retriever's best facts the reader reads
-    bias: float = -5.6228
-    margin: float = 0.1122
-    span: float = 0.3921
-    rank: float = 1.9089
-    first: float = 0.8666
-    coverage: float = 0.8458
-    entities: float = -0.0119
-    unknown: float = 0.4
+    bias: float = -6.6569
+    margin: float = 0.0098
+    span: float = 0.3363
+    rank: float = 3.2633
+    first: float = -0.113
+    coverage: float = 0.2264
+    entities: float = 0.1992
+    unknown: float = 0.2513
+    rules: float = 0.1136
+    agree: float = 1.7827
+    # The highest that declines at most 10% of the development sets' answerable questions.
     threshold: float = 0.15  # below it the engine declines
 
     def logit(self, features: Sequence[float]) -> float:
@@ -104,7 +108,17 @@ class ReaderWeights:
         return self.bias + sum(getattr(self, name) * x for name, x in pairs)
 
 
-READER_FEATURES = ("margin", "span", "rank", "first", "coverage", "entities", "unknown")
+READER_FEATURES = (
+    "margin",
+    "span",
+    "rank",
+    "first",
+    "coverage",
+    "entities",
+    "unknown",
+    "rules",
+    "agree",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,8 +119,8 @@ def _another_one(q: Question, fact: Fact) -> bool:
 class Candidate(NamedTuple):
     """A fact the reader read for a question: what it found there, how the retriever ranked the
     fact (its score over the best candidate's; first or not; the share of the question's idf
-    mass and of its entities the fact holds) and whether the question names something no
-    article mentions."""
+    mass and of its entities the fact holds), whether the question names something no article
+    mentions, and what the rule engine made of the question."""
 
     fact: Fact
     reading: Reading
@@ -129,6 +129,8 @@ class Candidate(NamedTuple):
     coverage: float
     entities: float
     unknown: bool
+    rules: float  # the rule engine's confidence in its own answer to the question
+    agree: float  # ... where its answer's fact is this one; 0 otherwise
 
     def features(self) -> tuple[float, ...]:
         """In ``READER_FEATURES`` order (``ReaderWeights.logit``'s)."""
@@ -141,6 +143,8 @@ class Candidate(NamedTuple):
             self.coverage,
             self.entities,
             float(self.unknown),
+            self.rules,
+            self.agree,
         )
 
 
@@ -338,13 +342,27 @@ class Engine:
                 (self.index.entities[i] for i in q.entity_ids), key=lambda e: self._weight(e.id)
             )
             return self._card(text, entity, by_description=q.card_by_description)
-        weighting, cal = self.config.rank, self.config.calibration
+        weighting = self.config.rank
         first = rank.retrieve(q, self.index, boost_entities=context_entities, config=weighting)
         scored = self._scored(q, first, context_entities, previous_fact)
         if not scored:
             return self._decline(text, [], None)
-        if self.reader is not None:
-            return self._read(text, q, scored, context_entities)
+        ruled = self._by_rules(text, q, scored, context_entities)
+        if self.reader is None:
+            return ruled
+        return self._read(text, q, scored, context_entities, ruled)
+
+    def _by_rules(
+        self,
+        text: str,
+        q: Question,
+        scored: list[tuple[float, rank.Features, Fact]],
+        context_entities: frozenset[int],
+    ) -> Answer:
+        """The rule engine's answer: the rerank of typed answers, the rules' short answer and
+        the hand-set confidence (the whole engine with ``TALKS_READER=off``; with the reader,
+        a second opinion its confidence weighs)."""
+        weighting, cal = self.config.rank, self.config.calibration
         score, feats, best = scored[0]
         doc = self._parse(best.id, best.text)
         policy = self.config.spans
@@ -418,9 +436,11 @@ class Engine:
         first = rank.retrieve(
             q, self.index, boost_entities=context_entities, config=self.config.rank
         )
-        return self._candidates(
-            q, self._scored(q, first, context_entities, None), context_entities
-        )
+        scored = self._scored(q, first, context_entities, None)
+        if not scored:
+            return []
+        ruled = self._by_rules(text, q, scored, context_entities)
+        return self._candidates(q, scored, context_entities, ruled)
 
     def _scored(
         self,
@@ -458,6 +478,7 @@ class Engine:
         q: Question,
         scored: list[tuple[float, rank.Features, Fact]],
         context_entities: frozenset[int],
+        ruled: Answer,
     ) -> list[Candidate]:
         assert self.reader is not None
         top = scored[: self.config.reader.passages]
@@ -467,8 +488,19 @@ class Engine:
         readings = self.reader.read(question, [f.text for _, _, f in top])
         best = top[0][0] or 1.0
         unknown = bool(q.unknown_names)
+        rules_fact = ruled.fact.id if ruled.fact is not None else None
         return [
-            Candidate(fact, reading, score / best, k == 0, feats.coverage, feats.entities, unknown)
+            Candidate(
+                fact,
+                reading,
+                score / best,
+                k == 0,
+                feats.coverage,
+                feats.entities,
+                unknown,
+                ruled.confidence,
+                ruled.confidence if fact.id == rules_fact else 0.0,
+            )
             for k, ((score, feats, fact), reading) in enumerate(zip(top, readings, strict=True))
         ]
 
@@ -478,11 +510,12 @@ class Engine:
         q: Question,
         scored: list[tuple[float, rank.Features, Fact]],
         context_entities: frozenset[int],
+        ruled: Answer,
     ) -> Answer:
         """The reader's answer: of the retriever's best facts, the one whose span the fitted
         model rates likeliest; declined below the fitted threshold."""
         weights = self.config.reader
-        cands = self._candidates(q, scored, context_entities)
+        cands = self._candidates(q, scored, context_entities, ruled)
         probs = [_sigmoid(weights.logit(c.features())) for c in cands]
         order = sorted(range(len(cands)), key=lambda k: (-probs[k], k))
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)
