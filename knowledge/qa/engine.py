@@ -412,16 +412,32 @@ class Engine:
         facts = tuple(ScoredFact(f, round(s, 4)) for s, _, f in scored[:5])
         if confidence < cal.threshold:
             return self._decline(text, [f for f in facts], None, confidence=confidence)
-        article = self.index.articles[best.article_id]
+        return self._answered(
+            text, q, context_entities, short=short, facts=facts, confidence=confidence
+        )
+
+    def _answered(
+        self,
+        text: str,
+        q: Question,
+        context_entities: frozenset[int],
+        *,
+        short: str | None,
+        facts: tuple[ScoredFact, ...],
+        confidence: float,
+    ) -> Answer:
+        """An answer given: the short answer, the facts best first, the reply."""
+        best = facts[0]
+        article = self.index.articles[best.fact.article_id]
         return Answer(
             question=text,
             answered=True,
             short=short,
             facts=facts,
             confidence=round(confidence, 3),
-            reply=reply.answer_text(short, facts[0], article),
+            reply=reply.answer_text(short, best, article),
             articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in facts},
-            focus_entity_ids=self._focus(q, context_entities, short, best),
+            focus_entity_ids=self._focus(q, context_entities, short, best.fact),
         )
 
     def candidates(self, text: str, *, context: Turn | Answer | None = None) -> list[Candidate]:
@@ -525,16 +541,8 @@ class Engine:
             closest = [ScoredFact(c.fact, round(c.rank, 4)) for c in cands]
             return self._decline(text, closest, None, confidence=confidence)
         short = _typed(q, best.fact, best.reading, self.index)
-        article = self.index.articles[best.fact.article_id]
-        return Answer(
-            question=text,
-            answered=True,
-            short=short,
-            facts=facts,
-            confidence=round(confidence, 3),
-            reply=reply.answer_text(short, facts[0], article),
-            articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in facts},
-            focus_entity_ids=self._focus(q, context_entities, short, best.fact),
+        return self._answered(
+            text, q, context_entities, short=short, facts=facts, confidence=confidence
         )
 
     def _reader_question(self, q: Question, context_entities: frozenset[int]) -> str:
