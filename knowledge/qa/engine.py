@@ -328,12 +328,20 @@ class Engine:
         """What a question asks, against this index."""
         return analyse(text, index=self.index, nlp=self.nlp, max_chars=max_chars)
 
-    def _answer(self, text: str, context: Turn | Answer | None, max_chars: int | None) -> Answer:
+    def _in_context(
+        self, text: str, context: Turn | Answer | None, max_chars: int | None
+    ) -> tuple[Question, frozenset[int], int | None]:
+        """The question analysed, with the entities a pronoun stands for named in it, those
+        entities, and the previous answer's fact where the question points back at it."""
         q = self.analyse(text, max_chars)
         previous = context.answer if isinstance(context, Turn) else context
         context_entities, previous_fact = self._context(q, previous)
         if context_entities:  # a pronoun stands for these: treat them as named in the question
             q = dataclasses.replace(q, entity_ids=q.entity_ids | context_entities)
+        return q, context_entities, previous_fact
+
+    def _answer(self, text: str, context: Turn | Answer | None, max_chars: int | None) -> Answer:
+        q, context_entities, previous_fact = self._in_context(text, context, max_chars)
         role_of = self._role_of(q)
         if role_of is not None:  # "what is Tim Yeo's job?": how the articles describe him
             return self._card(text, role_of)
@@ -342,9 +350,7 @@ class Engine:
                 (self.index.entities[i] for i in q.entity_ids), key=lambda e: self._weight(e.id)
             )
             return self._card(text, entity, by_description=q.card_by_description)
-        weighting = self.config.rank
-        first = rank.retrieve(q, self.index, boost_entities=context_entities, config=weighting)
-        scored = self._scored(q, first, context_entities, previous_fact)
+        scored = self._scored(q, context_entities, previous_fact)
         if not scored:
             return self._decline(text, [], None)
         ruled = self._by_rules(text, q, scored, context_entities)
@@ -445,28 +451,19 @@ class Engine:
         reader's weights: ``bench/fit_reader.py``); empty without a reader or for a card."""
         if self.reader is None:
             return []
-        q = self.analyse(text)
-        previous = context.answer if isinstance(context, Turn) else context
-        context_entities, _ = self._context(q, previous)
-        q = dataclasses.replace(q, entity_ids=q.entity_ids | context_entities)
-        first = rank.retrieve(
-            q, self.index, boost_entities=context_entities, config=self.config.rank
-        )
-        scored = self._scored(q, first, context_entities, None)
+        q, context_entities, previous_fact = self._in_context(text, context, None)
+        scored = self._scored(q, context_entities, previous_fact)
         if not scored:
             return []
         ruled = self._by_rules(text, q, scored, context_entities)
         return self._candidates(q, scored, context_entities, ruled)
 
     def _scored(
-        self,
-        q: Question,
-        first: dict[int, float],
-        context_entities: frozenset[int],
-        previous_fact: int | None,
+        self, q: Question, context_entities: frozenset[int], previous_fact: int | None
     ) -> list[tuple[float, rank.Features, Fact]]:
         """The first stage's candidates scored by the second, best first."""
         weighting = self.config.rank
+        first = rank.retrieve(q, self.index, boost_entities=context_entities, config=weighting)
         ids = rank.top(first, weighting.max_candidates)
         if previous_fact is not None and previous_fact not in ids:
             ids.append(previous_fact)
