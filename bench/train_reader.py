@@ -49,6 +49,8 @@ from knowledge.qa.evaluation import normalize_answer, token_f1
 SQUAD_V1 = SQUAD_DIR / "dev-v1.1.json"
 SQUAD_V2 = SQUAD_DIR / "dev-v2.0.json"
 EXAMPLES = Path("/tmp/reader-examples.jsonl")
+CLOZE = Path("/tmp/reader-cloze.jsonl")
+PRACTISED = Path("/tmp/reader-practised")
 SHIPPED = ROOT / "knowledge" / "data" / "reader.onnx"
 TOKENIZER = ROOT / "knowledge" / "data" / "reader-tokenizer.json"
 MAX_QUESTION_TOKENS = 32
@@ -239,8 +241,8 @@ def base_model_dir() -> Path:
 
 
 def train(args: argparse.Namespace) -> None:
+    """Fine-tune (from the base model, or from ``--init``'s practised one) and export."""
     import torch
-    from transformers import AutoModelForQuestionAnswering
 
     torch.manual_seed(args.seed)
     random.seed(args.seed)
@@ -250,10 +252,37 @@ def train(args: argparse.Namespace) -> None:
     test_rows = [r for r in rows if args.fold is not None and r["fold"] == args.fold]
     if args.limit:
         train_rows = random.sample(train_rows, min(args.limit, len(train_rows)))
+    model = _fit(train_rows, args)
+    out_path = SHIPPED if args.ship else Path(f"/tmp/reader-fold{args.fold}.onnx")
+    export(model, out_path)
+    if test_rows:
+        score_rows(out_path, test_rows)
+
+
+def practise(args: argparse.Namespace) -> None:
+    """The first stage: cloze practice on news (``bench/cloze.py``), saved for ``train --init``."""
+    import torch
+
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rows = [json.loads(ln) for ln in args.data.read_text("utf-8").splitlines()]
+    if args.limit:
+        rows = random.sample(rows, min(args.limit, len(rows)))
+    model = _fit(rows, args)
+    model.save_pretrained(str(args.out))
+    print(f"saved {args.out}")
+
+
+def _fit(rows: list[dict[str, Any]], args: argparse.Namespace) -> Any:
+    import torch
+    from transformers import AutoModelForQuestionAnswering
+
     tok = _tokenizer(base_model_dir() / "tokenizer.json")
-    encoded = [e for r in train_rows if (e := _encode(tok, r)) is not None]
-    print(f"training on {len(encoded)} of {len(train_rows)} examples (fold {args.fold} held out)")
-    model = AutoModelForQuestionAnswering.from_pretrained(str(base_model_dir()))
+    encoded = [e for r in rows if (e := _encode(tok, r)) is not None]
+    print(f"training on {len(encoded)} of {len(rows)} examples (fold {args.fold} held out)")
+    start_from = str(args.init) if args.init else str(base_model_dir())
+    model = AutoModelForQuestionAnswering.from_pretrained(start_from)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     steps_per_epoch = math.ceil(len(encoded) / args.batch)
@@ -287,10 +316,7 @@ def train(args: argparse.Namespace) -> None:
                     flush=True,
                 )
     model.eval()
-    out_path = SHIPPED if args.ship else Path(f"/tmp/reader-fold{args.fold}.onnx")
-    export(model, out_path)
-    if test_rows:
-        score_rows(out_path, test_rows)
+    return model
 
 
 def _batches(
@@ -388,26 +414,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="command", required=True)
     e = sub.add_parser("examples")
     e.add_argument("--out", type=Path, default=EXAMPLES)
+    c = sub.add_parser("cloze", help="cloze practice questions from BBC articles")
+    c.add_argument("--out", type=Path, default=CLOZE)
+    c.add_argument("--per-article", type=int, default=8)
+    c.add_argument("--seed", type=int, default=13)
     t = sub.add_parser("train")
     t.add_argument("--data", type=Path, default=EXAMPLES)
     t.add_argument("--fold", type=int, choices=(0, 1))
     t.add_argument("--ship", action="store_true")
-    t.add_argument("--epochs", type=int, default=2)
-    t.add_argument("--batch", type=int, default=32)
-    t.add_argument("--lr", type=float, default=1e-4)
-    t.add_argument("--seed", type=int, default=13)
-    t.add_argument("--threads", type=int, default=2)
-    t.add_argument("--limit", type=int, default=0, help="train on a sample (a quick check)")
+    p = sub.add_parser("practise", help="train on the cloze practice, save for train --init")
+    p.add_argument("--data", type=Path, default=CLOZE)
+    p.add_argument("--out", type=Path, default=PRACTISED)
+    for a in (t, p):
+        a.add_argument("--init", type=Path, help="start from this saved model (practise's)")
+        a.add_argument("--epochs", type=int, default=2 if a is t else 1)
+        a.add_argument("--batch", type=int, default=32)
+        a.add_argument("--lr", type=float, default=1e-4)
+        a.add_argument("--seed", type=int, default=13)
+        a.add_argument("--threads", type=int, default=2)
+        a.add_argument("--limit", type=int, default=0, help="train on a sample (a quick check)")
+    p.set_defaults(fold=None)
     args = ap.parse_args(argv)
     if shared_missing():
         return 0
     if args.command == "examples":
         examples(args.out)
+    elif args.command == "cloze":
+        cloze(args)
+    elif args.command == "practise":
+        practise(args)
     else:
         if args.ship == (args.fold is not None):
             ap.error("train takes --fold N or --ship")
         train(args)
     return 0
+
+
+def cloze(args: argparse.Namespace) -> None:
+    from cloze import cloze_rows, practice_articles
+
+    paths = practice_articles()
+    nlp = load_pipeline(DEFAULT_MODEL)
+    start = time.perf_counter()
+    rows = list(cloze_rows(nlp, paths, args.per_article, args.seed))
+    args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    gold = sum(r["kind"] == "gold" for r in rows)
+    print(
+        f"{len(rows)} cloze examples ({gold} with an answer) from {len(paths)} articles "
+        f"in {time.perf_counter() - start:.0f} s → {args.out}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,157 @@
+"""Synthetic reading practice from news text: cloze questions made from BBC sentences.
+
+The reader has only SQuAD's ~7,000 DEV_ARTICLES questions to learn from, all about Wikipedia.
+Before that, it can practise on news (unsupervised QA by cloze translation, Lewis et al. 2019):
+take a sentence of a BBC article, pick a named entity, date or number in it, and turn the sentence
+into a question by putting the wh-word of the entity's kind in its place ("Mr Blair said the vote
+would be held on Monday." → "when mr blair said the vote would be held?"). The answer is the entity;
+the sentence is the passage. A second, no-answer example pairs the question with the article's
+sentence sharing most words with it that does not hold the answer, so the no-answer score practises
+too. Questions are noised as people's are: words dropped, often all lowercase.
+
+Articles that any question set of ours asks about (``tests/data/*.jsonl``, the frozen set
+included) are left out, as are their exact duplicates, so no evaluation article is practised on.
+
+    PYTHONPATH=.:bench .venv/bin/python bench/train_reader.py cloze   # → /tmp/reader-cloze.jsonl
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from squad import ROOT, SHARED
+
+BBC = SHARED / "corpus" / "bbc"
+QUESTION_SETS = ROOT / "tests" / "data"
+
+# The wh-word a question about an entity of each spaCy label would start with.
+WH = {
+    "PERSON": "who",
+    "ORG": "what",
+    "GPE": "where",
+    "LOC": "where",
+    "FAC": "where",
+    "NORP": "what",
+    "DATE": "when",
+    "TIME": "when",
+    "MONEY": "how much",
+    "CARDINAL": "how many",
+    "QUANTITY": "how much",
+    "PERCENT": "what percentage",
+    "EVENT": "what",
+    "WORK_OF_ART": "what",
+    "PRODUCT": "what",
+    "LAW": "what",
+}
+_WORD = re.compile(r"\w+")
+WINDOW = 10
+
+
+def evaluation_articles() -> set[str]:
+    """Hashes of the texts that our question sets ask about."""
+    paths: set[str] = set()
+    for f in QUESTION_SETS.glob("*.jsonl"):
+        for line in f.read_text("utf-8").splitlines():
+            if line.strip() and (a := json.loads(line).get("article")):
+                paths.add(a)
+    return {_digest(SHARED / "corpus" / p) for p in paths if (SHARED / "corpus" / p).exists()}
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+def practice_articles() -> list[Path]:
+    banned = evaluation_articles()
+    seen: set[str] = set()
+    out = []
+    for p in sorted(BBC.glob("*/*.txt")):
+        d = _digest(p)
+        if d in banned or d in seen:
+            continue
+        seen.add(d)
+        out.append(p)
+    return out
+
+
+def _body(path: Path) -> str:
+    lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    return "\n".join(ln for ln in lines[1:] if ln.strip())  # line 1 is the headline
+
+
+def _question(sent: Any, ent: Any, rng: random.Random) -> str | None:
+    """The entity's clause with the entity replaced by its wh-word, moved to the front, noised.
+
+    Questions are short, so only the clause around the entity is kept (the subtree of its
+    nearest verb, at most ``WINDOW`` words either side of it)."""
+    verb = ent.root
+    while verb.head.i != verb.i and verb.pos_ not in ("VERB", "AUX"):
+        verb = verb.head
+    clause = [t for t in verb.subtree if sent.start <= t.i < sent.end]
+    lo, hi = ent.start, ent.end
+    if lo > sent.start and sent.doc[lo - 1].pos_ == "ADP":  # "on [Monday]": the phrase goes
+        lo -= 1
+    rest = [
+        t
+        for t in clause
+        if not lo <= t.i < hi
+        and not t.is_punct
+        and not t.is_space
+        and ent.start - WINDOW <= t.i < ent.end + WINDOW
+    ]
+    if len(rest) < 3:
+        return None
+    words = [t.text for t in rest]
+    keep = [w for w in words if rng.random() > 0.1] or words
+    q = " ".join([WH[ent.label_], *keep]) + "?"
+    if rng.random() < 0.5:
+        q = q.lower()
+    return q
+
+
+def cloze_rows(nlp: Any, paths: list[Path], per_article: int, seed: int) -> Iterator[dict[str, Any]]:
+    """Positive and no-answer examples, in the ``train_reader`` row format."""
+    rng = random.Random(seed)
+    texts = (_body(p) for p in paths)
+    for path, doc in zip(paths, nlp.pipe(texts, batch_size=32), strict=True):
+        sents = [s for s in doc.sents if 6 <= len(s) <= 60]
+        words = [set(_WORD.findall(s.text.lower())) for s in sents]
+        picks = [
+            (s, e)
+            for s in sents
+            for e in s.ents
+            if e.label_ in WH and e[0].pos_ not in ("PRON", "DET") and "\n" not in e.text
+        ]
+        rng.shuffle(picks)
+        name = str(path.relative_to(BBC.parent))
+        for n, (sent, ent) in enumerate(picks[:per_article]):
+            q = _question(sent, ent, rng)
+            if q is None:
+                continue
+            base = {"article": name, "fold": -1, "id": f"{name}#{n}", "question": q}
+            a = ent.start_char - sent.start_char
+            yield {
+                **base,
+                "text": sent.text,
+                "answer": [a, a + len(ent.text)],
+                "answers": [ent.text],
+                "kind": "gold",
+            }
+            if n % 2:  # one no-answer practice for every two questions
+                continue
+            asked = set(_WORD.findall(q.lower()))
+            others = [
+                (len(asked & w), k)
+                for k, (s, w) in enumerate(zip(sents, words, strict=True))
+                if s != sent and ent.text.lower() not in s.text.lower()
+            ]
+            if others:
+                _, k = max(others)
+                yield {**base, "text": sents[k].text, "answer": None, "answers": [ent.text],
+                       "kind": "negative"}
