@@ -179,3 +179,33 @@ def test_a_who_answer_read_as_a_pronoun_is_the_name_it_stands_for(
     assert _typed(who, fact, reading, kb.index) == "Marta Ekholm"
     what = kb.engine.analyse("what did the harbour master say about the terminal?")
     assert _typed(what, fact, reading, kb.index) == "She"
+
+
+def test_the_type_feature_says_whether_the_span_is_of_the_asked_type(
+    nlp: Language, tmp_path: Path
+) -> None:
+    from knowledge.qa.engine import _type_match
+    from knowledge.qa.reader import Reading
+
+    kb = make_newsroom(nlp, tmp_path / "t.db", seed=False)
+    kb.load_text(
+        "Ferry fares rise\n\nMarta Ekholm, the harbour master of Port Ellery, said on Monday "
+        "that ferry fares would rise by a fifth in June.\n\nCouncillors thanked the ferry crews "
+        "for their work over the winter, when storms closed the pier for weeks.",
+        title="Ferry fares rise",
+    )
+    fact = next(f for f in kb.index.facts.values() if f.text.startswith("Marta"))
+    june = fact.text.index("June")
+    in_june = Reading("June", june, june + 4, 5.0, 0.0)
+    fares = fact.text.index("ferry fares")
+    no_date = Reading("ferry fares", fares, fares + 11, 5.0, 0.0)
+    when = kb.engine.analyse("when will ferry fares rise?")
+    assert _type_match(when, fact, in_june, kb.index) == 1.0
+    assert _type_match(when, fact, no_date, kb.index) == -1.0
+    who = kb.engine.analyse("who said fares would rise?")
+    name = Reading("Marta Ekholm", 0, 12, 5.0, 0.0)
+    assert _type_match(who, fact, name, kb.index) == 1.0
+    assert _type_match(who, fact, in_june, kb.index) == -1.0
+    untyped = kb.engine.analyse("what would rise in June?")
+    assert _type_match(untyped, fact, no_date, kb.index) == 0.0
+    assert _type_match(when, fact, Reading("", 0, 0, 0.0, 1.0), kb.index) == 0.0

@@ -99,6 +99,7 @@ class ReaderWeights:
     unknown: float = 0.2513
     rules: float = 0.1136
     agree: float = 1.7827
+    typed: float = 0.0
     # The highest that declines at most 10% of the development sets' answerable questions.
     threshold: float = 0.15  # below it the engine declines
 
@@ -118,6 +119,7 @@ READER_FEATURES = (
     "unknown",
     "rules",
     "agree",
+    "typed",
 )
 
 

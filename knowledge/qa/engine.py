@@ -93,6 +93,23 @@ def _typed(q: Question, fact: Fact, reading: Reading, index: Index) -> str | Non
     return reading.text
 
 
+def _type_match(q: Question, fact: Fact, reading: Reading, index: Index) -> float:
+    """Whether the reader's span overlaps a stored span or entity mention of a label the
+    question asks for (a date for "when", a person for "who"): 1 if so, -1 if the question asks
+    for a type and the span has none of it, 0 for a question of no type or no span."""
+    if not q.expected or not reading.text:
+        return 0.0
+    lo, hi = reading.start, reading.end
+    for sp in fact.spans:
+        if sp.label in q.expected and sp.start < hi and lo < sp.end:
+            return 1.0
+    for m in fact.mentions:
+        entity = index.entities.get(m.entity_id)
+        if entity is not None and entity.label in q.expected and m.start < hi and lo < m.end:
+            return 1.0
+    return -1.0
+
+
 def _names_a_place(q: Question) -> bool:
     """ "that city", "this country": a demonstrative before a place noun stands for a place."""
     return any(
@@ -131,6 +148,7 @@ class Candidate(NamedTuple):
     unknown: bool
     rules: float  # the rule engine's confidence in its own answer to the question
     agree: float  # ... where its answer's fact is this one; 0 otherwise
+    typed: float  # 1 if the span is (in) an entity or date of the asked type, -1 if not, 0: untyped
 
     def features(self) -> tuple[float, ...]:
         """In ``READER_FEATURES`` order (``ReaderWeights.logit``'s)."""
@@ -145,6 +163,7 @@ class Candidate(NamedTuple):
             float(self.unknown),
             self.rules,
             self.agree,
+            self.typed,
         )
 
 
@@ -513,6 +532,7 @@ class Engine:
                 unknown,
                 ruled.confidence,
                 ruled.confidence if fact.id == rules_fact else 0.0,
+                _type_match(q, fact, reading, self.index),
             )
             for k, ((score, feats, fact), reading) in enumerate(zip(top, readings, strict=True))
         ]
