@@ -4,10 +4,10 @@ The reader has only SQuAD's ~7,000 DEV_ARTICLES questions to learn from, all abo
 Before that, it can practise on news (unsupervised QA by cloze translation, Lewis et al. 2019):
 take a sentence of a BBC article, pick a named entity, date or number in it, and turn the sentence
 into a question by putting the wh-word of the entity's kind in its place ("Mr Blair said the vote
-would be held on Monday." → "when mr blair said the vote would be held?"). The answer is the entity;
-the sentence is the passage. A second, no-answer example pairs the question with the article's
-sentence sharing most words with it that does not hold the answer, so the no-answer score practises
-too. Questions are noised as people's are: words dropped, often all lowercase.
+would be held on Monday." → "when mr blair said the vote would be held?"). The answer is the
+entity; the sentence is the passage. A second, no-answer example pairs the question with the
+article's sentence sharing most words with it that does not hold the answer, so the no-answer
+score practises too. Questions are noised as people's are: words dropped, often all lowercase.
 
 Articles that any question set of ours asks about (``tests/data/*.jsonl``, the frozen set
 included) are left out, as are their exact duplicates, so no evaluation article is practised on.
@@ -115,7 +115,9 @@ def _question(sent: Any, ent: Any, rng: random.Random) -> str | None:
     return q
 
 
-def cloze_rows(nlp: Any, paths: list[Path], per_article: int, seed: int) -> Iterator[dict[str, Any]]:
+def cloze_rows(
+    nlp: Any, paths: list[Path], per_article: int, seed: int
+) -> Iterator[dict[str, Any]]:
     """Positive and no-answer examples, in the ``train_reader`` row format."""
     rng = random.Random(seed)
     texts = (_body(p) for p in paths)
@@ -153,5 +155,10 @@ def cloze_rows(nlp: Any, paths: list[Path], per_article: int, seed: int) -> Iter
             ]
             if others:
                 _, k = max(others)
-                yield {**base, "text": sents[k].text, "answer": None, "answers": [ent.text],
-                       "kind": "negative"}
+                yield {
+                    **base,
+                    "text": sents[k].text,
+                    "answer": None,
+                    "answers": [ent.text],
+                    "kind": "negative",
+                }

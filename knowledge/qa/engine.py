@@ -148,7 +148,7 @@ class Candidate(NamedTuple):
     unknown: bool
     rules: float  # the rule engine's confidence in its own answer to the question
     agree: float  # ... where its answer's fact is this one; 0 otherwise
-    typed: float  # 1 if the span is (in) an entity or date of the asked type, -1 if not, 0: untyped
+    typed: float  # 1: the span is of the asked type (an entity, a date), -1: not, 0: no type
 
     def features(self) -> tuple[float, ...]:
         """In ``READER_FEATURES`` order (``ReaderWeights.logit``'s)."""
