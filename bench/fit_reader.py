@@ -88,10 +88,11 @@ def _rows(kb: Newsroom, question: str, answers: Sequence[str]) -> list[tuple[lis
     return out
 
 
-def working(nlp: Any) -> list[Question]:
+def working(nlp: Any, weights: ReaderWeights) -> list[Question]:
     items = read_items(WORKING) + read_items(OURS)
     with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
         kb = Newsroom(Store(f"sqlite:///{tmp}/w.db"), nlp, clock=lambda: FIXED_NOW)
+        kb.engine.config = dataclasses.replace(kb.engine.config, reader=weights)
         for name in sorted({i.article for i in items if i.article}):
             kb.load_text(decode((CORPUS / name).read_bytes()), source=name)
         out = [
@@ -107,7 +108,9 @@ def working(nlp: Any) -> list[Question]:
     return out
 
 
-def squad(nlp: Any, fold_models: Path, sample: int, seed: int) -> list[Question]:
+def squad(
+    nlp: Any, fold_models: Path, sample: int, seed: int, weights: ReaderWeights
+) -> list[Question]:
     readers = {}
     for fold in (0, 1):
         path = fold_models / f"reader-fold{fold}.onnx"
@@ -148,6 +151,7 @@ def squad(nlp: Any, fold_models: Path, sample: int, seed: int) -> list[Question]
             kb = Newsroom(
                 store, nlp, clock=lambda: FIXED_NOW, seed=False, reader=readers[fold_of(title)]
             )
+            kb.engine.config = dataclasses.replace(kb.engine.config, reader=weights)
             try:
                 kb.load_text(texts[title], title=title.replace("_", " "), published=PUBLISHED)
             except KnowledgeError as e:
@@ -158,11 +162,15 @@ def squad(nlp: Any, fold_models: Path, sample: int, seed: int) -> list[Question]
     return out
 
 
-def fit(questions: Sequence[Question], l2: float = 1.0) -> np.ndarray:
+def fit(
+    questions: Sequence[Question], without: frozenset[str] = frozenset(), l2: float = 1.0
+) -> np.ndarray:
     """Logistic regression over every candidate row (Newton's method); bias first. Each source
     weighs the same in all, however many questions it has: the 3,000 SQuAD questions would
-    otherwise drown the news articles the bot is for."""
-    xs = np.array([[1.0, *f] for q in questions for f, _ in q.rows])
+    otherwise drown the news articles the bot is for. Features in ``without`` are left out
+    (their weight stays 0)."""
+    keep = np.array([True] + [f not in without for f in READER_FEATURES])
+    xs = np.array([[1.0, *f] for q in questions for f, _ in q.rows])[:, keep]
     ys = np.array([float(r) for q in questions for _, r in q.rows])
     per_source = {s: sum(len(q.rows) for q in questions if q.source == s) for s in SOURCES}
     sw = np.array(
@@ -179,7 +187,9 @@ def fit(questions: Sequence[Question], l2: float = 1.0) -> np.ndarray:
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return w
+    full = np.zeros(len(keep))
+    full[keep] = w
+    return full
 
 
 def weights_of(w: np.ndarray, threshold: float) -> ReaderWeights:
@@ -231,18 +241,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--cached", action="store_true", help=f"re-fit the rows of the last run ({CACHE})"
     )
+    ap.add_argument(
+        "--without",
+        default="",
+        help="features to leave out, comma-separated (rules,agree: no rule engine consulted)",
+    )
     args = ap.parse_args(argv)
     if shared_missing():
         return 0
+    without = frozenset(f for f in args.without.split(",") if f)
+    if unknown := without - set(READER_FEATURES):
+        ap.error(f"no such features: {', '.join(sorted(unknown))}")
+    # Rows are collected with the left-out features' weights at 0: without "rules" and "agree"
+    # the engine does not consult the rules at all (nor rerank by them).
+    collect = dataclasses.replace(ReaderWeights(), **{f: 0.0 for f in without})
+    cache = CACHE.with_name(f"reader-fit-rows{''.join('-' + f for f in sorted(without))}.json")
     start = time.perf_counter()
     if args.cached:
-        qs = [Question(**d) for d in json.loads(CACHE.read_text("utf-8"))]
+        qs = [Question(**d) for d in json.loads(cache.read_text("utf-8"))]
     else:
         nlp = load_pipeline(DEFAULT_MODEL)
-        qs = working(nlp)
-        qs += squad(nlp, args.fold_models, args.squad_questions, args.seed)
-        CACHE.write_text(json.dumps([dataclasses.asdict(q) for q in qs]), "utf-8")
-    w = fit(qs)
+        qs = working(nlp, collect)
+        qs += squad(nlp, args.fold_models, args.squad_questions, args.seed, collect)
+        cache.write_text(json.dumps([dataclasses.asdict(q) for q in qs]), "utf-8")
+    w = fit(qs, without)
     work = [q for q in qs if q.source in {"working", "ours"}]
     weights = weights_of(w, 0.5)
     weights = dataclasses.replace(weights, threshold=threshold_for(work, weights))
@@ -256,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"DEV_ARTICLES questions (read by the fold model trained without their article); "
         f"{time.perf_counter() - start:.0f} s.",
         "",
-        f"Fitted: `{weights}`",
+        f"Fitted: `{weights}`" + (f" (left out: {', '.join(sorted(without))})" if without else ""),
         "",
         "Threshold chosen on the two development sets: the highest that declines at most "
         f"{MAX_FALSE_DECLINES:.0%} of its answerable questions.",

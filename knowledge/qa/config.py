@@ -103,6 +103,11 @@ class ReaderWeights:
     # The highest that declines at most 10% of the development sets' answerable questions.
     threshold: float = 0.15  # below it the engine declines
 
+    @property
+    def consults_rules(self) -> bool:
+        """Whether the rule engine's answer is a feature (it costs a parse per runner-up)."""
+        return bool(self.rules or self.agree)
+
     def logit(self, features: Sequence[float]) -> float:
         """The log-odds for a candidate's features, in ``READER_FEATURES`` order."""
         pairs = zip(READER_FEATURES, features, strict=True)

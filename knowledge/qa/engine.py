@@ -372,10 +372,23 @@ class Engine:
         scored = self._scored(q, context_entities, previous_fact)
         if not scored:
             return self._decline(text, [], None)
-        ruled = self._by_rules(text, q, scored, context_entities)
         if self.reader is None:
-            return ruled
+            return self._by_rules(text, q, scored, context_entities)
+        ruled = self._opinion(text, q, scored, context_entities)
         return self._read(text, q, scored, context_entities, ruled)
+
+    def _opinion(
+        self,
+        text: str,
+        q: Question,
+        scored: list[tuple[float, rank.Features, Fact]],
+        context_entities: frozenset[int],
+    ) -> Answer | None:
+        """The rule engine's answer as the reader's second opinion, where its weights weigh it
+        (it costs a parse of the best facts, and its rerank reorders ``scored``)."""
+        if not self.config.reader.consults_rules:
+            return None
+        return self._by_rules(text, q, scored, context_entities)
 
     def _by_rules(
         self,
@@ -474,8 +487,9 @@ class Engine:
         scored = self._scored(q, context_entities, previous_fact)
         if not scored:
             return []
-        ruled = self._by_rules(text, q, scored, context_entities)
-        return self._candidates(q, scored, context_entities, ruled)
+        return self._candidates(
+            q, scored, context_entities, self._opinion(text, q, scored, context_entities)
+        )
 
     def _scored(
         self, q: Question, context_entities: frozenset[int], previous_fact: int | None
@@ -510,7 +524,7 @@ class Engine:
         q: Question,
         scored: list[tuple[float, rank.Features, Fact]],
         context_entities: frozenset[int],
-        ruled: Answer,
+        ruled: Answer | None,
     ) -> list[Candidate]:
         assert self.reader is not None
         top = scored[: self.config.reader.passages]
@@ -520,7 +534,8 @@ class Engine:
         readings = self.reader.read(question, [f.text for _, _, f in top])
         best = top[0][0] or 1.0
         unknown = bool(q.unknown_names)
-        rules_fact = ruled.fact.id if ruled.fact is not None else None
+        rules_fact = ruled.fact.id if ruled is not None and ruled.fact is not None else None
+        rules_confidence = ruled.confidence if ruled is not None else 0.0
         return [
             Candidate(
                 fact,
@@ -530,8 +545,8 @@ class Engine:
                 feats.coverage,
                 feats.entities,
                 unknown,
-                ruled.confidence,
-                ruled.confidence if fact.id == rules_fact else 0.0,
+                rules_confidence,
+                rules_confidence if fact.id == rules_fact else 0.0,
                 _type_match(q, fact, reading, self.index),
             )
             for k, ((score, feats, fact), reading) in enumerate(zip(top, readings, strict=True))
@@ -543,7 +558,7 @@ class Engine:
         q: Question,
         scored: list[tuple[float, rank.Features, Fact]],
         context_entities: frozenset[int],
-        ruled: Answer,
+        ruled: Answer | None,
     ) -> Answer:
         """The reader's answer: of the retriever's best facts, the one whose span the fitted
         model rates likeliest; declined below the fitted threshold."""
