@@ -253,7 +253,7 @@ def train(args: argparse.Namespace) -> None:
     if args.limit:
         train_rows = random.sample(train_rows, min(args.limit, len(train_rows)))
     model = _fit(train_rows, args)
-    out_path = SHIPPED if args.ship else Path(f"/tmp/reader-fold{args.fold}.onnx")
+    out_path = args.out or (SHIPPED if args.ship else Path(f"/tmp/reader-fold{args.fold}.onnx"))
     export(model, out_path)
     if test_rows:
         score_rows(out_path, test_rows)
@@ -422,6 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--data", type=Path, default=EXAMPLES)
     t.add_argument("--fold", type=int, choices=(0, 1))
     t.add_argument("--ship", action="store_true")
+    t.add_argument("--out", type=Path, help="write the model here (a candidate to compare)")
     p = sub.add_parser("practise", help="train on the cloze practice, save for train --init")
     p.add_argument("--data", type=Path, default=CLOZE)
     p.add_argument("--out", type=Path, default=PRACTISED)
