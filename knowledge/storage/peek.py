@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, Integer, Text, column, func, make_url, select, table, text
+from sqlalchemy import Date, Integer, String, Text, column, func, make_url, select, table, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -46,7 +46,7 @@ FEEDS = table(
     column("polled_at", UTCDateTime),
     column("next_poll", UTCDateTime),
 )
-META = table("meta", column("key", Text), column("value", Text))
+META = table("meta", column("key", String), column("value", Text))
 TABLES = (ARTICLES, FACTS, FEEDS, META)
 
 VERSIONS = Path(__file__).resolve().with_name("migrations") / "versions"
