@@ -228,8 +228,7 @@ class Newsroom:
     ) -> list[Article | ArticleError]:
         """Load many read articles, each in its own transaction (a failure leaves the others
         stored); for each draft, in order, its stored ``Article`` or the ``ArticleError`` that
-        refused it (an exact copy, say; near copies too with ``near``, as ``load_draft`` does:
-        a benchmark that knows its texts apart leaves the look-up out).
+        refused it (an exact copy, say; near copies too with ``near``, as ``load_draft`` does).
 
         The paragraphs of ``chunk`` articles at a time go through one ``nlp.pipe`` (full batches,
         and ``n_process`` > 1 parses in worker processes); the lock is held per chunk, so
@@ -258,7 +257,8 @@ class Newsroom:
                 stored = False
                 for i, extraction in zip(todo, extractions, strict=True):
                     try:  # a repeat within the chunk is refused here, inside the transaction
-                        if near and stored:  # a near repeat of one stored a moment ago
+                        if near and stored:  # a repeat of one stored a moment ago
+                            self.store.ensure_new(part[i])  # an exact one: named as such
                             self._ensure_not_near(part[i])
                         article = self._store(part[i], extraction, published=dates[i], now=now)
                     except ArticleError as e:

@@ -32,8 +32,10 @@ def refresh_stale(store: Store, nlp: Language, *, progress: Progress = no_progre
     if store.get_meta("extractor") == str(EXTRACTOR_VERSION):
         return
     drafts = store.drafts()
-    if drafts:
-        log.info("re-extracting %d articles stored by an older extractor", len(drafts))
+    if not drafts:  # a new store: nothing to redo
+        store.set_meta("extractor", str(EXTRACTOR_VERSION))
+        return
+    log.info("re-extracting %d articles stored by an older extractor", len(drafts))
     workers = min(os.cpu_count() or 1, 4) if len(drafts) >= PARALLEL_REFRESH else 1
     extractions = extract_many(nlp, [(draft, day) for _, draft, day in drafts], n_process=workers)
     with progress("re-extracting", len(drafts)) as advance:
