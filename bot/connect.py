@@ -9,6 +9,7 @@ pause, one log line per failed attempt, until it answers or SIGINT/SIGTERM stops
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import signal
@@ -110,5 +111,7 @@ async def _unless(stop: asyncio.Event, work: Awaitable[T]) -> T:
     stopping.cancel()
     if not task.done():
         task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):  # it was given up
+            await task
         raise _Stopped
     return task.result()
