@@ -15,32 +15,9 @@ from bot.config import Settings
 from bot.scheduling import schedule_feed_polls, schedule_ticks
 from handlers.context import Services, TalksApp, TalksContext
 from handlers.send import Sender
-from knowledge import Newsroom, WebOptions, open_newsroom, parse_time
+from knowledge import Newsroom, parse_time
 
 log = logging.getLogger(__name__)
-
-
-def newsroom_options(settings: Settings) -> dict[str, Any]:
-    """The newsroom's keyword arguments the settings decide: fetch limits, feed interval and
-    the question limit, and whether the learned reader answers."""
-    web = WebOptions(
-        allow_hosts=settings.fetch_allow_hosts,
-        timeout=settings.fetch_timeout_seconds,
-        max_bytes=settings.fetch_max_bytes,
-        max_redirects=settings.fetch_max_redirects,
-    )
-    return {
-        "web": web,
-        "feed_interval": dt.timedelta(minutes=settings.feed_poll_minutes),
-        "max_question_chars": settings.max_question_chars,
-        "reader": settings.reader,
-    }
-
-
-def build_newsroom(settings: Settings, database_url: str, *, model: str, seed: bool) -> Newsroom:
-    """The domain facade over a store, with the settings' fetch limits, feed interval and
-    question limit."""
-    return open_newsroom(database_url, model=model, seed=seed, **newsroom_options(settings))
 
 
 def build_services(settings: Settings, newsroom: Newsroom) -> Services:

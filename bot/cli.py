@@ -9,30 +9,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from pydantic import ValidationError
+if TYPE_CHECKING:
+    from knowledge import Answer, Article, Feed, Item, Newsroom, Outcome
 
-from bot.app import build_newsroom
-from bot.config import Settings
-from bot.logs import configure as configure_logging
-from bot.service import health, run_problem, serve
-from knowledge import (
-    DOCUMENT_FORMATS,
-    Answer,
-    Article,
-    DuplicateArticleError,
-    Item,
-    KnowledgeError,
-    Newsroom,
-    Outcome,
-    Turn,
-    article_line,
-    decode,
-    evaluate,
-    read_items,
-    table,
-)
+# Imports are made where a command needs them: `--help`, `articles`, `feeds list` and `health`
+# answer in a fraction of a second, without spaCy, the engine or python-telegram-bot
+# (tests/test_startup.py checks which modules they import).
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -55,12 +39,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", help="talk to the bot in the console (follow-ups included)")
 
-    load = sub.add_parser("load", help="load an article from a web page, a file, or - for stdin")
-    load.add_argument("path", help="an http(s) URL, a .txt, .md or .html file, or - for stdin")
-    load.add_argument("--title")
-    load.add_argument("--source")
-    load.add_argument("--date", type=_date, help="published date, YYYY-MM-DD")
-    load.add_argument("--url")
+    load = sub.add_parser(
+        "load", help="load articles from web pages, files or folders, or - for stdin"
+    )
+    load.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="http(s) URLs, .txt .md .html .pdf files, folders (every file in them), or - for "
+        "stdin; several are loaded in bulk, with a progress bar and a summary",
+    )
+    meta = load.add_argument_group("one article's metadata (one PATH only)")
+    meta.add_argument("--title")
+    meta.add_argument("--source")
+    meta.add_argument("--date", type=_date, help="published date, YYYY-MM-DD")
+    meta.add_argument("--url")
 
     run = sub.add_parser("run", help="start the Telegram bot (long polling by default)")
     run.add_argument(
@@ -105,6 +98,12 @@ def _date(value: str) -> dt.date:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+    from bot.logs import configure as configure_logging
+    from knowledge import KnowledgeError
+
     try:
         settings = Settings()
     except ValidationError as e:
@@ -113,20 +112,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB's future time periods, no warnings
     configure_logging(settings.log_level)
     url = getattr(args, "sub_db", None) or args.db or settings.database_url
+    seed = settings.seed_article and not args.no_seed
     if args.command == "health":
+        from bot.health import health
+
         return health(url, sys.stdout)
+    if args.command == "articles" or (args.command == "feeds" and args.feeds_command == "list"):
+        quick = _listed(url, seed=seed, args=args)
+        if quick is not None:
+            return quick
+    if args.command == "load" and (problem := _load_problem(args)):
+        print(f"talks-bot: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "run":
+        from bot.connect import reach_telegram
+        from bot.service import run_problem
+
         problem = run_problem(settings, webhook=args.webhook)
         if problem:
             print(f"talks-bot: {problem}", file=sys.stderr)
             return EXIT_USAGE
+        halt = reach_telegram(settings)  # before spaCy: a wrong token is told at once
+        if halt is not None:
+            if halt.message:
+                print(f"talks-bot: {halt.message}", file=sys.stderr)
+            return halt.status
     args.settings = settings
+    from bot.domain import build_newsroom
+    from bot.progress import bar
+
     try:
         newsroom = build_newsroom(
-            settings,
-            url,
-            model=args.model or settings.spacy_model,
-            seed=settings.seed_article and not args.no_seed,
+            settings, url, model=args.model or settings.spacy_model, seed=seed, progress=bar
         )
     except RuntimeError as e:
         print(f"talks-bot: {e}", file=sys.stderr)
@@ -140,6 +157,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `talks-bot ask ... | head`: the reader left, nothing is wrong
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+class Listing(Protocol):
+    """What the listing commands read: a ``Newsroom``, or a ``Catalogue`` (no NLP)."""
+
+    def articles(self) -> list[Article]: ...
+
+    def feeds(self) -> list[Feed]: ...
+
+
+def _listed(url: str, *, seed: bool, args: argparse.Namespace) -> int | None:
+    """``articles`` or ``feeds list`` from the store's catalogue; None when the store needs
+    the newsroom first (none yet, older, or not seeded), which then lists it."""
+    from knowledge import open_catalogue
+
+    catalogue = open_catalogue(url, seed=seed)
+    if catalogue is None:
+        return None
+    try:
+        if args.command == "articles":
+            return cmd_articles(catalogue, args, sys.stdout)
+        return _list_feeds(catalogue, sys.stdout)
+    finally:
+        catalogue.close()
 
 
 def _answer_json(answer: Answer) -> str:
@@ -174,6 +215,8 @@ def cmd_ask(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_chat(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge import Turn
+
     print("Ask me about the news articles I have (empty line or Ctrl-D to quit).", file=out)
     turn: Turn | None = None
     while True:
@@ -190,24 +233,61 @@ def cmd_chat(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
             turn = Turn(q, answer)
 
 
+def _load_problem(args: argparse.Namespace) -> str | None:
+    """Why ``load``'s arguments cannot work, before any article is read."""
+    one = len(args.paths) == 1 and not Path(args.paths[0]).is_dir()
+    if "-" in args.paths and len(args.paths) > 1:
+        return "- (stdin) is one article: give it alone"
+    if not one and any(v is not None for v in (args.title, args.source, args.date, args.url)):
+        return "--title, --source, --date and --url describe one article: give one PATH"
+    return None
+
+
 def cmd_load(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
+    """One article as before (its metadata may be given); several, or a folder, in bulk."""
+    path = args.paths[0]
+    if len(args.paths) > 1 or Path(path).is_dir():
+        return _load_bulk(newsroom, args.paths, out)
+    from knowledge import DOCUMENT_FORMATS, decode
+
     meta = {"title": args.title, "source": args.source, "url": args.url, "published": args.date}
-    if "://" in args.path:  # a web page; fetch refuses schemes other than http(s)
-        article = newsroom.load_url(args.path, **meta)
-    elif args.path == "-":
+    if "://" in path:  # a web page; fetch refuses schemes other than http(s)
+        article = newsroom.load_url(path, **meta)
+    elif path == "-":
         article = newsroom.load_text(decode(sys.stdin.buffer.read()), **meta)
     else:
-        path = Path(args.path)
-        if not path.is_file():
-            print(f"talks-bot: no such file: {path}", file=sys.stderr)
+        file = Path(path)
+        if not file.is_file():
+            print(f"talks-bot: no such file: {file}", file=sys.stderr)
             return EXIT_ERROR
-        data = path.read_bytes()
-        if path.suffix.lower() in DOCUMENT_FORMATS:
-            article = newsroom.load_document(data, filename=path.name, **meta)
+        data = file.read_bytes()
+        if file.suffix.lower() in DOCUMENT_FORMATS:
+            article = newsroom.load_document(data, filename=file.name, **meta)
         else:  # no telling suffix: the reader sniffs HTML, Markdown or text
             article = newsroom.load_text(decode(data), **meta)
     _print_loaded(newsroom, article, out)
     return 0
+
+
+def _load_bulk(newsroom: Newsroom, paths: Sequence[str], out: TextIO) -> int:
+    """Load in bulk with a progress bar; then every copy and refusal with its reason, and the
+    counts. 1 when something was refused (a copy is not a failure: loading a folder again is
+    how new files in it are picked up)."""
+    from bot.progress import bar
+    from knowledge import load_items
+
+    bulk = load_items(newsroom, paths, progress=bar)
+    for item, why in bulk.duplicates:
+        print(f"duplicate  {item}: {why}", file=out)
+    for item, why in bulk.refused:
+        print(f"refused    {item}: {why}", file=out)
+    total = len(bulk.loaded) + len(bulk.duplicates) + len(bulk.refused)
+    print(
+        f"{total} items: {len(bulk.loaded)} loaded, {len(bulk.duplicates)} duplicates, "
+        f"{len(bulk.refused)} refused.",
+        file=out,
+    )
+    return EXIT_ERROR if bulk.refused else 0
 
 
 def cmd_feeds(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
@@ -219,7 +299,9 @@ def cmd_feeds(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
         feed = newsroom.remove_feed(args.id)
         print(f"Removed feed #{feed.id}: {feed.url}", file=out)
     elif action == "poll":
-        for result in newsroom.poll_feeds(due_only=False):
+        from bot.progress import bar
+
+        for result in newsroom.poll_feeds(due_only=False, progress=bar):
             state = "not modified" if result.not_modified else result.error or "ok"
             print(
                 f"#{result.feed_id}: {len(result.loaded)} loaded, {result.duplicates} "
@@ -227,13 +309,18 @@ def cmd_feeds(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
                 file=out,
             )
     else:
-        feeds = newsroom.feeds()
-        if not feeds:
-            print("No feeds yet. Add one with: talks-bot feeds add URL", file=out)
-        for f in feeds:
-            polled = f.polled_at.isoformat(timespec="minutes") if f.polled_at else "never"
-            trouble = f", {f.failures} failures: {f.last_error}" if f.failures else ""
-            print(f"#{f.id}  {f.url}  {f.title or ''}  (polled {polled}{trouble})", file=out)
+        return _list_feeds(newsroom, out)
+    return 0
+
+
+def _list_feeds(listing: Listing, out: TextIO) -> int:
+    feeds = listing.feeds()
+    if not feeds:
+        print("No feeds yet. Add one with: talks-bot feeds add URL", file=out)
+    for f in feeds:
+        polled = f.polled_at.isoformat(timespec="minutes") if f.polled_at else "never"
+        trouble = f", {f.failures} failures: {f.last_error}" if f.failures else ""
+        print(f"#{f.id}  {f.url}  {f.title or ''}  (polled {polled}{trouble})", file=out)
     return 0
 
 
@@ -246,8 +333,8 @@ def _print_loaded(newsroom: Newsroom, article: Article, out: TextIO) -> None:
     )
 
 
-def cmd_articles(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
-    articles = newsroom.articles()
+def cmd_articles(listing: Listing, args: argparse.Namespace, out: TextIO) -> int:
+    articles = listing.articles()
     if not articles:
         print("No articles yet. Load one with: talks-bot load FILE", file=out)
     for a in articles:
@@ -266,6 +353,8 @@ def cmd_who(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_remove(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge import article_line
+
     article = newsroom.remove(args.id)
     print(f"Removed {article_line(article)}.", file=out)
     return 0
@@ -274,6 +363,8 @@ def cmd_remove(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int
 def cmd_eval(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
     """Score question sets in one store: the articles they name are loaded first (with the
     seed), so every set is answered among all the others' articles."""
+    from knowledge import DuplicateArticleError, decode, evaluate, read_items, table
+
     sets: dict[str, list[Item]] = {}
     for path in args.questions:
         if not path.is_file():
@@ -325,6 +416,8 @@ def _outcome_json(name: str, o: Outcome) -> str:
 
 
 def cmd_run(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.service import serve
+
     serve(newsroom, args.settings, webhook=args.webhook)
     return 0
 

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=29.0, gt=0, le=30)  # messages/s overall (Telegram: ~30)
     send_attempts: int = Field(default=3, ge=1)  # tries of one message in all (Sender retries)
     send_backoff_seconds: float = Field(default=1.0, ge=0)  # after a network error, doubling
+    # Reaching Telegram at start: the pause after a failed getMe, doubling up to the maximum
+    connect_retry_seconds: float = Field(default=1.0, gt=0)
+    connect_retry_max_seconds: float = Field(default=60.0, gt=0)
     webhook_url: str | None = None  # the public https URL Telegram posts updates to
     webhook_listen: str = "0.0.0.0"  # all interfaces: in a container the port is published
     webhook_port: int = 8443

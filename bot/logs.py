@@ -17,6 +17,11 @@ def configure(level: str) -> None:
     # Alembic logs two lines each time a store is opened, and one per revision applied; the
     # store's own line says what an upgrade did (knowledge.storage.migrate)
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # APScheduler logs two lines per run of every job ("Running job", "executed successfully"):
+    # eight a minute saying nothing; the jobs log what their rounds did (handlers.delivery)
+    logging.getLogger("apscheduler.executors").setLevel(
+        max(logging.WARNING, logging.getLogger().level)
+    )
     # The limiter only paces (max_retries=0): a RetryAfter it passes on is the Sender's to retry
     # and log, not the error with a traceback PTB reports for it
     logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_not_a_handed_on_retry)

@@ -1,18 +1,14 @@
-"""``talks-bot run`` and ``talks-bot health``: the bot as a long-running service."""
+"""``talks-bot run``: the bot as a long-running service."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
-from typing import TextIO
 
 from telegram import Update
 
 from bot.app import build_application, build_services
 from bot.config import Settings
-from knowledge import Newsroom, last_heartbeat
-
-HEALTHY_WITHIN = dt.timedelta(minutes=3)
+from knowledge import Newsroom
 
 
 def run_problem(settings: Settings, *, webhook: bool) -> str | None:
@@ -42,20 +38,7 @@ def serve(newsroom: Newsroom, settings: Settings, *, webhook: bool) -> None:
             webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
             secret_token=secret,  # PTB refuses updates without Telegram's secret-token header
             allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=-1,  # Telegram answered a moment ago (bot.connect): a blip
         )
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
-
-
-def health(database_url: str, out: TextIO) -> int:
-    """0 when the store opens and the digest tick ran within three minutes."""
-    beat = last_heartbeat(database_url)
-    if beat is None:
-        print("unhealthy: the scheduler has not run yet", file=out)
-        return 1
-    age = dt.datetime.now(dt.UTC) - beat
-    if age > HEALTHY_WITHIN:
-        print(f"unhealthy: the scheduler last ran {age} ago", file=out)
-        return 1
-    print(f"ok: the scheduler ran {int(age.total_seconds())} s ago", file=out)
-    return 0
+        app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)

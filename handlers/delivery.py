@@ -6,6 +6,7 @@ nothing that was recorded and loses nothing that was not sent.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 from collections.abc import Callable
@@ -57,48 +58,74 @@ async def deliver(bot: Bot, services: Services, chat_id: int, *, scheduled: bool
         return Delivery.FAILED
 
 
+@dataclasses.dataclass
+class Round:
+    """What one round of deliveries did: the tick logs it when it did anything."""
+
+    sent: int = 0
+    failed: int = 0  # recorded as failed; a daily digest is tried again later
+    left: int = 0  # still due when a shutdown ended the round: sent at the next start
+
+    def count(self, outcome: Delivery) -> None:
+        self.sent += outcome is Delivery.SENT
+        self.failed += outcome is Delivery.FAILED
+
+    def __bool__(self) -> bool:
+        return bool(self.sent or self.failed or self.left)
+
+    def __str__(self) -> str:
+        return f"{self.sent} sent, {self.failed} failed, {self.left} left"
+
+
 async def deliver_due(
     bot: Bot, services: Services, *, running: Callable[[], bool] = lambda: True
-) -> int:
-    """Every daily digest that is due, then every instant notice still owed; how many sent.
-    Stops between two chats once ``running()`` is false (the bot is shutting down): the rest
-    stay due for the next start, and a stop never cuts a send from its record."""
+) -> Round:
+    """Every daily digest that is due, then every instant notice still owed. Stops between two
+    chats once ``running()`` is false (the bot is shutting down): the rest stay due for the
+    next start, and a stop never cuts a send from its record."""
     newsroom = services.newsroom
-    sent = 0
+    done = Round()
     while running():
         due = await blocking(newsroom.due_chats, limit=500)
         if not due:
             break
-        for chat_id in due:
+        for i, chat_id in enumerate(due):
             if not running():
+                done.left = len(due) - i
                 log.info("shutting down: the digests still due go out at the next start")
-                return sent
+                return done
             try:
-                done = await deliver(bot, services, chat_id, scheduled=True)
-                sent += done is Delivery.SENT
+                done.count(await deliver(bot, services, chat_id, scheduled=True))
             except Exception:  # one chat's trouble must not hold up everyone else's digest
                 log.exception("digest for chat %s failed", chat_id)
                 await blocking(newsroom.retry_digest_later, chat_id)
-    return sent + await deliver_instant(bot, services, running=running)
+                done.failed += 1
+    return await deliver_instant(bot, services, running=running, done=done)
 
 
 async def deliver_instant(
-    bot: Bot, services: Services, *, running: Callable[[], bool] = lambda: True
-) -> int:
-    """Notices for instant subscribers with articles they have not had."""
-    sent = 0
+    bot: Bot,
+    services: Services,
+    *,
+    running: Callable[[], bool] = lambda: True,
+    done: Round | None = None,
+) -> Round:
+    """Notices for instant subscribers with articles they have not had (counted in ``done``
+    when given, the round they are part of)."""
+    done = done if done is not None else Round()
     for chat_id in await blocking(services.newsroom.instant_chats):
         if not running():
             break
-        sent += await deliver(bot, services, chat_id, scheduled=False) is Delivery.SENT
-    return sent
+        done.count(await deliver(bot, services, chat_id, scheduled=False))
+    return done
 
 
 async def tick(context: TalksContext) -> None:
-    """The scheduler's job: send what is due (also what was missed while the bot was down)."""
+    """The scheduler's job: send what is due (also what was missed while the bot was down).
+    One log line for a round that did something; an idle tick says nothing."""
     services = context.services
     app = context.application  # stop() clears ``running`` first, then waits for this job
-    sent = await deliver_due(context.bot, services, running=lambda: app.running)
+    done = await deliver_due(context.bot, services, running=lambda: app.running)
     await blocking(services.newsroom.heartbeat)
-    if sent:
-        log.info("digest tick: %d sent", sent)
+    if done:
+        log.info("digest round: %s", done)

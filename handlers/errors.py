@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import NetworkError
 
 from handlers import render
 from handlers.common import reply
@@ -15,7 +16,11 @@ log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: TalksContext) -> None:
-    """Log the exception with its traceback and apologise in the chat it came from."""
+    """Log the exception with its traceback and apologise in the chat it came from; a lost
+    connection while polling is one line per attempt (PTB polls again, pausing longer)."""
+    if update is None and isinstance(context.error, NetworkError):
+        log.warning("Telegram is unreachable while polling (%s); trying again", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:

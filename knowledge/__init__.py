@@ -5,57 +5,125 @@ subscriptions out), ``open_newsroom``, the models and the errors.
 stages are subpackages: ``ingest`` (reading, fetching, feeds, near-duplicates) → ``nlp`` (spaCy,
 extraction) → ``storage`` (the only SQL) → ``qa`` (index, questions, ranking, short answers) and
 ``digests`` (summaries); ``models``, ``errors``, ``text`` and ``schedule`` are the small core.
+
+Each name is imported when it is first asked for (PEP 562): ``talks-bot --help`` or
+``talks-bot articles`` must not pay two seconds for spaCy, the engine and Alembic, which only the
+commands that read articles in or answer need. A new name goes in ``_EXPORTS`` and in the
+``TYPE_CHECKING`` imports (``tests/test_startup.py`` checks that they agree).
 """
 
-from knowledge.errors import (
-    ArticleError,
-    BlockedAddressError,
-    DuplicateArticleError,
-    EmptyArticleError,
-    FetchError,
-    FetchTimeoutError,
-    HTTPStatusError,
-    KnowledgeError,
-    NotAnArticleError,
-    NotAWebPageError,
-    QuestionError,
-    TooLargeError,
-    TooManyRedirectsError,
-    UnknownArticleError,
-    UnreachableError,
-    UnsafeURLError,
-)
-from knowledge.ingest.feeds import FeedError, PollResult
-from knowledge.ingest.reading import DOCUMENT_FORMATS, decode
-from knowledge.models import (
-    Answer,
-    Article,
-    ArticleDraft,
-    Digest,
-    DigestItem,
-    Entity,
-    Fact,
-    Feed,
-    ScoredFact,
-    Span,
-    Turn,
-)
-from knowledge.newsroom import (
-    Asked,
-    Newsroom,
-    Stats,
-    WebOptions,
-    default_clock,
-    fact_ref,
-    last_heartbeat,
-    open_newsroom,
-)
-from knowledge.nlp.pipeline import DEFAULT_MODEL
-from knowledge.qa.evaluation import Item, Outcome, Report, evaluate, read_items, table
-from knowledge.qa.reply import DECLINE, article_line, format_date, resolved_note
-from knowledge.schedule import Mode, ScheduleError, parse_subscription, parse_time
-from knowledge.storage.journal import Window
-from knowledge.storage.subscribers import Subscriber
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from knowledge.errors import (
+        ArticleError,
+        BlockedAddressError,
+        DuplicateArticleError,
+        EmptyArticleError,
+        FetchError,
+        FetchTimeoutError,
+        HTTPStatusError,
+        KnowledgeError,
+        NotAnArticleError,
+        NotAWebPageError,
+        QuestionError,
+        TooLargeError,
+        TooManyRedirectsError,
+        UnknownArticleError,
+        UnreachableError,
+        UnsafeURLError,
+    )
+    from knowledge.ingest.feeds import FeedError, PollResult
+    from knowledge.ingest.reading import DOCUMENT_FORMATS, decode
+    from knowledge.models import (
+        Answer,
+        Article,
+        ArticleDraft,
+        Digest,
+        DigestItem,
+        Entity,
+        Fact,
+        Feed,
+        ScoredFact,
+        Span,
+        Turn,
+    )
+    from knowledge.newsroom.bulk import Bulk, load_items
+    from knowledge.newsroom.catalogue import Catalogue, last_heartbeat, open_catalogue
+    from knowledge.newsroom.facade import Newsroom, open_newsroom
+    from knowledge.newsroom.values import (
+        Asked,
+        Progress,
+        Stats,
+        WebOptions,
+        default_clock,
+        fact_ref,
+        no_progress,
+    )
+    from knowledge.nlp.pipeline import DEFAULT_MODEL
+    from knowledge.qa.evaluation import Item, Outcome, Report, evaluate, read_items, table
+    from knowledge.qa.reply import DECLINE, article_line, format_date, resolved_note
+    from knowledge.schedule import Mode, ScheduleError, parse_subscription, parse_time
+    from knowledge.storage.journal import Window
+    from knowledge.storage.subscribers import Subscriber
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "knowledge.errors": (
+        "ArticleError",
+        "BlockedAddressError",
+        "DuplicateArticleError",
+        "EmptyArticleError",
+        "FetchError",
+        "FetchTimeoutError",
+        "HTTPStatusError",
+        "KnowledgeError",
+        "NotAnArticleError",
+        "NotAWebPageError",
+        "QuestionError",
+        "TooLargeError",
+        "TooManyRedirectsError",
+        "UnknownArticleError",
+        "UnreachableError",
+        "UnsafeURLError",
+    ),
+    "knowledge.ingest.feeds": ("FeedError", "PollResult"),
+    "knowledge.ingest.reading": ("DOCUMENT_FORMATS", "decode"),
+    "knowledge.models": (
+        "Answer",
+        "Article",
+        "ArticleDraft",
+        "Digest",
+        "DigestItem",
+        "Entity",
+        "Fact",
+        "Feed",
+        "ScoredFact",
+        "Span",
+        "Turn",
+    ),
+    "knowledge.newsroom.catalogue": ("Catalogue", "last_heartbeat", "open_catalogue"),
+    "knowledge.newsroom.facade": ("Newsroom", "open_newsroom"),
+    "knowledge.newsroom.bulk": ("Bulk", "load_items"),
+    "knowledge.newsroom.values": (
+        "Asked",
+        "Progress",
+        "Stats",
+        "WebOptions",
+        "default_clock",
+        "fact_ref",
+        "no_progress",
+    ),
+    "knowledge.nlp.pipeline": ("DEFAULT_MODEL",),
+    "knowledge.qa.evaluation": ("Item", "Outcome", "Report", "evaluate", "read_items", "table"),
+    "knowledge.qa.reply": ("DECLINE", "article_line", "format_date", "resolved_note"),
+    "knowledge.schedule": ("Mode", "ScheduleError", "parse_subscription", "parse_time"),
+    "knowledge.storage.journal": ("Window",),
+    "knowledge.storage.subscribers": ("Subscriber",),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "DECLINE",
@@ -67,6 +135,8 @@ __all__ = [
     "ArticleError",
     "Asked",
     "BlockedAddressError",
+    "Bulk",
+    "Catalogue",
     "Digest",
     "DigestItem",
     "DuplicateArticleError",
@@ -86,6 +156,7 @@ __all__ = [
     "NotAnArticleError",
     "Outcome",
     "PollResult",
+    "Progress",
     "QuestionError",
     "Report",
     "ScheduleError",
@@ -108,6 +179,9 @@ __all__ = [
     "fact_ref",
     "format_date",
     "last_heartbeat",
+    "load_items",
+    "no_progress",
+    "open_catalogue",
     "open_newsroom",
     "parse_subscription",
     "parse_time",
@@ -115,3 +189,18 @@ __all__ = [
     "resolved_note",
     "table",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` and keep the name here (later uses are plain
+    attribute reads)."""
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

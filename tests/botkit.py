@@ -11,8 +11,9 @@ from typing import Any
 
 from spacy.language import Language
 
-from bot.app import build_application, build_services, newsroom_options, on_startup
+from bot.app import build_application, build_services, on_startup
 from bot.config import Settings
+from bot.domain import newsroom_options
 from handlers.context import TalksApp
 from knowledge import Newsroom
 from knowledge.storage.store import Store

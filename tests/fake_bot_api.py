@@ -887,8 +887,12 @@ class FakeBotApi:
         return _decode_params(raw), uploads
 
     async def _handle_method(self, request: web.Request) -> web.StreamResponse:
-        if request.match_info["token"] != self.token:
-            return _error_response(ApiError(401, "Unauthorized"))
+        token = request.match_info["token"]
+        if token != self.token:  # Telegram: 404 for what is not a token at all, else 401
+            malformed = not re.fullmatch(r"\d+:[\w-]+", token)
+            return _error_response(
+                ApiError(404, "Not Found") if malformed else ApiError(401, "Unauthorized")
+            )
         method = self._lower.get(request.match_info["method"].lower())
         if method is None:
             return _error_response(ApiError(404, "Not Found"))

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
+from pathlib import Path
 
 import pytest
+from spacy.language import Language
 
 from bot.logs import configure
+from tests.botkit import Clock, make_template, running_bot, settings_for
+from tests.conftest import DATA
+from tests.fake_bot_api import FakeBotApi
+
+START = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC)
 
 
 def test_a_retry_after_handed_on_by_the_limiter_is_not_logged_as_an_error(
@@ -19,3 +28,45 @@ def test_a_retry_after_handed_on_by_the_limiter_is_not_logged_as_an_error(
         limiter.error("something else went wrong")
         logging.getLogger("alembic.runtime.migration").info("Context impl SQLiteImpl.")
     assert [r.getMessage() for r in caplog.records] == ["something else went wrong"]
+
+
+async def quiet_for(caplog: pytest.LogCaptureFixture, seconds: float) -> list[str]:
+    """What was logged during ``seconds`` of ticks (one every 0.2 s)."""
+    before = len(caplog.records)
+    await asyncio.sleep(seconds)
+    return [f"{r.name}: {r.getMessage()}" for r in caplog.records[before:]]
+
+
+async def test_ticks_log_what_a_digest_round_did_and_nothing_when_idle(
+    nlp: Language, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At INFO, as ``talks-bot run`` logs: no APScheduler line per run of a job, one line per
+    digest round that sent or failed something, nothing for the idle ticks around it."""
+    clock = Clock(START)
+    db = make_template(nlp, tmp_path / "talks.db", clock)
+    configure("INFO")
+    async with FakeBotApi() as fake:
+        settings = settings_for(fake, db, send_attempts=1)
+        with caplog.at_level(logging.INFO):
+            async with running_bot(settings, nlp, clock) as (_, newsroom):
+                for chat in (5001, 5002, 5003):
+                    newsroom.subscribe(chat, mode="daily", at=dt.time(6, 30), timezone="UTC")
+                newsroom.load_text((DATA / "harbour_council.txt").read_text())
+                fake.block(5003)
+                await asyncio.sleep(0.5)  # started: the scheduler says so once
+                assert await quiet_for(caplog, 1.5) == [], "idle ticks say nothing"
+                beat = newsroom.store.get_meta("heartbeat")
+                clock.advance(hours=1)  # 07:00: the three digests are due
+                async with asyncio.timeout(10):
+                    while not rounds(caplog):  # noqa: ASYNC110 - polling the log
+                        await asyncio.sleep(0.05)
+                await asyncio.sleep(0.3)
+                assert await quiet_for(caplog, 1.5) == [], "nor do the ones after"
+                assert newsroom.store.get_meta("heartbeat") != beat, "the ticks ran meanwhile"
+    assert rounds(caplog) == ["digest round: 2 sent, 1 failed, 0 left"]
+    scheduler = [r for r in caplog.records if r.name.startswith("apscheduler.executors")]
+    assert scheduler == [], "no 'Running job' / 'executed successfully' lines"
+
+
+def rounds(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("digest round")]

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from spacy.language import Language
 
-from bot.app import newsroom_options
 from bot.config import Settings
+from bot.domain import newsroom_options
 from knowledge import Newsroom
 from knowledge.qa import reader as reader_module
 from knowledge.qa.reader import MAX_ANSWER_TOKENS, Reader, _best_span, _whole_words, shipped_reader

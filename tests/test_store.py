@@ -15,7 +15,7 @@ from knowledge import Newsroom, fact_ref
 from knowledge.errors import DuplicateArticleError, NotAnArticleError, UnknownArticleError
 from knowledge.ingest.reading import read_article
 from knowledge.models import Article, Entity
-from knowledge.nlp.extract import EXTRACTOR_VERSION
+from knowledge.nlp.version import EXTRACTOR_VERSION
 from knowledge.qa.index import Index
 from knowledge.storage.schema import ArticleRow, EntityRow, FactRow, MentionRow
 from knowledge.storage.subscribers import Subscribers

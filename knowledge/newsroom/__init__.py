@@ -1,16 +1,5 @@
-"""The facade: ``Newsroom`` and what it hands out (``facade``, ``values``), and the loading
-chores it runs (``loading``)."""
+"""The facade: ``Newsroom`` and what it hands out (``facade``, ``values``), the loading chores
+it runs (``loading``), and ``catalogue``, the store's listings read without the NLP.
 
-from knowledge.newsroom.facade import Newsroom, last_heartbeat, open_newsroom
-from knowledge.newsroom.values import Asked, Stats, WebOptions, default_clock, fact_ref
-
-__all__ = [
-    "Asked",
-    "Newsroom",
-    "Stats",
-    "WebOptions",
-    "default_clock",
-    "fact_ref",
-    "last_heartbeat",
-    "open_newsroom",
-]
+Nothing is imported here: ``knowledge`` names each module's exports, and importing the facade
+(spaCy, the engine) only to reach ``catalogue`` would cost the quick commands their speed."""

@@ -40,7 +40,14 @@ from knowledge.models import (
     Turn,
 )
 from knowledge.newsroom.loading import index_stored, refresh_stale, seed_draft
-from knowledge.newsroom.values import Asked, Stats, WebOptions, default_clock
+from knowledge.newsroom.values import (
+    Asked,
+    Progress,
+    Stats,
+    WebOptions,
+    default_clock,
+    no_progress,
+)
 from knowledge.nlp.extract import extract, extract_many
 from knowledge.qa.config import DEFAULT, QAConfig
 from knowledge.qa.engine import Engine
@@ -90,10 +97,11 @@ class Newsroom:
         max_question_chars: int | None = None,
         config: QAConfig = DEFAULT,
         reader: Reader | bool = True,
+        progress: Progress = no_progress,
     ) -> None:
         """``reader``: True for the learned reader shipped with the package (the rules alone
         where its files are absent), False for the rules alone, or a ``Reader`` of one's own
-        (a benchmark's fold)."""
+        (a benchmark's fold). ``progress`` shows the re-extraction of a stale store."""
         self.store = store
         self.nlp = nlp
         self.clock = clock
@@ -107,7 +115,7 @@ class Newsroom:
         self._feeds = Feeds(store, interval=feed_interval)
         self._fingerprints = Fingerprints(store)
         self._items: dict[tuple[int, ...], DigestItem] = {}
-        refresh_stale(store, nlp)
+        refresh_stale(store, nlp, progress=progress)
         if seed and store.get_meta("seeded") is None:
             if store.article_count() == 0:
                 self._load(seed_draft())
@@ -183,6 +191,13 @@ class Newsroom:
             self._fingerprints.add(article.id, draft.body)
             self._items.clear()
             return article
+        self._ensure_not_near(draft)
+        article = self._load(draft)
+        self._fingerprints.add(article.id, draft.body)
+        return article
+
+    def _ensure_not_near(self, draft: ArticleDraft) -> None:
+        """Refuse a near copy of a stored article (the lock is held)."""
         near = self._fingerprints.near(draft.body)
         if near is not None:
             raise DuplicateArticleError(
@@ -190,9 +205,6 @@ class Newsroom:
                 f"({near.containment:.0%} of the shorter text is the same).",
                 existing_id=near.article_id,
             )
-        article = self._load(draft)
-        self._fingerprints.add(article.id, draft.body)
-        return article
 
     def _load(self, draft: ArticleDraft) -> Article:
         """Extract and store one read article (the lock is held; the caller has refused an
@@ -207,11 +219,16 @@ class Newsroom:
         return extract(self.nlp, draft, article_date=published)
 
     def load_many(
-        self, drafts: Iterable[ArticleDraft], *, chunk: int = 32, n_process: int = 1
+        self,
+        drafts: Iterable[ArticleDraft],
+        *,
+        chunk: int = 32,
+        n_process: int = 1,
+        near: bool = False,
     ) -> list[Article | ArticleError]:
         """Load many read articles, each in its own transaction (a failure leaves the others
         stored); for each draft, in order, its stored ``Article`` or the ``ArticleError`` that
-        refused it (an exact copy, say; near copies are not looked for in bulk).
+        refused it (an exact copy, say; near copies too with ``near``, as ``load_draft`` does).
 
         The paragraphs of ``chunk`` articles at a time go through one ``nlp.pipe`` (full batches,
         and ``n_process`` > 1 parses in worker processes); the lock is held per chunk, so
@@ -226,6 +243,8 @@ class Newsroom:
                 for i, draft in enumerate(part):
                     try:
                         self.store.ensure_new(draft)
+                        if near:
+                            self._ensure_not_near(draft)
                     except ArticleError as e:
                         outcome[i] = e
                     else:
@@ -235,14 +254,19 @@ class Newsroom:
                 extractions = extract_many(
                     self.nlp, [(part[i], dates[i]) for i in todo], n_process=n_process
                 )
+                stored = False
                 for i, extraction in zip(todo, extractions, strict=True):
                     try:  # a repeat within the chunk is refused here, inside the transaction
+                        if near and stored:  # a repeat of one stored a moment ago
+                            self.store.ensure_new(part[i])  # an exact one: named as such
+                            self._ensure_not_near(part[i])
                         article = self._store(part[i], extraction, published=dates[i], now=now)
                     except ArticleError as e:
                         outcome[i] = e
                     else:
                         self._fingerprints.add(article.id, part[i].body)
                         outcome[i] = article
+                        stored = True
                 results.extend(r for r in outcome if r is not None)
         return results
 
@@ -300,10 +324,19 @@ class Newsroom:
     def feeds(self) -> list[Feed]:
         return self._feeds.all()
 
-    def poll_feeds(self, *, due_only: bool = True) -> list[PollResult]:
+    def poll_feeds(
+        self, *, due_only: bool = True, progress: Progress = no_progress
+    ) -> list[PollResult]:
         """Poll the feeds that are due (or all), loading their new entries as articles."""
-        poll = self._feeds.poll_due if due_only else self._feeds.poll_all
-        return poll(get=self._get_feed, load=self.load_url, now=self.now)
+        feeds = self._feeds.due(self.now()) if due_only else self._feeds.all()
+        results = []
+        with progress("feeds", len(feeds)) as advance:
+            for feed in feeds:
+                results.append(
+                    self._feeds.poll(feed.id, get=self._get_feed, load=self.load_url, now=self.now)
+                )
+                advance(1)
+        return results
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -540,12 +573,6 @@ class Newsroom:
         )
 
 
-def last_heartbeat(database_url: str) -> dt.datetime | None:
-    """When the digest scheduler last ran against a store (``talks-bot health``), if ever."""
-    beat = Store(database_url).get_meta("heartbeat")
-    return None if beat is None else dt.datetime.fromisoformat(beat)
-
-
 def open_newsroom(
     database_url: str,
     *,
@@ -557,6 +584,7 @@ def open_newsroom(
     max_question_chars: int | None = None,
     config: QAConfig = DEFAULT,
     reader: Reader | bool = True,
+    progress: Progress = no_progress,
 ) -> Newsroom:
     """The newsroom over a store (any SQLAlchemy URL) with a spaCy pipeline by package name."""
     from knowledge.nlp.pipeline import load_pipeline
@@ -571,6 +599,7 @@ def open_newsroom(
         max_question_chars=max_question_chars,
         config=config,
         reader=reader,
+        progress=progress,
     )
     # The index lives as long as the process: frozen, it is left out of every later full garbage
     # collection (one takes about a second at 10,000 articles, paid by some question otherwise).

@@ -13,7 +13,9 @@ from spacy.language import Language
 
 from knowledge.ingest.reading import read_article
 from knowledge.models import ArticleDraft
-from knowledge.nlp.extract import EXTRACTOR_VERSION, extract_many
+from knowledge.newsroom.values import Progress, no_progress
+from knowledge.nlp.extract import extract_many
+from knowledge.nlp.version import EXTRACTOR_VERSION
 from knowledge.qa.index import Index
 from knowledge.storage.store import Store, StoredArticle
 
@@ -22,7 +24,7 @@ log = logging.getLogger(__name__)
 PARALLEL_REFRESH = 200  # articles to re-extract before worker processes pay off their start
 
 
-def refresh_stale(store: Store, nlp: Language) -> None:
+def refresh_stale(store: Store, nlp: Language, *, progress: Progress = no_progress) -> None:
     """Re-extract every stored article when the store was built by an older extractor (its
     facts would miss what the current questions look for); a new store is marked current.
     A large store is parsed by as many processes as there are cores (a 10,000-article
@@ -30,12 +32,16 @@ def refresh_stale(store: Store, nlp: Language) -> None:
     if store.get_meta("extractor") == str(EXTRACTOR_VERSION):
         return
     drafts = store.drafts()
-    if drafts:
-        log.info("re-extracting %d articles stored by an older extractor", len(drafts))
+    if not drafts:  # a new store: nothing to redo
+        store.set_meta("extractor", str(EXTRACTOR_VERSION))
+        return
+    log.info("re-extracting %d articles stored by an older extractor", len(drafts))
     workers = min(os.cpu_count() or 1, 4) if len(drafts) >= PARALLEL_REFRESH else 1
     extractions = extract_many(nlp, [(draft, day) for _, draft, day in drafts], n_process=workers)
-    for (article_id, _, _), extraction in zip(drafts, extractions, strict=True):
-        store.refresh_article(article_id, extraction)
+    with progress("re-extracting", len(drafts)) as advance:
+        for (article_id, _, _), extraction in zip(drafts, extractions, strict=True):
+            store.refresh_article(article_id, extraction)
+            advance(1)
     store.set_meta("extractor", str(EXTRACTOR_VERSION))
 
 

@@ -4,11 +4,27 @@ answer, the clock, and how buttons name facts."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from knowledge.models import Answer, Fact, Feed
 from knowledge.storage.journal import Window
+
+# How long work shows its progress: ``progress(what, total)`` is entered around the work and
+# gives ``advance(n)``, called as steps get done. The CLI draws a bar; the bot and tests pass
+# ``no_progress``.
+Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+
+
+def no_progress(what: str, total: int) -> AbstractContextManager[Callable[[int], None]]:
+    """Progress shown nowhere."""
+    return nullcontext(_ignore)
+
+
+def _ignore(n: int) -> None:
+    pass
 
 
 def default_clock() -> dt.datetime:

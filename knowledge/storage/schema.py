@@ -11,7 +11,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Identity,
@@ -23,45 +22,10 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """An aware time in UTC; ValueError for a naive one (it is ambiguous)."""
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"a stored time must be timezone-aware, not {value!r}")
-    return value.astimezone(dt.UTC)
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """A moment, always in UTC: aware on the way out, and only aware ones are taken in.
-
-    PostgreSQL keeps a timestamptz. SQLite has no offsets: it keeps the UTC wall time as text in
-    SQLAlchemy's format, the one rows from before this type hold, so old and new rows compare
-    alike (as strings, in SQL)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(
-        self, value: dt.datetime | None, dialect: Dialect
-    ) -> dt.datetime | None:
-        utc = as_utc(value)
-        # SQLite's DATETIME would drop an offset, not convert: it gets the UTC wall time
-        return utc.replace(tzinfo=None) if utc is not None and dialect.name == "sqlite" else utc
-
-    def process_result_value(
-        self, value: dt.datetime | None, dialect: Dialect
-    ) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:  # SQLite, and PostgreSQL's naive columns before 0002
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
+from knowledge.models import Article, Feed
+from knowledge.storage.types import UTCDateTime, as_utc
 
 
 class Base(DeclarativeBase):
@@ -92,6 +56,18 @@ class ArticleRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     body: Mapped[str] = mapped_column(Text)
     word_count: Mapped[int] = mapped_column(Integer)
+
+    def to_article(self, fact_count: int) -> Article:
+        return Article(
+            id=self.id,
+            title=self.title,
+            source=self.source,
+            url=self.url,
+            published=self.published,
+            loaded_at=self.loaded_at,
+            fact_count=fact_count,
+            caption=self.caption,
+        )
 
 
 class FactRow(Base):
@@ -213,6 +189,17 @@ class FeedRow(Base):
     next_poll: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    def to_feed(self) -> Feed:
+        return Feed(
+            self.id,
+            self.url,
+            self.title,
+            self.failures,
+            self.last_error,
+            self.polled_at,
+            self.next_poll,
+        )
 
 
 class EntryRow(Base):

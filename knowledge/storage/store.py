@@ -31,6 +31,7 @@ from knowledge.models import (
 )
 from knowledge.storage.engine import make_engine
 from knowledge.storage.migrate import upgrade_engine
+from knowledge.storage.peek import articles_in
 from knowledge.storage.schema import (
     AliasRow,
     ArticleRow,
@@ -162,7 +163,7 @@ class Store:
         )
         touched = frozenset(ids.values()) | frozenset(also)
         entities = tuple(e for c in _chunks(sorted(touched)) for e in self._entities(s, c))
-        return StoredArticle(_article(row, len(facts)), facts, touched, entities)
+        return StoredArticle(row.to_article(len(facts)), facts, touched, entities)
 
     def remove_article(self, article_id: int) -> frozenset[int]:
         """Delete an article with its facts, mentions and aliases, and the entities no other
@@ -291,13 +292,7 @@ class Store:
 
     def articles(self) -> list[Article]:
         with self.sessions() as s:
-            counts = dict(
-                s.execute(
-                    select(FactRow.article_id, func.count(FactRow.id)).group_by(FactRow.article_id)
-                ).all()
-            )
-            rows = s.scalars(select(ArticleRow).order_by(ArticleRow.id)).all()
-            return [_article(r, counts.get(r.id, 0)) for r in rows]
+            return articles_in(s)
 
     def article(self, article_id: int) -> Article:
         with self.sessions() as s:
@@ -307,7 +302,7 @@ class Store:
             count = s.scalar(
                 select(func.count(FactRow.id)).where(FactRow.article_id == article_id)
             )
-            return _article(row, count or 0)
+            return row.to_article(count or 0)
 
     def article_by_url(self, url: str) -> int | None:
         """The id of the article loaded from ``url`` (the latest, should there be several)."""
@@ -370,19 +365,6 @@ class Store:
             )
             for eid, name, label in s.execute(eq.order_by(EntityRow.id))
         ]
-
-
-def _article(r: ArticleRow, fact_count: int) -> Article:
-    return Article(
-        id=r.id,
-        title=r.title,
-        source=r.source,
-        url=r.url,
-        published=r.published,
-        loaded_at=r.loaded_at,
-        fact_count=fact_count,
-        caption=r.caption,
-    )
 
 
 @dataclass(frozen=True, slots=True)

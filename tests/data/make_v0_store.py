@@ -29,7 +29,7 @@ from pathlib import Path
 
 from knowledge.ingest.feeds import FeedResponse
 from knowledge.models import Article
-from knowledge.newsroom import Newsroom
+from knowledge.newsroom.facade import Newsroom
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa.engine import KnowledgeBase
 from knowledge.storage.store import Store

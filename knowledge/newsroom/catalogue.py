@@ -1,0 +1,62 @@
+"""What a store holds, read without the newsroom: the door of the quick commands
+(``talks-bot articles``, ``feeds list``, ``health``), which must answer in a fraction of a second.
+
+Opening a ``Newsroom`` loads spaCy and the reader, upgrades the schema, re-extracts a store built
+by an older extractor, seeds an empty one and builds the index: seconds. A ``Catalogue`` reads the
+same listings straight from the store, and declines (``open_catalogue`` gives None) whenever the
+newsroom would change what they show, so the caller opens the newsroom instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from knowledge.models import Article, Feed
+from knowledge.nlp.version import EXTRACTOR_VERSION
+from knowledge.storage.peek import Peek
+
+
+class Catalogue:
+    """The articles and feeds of a store that is current (schema, extractor, seed)."""
+
+    def __init__(self, peek: Peek) -> None:
+        self._peek = peek
+
+    def articles(self) -> list[Article]:
+        return self._peek.articles()
+
+    def feeds(self) -> list[Feed]:
+        return self._peek.feeds()
+
+    def close(self) -> None:
+        self._peek.close()
+
+
+def open_catalogue(database_url: str, *, seed: bool) -> Catalogue | None:
+    """The store's catalogue, or None where opening the newsroom would first change it: no store
+    yet, an older schema or extractor, or (``seed``) the bundled article never loaded."""
+    peek = Peek.open(database_url)
+    if peek is None:
+        return None
+    stale = (
+        not peek.current()
+        or peek.meta("extractor") != str(EXTRACTOR_VERSION)
+        or (seed and peek.meta("seeded") is None)
+    )
+    if stale:
+        peek.close()
+        return None
+    return Catalogue(peek)
+
+
+def last_heartbeat(database_url: str) -> dt.datetime | None:
+    """When the digest scheduler last ran against a store (``talks-bot health``), if ever; read
+    without opening the store (a health check neither migrates nor creates one)."""
+    peek = Peek.open(database_url)
+    if peek is None:
+        return None
+    try:
+        beat = peek.meta("heartbeat")
+    finally:
+        peek.close()
+    return None if beat is None else dt.datetime.fromisoformat(beat)
