@@ -51,9 +51,19 @@ from knowledge.newsroom import (
     open_newsroom,
 )
 from knowledge.nlp.pipeline import DEFAULT_MODEL
+from knowledge.places import Place, zone_at, zone_label
 from knowledge.qa.evaluation import Item, Outcome, Report, evaluate, read_items, table
 from knowledge.qa.reply import DECLINE, article_line, format_date, resolved_note
-from knowledge.schedule import Mode, ScheduleError, parse_subscription, parse_time
+from knowledge.schedule import (
+    Mode,
+    ScheduleError,
+    UnknownPlaceError,
+    Wish,
+    local_day,
+    parse_pause,
+    parse_subscription,
+    parse_time,
+)
 from knowledge.storage.journal import Window
 from knowledge.storage.subscribers import Subscriber
 
@@ -85,6 +95,7 @@ __all__ = [
     "NotAWebPageError",
     "NotAnArticleError",
     "Outcome",
+    "Place",
     "PollResult",
     "QuestionError",
     "Report",
@@ -97,10 +108,12 @@ __all__ = [
     "TooManyRedirectsError",
     "Turn",
     "UnknownArticleError",
+    "UnknownPlaceError",
     "UnreachableError",
     "UnsafeURLError",
     "WebOptions",
     "Window",
+    "Wish",
     "article_line",
     "decode",
     "default_clock",
@@ -108,10 +121,14 @@ __all__ = [
     "fact_ref",
     "format_date",
     "last_heartbeat",
+    "local_day",
     "open_newsroom",
+    "parse_pause",
     "parse_subscription",
     "parse_time",
     "read_items",
     "resolved_note",
     "table",
+    "zone_at",
+    "zone_label",
 ]

@@ -108,7 +108,7 @@ def test_unsubscribe_then_subscribe_starts_afresh(newsroom: Newsroom, tmp_path: 
     subs = Subscribers(newsroom.store)
     now = newsroom.clock() + dt.timedelta(seconds=1)
     subs.subscribe(7, mode="instant", at=dt.time(8, 0), timezone="UTC", now=now)
-    assert subs.instant_pending() == []
+    assert subs.instant_pending(now) == []
     assert subs.unsubscribe(7)
     assert not subs.unsubscribe(7)
     again = subs.subscribe(7, mode="daily", at=dt.time(6, 0), timezone="utc", now=now)
