@@ -82,6 +82,23 @@ def _main_zones() -> frozenset[str]:
 
 
 @functools.cache
+def _links() -> dict[str, str]:
+    """Old names to the zones they now point at (Europe/Kiev → Europe/Kyiv), from tzdb's own
+    ``tzdata.zi`` ("L TARGET LINK" lines); empty where the tzdata package is missing."""
+    try:
+        table = resources.files("tzdata.zoneinfo").joinpath("tzdata.zi").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return {}
+    rows = (line.split() for line in table.splitlines() if line.startswith("L "))
+    return {row[2]: row[1] for row in rows if len(row) == 3}
+
+
+def _canonical(zone: str) -> str:
+    """A place's zone under its current name; "UTC" and the like stay as they are said."""
+    return _links().get(zone, zone) if zone_label(zone) != zone else zone
+
+
+@functools.cache
 def _zone_cities() -> dict[str, Place]:
     """The city each geographic zone is named after, by ``_key``. Where two keys name one city
     (a link such as Asia/Calcutta beside Asia/Kolkata) a country's zone, then the shorter,
@@ -91,7 +108,7 @@ def _zone_cities() -> dict[str, Place]:
     for zone in sorted(available_timezones(), key=lambda z: (z not in main, len(z), z)):
         label = zone_label(zone)
         if label != zone:
-            cities.setdefault(_key(label), Place(label, zone))
+            cities.setdefault(_key(label), Place(label, _canonical(zone)))
     return cities
 
 
@@ -143,11 +160,12 @@ def resolve_place(text: str) -> Place | None:
     if offset is not None:  # POSIX signs: Etc/GMT-3 is three hours ahead of UTC
         hours = int(offset["hours"])
         flipped = "-" if offset["sign"] == "+" else "+"
-        zone = f"Etc/GMT{flipped}{hours}" if hours else "UTC"
-        return Place(f"UTC{offset['sign']}{hours}", zone) if zone.lower() in _zone_keys() else None
+        fixed = f"Etc/GMT{flipped}{hours}" if hours else "UTC"
+        known = fixed.lower() in _zone_keys()
+        return Place(f"UTC{offset['sign']}{hours}", fixed) if known else None
     zone = _zone_keys().get(name.lower().replace(" ", "_"))
     if zone is not None:
-        return Place(zone_label(zone), zone)
+        return Place(zone_label(zone), _canonical(zone))
     key = _key(name)
     place = _zone_cities().get(key)
     if place is not None:
