@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, ask, buttons, errors, feeds, info, subscribe
+from handlers import admin, ask, buttons, digests, errors, feeds, info, pause, subscribe
 from handlers.context import TalksApp
 
 COMMANDS = (
@@ -13,9 +13,11 @@ COMMANDS = (
     BotCommand("who", "Who or what someone or something is"),
     BotCommand("articles", "The articles I have read"),
     BotCommand("article", "One article's summary and key facts"),
-    BotCommand("subscribe", "Daily digest (HH:MM Area/City) or instant news"),
+    BotCommand("subscribe", "Daily digest (8am London) or instant news"),
     BotCommand("settings", "Your subscription"),
     BotCommand("digest", "What is new now"),
+    BotCommand("pause", "A break from digests (7d, 2w; alone: until /resume)"),
+    BotCommand("resume", "Digests again after /pause"),
     BotCommand("unsubscribe", "Stop digests"),
     BotCommand("help", "What I can do"),
 )
@@ -49,6 +51,8 @@ def register(app: TalksApp) -> None:
             CommandHandler("unsubscribe", subscribe.on_unsubscribe),
             CommandHandler("settings", subscribe.on_settings),
             CommandHandler("digest", subscribe.on_digest),
+            CommandHandler("pause", pause.on_pause),
+            CommandHandler("resume", pause.on_resume),
             CommandHandler("load", admin.on_load),
             MessageHandler(filters.Document.ALL & _LOAD_CAPTION, admin.on_load),
             CommandHandler("remove", admin.on_remove),
@@ -60,7 +64,16 @@ def register(app: TalksApp) -> None:
             CallbackQueryHandler(ask.on_feedback, pattern=buttons.FEEDBACK),
             CallbackQueryHandler(ask.on_fact, pattern=buttons.FACT),
             CallbackQueryHandler(ask.on_example, pattern=buttons.QUESTION),
+            CallbackQueryHandler(digests.on_about, pattern=buttons.ABOUT),
+            CallbackQueryHandler(digests.on_unsubscribe_button, pattern=buttons.UNSUBSCRIBE),
+            CallbackQueryHandler(subscribe.on_schedule_button, pattern=buttons.SCHEDULE),
+            CallbackQueryHandler(subscribe.on_menu_button, pattern=buttons.MENU),
+            CallbackQueryHandler(subscribe.on_locate_button, pattern=buttons.LOCATE),
             CallbackQueryHandler(errors.on_unknown_button),  # stale or forged data
+            MessageHandler(filters.ChatType.PRIVATE & filters.LOCATION, subscribe.on_location),
+            MessageHandler(
+                filters.ChatType.PRIVATE & filters.Text([subscribe.NOT_NOW]), subscribe.on_not_now
+            ),
             MessageHandler(
                 filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, ask.on_private_text
             ),

@@ -10,17 +10,25 @@ feedback  ``fb:QUESTION_ID:1`` or ``:-1``  👍 / 👎
 fact      ``fact:ARTICLE:POSITION``        a "did you mean" fact under a decline
 question  ``q:TEXT``                       an example question of /start
 remove    ``rm:ARTICLE_ID``, ``rm:no``     /remove's confirm and cancel (admins only)
+about     ``ask:ARTICLE_ID``               ❓ under a digest: ask about this article
+schedule  ``sub:HHMM[:PLACE]``,            a time of /subscribe's picker, a "did you
+          ``sub:now[:PLACE]``              mean" place, or instant news
+menu      ``sub:menu``                     🕗 Change time (under a digest): the picker
+locate    ``sub:loc``                      📍 Use my location: asks for it
+unsub     ``unsub``                        🔕 Unsubscribe (under a digest)
 ========  ===============================  ==========================================
 
 A fact is named by ``knowledge.fact_ref`` ("ARTICLE:POSITION"; a bare fact id in
-buttons sent before). Telegram takes 1-64 bytes of callback data: only ``q:`` carries free text,
-and ``question`` returns None for a question that does not fit (the button is left out rather
-than carry a cut question). Data no pattern matches (a button of an older version, or forged)
-goes to the fallback in ``handlers.register``, which answers it politely.
+buttons sent before). Telegram takes 1-64 bytes of callback data: only ``q:`` and ``sub:``
+carry free text (a question, a place's name), and their encoders return None for one that does
+not fit (the button is left out rather than carry a cut text). Data no pattern matches (a
+button of an older version, or forged) goes to the fallback in ``handlers.register``, which
+answers it politely.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 MAX_DATA_BYTES = 64  # Telegram's limit for callback_data, in bytes (UTF-8)
@@ -32,7 +40,24 @@ FEEDBACK = re.compile(r"^fb:(\d+):(1|-1)$")
 FACT = re.compile(rf"^fact:({_REF})$")
 QUESTION = re.compile(r"^q:(.+)$", re.DOTALL)
 REMOVE = re.compile(r"^rm:(\d+|no)$")
-KINDS = (SOURCE, MORE, FEEDBACK, FACT, QUESTION, REMOVE)
+ABOUT = re.compile(r"^ask:(\d+)$")
+SCHEDULE = re.compile(r"^sub:(\d{4}|now)(?::(.+))?$", re.DOTALL)
+MENU = re.compile(r"^sub:menu$")
+LOCATE = re.compile(r"^sub:loc$")
+UNSUBSCRIBE = re.compile(r"^unsub$")
+KINDS = (
+    SOURCE,
+    MORE,
+    FEEDBACK,
+    FACT,
+    QUESTION,
+    REMOVE,
+    ABOUT,
+    SCHEDULE,
+    MENU,
+    LOCATE,
+    UNSUBSCRIBE,
+)
 
 
 class ButtonDataError(ValueError):
@@ -91,6 +116,22 @@ def remove(article_id: int) -> str:
 REMOVE_CANCEL = "rm:no"
 
 
+def about(article_id: int) -> str:
+    return _checked(f"ask:{article_id}", ABOUT)
+
+
+def schedule(at: dt.time | None, place: str | None = None) -> str | None:
+    """Subscribe at ``at`` (None: instant news) in ``place`` (None: the chat's zone so far);
+    None when the place's name does not fit."""
+    data = f"sub:{'now' if at is None else f'{at:%H%M}'}" + (f":{place}" if place else "")
+    return data if _fits(data) and SCHEDULE.match(data) else None
+
+
+MENU_DATA = "sub:menu"
+LOCATE_DATA = "sub:loc"
+UNSUBSCRIBE_DATA = "unsub"
+
+
 # --- decoders (of data their kind's pattern matched) -------------------------------------------
 
 
@@ -114,6 +155,22 @@ def decode_fact(data: str | None) -> str:
 
 def decode_question(data: str | None) -> str:
     return _match(QUESTION, data).group(1)
+
+
+def decode_about(data: str | None) -> int:
+    return int(_match(ABOUT, data).group(1))
+
+
+def decode_schedule(data: str | None) -> tuple[dt.time | None, str | None]:
+    """(the time, None for instant news; the place, None for the chat's zone so far)."""
+    found = _match(SCHEDULE, data)
+    clock, place = found.group(1), found.group(2)
+    if clock == "now":
+        return None, place
+    hour, minute = int(clock[:2]), int(clock[2:])
+    if hour > 23 or minute > 59:
+        raise ButtonDataError(f"not a time: {data!r}")
+    return dt.time(hour, minute), place
 
 
 def decode_remove(data: str | None) -> int | None:

@@ -7,11 +7,11 @@ import re
 from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatType
 
 from handlers.context import TalksContext
-from handlers.send import Outcome, SendResult
+from handlers.send import Markup, Outcome, SendResult
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -33,7 +33,7 @@ async def reply(
     context: TalksContext,
     blocks: Iterable[str] | str,
     *,
-    markup: InlineKeyboardMarkup | None = None,
+    markup: Markup | None = None,
 ) -> SendResult:
     """Answer in the chat the update came from (quoting the message in groups)."""
     chat = update.effective_chat

@@ -16,6 +16,7 @@ from telegram import Bot
 from handlers import render
 from handlers.common import blocking
 from handlers.context import Services, TalksContext
+from handlers.digests import digest_keyboard
 from handlers.send import Outcome
 
 log = logging.getLogger(__name__)
@@ -26,16 +27,22 @@ class Delivery(enum.Enum):
     NOTHING_NEW = "nothing new"
     FAILED = "failed"  # recorded; a daily digest is tried again later, a blocked chat dropped
     NOT_SUBSCRIBED = "not subscribed"  # unsubscribed or blocked while this waited
+    PAUSED = "paused"  # paused while this waited: what is new waits for the pause's end
 
 
-async def deliver(bot: Bot, services: Services, chat_id: int, *, scheduled: bool) -> Delivery:
-    """Send a chat what it has not had yet. A scheduled digest with nothing new moves its due
-    time on silently."""
+async def deliver(
+    bot: Bot, services: Services, chat_id: int, *, scheduled: bool, asked: bool = False
+) -> Delivery:
+    """Send a chat what it has not had yet, with its buttons. A scheduled digest with nothing
+    new moves its due time on silently; only one ``asked`` for (/digest) goes out in a
+    pause."""
     newsroom = services.newsroom
     async with services.chat_locks[chat_id]:
         sub = await blocking(newsroom.subscriber, chat_id)
         if sub is None or not sub.active:
             return Delivery.NOT_SUBSCRIBED
+        if not asked and sub.paused(newsroom.now()):
+            return Delivery.PAUSED
         digest = await blocking(newsroom.pending_digest, chat_id)
         if not digest:
             if scheduled:
@@ -43,7 +50,10 @@ async def deliver(bot: Bot, services: Services, chat_id: int, *, scheduled: bool
             return Delivery.NOTHING_NEW
         heading = "Your daily digest" if scheduled else "What's new"
         result = await services.sender.send(
-            bot, chat_id, render.digest_blocks(digest, heading=heading)
+            bot,
+            chat_id,
+            render.digest_blocks(digest, heading=heading),
+            reply_markup=digest_keyboard(digest),
         )
         if result.sent:
             await blocking(newsroom.digest_sent, chat_id, digest.article_ids, scheduled=scheduled)

@@ -15,8 +15,8 @@ follow-ups like <i>what did he say?</i> work too. In groups use /ask, mention me
 
 /who NAME · who or what someone or something is
 /articles · what I have read · /article ID · its summary
-/subscribe HH:MM Area/City · a daily digest · /subscribe instant · news as it comes
-/settings · your subscription · /digest · what is new now · /unsubscribe"""
+/subscribe 8am London · a daily digest at your time · /subscribe instant · news as it comes
+/settings · your subscription · /digest · what is new now · /pause 7d · /resume · /unsubscribe"""
 
 ADMIN_HELP = """<b>Admin</b>
 /load URL, /load TEXT, or /load as a reply to a message or a document (.txt .md .html .pdf)

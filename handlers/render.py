@@ -6,9 +6,11 @@ at most 4,096 characters and splits an over-long block on sentence boundaries ou
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
 
 from knowledge import (
     DECLINE,
@@ -21,7 +23,9 @@ from knowledge import (
     Stats,
     Subscriber,
     format_date,
+    local_day,
     resolved_note,
+    zone_label,
 )
 
 LIMIT = 4096
@@ -109,39 +113,79 @@ def articles_html(articles: Sequence[Article]) -> str:
     return "\n".join(lines)
 
 
-def item_html(item: DigestItem) -> str:
+DIGEST_FACT_CHARS = 400  # a sentence in a digest: keeps an item within one message
+LONG_DIGEST_CHARS = 1000  # past this the articles' bodies fold (expandable blockquotes)
+
+
+def item_html(item: DigestItem, *, folded: bool = False) -> str:
+    """One article of a digest: headline, date and source, then its summary and key facts
+    (``folded``: in an expandable blockquote, for a long digest)."""
     a = item.article
-    lines = [f"<b>{esc(a.title)}</b>", f"{format_date(a.published)} · #{a.id}"]
+    head = [f"<b>{esc(shorten(a.title, 200))}</b>", f"{format_date(a.published)} · #{a.id}"]
     if a.source:
-        lines[-1] += f" · {esc(a.source)}"
-    lines.append(esc(" ".join(f.text for f in item.summary)))
+        head[-1] += f" · {esc(a.source)}"
+    body = [esc(" ".join(shorten(f.text, DIGEST_FACT_CHARS) for f in item.summary))]
     if item.key_facts:
-        lines.append("<i>Key facts:</i>")
-        lines.extend(f"• {esc(f.text)}" for f in item.key_facts)
-    return "\n".join(lines)
+        body.append("<i>Key facts:</i>")
+        body.extend(f"• {esc(shorten(f.text, DIGEST_FACT_CHARS))}" for f in item.key_facts)
+    if folded:
+        return "\n".join([*head, "<blockquote expandable>" + "\n".join(body) + "</blockquote>"])
+    return "\n".join(head + body)
 
 
 def digest_blocks(digest: Digest, *, heading: str) -> list[str]:
+    """The heading and one block per article; a long digest folds each article's body, so the
+    headlines read at a glance and a tap opens one."""
     n = len(digest.items)
     head = f"<b>{esc(heading)}</b> · {n} new article{'s' if n != 1 else ''}"
-    return [head, *(item_html(i) for i in digest.items)]
+    items = [item_html(i) for i in digest.items]
+    if sum(utf16_len(i) for i in items) > LONG_DIGEST_CHARS:
+        items = [item_html(i, folded=True) for i in digest.items]
+    return [head, *items]
 
 
-def subscription_html(sub: Subscriber | None, *, default_tz: str) -> str:
+def place_of(sub: Subscriber) -> str:
+    """The place a subscriber's times are said in: as they named it, else from the zone."""
+    return sub.place or zone_label(sub.timezone)
+
+
+def schedule_html(sub: Subscriber, *, now: dt.datetime) -> str:
+    """ "every day at 08:00 London time; next: tomorrow", or the instant mode; a pause on it
+    on a line of its own."""
+    if sub.mode == "instant":
+        line = "a message as soon as an article is added"
+    else:
+        place = place_of(sub)
+        zone = "" if zone_label(sub.timezone) == place else f" ({esc(sub.timezone)})"
+        line = f"every day at <b>{sub.digest_time:%H:%M}</b> {esc(place)} time{zone}"
+        if sub.next_due is not None:
+            line += f"; next: {local_day(sub.next_due, sub.timezone, now=now)}"
+    line += "."
+    if sub.paused(now):
+        line += "\n" + pause_html(sub, now=now)
+    return line
+
+
+def pause_html(sub: Subscriber, *, now: dt.datetime) -> str:
+    if sub.paused_until is None:
+        return "⏸ Paused until you send /resume."
+    local = sub.paused_until.astimezone(ZoneInfo(sub.timezone))
+    day = local_day(sub.paused_until, sub.timezone, now=now)
+    return f"⏸ Paused until {day}, {local:%H:%M} {esc(place_of(sub))} time. /resume ends it now."
+
+
+def subscription_html(sub: Subscriber | None, *, default_tz: str, now: dt.datetime) -> str:
     if sub is None or not sub.active:
         return (
             "You are not subscribed.\n"
-            f"/subscribe HH:MM Area/City: a daily digest (default zone {esc(default_tz)})\n"
-            "/subscribe instant: a message as soon as an article is added"
+            "<code>/subscribe 8am London</code>: a daily digest at your time "
+            f"(with no place, {esc(zone_label(default_tz))} time)\n"
+            "<code>/subscribe instant</code>: a message as soon as an article is added"
         )
-    if sub.mode == "instant":
-        return "You get a message as soon as an article is added. /unsubscribe to stop."
-    due = ""
-    if sub.next_due is not None:
-        due = f"\nNext digest: {sub.next_due:%Y-%m-%d %H:%M} UTC"
     return (
-        f"Daily digest at <b>{sub.digest_time:%H:%M}</b> ({esc(sub.timezone)}).{due}\n"
-        "/unsubscribe to stop, /digest for what is new now."
+        f"You get {schedule_html(sub, now=now)}\n"
+        "/subscribe to change it, /pause 7d for a break, /unsubscribe to stop, "
+        "/digest for what is new now."
     )
 
 

@@ -17,7 +17,15 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -27,6 +35,8 @@ log = logging.getLogger(__name__)
 
 PER_CHAT_INTERVAL = 1.0  # Telegram: about one message per second in one chat
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+"""Buttons under a message, or a keyboard in place of the user's (a location request)."""
 _GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
 
 
@@ -64,7 +74,7 @@ class Sender:
         chat_id: int,
         blocks: Iterable[str],
         *,
-        reply_markup: InlineKeyboardMarkup | None = None,
+        reply_markup: Markup | None = None,
         reply_to: int | None = None,
     ) -> SendResult:
         """Send blocks packed into as few messages as fit; the keyboard goes on the last. The
@@ -89,7 +99,7 @@ class Sender:
         chat_id: int,
         text: str,
         *,
-        reply_markup: InlineKeyboardMarkup | None,
+        reply_markup: Markup | None,
         reply_to: int | None,
     ) -> SendResult:
         async def once() -> None:

@@ -1,40 +1,150 @@
-"""/subscribe, /unsubscribe, /settings and /digest."""
+"""/subscribe (as people say it: "8am London", "tokyo 9"), its picker and "did you mean" buttons,
+a shared location, /unsubscribe, /settings and /digest."""
 
 from __future__ import annotations
 
-from telegram import Update
+import datetime as dt
 
-from handlers import render
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ChatType
+
+from handlers import buttons, render
 from handlers.common import blocking, command_args, reply
-from handlers.context import TalksContext
+from handlers.context import Services, TalksContext
 from handlers.delivery import Delivery, deliver
-from knowledge import ScheduleError, parse_subscription
+from knowledge import (
+    Place,
+    ScheduleError,
+    UnknownPlaceError,
+    Wish,
+    parse_subscription,
+    zone_at,
+    zone_label,
+)
 
 USAGE = (
-    "Use <code>/subscribe 08:30 Europe/Berlin</code> for a daily digest "
-    "(time and zone optional), or <code>/subscribe instant</code> for news as it comes."
+    "Write it as you would say it: <code>/subscribe 8am London</code>, "
+    "<code>/subscribe 20:00 New York</code>, <code>/subscribe tokyo 9</code>, "
+    "or <code>/subscribe instant</code> for news as it comes."
 )
+PICKER_TIMES = (dt.time(7), dt.time(8), dt.time(9), dt.time(12), dt.time(18), dt.time(21))
+NOT_NOW = "✖️ Not now"  # the location keyboard's way out
+_SHARE = "📍 Share my location"
 
 
 async def on_subscribe(update: Update, context: TalksContext) -> None:
-    """/subscribe [HH:MM] [Area/City] | instant."""
+    """/subscribe [TIME] [PLACE] | instant; alone, a picker."""
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
     services = context.services
+    args = command_args(message.text)
+    current = await _current(services, chat.id)
+    if not args:
+        text, markup = _picker(current, private=_private(update))
+        await reply(update, context, text, markup=markup)
+        return
     try:
-        mode, at, zone = parse_subscription(
-            command_args(message.text),
-            default_time=services.default_time,
-            default_tz=services.default_tz,
+        wish = await blocking(
+            parse_subscription,
+            args,
+            default_time=current.at,
+            default_tz=current.zone,
+            default_place=current.place,
         )
+    except UnknownPlaceError as e:
+        text, suggestions = _did_you_mean(e)
+        await reply(update, context, text, markup=suggestions)
+        return
     except ScheduleError as e:
         await reply(update, context, f"{render.esc(str(e))}\n{USAGE}")
         return
-    newsroom = services.newsroom
-    sub = await blocking(newsroom.subscribe, chat.id, mode=mode, at=at, timezone=zone)
-    done = "Subscribed. " + render.subscription_html(sub, default_tz=services.default_tz)
-    await reply(update, context, done)
+    await reply(update, context, await _subscribed(services, chat.id, wish))
+
+
+async def on_schedule_button(update: Update, context: TalksContext) -> None:
+    """A time of the picker, a "did you mean" place, or instant news: subscribed, and the
+    message that offered it says so."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None:
+        return
+    at, place = buttons.decode_schedule(query.data)
+    services = context.services
+    current = await _current(services, chat.id)
+    try:
+        wish = await blocking(
+            parse_subscription,
+            place or "",
+            default_time=at or current.at,
+            default_tz=current.zone,
+            default_place=current.place,
+        )
+    except ScheduleError:  # a place GeoNames no longer knows: as any stale button
+        await query.answer("That button no longer works.")
+        return
+    if at is None:
+        wish = wish._replace(mode="instant")
+    await query.answer()
+    text = await _subscribed(services, chat.id, wish)
+    if isinstance(query.message, Message):
+        await services.sender.edit(query.message, text)
+
+
+async def on_menu_button(update: Update, context: TalksContext) -> None:
+    """🕗 Change time under a digest: the picker."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None:
+        return
+    await query.answer()
+    current = await _current(context.services, chat.id)
+    text, markup = _picker(current, private=_private(update))
+    await reply(update, context, text, markup=markup)
+
+
+async def on_locate_button(update: Update, context: TalksContext) -> None:
+    """📍 Use my location: Telegram asks for it only through a reply keyboard."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    keyboard = ReplyKeyboardMarkup(
+        [[KeyboardButton(_SHARE, request_location=True)], [KeyboardButton(NOT_NOW)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    text = "Share your location and I'll use its time zone (only the zone is kept)."
+    await reply(update, context, text, markup=keyboard)
+
+
+async def on_location(update: Update, context: TalksContext) -> None:
+    """A shared location (private chats): its time zone, the digest time kept."""
+    chat, message = update.effective_chat, update.effective_message
+    if chat is None or message is None or message.location is None:
+        return
+    where = message.location
+    zone = await blocking(zone_at, where.latitude, where.longitude)
+    if zone is None:
+        text = "I could not find a time zone there. Try <code>/subscribe 8am London</code>."
+        await reply(update, context, text, markup=ReplyKeyboardRemove())
+        return
+    services = context.services
+    current = await _current(services, chat.id)
+    wish = Wish(current.mode, current.at, zone, zone_label(zone))
+    text = await _subscribed(services, chat.id, wish)
+    await reply(update, context, text, markup=ReplyKeyboardRemove())
+
+
+async def on_not_now(update: Update, context: TalksContext) -> None:
+    """✖️ Not now on the location keyboard: the keyboard goes, nothing changes."""
+    await reply(update, context, "OK, nothing changed.", markup=ReplyKeyboardRemove())
 
 
 async def on_unsubscribe(update: Update, context: TalksContext) -> None:
@@ -52,14 +162,16 @@ async def on_settings(update: Update, context: TalksContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    sub = await blocking(context.services.newsroom.subscriber, chat.id)
-    await reply(
-        update, context, render.subscription_html(sub, default_tz=context.services.default_tz)
-    )
+    newsroom = context.services.newsroom
+    sub = await blocking(newsroom.subscriber, chat.id)
+    default_tz = context.services.default_tz
+    text = render.subscription_html(sub, default_tz=default_tz, now=newsroom.now())
+    await reply(update, context, text)
 
 
 async def on_digest(update: Update, context: TalksContext) -> None:
-    """/digest: what is new for this chat now (recorded, so the daily digest won't repeat it)."""
+    """/digest: what is new for this chat now (recorded, so the daily digest won't repeat it;
+    sent during a pause too: it was asked for)."""
     chat = update.effective_chat
     if chat is None:
         return
@@ -71,8 +183,81 @@ async def on_digest(update: Update, context: TalksContext) -> None:
         note = "Subscribe with /subscribe to get what is new every day."
         await reply(update, context, [*blocks, note] if digest else "No articles yet.")
         return
-    done = await deliver(context.bot, context.services, chat.id, scheduled=False)
+    done = await deliver(context.bot, context.services, chat.id, scheduled=False, asked=True)
     if done is Delivery.NOTHING_NEW:
         await reply(update, context, "Nothing new since your last digest.")
     elif done is Delivery.FAILED:  # Telegram refused it or could not be reached: say so
         await reply(update, context, "Your digest could not be sent just now: try /digest later.")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+async def _current(services: Services, chat_id: int) -> Wish:
+    """What a request leaves out is kept from the chat's subscription (or the settings)."""
+    sub = await blocking(services.newsroom.subscriber, chat_id)
+    if sub is None or not sub.active:
+        return Wish("daily", services.default_time, services.default_tz, None)
+    return Wish(sub.mode, sub.digest_time, sub.timezone, sub.place)
+
+
+async def _subscribed(services: Services, chat_id: int, wish: Wish) -> str:
+    newsroom = services.newsroom
+    sub = await blocking(
+        newsroom.subscribe,
+        chat_id,
+        mode=wish.mode,
+        at=wish.at,
+        timezone=wish.zone,
+        place=wish.place,
+    )
+    text = f"Subscribed: {render.schedule_html(sub, now=newsroom.now())}"
+    if sub.mode == "daily" and sub.place is None:
+        text += (
+            f"\nTimes are {render.esc(render.place_of(sub))} time: for yours, write "
+            "<code>/subscribe 8am London</code> with your city."
+        )
+    return text
+
+
+def _private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def _picker(current: Wish, *, private: bool) -> tuple[str, InlineKeyboardMarkup]:
+    """A few times in the chat's zone, instant news, and (in private) the location."""
+    place = current.place or zone_label(current.zone)
+    times = [
+        InlineKeyboardButton(f"{t:%H:%M}", callback_data=buttons.schedule(t)) for t in PICKER_TIMES
+    ]
+    rows = [times[:3], times[3:]]
+    instant = InlineKeyboardButton("⚡ As news comes", callback_data=buttons.schedule(None))
+    rows.append([instant])
+    if private:
+        locate = InlineKeyboardButton("📍 Use my location", callback_data=buttons.LOCATE_DATA)
+        rows.append([locate])
+    text = (
+        f"When should your daily digest come? The times are {render.esc(place)} time.\n"
+        f"Or write it: {USAGE.split(': ', 1)[1]}"
+    )
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _did_you_mean(error: UnknownPlaceError) -> tuple[str, InlineKeyboardMarkup | None]:
+    wish = error.wish
+    at = None if wish.mode == "instant" else wish.at
+    rows = [
+        [InlineKeyboardButton(_place_button(p), callback_data=data)]
+        for p in error.suggestions
+        if (data := buttons.schedule(at, p.name)) is not None
+    ]
+    text = f"I don't know the place “{render.esc(error.text)}”."
+    if rows:
+        return f"{text} Did you mean one of these?", InlineKeyboardMarkup(rows)
+    return f"{text}\n{USAGE}", None
+
+
+def _place_button(place: Place) -> str:
+    label = zone_label(place.zone)
+    return place.name if label == place.name else f"{place.name} ({label} time)"

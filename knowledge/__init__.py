@@ -64,9 +64,19 @@ if TYPE_CHECKING:
         no_progress,
     )
     from knowledge.nlp.pipeline import DEFAULT_MODEL
+    from knowledge.places import Place, zone_at, zone_label
     from knowledge.qa.evaluation import Item, Outcome, Report, evaluate, read_items, table
     from knowledge.qa.reply import DECLINE, article_line, format_date, resolved_note
-    from knowledge.schedule import Mode, ScheduleError, parse_subscription, parse_time
+    from knowledge.schedule import (
+        Mode,
+        ScheduleError,
+        UnknownPlaceError,
+        Wish,
+        local_day,
+        parse_pause,
+        parse_subscription,
+        parse_time,
+    )
     from knowledge.storage.journal import Window
     from knowledge.storage.subscribers import Subscriber
 
@@ -117,9 +127,19 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "no_progress",
     ),
     "knowledge.nlp.pipeline": ("DEFAULT_MODEL",),
+    "knowledge.places": ("Place", "zone_at", "zone_label"),
     "knowledge.qa.evaluation": ("Item", "Outcome", "Report", "evaluate", "read_items", "table"),
     "knowledge.qa.reply": ("DECLINE", "article_line", "format_date", "resolved_note"),
-    "knowledge.schedule": ("Mode", "ScheduleError", "parse_subscription", "parse_time"),
+    "knowledge.schedule": (
+        "Mode",
+        "ScheduleError",
+        "UnknownPlaceError",
+        "Wish",
+        "local_day",
+        "parse_pause",
+        "parse_subscription",
+        "parse_time",
+    ),
     "knowledge.storage.journal": ("Window",),
     "knowledge.storage.subscribers": ("Subscriber",),
 }
@@ -155,6 +175,7 @@ __all__ = [
     "NotAWebPageError",
     "NotAnArticleError",
     "Outcome",
+    "Place",
     "PollResult",
     "Progress",
     "QuestionError",
@@ -168,10 +189,12 @@ __all__ = [
     "TooManyRedirectsError",
     "Turn",
     "UnknownArticleError",
+    "UnknownPlaceError",
     "UnreachableError",
     "UnsafeURLError",
     "WebOptions",
     "Window",
+    "Wish",
     "article_line",
     "decode",
     "default_clock",
@@ -180,14 +203,18 @@ __all__ = [
     "format_date",
     "last_heartbeat",
     "load_items",
+    "local_day",
     "no_progress",
     "open_catalogue",
     "open_newsroom",
+    "parse_pause",
     "parse_subscription",
     "parse_time",
     "read_items",
     "resolved_note",
     "table",
+    "zone_at",
+    "zone_label",
 ]
 
 

@@ -441,6 +441,7 @@ class _Chat:
     chat: JSONDict
     messages: dict[int, JSONDict] = field(default_factory=dict)
     next_message_id: int = 1
+    keyboard: JSONDict | None = None  # the reply keyboard the user sees, if any
 
 
 def _normalise_chat_id(value: Any) -> int | str:
@@ -763,6 +764,19 @@ class FakeBotApi:
             from_user=user,
             caption=caption,
             reply_to_message=self._reply_target(chat_id, reply_to),
+        )
+        return await self._push_message(message)
+
+    async def user_shares_location(
+        self, chat_id: int, latitude: float, longitude: float, *, user_id: int | None = None
+    ) -> JSONDict:
+        """A user's message carrying a location (what a ``request_location`` button sends)."""
+        chat, user = self._chat_and_user(chat_id, None, user_id, None, None)
+        message = factories.make_message(
+            self._next_message_id(chat_id),
+            chat,
+            from_user=user,
+            location={"latitude": latitude, "longitude": longitude},
         )
         return await self._push_message(message)
 
@@ -1166,7 +1180,7 @@ class FakeBotApi:
         text, entities = self._formatted(
             params, "text", "entities", MAX_TEXT_LENGTH, "message is too long"
         )
-        markup = _check_markup(params.get("reply_markup"))
+        markup = self._inline_or_keyboard(chat_id, _check_markup(params.get("reply_markup")))
         reply = self._reply_for(chat_id, params)
         message = factories.make_message(
             self._next_message_id(chat_id),
@@ -1180,6 +1194,19 @@ class FakeBotApi:
         )
         self._state(chat_id).messages[message["message_id"]] = message
         return message
+
+    def _inline_or_keyboard(self, chat_id: int | str, markup: JSONDict | None) -> JSONDict | None:
+        """A sent message keeps only an inline keyboard, as in Telegram; a reply keyboard
+        replaces the chat's (``keyboard``), and ``remove_keyboard`` takes it away."""
+        if markup is None or "inline_keyboard" in markup:
+            return markup
+        state = self._state(chat_id)
+        state.keyboard = None if markup.get("remove_keyboard") else markup
+        return None
+
+    def keyboard(self, chat_id: int | str) -> JSONDict | None:
+        """The reply keyboard the bot last gave the chat (None once removed)."""
+        return self._state(chat_id).keyboard
 
     def _m_sendDocument(self, params: JSONDict) -> JSONDict:
         chat_id = self._require_chat(params)

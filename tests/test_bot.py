@@ -172,7 +172,7 @@ async def test_bad_input_gets_a_clear_reply(
         bad_time = await ask(fake, USER, "/subscribe 25:99")
         assert "not a time" in bad_time.params["text"]
         bad_zone = await ask(fake, USER, "/subscribe 08:00 Mars/Olympus")
-        assert "timezone" in bad_zone.params["text"]
+        assert "I don't know the place" in bad_zone.params["text"]
         settings = await ask(fake, USER, "/settings")
         assert "not subscribed" in settings.params["text"], "a refused /subscribe stored nothing"
 

@@ -3,6 +3,8 @@ and matches its own pattern only."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from handlers import buttons
@@ -49,3 +51,23 @@ def test_data_of_no_kind_is_refused(data: str | None) -> None:
     ):
         with pytest.raises(buttons.ButtonDataError):
             decode(data)
+
+
+def test_digest_and_subscription_buttons_round_trip() -> None:
+    encoded = {
+        buttons.ABOUT: buttons.about(12),
+        buttons.SCHEDULE: buttons.schedule(dt.time(7, 30), "San Francisco"),
+        buttons.MENU: buttons.MENU_DATA,
+        buttons.LOCATE: buttons.LOCATE_DATA,
+        buttons.UNSUBSCRIBE: buttons.UNSUBSCRIBE_DATA,
+    }
+    for pattern, data in encoded.items():
+        assert data is not None
+        assert [p for p in buttons.KINDS if p.match(data)] == [pattern], data
+    assert buttons.decode_about(encoded[buttons.ABOUT]) == 12
+    assert buttons.decode_schedule(encoded[buttons.SCHEDULE]) == (dt.time(7, 30), "San Francisco")
+    assert buttons.decode_schedule(buttons.schedule(None)) == (None, None)
+    assert buttons.decode_schedule(buttons.schedule(dt.time(21))) == (dt.time(21), None)
+    assert buttons.schedule(dt.time(8), "x" * 60) is None, "a place too long for 64 bytes"
+    with pytest.raises(buttons.ButtonDataError):
+        buttons.decode_schedule("sub:2575")

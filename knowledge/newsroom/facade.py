@@ -39,6 +39,7 @@ from knowledge.models import (
     Feed,
     Turn,
 )
+from knowledge.newsroom.briefing import article_context
 from knowledge.newsroom.loading import index_stored, refresh_stale, seed_draft
 from knowledge.newsroom.values import (
     Asked,
@@ -459,11 +460,24 @@ class Newsroom:
 
     # --- subscriptions -----------------------------------------------------------------------
 
-    def subscribe(self, chat_id: int, *, mode: Mode, at: dt.time, timezone: str) -> Subscriber:
-        """Create or change a subscription; an inactive one starts afresh from now."""
+    def subscribe(
+        self, chat_id: int, *, mode: Mode, at: dt.time, timezone: str, place: str | None = None
+    ) -> Subscriber:
+        """Create or change a subscription (``place``: as the user named it); an inactive one
+        starts afresh from now."""
         return self._subscribers.subscribe(
-            chat_id, mode=mode, at=at, timezone=timezone, now=self.now()
+            chat_id, mode=mode, at=at, timezone=timezone, place=place, now=self.now()
         )
+
+    def pause(self, chat_id: int, length: dt.timedelta | None) -> Subscriber | None:
+        """No digest for ``length`` (None: until ``resume``); what comes meanwhile waits for the
+        first digest after. None when the chat is not subscribed."""
+        now = self.now()
+        return self._subscribers.pause(chat_id, until=now + length if length else None, now=now)
+
+    def resume(self, chat_id: int) -> tuple[Subscriber | None, bool]:
+        """End a pause: (the subscription, whether it was paused)."""
+        return self._subscribers.resume(chat_id, now=self.now())
 
     def unsubscribe(self, chat_id: int) -> bool:
         """Stop digests for a chat; False when it had none."""
@@ -481,7 +495,7 @@ class Newsroom:
 
     def instant_chats(self) -> list[int]:
         """Instant subscribers with at least one article they have not had."""
-        return self._subscribers.instant_pending()
+        return self._subscribers.instant_pending(self.now())
 
     # --- digests -----------------------------------------------------------------------------
 
@@ -511,6 +525,16 @@ class Newsroom:
                 self._items.clear()
             self._items[key] = item
         return item
+
+    @_locked
+    def article_context(self, article_id: int) -> Answer:
+        """The previous turn for a question about one article (a digest's "ask about this
+        article"): its lead and summary as the facts, its main entities as the focus."""
+        article = self.article(article_id)
+        item = self._item(article)
+        return article_context(
+            article, self.facts_of(article_id), item.summary, self.index.entities
+        )
 
     def pending_digest(self, chat_id: int) -> Digest:
         """What is new for a subscriber: articles loaded since it subscribed, not yet sent."""

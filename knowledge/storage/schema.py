@@ -138,6 +138,10 @@ class SubscriberRow(Base):
     next_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     last_digest_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     deactivated_reason: Mapped[str | None] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(String(100))  # as the user named it: "London"
+    # A pause: no digest from paused_since until paused_until (None: until /resume)
+    paused_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    paused_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class DeliveryRow(Base):

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from knowledge.schedule import Mode, next_due, parse_time, parse_zone
@@ -36,6 +36,25 @@ class Subscriber:
     since: dt.datetime
     next_due: dt.datetime | None
     last_digest_at: dt.datetime | None
+    place: str | None = None  # as the user named it; None: say it from the zone
+    paused_since: dt.datetime | None = None
+    paused_until: dt.datetime | None = None  # None with paused_since set: until /resume
+
+    def paused(self, now: dt.datetime) -> bool:
+        """Whether digests wait at ``now`` (a timed pause is over once its end has passed)."""
+        return _paused(self.paused_since, self.paused_until, now)
+
+
+def _paused(since: dt.datetime | None, until: dt.datetime | None, now: dt.datetime) -> bool:
+    return since is not None and (until is None or until > now)
+
+
+def _not_paused(now: dt.datetime) -> ColumnElement[bool]:
+    """SQL for ``Subscriber.paused(now)`` being false."""
+    return or_(
+        SubscriberRow.paused_since.is_(None),
+        and_(SubscriberRow.paused_until.is_not(None), SubscriberRow.paused_until <= now),
+    )
 
 
 def _subscriber(row: SubscriberRow) -> Subscriber:
@@ -48,6 +67,9 @@ def _subscriber(row: SubscriberRow) -> Subscriber:
         since=row.since,
         next_due=row.next_due,
         last_digest_at=row.last_digest_at,
+        place=row.place,
+        paused_since=row.paused_since,
+        paused_until=row.paused_until,
     )
 
 
@@ -72,10 +94,11 @@ class Subscribers:
         at: dt.time,
         timezone: str,
         now: dt.datetime,
+        place: str | None = None,
     ) -> Subscriber:
-        """Create or change a subscription; an inactive one starts afresh from ``now``."""
+        """Create or change a subscription; an inactive one starts afresh from ``now`` (and
+        unpaused), an active one keeps its pause."""
         zone = parse_zone(timezone)
-        due = next_due(at, zone, after=now) if mode == "daily" else None
         with self._session() as s:
             row = s.get(SubscriberRow, chat_id)
             if row is None:
@@ -83,14 +106,45 @@ class Subscribers:
                 s.add(row)
             elif not row.active:
                 row.since = now
+                row.paused_since = row.paused_until = None
             row.mode = mode
             row.digest_time = at.strftime("%H:%M")
             row.timezone = zone.key
+            row.place = place
             row.active = True
-            row.next_due = due
             row.deactivated_reason = None
+            self._schedule(row, now)
             s.flush()
             return _subscriber(row)
+
+    def pause(
+        self, chat_id: int, *, until: dt.datetime | None, now: dt.datetime
+    ) -> Subscriber | None:
+        """No digest until ``until`` (None: until ``resume``); what is loaded meanwhile stays
+        pending, so the first digest after the pause has it. None when not subscribed."""
+        with self._session() as s:
+            row = s.get(SubscriberRow, chat_id)
+            if row is None or not row.active:
+                return None
+            if not _paused(row.paused_since, row.paused_until, now):
+                row.paused_since = now
+            row.paused_until = until
+            self._schedule(row, now)
+            s.flush()
+            return _subscriber(row)
+
+    def resume(self, chat_id: int, *, now: dt.datetime) -> tuple[Subscriber | None, bool]:
+        """End a pause: (the subscription, whether it was paused); (None, False) when not
+        subscribed."""
+        with self._session() as s:
+            row = s.get(SubscriberRow, chat_id)
+            if row is None or not row.active:
+                return None, False
+            was = _paused(row.paused_since, row.paused_until, now)
+            row.paused_since = row.paused_until = None
+            self._schedule(row, now)
+            s.flush()
+            return _subscriber(row), was
 
     def unsubscribe(self, chat_id: int) -> bool:
         """Stop digests for a chat; False when it had none."""
@@ -119,6 +173,7 @@ class Subscribers:
                     SubscriberRow.active.is_(True),
                     SubscriberRow.mode == "daily",
                     SubscriberRow.next_due <= now,
+                    _not_paused(now),
                 )
                 .order_by(SubscriberRow.next_due, SubscriberRow.chat_id)
                 .limit(limit)
@@ -209,11 +264,12 @@ class Subscribers:
         """A digest that could not be sent is tried again after a pause, not every tick."""
         with self._session() as s:
             row = s.get(SubscriberRow, chat_id)
-            if row is not None and row.active:
+            paused = row is not None and _paused(row.paused_since, row.paused_until, now)
+            if row is not None and row.active and not paused:
                 row.next_due = now + dt.timedelta(minutes=minutes)
 
-    def instant_pending(self) -> list[int]:
-        """Instant subscribers with at least one article they have not had."""
+    def instant_pending(self, now: dt.datetime) -> list[int]:
+        """Instant subscribers, not paused, with at least one article they have not had."""
         with self._session() as s:
             delivered = select(DeliveryRow.id).where(
                 DeliveryRow.chat_id == SubscriberRow.chat_id,
@@ -227,6 +283,7 @@ class Subscribers:
                 .where(
                     SubscriberRow.active.is_(True),
                     SubscriberRow.mode == "instant",
+                    _not_paused(now),
                     owed.exists(),
                 )
                 .order_by(SubscriberRow.chat_id)
@@ -247,6 +304,16 @@ class Subscribers:
 
     @staticmethod
     def _advance(row: SubscriberRow, now: dt.datetime) -> None:
-        if row.mode == "daily" and row.active:
-            due = next_due(parse_time(row.digest_time), parse_zone(row.timezone), after=now)
-            row.next_due = due
+        Subscribers._schedule(row, now)
+
+    @staticmethod
+    def _schedule(row: SubscriberRow, now: dt.datetime) -> None:
+        """The one place a next due time is set: the first digest time after ``now``, or after
+        the pause where one is on; none for instant, inactive or paused-until-resumed rows."""
+        after = now
+        if _paused(row.paused_since, row.paused_until, now):
+            after = row.paused_until  # type: ignore[assignment]  # None: stays None below
+        if row.mode != "daily" or not row.active or after is None:
+            row.next_due = None
+            return
+        row.next_due = next_due(parse_time(row.digest_time), parse_zone(row.timezone), after=after)

@@ -1,0 +1,55 @@
+"""/pause [LENGTH] and /resume: a quiet break from digests; nothing new is lost meanwhile."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from handlers import render
+from handlers.common import blocking, command_args, reply
+from handlers.context import TalksContext
+from knowledge import ScheduleError, parse_pause
+
+USAGE = (
+    "<code>/pause 7d</code> (or 12h, 2w, 1 month) for a break, <code>/pause</code> alone "
+    "until you /resume."
+)
+
+
+async def on_pause(update: Update, context: TalksContext) -> None:
+    """/pause [7d|2w|12h]: no digest until then (alone: until /resume)."""
+    chat, message = update.effective_chat, update.effective_message
+    if chat is None or message is None:
+        return
+    try:
+        length = parse_pause(command_args(message.text))
+    except ScheduleError as e:
+        await reply(update, context, f"{render.esc(str(e))}\n{USAGE}")
+        return
+    newsroom = context.services.newsroom
+    sub = await blocking(newsroom.pause, chat.id, length)
+    if sub is None:
+        await reply(update, context, "You are not subscribed: there is nothing to pause.")
+        return
+    now = newsroom.now()
+    text = (
+        f"{render.pause_html(sub, now=now)}\n"
+        "What comes meanwhile is kept for your first digest after the pause."
+    )
+    await reply(update, context, text)
+
+
+async def on_resume(update: Update, context: TalksContext) -> None:
+    """/resume: digests again, from the next digest time."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    newsroom = context.services.newsroom
+    sub, was_paused = await blocking(newsroom.resume, chat.id)
+    if sub is None:
+        await reply(update, context, "You are not subscribed. /subscribe 8am London, say.")
+        return
+    schedule = render.schedule_html(sub, now=newsroom.now())
+    if not was_paused:
+        await reply(update, context, f"Your digests are not paused: you get {schedule}")
+        return
+    await reply(update, context, f"Resumed: you get {schedule}")
