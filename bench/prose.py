@@ -193,10 +193,10 @@ def report(groups: dict[str, list[Verdict]], refused_truth: list[str], extra: in
         said = ", ".join(f"{k}: {n}" for k, n in reasons.most_common()) or "none refused"
         lines.append(f"- **{name}**: {said}")
     lines += ["", "## Loaded although not an article", ""]
-    wrongly = [
-        (name, v) for name, vs in groups.items() if name.startswith("not") for v in vs
+    wrongly = [(name, v) for name, vs in groups.items() if name.startswith("not") for v in vs]
+    kept = [
+        f"- {name}: `{v.name}` (prose share {v.share:.3f})" for name, v in wrongly if not v.refused
     ]
-    kept = [f"- {name}: `{v.name}` (prose share {v.share:.3f})" for name, v in wrongly if not v.refused]
     lines += kept or ["None."]
     lines += ["", "## Refused although an article (English pages and BBC)", ""]
     refused = [

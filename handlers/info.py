@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
-from handlers import buttons, render
+from handlers import render
+from handlers.ask import examples_markup
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from knowledge import UnknownArticleError
@@ -37,9 +38,7 @@ async def on_start(update: Update, context: TalksContext) -> None:
         f"{known}{': ' + latest if latest else '.'}\n"
         "Try one of these, or /help for everything I can do."
     )
-    data = {q: buttons.question(q) for q in examples}  # None: too long for a button
-    rows = [[InlineKeyboardButton(q, callback_data=d)] for q, d in data.items() if d is not None]
-    await reply(update, context, text, markup=InlineKeyboardMarkup(rows) if rows else None)
+    await reply(update, context, text, markup=examples_markup(examples))
 
 
 async def on_help(update: Update, context: TalksContext) -> None:

@@ -14,6 +14,7 @@ from knowledge import (
     DECLINE,
     Answer,
     Article,
+    ChatReply,
     Digest,
     DigestItem,
     Fact,
@@ -119,6 +120,14 @@ def item_html(item: DigestItem) -> str:
         lines.append("<i>Key facts:</i>")
         lines.extend(f"• {esc(f.text)}" for f in item.key_facts)
     return "\n".join(lines)
+
+
+def chat_html(said: ChatReply) -> str:
+    """Small talk, a summary, "who do you mean?" or "I understand English" (its examples go
+    under it as buttons)."""
+    if said.item is not None:
+        return item_html(said.item)
+    return esc(said.text)
 
 
 def digest_blocks(digest: Digest, *, heading: str) -> list[str]:

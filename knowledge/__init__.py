@@ -7,6 +7,7 @@ extraction) → ``storage`` (the only SQL) → ``qa`` (index, questions, ranking
 ``digests`` (summaries); ``models``, ``errors``, ``text`` and ``schedule`` are the small core.
 """
 
+from knowledge.conversation import ChatReply, Intent
 from knowledge.errors import (
     ArticleError,
     BlockedAddressError,
@@ -67,6 +68,7 @@ __all__ = [
     "ArticleError",
     "Asked",
     "BlockedAddressError",
+    "ChatReply",
     "Digest",
     "DigestItem",
     "DuplicateArticleError",
@@ -78,6 +80,7 @@ __all__ = [
     "FetchError",
     "FetchTimeoutError",
     "HTTPStatusError",
+    "Intent",
     "Item",
     "KnowledgeError",
     "Mode",

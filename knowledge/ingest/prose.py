@@ -3,9 +3,9 @@
 Each line is one of four kinds, by its own tokens:
 
 - ``log``: it starts as log records do (a timestamp, a level such as ``INFO``);
-- ``code``: it holds at least one code marker per ten tokens (a call ``f(``, ``a.b``, ``snake_case``,
-  an operator, a brace or a semicolon closing the line, a tag, a comment, a docstring, an
-  ``import``, ``def`` or annotated field, a path ``a/b/c``);
+- ``code``: it holds at least one code marker per ten tokens (a call ``f(``, ``a.b(``,
+  ``snake_case``, an operator, a brace or a semicolon closing the line, a tag, a comment, a
+  docstring, an ``import``, ``def`` or annotated field, a path ``a/b/c``);
 - ``table``: a third of its characters are digits, fewer than half its tokens are words, or it
   is a row of fields (separated by commas with no space after them, tabs or pipes): CSV rows,
   score tables, separator lines;
