@@ -200,6 +200,15 @@ def _answer_json(answer: Answer) -> str:
     )
 
 
+def respond(newsroom: Newsroom, question: str, *, context: Turn | None = None) -> Answer:
+    """What the bot would reply: small talk, a summary or "I understand English" where the
+    message is one (``Newsroom.converse``), else the engine's answer."""
+    said = newsroom.converse(question, context=context)
+    if said is not None:
+        return said.as_answer(question)
+    return newsroom.answer(question, context=context)
+
+
 def cmd_ask(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
     """Answer questions; like chat's, they are not logged (the question journal holds the bot's
     users' questions, for /stats and the answer buttons)."""
@@ -209,7 +218,7 @@ def cmd_ask(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
     for q in questions:
         if not args.question and not q.strip():
             continue
-        answer = newsroom.answer(q)
+        answer = respond(newsroom, q)
         print(_answer_json(answer) if args.json else answer.reply, file=out, flush=True)
     return 0
 
@@ -227,7 +236,7 @@ def cmd_chat(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
             return 0
         if not q.strip():
             return 0
-        answer = newsroom.answer(q, context=turn)
+        answer = respond(newsroom, q, context=turn)
         print("bot> " + answer.reply.replace("\n", "\n     "), file=out, flush=True)
         if answer.answered:
             turn = Turn(q, answer)
@@ -387,7 +396,8 @@ def cmd_eval(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
             print(f"talks-bot: {name}: {e}", file=sys.stderr)
     reports = {}
     for name, items in sets.items():
-        reports[name] = report = evaluate(items, lambda q, c: newsroom.answer(q, context=c))
+        # as the bot answers: a question taken for small talk would count as declined here
+        reports[name] = report = evaluate(items, lambda q, c: respond(newsroom, q, context=c))
         if args.details:
             for o in report.outcomes:
                 print(_outcome_json(name, o), file=out)

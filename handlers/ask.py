@@ -3,13 +3,15 @@ the buttons under an answer (their data: ``handlers.buttons``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatAction
 
 from handlers import buttons, render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
-from knowledge import Answer, fact_ref
+from knowledge import Answer, ChatReply, fact_ref
 
 LAST_ANSWER = "last_answer"
 _SUGGESTION_CHARS = 60
@@ -67,20 +69,42 @@ async def answer_question(update: Update, context: TalksContext, text: str) -> N
     if not text:
         await reply(update, context, "Ask me a question about the news, e.g. who is involved?")
         return
-    await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
     previous = context.chat_data.get(LAST_ANSWER) if context.chat_data is not None else None
+    last = previous if isinstance(previous, Answer) else None
+    said = await blocking(
+        services.newsroom.converse,
+        text,
+        context=last,
+        user_language=user.language_code if user else None,
+    )
+    if said is not None:  # not a question about the news: small talk, a summary, a language
+        await chat_reply(update, context, said)
+        return
+    await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
     asked = await blocking(
         services.newsroom.ask,
         text,
         chat_id=chat.id,
         user_id=user.id if user else None,
-        context=previous if isinstance(previous, Answer) else None,
+        context=last,
     )
     answer = asked.answer
     if answer.answered and context.chat_data is not None:
         context.chat_data[LAST_ANSWER] = answer
     markup = keyboard(answer, asked.question_id)
     await reply(update, context, render.answer_html(answer), markup=markup)
+
+
+async def chat_reply(update: Update, context: TalksContext, said: ChatReply) -> None:
+    """A reply that is not an answer, with its example questions as buttons."""
+    await reply(update, context, render.chat_html(said), markup=examples_markup(said.examples))
+
+
+def examples_markup(questions: Iterable[str]) -> InlineKeyboardMarkup | None:
+    """Questions as buttons that ask them (one a row); one too long for a button is left out."""
+    data = {q: buttons.question(q) for q in questions}
+    rows = [[InlineKeyboardButton(q, callback_data=d)] for q, d in data.items() if d is not None]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def keyboard(answer: Answer, question_id: int) -> InlineKeyboardMarkup | None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
-from handlers import buttons, render
+from handlers import render
+from handlers.ask import examples_markup
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from knowledge import UnknownArticleError
 
 HELP = """<b>Ask me about the news I have read.</b>
 Write a question, e.g. <i>when is the next round?</i> or <i>who is the UN envoy?</i>; \
-follow-ups like <i>what did he say?</i> work too. In groups use /ask, mention me, or reply to me.
+follow-ups like <i>what did he say?</i> work too, and <i>summarise #1</i> or <i>what is this \
+article about?</i> gives an article's summary. In groups use /ask, mention me, or reply to me.
 
 /who NAME · who or what someone or something is
 /articles · what I have read · /article ID · its summary
@@ -37,9 +39,7 @@ async def on_start(update: Update, context: TalksContext) -> None:
         f"{known}{': ' + latest if latest else '.'}\n"
         "Try one of these, or /help for everything I can do."
     )
-    data = {q: buttons.question(q) for q in examples}  # None: too long for a button
-    rows = [[InlineKeyboardButton(q, callback_data=d)] for q, d in data.items() if d is not None]
-    await reply(update, context, text, markup=InlineKeyboardMarkup(rows) if rows else None)
+    await reply(update, context, text, markup=examples_markup(examples))
 
 
 async def on_help(update: Update, context: TalksContext) -> None:

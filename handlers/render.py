@@ -16,6 +16,7 @@ from knowledge import (
     DECLINE,
     Answer,
     Article,
+    ChatReply,
     Digest,
     DigestItem,
     Fact,
@@ -131,6 +132,14 @@ def item_html(item: DigestItem, *, folded: bool = False) -> str:
     if folded:
         return "\n".join([*head, "<blockquote expandable>" + "\n".join(body) + "</blockquote>"])
     return "\n".join(head + body)
+
+
+def chat_html(said: ChatReply) -> str:
+    """Small talk, a summary, "who do you mean?" or "I understand English" (its examples go
+    under it as buttons)."""
+    if said.item is not None:
+        return item_html(said.item)
+    return esc(said.text)
 
 
 def digest_blocks(digest: Digest, *, heading: str) -> list[str]:

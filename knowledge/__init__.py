@@ -18,6 +18,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from knowledge.conversation import ChatReply, Intent
     from knowledge.errors import (
         ArticleError,
         BlockedAddressError,
@@ -81,6 +82,7 @@ if TYPE_CHECKING:
     from knowledge.storage.subscribers import Subscriber
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    "knowledge.conversation": ("ChatReply", "Intent"),
     "knowledge.errors": (
         "ArticleError",
         "BlockedAddressError",
@@ -157,6 +159,7 @@ __all__ = [
     "BlockedAddressError",
     "Bulk",
     "Catalogue",
+    "ChatReply",
     "Digest",
     "DigestItem",
     "DuplicateArticleError",
@@ -168,6 +171,7 @@ __all__ = [
     "FetchError",
     "FetchTimeoutError",
     "HTTPStatusError",
+    "Intent",
     "Item",
     "KnowledgeError",
     "Mode",

@@ -728,13 +728,17 @@ class FakeBotApi:
         entities: list[JSONDict] | None = None,
         first_name: str | None = None,
         username: str | None = None,
+        language_code: str | None = "en",
     ) -> JSONDict:
         """A user's text message; commands ("/ask", "/ask@bot") and @mentions get entities.
 
         ``chat_type`` defaults to "private" for positive ids and "group" for negative ones;
-        ``reply_to`` is a message id in that chat (or a message dict).
+        ``reply_to`` is a message id in that chat (or a message dict); ``language_code`` is the
+        user's (Telegram's IETF tag of their app's language).
         """
-        chat, user = self._chat_and_user(chat_id, chat_type, user_id, first_name, username)
+        chat, user = self._chat_and_user(
+            chat_id, chat_type, user_id, first_name, username, language_code=language_code
+        )
         message = factories.make_message(
             self._next_message_id(chat_id),
             chat,
@@ -832,6 +836,8 @@ class FakeBotApi:
         user_id: int | None,
         first_name: str | None,
         username: str | None,
+        *,
+        language_code: str | None = "en",
     ) -> tuple[JSONDict, JSONDict]:
         chat_type = chat_type or ("private" if chat_id > 0 else "group")
         if chat_type == "private":
@@ -846,7 +852,9 @@ class FakeBotApi:
                 chat_id, chat_type, first_name=first_name, username=username
             )
             state = self._chats[chat_id] = _Chat(chat)
-        user = factories.make_user(user_id, first_name=first_name, username=username)
+        user = factories.make_user(
+            user_id, first_name=first_name, username=username, language_code=language_code
+        )
         return state.chat, user
 
     def _state(self, chat_id: int | str) -> _Chat:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from knowledge.errors import EmptyArticleError, NotAnArticleError
+from knowledge.ingest.prose import refusal as prose_refusal
 from knowledge.models import ArticleDraft
 
 MAX_ARTICLE_CHARS = 2_000_000  # of the article's text, once read
@@ -108,10 +110,12 @@ def read_article(
 ) -> ArticleDraft:
     """Read plain text, Markdown or HTML into a draft; given metadata wins over what is found."""
     _check_raw(raw)
+    lines: Sequence[str] | None = None
     if fmt == "html" or (fmt is None and looks_like_html(raw)):
         draft = extract_html(raw, url=url)
     else:
         draft = _read_text(raw, markdown=fmt == "md" or fmt is None)
+        lines = raw.splitlines()  # code and logs show in their lines, which reading joins
     draft = ArticleDraft(
         title=title or draft.title,
         paragraphs=draft.paragraphs,
@@ -121,7 +125,7 @@ def read_article(
         caption=draft.caption,
         author=draft.author,
     )
-    check_prose(draft)
+    check_prose(draft, lines=lines)
     return draft
 
 
@@ -159,8 +163,10 @@ def read_document(
     )
 
 
-def check_prose(draft: ArticleDraft) -> None:
-    """Refuse drafts that are not English prose of article length."""
+def check_prose(draft: ArticleDraft, *, lines: Sequence[str] | None = None) -> None:
+    """Refuse drafts that are not English prose of article length: too long, too short, not
+    English, or mostly code, tables or log lines (``ingest.prose``, measured on the text's
+    ``lines`` as given, the draft's paragraphs by default)."""
     body = draft.body
     if len(body) > MAX_ARTICLE_CHARS:
         raise NotAnArticleError(
@@ -179,6 +185,11 @@ def check_prose(draft: ArticleDraft) -> None:
     latin = sum(ch.isascii() for ch in body if ch.isalpha())
     if latin < 0.8 * letters or not _is_english(words):
         raise NotAnArticleError("This does not look like an English article.")
+    if lines is None:
+        lines = [line for paragraph in draft.paragraphs for line in paragraph.split("\n")]
+    reason = prose_refusal(lines)
+    if reason is not None:
+        raise NotAnArticleError(reason)
     if not re.search(r"[.!?]", body):
         raise NotAnArticleError("This has no sentences: it does not read as an article.")
 

@@ -21,6 +21,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from spacy.language import Language
 
+from knowledge.conversation import ChatReply
 from knowledge.digests.summary import key_facts, summarise
 from knowledge.errors import ArticleError, DuplicateArticleError, UnknownArticleError
 from knowledge.ingest.dedupe import Fingerprints
@@ -40,6 +41,7 @@ from knowledge.models import (
     Turn,
 )
 from knowledge.newsroom.briefing import article_context
+from knowledge.newsroom.conversing import converse
 from knowledge.newsroom.loading import index_stored, refresh_stale, seed_draft
 from knowledge.newsroom.values import (
     Asked,
@@ -440,6 +442,18 @@ class Newsroom:
             now=self.now(),
         )
         return Asked(answer, qid)
+
+    def converse(
+        self,
+        text: str,
+        *,
+        context: Turn | Answer | None = None,
+        user_language: str | None = None,
+    ) -> ChatReply | None:
+        """The reply to a message that is not a question about the news (a greeting, thanks,
+        "what can you do?", an article's summary, "who do you mean?", another language), or
+        None: the engine's to answer (``newsroom.conversing``). Not logged."""
+        return converse(self, text, context=context, user_language=user_language)
 
     @_locked
     def who(self, name: str) -> Answer:
