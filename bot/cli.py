@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
-    from knowledge import Answer, Article, Feed, Item, Newsroom, Outcome
+    from knowledge import Answer, Article, Feed, Item, Newsroom, Outcome, Turn
 
 # Imports are made where a command needs them: `--help`, `articles`, `feeds list` and `health`
 # answer in a fraction of a second, without spaCy, the engine or python-telegram-bot
