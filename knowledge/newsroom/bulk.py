@@ -14,6 +14,7 @@ from knowledge.ingest.fetch import read_url
 from knowledge.ingest.reading import DOCUMENT_FORMATS, decode, read_article, read_document
 from knowledge.models import Article, ArticleDraft
 from knowledge.newsroom.values import Progress, no_progress
+from knowledge.nlp.extract import extract_many
 
 if TYPE_CHECKING:
     from knowledge.newsroom.facade import Newsroom
@@ -97,3 +98,50 @@ def load_items(
                 bulk.record(item, outcome)
             advance(len(part))
     return bulk
+
+
+def store_many(
+    newsroom: Newsroom,
+    items: Sequence[ArticleDraft],
+    *,
+    chunk: int,
+    n_process: int,
+    near: bool,
+) -> list[Article | ArticleError]:
+    """``Newsroom.load_many``'s work: each chunk's new drafts parsed in one ``nlp.pipe`` under
+    the newsroom's lock, then stored one transaction each."""
+    results: list[Article | ArticleError] = []
+    for start in range(0, len(items), chunk):
+        part = items[start : start + chunk]
+        with newsroom._lock:
+            outcome: list[Article | ArticleError | None] = [None] * len(part)
+            todo: list[int] = []
+            for i, draft in enumerate(part):
+                try:
+                    newsroom.store.ensure_new(draft)
+                    if near:
+                        newsroom._ensure_not_near(draft)
+                except ArticleError as e:
+                    outcome[i] = e
+                else:
+                    todo.append(i)
+            now = newsroom.clock()
+            dates = {i: part[i].published or now.date() for i in todo}
+            extractions = extract_many(
+                newsroom.nlp, [(part[i], dates[i]) for i in todo], n_process=n_process
+            )
+            stored = False
+            for i, extraction in zip(todo, extractions, strict=True):
+                try:  # a repeat within the chunk is refused here, inside the transaction
+                    if near and stored:  # a repeat of one stored a moment ago
+                        newsroom.store.ensure_new(part[i])  # an exact one: named as such
+                        newsroom._ensure_not_near(part[i])
+                    article = newsroom._store(part[i], extraction, published=dates[i], now=now)
+                except ArticleError as e:
+                    outcome[i] = e
+                else:
+                    newsroom._fingerprints.add(article.id, part[i].body)
+                    outcome[i] = article
+                    stored = True
+            results.extend(r for r in outcome if r is not None)
+    return results

@@ -41,6 +41,7 @@ from knowledge.models import (
     Turn,
 )
 from knowledge.newsroom.briefing import article_context
+from knowledge.newsroom.bulk import store_many
 from knowledge.newsroom.conversing import converse
 from knowledge.newsroom.loading import index_stored, refresh_stale, seed_draft
 from knowledge.newsroom.values import (
@@ -51,7 +52,7 @@ from knowledge.newsroom.values import (
     default_clock,
     no_progress,
 )
-from knowledge.nlp.extract import extract, extract_many
+from knowledge.nlp.extract import extract
 from knowledge.qa.config import DEFAULT, QAConfig
 from knowledge.qa.engine import Engine
 from knowledge.qa.index import Index
@@ -236,42 +237,7 @@ class Newsroom:
         The paragraphs of ``chunk`` articles at a time go through one ``nlp.pipe`` (full batches,
         and ``n_process`` > 1 parses in worker processes); the lock is held per chunk, so
         questions asked meanwhile wait for one chunk at most."""
-        items = list(drafts)
-        results: list[Article | ArticleError] = []
-        for start in range(0, len(items), chunk):
-            part = items[start : start + chunk]
-            with self._lock:
-                outcome: list[Article | ArticleError | None] = [None] * len(part)
-                todo: list[int] = []
-                for i, draft in enumerate(part):
-                    try:
-                        self.store.ensure_new(draft)
-                        if near:
-                            self._ensure_not_near(draft)
-                    except ArticleError as e:
-                        outcome[i] = e
-                    else:
-                        todo.append(i)
-                now = self.clock()
-                dates = {i: part[i].published or now.date() for i in todo}
-                extractions = extract_many(
-                    self.nlp, [(part[i], dates[i]) for i in todo], n_process=n_process
-                )
-                stored = False
-                for i, extraction in zip(todo, extractions, strict=True):
-                    try:  # a repeat within the chunk is refused here, inside the transaction
-                        if near and stored:  # a repeat of one stored a moment ago
-                            self.store.ensure_new(part[i])  # an exact one: named as such
-                            self._ensure_not_near(part[i])
-                        article = self._store(part[i], extraction, published=dates[i], now=now)
-                    except ArticleError as e:
-                        outcome[i] = e
-                    else:
-                        self._fingerprints.add(article.id, part[i].body)
-                        outcome[i] = article
-                        stored = True
-                results.extend(r for r in outcome if r is not None)
-        return results
+        return store_many(self, list(drafts), chunk=chunk, n_process=n_process, near=near)
 
     def _store(
         self, draft: ArticleDraft, extraction: Extraction, *, published: dt.date, now: dt.datetime
