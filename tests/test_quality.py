@@ -4,9 +4,9 @@ Both engines are held to floors: the default one, whose learned reader answers (
 store holding the seed article alone: seed_questions support@1 0.898 / F1 0.656 / declined
 0.412 / false declines 0.102; seed_holdout 0.941 / 0.842 / 0.571 / 0.029; dev 1.000 / 0.552 /
 1.000; the cloze-practised reader traded dev's 15 answerable questions' F1, 0.743 before, for
-the frozen BBC set's, 0.589 → 0.605), and the rule engine alone (``TALKS_READER=off``), which stays the fallback. The floors sit
-a few points under what each measures; the brief's targets are higher and tracked by
-``talks-bot eval`` (README, "Quality"), not here.
+the frozen BBC set's, 0.589 → 0.605), and the rule engine alone (``TALKS_READER=off``), which
+stays the fallback. The floors sit a few points under what each measures; the brief's targets
+are higher and tracked by ``talks-bot eval`` (README, "Quality"), not here.
 """
 
 from __future__ import annotations
