@@ -23,6 +23,10 @@ ADMIN = 7001
 USER = 1001
 
 
+# The bot tests' "now": a Sunday, 06:00 UTC (07:00 in Berlin, 15:00 in Tokyo).
+START = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC)
+
+
 class Clock:
     """A clock the tests move by hand; the knowledge base and the digests read it. Like a real
     clock it never shows the same instant twice (each reading is a millisecond on)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,8 @@ from knowledge import Newsroom
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa.config import QAConfig
 from knowledge.storage.store import Store
+from tests.botkit import START, Clock, make_template, seeded_copy
+from tests.fake_bot_api import FakeBotApi
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # as bot.cli does: PTB's future time periods
 
@@ -68,3 +70,26 @@ def newsroom(nlp: Language, tmp_path: Path) -> Newsroom:
 def seeded_newsroom(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
     """One seeded store shared by a module's read-only tests."""
     return make_newsroom(nlp, tmp_path_factory.mktemp("seeded") / "talks.db")
+
+
+# The end-to-end bot tests' fixtures: a seeded store copied per test (the template is seeded once
+# per module), the fake Bot API, and the injected clock at ``START``.
+@pytest.fixture(scope="module")
+def template(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_template(nlp, tmp_path_factory.mktemp("tpl") / "seeded.db", Clock(START))
+
+
+@pytest.fixture
+def db(template: Path, tmp_path: Path) -> Path:
+    return seeded_copy(template, tmp_path / "talks.db")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)

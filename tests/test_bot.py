@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,34 +15,18 @@ from sqlalchemy.orm import Session
 
 from knowledge import Newsroom
 from knowledge.storage.schema import SendRow
-from tests.botkit import ADMIN, USER, Clock, make_template, running_bot, seeded_copy, settings_for
+from tests.botkit import (
+    ADMIN,
+    USER,
+    Clock,
+    running_bot,
+    settings_for,
+)
 from tests.conftest import DATA
 from tests.fake_bot_api import Call, FakeBotApi
 from tests.pdfs import make_pdf
 
-START = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC)
 GROUP = -100200
-
-
-@pytest.fixture(scope="module")
-def template(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(nlp, tmp_path_factory.mktemp("tpl") / "seeded.db", Clock(START))
-
-
-@pytest.fixture
-def db(template: Path, tmp_path: Path) -> Path:
-    return seeded_copy(template, tmp_path / "talks.db")
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(START)
 
 
 async def eventually(check: Callable[[], bool]) -> bool:

@@ -3,34 +3,17 @@ thanks, "what can you do?", summaries, "who do you mean?", and questions in othe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from spacy.language import Language
 
-from tests.botkit import USER, Clock, make_template, running_bot, seeded_copy, settings_for
+from tests.botkit import START, USER, Clock, running_bot, settings_for
 from tests.conftest import DATA
 from tests.fake_bot_api import FakeBotApi
-from tests.test_bot import START, ask, buttons, message_id
+from tests.test_bot import ask, buttons, message_id
 
 DECLINE = "The articles I have don't say"
-
-
-@pytest.fixture(scope="module")
-def template(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(nlp, tmp_path_factory.mktemp("tpl") / "seeded.db", Clock(START))
-
-
-@pytest.fixture
-def db(template: Path, tmp_path: Path) -> Path:
-    return seeded_copy(template, tmp_path / "talks.db")
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as server:
-        yield server
 
 
 def examples(call) -> list[str]:

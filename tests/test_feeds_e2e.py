@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from tests.botkit import ADMIN, USER, Clock, make_template, running_bot, settings_for
+from tests.botkit import ADMIN, START, USER, Clock, make_template, running_bot, settings_for
 from tests.fake_bot_api import FakeBotApi
 from tests.site import Site, serving
-from tests.test_bot import START, ask
+from tests.test_bot import ask
 from tests.test_fetch import PageServer
 
 BIN = Path(sys.executable).parent / "talks-bot"

@@ -15,10 +15,9 @@ import httpx
 import pytest
 from spacy.language import Language
 
-from tests.botkit import Clock, make_template
+from tests.botkit import START, Clock, make_template
 from tests.factories import make_chat, make_message, make_update, make_user
 from tests.fake_bot_api import FakeBotApi
-from tests.test_bot import START
 
 EXE = shutil.which("talks-bot", path=str(Path(sys.executable).parent)) or "talks-bot"
 

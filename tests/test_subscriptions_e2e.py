@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from spacy.language import Language
 
-from tests.botkit import ADMIN, USER, Clock, make_template, running_bot, seeded_copy, settings_for
+from tests.botkit import (
+    ADMIN,
+    USER,
+    Clock,
+    running_bot,
+    settings_for,
+)
 from tests.conftest import DATA
 from tests.fake_bot_api import Call, FakeBotApi
 
-START = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC)  # a Sunday; 07:00 in Berlin, 15:00 in Tokyo
 HARBOUR = (DATA / "harbour_council.txt").read_text()
 STRIKE = (
     "Dock workers at the port of Halden ended a nine-day strike on Tuesday after the harbour "
@@ -28,27 +32,6 @@ STRIKE = (
     "Harbour director Olav Rudi said the authority would review its shift rules with the union "
     "before the end of the year."
 )
-
-
-@pytest.fixture(scope="module")
-def template(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(nlp, tmp_path_factory.mktemp("tpl") / "seeded.db", Clock(START))
-
-
-@pytest.fixture
-def db(template: Path, tmp_path: Path) -> Path:
-    return seeded_copy(template, tmp_path / "talks.db")
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(START)
 
 
 async def ask(fake: FakeBotApi, chat: int, text: str) -> Call:
