@@ -55,10 +55,7 @@ async def on_load(update: Update, context: TalksContext) -> None:
     replied = message.reply_to_message
     document = message.document or (replied.document if replied else None)
     if document is not None:
-        data = await _download(update, context, document)
-        if data is not None:
-            name = document.file_name or ""
-            await _store(update, context, partial(newsroom.load_document, data, filename=name))
+        await _load_document(update, context, document)
         return
     if URL.match(args):
         await _store(update, context, partial(newsroom.load_url, args))
@@ -73,6 +70,28 @@ async def on_load(update: Update, context: TalksContext) -> None:
         )
         return
     await _store(update, context, partial(newsroom.load_text, text))
+
+
+async def load_message(update: Update, context: TalksContext, message: Message) -> None:
+    """Load what an admin's message holds as an article: its document, the page of its lone
+    link, or its text (the "Load it as an article?" button)."""
+    newsroom = context.services.newsroom
+    if message.document is not None:
+        await _load_document(update, context, message.document)
+        return
+    text = (message.text or message.caption or "").strip()
+    if URL.match(text):
+        await _store(update, context, partial(newsroom.load_url, text))
+    else:
+        await _store(update, context, partial(newsroom.load_text, text))
+
+
+async def _load_document(update: Update, context: TalksContext, document: Document) -> None:
+    data = await _download(update, context, document)
+    if data is not None:
+        name = document.file_name or ""
+        load = partial(context.services.newsroom.load_document, data, filename=name)
+        await _store(update, context, load)
 
 
 async def _download(update: Update, context: TalksContext, document: Document) -> bytes | None:
