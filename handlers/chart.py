@@ -9,6 +9,7 @@ pyplot: no global state and no GUI backend, so it is safe in a worker thread.
 from __future__ import annotations
 
 import io
+import threading
 from typing import TYPE_CHECKING
 
 from knowledge import Activity
@@ -23,6 +24,9 @@ THUMBS_DOWN = "#e53935"
 SIZE = (8.0, 4.8)  # inches; at DPI, 800 × 480 px: readable on a phone, a few tens of KB
 DPI = 100
 TICK_EVERY = 5  # days between date labels (and the last day always labelled)
+# matplotlib does not promise thread safety (its font and text caches are shared): two admins'
+# /stats in two worker threads draw one after the other
+_DRAWING = threading.Lock()
 
 
 def caption(activity: Activity) -> str:
@@ -34,9 +38,9 @@ def activity_png(activity: Activity) -> bytes:
     """The chart of ``activity`` as PNG bytes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    figure = activity_figure(activity)
     buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
+    with _DRAWING:
+        FigureCanvasAgg(activity_figure(activity)).print_png(buffer)
     return buffer.getvalue()
 
 

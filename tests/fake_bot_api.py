@@ -11,9 +11,10 @@ Usage::
         assert "Mistura" in call.params["text"]
 
 The server models what the bot depends on: long-polling ``getUpdates`` with offsets, messages
-stored per chat (edits, deletes, buttons), Telegram's HTML parsing and length rules, files, and
-faults (429 with ``retry_after``, 403 for blocked chats, 5xx, dropped connections, and optional
-enforcement of the 30 msg/s overall and 1 msg/s per chat limits).
+stored per chat (edits, deletes, buttons), Telegram's HTML parsing and length rules, files,
+photos (PNG or JPEG, with Telegram's size and shape limits), and faults (429 with
+``retry_after``, 403 for blocked chats, 5xx, dropped connections, and optional enforcement of
+the 30 msg/s overall and 1 msg/s per chat limits).
 
 Where it is stricter than Telegram, on purpose: a bare ``&`` or an unknown named entity such as
 ``&nbsp;`` is refused in HTML (Telegram keeps it literally; ``strict_html=False`` does too), and
