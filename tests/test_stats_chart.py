@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import struct
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -156,7 +157,7 @@ async def test_stats_sends_an_admin_the_chart_in_their_zone(
         for colour in (chart.ANSWERED, chart.DECLINED, chart.THUMBS_UP):
             assert pixels_of(png, colour) > pixels_of(empty, colour) + 50, colour
         assert pixels_of(png, chart.THUMBS_DOWN) == pixels_of(empty, chart.THUMBS_DOWN)
-        assert shown.days[-1] == clock.now.astimezone(dt.timezone(dt.timedelta(hours=1))).date()
+        assert shown.days[-1] == clock.now.astimezone(ZoneInfo("Europe/Berlin")).date()
         assert shown.counts[-1] == Window(answered=1, declined=1, thumbs_up=1)
         assert sum(w.answered + w.declined for w in shown.counts) == 2
 
