@@ -13,6 +13,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 import handlers
 from bot.config import Settings
 from bot.scheduling import schedule_feed_polls, schedule_ticks
+from handlers.alerts import ErrorNotices
 from handlers.context import Services, TalksApp, TalksContext
 from handlers.send import Sender
 from knowledge import Newsroom, parse_time
@@ -27,6 +28,11 @@ def build_services(settings: Settings, newsroom: Newsroom) -> Services:
         default_time=parse_time(settings.digest_time),
         default_tz=settings.default_tz,
         sender=Sender(attempts=settings.send_attempts, backoff=settings.send_backoff_seconds),
+        error_notices=ErrorNotices(
+            settings.admin_chat_id,
+            every=dt.timedelta(minutes=settings.error_notice_minutes),
+            clock=newsroom.now,
+        ),
     )
 
 

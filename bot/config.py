@@ -24,6 +24,8 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    admin_chat_id: int | None = None  # unhandled errors are told there (a group or a user)
+    error_notice_minutes: float = Field(default=10.0, gt=0)  # at most one notice per period
     database_url: str = Field(default_factory=default_database_url)
     bot_api_base_url: str = "https://api.telegram.org/bot"
     bot_api_file_url: str = "https://api.telegram.org/file/bot"

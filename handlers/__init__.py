@@ -5,7 +5,18 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, ask, buttons, digests, errors, feeds, info, pause, subscribe
+from handlers import (
+    admin,
+    ask,
+    buttons,
+    digests,
+    errors,
+    feeds,
+    import_offer,
+    info,
+    pause,
+    subscribe,
+)
 from handlers.context import TalksApp
 
 COMMANDS = (
@@ -38,6 +49,10 @@ def register(app: TalksApp) -> None:
     )
     app.add_handler(MessageHandler(admin_update, admin.gate), group=-1)
     app.add_handler(CallbackQueryHandler(admin.gate, pattern=buttons.REMOVE), group=-1)
+    app.add_handler(CallbackQueryHandler(admin.gate, pattern=buttons.IMPORT), group=-1)
+    # after the gate: a /load-captioned file is the gate's; an admin's article otherwise
+    pasted = filters.ChatType.PRIVATE & ~filters.COMMAND & (filters.TEXT | filters.Document.ALL)
+    app.add_handler(MessageHandler(pasted, import_offer.offer), group=-1)
 
     app.add_handlers(
         [
@@ -59,6 +74,7 @@ def register(app: TalksApp) -> None:
             CommandHandler("stats", admin.on_stats),
             CommandHandler("feeds", feeds.on_feeds),
             CallbackQueryHandler(admin.on_remove_button, pattern=buttons.REMOVE),
+            CallbackQueryHandler(import_offer.on_button, pattern=buttons.IMPORT),
             CallbackQueryHandler(ask.on_source, pattern=buttons.SOURCE),
             CallbackQueryHandler(ask.on_more, pattern=buttons.MORE),
             CallbackQueryHandler(ask.on_feedback, pattern=buttons.FEEDBACK),

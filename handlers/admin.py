@@ -1,4 +1,5 @@
-"""Admin commands: /load (text, a reply, a document), /remove with a confirm button, /stats.
+"""Admin commands: /load (text, a reply, a document), /remove with a confirm button, /stats
+(the numbers, then a chart of the last 30 days).
 
 The gate runs before every other handler (group -1): a non-admin gets a polite refusal and the
 update stops there, so nothing changes.
@@ -15,17 +16,18 @@ from pathlib import PurePath
 from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ApplicationHandlerStop
 
-from handlers import buttons, render
-from handlers.common import blocking, command_args, reply
+from handlers import buttons, chart, render
+from handlers.common import blocking, command_args, is_group, reply
 from handlers.context import TalksContext
 from handlers.delivery import deliver_instant
-from knowledge import DOCUMENT_FORMATS, Article, KnowledgeError
+from knowledge import DOCUMENT_FORMATS, Article, KnowledgeError, ScheduleError
 
 log = logging.getLogger(__name__)
 
 ADMIN_COMMAND = re.compile(r"^/(?:load|remove|stats|feeds)(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what Telegram lets a bot download
+CHART_DAYS = 30
 REFUSAL = "Sorry, only the bot's admins can do that."
 
 
@@ -53,10 +55,7 @@ async def on_load(update: Update, context: TalksContext) -> None:
     replied = message.reply_to_message
     document = message.document or (replied.document if replied else None)
     if document is not None:
-        data = await _download(update, context, document)
-        if data is not None:
-            name = document.file_name or ""
-            await _store(update, context, partial(newsroom.load_document, data, filename=name))
+        await _load_document(update, context, document)
         return
     if URL.match(args):
         await _store(update, context, partial(newsroom.load_url, args))
@@ -71,6 +70,28 @@ async def on_load(update: Update, context: TalksContext) -> None:
         )
         return
     await _store(update, context, partial(newsroom.load_text, text))
+
+
+async def load_message(update: Update, context: TalksContext, message: Message) -> None:
+    """Load what an admin's message holds as an article: its document, the page of its lone
+    link, or its text (the "Load it as an article?" button)."""
+    newsroom = context.services.newsroom
+    if message.document is not None:
+        await _load_document(update, context, message.document)
+        return
+    text = (message.text or message.caption or "").strip()
+    if URL.match(text):
+        await _store(update, context, partial(newsroom.load_url, text))
+    else:
+        await _store(update, context, partial(newsroom.load_text, text))
+
+
+async def _load_document(update: Update, context: TalksContext, document: Document) -> None:
+    data = await _download(update, context, document)
+    if data is not None:
+        name = document.file_name or ""
+        load = partial(context.services.newsroom.load_document, data, filename=name)
+        await _store(update, context, load)
 
 
 async def _download(update: Update, context: TalksContext, document: Document) -> bytes | None:
@@ -162,6 +183,26 @@ async def on_remove_button(update: Update, context: TalksContext) -> None:
 
 
 async def on_stats(update: Update, context: TalksContext) -> None:
-    """/stats: the store, questions, feedback and digests."""
-    stats = await blocking(context.services.newsroom.stats)
+    """/stats: the store, questions, feedback and digests; then the last 30 days as a chart."""
+    newsroom = context.services.newsroom
+    stats = await blocking(newsroom.stats)
     await reply(update, context, render.stats_html(stats))
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return
+    # the admin's days: their digest's zone when they subscribe, else the bot's default
+    subscriber = await blocking(newsroom.subscriber, user.id) if user else None
+    zone = subscriber.timezone if subscriber else context.services.default_tz
+    try:
+        activity = await blocking(newsroom.activity, days=CHART_DAYS, zone=zone)
+    except ScheduleError:  # a TALKS_DEFAULT_TZ zoneinfo does not know
+        activity = await blocking(newsroom.activity, days=CHART_DAYS, zone="UTC")
+    png = await blocking(chart.activity_png, activity)
+    message = update.effective_message
+    await context.services.sender.send_photo(
+        context.bot,
+        chat.id,
+        png,
+        caption=render.esc(chart.caption(activity)),
+        reply_to=message.message_id if message and is_group(update) else None,
+    )

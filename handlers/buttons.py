@@ -10,6 +10,8 @@ feedback  ``fb:QUESTION_ID:1`` or ``:-1``  👍 / 👎
 fact      ``fact:ARTICLE:POSITION``        a "did you mean" fact under a decline
 question  ``q:TEXT``                       an example question of /start
 remove    ``rm:ARTICLE_ID``, ``rm:no``     /remove's confirm and cancel (admins only)
+import    ``imp:yes``, ``imp:no``          "Load it as an article?" under an admin's
+                                           pasted text, link or file (admins only)
 about     ``ask:ARTICLE_ID``               ❓ under a digest: ask about this article
 schedule  ``sub:HHMM[:PLACE]``,            a time of /subscribe's picker, a "did you
           ``sub:now[:PLACE]``              mean" place, or instant news
@@ -40,6 +42,7 @@ FEEDBACK = re.compile(r"^fb:(\d+):(1|-1)$")
 FACT = re.compile(rf"^fact:({_REF})$")
 QUESTION = re.compile(r"^q:(.+)$", re.DOTALL)
 REMOVE = re.compile(r"^rm:(\d+|no)$")
+IMPORT = re.compile(r"^imp:(yes|no)$")  # the message to load is the one the offer replies to
 ABOUT = re.compile(r"^ask:(\d+)$")
 SCHEDULE = re.compile(r"^sub:(\d{4}|now)(?::(.+))?$", re.DOTALL)
 MENU = re.compile(r"^sub:menu$")
@@ -52,6 +55,7 @@ KINDS = (
     FACT,
     QUESTION,
     REMOVE,
+    IMPORT,
     ABOUT,
     SCHEDULE,
     MENU,
@@ -114,6 +118,8 @@ def remove(article_id: int) -> str:
 
 
 REMOVE_CANCEL = "rm:no"
+IMPORT_YES = "imp:yes"
+IMPORT_NO = "imp:no"
 
 
 def about(article_id: int) -> str:

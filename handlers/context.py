@@ -10,6 +10,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from handlers.alerts import ErrorNotices
 from handlers.send import Sender
 from knowledge import Newsroom
 
@@ -27,6 +28,8 @@ class Services:
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
     """One lock per chat, so a scheduled digest and /digest never send the same articles twice."""
+    error_notices: ErrorNotices = field(default_factory=ErrorNotices)
+    """Where unhandled errors are told (TALKS_ADMIN_CHAT_ID), and how often."""
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.admin_ids

@@ -1,5 +1,5 @@
-"""The last resort: log what broke and tell the person; unknown commands, buttons and non-text
-messages."""
+"""The last resort: log what broke, tell the person and the admins' chat (``handlers.alerts``);
+unknown commands, buttons and non-text messages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 from telegram import Update
 from telegram.error import NetworkError
 
-from handlers import render
+from handlers import alerts, render
 from handlers.common import reply
 from handlers.context import TalksContext
 
@@ -22,11 +22,25 @@ async def on_error(update: object, context: TalksContext) -> None:
         log.warning("Telegram is unreachable while polling (%s); trying again", context.error)
         return
     log.error("error while handling an update", exc_info=context.error)
+    await _tell_admins(update, context)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await reply(update, context, "Sorry, something went wrong on my side. Try again?")
         except Exception:  # the apology must not raise in the error handler
             log.exception("could not apologise")
+
+
+async def _tell_admins(update: object, context: TalksContext) -> None:
+    """A short notice in the admins' chat, when one is set and the rate allows."""
+    notices = context.services.error_notices
+    held = notices.admit()
+    if held is None or notices.chat_id is None:
+        return
+    text = alerts.notice_html(context.error, update, held=held)
+    try:
+        await context.services.sender.send(context.bot, notices.chat_id, [text])
+    except Exception:  # the notice must not raise in the error handler
+        log.exception("could not tell the admins' chat")
 
 
 async def on_unknown_command(update: Update, context: TalksContext) -> None:

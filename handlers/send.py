@@ -118,6 +118,41 @@ class Sender:
             )
             self._last_sent[chat_id] = time.monotonic()
 
+        return await self._deliver(chat_id, once)
+
+    async def send_photo(
+        self,
+        bot: Bot,
+        chat_id: int,
+        photo: bytes,
+        *,
+        caption: str | None = None,
+        filename: str = "chart.png",
+        reply_to: int | None = None,
+    ) -> SendResult:
+        """Send an image (PNG or JPEG bytes) with an optional HTML caption (at most 1024
+        characters), paced and retried as a message is."""
+
+        async def once() -> None:
+            await self._pace(chat_id)
+            await bot.send_photo(
+                chat_id,
+                photo,
+                caption=caption,
+                parse_mode=ParseMode.HTML if caption else None,
+                filename=filename,
+                reply_parameters=(
+                    None
+                    if reply_to is None
+                    else ReplyParameters(reply_to, allow_sending_without_reply=True)
+                ),
+            )
+            self._last_sent[chat_id] = time.monotonic()
+
+        return await self._deliver(chat_id, once)
+
+    async def _deliver(self, chat_id: int, once: Callable[[], Awaitable[None]]) -> SendResult:
+        """``once`` retried; Telegram's refusals mapped to what the caller does next."""
         try:
             await self._retrying(once, f"sending to {chat_id}")
         except Forbidden as e:

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from knowledge.newsroom.catalogue import Catalogue, last_heartbeat, open_catalogue
     from knowledge.newsroom.facade import Newsroom, open_newsroom
     from knowledge.newsroom.values import (
+        Activity,
         Asked,
         Progress,
         Stats,
@@ -120,6 +121,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "knowledge.newsroom.facade": ("Newsroom", "open_newsroom"),
     "knowledge.newsroom.bulk": ("Bulk", "load_items"),
     "knowledge.newsroom.values": (
+        "Activity",
         "Asked",
         "Progress",
         "Stats",
@@ -151,6 +153,7 @@ __all__ = [
     "DECLINE",
     "DEFAULT_MODEL",
     "DOCUMENT_FORMATS",
+    "Activity",
     "Answer",
     "Article",
     "ArticleDraft",

@@ -11,9 +11,10 @@ Usage::
         assert "Mistura" in call.params["text"]
 
 The server models what the bot depends on: long-polling ``getUpdates`` with offsets, messages
-stored per chat (edits, deletes, buttons), Telegram's HTML parsing and length rules, files, and
-faults (429 with ``retry_after``, 403 for blocked chats, 5xx, dropped connections, and optional
-enforcement of the 30 msg/s overall and 1 msg/s per chat limits).
+stored per chat (edits, deletes, buttons), Telegram's HTML parsing and length rules, files,
+photos (PNG or JPEG, with Telegram's size and shape limits), and faults (429 with
+``retry_after``, 403 for blocked chats, 5xx, dropped connections, and optional enforcement of
+the 30 msg/s overall and 1 msg/s per chat limits).
 
 Where it is stricter than Telegram, on purpose: a bare ``&`` or an unknown named entity such as
 ``&nbsp;`` is refused in HTML (Telegram keeps it literally; ``strict_html=False`` does too), and
@@ -36,6 +37,7 @@ import json
 import math
 import re
 import signal
+import struct
 import sys
 import time
 from collections.abc import Callable
@@ -51,6 +53,9 @@ MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA = 64
 MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024
+MAX_PHOTO_SIZE = 10 * 1024 * 1024  # sendPhoto's limits: 10 MB, width + height at most 10,000,
+MAX_PHOTO_SIDES = 10_000  # and neither side over 20 times the other
+MAX_PHOTO_RATIO = 20
 
 # Sent as plain strings by PTB; everything else arrives JSON-encoded in form bodies.
 _STRING_PARAMS = frozenset(
@@ -1240,6 +1245,63 @@ class FakeBotApi:
         self._state(chat_id).messages[message["message_id"]] = message
         return message
 
+    def _m_sendPhoto(self, params: JSONDict) -> JSONDict:
+        chat_id = self._require_chat(params)
+        caption, entities = self._formatted(
+            params,
+            "caption",
+            "caption_entities",
+            MAX_CAPTION_LENGTH,
+            "message caption is too long",
+            required=False,
+        )
+        message = factories.make_message(
+            self._next_message_id(chat_id),
+            self._state(chat_id).chat,
+            from_user=self.bot_user,
+            photo=self._photo_param(params),
+            caption=caption or None,
+            caption_entities=entities or None,
+            reply_markup=_check_markup(params.get("reply_markup")),
+            reply_to_message=self._reply_for(chat_id, params),
+        )
+        self._state(chat_id).messages[message["message_id"]] = message
+        return message
+
+    def _photo_param(self, params: JSONDict) -> list[JSONDict]:
+        """An uploaded PNG or JPEG checked as Telegram checks it → its PhotoSizes (a thumbnail
+        and the image, as Telegram keeps several sizes); or a known photo's file_id again."""
+        value = params.get("photo")
+        if isinstance(value, str) and value in self.files:
+            return [self.files[value][1]]
+        if not isinstance(value, Upload):
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        if len(value.content) > MAX_PHOTO_SIZE:
+            raise ApiError(413, "Request Entity Too Large")
+        size = image_size(value.content)
+        if size is None:
+            raise bad_request("IMAGE_PROCESS_FAILED")
+        width, height = size
+        if width + height > MAX_PHOTO_SIDES or max(size) > MAX_PHOTO_RATIO * min(size):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        number = next(self._file_ids)
+        full: JSONDict = {
+            "file_id": f"AgACAgQAAxkBAAI{number:06d}photo",
+            "file_unique_id": f"AQAD{number:06d}",
+            "width": width,
+            "height": height,
+            "file_size": len(value.content),
+        }
+        self.files[full["file_id"]] = (value.content, full)
+        scale = 90 / max(size)
+        thumb = {
+            "file_id": f"{full['file_id']}_s",
+            "file_unique_id": f"{full['file_unique_id']}_s",
+            "width": max(1, round(width * scale)),
+            "height": max(1, round(height * scale)),
+        }
+        return [thumb, full]
+
     def _document_param(self, params: JSONDict) -> JSONDict:
         value = params.get("document")
         if isinstance(value, Upload):
@@ -1392,6 +1454,26 @@ class FakeBotApi:
         ):
             raise bad_request("message to be replied not found")
         return target
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or baseline/progressive JPEG; None for anything else."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", data[16:24])
+        return (width, height) if width and height else None
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    i = 2
+    while i + 9 < len(data):  # walk the segments to a start-of-frame one
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+            return (width, height) if width and height else None
+        i += 2 + length
+    return None
 
 
 def _check_markup(markup: Any) -> JSONDict | None:

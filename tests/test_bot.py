@@ -367,7 +367,8 @@ async def test_load_by_replying_to_a_message(
     text = "\n\n".join(_other_article())
     async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
         pasted = await fake.user_says(ADMIN, text)
-        await fake.next_call("sendMessage", chat_id=ADMIN, ok=True)  # answered as a question
+        offer = await fake.next_call("sendMessage", chat_id=ADMIN, ok=True)
+        assert "Load it as an article?" in offer.params["text"]  # not answered as a question
         loaded = await ask(fake, ADMIN, "/load", reply_to=pasted["message"]["message_id"])
         assert "Loaded #2" in loaded.params["text"]
         assert "Maren Aasen" in loaded.params["text"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import struct
 import time
 from collections.abc import AsyncIterator
 
@@ -403,6 +404,35 @@ async def test_send_document_uploads_are_kept(fake: FakeBotApi, bot: telegram.Bo
     call = fake.calls("sendDocument")[0]
     assert call.params["document"].content == b"report body"
     assert call.params["document"].file_name == "report.txt"
+
+
+def png_header(width: int, height: int) -> bytes:
+    """The start of a PNG (signature and IHDR): all the fake reads of an image."""
+    ihdr = struct.pack(">II", width, height) + bytes([8, 2, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + b"\0" * 4
+
+
+async def test_send_photo_keeps_the_image_and_checks_it_like_telegram(
+    fake: FakeBotApi, bot: telegram.Bot
+) -> None:
+    image = png_header(800, 480) + b"pixels"
+    sent = await bot.send_photo(5, image, caption="<b>chart</b> (UTC)", parse_mode="HTML")
+    assert sent.caption == "chart (UTC)"
+    assert (sent.photo[-1].width, sent.photo[-1].height) == (800, 480)
+    assert max(sent.photo[0].width, sent.photo[0].height) < 800  # the thumbnail
+    assert fake.calls("sendPhoto")[0].params["photo"].content == image
+    file = await bot.get_file(sent.photo[-1].file_id)
+    assert bytes(await file.download_as_bytearray()) == image
+    assert fake.texts_to(5) == ["chart (UTC)"]
+
+    with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
+        await bot.send_photo(5, b"GIF89a not a png")
+    with pytest.raises(BadRequest, match=r"(?i)photo_invalid_dimensions"):
+        await bot.send_photo(5, png_header(2100, 100))  # 21:1
+    with pytest.raises(BadRequest, match=r"(?i)photo_invalid_dimensions"):
+        await bot.send_photo(5, png_header(6000, 4001))  # sides over 10,000
+    with pytest.raises(BadRequest, match="caption is too long"):
+        await bot.send_photo(5, image, caption="x" * 1025)
 
 
 # ---- recording ------------------------------------------------------------------------------

@@ -27,7 +27,16 @@ from tests.botkit import Clock, make_template
 from tests.conftest import ROOT, make_newsroom
 
 START = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC)
-HEAVY = ("spacy", "thinc", "telegram", "apscheduler", "alembic", "onnxruntime", "trafilatura")
+HEAVY = (
+    "spacy",
+    "thinc",
+    "telegram",
+    "apscheduler",
+    "alembic",
+    "onnxruntime",
+    "trafilatura",
+    "matplotlib",
+)
 # Run the CLI's main in a fresh interpreter and report the heavy packages it imported.
 PROBE = """
 import json, os, sys
@@ -85,6 +94,16 @@ def test_quick_commands_import_no_nlp_and_no_telegram(
     report, out = probe(store, *args, tmp_path=tmp_path)
     assert report == {"code": code, "heavy": []}
     assert shows in out
+
+
+def test_the_bot_starts_without_matplotlib() -> None:
+    """/stats' chart (``handlers.chart``) imports matplotlib when an admin asks for it, not
+    when the bot (its handlers, the application) is imported."""
+    code = "import sys, bot.app, bot.cli, handlers; print('matplotlib' in sys.modules)"
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert res.stdout.strip() == "False"
 
 
 def test_a_store_that_needs_the_newsroom_is_listed_through_it(tmp_path: Path) -> None:

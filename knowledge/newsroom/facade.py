@@ -45,6 +45,7 @@ from knowledge.newsroom.bulk import store_many
 from knowledge.newsroom.conversing import converse
 from knowledge.newsroom.loading import index_stored, refresh_stale, seed_draft
 from knowledge.newsroom.values import (
+    Activity,
     Asked,
     Progress,
     Stats,
@@ -57,8 +58,8 @@ from knowledge.qa.config import DEFAULT, QAConfig
 from knowledge.qa.engine import Engine
 from knowledge.qa.index import Index
 from knowledge.qa.reader import Reader, shipped_reader
-from knowledge.schedule import Mode
-from knowledge.storage.journal import Journal
+from knowledge.schedule import Mode, parse_zone
+from knowledge.storage.journal import Journal, Window
 from knowledge.storage.store import Store
 from knowledge.storage.subscribers import Subscriber, Subscribers
 
@@ -574,6 +575,25 @@ class Newsroom:
             sends_day=self._subscribers.send_counts(now - DAY),
             sends_week=self._subscribers.send_counts(now - WEEK),
             feeds=self._feeds.all(),
+        )
+
+    def activity(self, *, days: int = 30, zone: str = "UTC") -> Activity:
+        """Questions, answered and declined, 👍 and 👎, on each of the last ``days`` calendar
+        days in ``zone`` (an IANA name), today included. Raises ``ScheduleError`` for an unknown
+        zone."""
+        if days < 1:
+            raise ValueError("days must be at least 1")
+        tz = parse_zone(zone)
+        now = self.now()
+        today = now.astimezone(tz).date()
+        first = today - dt.timedelta(days=days - 1)
+        dates = tuple(first + dt.timedelta(days=i) for i in range(days))
+        # local midnights, so a day is the admin's day (23 or 25 hours across a DST change)
+        since = dt.datetime.combine(first, dt.time(), tzinfo=tz)
+        until = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+        counted = self._journal.by_day(since, until, tz)
+        return Activity(
+            zone=str(tz), days=dates, counts=tuple(counted.get(d, Window()) for d in dates)
         )
 
 

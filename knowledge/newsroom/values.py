@@ -1,5 +1,5 @@
-"""What the facade hands out and takes besides the models: fetch options, statistics, a logged
-answer, the clock, and how buttons name facts."""
+"""What the facade hands out and takes besides the models: fetch options, statistics (totals and
+per day), a logged answer, the clock, and how buttons name facts."""
 
 from __future__ import annotations
 
@@ -62,6 +62,16 @@ class Stats:
     sends_day: tuple[int, int]
     sends_week: tuple[int, int]
     feeds: list[Feed]
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """Questions per calendar day in ``zone``, oldest first, ending today: every day has its
+    ``Window`` (zeros where nothing was asked), so a chart needs no gaps filled."""
+
+    zone: str
+    days: tuple[dt.date, ...]
+    counts: tuple[Window, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,12 +85,26 @@ class Journal:
                     QuestionRow.asked_at >= since
                 )
             ).all()
-        return Window(
-            answered=sum(1 for a, _ in rows if a),
-            declined=sum(1 for a, _ in rows if not a),
-            thumbs_up=sum(1 for _, f in rows if f == 1),
-            thumbs_down=sum(1 for _, f in rows if f == -1),
-        )
+        return _count([(a, f) for a, f in rows])
+
+    def by_day(
+        self, since: dt.datetime, until: dt.datetime, zone: dt.tzinfo
+    ) -> dict[dt.date, Window]:
+        """Questions asked in [since, until) counted per calendar day in ``zone``; a day with
+        none is absent. 👍/👎 count on the day of the question (a press has no time of its own).
+
+        Grouped here rather than in SQL: day boundaries in a zone with DST are not something
+        SQLite and PostgreSQL compute alike, and a month of questions is a small read."""
+        with self.store.sessions.begin() as s:
+            rows = s.execute(
+                select(QuestionRow.asked_at, QuestionRow.answered, QuestionRow.feedback).where(
+                    QuestionRow.asked_at >= since, QuestionRow.asked_at < until
+                )
+            ).all()
+        days: dict[dt.date, list[tuple[bool, int | None]]] = {}
+        for asked_at, answered, feedback in rows:
+            days.setdefault(asked_at.astimezone(zone).date(), []).append((answered, feedback))
+        return {day: _count(marks) for day, marks in days.items()}
 
     def top_unanswered(self, since: dt.datetime, *, limit: int = 5) -> list[tuple[str, int]]:
         """The most frequent declined questions (the same words count as one question)."""
@@ -109,3 +123,13 @@ class Journal:
             counts[key] += 1
             shown.setdefault(key, text.strip())
         return [(shown[k], n) for k, n in counts.most_common(limit)]
+
+
+def _count(marks: list[tuple[bool, int | None]]) -> Window:
+    """(answered, feedback) pairs → their counts."""
+    return Window(
+        answered=sum(1 for a, _ in marks if a),
+        declined=sum(1 for a, _ in marks if not a),
+        thumbs_up=sum(1 for _, f in marks if f == 1),
+        thumbs_down=sum(1 for _, f in marks if f == -1),
+    )
