@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers import render
-from handlers.ask import examples_markup
+from handlers import links, render
+from handlers.ask import answer_question, examples_markup
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
+from handlers.digests import article_prompt
 from knowledge import UnknownArticleError
 
 HELP = """<b>Ask me about the news I have read.</b>
@@ -27,7 +28,17 @@ ADMIN_HELP = """<b>Admin</b>
 
 
 async def on_start(update: Update, context: TalksContext) -> None:
-    """Welcome, what the bot knows, and three example questions as buttons."""
+    """A deep link's article or question (``handlers.links``); else welcome, what the bot
+    knows, and three example questions as buttons."""
+    message = update.effective_message
+    payload = command_args(message.text if message else None)
+    if (article_id := links.decode_article(payload)) is not None:
+        prompt = await article_prompt(context, article_id)
+        await reply(update, context, prompt or "That article has been removed. See /articles.")
+        return
+    if question := links.decode_ask(payload):
+        await answer_question(update, context, question)
+        return
     newsroom = context.services.newsroom
     articles = await blocking(newsroom.articles)
     examples = await blocking(newsroom.examples)

@@ -56,6 +56,11 @@ def article_ref(article: Article) -> str:
     return f"<i>{esc(article.title)}</i> · {format_date(article.published)} · #{article.id}"
 
 
+def plain_ref(article: Article) -> str:
+    """The article line as plain text (an inline result's description)."""
+    return f"{article.title} · {format_date(article.published)} · #{article.id}"
+
+
 def source_ref(article: Article, fact: Fact) -> str:
     """The article line under a sentence; without the title where the title is that sentence
     cut short (an article read without a headline is titled by its lead)."""
