@@ -15,6 +15,7 @@ HELP = """<b>Ask me about the news I have read.</b>
 Write a question, e.g. <i>when is the next round?</i> or <i>who is the UN envoy?</i>; \
 follow-ups like <i>what did he say?</i> work too, and <i>summarise #1</i> or <i>what is this \
 article about?</i> gives an article's summary. In groups use /ask, mention me, or reply to me.
+In any chat, type my @username and a question: the answer goes into that chat.
 
 /who NAME · who or what someone or something is
 /articles · what I have read · /article ID · its summary
