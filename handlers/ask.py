@@ -3,15 +3,19 @@ the buttons under an answer (their data: ``handlers.buttons``)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatAction
+from telegram.error import TelegramError
 
 from handlers import buttons, render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from knowledge import Answer, ChatReply, fact_ref
+
+log = logging.getLogger(__name__)
 
 LAST_ANSWER = "last_answer"
 _SUGGESTION_CHARS = 60
@@ -193,8 +197,12 @@ async def on_feedback(update: Update, context: TalksContext) -> None:
     if not ok or not isinstance(message, Message) or message.reply_markup is None:
         return
     marked = mark_feedback(message.reply_markup, question_id, value)
-    if marked.to_dict() != message.reply_markup.to_dict():  # pressed again: nothing to change
+    if marked.to_dict() == message.reply_markup.to_dict():  # pressed again: nothing to change
+        return
+    try:
         await query.edit_message_reply_markup(marked)
+    except TelegramError as e:  # recorded and thanked for already: the mark is a nicety
+        log.info("feedback mark not shown in %s: %s", message.chat_id, e)
 
 
 async def on_source(update: Update, context: TalksContext) -> None:

@@ -10,6 +10,7 @@ pause in typing, and the journal holds questions people asked.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -24,11 +25,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from handlers import links, render
 from handlers.common import blocking
 from handlers.context import TalksContext
 from knowledge import DECLINE, Answer, fact_ref
+
+log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 30  # kept here and by Telegram (cache_time): a new article shows soon
 SETTLE_SECONDS = 0.3  # a query the same user typed on within this is not answered
@@ -96,9 +100,14 @@ async def on_inline(update: Update, context: TalksContext) -> None:
         answer = await blocking(context.services.newsroom.answer, question)
         results = inline_results(answer, question, bot_username=context.bot.username)
         cache.put(question, results)
-    await query.answer(
-        results, cache_time=CACHE_SECONDS, is_personal=False, button=private_button(question)
-    )
+    try:
+        await query.answer(
+            results, cache_time=CACHE_SECONDS, is_personal=False, button=private_button(question)
+        )
+    except BadRequest as e:  # past Telegram's 10 s (a busy engine): the user has moved on
+        if "too old" not in str(e).lower():
+            raise
+        log.info("inline query answered too late: %s", e)
 
 
 def inline_results(

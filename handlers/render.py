@@ -25,6 +25,7 @@ from knowledge import (
     Subscriber,
     format_date,
     local_day,
+    repeats_title,
     resolved_note,
     zone_label,
 )
@@ -64,15 +65,10 @@ def plain_ref(article: Article) -> str:
 def source_ref(article: Article, fact: Fact) -> str:
     """The article line under a sentence; without the title where the title is that sentence
     cut short (an article read without a headline is titled by its lead)."""
-    if not _opens_with(fact.text, article.title):
+    if not repeats_title(article, fact.text):
         return article_ref(article)
     named = [esc(article.source)] if article.source else []
     return " · ".join([*named, format_date(article.published), f"#{article.id}"])
-
-
-def _opens_with(text: str, title: str) -> bool:
-    head = " ".join(title.rstrip("…").rstrip(".").split()).casefold()
-    return bool(head) and " ".join(text.split()).casefold().startswith(head)
 
 
 def answer_within(fact: Fact, short: str | None) -> tuple[int, int] | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from spacy.language import Language
 
 from handlers import render
-from knowledge import Answer, Article, Fact, Newsroom, ScoredFact
+from knowledge import Answer, Article, Fact, Newsroom, ScoredFact, article_line
 from tests.botkit import USER, Clock, running_bot, settings_for
 from tests.fake_bot_api import Call, FakeBotApi, parse_html
 
@@ -95,6 +95,9 @@ def test_a_lead_is_not_repeated_by_the_title_it_gave() -> None:
     text, _ = _shown(render.answer_html(_answer(_fact(lead), untitled, "on Monday")))
     assert text.count("The council voted") == 1
     assert text.splitlines()[-1] == "Coast Courier · 27 February 2026 · #4"
+
+    assert article_line(untitled, under=lead) == "Coast Courier (27 February 2026, #4)"
+    assert article_line(untitled).startswith("The council voted")
 
     headlined = _article("Old bridge to close")
     text, _ = _shown(render.answer_html(_answer(_fact(lead), headlined, "on Monday")))
