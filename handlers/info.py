@@ -34,8 +34,7 @@ async def on_start(update: Update, context: TalksContext) -> None:
     message = update.effective_message
     payload = command_args(message.text if message else None)
     if (article_id := links.decode_article(payload)) is not None:
-        prompt = await article_prompt(context, article_id)
-        await reply(update, context, prompt or "That article has been removed. See /articles.")
+        await open_article(update, context, article_id)
         return
     if question := links.decode_ask(payload):
         await answer_question(update, context, question)
@@ -52,6 +51,17 @@ async def on_start(update: Update, context: TalksContext) -> None:
         "Try one of these, or /help for everything I can do."
     )
     await reply(update, context, text, markup=examples_markup(examples))
+
+
+async def open_article(update: Update, context: TalksContext, article_id: int) -> None:
+    """A deep link's article: its card (summary, key facts), and the next question is about
+    it."""
+    prompt = await article_prompt(context, article_id)
+    if prompt is None:
+        await reply(update, context, "That article has been removed. See /articles.")
+        return
+    digest = await blocking(context.services.newsroom.digest, [article_id])
+    await reply(update, context, [*(render.item_html(i) for i in digest.items), prompt])
 
 
 async def on_help(update: Update, context: TalksContext) -> None:

@@ -187,8 +187,9 @@ async def test_start_links_open_an_article_or_ask_a_question(
     async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
         (article,) = newsroom.articles()
         opened = await say(f"/start {links.article_payload(article.id)}")
-        assert f"(#{article.id})" in opened
-        assert "Just write your question" in opened
+        assert opened.startswith(f"<b>{article.title}</b>"), "the article's card"
+        assert "Key facts" in opened
+        assert opened.endswith("Just write your question.")
         follow = await say("what did he say?")
         assert "whom" not in follow, "the article is the context of the next question"
         assert "don't say" not in follow
