@@ -41,9 +41,10 @@ _TITLE_CHARS = 100
 _STATE = "inline"
 
 
-class InlineCache:
-    """Results per query for ``seconds`` (least recently used first out past ``size``);
-    ``clock`` is injectable for tests."""
+class InlineState:
+    """What inline mode keeps between queries: the results per query for ``seconds`` (the
+    least recently used go first past ``size``; ``clock`` is injectable for tests) and each
+    user's newest query, waiting to be answered."""
 
     def __init__(
         self,
@@ -72,12 +73,12 @@ class InlineCache:
             self._items.popitem(last=False)
 
 
-def cache_of(context: TalksContext) -> InlineCache:
-    """The application's inline cache (made on first use)."""
-    cache = context.bot_data.setdefault(_STATE, InlineCache())
-    if not isinstance(cache, InlineCache):
-        raise RuntimeError(f"bot_data[{_STATE!r}] is not an InlineCache")
-    return cache
+def state_of(context: TalksContext) -> InlineState:
+    """The application's inline state (made on first use)."""
+    state = context.bot_data.setdefault(_STATE, InlineState())
+    if not isinstance(state, InlineState):
+        raise RuntimeError(f"bot_data[{_STATE!r}] is not an InlineState")
+    return state
 
 
 async def on_inline(update: Update, context: TalksContext) -> None:
@@ -89,17 +90,14 @@ async def on_inline(update: Update, context: TalksContext) -> None:
     if not question:  # "@bot" alone: a way to the private chat, nothing to answer yet
         await query.answer([], cache_time=CACHE_SECONDS, button=private_button(""))
         return
-    cache = cache_of(context)
-    results = cache.get(question)
+    state = state_of(context)
+    results = state.get(question)
     if results is None:
-        cache.latest[query.from_user.id] = query.id
-        await asyncio.sleep(SETTLE_SECONDS)
-        if cache.latest.get(query.from_user.id) != query.id:
+        if not await settled(state, query.from_user.id, query.id):
             return  # typed on: the newer query is answered instead
-        del cache.latest[query.from_user.id]
         answer = await blocking(context.services.newsroom.answer, question)
         results = inline_results(answer, question, bot_username=context.bot.username)
-        cache.put(question, results)
+        state.put(question, results)
     try:
         await query.answer(
             results, cache_time=CACHE_SECONDS, is_personal=False, button=private_button(question)
@@ -108,6 +106,17 @@ async def on_inline(update: Update, context: TalksContext) -> None:
         if "too old" not in str(e).lower():
             raise
         log.info("inline query answered too late: %s", e)
+
+
+async def settled(state: InlineState, user_id: int, query_id: str) -> bool:
+    """Whether the user's query is still their newest after a pause (Telegram sends one per
+    pause in typing: the engine answers the question, not each prefix of it)."""
+    state.latest[user_id] = query_id
+    await asyncio.sleep(SETTLE_SECONDS)
+    if state.latest.get(user_id) != query_id:
+        return False
+    del state.latest[user_id]
+    return True
 
 
 def inline_results(

@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from handlers import links
-from handlers.inline import CACHE_SECONDS, InlineCache
+from handlers.inline import CACHE_SECONDS, InlineState
 from knowledge import DECLINE, Answer, Newsroom
 from tests.botkit import USER, Clock, running_bot, settings_for
 from tests.fake_bot_api import Call, FakeBotApi
@@ -149,7 +149,7 @@ async def test_a_query_typed_on_is_not_answered(
 
 def test_the_cache_forgets_after_its_time_and_past_its_size() -> None:
     now = [100.0]
-    cache = InlineCache(seconds=30, size=2, clock=lambda: now[0])
+    cache = InlineState(seconds=30, size=2, clock=lambda: now[0])
     cache.put("a", [])
     cache.put("b", [])
     assert cache.get("a") == []
