@@ -108,7 +108,7 @@ async def test_a_declined_question_is_one_result_saying_so(
     fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
 ) -> None:
     async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
-        question = "what is the population of Peru?"
+        question = "what is the population of Peru & <i>Chile</i>?"  # markup stays text
         assert not newsroom.answer(question).answered
         query_id, call = await inline(fake, USER, question)
         (only,) = call.params["results"]

@@ -9,6 +9,8 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from spacy.language import Language
 
 from handlers import render
@@ -79,6 +81,28 @@ def test_a_quote_answer_is_marked_in_its_sentence_not_repeated() -> None:
     assert text.count(QUOTE) == 1
     assert _entity_texts(text, entities, "bold") == [QUOTE]
     assert _entity_texts(text, entities, "blockquote") == [SAID]
+
+
+words = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=12
+).filter(lambda w: w.strip() == w and w != "")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(words, min_size=2, max_size=30), st.data())
+def test_an_answer_within_its_sentence_is_said_once_in_valid_html(
+    sentence_words: list[str], data: st.DataObject
+) -> None:
+    text = " ".join(sentence_words)
+    a = data.draw(st.integers(0, len(sentence_words) - 1))
+    b = data.draw(st.integers(a + 1, len(sentence_words)))
+    short = " ".join(sentence_words[a:b])
+    fact = _fact(text, quotes=((short, None),))  # a quote: always marked in its sentence
+    shown, entities = _shown(render.answer_html(_answer(fact, _article("Headline"), short)))
+    assert shown.splitlines()[0] == text, "the sentence first, the answer not above it"
+    (bold,) = [e for e in entities if e["type"] == "bold"]
+    marked = shown.encode("utf-16-le")[2 * bold["offset"] : 2 * (bold["offset"] + bold["length"])]
+    assert marked.decode("utf-16-le") == short
 
 
 def test_a_short_answer_stands_above_its_sentence() -> None:
