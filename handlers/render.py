@@ -50,7 +50,7 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-INLINE_ANSWER_WORDS = 6  # a short answer this long reads better marked in its sentence
+MARKED_ANSWER_WORDS = 6  # a short answer this long reads better marked in its sentence
 
 
 def article_ref(article: Article) -> str:
@@ -80,7 +80,7 @@ def answer_within(fact: Fact, short: str | None) -> tuple[int, int] | None:
     if start < 0:
         return None
     quoted = any(short in quote for quote, _ in fact.quotes)
-    if not quoted and len(short.split()) < INLINE_ANSWER_WORDS:
+    if not quoted and len(short.split()) < MARKED_ANSWER_WORDS:
         return None
     return start, start + len(short)
 
