@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from telegram import BotCommand
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
 
 from handlers import (
     admin,
@@ -14,6 +20,7 @@ from handlers import (
     feeds,
     import_offer,
     info,
+    inline,
     pause,
     subscribe,
 )
@@ -86,6 +93,7 @@ def register(app: TalksApp) -> None:
             CallbackQueryHandler(subscribe.on_menu_button, pattern=buttons.MENU),
             CallbackQueryHandler(subscribe.on_locate_button, pattern=buttons.LOCATE),
             CallbackQueryHandler(errors.on_unknown_button),  # stale or forged data
+            InlineQueryHandler(inline.on_inline),
             MessageHandler(filters.ChatType.PRIVATE & filters.LOCATION, subscribe.on_location),
             MessageHandler(
                 filters.ChatType.PRIVATE & filters.Text([subscribe.NOT_NOW]), subscribe.on_not_now

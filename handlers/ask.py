@@ -3,15 +3,19 @@ the buttons under an answer (their data: ``handlers.buttons``)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatAction
+from telegram.error import TelegramError
 
 from handlers import buttons, render
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
 from knowledge import Answer, ChatReply, fact_ref
+
+log = logging.getLogger(__name__)
 
 LAST_ANSWER = "last_answer"
 _SUGGESTION_CHARS = 60
@@ -121,10 +125,7 @@ def keyboard(answer: Answer, question_id: int) -> InlineKeyboardMarkup | None:
                         "➕ More answers", callback_data=buttons.more(question_id)
                     ),
                 ],
-                [
-                    InlineKeyboardButton("👍", callback_data=buttons.feedback(question_id, 1)),
-                    InlineKeyboardButton("👎", callback_data=buttons.feedback(question_id, -1)),
-                ],
+                [_feedback_button(question_id, 1), _feedback_button(question_id, -1)],
             ]
         )
     if answer.suggestions:
@@ -151,8 +152,38 @@ async def on_example(update: Update, context: TalksContext) -> None:
     await answer_question(update, context, buttons.decode_question(query.data))
 
 
+_THUMBS = {1: "👍", -1: "👎"}
+_CHOSEN = " ✓"
+
+
+def _feedback_button(
+    question_id: int, value: int, *, chosen: bool = False
+) -> InlineKeyboardButton:
+    label = _THUMBS[value] + (_CHOSEN if chosen else "")
+    return InlineKeyboardButton(label, callback_data=buttons.feedback(question_id, value))
+
+
+def mark_feedback(
+    markup: InlineKeyboardMarkup, question_id: int, value: int
+) -> InlineKeyboardMarkup:
+    """The keyboard with the pressed thumb marked and the other not; other buttons as they are."""
+    rows = []
+    for row in markup.inline_keyboard:
+        new_row = []
+        for button in row:
+            data = button.callback_data if isinstance(button.callback_data, str) else None
+            found = buttons.FEEDBACK.match(data or "")
+            if found is not None and int(found.group(1)) == question_id:
+                pressed = int(found.group(2))
+                new_row.append(_feedback_button(question_id, pressed, chosen=pressed == value))
+            else:
+                new_row.append(button)
+        rows.append(new_row)
+    return InlineKeyboardMarkup(rows)
+
+
 async def on_feedback(update: Update, context: TalksContext) -> None:
-    """👍 or 👎 under an answer."""
+    """👍 or 👎 under an answer: recorded (the last press counts) and marked on the message."""
     query, chat = update.callback_query, update.effective_chat
     if query is None:
         return
@@ -162,6 +193,16 @@ async def on_feedback(update: Update, context: TalksContext) -> None:
         newsroom.feedback, question_id, value, chat_id=chat.id
     )
     await query.answer("Thanks for the feedback!" if ok else "That question is gone.")
+    message = query.message
+    if not ok or not isinstance(message, Message) or message.reply_markup is None:
+        return
+    marked = mark_feedback(message.reply_markup, question_id, value)
+    if marked.to_dict() == message.reply_markup.to_dict():  # pressed again: nothing to change
+        return
+    try:
+        await query.edit_message_reply_markup(marked)
+    except TelegramError as e:  # recorded and thanked for already: the mark is a nicety
+        log.info("feedback mark not shown in %s: %s", message.chat_id, e)
 
 
 async def on_source(update: Update, context: TalksContext) -> None:

@@ -45,23 +45,29 @@ async def on_about(update: Update, context: TalksContext) -> None:
     query = update.callback_query
     if query is None:
         return
+    text = await article_prompt(context, buttons.decode_about(query.data))
+    await query.answer(None if text else "That article has been removed.")
+    if text:
+        await reply(update, context, text)
+
+
+async def article_prompt(context: TalksContext, article_id: int) -> str | None:
+    """Make the article the chat's context and say so, naming what it is about; None when
+    there is no such article (removed since)."""
     newsroom = context.services.newsroom
     try:
-        turn = await blocking(newsroom.article_context, buttons.decode_about(query.data))
+        turn = await blocking(newsroom.article_context, article_id)
     except UnknownArticleError:
-        await query.answer("That article has been removed.")
-        return
-    await query.answer()
+        return None
     if context.chat_data is not None:
         context.chat_data[LAST_ANSWER] = turn
     article = next(iter(turn.articles.values()))
     named = (await blocking(newsroom.entity_names, article.id))[:3]
     hint = f" It names {render.esc(', '.join(named))}." if named else ""
-    text = (
+    return (
         f"What would you like to know about <i>{render.esc(article.title)}</i> (#{article.id})?"
         f"{hint} Just write your question."
     )
-    await reply(update, context, text)
 
 
 async def on_unsubscribe_button(update: Update, context: TalksContext) -> None:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers import render
-from handlers.ask import examples_markup
+from handlers import links, render
+from handlers.ask import answer_question, examples_markup
 from handlers.common import blocking, command_args, reply
 from handlers.context import TalksContext
+from handlers.digests import article_prompt
 from knowledge import UnknownArticleError
 
 HELP = """<b>Ask me about the news I have read.</b>
 Write a question, e.g. <i>when is the next round?</i> or <i>who is the UN envoy?</i>; \
 follow-ups like <i>what did he say?</i> work too, and <i>summarise #1</i> or <i>what is this \
 article about?</i> gives an article's summary. In groups use /ask, mention me, or reply to me.
+In any chat, type my @username and a question: the answer goes into that chat.
 
 /who NAME · who or what someone or something is
 /articles · what I have read · /article ID · its summary
@@ -27,7 +29,16 @@ ADMIN_HELP = """<b>Admin</b>
 
 
 async def on_start(update: Update, context: TalksContext) -> None:
-    """Welcome, what the bot knows, and three example questions as buttons."""
+    """A deep link's article or question (``handlers.links``); else welcome, what the bot
+    knows, and three example questions as buttons."""
+    message = update.effective_message
+    payload = command_args(message.text if message else None)
+    if (article_id := links.decode_article(payload)) is not None:
+        await open_article(update, context, article_id)
+        return
+    if question := links.decode_ask(payload):
+        await answer_question(update, context, question)
+        return
     newsroom = context.services.newsroom
     articles = await blocking(newsroom.articles)
     examples = await blocking(newsroom.examples)
@@ -40,6 +51,17 @@ async def on_start(update: Update, context: TalksContext) -> None:
         "Try one of these, or /help for everything I can do."
     )
     await reply(update, context, text, markup=examples_markup(examples))
+
+
+async def open_article(update: Update, context: TalksContext, article_id: int) -> None:
+    """A deep link's article: its card (summary, key facts), and the next question is about
+    it."""
+    prompt = await article_prompt(context, article_id)
+    if prompt is None:
+        await reply(update, context, "That article has been removed. See /articles.")
+        return
+    digest = await blocking(context.services.newsroom.digest, [article_id])
+    await reply(update, context, [*(render.item_html(i) for i in digest.items), prompt])
 
 
 async def on_help(update: Update, context: TalksContext) -> None:

@@ -25,6 +25,7 @@ from knowledge import (
     Subscriber,
     format_date,
     local_day,
+    repeats_title,
     resolved_note,
     zone_label,
 )
@@ -49,25 +50,62 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+MARKED_ANSWER_WORDS = 6  # a short answer this long reads better marked in its sentence
+
+
 def article_ref(article: Article) -> str:
     return f"<i>{esc(article.title)}</i> · {format_date(article.published)} · #{article.id}"
 
 
+def plain_ref(article: Article) -> str:
+    """The article line as plain text (an inline result's description)."""
+    return f"{article.title} · {format_date(article.published)} · #{article.id}"
+
+
+def source_ref(article: Article, fact: Fact) -> str:
+    """The article line under a sentence; without the title where the title is that sentence
+    cut short (an article read without a headline is titled by its lead)."""
+    if not repeats_title(article, fact.text):
+        return article_ref(article)
+    named = [esc(article.source)] if article.source else []
+    return " · ".join([*named, format_date(article.published), f"#{article.id}"])
+
+
+def answer_within(fact: Fact, short: str | None) -> tuple[int, int] | None:
+    """Where the short answer stands in its sentence when showing it above the sentence would
+    say it twice: it is (part of) a quote the sentence carries, or a long span of it."""
+    if not short or resolved_note(fact, short):  # a resolved date is worth its own line
+        return None
+    start = fact.text.find(short)
+    if start < 0:
+        return None
+    quoted = any(short in quote for quote, _ in fact.quotes)
+    if not quoted and len(short.split()) < MARKED_ANSWER_WORDS:
+        return None
+    return start, start + len(short)
+
+
 def answer_html(answer: Answer) -> str:
-    """The short answer in bold, the supporting sentence and its article."""
+    """The short answer in bold, the supporting sentence and its article; a quote or a long
+    answer is marked in bold inside its sentence instead of repeated above it."""
     fact = answer.fact
     if fact is None or not answer.answered:
         return decline_html(answer)
     article = answer.articles[fact.article_id]
     lines = []
+    sentence = esc(fact.text)
     if answer.entity is not None:
         name = esc(answer.entity.name)
         short = answer.short if answer.short and answer.short != answer.entity.name else None
         lines.append(f"<b>{name}</b>: {esc(short)}" if short else f"<b>{name}</b>")
+    elif (within := answer_within(fact, answer.short)) is not None:
+        a, b = within
+        text = fact.text
+        sentence = f"{esc(text[:a])}<b>{esc(text[a:b])}</b>{esc(text[b:])}"
     elif answer.short:
         lines.append(f"<b>{esc(answer.short)}</b>{esc(resolved_note(fact, answer.short))}")
-    lines.append(f"<blockquote>{esc(fact.text)}</blockquote>")
-    lines.append(article_ref(article))
+    lines.append(f"<blockquote>{sentence}</blockquote>")
+    lines.append(source_ref(article, fact))
     if answer.entity is not None and len(answer.facts) > 1:
         lines.append("Also:")
         lines.extend(f"• {esc(sf.fact.text)}" for sf in answer.facts[1:3])
@@ -87,19 +125,26 @@ def more_html(answer: Answer, *, skip: int = 1, limit: int = 3) -> str:
     lines = ["<b>More from the articles:</b>"]
     for sf in rest:
         article = answer.articles.get(sf.fact.article_id)
-        ref = f" ({article_ref(article)})" if article else ""
+        ref = f" ({source_ref(article, sf.fact)})" if article else ""
         lines.append(f"• {esc(sf.fact.text)}{ref}")
     return "\n".join(lines)
 
 
 def fact_html(fact: Fact, article: Article) -> str:
-    return f"<blockquote>{esc(fact.text)}</blockquote>\n{article_ref(article)}"
+    return f"<blockquote>{esc(fact.text)}</blockquote>\n{source_ref(article, fact)}"
 
 
 def paragraph_html(article: Article, facts: Sequence[Fact], highlight: int) -> str:
-    """The paragraph around a fact, the fact itself in bold."""
-    parts = [f"<b>{esc(f.text)}</b>" if f.id == highlight else esc(f.text) for f in facts]
-    return f"{' '.join(parts)}\n{article_ref(article)}"
+    """The paragraph around a fact (with its neighbours, where the newsroom gave them: a
+    blank line between paragraphs), the fact itself in bold."""
+    paragraphs: dict[int, list[str]] = {}
+    for f in facts:
+        shown = f"<b>{esc(f.text)}</b>" if f.id == highlight else esc(f.text)
+        paragraphs.setdefault(f.paragraph, []).append(shown)
+    body = "\n\n".join(" ".join(p) for p in paragraphs.values())
+    lead = next((f for f in facts if f.id == highlight), None)
+    ref = source_ref(article, lead) if lead is not None else article_ref(article)
+    return f"{body}\n{ref}"
 
 
 def articles_html(articles: Sequence[Article]) -> str:

@@ -68,7 +68,13 @@ if TYPE_CHECKING:
     from knowledge.nlp.pipeline import DEFAULT_MODEL
     from knowledge.places import Place, zone_at, zone_label
     from knowledge.qa.evaluation import Item, Outcome, Report, evaluate, read_items, table
-    from knowledge.qa.reply import DECLINE, article_line, format_date, resolved_note
+    from knowledge.qa.reply import (
+        DECLINE,
+        article_line,
+        format_date,
+        repeats_title,
+        resolved_note,
+    )
     from knowledge.schedule import (
         Mode,
         ScheduleError,
@@ -133,7 +139,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "knowledge.nlp.pipeline": ("DEFAULT_MODEL",),
     "knowledge.places": ("Place", "zone_at", "zone_label"),
     "knowledge.qa.evaluation": ("Item", "Outcome", "Report", "evaluate", "read_items", "table"),
-    "knowledge.qa.reply": ("DECLINE", "article_line", "format_date", "resolved_note"),
+    "knowledge.qa.reply": (
+        "DECLINE",
+        "article_line",
+        "format_date",
+        "repeats_title",
+        "resolved_note",
+    ),
     "knowledge.schedule": (
         "Mode",
         "ScheduleError",
@@ -218,6 +230,7 @@ __all__ = [
     "parse_subscription",
     "parse_time",
     "read_items",
+    "repeats_title",
     "resolved_note",
     "table",
     "zone_at",

@@ -17,6 +17,7 @@ _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{5,32})?(?![A-
 _MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{5,32}(?![A-Za-z0-9_])")
 _update_ids = itertools.count(1)
 _callback_ids = itertools.count(1)
+_inline_ids = itertools.count(9_000_000_001)
 
 
 def utf16_len(text: str) -> int:
@@ -163,6 +164,27 @@ def make_callback_query(
         "chat_instance": str(message["chat"]["id"] * 7919 % 10**12),
         "data": data,
     }
+
+
+def make_inline_query(
+    query: str,
+    *,
+    from_user: JSONDict,
+    chat_type: str | None = "sender",
+    offset: str = "",
+    query_id: str | None = None,
+) -> JSONDict:
+    """An InlineQuery: the user typed ``@bot query`` in a chat of ``chat_type`` ("sender": their
+    own chat with the bot; "private", "group", "supergroup", "channel"; None: unknown)."""
+    inline: JSONDict = {
+        "id": query_id or f"{next(_inline_ids)}",
+        "from": from_user,
+        "query": query,
+        "offset": offset,
+    }
+    if chat_type is not None:
+        inline["chat_type"] = chat_type
+    return inline
 
 
 def make_update(update_id: int | None = None, **payload: JSONDict) -> JSONDict:

@@ -11,8 +11,9 @@ Usage::
         assert "Mistura" in call.params["text"]
 
 The server models what the bot depends on: long-polling ``getUpdates`` with offsets, messages
-stored per chat (edits, deletes, buttons), Telegram's HTML parsing and length rules, files,
-photos (PNG or JPEG, with Telegram's size and shape limits), and faults (429 with
+stored per chat (edits, deletes, buttons), inline mode (``user_types_inline``, a checked
+``answerInlineQuery``, ``user_chooses_inline``), Telegram's HTML parsing and length rules,
+files, photos (PNG or JPEG, with Telegram's size and shape limits), and faults (429 with
 ``retry_after``, 403 for blocked chats, 5xx, dropped connections, and optional enforcement of
 the 30 msg/s overall and 1 msg/s per chat limits).
 
@@ -52,6 +53,26 @@ from tests.factories import JSONDict, utf16_len
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA = 64
+MAX_INLINE_RESULTS = 50
+MAX_INLINE_ID = 64  # bytes of a result's id, of next_offset and of a start parameter
+INLINE_ANSWER_WINDOW = 10.0  # seconds Telegram waits for answerInlineQuery
+_INLINE_RESULT_TYPES = frozenset(
+    {
+        "article",
+        "photo",
+        "gif",
+        "mpeg4_gif",
+        "video",
+        "audio",
+        "voice",
+        "document",
+        "location",
+        "venue",
+        "contact",
+        "game",
+        "sticker",
+    }
+)
 MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024
 MAX_PHOTO_SIZE = 10 * 1024 * 1024  # sendPhoto's limits: 10 MB, width + height at most 10,000,
 MAX_PHOTO_SIDES = 10_000  # and neither side over 20 times the other
@@ -64,6 +85,8 @@ _STRING_PARAMS = frozenset(
         "caption",
         "parse_mode",
         "callback_query_id",
+        "inline_query_id",
+        "next_offset",
         "inline_message_id",
         "file_id",
         "url",
@@ -492,6 +515,7 @@ class FakeBotApi:
         *,
         bot_username: str = "talks_test_bot",
         bot_first_name: str = "Talks",
+        inline_mode: bool = True,
         strict_html: bool = True,
         enforce_limits: bool = False,
         global_per_second: int = 30,
@@ -507,7 +531,7 @@ class FakeBotApi:
             "username": bot_username,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": inline_mode,  # BotFather's /setinline
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -531,6 +555,8 @@ class FakeBotApi:
         self._update_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._open_queries: set[str] = set()
+        self._inline_queries: dict[str, tuple[float, JSONDict]] = {}  # id → (asked at, query)
+        self.inline_answers: dict[str, JSONDict] = {}  # id → answerInlineQuery's params
         self._recent_sends: collections.deque[float] = collections.deque()
         self._last_chat_send: dict[int | str, float] = {}
         self._poll_epoch = 0
@@ -815,6 +841,54 @@ class FakeBotApi:
         query = factories.make_callback_query(message, data, from_user=user)
         self._open_queries.add(query["id"])
         return await self.push_update({"callback_query": query})
+
+    async def user_types_inline(
+        self,
+        user_id: int,
+        query: str,
+        *,
+        chat_type: str | None = "sender",
+        offset: str = "",
+        language_code: str | None = "en",
+    ) -> JSONDict:
+        """An inline query: the user typed ``@bot query`` in a chat of ``chat_type`` (Telegram
+        sends one per pause in typing). Refused for a bot without inline mode, as Telegram
+        never sends it one."""
+        if not self.bot_user["supports_inline_queries"]:
+            raise ValueError("inline mode is off for this bot (BotFather's /setinline)")
+        user = factories.make_user(user_id, language_code=language_code)
+        inline = factories.make_inline_query(
+            query, from_user=user, chat_type=chat_type, offset=offset
+        )
+        self._inline_queries[inline["id"]] = (time.monotonic(), inline)
+        return await self.push_update({"inline_query": inline})
+
+    def user_chooses_inline(self, query_id: str, result_id: str, chat_id: int) -> JSONDict:
+        """The user taps a result of an answered inline query: its message is sent to
+        ``chat_id`` by the user, "via" the bot (the bot does not get it as an update)."""
+        answer = self.inline_answers.get(query_id)
+        if answer is None:
+            raise ValueError(f"inline query {query_id} was not answered")
+        result = next((r for r in answer["results"] if r["id"] == result_id), None)
+        if result is None:
+            raise ValueError(f"no result {result_id!r} in the answer to {query_id}")
+        _, inline = self._inline_queries[query_id]
+        content = result["input_message_content"]
+        text, entities = self._formatted(
+            content, "message_text", "entities", MAX_TEXT_LENGTH, "message is too long"
+        )
+        chat, _ = self._chat_and_user(chat_id, None, None, None, None)
+        message = factories.make_message(
+            self._next_message_id(chat_id),
+            chat,
+            from_user=inline["from"],
+            text=text,
+            entities=entities,
+            via_bot=self.bot_user,
+            reply_markup=result.get("reply_markup"),
+        )
+        self._state(chat_id).messages[message["message_id"]] = message
+        return message
 
     def add_file(
         self,
@@ -1373,6 +1447,63 @@ class FakeBotApi:
         self._open_queries.discard(query_id)
         self.callback_answers[query_id] = params
         return True
+
+    def _m_answerInlineQuery(self, params: JSONDict) -> bool:
+        query_id = str(params.get("inline_query_id", ""))
+        asked = self._inline_queries.get(query_id)
+        if (
+            asked is None
+            or query_id in self.inline_answers
+            or time.monotonic() - asked[0] > INLINE_ANSWER_WINDOW
+        ):
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
+        results = params.get("results")
+        if not isinstance(results, list):
+            raise bad_request('parameter "results" is required')
+        if len(results) > MAX_INLINE_RESULTS:
+            raise bad_request("RESULTS_TOO_MUCH")
+        seen: set[str] = set()
+        for result in results:
+            self._check_inline_result(result, seen)
+        cache_time = params.get("cache_time", 300)
+        if not isinstance(cache_time, int) or cache_time < 0:
+            raise bad_request("wrong cache_time")
+        offset = str(params.get("next_offset") or "")
+        if len(offset.encode()) > MAX_INLINE_ID:
+            raise bad_request("NEXT_OFFSET_INVALID")
+        button = params.get("button")
+        if button is not None:
+            start = str(button.get("start_parameter") or "")
+            if not button.get("text") or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", start):
+                raise bad_request("START_PARAM_INVALID")
+        self.inline_answers[query_id] = params
+        return True
+
+    def _check_inline_result(self, result: Any, seen: set[str]) -> None:
+        """One result as Telegram checks it: a known type, a unique id of 1-64 bytes, an
+        article's title and its message (parsed as a sent one is), an inline keyboard."""
+        if not isinstance(result, dict) or result.get("type") not in _INLINE_RESULT_TYPES:
+            raise bad_request("RESULT_TYPE_INVALID")
+        result_id = str(result.get("id", ""))
+        if not 1 <= len(result_id.encode()) <= MAX_INLINE_ID:
+            raise bad_request("RESULT_ID_INVALID")
+        if result_id in seen:
+            raise bad_request("RESULT_ID_DUPLICATE")
+        seen.add(result_id)
+        if result["type"] == "article":
+            if not str(result.get("title") or "").strip():
+                raise bad_request("RESULT_TITLE_EMPTY")
+            content = result.get("input_message_content")
+            if not isinstance(content, dict):
+                raise bad_request("input_message_content is required")
+            self._formatted(
+                content, "message_text", "entities", MAX_TEXT_LENGTH, "MESSAGE_TOO_LONG"
+            )
+        markup = _check_markup(result.get("reply_markup"))
+        if markup is not None and "inline_keyboard" not in markup:
+            raise bad_request("REPLY_MARKUP_INVALID")
 
     def _m_getFile(self, params: JSONDict) -> JSONDict:
         entry = self.files.get(str(params.get("file_id", "")))

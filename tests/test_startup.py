@@ -82,7 +82,7 @@ def probe(db: Path, *args: str, tmp_path: Path) -> tuple[dict[str, object], str]
     ("args", "code", "shows"),
     [
         (("--help",), 0, "Answers questions about news articles"),
-        (("articles",), 0, "#1  2017-07-14  A new round of talks"),
+        (("articles",), 0, "#1  2017-07-14  Syria peace process moves ahead"),
         (("feeds", "list"), 0, "No feeds yet"),
         (("health",), 1, "unhealthy: the scheduler has not run yet"),
     ],

@@ -357,12 +357,19 @@ class Newsroom:
 
     @_locked
     def paragraph(self, ref: str) -> tuple[Article, list[Fact], Fact] | None:
-        """The paragraph a fact stands in, as facts, with its article and the fact itself."""
+        """The paragraph a fact stands in, as facts, with its article and the fact itself. A
+        paragraph of one sentence (news wires write many) comes with the paragraphs either side
+        of it: alone it would only repeat the answer."""
         fact = self.fact(ref)
         if fact is None:
             return None
-        same = [f for f in self.facts_of(fact.article_id) if f.paragraph == fact.paragraph]
-        return self.article(fact.article_id), same, fact
+        facts = self.facts_of(fact.article_id)
+        wanted = {fact.paragraph}
+        if sum(f.paragraph == fact.paragraph for f in facts) == 1:
+            order = sorted({f.paragraph for f in facts})
+            at = order.index(fact.paragraph)
+            wanted.update(order[max(at - 1, 0) : at + 2])
+        return self.article(fact.article_id), [f for f in facts if f.paragraph in wanted], fact
 
     @_locked
     def examples(self, *, limit: int = 3) -> list[str]:

@@ -51,7 +51,10 @@ def seed_draft() -> ArticleDraft:
     meta = json.loads(data.joinpath("seed.json").read_text())
     raw = data.joinpath(meta["file"]).read_text("utf-8")
     published = dt.date.fromisoformat(meta["published"])
-    return read_article(raw, source=meta.get("source"), published=published)
+    # The headline is metadata: the text itself opens with a photo caption and the lead.
+    return read_article(
+        raw, title=meta.get("title"), source=meta.get("source"), published=published
+    )
 
 
 def index_stored(index: Index, stored: StoredArticle, *, replacing: bool = False) -> None:

@@ -10,8 +10,19 @@ from knowledge.models import Article, Fact, ScoredFact
 DECLINE = "The articles I have don't say."
 
 
-def article_line(article: Article) -> str:
+def article_line(article: Article, *, under: str | None = None) -> str:
+    """The article's title, date and id; without the title when the sentence shown ``under``
+    it opens with it (``repeats_title``)."""
+    if under is not None and repeats_title(article, under):
+        return f"{article.source or 'Article'} ({format_date(article.published)}, #{article.id})"
     return f"{article.title} ({format_date(article.published)}, #{article.id})"
+
+
+def repeats_title(article: Article, sentence: str) -> bool:
+    """Whether the title is only the sentence cut short: an article read without a headline
+    is titled by its lead, and a line under the lead would say it twice."""
+    head = " ".join(article.title.rstrip("…").rstrip(".").split()).casefold()
+    return bool(head) and " ".join(sentence.split()).casefold().startswith(head)
 
 
 def format_date(day: dt.date) -> str:
@@ -51,7 +62,7 @@ def answer_text(short: str | None, best: ScoredFact, article: Article) -> str:
     if short:
         lines.append(short + resolved_note(best.fact, short))
     lines.append(f"“{best.fact.text}”")
-    lines.append(f"— {article_line(article)}")
+    lines.append(f"— {article_line(article, under=best.fact.text)}")
     return "\n".join(lines)
 
 
