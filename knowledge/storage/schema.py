@@ -226,3 +226,36 @@ class FingerprintRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     band: Mapped[int] = mapped_column(BigInteger)
+
+
+class FollowRow(Base):
+    """A chat following an entity: it hears of each new article that mentions it.
+
+    ``name`` and ``label`` are kept beside the entity: when the entity row goes (every article
+    naming it removed, or a store re-extracted by a newer extractor gives it a new id), the
+    follow stays and is linked again to the entity of that name and kind (``storage.follows``).
+    """
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("chat_id", "entity_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    entity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entities.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(16))
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # articles loaded after it count
+
+
+class FollowNoticeRow(Base):
+    """A follower told of an article: never told of it again (chat × article, unique)."""
+
+    __tablename__ = "follow_notices"
+    __table_args__ = (UniqueConstraint("chat_id", "article_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
