@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, ask, buttons, digests, errors, feeds, info, pause, subscribe
+from handlers import admin, ask, buttons, digests, errors, feeds, follow, info, pause, subscribe
 from handlers.context import TalksApp
 
 COMMANDS = (
@@ -19,6 +19,10 @@ COMMANDS = (
     BotCommand("pause", "A break from digests (7d, 2w; alone: until /resume)"),
     BotCommand("resume", "Digests again after /pause"),
     BotCommand("unsubscribe", "Stop digests"),
+    BotCommand("follow", "News about a person, place or organisation"),
+    BotCommand("following", "What you follow"),
+    BotCommand("unfollow", "Stop following"),
+    BotCommand("timeline", "What the articles say about someone, oldest first"),
     BotCommand("help", "What I can do"),
 )
 ADMIN_COMMANDS = (
@@ -53,6 +57,10 @@ def register(app: TalksApp) -> None:
             CommandHandler("digest", subscribe.on_digest),
             CommandHandler("pause", pause.on_pause),
             CommandHandler("resume", pause.on_resume),
+            CommandHandler("follow", follow.on_follow),
+            CommandHandler("following", follow.on_following),
+            CommandHandler("unfollow", follow.on_unfollow),
+            CommandHandler("timeline", follow.on_timeline),
             CommandHandler("load", admin.on_load),
             MessageHandler(filters.Document.ALL & _LOAD_CAPTION, admin.on_load),
             CommandHandler("remove", admin.on_remove),
@@ -69,6 +77,9 @@ def register(app: TalksApp) -> None:
             CallbackQueryHandler(subscribe.on_schedule_button, pattern=buttons.SCHEDULE),
             CallbackQueryHandler(subscribe.on_menu_button, pattern=buttons.MENU),
             CallbackQueryHandler(subscribe.on_locate_button, pattern=buttons.LOCATE),
+            CallbackQueryHandler(follow.on_follow_button, pattern=buttons.FOLLOW),
+            CallbackQueryHandler(follow.on_unfollow_button, pattern=buttons.UNFOLLOW),
+            CallbackQueryHandler(follow.on_timeline_button, pattern=buttons.TIMELINE),
             CallbackQueryHandler(errors.on_unknown_button),  # stale or forged data
             MessageHandler(filters.ChatType.PRIVATE & filters.LOCATION, subscribe.on_location),
             MessageHandler(

@@ -16,6 +16,10 @@ schedule  ``sub:HHMM[:PLACE]``,            a time of /subscribe's picker, a "did
 menu      ``sub:menu``                     🕗 Change time (under a digest): the picker
 locate    ``sub:loc``                      📍 Use my location: asks for it
 unsub     ``unsub``                        🔕 Unsubscribe (under a digest)
+follow    ``fol:ENTITY_ID``                a "did you mean" of /follow, 🔔 Follow
+unfollow  ``unf:FOLLOW_ID[:l]``            🔕 Unfollow (``:l``: on /following's list,
+                                           which is then redrawn)
+timeline  ``tl:ENTITY_ID:PAGE``            a "did you mean" of /timeline, its pages
 ========  ===============================  ==========================================
 
 A fact is named by ``knowledge.fact_ref`` ("ARTICLE:POSITION"; a bare fact id in
@@ -45,6 +49,9 @@ SCHEDULE = re.compile(r"^sub:(\d{4}|now)(?::(.+))?$", re.DOTALL)
 MENU = re.compile(r"^sub:menu$")
 LOCATE = re.compile(r"^sub:loc$")
 UNSUBSCRIBE = re.compile(r"^unsub$")
+FOLLOW = re.compile(r"^fol:(\d+)$")
+UNFOLLOW = re.compile(r"^unf:(\d+)(:l)?$")
+TIMELINE = re.compile(r"^tl:(\d+):(\d+)$")
 KINDS = (
     SOURCE,
     MORE,
@@ -57,6 +64,9 @@ KINDS = (
     MENU,
     LOCATE,
     UNSUBSCRIBE,
+    FOLLOW,
+    UNFOLLOW,
+    TIMELINE,
 )
 
 
@@ -132,6 +142,19 @@ LOCATE_DATA = "sub:loc"
 UNSUBSCRIBE_DATA = "unsub"
 
 
+def follow(entity_id: int) -> str:
+    return _checked(f"fol:{entity_id}", FOLLOW)
+
+
+def unfollow(follow_id: int, *, on_list: bool = False) -> str:
+    """``on_list``: pressed on /following's list, which is redrawn without it."""
+    return _checked(f"unf:{follow_id}" + (":l" if on_list else ""), UNFOLLOW)
+
+
+def timeline(entity_id: int, page: int = 0) -> str:
+    return _checked(f"tl:{entity_id}:{page}", TIMELINE)
+
+
 # --- decoders (of data their kind's pattern matched) -------------------------------------------
 
 
@@ -171,6 +194,22 @@ def decode_schedule(data: str | None) -> tuple[dt.time | None, str | None]:
     if hour > 23 or minute > 59:
         raise ButtonDataError(f"not a time: {data!r}")
     return dt.time(hour, minute), place
+
+
+def decode_follow(data: str | None) -> int:
+    return int(_match(FOLLOW, data).group(1))
+
+
+def decode_unfollow(data: str | None) -> tuple[int, bool]:
+    """(the follow's id, whether it was pressed on /following's list)."""
+    found = _match(UNFOLLOW, data)
+    return int(found.group(1)), found.group(2) is not None
+
+
+def decode_timeline(data: str | None) -> tuple[int, int]:
+    """(the entity's id, the page)."""
+    found = _match(TIMELINE, data)
+    return int(found.group(1)), int(found.group(2))
 
 
 def decode_remove(data: str | None) -> int | None:

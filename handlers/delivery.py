@@ -17,6 +17,7 @@ from handlers import render
 from handlers.common import blocking
 from handlers.context import Services, TalksContext
 from handlers.digests import digest_keyboard
+from handlers.notices import deliver_notices
 from handlers.send import Outcome
 
 log = logging.getLogger(__name__)
@@ -120,13 +121,16 @@ async def deliver_instant(
     running: Callable[[], bool] = lambda: True,
     done: Round | None = None,
 ) -> Round:
-    """Notices for instant subscribers with articles they have not had (counted in ``done``
-    when given, the round they are part of)."""
+    """Notices for instant subscribers with articles they have not had, then the follow
+    notices owed (counted in ``done`` when given, the round they are part of)."""
     done = done if done is not None else Round()
     for chat_id in await blocking(services.newsroom.instant_chats):
         if not running():
             break
         done.count(await deliver(bot, services, chat_id, scheduled=False))
+    sent, failed = await deliver_notices(bot, services, running=running)
+    done.sent += sent
+    done.failed += failed
     return done
 
 
