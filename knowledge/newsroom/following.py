@@ -98,9 +98,12 @@ class Following:
         ids = {e.id for e in candidates}
         same = [f for f in follows if f.entity_id in ids]
         same += [f for f in follows if f not in same and alias_norm(f.name) == alias_norm(name)]
-        if len(same) == 1:
+        exact = resolved.entity is not None or any(
+            alias_norm(f.name) == alias_norm(name) for f in same
+        )
+        if len(same) == 1 and exact:
             return same[0], []
-        if same:
+        if same:  # several, or one only near the name: the user says which
             return None, same
         names = {f.id: f.name for f in follows}
         near = process.extract(
