@@ -87,6 +87,7 @@ def test_a_name_or_description_of_one_entity_resolves_to_it(
     [
         ("de Mistrua", "Staffan de Mistura"),  # misspelt
         ("Mistura", "Staffan de Mistura"),  # a part of his name, never used alone
+        ("Mistrua", "Staffan de Mistura"),  # that part misspelt
         ("Macrn", "Emmanuel Macron"),
         ("Vladimir Putn", "Vladimir Putin"),
     ],

@@ -3,7 +3,8 @@ mean ("did you mean" when it is ambiguous or misspelt).
 
 The store's own aliases decide: every name and description the articles use for an entity
 ("de Mistura", "the UN envoy"). A name no alias has exactly is compared with all of them by
-rapidfuzz (``WRatio``: a misspelling, or a part of a longer name such as "Mistura").
+rapidfuzz (``WRatio``: a misspelling, or a part of a longer name such as "Mistura"; the last
+words of longer names are compared alone too, for a misspelt surname).
 """
 
 from __future__ import annotations
@@ -48,10 +49,15 @@ def resolve_name(index: Index, name: str, *, limit: int = MAX_CHOICES) -> Resolv
 
 def _near(index: Index, text: str, limit: int) -> list[Entity]:
     """Entities whose names are nearest to ``text``, best first, each once."""
+    # Every name, and the last word of a longer one: "Mistrua" is near "Mistura" alone, not
+    # near "de Mistura" as a whole.
     keys = list(index.aliases)
+    keys += [k for k in keys if len(k) > 1 and len(k[-1]) > 3]
+    shown = [" ".join(k) for k in index.aliases]
+    shown += [k[-1] for k in keys[len(shown) :]]
     found = process.extract(
         text,
-        [" ".join(k) for k in keys],
+        shown,
         scorer=fuzz.WRatio,
         processor=utils.default_process,
         limit=limit * 3,
