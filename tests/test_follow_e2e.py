@@ -5,6 +5,7 @@ blocked chat dropped), /following and /unfollow with their buttons, and /timelin
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,6 +54,17 @@ async def until(condition: Callable[[], bool], *, polls: int = 200) -> None:
     raise AssertionError("the condition did not come true")
 
 
+async def rounds(newsroom: Newsroom, n: int = 2) -> None:
+    """Wait for ``n`` whole delivery rounds (each ends with the scheduler's heartbeat), so that
+    "nothing more was sent" is checked after rounds that could have sent it."""
+
+    def moved_on(before: str | None) -> bool:
+        return newsroom.store.get_meta("heartbeat") != before
+
+    for _ in range(n):
+        await until(functools.partial(moved_on, newsroom.store.get_meta("heartbeat")))
+
+
 def entity_id(newsroom: Newsroom, name: str) -> int:
     found = newsroom.follows.resolve(name).entity
     assert found is not None
@@ -90,13 +102,12 @@ async def test_follow_a_misspelt_name_and_get_one_notice_per_article_across_a_re
         assert "French President <b>Emmanuel Macron</b> arrived in Beijing" in text
         assert "Brussels" not in text, "only what the article says about him"
         assert {buttons.about(visit.id), buttons.timeline(macron)} <= set(datas(notice))
-        await asyncio.sleep(1)  # five more rounds
+        await rounds(newsroom)
         assert len(notices_to(fake, USER)) == 1
         assert newsroom.follows.notified(USER) == {visit.id}
 
     async with running_bot(settings, nlp, clock) as (_, newsroom):
-        await ask(fake, USER, "/following")  # the restarted bot is up and has had rounds
-        await asyncio.sleep(1)
+        await rounds(newsroom)
         assert len(notices_to(fake, USER)) == 1, "a restart repeats no recorded notice"
         again = newsroom.load_text(SUMMIT)
         later = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
@@ -119,7 +130,7 @@ async def test_a_failed_notice_is_sent_later_once_and_a_blocked_chat_stops_follo
         notice = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
         assert NOTICE in notice.params["text"]
         await until(lambda: not newsroom.follows.following(blocker))
-        await asyncio.sleep(1)
+        await rounds(newsroom)
         assert len(notices_to(fake, USER)) == 1
         assert newsroom.follows.notified(USER) == {visit.id}
         assert newsroom.follows.notified(blocker) == set()
