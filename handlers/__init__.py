@@ -5,7 +5,19 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, ask, buttons, digests, errors, feeds, follow, info, pause, subscribe
+from handlers import (
+    admin,
+    ask,
+    buttons,
+    digests,
+    errors,
+    feeds,
+    follow,
+    groups,
+    info,
+    pause,
+    subscribe,
+)
 from handlers.context import TalksApp
 
 COMMANDS = (
@@ -42,6 +54,9 @@ def register(app: TalksApp) -> None:
     )
     app.add_handler(MessageHandler(admin_update, admin.gate), group=-1)
     app.add_handler(CallbackQueryHandler(admin.gate, pattern=buttons.REMOVE), group=-1)
+    group_change = filters.ChatType.GROUPS & filters.COMMAND & filters.Regex(groups.CHANGES)
+    app.add_handler(MessageHandler(group_change, groups.gate), group=-1)
+    app.add_handler(CallbackQueryHandler(groups.gate, pattern=groups.is_change_button), group=-1)
 
     app.add_handlers(
         [

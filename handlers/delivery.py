@@ -55,6 +55,7 @@ async def deliver(
             chat_id,
             render.digest_blocks(digest, heading=heading),
             reply_markup=digest_keyboard(digest),
+            thread_id=await blocking(newsroom.topics.get, chat_id),
         )
         if result.sent:
             await blocking(newsroom.digest_sent, chat_id, digest.article_ids, scheduled=scheduled)

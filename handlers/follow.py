@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from handlers import buttons, render
-from handlers.common import blocking, command_args, reply
+from handlers.common import blocking, command_args, reply, topic_of
 from handlers.context import TalksContext
 from knowledge import (
     Entity,
@@ -52,7 +52,7 @@ async def on_follow(update: Update, context: TalksContext) -> None:
         text, markup = did_you_mean(resolved, [buttons.follow(e.id) for e in resolved.choices])
         await reply(update, context, text, markup=markup)
         return
-    text, markup = await _follow(context, chat.id, resolved.entity.id)
+    text, markup = await _follow(update, context, chat.id, resolved.entity.id)
     await reply(update, context, text, markup=markup)
 
 
@@ -61,7 +61,7 @@ async def on_follow_button(update: Update, context: TalksContext) -> None:
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None:
         return
-    text, markup = await _follow(context, chat.id, buttons.decode_follow(query.data))
+    text, markup = await _follow(update, context, chat.id, buttons.decode_follow(query.data))
     await query.answer()
     await reply(update, context, text, markup=markup)
 
@@ -153,10 +153,10 @@ async def on_timeline_button(update: Update, context: TalksContext) -> None:
 
 
 async def _follow(
-    context: TalksContext, chat_id: int, entity_id: int
+    update: Update, context: TalksContext, chat_id: int, entity_id: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     follows = context.services.newsroom.follows
-    done = await blocking(follows.follow, chat_id, entity_id)
+    done = await blocking(follows.follow, chat_id, entity_id, thread_id=topic_of(update))
     entity = await blocking(follows.entity, entity_id)
     if done is None or entity is None:
         return "The articles no longer name that. /follow someone else?", None

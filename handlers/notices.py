@@ -44,7 +44,11 @@ async def deliver_to(bot: Bot, services: Services, chat_id: int) -> tuple[int, b
     async with services.chat_locks[chat_id]:
         for notice in await blocking(follows.owed, chat_id):
             result = await services.sender.send(
-                bot, chat_id, [notice_html(notice)], reply_markup=notice_keyboard(notice)
+                bot,
+                chat_id,
+                [notice_html(notice)],
+                reply_markup=notice_keyboard(notice),
+                thread_id=notice.follows[0].thread_id,  # the topic of the first follow it is for
             )
             if not result.sent:
                 blocked = result.outcome is Outcome.BLOCKED

@@ -76,9 +76,10 @@ class Sender:
         *,
         reply_markup: Markup | None = None,
         reply_to: int | None = None,
+        thread_id: int | None = None,
     ) -> SendResult:
         """Send blocks packed into as few messages as fit; the keyboard goes on the last. The
-        first message that fails ends the send."""
+        first message that fails ends the send. ``thread_id``: a forum topic of the chat."""
         messages = pack(blocks)
         for i, text in enumerate(messages):
             last = i == len(messages) - 1
@@ -88,6 +89,7 @@ class Sender:
                 text,
                 reply_markup=reply_markup if last else None,
                 reply_to=reply_to if i == 0 else None,
+                thread_id=thread_id,
             )
             if not result.sent:
                 return result
@@ -101,12 +103,14 @@ class Sender:
         *,
         reply_markup: Markup | None,
         reply_to: int | None,
+        thread_id: int | None,
     ) -> SendResult:
         async def once() -> None:
             await self._pace(chat_id)
             await bot.send_message(
                 chat_id,
                 text,
+                message_thread_id=thread_id,
                 parse_mode=ParseMode.HTML,
                 reply_markup=reply_markup,
                 reply_parameters=(

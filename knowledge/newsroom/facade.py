@@ -62,6 +62,7 @@ from knowledge.schedule import Mode
 from knowledge.storage.journal import Journal
 from knowledge.storage.store import Store
 from knowledge.storage.subscribers import Subscriber, Subscribers
+from knowledge.storage.topics import Topics
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,8 @@ class Newsroom:
         self._items: dict[tuple[int, ...], DigestItem] = {}
         self.follows = Following(store, index=lambda: self.index, lock=self._lock, clock=clock)
         """/follow, /following, /unfollow, their notices, and /timeline."""
+        self.topics = Topics(store)
+        """The forum topic of a group's digests (``set``, ``get``)."""
         refresh_stale(store, nlp, progress=progress)
         if seed and store.get_meta("seeded") is None:
             if store.article_count() == 0:

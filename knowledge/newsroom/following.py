@@ -72,14 +72,21 @@ class Following:
 
     # --- follows -----------------------------------------------------------------------------
 
-    def follow(self, chat_id: int, entity_id: int) -> tuple[Follow, bool] | None:
+    def follow(
+        self, chat_id: int, entity_id: int, *, thread_id: int | None = None
+    ) -> tuple[Follow, bool] | None:
         """Follow an entity from now on: (the follow, whether it is new); None for an entity
-        the store no longer has."""
+        the store no longer has. ``thread_id``: the forum topic its notices go to."""
         entity = self.entity(entity_id)
         if entity is None:
             return None
         return self._follows.follow(
-            chat_id, entity_id=entity.id, name=entity.name, label=entity.label, now=self._clock()
+            chat_id,
+            entity_id=entity.id,
+            name=entity.name,
+            label=entity.label,
+            now=self._clock(),
+            thread_id=thread_id,
         )
 
     def following(self, chat_id: int) -> list[Follow]:

@@ -42,10 +42,13 @@ class Follow:
     name: str
     label: str
     since: dt.datetime
+    thread_id: int | None = None  # the forum topic it was made in: its notices go there
 
 
 def _follow(row: FollowRow, name: str | None = None) -> Follow:
-    return Follow(row.id, row.chat_id, row.entity_id, name or row.name, row.label, row.since)
+    return Follow(
+        row.id, row.chat_id, row.entity_id, name or row.name, row.label, row.since, row.thread_id
+    )
 
 
 class Follows:
@@ -60,10 +63,17 @@ class Follows:
             yield session
 
     def follow(
-        self, chat_id: int, *, entity_id: int, name: str, label: str, now: dt.datetime
+        self,
+        chat_id: int,
+        *,
+        entity_id: int,
+        name: str,
+        label: str,
+        now: dt.datetime,
+        thread_id: int | None = None,
     ) -> tuple[Follow, bool]:
         """Follow an entity from ``now`` on: (the follow, whether it is new). Following again
-        keeps the first follow, and with it what is owed since."""
+        keeps the first follow, and with it what is owed since (in the topic now asked in)."""
         with self._session() as s:
             row = s.scalar(
                 select(FollowRow).where(
@@ -71,9 +81,15 @@ class Follows:
                 )
             )
             if row is not None:
+                row.thread_id = thread_id
                 return _follow(row, name), False
             row = FollowRow(
-                chat_id=chat_id, entity_id=entity_id, name=name, label=label, since=now
+                chat_id=chat_id,
+                entity_id=entity_id,
+                name=name,
+                label=label,
+                since=now,
+                thread_id=thread_id,
             )
             s.add(row)
             s.flush()

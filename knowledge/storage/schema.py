@@ -246,6 +246,7 @@ class FollowRow(Base):
     name: Mapped[str] = mapped_column(Text)
     label: Mapped[str] = mapped_column(String(16))
     since: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # articles loaded after it count
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)  # the forum topic it came from
 
 
 class FollowNoticeRow(Base):
@@ -259,3 +260,11 @@ class FollowNoticeRow(Base):
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class TopicRow(Base):
+    """The forum topic of a group where its digests go: where it last subscribed."""
+
+    __tablename__ = "digest_topics"
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    thread_id: Mapped[int] = mapped_column(BigInteger)
