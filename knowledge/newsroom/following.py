@@ -19,7 +19,13 @@ from rapidfuzz import fuzz, process, utils
 
 from knowledge.models import Article, Entity, Fact
 from knowledge.qa.index import Index
-from knowledge.qa.names import SUGGEST_CUTOFF, Resolved, resolve_name
+from knowledge.qa.names import (
+    SUGGEST_CUTOFF,
+    Resolved,
+    entities_of,
+    near_names,
+    resolve_exact,
+)
 from knowledge.qa.timeline import Timeline, build_timeline
 from knowledge.storage.follows import Follow, Follows
 from knowledge.storage.store import Store
@@ -62,9 +68,17 @@ class Following:
     # --- names -------------------------------------------------------------------------------
 
     def resolve(self, name: str) -> Resolved:
-        """The entity a name stands for, or the ones it may mean."""
+        """The entity a name stands for, or the ones it may mean. The fuzzy comparison with
+        every name runs outside the lock (on a copy of the names), so questions asked
+        meanwhile do not wait for it."""
         with self._lock:
-            return resolve_name(self._index(), name)
+            exact = resolve_exact(self._index(), name)
+            if exact is not None:
+                return exact
+            keys = list(self._index().aliases)
+        near = near_names(keys, name)
+        with self._lock:
+            return Resolved(name, choices=tuple(entities_of(self._index(), near)))
 
     def entity(self, entity_id: int) -> Entity | None:
         with self._lock:

@@ -32,29 +32,33 @@ class Resolved:
     choices: tuple[Entity, ...] = ()
 
 
-def resolve_name(index: Index, name: str, *, limit: int = MAX_CHOICES) -> Resolved:
-    """The entity ``name`` stands for: an exact name, or else an exact description, naming one
-    entity; several named so, or near names, are offered as choices."""
+def resolve_exact(index: Index, name: str, *, limit: int = MAX_CHOICES) -> Resolved | None:
+    """The entity ``name`` stands for where a name or else a description is exactly ``name``
+    (several so named: the choices); None where only near names (``near_names``, then
+    ``entities_of``) could answer."""
     key = tuple(alias_norm(name).split())
     if not key:
         return Resolved(name)
     ids = index.aliases.get(key) or index.descriptions.get(key)
-    if ids:
-        found = _ranked(index, ids)
-        if len(found) == 1:
-            return Resolved(name, entity=found[0])
-        return Resolved(name, choices=tuple(found[:limit]))
-    return Resolved(name, choices=tuple(_near(index, " ".join(key), limit)))
+    if not ids:
+        return None
+    found = _ranked(index, ids)
+    if len(found) == 1:
+        return Resolved(name, entity=found[0])
+    return Resolved(name, choices=tuple(found[:limit]))
 
 
-def _near(index: Index, text: str, limit: int) -> list[Entity]:
-    """Entities whose names are nearest to ``text``, best first, each once."""
+Key = tuple[str, ...]
+
+
+def near_names(keys: list[Key], name: str, *, limit: int = MAX_CHOICES) -> list[tuple[Key, float]]:
+    """The alias keys nearest to ``name``, with their scores, best first. Needs no index: a
+    caller may copy the keys under a lock and compare without holding it."""
+    text = alias_norm(name)
     # Every name, and the last word of a longer one: "Mistrua" is near "Mistura" alone, not
     # near "de Mistura" as a whole.
-    keys = list(index.aliases)
-    keys += [k for k in keys if len(k) > 1 and len(k[-1]) > 3]
-    shown = [" ".join(k) for k in index.aliases]
-    shown += [k[-1] for k in keys[len(shown) :]]
+    surnames = [k for k in keys if len(k) > 1 and len(k[-1]) > 3]
+    shown = [" ".join(k) for k in keys] + [k[-1] for k in surnames]
     found = process.extract(
         text,
         shown,
@@ -63,10 +67,18 @@ def _near(index: Index, text: str, limit: int) -> list[Entity]:
         limit=limit * 3,
         score_cutoff=SUGGEST_CUTOFF,
     )
+    every = keys + surnames
+    return [(every[i], score) for _, score, i in found]
+
+
+def entities_of(
+    index: Index, near: list[tuple[Key, float]], *, limit: int = MAX_CHOICES
+) -> list[Entity]:
+    """The entities of ``near_names``' keys, best first (then the most mentioned), each once."""
     entities: dict[int, Entity] = {}
     best: dict[int, float] = {}
-    for _, score, i in found:
-        for e in _ranked(index, index.aliases.get(keys[i], ())):
+    for key, score in near:
+        for e in _ranked(index, index.aliases.get(key, ())):
             entities.setdefault(e.id, e)
             best[e.id] = max(best.get(e.id, 0.0), score)
     weight = _weights(index, entities)
