@@ -16,7 +16,8 @@ schedule  ``sub:HHMM[:PLACE]``,            a time of /subscribe's picker, a "did
 menu      ``sub:menu``                     🕗 Change time (under a digest): the picker
 locate    ``sub:loc``                      📍 Use my location: asks for it
 unsub     ``unsub``                        🔕 Unsubscribe (under a digest)
-follow    ``fol:ENTITY_ID``                a "did you mean" of /follow, 🔔 Follow
+follow    ``fol:ENTITY_ID[:c]``            🔔 Follow (``:c``: a "did you mean" of /follow,
+                                           whose message then says it is followed)
 unfollow  ``unf:FOLLOW_ID[:l]``            🔕 Unfollow (``:l``: on /following's list,
                                            which is then redrawn)
 timeline  ``tl:ENTITY_ID:PAGE``            a "did you mean" of /timeline, its pages
@@ -49,7 +50,7 @@ SCHEDULE = re.compile(r"^sub:(\d{4}|now)(?::(.+))?$", re.DOTALL)
 MENU = re.compile(r"^sub:menu$")
 LOCATE = re.compile(r"^sub:loc$")
 UNSUBSCRIBE = re.compile(r"^unsub$")
-FOLLOW = re.compile(r"^fol:(\d+)$")
+FOLLOW = re.compile(r"^fol:(\d+)(:c)?$")
 UNFOLLOW = re.compile(r"^unf:(\d+)(:l)?$")
 TIMELINE = re.compile(r"^tl:(\d+):(\d+)$")
 KINDS = (
@@ -142,8 +143,9 @@ LOCATE_DATA = "sub:loc"
 UNSUBSCRIBE_DATA = "unsub"
 
 
-def follow(entity_id: int) -> str:
-    return _checked(f"fol:{entity_id}", FOLLOW)
+def follow(entity_id: int, *, choice: bool = False) -> str:
+    """``choice``: one of /follow's "did you mean", answered in place."""
+    return _checked(f"fol:{entity_id}" + (":c" if choice else ""), FOLLOW)
 
 
 def unfollow(follow_id: int, *, on_list: bool = False) -> str:
@@ -196,8 +198,10 @@ def decode_schedule(data: str | None) -> tuple[dt.time | None, str | None]:
     return dt.time(hour, minute), place
 
 
-def decode_follow(data: str | None) -> int:
-    return int(_match(FOLLOW, data).group(1))
+def decode_follow(data: str | None) -> tuple[int, bool]:
+    """(the entity's id, whether it was a "did you mean" choice)."""
+    found = _match(FOLLOW, data)
+    return int(found.group(1)), found.group(2) is not None
 
 
 def decode_unfollow(data: str | None) -> tuple[int, bool]:

@@ -49,7 +49,8 @@ async def on_follow(update: Update, context: TalksContext) -> None:
         return
     resolved = await blocking(context.services.newsroom.follows.resolve, name)
     if resolved.entity is None:
-        text, markup = did_you_mean(resolved, [buttons.follow(e.id) for e in resolved.choices])
+        datas = [buttons.follow(e.id, choice=True) for e in resolved.choices]
+        text, markup = did_you_mean(resolved, datas)
         await reply(update, context, text, markup=markup)
         return
     text, markup = await _follow(update, context, chat.id, resolved.entity.id)
@@ -57,13 +58,18 @@ async def on_follow(update: Update, context: TalksContext) -> None:
 
 
 async def on_follow_button(update: Update, context: TalksContext) -> None:
-    """A "did you mean" of /follow, or 🔔 Follow under a timeline: followed."""
+    """A "did you mean" of /follow (its message turns into the answer), or 🔔 Follow under a
+    timeline (answered below it): followed."""
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None:
         return
-    text, markup = await _follow(update, context, chat.id, buttons.decode_follow(query.data))
+    entity_id, choice = buttons.decode_follow(query.data)
+    text, markup = await _follow(update, context, chat.id, entity_id)
     await query.answer()
-    await reply(update, context, text, markup=markup)
+    if choice and isinstance(query.message, Message):
+        await context.services.sender.edit(query.message, text, markup)
+    else:
+        await reply(update, context, text, markup=markup)
 
 
 async def on_following(update: Update, context: TalksContext) -> None:

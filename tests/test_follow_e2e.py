@@ -81,11 +81,11 @@ async def test_follow_a_misspelt_name_and_get_one_notice_per_article_across_a_re
         offer = await ask(fake, USER, "/follow Macrn")
         assert "Whom do you mean by “Macrn”?" in offer.params["text"]
         macron = entity_id(newsroom, "Emmanuel Macron")
-        assert datas(offer)[0] == buttons.follow(macron)
+        assert datas(offer)[0] == buttons.follow(macron, choice=True)
         assert newsroom.follows.following(USER) == [], "nothing followed before the choice"
 
-        await fake.user_presses(USER, message_id(offer), buttons.follow(macron))
-        done = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
+        await fake.user_presses(USER, message_id(offer), buttons.follow(macron, choice=True))
+        done = await fake.next_call("editMessageText", chat_id=USER, ok=True, timeout=10)
         assert "🔔 You follow <b>Emmanuel Macron</b> (French President) now" in done.params["text"]
         assert buttons.timeline(macron) in datas(done)
         listed = await ask(fake, USER, "/following")
