@@ -6,6 +6,7 @@ outlive their entity, and timelines in the order of the dates the sentences name
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from spacy.language import Language
 
 from knowledge import Article, Entity, Fact, Newsroom, Span
 from knowledge.qa.timeline import build_timeline, start_of
+from knowledge.storage.follows import Follows
 from knowledge.storage.store import Store
 from tests.botkit import Clock
 
@@ -150,6 +152,7 @@ def test_one_notice_for_an_article_naming_several_followed(room: Newsroom, clock
         room.follows.follow(9, entity(room, name).id)
     clock.advance(minutes=1)
     visit = room.load_text(VISIT)
+    assert room.follows.chats_owed() == [9]
     (notice,) = room.follows.owed(9)
     assert notice.article.id == visit.id
     assert set(notice.names) == {"Emmanuel Macron", "France"}
@@ -169,6 +172,7 @@ def test_what_was_recorded_is_not_owed_after_a_restart_and_what_was_not_still_is
     room.store.engine.dispose()
 
     again = open_newsroom(nlp, path, clock)
+    assert again.follows.chats_owed() == [6]
     assert again.follows.owed(5) == []
     assert [n.article.id for n in again.follows.owed(6)] == [visit.id]
     assert [f.name for f in again.follows.following(6)] == ["Emmanuel Macron"]
@@ -223,6 +227,7 @@ def test_a_follow_outlives_its_entity_and_links_again_by_name(
 
     clock.advance(minutes=1)
     later = room.load_text(BERGS.replace("Two Bergs lead", "Bergs ahead").replace("rail", "tram"))
+    assert room.follows.chats_owed() == [5]
     (linked,) = room.follows.following(5)
     # SQLite may give the new row the old id: the follow was unlinked (SET NULL) all the same,
     # so an id handed to another entity meanwhile would never have been followed by mistake
@@ -290,3 +295,17 @@ def test_build_timeline_places_each_sentence_at_the_date_nearest_its_article() -
 )
 def test_start_of_a_resolved_date(resolved: str, day: dt.date | None) -> None:
     assert start_of(resolved) == day
+
+
+def test_scans_at_once_match_each_article_once(room: Newsroom, clock: Clock) -> None:
+    """The tick and a load's own round may scan together: each article is matched once, and
+    what it owes is owed once."""
+    room.follows.follow(5, entity(room, "Macron").id)
+    clock.advance(minutes=1)
+    visit = room.load_text(VISIT)
+    scanners = [Follows(room.store) for _ in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        owed = list(pool.map(lambda f: f.chats_owed(), scanners))
+    assert all(o == [5] for o in owed)
+    assert [n.article.id for n in room.follows.owed(5)] == [visit.id]
+    assert scanners[0].scan() == 0, "nothing left to match"

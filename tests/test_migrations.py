@@ -405,10 +405,15 @@ def test_revision_0005_adds_follows_to_a_store_at_0004(v0: Path) -> None:
     assert not {"follows", "follow_notices"} & tables
     assert upgrade(url) == head_revision()
     assert row_counts(v0) == V0_ROWS
+    with sqlite3.connect(v0) as conn:
+        scanned = [a for (a,) in conn.execute("SELECT article_id FROM follow_scans ORDER BY 1")]
+    conn.close()
+    assert scanned == [1, 3, 4], "no one followed anything before: no article owes a notice"
     store = Store(url)
     assert schema_diff(store.engine) == []
 
     follows = Follows(store)
+    assert follows.scan() == 0
     ingrid = next(e for e in store.entities() if e.name == "Ingrid Halvorsen")
     follow, _ = follows.follow(
         42, entity_id=ingrid.id, name=ingrid.name, label="PERSON", now=V0_NOW

@@ -5,16 +5,24 @@ A notice is owed for each article loaded after the chat followed an entity it me
 transaction right after the send, as a digest's deliveries are, so a restart neither repeats a
 recorded notice nor loses an unsent one (sent but not yet recorded falls on the side of a
 repeat). One notice per article, however many followed entities it names.
+
+What is owed is found once per article: ``scan`` matches the articles stored since it last ran
+against the follows and writes ``follow_pending`` rows, marking the articles scanned in the same
+transaction; a send settles them. Asking every round which articles mention a followed entity
+cost each round every mention of it, per follower (12 s for 1,000 followers of an entity
+named in each of 10,000 articles).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from knowledge.storage.schema import (
@@ -23,12 +31,18 @@ from knowledge.storage.schema import (
     EntityRow,
     FactRow,
     FollowNoticeRow,
+    FollowPendingRow,
     FollowRow,
+    FollowScanRow,
     MentionRow,
     SendRow,
 )
 from knowledge.storage.store import Store
 from knowledge.text import alias_norm
+
+log = logging.getLogger(__name__)
+
+_SCAN_CHUNK = 500  # articles matched per transaction (and per IN list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,36 +138,84 @@ class Follows:
             follows = [_follow(row, name) for row, name in rows]
         return sorted(follows, key=lambda f: (f.name.casefold(), f.id))
 
-    def chats_owed(self) -> list[int]:
-        """Chats with at least one notice owed."""
+    def scan(self) -> int:
+        """Match the articles stored since the last scan against the follows: a notice is owed
+        (``follow_pending``) for each follow whose entity an article mentions, the article
+        loaded after the follow. Each article is matched once, in the transaction that marks it
+        scanned; how many articles were. Two scans at once: one does it, the other finds it
+        done (its transaction rolls back on the unique rows)."""
         self.relink()
+        scanned = 0
+        while True:
+            try:
+                with self._session() as s:
+                    done = select(FollowScanRow.article_id).where(
+                        FollowScanRow.article_id == ArticleRow.id
+                    )
+                    new = list(
+                        s.scalars(
+                            select(ArticleRow.id)
+                            .where(~done.exists())
+                            .order_by(ArticleRow.id)
+                            .limit(_SCAN_CHUNK)
+                        )
+                    )
+                    if not new:
+                        return scanned
+                    told = select(FollowNoticeRow.id).where(
+                        FollowNoticeRow.chat_id == FollowRow.chat_id,
+                        FollowNoticeRow.article_id == ArticleRow.id,
+                    )
+                    owed = s.execute(
+                        select(FollowRow.id, ArticleRow.id)
+                        .select_from(FactRow)
+                        .join(MentionRow, MentionRow.fact_id == FactRow.id)
+                        .join(FollowRow, FollowRow.entity_id == MentionRow.entity_id)
+                        .join(ArticleRow, ArticleRow.id == FactRow.article_id)
+                        .where(
+                            FactRow.article_id.in_(new),
+                            ArticleRow.loaded_at > FollowRow.since,
+                            ~told.exists(),
+                        )
+                        .distinct()
+                    ).all()
+                    if owed:
+                        s.execute(
+                            insert(FollowPendingRow),
+                            [{"follow_id": f, "article_id": a} for f, a in owed],
+                        )
+                    s.execute(insert(FollowScanRow), [{"article_id": a} for a in new])
+                scanned += len(new)
+            except IntegrityError:
+                log.info("another scan matched these articles first")
+                return scanned
+
+    def chats_owed(self) -> list[int]:
+        """Chats owed at least one notice (new articles scanned first)."""
+        self.scan()
         with self._session() as s:
             return list(
                 s.scalars(_owed().with_only_columns(FollowRow.chat_id).distinct().order_by(None))
             )
 
     def owed(self, chat_id: int) -> list[tuple[int, list[Follow]]]:
-        """The articles the chat is owed a notice of, the first loaded first, each with the
-        chat's follows it mentions."""
-        self.relink()
+        """The articles the chat is owed a notice of (as the last ``scan`` found them), the
+        first loaded first, each with the chat's follows it mentions."""
         with self._session() as s:
             rows = s.execute(
                 _owed()
                 .where(FollowRow.chat_id == chat_id)
                 .add_columns(EntityRow.name)
-                .join(EntityRow, EntityRow.id == FollowRow.entity_id)
-                .distinct()
+                .outerjoin(EntityRow, EntityRow.id == FollowRow.entity_id)
             ).all()
         by_article: dict[int, list[Follow]] = {}
         for _, article_id, row, name in rows:
-            follows = by_article.setdefault(article_id, [])
-            if all(f.id != row.id for f in follows):
-                follows.append(_follow(row, name))
+            by_article.setdefault(article_id, []).append(_follow(row, name))
         return list(by_article.items())
 
     def record_sent(self, chat_id: int, article_id: int, *, now: dt.datetime) -> None:
-        """After a send: the notice and the send, in one transaction (an article removed
-        meanwhile has nothing to point at; one recorded already stays as it was)."""
+        """After a send: the notice, what it settles, and the send, in one transaction (an
+        article removed meanwhile has nothing to point at; one recorded already stays)."""
         with self._session() as s:
             known = s.scalar(
                 select(FollowNoticeRow.id).where(
@@ -162,6 +224,13 @@ class Follows:
             )
             if known is None and s.get(ArticleRow, article_id) is not None:
                 s.add(FollowNoticeRow(chat_id=chat_id, article_id=article_id, sent_at=now))
+            chats = select(FollowRow.id).where(FollowRow.chat_id == chat_id)
+            s.execute(
+                delete(FollowPendingRow).where(
+                    FollowPendingRow.article_id == article_id,
+                    FollowPendingRow.follow_id.in_(chats),
+                )
+            )
             s.add(SendRow(chat_id=chat_id, at=now, ok=True, articles=1))
 
     def record_failed(self, chat_id: int, *, now: dt.datetime, error: str) -> None:
@@ -218,17 +287,17 @@ class Follows:
 
 
 def _owed() -> Select[dt.datetime, int, FollowRow]:
-    """(loaded_at, article id, follow) for each article mentioning a followed entity, loaded
-    after the follow, with no notice to that chat yet; the first loaded first."""
+    """(loaded_at, article id, follow) for each notice pending with no notice to that chat
+    yet; the first loaded first."""
     told = select(FollowNoticeRow.id).where(
-        FollowNoticeRow.chat_id == FollowRow.chat_id, FollowNoticeRow.article_id == ArticleRow.id
+        FollowNoticeRow.chat_id == FollowRow.chat_id,
+        FollowNoticeRow.article_id == FollowPendingRow.article_id,
     )
     return (
         select(ArticleRow.loaded_at, ArticleRow.id, FollowRow)
-        .select_from(FollowRow)
-        .join(MentionRow, MentionRow.entity_id == FollowRow.entity_id)
-        .join(FactRow, FactRow.id == MentionRow.fact_id)
-        .join(ArticleRow, ArticleRow.id == FactRow.article_id)
-        .where(ArticleRow.loaded_at > FollowRow.since, ~told.exists())
+        .select_from(FollowPendingRow)
+        .join(FollowRow, FollowRow.id == FollowPendingRow.follow_id)
+        .join(ArticleRow, ArticleRow.id == FollowPendingRow.article_id)
+        .where(~told.exists())
         .order_by(ArticleRow.loaded_at, ArticleRow.id, FollowRow.id)
     )

@@ -262,6 +262,29 @@ class FollowNoticeRow(Base):
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+class FollowScanRow(Base):
+    """An article already matched against the follows: each is matched once, after it is
+    stored, so a round's cost follows the new articles, not the whole store."""
+
+    __tablename__ = "follow_scans"
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+
+
+class FollowPendingRow(Base):
+    """A notice owed: an article (scanned) that mentions what a follow follows, until the
+    notice is recorded; goes with its follow (unfollowed) or its article (removed)."""
+
+    __tablename__ = "follow_pending"
+    __table_args__ = (UniqueConstraint("follow_id", "article_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follow_id: Mapped[int] = mapped_column(ForeignKey("follows.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+
+
 class TopicRow(Base):
     """The forum topic of a group where its digests go: where it last subscribed."""
 

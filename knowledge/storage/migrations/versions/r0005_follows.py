@@ -1,6 +1,9 @@
 """Following people, places and organisations: who follows what, and which articles each
 follower was told of; and the forum topic a group's digests go to.
 
+Each stored article is matched against the follows once (``follow_scans`` says which were),
+and what it owes goes to ``follow_pending`` until sent: a round's cost follows the new articles,
+not the store (a popular entity's every mention, per follower, took seconds a round).
 ``follows`` keeps the entity's name and kind beside its id, and the id is set to NULL (not the
 row deleted) when the entity goes, so a follow outlives a removal or a re-extraction and is
 linked again by name. ``follow_notices`` is to follow notices what ``deliveries`` is to digests:
@@ -53,6 +56,25 @@ def upgrade() -> None:
     op.create_index("ix_follow_notices_chat_id", "follow_notices", ["chat_id"])
     op.create_index("ix_follow_notices_article_id", "follow_notices", ["article_id"])
     op.create_table(
+        "follow_scans",
+        sa.Column("article_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.ForeignKeyConstraint(["article_id"], ["articles.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("article_id"),
+    )
+    # No one followed anything before: the articles stored so far owe no notice.
+    op.execute("INSERT INTO follow_scans (article_id) SELECT id FROM articles")
+    op.create_table(
+        "follow_pending",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("follow_id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["follow_id"], ["follows.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["article_id"], ["articles.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("follow_id", "article_id"),
+    )
+    op.create_index("ix_follow_pending_article_id", "follow_pending", ["article_id"])
+    op.create_table(
         "digest_topics",
         sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("thread_id", sa.BigInteger(), nullable=False),
@@ -62,5 +84,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("digest_topics")
+    op.drop_table("follow_pending")
+    op.drop_table("follow_scans")
     op.drop_table("follow_notices")
     op.drop_table("follows")
