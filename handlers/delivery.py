@@ -57,6 +57,8 @@ async def deliver(
             reply_markup=digest_keyboard(digest),
             thread_id=await blocking(newsroom.topics.get, chat_id),
         )
+        if result.topic_gone:  # the chat itself from now on, not a failed try each time
+            await blocking(newsroom.topics.set, chat_id, None)
         if result.sent:
             await blocking(newsroom.digest_sent, chat_id, digest.article_ids, scheduled=scheduled)
             return Delivery.SENT

@@ -50,6 +50,8 @@ async def deliver_to(bot: Bot, services: Services, chat_id: int) -> tuple[int, b
                 reply_markup=notice_keyboard(notice),
                 thread_id=notice.follows[0].thread_id,  # the topic of the first follow it is for
             )
+            if result.topic_gone:
+                await blocking(follows.forget_topic, chat_id, notice.follows[0].thread_id)
             if not result.sent:
                 blocked = result.outcome is Outcome.BLOCKED
                 error = result.error or result.outcome.value

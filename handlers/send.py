@@ -11,6 +11,7 @@ error ``backoff`` seconds doubling (TALKS_SEND_BACKOFF_SECONDS).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import logging
 import time
@@ -54,6 +55,7 @@ class SendResult:
 
     outcome: Outcome
     error: str | None = None
+    topic_gone: bool = False  # the forum topic asked for is no more: sent outside it instead
 
     @property
     def sent(self) -> bool:
@@ -81,6 +83,7 @@ class Sender:
         """Send blocks packed into as few messages as fit; the keyboard goes on the last. The
         first message that fails ends the send. ``thread_id``: a forum topic of the chat."""
         messages = pack(blocks)
+        gone = False
         for i, text in enumerate(messages):
             last = i == len(messages) - 1
             result = await self._send_one(
@@ -89,11 +92,12 @@ class Sender:
                 text,
                 reply_markup=reply_markup if last else None,
                 reply_to=reply_to if i == 0 else None,
-                thread_id=thread_id,
+                thread_id=None if gone else thread_id,
             )
+            gone = gone or result.topic_gone
             if not result.sent:
                 return result
-        return SendResult(Outcome.SENT)
+        return SendResult(Outcome.SENT, topic_gone=gone)
 
     async def _send_one(
         self,
@@ -129,6 +133,18 @@ class Sender:
         except BadRequest as e:
             if any(s in str(e).lower() for s in _GONE):
                 return SendResult(Outcome.BLOCKED, str(e))
+            if thread_id is not None and "thread not found" in str(e).lower():
+                # a deleted topic (or a forum turned off): the chat itself rather than nothing
+                log.info("topic %s of %s is gone: sending outside it", thread_id, chat_id)
+                result = await self._send_one(
+                    bot,
+                    chat_id,
+                    text,
+                    reply_markup=reply_markup,
+                    reply_to=reply_to,
+                    thread_id=None,
+                )
+                return dataclasses.replace(result, topic_gone=True)
             log.error("Telegram refused a message to %s: %s", chat_id, e)
             return SendResult(Outcome.FAILED, str(e))
         except (RetryAfter, NetworkError) as e:  # every try failed

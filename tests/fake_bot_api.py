@@ -522,6 +522,7 @@ class FakeBotApi:
         self._faults: list[_Fault] = []
         self._blocked: set[int | str] = set()
         self._admins: dict[int | str, set[int]] = collections.defaultdict(set)
+        self._deleted_topics: set[tuple[int | str, int]] = set()
         self._chats: dict[int | str, _Chat] = {}
         self._pending: collections.deque[JSONDict] = collections.deque()
         self._allowed_updates: list[str] | None = None
@@ -761,6 +762,10 @@ class FakeBotApi:
         """The chat is a supergroup with topics (``message_thread_id`` is taken there only)."""
         chat = self._state(chat_id).chat
         chat["type"], chat["is_forum"] = "supergroup", True
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """The forum topic is deleted: sends to it are refused from now on."""
+        self._deleted_topics.add((chat_id, thread_id))
 
     def make_admin(self, chat_id: int, user_id: int) -> None:
         """The user is an administrator of the group (``getChatMember`` says so)."""
@@ -1228,7 +1233,10 @@ class FakeBotApi:
         thread = params.get("message_thread_id")
         if thread is None:
             return None
-        if not self._state(chat_id).chat.get("is_forum"):
+        if (
+            not self._state(chat_id).chat.get("is_forum")
+            or (chat_id, thread) in self._deleted_topics
+        ):
             raise bad_request("message thread not found")
         return int(thread)
 

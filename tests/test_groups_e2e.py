@@ -12,6 +12,7 @@ from spacy.language import Language
 from handlers.groups import REFUSAL
 from tests.botkit import ADMIN, Clock, running_bot, settings_for
 from tests.fake_bot_api import Call, FakeBotApi
+from tests.test_follow_e2e import until
 from tests.test_following import VISIT
 
 FORUM = -100500
@@ -90,3 +91,23 @@ async def test_a_group_without_topics_and_the_bots_own_admins(
         private = await said(fake, MEMBER, "/subscribe instant", MEMBER, None)
         assert "as soon as" in private.params["text"], "in private, one's own to change"
         assert [f.name for f in newsroom.follows.following(GROUP)] == ["Emmanuel Macron"]
+
+
+async def test_a_deleted_topic_sends_to_the_chat_itself_from_then_on(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        fake.make_admin(FORUM, OWNER)
+        await said(fake, FORUM, "/subscribe instant", OWNER, TOPIC)
+        await said(fake, FORUM, "/follow Macron", OWNER, OTHER_TOPIC)
+        fake.delete_topic(FORUM, TOPIC)
+        fake.delete_topic(FORUM, OTHER_TOPIC)
+        newsroom.load_text(VISIT)
+        sent = [await fake.next_call("sendMessage", chat_id=FORUM, ok=True, timeout=10)]
+        sent.append(await fake.next_call("sendMessage", chat_id=FORUM, ok=True, timeout=10))
+        assert {"What's new" in c.params["text"] for c in sent} == {True, False}
+        assert all("message_thread_id" not in c.params for c in sent), "in the chat itself"
+        tries = fake.calls("sendMessage", chat_id=FORUM, message_thread_id=TOPIC)
+        assert [c.ok for c in tries] == [True, False], "the confirmation, then one refused try"
+        await until(lambda: newsroom.topics.get(FORUM) is None)
+        await until(lambda: newsroom.follows.following(FORUM)[0].thread_id is None)

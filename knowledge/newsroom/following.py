@@ -103,6 +103,11 @@ class Following:
             thread_id=thread_id,
         )
 
+    def forget_topic(self, chat_id: int, thread_id: int | None) -> None:
+        """A forum topic that is gone: the chat's follows made there notify the chat itself."""
+        if thread_id is not None:
+            self._follows.forget_topic(chat_id, thread_id)
+
     def following(self, chat_id: int) -> list[Follow]:
         return self._follows.of_chat(chat_id)
 

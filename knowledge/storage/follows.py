@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, insert, select
+from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -119,6 +119,15 @@ class Follows:
             gone = _follow(row, self._name(s, row))
             s.delete(row)
             return gone
+
+    def forget_topic(self, chat_id: int, thread_id: int) -> None:
+        """The chat's follows made in a forum topic that is gone notify the chat itself."""
+        with self._session() as s:
+            s.execute(
+                update(FollowRow)
+                .where(FollowRow.chat_id == chat_id, FollowRow.thread_id == thread_id)
+                .values(thread_id=None)
+            )
 
     def drop_chat(self, chat_id: int) -> int:
         """Forget every follow of a chat (it blocked the bot); how many there were."""
