@@ -32,11 +32,17 @@ class Delivery(enum.Enum):
 
 
 async def deliver(
-    bot: Bot, services: Services, chat_id: int, *, scheduled: bool, asked: bool = False
+    bot: Bot,
+    services: Services,
+    chat_id: int,
+    *,
+    scheduled: bool,
+    asked: bool = False,
+    asked_in: int | None = None,
 ) -> Delivery:
     """Send a chat what it has not had yet, with its buttons. A scheduled digest with nothing
     new moves its due time on silently; only one ``asked`` for (/digest) goes out in a
-    pause."""
+    pause, and in the forum topic it was asked in (``asked_in``), not the group's own."""
     newsroom = services.newsroom
     async with services.chat_locks[chat_id]:
         sub = await blocking(newsroom.subscriber, chat_id)
@@ -55,9 +61,11 @@ async def deliver(
             chat_id,
             render.digest_blocks(digest, heading=heading),
             reply_markup=digest_keyboard(digest),
-            thread_id=await blocking(newsroom.topics.get, chat_id),
+            thread_id=asked_in if asked else await blocking(newsroom.topics.get, chat_id),
         )
-        if result.topic_gone:  # the chat itself from now on, not a failed try each time
+        if (
+            result.topic_gone and not asked
+        ):  # the chat itself from now on, not a failed try each time
             await blocking(newsroom.topics.set, chat_id, None)
         if result.sent:
             await blocking(newsroom.digest_sent, chat_id, digest.article_ids, scheduled=scheduled)

@@ -111,3 +111,16 @@ async def test_a_deleted_topic_sends_to_the_chat_itself_from_then_on(
         assert [c.ok for c in tries] == [True, False], "the confirmation, then one refused try"
         await until(lambda: newsroom.topics.get(FORUM) is None)
         await until(lambda: newsroom.follows.following(FORUM)[0].thread_id is None)
+
+
+async def test_digest_asked_for_comes_to_the_topic_it_was_asked_in(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        fake.make_admin(FORUM, OWNER)
+        await said(fake, FORUM, "/subscribe 9pm Berlin", OWNER, TOPIC)
+        assert newsroom.topics.get(FORUM) == TOPIC
+        newsroom.load_text(VISIT)
+        asked = await said(fake, FORUM, "/digest", MEMBER, OTHER_TOPIC)
+        assert "What's new" in asked.params["text"]
+        assert asked.params.get("message_thread_id") == OTHER_TOPIC
