@@ -138,8 +138,10 @@ async def on_timeline(update: Update, context: TalksContext) -> None:
         await reply(update, context, text, markup=markup)
         return
     timeline = await blocking(follows.timeline, resolved.entity.id)
-    if timeline is not None:
-        await reply(update, context, timeline_html(timeline), markup=timeline_keyboard(timeline))
+    if timeline is None:  # removed since the name was looked up
+        await reply(update, context, "The articles no longer name it.")
+        return
+    await reply(update, context, timeline_html(timeline), markup=timeline_keyboard(timeline))
 
 
 async def on_timeline_button(update: Update, context: TalksContext) -> None:
