@@ -18,6 +18,8 @@ from handlers import (
     digests,
     errors,
     feeds,
+    follow,
+    groups,
     import_offer,
     info,
     inline,
@@ -37,6 +39,10 @@ COMMANDS = (
     BotCommand("pause", "A break from digests (7d, 2w; alone: until /resume)"),
     BotCommand("resume", "Digests again after /pause"),
     BotCommand("unsubscribe", "Stop digests"),
+    BotCommand("follow", "News about a person, place or organisation"),
+    BotCommand("following", "What you follow"),
+    BotCommand("unfollow", "Stop following"),
+    BotCommand("timeline", "What the articles say about someone, oldest first"),
     BotCommand("help", "What I can do"),
 )
 ADMIN_COMMANDS = (
@@ -60,6 +66,9 @@ def register(app: TalksApp) -> None:
     # after the gate: a /load-captioned file is the gate's; an admin's article otherwise
     pasted = filters.ChatType.PRIVATE & ~filters.COMMAND & (filters.TEXT | filters.Document.ALL)
     app.add_handler(MessageHandler(pasted, import_offer.offer), group=-1)
+    group_change = filters.ChatType.GROUPS & filters.COMMAND & filters.Regex(groups.CHANGES)
+    app.add_handler(MessageHandler(group_change, groups.gate), group=-1)
+    app.add_handler(CallbackQueryHandler(groups.gate, pattern=groups.is_change_button), group=-1)
 
     app.add_handlers(
         [
@@ -75,6 +84,10 @@ def register(app: TalksApp) -> None:
             CommandHandler("digest", subscribe.on_digest),
             CommandHandler("pause", pause.on_pause),
             CommandHandler("resume", pause.on_resume),
+            CommandHandler("follow", follow.on_follow),
+            CommandHandler("following", follow.on_following),
+            CommandHandler("unfollow", follow.on_unfollow),
+            CommandHandler("timeline", follow.on_timeline),
             CommandHandler("load", admin.on_load),
             MessageHandler(filters.Document.ALL & _LOAD_CAPTION, admin.on_load),
             CommandHandler("remove", admin.on_remove),
@@ -92,6 +105,9 @@ def register(app: TalksApp) -> None:
             CallbackQueryHandler(subscribe.on_schedule_button, pattern=buttons.SCHEDULE),
             CallbackQueryHandler(subscribe.on_menu_button, pattern=buttons.MENU),
             CallbackQueryHandler(subscribe.on_locate_button, pattern=buttons.LOCATE),
+            CallbackQueryHandler(follow.on_follow_button, pattern=buttons.FOLLOW),
+            CallbackQueryHandler(follow.on_unfollow_button, pattern=buttons.UNFOLLOW),
+            CallbackQueryHandler(follow.on_timeline_button, pattern=buttons.TIMELINE),
             CallbackQueryHandler(errors.on_unknown_button),  # stale or forged data
             InlineQueryHandler(inline.on_inline),
             MessageHandler(filters.ChatType.PRIVATE & filters.LOCATION, subscribe.on_location),

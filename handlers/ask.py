@@ -11,7 +11,7 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
 from handlers import buttons, render
-from handlers.common import blocking, command_args, reply
+from handlers.common import blocking, command_args, reply, topic_of
 from handlers.context import TalksContext
 from knowledge import Answer, ChatReply, fact_ref
 
@@ -84,7 +84,9 @@ async def answer_question(update: Update, context: TalksContext, text: str) -> N
     if said is not None:  # not a question about the news: small talk, a summary, a language
         await chat_reply(update, context, said)
         return
-    await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+    await context.bot.send_chat_action(
+        chat.id, ChatAction.TYPING, message_thread_id=topic_of(update)
+    )
     asked = await blocking(
         services.newsroom.ask,
         text,

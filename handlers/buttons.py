@@ -18,6 +18,11 @@ schedule  ``sub:HHMM[:PLACE]``,            a time of /subscribe's picker, a "did
 menu      ``sub:menu``                     🕗 Change time (under a digest): the picker
 locate    ``sub:loc``                      📍 Use my location: asks for it
 unsub     ``unsub``                        🔕 Unsubscribe (under a digest)
+follow    ``fol:ENTITY_ID[:c]``            🔔 Follow (``:c``: a "did you mean" of /follow,
+                                           whose message then says it is followed)
+unfollow  ``unf:FOLLOW_ID[:l]``            🔕 Unfollow (``:l``: on /following's list,
+                                           which is then redrawn)
+timeline  ``tl:ENTITY_ID:PAGE``            a "did you mean" of /timeline, its pages
 ========  ===============================  ==========================================
 
 A fact is named by ``knowledge.fact_ref`` ("ARTICLE:POSITION"; a bare fact id in
@@ -48,6 +53,9 @@ SCHEDULE = re.compile(r"^sub:(\d{4}|now)(?::(.+))?$", re.DOTALL)
 MENU = re.compile(r"^sub:menu$")
 LOCATE = re.compile(r"^sub:loc$")
 UNSUBSCRIBE = re.compile(r"^unsub$")
+FOLLOW = re.compile(r"^fol:(\d+)(:c)?$")
+UNFOLLOW = re.compile(r"^unf:(\d+)(:l)?$")
+TIMELINE = re.compile(r"^tl:(\d+):(\d+)$")
 KINDS = (
     SOURCE,
     MORE,
@@ -61,6 +69,9 @@ KINDS = (
     MENU,
     LOCATE,
     UNSUBSCRIBE,
+    FOLLOW,
+    UNFOLLOW,
+    TIMELINE,
 )
 
 
@@ -138,6 +149,20 @@ LOCATE_DATA = "sub:loc"
 UNSUBSCRIBE_DATA = "unsub"
 
 
+def follow(entity_id: int, *, choice: bool = False) -> str:
+    """``choice``: one of /follow's "did you mean", answered in place."""
+    return _checked(f"fol:{entity_id}" + (":c" if choice else ""), FOLLOW)
+
+
+def unfollow(follow_id: int, *, on_list: bool = False) -> str:
+    """``on_list``: pressed on /following's list, which is redrawn without it."""
+    return _checked(f"unf:{follow_id}" + (":l" if on_list else ""), UNFOLLOW)
+
+
+def timeline(entity_id: int, page: int = 0) -> str:
+    return _checked(f"tl:{entity_id}:{page}", TIMELINE)
+
+
 # --- decoders (of data their kind's pattern matched) -------------------------------------------
 
 
@@ -177,6 +202,24 @@ def decode_schedule(data: str | None) -> tuple[dt.time | None, str | None]:
     if hour > 23 or minute > 59:
         raise ButtonDataError(f"not a time: {data!r}")
     return dt.time(hour, minute), place
+
+
+def decode_follow(data: str | None) -> tuple[int, bool]:
+    """(the entity's id, whether it was a "did you mean" choice)."""
+    found = _match(FOLLOW, data)
+    return int(found.group(1)), found.group(2) is not None
+
+
+def decode_unfollow(data: str | None) -> tuple[int, bool]:
+    """(the follow's id, whether it was pressed on /following's list)."""
+    found = _match(UNFOLLOW, data)
+    return int(found.group(1)), found.group(2) is not None
+
+
+def decode_timeline(data: str | None) -> tuple[int, int]:
+    """(the entity's id, the page)."""
+    found = _match(TIMELINE, data)
+    return int(found.group(1)), int(found.group(2))
 
 
 def decode_remove(data: str | None) -> int | None:

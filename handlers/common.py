@@ -23,6 +23,15 @@ async def blocking(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> 
     return await asyncio.to_thread(fn, *args, **kwargs)
 
 
+def topic_of(update: Update) -> int | None:
+    """The forum topic an update came from (a message in it, or a button under the bot's
+    message there); None outside topics (a forum's General topic included)."""
+    message = update.effective_message
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
 def is_group(update: Update) -> bool:
     chat = update.effective_chat
     return chat is not None and chat.type in {ChatType.GROUP, ChatType.SUPERGROUP}
@@ -35,7 +44,8 @@ async def reply(
     *,
     markup: Markup | None = None,
 ) -> SendResult:
-    """Answer in the chat the update came from (quoting the message in groups)."""
+    """Answer in the chat (and forum topic) the update came from, quoting the message in
+    groups."""
     chat = update.effective_chat
     if chat is None:
         return SendResult(Outcome.FAILED, "the update has no chat")
@@ -43,7 +53,12 @@ async def reply(
     reply_to = message.message_id if message is not None and is_group(update) else None
     parts = [blocks] if isinstance(blocks, str) else list(blocks)
     return await context.services.sender.send(
-        context.bot, chat.id, parts, reply_markup=markup, reply_to=reply_to
+        context.bot,
+        chat.id,
+        parts,
+        reply_markup=markup,
+        reply_to=reply_to,
+        thread_id=topic_of(update),
     )
 
 

@@ -17,6 +17,7 @@ from handlers import render
 from handlers.common import blocking
 from handlers.context import Services, TalksContext
 from handlers.digests import digest_keyboard
+from handlers.notices import deliver_notices
 from handlers.send import Outcome
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,17 @@ class Delivery(enum.Enum):
 
 
 async def deliver(
-    bot: Bot, services: Services, chat_id: int, *, scheduled: bool, asked: bool = False
+    bot: Bot,
+    services: Services,
+    chat_id: int,
+    *,
+    scheduled: bool,
+    asked: bool = False,
+    asked_in: int | None = None,
 ) -> Delivery:
     """Send a chat what it has not had yet, with its buttons. A scheduled digest with nothing
     new moves its due time on silently; only one ``asked`` for (/digest) goes out in a
-    pause."""
+    pause, and in the forum topic it was asked in (``asked_in``), not the group's own."""
     newsroom = services.newsroom
     async with services.chat_locks[chat_id]:
         sub = await blocking(newsroom.subscriber, chat_id)
@@ -54,7 +61,12 @@ async def deliver(
             chat_id,
             render.digest_blocks(digest, heading=heading),
             reply_markup=digest_keyboard(digest),
+            thread_id=asked_in if asked else await blocking(newsroom.topics.get, chat_id),
         )
+        if (
+            result.topic_gone and not asked
+        ):  # the chat itself from now on, not a failed try each time
+            await blocking(newsroom.topics.set, chat_id, None)
         if result.sent:
             await blocking(newsroom.digest_sent, chat_id, digest.article_ids, scheduled=scheduled)
             return Delivery.SENT
@@ -120,13 +132,16 @@ async def deliver_instant(
     running: Callable[[], bool] = lambda: True,
     done: Round | None = None,
 ) -> Round:
-    """Notices for instant subscribers with articles they have not had (counted in ``done``
-    when given, the round they are part of)."""
+    """Notices for instant subscribers with articles they have not had, then the follow
+    notices owed (counted in ``done`` when given, the round they are part of)."""
     done = done if done is not None else Round()
     for chat_id in await blocking(services.newsroom.instant_chats):
         if not running():
             break
         done.count(await deliver(bot, services, chat_id, scheduled=False))
+    sent, failed = await deliver_notices(bot, services, running=running)
+    done.sent += sent
+    done.failed += failed
     return done
 
 

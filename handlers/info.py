@@ -20,7 +20,9 @@ In any chat, type my @username and a question: the answer goes into that chat.
 /who NAME · who or what someone or something is
 /articles · what I have read · /article ID · its summary
 /subscribe 8am London · a daily digest at your time · /subscribe instant · news as it comes
-/settings · your subscription · /digest · what is new now · /pause 7d · /resume · /unsubscribe"""
+/settings · your subscription · /digest · what is new now · /pause 7d · /resume · /unsubscribe
+/follow NAME · each new article about them, with what it says · /following · /unfollow NAME
+/timeline NAME · what the articles say about them, oldest first"""
 
 ADMIN_HELP = """<b>Admin</b>
 /load URL, /load TEXT, or /load as a reply to a message or a document (.txt .md .html .pdf)

@@ -11,6 +11,7 @@ error ``backoff`` seconds doubling (TALKS_SEND_BACKOFF_SECONDS).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import logging
 import time
@@ -54,6 +55,7 @@ class SendResult:
 
     outcome: Outcome
     error: str | None = None
+    topic_gone: bool = False  # the forum topic asked for is no more: sent outside it instead
 
     @property
     def sent(self) -> bool:
@@ -76,10 +78,12 @@ class Sender:
         *,
         reply_markup: Markup | None = None,
         reply_to: int | None = None,
+        thread_id: int | None = None,
     ) -> SendResult:
         """Send blocks packed into as few messages as fit; the keyboard goes on the last. The
-        first message that fails ends the send."""
+        first message that fails ends the send. ``thread_id``: a forum topic of the chat."""
         messages = pack(blocks)
+        gone = False
         for i, text in enumerate(messages):
             last = i == len(messages) - 1
             result = await self._send_one(
@@ -88,10 +92,12 @@ class Sender:
                 text,
                 reply_markup=reply_markup if last else None,
                 reply_to=reply_to if i == 0 else None,
+                thread_id=None if gone else thread_id,
             )
+            gone = gone or result.topic_gone
             if not result.sent:
                 return result
-        return SendResult(Outcome.SENT)
+        return SendResult(Outcome.SENT, topic_gone=gone)
 
     async def _send_one(
         self,
@@ -101,12 +107,14 @@ class Sender:
         *,
         reply_markup: Markup | None,
         reply_to: int | None,
+        thread_id: int | None,
     ) -> SendResult:
         async def once() -> None:
             await self._pace(chat_id)
             await bot.send_message(
                 chat_id,
                 text,
+                message_thread_id=thread_id,
                 parse_mode=ParseMode.HTML,
                 reply_markup=reply_markup,
                 reply_parameters=(
@@ -118,7 +126,14 @@ class Sender:
             )
             self._last_sent[chat_id] = time.monotonic()
 
-        return await self._deliver(chat_id, once)
+        async def outside() -> SendResult:
+            return await self._send_one(
+                bot, chat_id, text, reply_markup=reply_markup, reply_to=reply_to, thread_id=None
+            )
+
+        return await self._deliver(
+            chat_id, once, thread_id=thread_id, outside=outside if thread_id is not None else None
+        )
 
     async def send_photo(
         self,
@@ -151,8 +166,16 @@ class Sender:
 
         return await self._deliver(chat_id, once)
 
-    async def _deliver(self, chat_id: int, once: Callable[[], Awaitable[None]]) -> SendResult:
-        """``once`` retried; Telegram's refusals mapped to what the caller does next."""
+    async def _deliver(
+        self,
+        chat_id: int,
+        once: Callable[[], Awaitable[None]],
+        *,
+        thread_id: int | None = None,
+        outside: Callable[[], Awaitable[SendResult]] | None = None,
+    ) -> SendResult:
+        """``once`` retried; Telegram's refusals mapped to what the caller does next.
+        ``outside``: the same send outside the forum topic ``thread_id``, for a topic gone."""
         try:
             await self._retrying(once, f"sending to {chat_id}")
         except Forbidden as e:
@@ -160,6 +183,10 @@ class Sender:
         except BadRequest as e:
             if any(s in str(e).lower() for s in _GONE):
                 return SendResult(Outcome.BLOCKED, str(e))
+            if outside is not None and "thread not found" in str(e).lower():
+                # a deleted topic (or a forum turned off): the chat itself rather than nothing
+                log.info("topic %s of %s is gone: sending outside it", thread_id, chat_id)
+                return dataclasses.replace(await outside(), topic_gone=True)
             log.error("Telegram refused a message to %s: %s", chat_id, e)
             return SendResult(Outcome.FAILED, str(e))
         except (RetryAfter, NetworkError) as e:  # every try failed

@@ -17,7 +17,7 @@ from telegram import (
 from telegram.constants import ChatType
 
 from handlers import buttons, render
-from handlers.common import blocking, command_args, reply
+from handlers.common import blocking, command_args, reply, topic_of
 from handlers.context import Services, TalksContext
 from handlers.delivery import Delivery, deliver
 from knowledge import (
@@ -183,7 +183,14 @@ async def on_digest(update: Update, context: TalksContext) -> None:
         note = "Subscribe with /subscribe to get what is new every day."
         await reply(update, context, [*blocks, note] if digest else "No articles yet.")
         return
-    done = await deliver(context.bot, context.services, chat.id, scheduled=False, asked=True)
+    done = await deliver(
+        context.bot,
+        context.services,
+        chat.id,
+        scheduled=False,
+        asked=True,
+        asked_in=topic_of(update),
+    )
     if done is Delivery.NOTHING_NEW:
         await reply(update, context, "Nothing new since your last digest.")
     elif done is Delivery.FAILED:  # Telegram refused it or could not be reached: say so

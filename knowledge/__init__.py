@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from knowledge.newsroom.bulk import Bulk, load_items
     from knowledge.newsroom.catalogue import Catalogue, last_heartbeat, open_catalogue
     from knowledge.newsroom.facade import Newsroom, open_newsroom
+    from knowledge.newsroom.following import Following, FollowNotice
     from knowledge.newsroom.values import (
         Activity,
         Asked,
@@ -68,13 +69,16 @@ if TYPE_CHECKING:
     from knowledge.nlp.pipeline import DEFAULT_MODEL
     from knowledge.places import Place, zone_at, zone_label
     from knowledge.qa.evaluation import Item, Outcome, Report, evaluate, read_items, table
+    from knowledge.qa.names import Resolved
     from knowledge.qa.reply import (
         DECLINE,
         article_line,
         format_date,
+        format_resolved,
         repeats_title,
         resolved_note,
     )
+    from knowledge.qa.timeline import Timeline, TimelineEntry
     from knowledge.schedule import (
         Mode,
         ScheduleError,
@@ -85,6 +89,7 @@ if TYPE_CHECKING:
         parse_subscription,
         parse_time,
     )
+    from knowledge.storage.follows import Follow
     from knowledge.storage.journal import Window
     from knowledge.storage.subscribers import Subscriber
 
@@ -125,6 +130,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "knowledge.newsroom.catalogue": ("Catalogue", "last_heartbeat", "open_catalogue"),
     "knowledge.newsroom.facade": ("Newsroom", "open_newsroom"),
+    "knowledge.newsroom.following": ("FollowNotice", "Following"),
     "knowledge.newsroom.bulk": ("Bulk", "load_items"),
     "knowledge.newsroom.values": (
         "Activity",
@@ -139,13 +145,16 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "knowledge.nlp.pipeline": ("DEFAULT_MODEL",),
     "knowledge.places": ("Place", "zone_at", "zone_label"),
     "knowledge.qa.evaluation": ("Item", "Outcome", "Report", "evaluate", "read_items", "table"),
+    "knowledge.qa.names": ("Resolved",),
     "knowledge.qa.reply": (
         "DECLINE",
         "article_line",
         "format_date",
+        "format_resolved",
         "repeats_title",
         "resolved_note",
     ),
+    "knowledge.qa.timeline": ("Timeline", "TimelineEntry"),
     "knowledge.schedule": (
         "Mode",
         "ScheduleError",
@@ -157,6 +166,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "parse_time",
     ),
     "knowledge.storage.journal": ("Window",),
+    "knowledge.storage.follows": ("Follow",),
     "knowledge.storage.subscribers": ("Subscriber",),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -185,6 +195,9 @@ __all__ = [
     "FeedError",
     "FetchError",
     "FetchTimeoutError",
+    "Follow",
+    "FollowNotice",
+    "Following",
     "HTTPStatusError",
     "Intent",
     "Item",
@@ -199,11 +212,14 @@ __all__ = [
     "Progress",
     "QuestionError",
     "Report",
+    "Resolved",
     "ScheduleError",
     "ScoredFact",
     "Span",
     "Stats",
     "Subscriber",
+    "Timeline",
+    "TimelineEntry",
     "TooLargeError",
     "TooManyRedirectsError",
     "Turn",
@@ -220,6 +236,7 @@ __all__ = [
     "evaluate",
     "fact_ref",
     "format_date",
+    "format_resolved",
     "last_heartbeat",
     "load_items",
     "local_day",

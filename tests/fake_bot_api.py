@@ -124,6 +124,7 @@ _SEND_METHODS = frozenset(
     }
 )
 _CHAT_METHODS = _SEND_METHODS | {
+    "getChatMember",
     "sendChatAction",
     "editMessageText",
     "editMessageReplyMarkup",
@@ -549,6 +550,8 @@ class FakeBotApi:
         self._calls: list[Call] = []
         self._faults: list[_Fault] = []
         self._blocked: set[int | str] = set()
+        self._admins: dict[int | str, set[int]] = collections.defaultdict(set)
+        self._deleted_topics: set[tuple[int | str, int]] = set()
         self._chats: dict[int | str, _Chat] = {}
         self._pending: collections.deque[JSONDict] = collections.deque()
         self._allowed_updates: list[str] | None = None
@@ -760,13 +763,17 @@ class FakeBotApi:
         first_name: str | None = None,
         username: str | None = None,
         language_code: str | None = "en",
+        thread_id: int | None = None,
     ) -> JSONDict:
         """A user's text message; commands ("/ask", "/ask@bot") and @mentions get entities.
 
         ``chat_type`` defaults to "private" for positive ids and "group" for negative ones;
         ``reply_to`` is a message id in that chat (or a message dict); ``language_code`` is the
-        user's (Telegram's IETF tag of their app's language).
+        user's (Telegram's IETF tag of their app's language). ``thread_id``: said in that topic
+        of a forum (the chat becomes a forum supergroup).
         """
+        if thread_id is not None:
+            self.make_forum(chat_id)
         chat, user = self._chat_and_user(
             chat_id, chat_type, user_id, first_name, username, language_code=language_code
         )
@@ -777,8 +784,23 @@ class FakeBotApi:
             text=text,
             entities=entities,
             reply_to_message=self._reply_target(chat_id, reply_to),
+            message_thread_id=thread_id,
+            is_topic_message=True if thread_id is not None else None,
         )
         return await self._push_message(message)
+
+    def make_forum(self, chat_id: int) -> None:
+        """The chat is a supergroup with topics (``message_thread_id`` is taken there only)."""
+        chat = self._state(chat_id).chat
+        chat["type"], chat["is_forum"] = "supergroup", True
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """The forum topic is deleted: sends to it are refused from now on."""
+        self._deleted_topics.add((chat_id, thread_id))
+
+    def make_admin(self, chat_id: int, user_id: int) -> None:
+        """The user is an administrator of the group (``getChatMember`` says so)."""
+        self._admins[chat_id].add(user_id)
 
     async def user_sends_document(
         self,
@@ -1269,6 +1291,7 @@ class FakeBotApi:
         )
         markup = self._inline_or_keyboard(chat_id, _check_markup(params.get("reply_markup")))
         reply = self._reply_for(chat_id, params)
+        thread = self._thread(chat_id, params)
         message = factories.make_message(
             self._next_message_id(chat_id),
             self._state(chat_id).chat,
@@ -1278,9 +1301,42 @@ class FakeBotApi:
             reply_to_message=reply,
             reply_markup=markup,
             link_preview_options=params.get("link_preview_options"),
+            message_thread_id=thread,
+            is_topic_message=True if thread is not None else None,
         )
         self._state(chat_id).messages[message["message_id"]] = message
         return message
+
+    def _thread(self, chat_id: int | str, params: JSONDict) -> int | None:
+        """A send's ``message_thread_id``: refused outside a forum, as Telegram does."""
+        thread = params.get("message_thread_id")
+        if thread is None:
+            return None
+        if (
+            not self._state(chat_id).chat.get("is_forum")
+            or (chat_id, thread) in self._deleted_topics
+        ):
+            raise bad_request("message thread not found")
+        return int(thread)
+
+    def _m_getChatMember(self, params: JSONDict) -> JSONDict:
+        chat_id = self._require_chat(params)
+        user_id = int(params["user_id"])
+        user = factories.make_user(user_id)
+        if user_id not in self._admins.get(chat_id, ()):
+            return {"status": "member", "user": user}
+        rights = (
+            "can_manage_chat can_delete_messages can_manage_video_chats can_restrict_members "
+            "can_promote_members can_change_info can_invite_users can_post_stories "
+            "can_edit_stories can_delete_stories"
+        )
+        return {
+            "status": "administrator",
+            "user": user,
+            "can_be_edited": False,
+            "is_anonymous": False,
+            **dict.fromkeys(rights.split(), True),
+        }
 
     def _inline_or_keyboard(self, chat_id: int | str, markup: JSONDict | None) -> JSONDict | None:
         """A sent message keeps only an inline keyboard, as in Telegram; a reply keyboard

@@ -71,3 +71,23 @@ def test_digest_and_subscription_buttons_round_trip() -> None:
     assert buttons.schedule(dt.time(8), "x" * 60) is None, "a place too long for 64 bytes"
     with pytest.raises(buttons.ButtonDataError):
         buttons.decode_schedule("sub:2575")
+
+
+def test_follow_and_timeline_buttons_round_trip() -> None:
+    encoded = {
+        buttons.FOLLOW: buttons.follow(2**31),
+        buttons.UNFOLLOW: buttons.unfollow(77),
+        buttons.TIMELINE: buttons.timeline(2**31, 12),
+    }
+    for pattern, data in encoded.items():
+        assert 1 <= len(data.encode()) <= buttons.MAX_DATA_BYTES
+        assert [p for p in buttons.KINDS if p.match(data)] == [pattern], data
+    assert buttons.decode_follow(encoded[buttons.FOLLOW]) == (2**31, False)
+    assert buttons.decode_follow(buttons.follow(3, choice=True)) == (3, True)
+    assert buttons.decode_unfollow(encoded[buttons.UNFOLLOW]) == (77, False)
+    assert buttons.decode_unfollow(buttons.unfollow(77, on_list=True)) == (77, True)
+    assert buttons.decode_timeline(encoded[buttons.TIMELINE]) == (2**31, 12)
+    assert buttons.decode_timeline(buttons.timeline(5)) == (5, 0)
+    assert not buttons.UNSUBSCRIBE.match(buttons.unfollow(1)), "unfollow is not unsubscribe"
+    for bad in ("fol:x", "fol:1:l", "unf:1:x", "tl:1", "tl:1:-1"):
+        assert not any(p.match(bad) for p in buttons.KINDS if p is not buttons.QUESTION), bad

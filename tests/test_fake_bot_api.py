@@ -634,3 +634,22 @@ async def test_lenient_html_keeps_a_bare_ampersand_like_telegram() -> None:
         assert sent.text == "fish & chips&nbsp;"
         with pytest.raises(BadRequest, match=r"(?i)unsupported start tag"):
             await bot.send_message(1, "a < b", parse_mode=ParseMode.HTML)
+
+
+async def test_forum_topics_and_chat_members(fake: FakeBotApi, bot: telegram.Bot) -> None:
+    with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
+        await bot.send_message(-100700, "hi", message_thread_id=3)  # not a forum
+    said = await fake.user_says(-100700, "/ask hi", user_id=5, thread_id=3)
+    assert said["message"]["chat"]["is_forum"] is True
+    (update,) = await bot.get_updates()
+    assert update.message is not None
+    assert (update.message.is_topic_message, update.message.message_thread_id) == (True, 3)
+    sent = await bot.send_message(-100700, "hello", message_thread_id=3)
+    assert (sent.is_topic_message, sent.message_thread_id) == (True, 3)
+
+    member = await bot.get_chat_member(-100700, 5)
+    assert member.status == "member"
+    fake.make_admin(-100700, 5)
+    admin = await bot.get_chat_member(-100700, 5)
+    assert isinstance(admin, telegram.ChatMemberAdministrator)
+    assert admin.user.id == 5

@@ -24,6 +24,7 @@ from knowledge import Newsroom
 from knowledge.storage import current_revision, head_revision, upgrade
 from knowledge.storage.engine import make_engine
 from knowledge.storage.feeds import FeedTable
+from knowledge.storage.follows import Follows
 from knowledge.storage.journal import Journal
 from knowledge.storage.migrate import BASE_REVISION, schema_diff
 from knowledge.storage.schema import Base, EntryRow, FeedRow, MetaRow, QuestionRow
@@ -391,3 +392,35 @@ def test_postgres_a_store_from_before_migrations_upgrades_with_its_rows(postgres
         assert new_id == 4
     finally:
         store.engine.dispose()
+
+
+def test_revision_0005_adds_follows_to_a_store_at_0004(v0: Path) -> None:
+    """Follows come in a revision of their own: a store at 0004 gets both tables, its rows
+    untouched; a follow outlives its entity (SET NULL), a notice goes with its article."""
+    url = f"sqlite:///{v0}"
+    assert upgrade(url, "0004") == "0004"
+    with sqlite3.connect(v0) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert not {"follows", "follow_notices"} & tables
+    assert upgrade(url) == head_revision()
+    assert row_counts(v0) == V0_ROWS
+    with sqlite3.connect(v0) as conn:
+        scanned = [a for (a,) in conn.execute("SELECT article_id FROM follow_scans ORDER BY 1")]
+    conn.close()
+    assert scanned == [1, 3, 4], "no one followed anything before: no article owes a notice"
+    store = Store(url)
+    assert schema_diff(store.engine) == []
+
+    follows = Follows(store)
+    assert follows.scan() == 0
+    ingrid = next(e for e in store.entities() if e.name == "Ingrid Halvorsen")
+    follow, _ = follows.follow(
+        42, entity_id=ingrid.id, name=ingrid.name, label="PERSON", now=V0_NOW
+    )
+    follows.record_sent(42, 3, now=V0_NOW)
+    assert follows.notified(42) == {3}
+    store.remove_article(3)  # the article that names her: she goes, the follow stays unlinked
+    assert follows.notified(42) == set()
+    (left,) = follows.of_chat(42)
+    assert (left.id, left.entity_id, left.name) == (follow.id, None, "Ingrid Halvorsen")

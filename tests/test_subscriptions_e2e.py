@@ -187,7 +187,9 @@ async def test_subscribe_alone_offers_times_and_a_shared_location(
         assert fake.keyboard(USER) is None
         assert newsroom.subscriber(USER) == sub
 
-        group = await ask(fake, -100300, "/subscribe")
+        fake.make_admin(-100300, 1000)  # a group's subscription is its admins' to change
+        group = await ask(fake, -100300, "/subscribe")  # from user 1000
+        assert "When should" in group.params["text"]
         assert "sub:loc" not in datas(group), "Telegram asks for a location in private only"
 
 

@@ -43,6 +43,7 @@ from knowledge.models import (
 from knowledge.newsroom.briefing import article_context
 from knowledge.newsroom.bulk import store_many
 from knowledge.newsroom.conversing import converse
+from knowledge.newsroom.following import Following
 from knowledge.newsroom.loading import index_stored, refresh_stale, seed_draft
 from knowledge.newsroom.values import (
     Activity,
@@ -62,6 +63,7 @@ from knowledge.schedule import Mode, parse_zone
 from knowledge.storage.journal import Journal, Window
 from knowledge.storage.store import Store
 from knowledge.storage.subscribers import Subscriber, Subscribers
+from knowledge.storage.topics import Topics
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,10 @@ class Newsroom:
         self._feeds = Feeds(store, interval=feed_interval)
         self._fingerprints = Fingerprints(store)
         self._items: dict[tuple[int, ...], DigestItem] = {}
+        self.follows = Following(store, index=lambda: self.index, lock=self._lock, clock=clock)
+        """/follow, /following, /unfollow, their notices, and /timeline."""
+        self.topics = Topics(store)
+        """The forum topic of a group's digests (``set``, ``get``)."""
         refresh_stale(store, nlp, progress=progress)
         if seed and store.get_meta("seeded") is None:
             if store.article_count() == 0:

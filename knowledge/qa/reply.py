@@ -44,6 +44,12 @@ def resolved_note(fact: Fact, short: str | None) -> str:
     return ""
 
 
+def format_resolved(iso: str) -> str:
+    """A resolved date as said: "2017-07" → "July 2017", "week of 2017-07-10" → "the week of
+    10 July 2017"."""
+    return _pretty(iso)
+
+
 def _pretty(iso: str) -> str:
     if iso.startswith("week of "):
         return "the week of " + _pretty(iso.removeprefix("week of "))

@@ -226,3 +226,68 @@ class FingerprintRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     band: Mapped[int] = mapped_column(BigInteger)
+
+
+class FollowRow(Base):
+    """A chat following an entity: it hears of each new article that mentions it.
+
+    ``name`` and ``label`` are kept beside the entity: when the entity row goes (every article
+    naming it removed, or a store re-extracted by a newer extractor gives it a new id), the
+    follow stays and is linked again to the entity of that name and kind (``storage.follows``).
+    """
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("chat_id", "entity_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    entity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entities.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(16))
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # articles loaded after it count
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)  # the forum topic it came from
+
+
+class FollowNoticeRow(Base):
+    """A follower told of an article: never told of it again (chat × article, unique)."""
+
+    __tablename__ = "follow_notices"
+    __table_args__ = (UniqueConstraint("chat_id", "article_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class FollowScanRow(Base):
+    """An article already matched against the follows: each is matched once, after it is
+    stored, so a round's cost follows the new articles, not the whole store."""
+
+    __tablename__ = "follow_scans"
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+
+
+class FollowPendingRow(Base):
+    """A notice owed: an article (scanned) that mentions what a follow follows, until the
+    notice is recorded; goes with its follow (unfollowed) or its article (removed)."""
+
+    __tablename__ = "follow_pending"
+    __table_args__ = (UniqueConstraint("follow_id", "article_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follow_id: Mapped[int] = mapped_column(ForeignKey("follows.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+
+
+class TopicRow(Base):
+    """The forum topic of a group where its digests go: where it last subscribed."""
+
+    __tablename__ = "digest_topics"
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    thread_id: Mapped[int] = mapped_column(BigInteger)
