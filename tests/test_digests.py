@@ -26,6 +26,13 @@ from knowledge.schedule import (
 from knowledge.storage.subscribers import Subscribers
 from tests.conftest import DATA
 
+
+@pytest.fixture
+def newsroom(dialect_newsroom: Newsroom) -> Newsroom:
+    """The store's tests hold on SQLite and on PostgreSQL alike."""
+    return dialect_newsroom
+
+
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 UTC = dt.UTC
@@ -212,7 +219,8 @@ def test_deliveries_are_recorded_once_and_survive_reopening(newsroom: Newsroom) 
     assert [s.chat_id for s in subs.due(later)] == [42]
     subs.record_sent(42, [article.id], now=later, advance=True)
     subs.record_sent(42, [article.id], now=later, advance=True)  # a retried commit adds nothing
-    reopened = Subscribers(type(newsroom.store)(newsroom.store.url))
+    other = type(newsroom.store)(newsroom.store.url)
+    reopened = Subscribers(other)
     assert reopened.pending(42) == []
     assert reopened.delivered(42) == {article.id}
     assert reopened.due(later) == []
@@ -220,6 +228,7 @@ def test_deliveries_are_recorded_once_and_survive_reopening(newsroom: Newsroom) 
     assert sub is not None
     assert sub.next_due is not None
     assert sub.next_due > later
+    other.engine.dispose()
 
 
 def test_unsubscribe_then_subscribe_starts_afresh(newsroom: Newsroom, tmp_path: Path) -> None:

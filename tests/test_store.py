@@ -1,5 +1,6 @@
 """The store: one transaction per article, duplicates refused, removal complete, entities linked
-across articles, the index rebuilt from the store equal to the one updated in place."""
+across articles, the index rebuilt from the store equal to the one updated in place. Every test
+runs on both dialects: a SQLite file and a PostgreSQL database (``store_url``)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ from knowledge.storage.subscribers import Subscribers
 
 from .conftest import DATA, make_newsroom
 
+
+@pytest.fixture
+def newsroom(dialect_newsroom: Newsroom) -> Newsroom:
+    return dialect_newsroom
+
+
 SECOND = """Ferry operators welcome Port Ellery decision
 
 The mayor of Port Ellery, Ingrid Halvorsen, met ferry operators on Friday to discuss timetables for
@@ -38,12 +45,12 @@ def _counts(newsroom: Newsroom) -> tuple[int, int, int, int]:
         )
 
 
-def test_seed_loaded_once_on_first_use(nlp: Language, tmp_path: Path) -> None:
-    newsroom = make_newsroom(nlp, tmp_path / "a.db")
+def test_seed_loaded_once_on_first_use(newsroom: Newsroom, nlp: Language) -> None:
     assert [a.source for a in newsroom.articles()] == ["Xinhua"]
     newsroom.remove(1)
-    again = make_newsroom(nlp, tmp_path / "a.db")  # a removed seed is not brought back
+    again = make_newsroom(nlp, newsroom.store.url)  # a removed seed is not brought back
     assert again.articles() == []
+    again.store.engine.dispose()
 
 
 def test_duplicate_refused_and_nothing_changes(newsroom: Newsroom) -> None:
@@ -153,7 +160,7 @@ def test_load_many_stores_each_article_as_load_text_does(
     assert [type(r) for r in results[:2]] == [Article, Article]
     assert isinstance(results[2], DuplicateArticleError)
     assert results[2].existing_id == results[0].id
-    one_by_one = make_newsroom(nlp, tmp_path / "one.db")
+    one_by_one = make_newsroom(nlp, tmp_path / "one.db")  # SQLite: the dialects agree too
     for text in texts:
         one_by_one.load_text(text)
     assert _tables(one_by_one.index) == _tables(newsroom.index)

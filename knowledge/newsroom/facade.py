@@ -119,11 +119,14 @@ class Newsroom:
         self._feeds = Feeds(store, interval=feed_interval)
         self._fingerprints = Fingerprints(store)
         self._items: dict[tuple[int, ...], DigestItem] = {}
-        refresh_stale(store, nlp, progress=progress)
-        if seed and store.get_meta("seeded") is None:
-            if store.article_count() == 0:
-                self._load(seed_draft())
-            store.set_meta("seeded", self.clock().isoformat())
+        # Replicas starting together on one store: one re-extracts and seeds, the others wait
+        # and find it done.
+        with store.exclusive("re-extraction and the seed"):
+            refresh_stale(store, nlp, progress=progress)
+            if seed and store.get_meta("seeded") is None:
+                if store.article_count() == 0:
+                    self._load(seed_draft())
+                store.set_meta("seeded", self.clock().isoformat())
         self.rebuild_index()
         self._fingerprints.backfill()
 

@@ -30,6 +30,7 @@ from knowledge.models import (
     Span,
 )
 from knowledge.storage.engine import make_engine
+from knowledge.storage.locks import MIGRATION_LOCK, exclusive
 from knowledge.storage.migrate import upgrade_engine
 from knowledge.storage.peek import articles_in
 from knowledge.storage.schema import (
@@ -63,6 +64,13 @@ class Store:
     def session(self) -> Iterator[Session]:
         with self.sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def exclusive(self, what: str, *, wait: float = 3600.0) -> Iterator[None]:
+        """One process at a time in the block, among those sharing a PostgreSQL store (for the
+        chores of opening one: re-extraction, the seed); the others wait, up to ``wait`` s."""
+        with exclusive(self.engine, MIGRATION_LOCK, what=what, wait=wait):
+            yield
 
     # --- writing -----------------------------------------------------------------------------
 
