@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=5_000_000, gt=0)
     fetch_max_redirects: int = Field(default=5, ge=0)
     feed_poll_minutes: float = Field(default=15.0, gt=0)  # how often each feed is fetched
+    # How long a process holds a chat it sends to (or a feed it polls): one that dies mid-round
+    # holds them that long at most, then another process sends (polls) them.
+    claim_seconds: float = Field(default=300.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

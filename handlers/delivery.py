@@ -1,7 +1,8 @@
 """Digests and instant notices: build from the store, send, record — once per chat and article.
 
 The deliveries and the next due time are committed right after each send, so a restart repeats
-nothing that was recorded and loses nothing that was not sent.
+nothing that was recorded and loses nothing that was not sent. Several processes may share the
+store: each takes (claims) the chats it sends to, so no chat gets the same digest from two.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from handlers.send import Outcome
 
 log = logging.getLogger(__name__)
 
+CLAIM_BATCH = 50  # chats taken at once: under two seconds of sends at Telegram's pace
+
 
 class Delivery(enum.Enum):
     SENT = "sent"
@@ -28,6 +31,7 @@ class Delivery(enum.Enum):
     FAILED = "failed"  # recorded; a daily digest is tried again later, a blocked chat dropped
     NOT_SUBSCRIBED = "not subscribed"  # unsubscribed or blocked while this waited
     PAUSED = "paused"  # paused while this waited: what is new waits for the pause's end
+    BUSY = "busy"  # another process is sending this chat something right now
 
 
 async def deliver(
@@ -38,34 +42,47 @@ async def deliver(
     pause."""
     newsroom = services.newsroom
     async with services.chat_locks[chat_id]:
-        sub = await blocking(newsroom.subscriber, chat_id)
-        if sub is None or not sub.active:
-            return Delivery.NOT_SUBSCRIBED
-        if not asked and sub.paused(newsroom.now()):
-            return Delivery.PAUSED
-        digest = await blocking(newsroom.pending_digest, chat_id)
-        if not digest:
-            if scheduled:
-                await blocking(newsroom.digest_skipped, chat_id)
-            return Delivery.NOTHING_NEW
-        heading = "Your daily digest" if scheduled else "What's new"
-        result = await services.sender.send(
-            bot,
-            chat_id,
-            render.digest_blocks(digest, heading=heading),
-            reply_markup=digest_keyboard(digest),
-        )
-        if result.sent:
-            await blocking(newsroom.digest_sent, chat_id, digest.article_ids, scheduled=scheduled)
-            return Delivery.SENT
-        await blocking(
-            newsroom.digest_failed,
-            chat_id,
-            result.error or result.outcome.value,
-            blocked=result.outcome is Outcome.BLOCKED,
-            retry=scheduled,
-        )
-        return Delivery.FAILED
+        if not await blocking(newsroom.claim_chat, chat_id):
+            return Delivery.BUSY
+        try:
+            return await _deliver(bot, services, chat_id, scheduled=scheduled, asked=asked)
+        finally:  # a send's record has let the chat go already; otherwise it goes here
+            await blocking(newsroom.release_chats, [chat_id])
+
+
+async def _deliver(
+    bot: Bot, services: Services, chat_id: int, *, scheduled: bool, asked: bool
+) -> Delivery:
+    """``deliver`` once the chat is this process's to send to."""
+    newsroom = services.newsroom
+    sub = await blocking(newsroom.subscriber, chat_id)
+    if sub is None or not sub.active:
+        return Delivery.NOT_SUBSCRIBED
+    if not asked and sub.paused(newsroom.now()):
+        return Delivery.PAUSED
+    digest = await blocking(newsroom.pending_digest, chat_id)
+    if not digest:
+        if scheduled:
+            await blocking(newsroom.digest_skipped, chat_id)
+        return Delivery.NOTHING_NEW
+    heading = "Your daily digest" if scheduled else "What's new"
+    result = await services.sender.send(
+        bot,
+        chat_id,
+        render.digest_blocks(digest, heading=heading),
+        reply_markup=digest_keyboard(digest),
+    )
+    if result.sent:
+        await blocking(newsroom.digest_sent, chat_id, digest.article_ids, scheduled=scheduled)
+        return Delivery.SENT
+    await blocking(
+        newsroom.digest_failed,
+        chat_id,
+        result.error or result.outcome.value,
+        blocked=result.outcome is Outcome.BLOCKED,
+        retry=scheduled,
+    )
+    return Delivery.FAILED
 
 
 @dataclasses.dataclass
@@ -90,18 +107,25 @@ class Round:
 async def deliver_due(
     bot: Bot, services: Services, *, running: Callable[[], bool] = lambda: True
 ) -> Round:
-    """Every daily digest that is due, then every instant notice still owed. Stops between two
-    chats once ``running()`` is false (the bot is shutting down): the rest stay due for the
-    next start, and a stop never cuts a send from its record."""
+    """Every daily digest that is due, then every instant notice still owed, taken from the
+    store a batch at a time (another process ticking meanwhile takes other chats). Stops
+    between two chats once ``running()`` is false (the bot is shutting down): the chats taken
+    and not sent to are let go, to be sent at the next start (or by another process), and a
+    stop never cuts a send from its record."""
     newsroom = services.newsroom
     done = Round()
+    seen: set[int] = set()  # a chat whose send changed nothing is not taken again this round
     while running():
-        due = await blocking(newsroom.due_chats, limit=500)
-        if not due:
+        batch = await blocking(newsroom.claim_due_chats, limit=CLAIM_BATCH)
+        fresh = [c for c in batch if c not in seen]
+        if not fresh:
+            await blocking(newsroom.release_chats, batch)
             break
-        for i, chat_id in enumerate(due):
+        seen.update(fresh)
+        for i, chat_id in enumerate(fresh):
             if not running():
-                done.left = len(due) - i
+                done.left = len(fresh) - i
+                await blocking(newsroom.release_chats, fresh[i:])
                 log.info("shutting down: the digests still due go out at the next start")
                 return done
             try:
@@ -120,13 +144,21 @@ async def deliver_instant(
     running: Callable[[], bool] = lambda: True,
     done: Round | None = None,
 ) -> Round:
-    """Notices for instant subscribers with articles they have not had (counted in ``done``
-    when given, the round they are part of)."""
+    """Notices for instant subscribers with articles they have not had, taken a batch at a
+    time in chat order (counted in ``done`` when given, the round they are part of)."""
     done = done if done is not None else Round()
-    for chat_id in await blocking(services.newsroom.instant_chats):
-        if not running():
+    newsroom = services.newsroom
+    after: int | None = None
+    while running():
+        batch = await blocking(newsroom.claim_instant_chats, limit=CLAIM_BATCH, after=after)
+        if not batch:
             break
-        done.count(await deliver(bot, services, chat_id, scheduled=False))
+        for i, chat_id in enumerate(batch):
+            if not running():
+                await blocking(newsroom.release_chats, batch[i:])
+                return done
+            done.count(await deliver(bot, services, chat_id, scheduled=False))
+        after = batch[-1]
     return done
 
 

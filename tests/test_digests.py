@@ -242,3 +242,16 @@ def test_unsubscribe_then_subscribe_starts_afresh(newsroom: Newsroom, tmp_path: 
     assert again.active
     assert (again.mode, again.timezone) == ("daily", "UTC")
     assert subs.counts() == {"daily": 1}
+
+
+def test_an_article_delivered_to_one_instant_subscriber_is_still_owed_to_another(
+    newsroom: Newsroom,
+) -> None:
+    subs = Subscribers(newsroom.store)
+    now = newsroom.clock() + dt.timedelta(seconds=1)
+    for chat in (7, 8):
+        subs.subscribe(chat, mode="instant", at=dt.time(8, 0), timezone="UTC", now=now)
+    newsroom.clock = lambda: now + dt.timedelta(minutes=5)
+    article = newsroom.load_text((DATA / "harbour_council.txt").read_text())
+    subs.record_sent(7, [article.id], now=now + dt.timedelta(minutes=6), advance=False)
+    assert subs.instant_pending(now + dt.timedelta(minutes=7)) == [8]

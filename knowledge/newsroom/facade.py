@@ -102,11 +102,15 @@ class Newsroom:
         config: QAConfig = DEFAULT,
         reader: Reader | bool = True,
         progress: Progress = no_progress,
+        claim_lease: dt.timedelta = dt.timedelta(minutes=5),
     ) -> None:
         """``reader``: True for the learned reader shipped with the package (the rules alone
         where its files are absent), False for the rules alone, or a ``Reader`` of one's own
-        (a benchmark's fold). ``progress`` shows the re-extraction of a stale store."""
+        (a benchmark's fold). ``progress`` shows the re-extraction of a stale store.
+        ``claim_lease``: how long a chat being sent to (or a feed being polled) is held by this
+        process; one that dies holds them that long at most."""
         self.store = store
+        self.claim_lease = claim_lease
         self.nlp = nlp
         self.clock = clock
         self.web = web
@@ -299,8 +303,11 @@ class Newsroom:
     def poll_feeds(
         self, *, due_only: bool = True, progress: Progress = no_progress
     ) -> list[PollResult]:
-        """Poll the feeds that are due (or all), loading their new entries as articles."""
-        feeds = self._feeds.due(self.now()) if due_only else self._feeds.all()
+        """Poll the feeds that are due (or all), loading their new entries as articles. Due
+        feeds are taken for ``claim_lease`` first: two processes polling at once share them
+        out, so each entry is loaded once."""
+        now = self.now()
+        feeds = self._feeds.claim_due(now, lease=self.claim_lease) if due_only else self.feeds()
         results = []
         with progress("feeds", len(feeds)) as advance:
             for feed in feeds:
@@ -480,6 +487,28 @@ class Newsroom:
         """Instant subscribers with at least one article they have not had."""
         return self._subscribers.instant_pending(self.now())
 
+    # Several processes may send from one store: each takes the chats it sends to.
+
+    def claim_due_chats(self, *, limit: int = 50) -> list[int]:
+        """Take up to ``limit`` daily subscribers that are due, for ``claim_lease``; no other
+        process gets them meanwhile (each recorded send lets its chat go)."""
+        return self._subscribers.claim_due(self.now(), lease=self.claim_lease, limit=limit)
+
+    def claim_instant_chats(self, *, limit: int = 50, after: int | None = None) -> list[int]:
+        """Take up to ``limit`` instant subscribers owed an article (by chat id, those after
+        ``after``), as ``claim_due_chats``."""
+        return self._subscribers.claim_instant(
+            self.now(), lease=self.claim_lease, limit=limit, after=after
+        )
+
+    def claim_chat(self, chat_id: int) -> bool:
+        """Take one chat to send to; False while another process has it."""
+        return self._subscribers.claim(chat_id, now=self.now(), lease=self.claim_lease)
+
+    def release_chats(self, chat_ids: Sequence[int]) -> None:
+        """Let go of chats taken and not sent to (a shutdown, nothing to send)."""
+        self._subscribers.release(chat_ids)
+
     # --- digests -----------------------------------------------------------------------------
 
     @_locked
@@ -592,6 +621,7 @@ def open_newsroom(
     config: QAConfig = DEFAULT,
     reader: Reader | bool = True,
     progress: Progress = no_progress,
+    claim_lease: dt.timedelta = dt.timedelta(minutes=5),
 ) -> Newsroom:
     """The newsroom over a store (any SQLAlchemy URL) with a spaCy pipeline by package name."""
     from knowledge.nlp.pipeline import load_pipeline
@@ -607,6 +637,7 @@ def open_newsroom(
         config=config,
         reader=reader,
         progress=progress,
+        claim_lease=claim_lease,
     )
     # The index lives as long as the process: frozen, it is left out of every later full garbage
     # collection (one takes about a second at 10,000 articles, paid by some question otherwise).

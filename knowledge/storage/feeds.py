@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from knowledge.models import Feed
 from knowledge.storage.peek import feeds_in
@@ -65,6 +65,27 @@ class FeedTable:
     def due(self, now: dt.datetime) -> list[Feed]:
         with self.store.sessions.begin() as s:
             rows = s.scalars(select(FeedRow).where(FeedRow.next_poll <= now).order_by(FeedRow.id))
+            return [r.to_feed() for r in rows]
+
+    def claim_due(self, now: dt.datetime, *, lease: dt.timedelta) -> list[Feed]:
+        """The feeds due at ``now``, taken until ``now + lease``: their next poll moves there,
+        so another process polling meanwhile leaves them alone (``SKIP LOCKED``: nor does it
+        wait for this one), and ``record_poll`` sets the real one."""
+        with self.store.sessions.begin() as s:
+            rows = list(
+                s.scalars(
+                    select(FeedRow)
+                    .where(FeedRow.next_poll <= now)
+                    .order_by(FeedRow.id)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if rows:
+                s.execute(
+                    update(FeedRow)
+                    .where(FeedRow.id.in_([r.id for r in rows]))
+                    .values(next_poll=now + lease)
+                )
             return [r.to_feed() for r in rows]
 
     def done_keys(self, feed_id: int) -> set[str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.errors import DuplicateArticleError, UnknownArticleError
@@ -98,6 +99,22 @@ class Store:
         Rows go in with bulk INSERTs (one statement per table, not one ORM object per row), and
         the facts come back built from the rows written, as ``iter_facts`` would read them."""
         digest = content_hash(draft)
+        try:
+            return self._add_article(draft, extraction, digest, published, loaded_at)
+        except IntegrityError:
+            # Another process stored the same text after our check and before our commit: the
+            # unique hash refused ours. Said as it would have been had it come a moment later.
+            self.ensure_new(draft)
+            raise
+
+    def _add_article(
+        self,
+        draft: ArticleDraft,
+        extraction: Extraction,
+        digest: str,
+        published: dt.date,
+        loaded_at: dt.datetime,
+    ) -> StoredArticle:
         with self.session() as s:
             self.ensure_new(draft, s)
             article_id = s.scalar(

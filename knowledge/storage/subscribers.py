@@ -4,16 +4,22 @@ The store is the truth for digests: a subscriber row holds the next due time (UT
 row (chat × article, unique) says an article reached that chat. A digest's deliveries and the next
 due time are written in one transaction right after the send, so a restart neither repeats nor
 loses a digest; the one window left (sent, not yet committed) falls on the side of a repeat.
+
+Several processes may send from one store: each claims the chats it is about to send to
+(``claim_due``, ``claim_instant``: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two
+claimers never wait for each other nor take the same chat) for a lease; the record of a send lets
+the chat go, and a process that dies lets its chats go when the lease runs out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from knowledge.schedule import Mode, next_due, parse_time, parse_zone
@@ -57,6 +63,16 @@ def _not_paused(now: dt.datetime) -> ColumnElement[bool]:
     )
 
 
+def _free(now: dt.datetime) -> ColumnElement[bool]:
+    """SQL for a chat nobody holds at ``now`` (never claimed, or its lease has run out)."""
+    return or_(SubscriberRow.claimed_until.is_(None), SubscriberRow.claimed_until <= now)
+
+
+def _unclaimed(now: dt.datetime, me: str) -> ColumnElement[bool]:
+    """SQL for a chat no other process holds at ``now`` (free, or claimed by ``me``)."""
+    return or_(_free(now), SubscriberRow.claimed_by == me)
+
+
 def _subscriber(row: SubscriberRow) -> Subscriber:
     return Subscriber(
         chat_id=row.chat_id,
@@ -74,10 +90,12 @@ def _subscriber(row: SubscriberRow) -> Subscriber:
 
 
 class Subscribers:
-    """Subscriptions and deliveries; every method is one transaction."""
+    """Subscriptions and deliveries; every method is one transaction. ``me`` names this
+    process's claims (one per instance)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.me = uuid.uuid4().hex
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -174,11 +192,80 @@ class Subscribers:
                     SubscriberRow.mode == "daily",
                     SubscriberRow.next_due <= now,
                     _not_paused(now),
+                    _unclaimed(now, self.me),
                 )
                 .order_by(SubscriberRow.next_due, SubscriberRow.chat_id)
                 .limit(limit)
             )
             return [_subscriber(r) for r in rows]
+
+    # --- claims ------------------------------------------------------------------------------
+
+    def claim_due(self, now: dt.datetime, *, lease: dt.timedelta, limit: int = 50) -> list[int]:
+        """Claim up to ``limit`` daily subscribers that are due and held by no other process,
+        the longest-waiting first, until ``now + lease``; their chat ids."""
+        query = (
+            select(SubscriberRow.chat_id)
+            .where(
+                SubscriberRow.active.is_(True),
+                SubscriberRow.mode == "daily",
+                SubscriberRow.next_due <= now,
+                _not_paused(now),
+                _free(now),  # those this process holds are on their way already
+            )
+            .order_by(SubscriberRow.next_due, SubscriberRow.chat_id)
+        )
+        return self._claim_rows(query, now=now, lease=lease, limit=limit)
+
+    def claim_instant(
+        self, now: dt.datetime, *, lease: dt.timedelta, limit: int = 50, after: int | None = None
+    ) -> list[int]:
+        """Claim up to ``limit`` instant subscribers owed an article and held by no other
+        process (``instant_pending``'s chats, by chat id, those after ``after``: a round goes
+        through them once, whatever a send does), until ``now + lease``."""
+        query = self._instant_query(now).where(_free(now))
+        if after is not None:
+            query = query.where(SubscriberRow.chat_id > after)
+        return self._claim_rows(query, now=now, lease=lease, limit=limit)
+
+    def _claim_rows(
+        self, query: Select[int], *, now: dt.datetime, lease: dt.timedelta, limit: int
+    ) -> list[int]:
+        with self._session() as s:
+            # SKIP LOCKED: a chat another claimer is taking right now is left to it, without
+            # waiting; once it commits, its lease keeps the chat out of this query. (SQLite
+            # ignores FOR UPDATE: its one writer at a time does the same.)
+            locked = query.limit(limit).with_for_update(skip_locked=True, of=SubscriberRow)
+            ids = list(s.scalars(locked))
+            if ids:
+                s.execute(
+                    update(SubscriberRow)
+                    .where(SubscriberRow.chat_id.in_(ids))
+                    .values(claimed_until=now + lease, claimed_by=self.me)
+                )
+            return ids
+
+    def claim(self, chat_id: int, *, now: dt.datetime, lease: dt.timedelta) -> bool:
+        """Hold one chat until ``now + lease`` unless another process holds it (a chat this
+        process holds already is claimed again)."""
+        with self._session() as s:
+            result = s.execute(
+                update(SubscriberRow)
+                .where(SubscriberRow.chat_id == chat_id, _unclaimed(now, self.me))
+                .values(claimed_until=now + lease, claimed_by=self.me)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def release(self, chat_ids: Sequence[int]) -> None:
+        """Let go of chats this process holds (another's claim stays)."""
+        if not chat_ids:
+            return
+        with self._session() as s:
+            s.execute(
+                update(SubscriberRow)
+                .where(SubscriberRow.chat_id.in_(chat_ids), SubscriberRow.claimed_by == self.me)
+                .values(claimed_until=None, claimed_by=None)
+            )
 
     def instant(self) -> list[Subscriber]:
         with self._session() as s:
@@ -246,6 +333,7 @@ class Subscribers:
             row = s.get(SubscriberRow, chat_id)
             if row is not None:
                 row.last_digest_at = now
+                row.claimed_until = row.claimed_by = None  # recorded: nothing left to hold
                 if advance:
                     self._advance(row, now)
 
@@ -258,6 +346,7 @@ class Subscribers:
         with self._session() as s:
             row = s.get(SubscriberRow, chat_id)
             if row is not None:
+                row.claimed_until = row.claimed_by = None
                 self._advance(row, now)
 
     def retry_later(self, chat_id: int, *, now: dt.datetime, minutes: int) -> None:
@@ -267,28 +356,39 @@ class Subscribers:
             paused = row is not None and _paused(row.paused_since, row.paused_until, now)
             if row is not None and row.active and not paused:
                 row.next_due = now + dt.timedelta(minutes=minutes)
+            if row is not None:
+                row.claimed_until = row.claimed_by = None
 
     def instant_pending(self, now: dt.datetime) -> list[int]:
         """Instant subscribers, not paused, with at least one article they have not had."""
         with self._session() as s:
-            delivered = select(DeliveryRow.id).where(
+            return list(s.scalars(self._instant_query(now)))
+
+    @staticmethod
+    def _instant_query(now: dt.datetime) -> Select[int]:
+        # Correlated to both outer queries: left to itself, SQLAlchemy correlates only to the
+        # one just outside, and "delivered" would mean "delivered to anybody".
+        delivered = (
+            select(DeliveryRow.id)
+            .where(
                 DeliveryRow.chat_id == SubscriberRow.chat_id,
                 DeliveryRow.article_id == ArticleRow.id,
             )
-            owed = select(ArticleRow.id).where(
-                ArticleRow.loaded_at > SubscriberRow.since, ~delivered.exists()
+            .correlate_except(DeliveryRow)
+        )
+        owed = select(ArticleRow.id).where(
+            ArticleRow.loaded_at > SubscriberRow.since, ~delivered.exists()
+        )
+        return (
+            select(SubscriberRow.chat_id)
+            .where(
+                SubscriberRow.active.is_(True),
+                SubscriberRow.mode == "instant",
+                _not_paused(now),
+                owed.exists(),
             )
-            rows = s.scalars(
-                select(SubscriberRow.chat_id)
-                .where(
-                    SubscriberRow.active.is_(True),
-                    SubscriberRow.mode == "instant",
-                    _not_paused(now),
-                    owed.exists(),
-                )
-                .order_by(SubscriberRow.chat_id)
-            )
-            return list(rows)
+            .order_by(SubscriberRow.chat_id)
+        )
 
     def send_counts(self, since: dt.datetime) -> tuple[int, int]:
         """(sent, failed) digest sends since a moment."""
