@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from typing import Any
@@ -55,6 +56,7 @@ def build_application(settings: Settings, services: Services) -> TalksApp:
         .defaults(Defaults(tzinfo=dt.UTC))
         .concurrent_updates(True)
         .post_init(on_startup)
+        .post_stop(on_stop)
         .build()
     )
     app.bot_data["services"] = services
@@ -77,3 +79,10 @@ async def on_startup(app: TalksApp) -> None:
             log.warning("admin menu for %s not set: %s", admin_id, e)
     schedule_ticks(app, seconds=app.bot_data["tick_seconds"])
     schedule_feed_polls(app, seconds=app.bot_data["tick_seconds"])
+
+
+async def on_stop(app: TalksApp) -> None:
+    """Hand the scheduled work to another process sharing the store at once (the jobs have
+    stopped: nothing of this process's is under way)."""
+    services: Services = app.bot_data["services"]
+    await asyncio.to_thread(services.newsroom.resign)

@@ -428,8 +428,7 @@ def _outcome_json(name: str, o: Outcome) -> str:
 def cmd_run(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
     from bot.service import serve
 
-    serve(newsroom, args.settings, webhook=args.webhook)
-    return 0
+    return serve(newsroom, args.settings, webhook=args.webhook)
 
 
 _COMMANDS = {

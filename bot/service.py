@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot.app import build_application, build_services
 from bot.config import Settings
+from handlers.errors import EXIT_STATUS
 from knowledge import Newsroom
 
 
@@ -20,8 +21,9 @@ def run_problem(settings: Settings, *, webhook: bool) -> str | None:
     return None
 
 
-def serve(newsroom: Newsroom, settings: Settings, *, webhook: bool) -> None:
-    """Run until SIGINT/SIGTERM (PTB stops polling, the jobs and the application cleanly)."""
+def serve(newsroom: Newsroom, settings: Settings, *, webhook: bool) -> int:
+    """Run until SIGINT/SIGTERM (PTB stops polling, the jobs and the application cleanly);
+    the exit status: 0, or 2 when Telegram said another process polls with the token."""
     app = build_application(settings, build_services(settings, newsroom))
     if webhook:
         assert settings.webhook_url is not None  # checked by run_problem
@@ -42,3 +44,5 @@ def serve(newsroom: Newsroom, settings: Settings, *, webhook: bool) -> None:
         )
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
+    status: int = app.bot_data.get(EXIT_STATUS, 0)
+    return status

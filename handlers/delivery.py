@@ -163,9 +163,13 @@ async def deliver_instant(
 
 
 async def tick(context: TalksContext) -> None:
-    """The scheduler's job: send what is due (also what was missed while the bot was down).
-    One log line for a round that did something; an idle tick says nothing."""
+    """The scheduler's job: send what is due (also what was missed while the bot was down),
+    in the one process that leads (each tick, one that does not asks again: it takes over
+    within a tick of the leader's death). One log line for a round that did something; an
+    idle tick says nothing."""
     services = context.services
+    if not await blocking(services.newsroom.leads):
+        return  # another process sharing the store runs the scheduled work; this one answers
     app = context.application  # stop() clears ``running`` first, then waits for this job
     done = await deliver_due(context.bot, services, running=lambda: app.running)
     await blocking(services.newsroom.heartbeat)

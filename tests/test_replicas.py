@@ -1,6 +1,7 @@
 """Several processes on one PostgreSQL store (here: two newsrooms, each with its own engine,
 connections and claims, as two replicas have): digests, notices and feed entries are taken by
-one of them each, never both, and none is left out."""
+one of them each, never both, and none is left out; one of them leads the scheduled work, and
+another takes over when it dies."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -21,6 +23,7 @@ from handlers.context import Services
 from handlers.delivery import deliver_due
 from handlers.send import Sender
 from knowledge import Newsroom, WebOptions
+from knowledge.storage.locks import LEADER_LOCK
 from knowledge.storage.schema import ArticleRow, DeliveryRow, SendRow
 from knowledge.storage.store import Store
 from knowledge.storage.subscribers import Subscribers
@@ -45,7 +48,7 @@ def pair(nlp: Language, postgres_url: str) -> Iterator[tuple[Newsroom, Newsroom]
     rooms = [replica(nlp, postgres_url, lambda: FIXED_NOW) for _ in range(2)]
     yield rooms[0], rooms[1]
     for room in rooms:
-        room.store.engine.dispose()
+        room.store.close()
 
 
 @pytest.fixture
@@ -152,7 +155,7 @@ def test_two_processes_polling_one_feed_load_each_entry_once(
         assert after.next_poll == FIXED_NOW + dt.timedelta(minutes=15)  # the poll's, not a lease
     finally:
         for room in rooms:
-            room.store.engine.dispose()
+            room.store.close()
 
 
 def test_the_same_article_stored_by_two_processes_at_once_is_one_article(
@@ -177,3 +180,32 @@ def test_the_same_article_stored_by_two_processes_at_once_is_one_article(
     assert len(ids) == 1
     assert errors == ["DuplicateArticleError"]
     assert count(pair[0], ArticleRow) == 2
+
+
+def test_one_process_leads_and_another_takes_over_when_it_dies(
+    pair: tuple[Newsroom, Newsroom], postgres_url: str
+) -> None:
+    a, b = pair
+    assert a.leads()
+    assert not b.leads()
+    assert a.leads(), "still: leading is kept, not taken in turns"
+    # a dies: the server ends its session (as when its process is killed), freeing the lock
+    psycopg = pytest.importorskip("psycopg")
+    with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as admin:
+        ended = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks "
+            "WHERE locktype = 'advisory' AND objid = %s AND granted",
+            (LEADER_LOCK & 0xFFFFFFFF,),
+        ).fetchall()
+    assert ended == [(True,)]
+    assert b.leads(), "the next check of another process takes the lead"
+    assert not a.leads(), "and the old leader, back, does not lead beside it"
+    b.resign()
+    assert a.leads(), "a leader that resigns hands over at once"
+
+
+def test_on_sqlite_the_one_process_leads(nlp: Language, tmp_path: Path) -> None:
+    rooms = [replica(nlp, f"sqlite:///{tmp_path / 't.db'}", lambda: FIXED_NOW) for _ in range(2)]
+    assert [r.leads() for r in rooms] == [True, True]
+    for room in rooms:
+        room.store.close()

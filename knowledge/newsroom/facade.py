@@ -584,6 +584,16 @@ class Newsroom:
         """A daily digest that could not be built or sent: due again a few minutes later."""
         self._subscribers.retry_later(chat_id, now=self.now(), minutes=RETRY_FAILED_AFTER_MINUTES)
 
+    def leads(self) -> bool:
+        """Whether this process runs the scheduled work (digests, notices, feed polls,
+        clean-up) among those sharing the store; it takes the lead when nobody has it (a
+        leader that died has let go). Always true on SQLite."""
+        return self.store.leadership.check()
+
+    def resign(self) -> None:
+        """Stop leading, so that another process takes over at once (at shutdown)."""
+        self.store.leadership.resign()
+
     def heartbeat(self) -> None:
         """Note that the scheduler is alive (``talks-bot health`` reads it)."""
         self.store.set_meta("heartbeat", self.now().isoformat())

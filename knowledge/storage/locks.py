@@ -9,12 +9,14 @@ for: there these locks are always granted.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from knowledge.errors import StoreBusyError
 
@@ -60,3 +62,66 @@ def exclusive(engine: Engine, key: int, *, what: str, wait: float = 120.0) -> It
             yield
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+
+class Leadership:
+    """Which of the processes sharing a store runs the scheduled work (digests, notices, feed
+    polls, clean-up): the one holding ``LEADER_LOCK`` on a connection kept for it alone. When
+    that process dies its connection closes and the server frees the lock; the next ``check``
+    of another process takes it. On SQLite the one process leads.
+
+    ``check`` is cheap (one ``SELECT 1`` while leading) and thread-safe: the scheduler's jobs
+    call it before each run."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()
+
+    def check(self) -> bool:
+        """Whether this process leads now, taking the lead when nobody has it."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.execute(text("SELECT 1"))
+                    return True
+                except DBAPIError as e:
+                    log.warning(
+                        "no longer leading the scheduled work: its connection broke (%s)", e
+                    )
+                    self._close()
+            return self._take()
+
+    def _take(self) -> bool:
+        try:
+            conn = self.engine.connect()
+        except DBAPIError as e:
+            log.warning("cannot reach the store to ask who leads (%s)", e)
+            return False
+        try:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            if _try_lock(conn, LEADER_LOCK):
+                self._conn = conn
+                log.info("this process leads the scheduled work now")
+                return True
+        except DBAPIError as e:
+            log.warning("cannot reach the store to ask who leads (%s)", e)
+        conn.close()
+        return False
+
+    def resign(self) -> None:
+        """Let another process lead (at shutdown; a dead process's lead goes by itself)."""
+        with self._lock:
+            if self._conn is not None:
+                with suppress(DBAPIError):  # a connection gone took the lock with it
+                    self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LEADER_LOCK})
+                self._close()
+
+    def _close(self) -> None:
+        assert self._conn is not None
+        try:
+            self._conn.invalidate()  # not back to the pool: a session that held the lock
+        finally:
+            self._conn = None

@@ -31,7 +31,7 @@ from knowledge.models import (
     Span,
 )
 from knowledge.storage.engine import make_engine
-from knowledge.storage.locks import MIGRATION_LOCK, exclusive
+from knowledge.storage.locks import MIGRATION_LOCK, Leadership, exclusive
 from knowledge.storage.migrate import upgrade_engine
 from knowledge.storage.peek import articles_in
 from knowledge.storage.schema import (
@@ -60,11 +60,17 @@ class Store:
         self.engine = make_engine(url)
         upgrade_engine(self.engine)  # an empty database gets the schema, an older one is upgraded
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.leadership = Leadership(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self.sessions.begin() as session:
             yield session
+
+    def close(self) -> None:
+        """Let go of the lead, if this process had it, and close every connection."""
+        self.leadership.resign()
+        self.engine.dispose()
 
     @contextmanager
     def exclusive(self, what: str, *, wait: float = 3600.0) -> Iterator[None]:
