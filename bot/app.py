@@ -13,12 +13,15 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 
 import handlers
 from bot.config import Settings
+from bot.follow import Follower
 from bot.scheduling import schedule_feed_polls, schedule_ticks
 from handlers.context import Services, TalksApp, TalksContext
 from handlers.send import Sender
 from knowledge import Newsroom, parse_time
 
 log = logging.getLogger(__name__)
+
+FOLLOWER = "follower"  # in bot_data: the thread keeping the index in step with the store
 
 
 def build_services(settings: Settings, newsroom: Newsroom) -> Services:
@@ -66,7 +69,8 @@ def build_application(settings: Settings, services: Services) -> TalksApp:
 
 
 async def on_startup(app: TalksApp) -> None:
-    """Publish the command menu (admins see theirs too) and start the digest tick."""
+    """Publish the command menu (admins see theirs too), start following the store's changes
+    and start the digest tick."""
     await app.bot.set_my_commands(list(handlers.COMMANDS), scope=BotCommandScopeDefault())
     services: Services = app.bot_data["services"]
     for admin_id in sorted(services.admin_ids):
@@ -77,12 +81,18 @@ async def on_startup(app: TalksApp) -> None:
             )
         except TelegramError as e:  # the admin has not started a chat with the bot yet
             log.warning("admin menu for %s not set: %s", admin_id, e)
+    follower = Follower(services.newsroom)
+    follower.start()
+    app.bot_data[FOLLOWER] = follower
     schedule_ticks(app, seconds=app.bot_data["tick_seconds"])
     schedule_feed_polls(app, seconds=app.bot_data["tick_seconds"])
 
 
 async def on_stop(app: TalksApp) -> None:
-    """Hand the scheduled work to another process sharing the store at once (the jobs have
-    stopped: nothing of this process's is under way)."""
+    """Stop following the store, and hand the scheduled work to another process sharing it
+    at once (the jobs have stopped: nothing of this process's is under way)."""
     services: Services = app.bot_data["services"]
+    follower: Follower | None = app.bot_data.pop(FOLLOWER, None)
+    if follower is not None:
+        await asyncio.to_thread(follower.stop)
     await asyncio.to_thread(services.newsroom.resign)

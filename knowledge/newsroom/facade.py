@@ -123,6 +123,7 @@ class Newsroom:
         self._feeds = Feeds(store, interval=feed_interval)
         self._fingerprints = Fingerprints(store)
         self._items: dict[tuple[int, ...], DigestItem] = {}
+        self._version = 0  # the store's version the index has caught up with
         # Replicas starting together on one store: one re-extracts and seeds, the others wait
         # and find it done.
         with store.exclusive("re-extraction and the seed"):
@@ -153,6 +154,9 @@ class Newsroom:
         enabled = gc.isenabled()
         gc.disable()
         try:
+            # The version first: a change committed while the index is read is read again by
+            # the next ``catch_up`` (reading an article again is harmless).
+            self._version = self.store.version()
             index = Index()
             index.add_articles(self.store.articles())
             index.add_facts(self.store.iter_facts())
@@ -253,18 +257,20 @@ class Newsroom:
         entities it touched): the cost does not grow with the store."""
         stored = self.store.add_article(draft, extraction, published=published, loaded_at=now)
         index_stored(self.index, stored)
+        self._caught_up(stored.version)
         return stored.article
 
     @_locked
     def remove(self, article_id: int) -> Article:
         """Remove an article with its facts."""
         article = self.article(article_id)
-        touched = self.store.remove_article(article_id)
+        removed = self.store.remove_article(article_id)
         index = self.index
         index.remove_article(article_id)
-        index.update_entities(touched, self.store.entities(touched))
+        index.update_entities(removed.entity_ids, self.store.entities(removed.entity_ids))
         self.engine.forget_parses()
         self._items.clear()
+        self._caught_up(removed.version)
         return article
 
     @_locked
@@ -282,7 +288,57 @@ class Newsroom:
         stored = self.store.replace_article(article_id, draft, extraction, published=published)
         index_stored(self.index, stored, replacing=True)
         self.engine.forget_parses()
+        self._caught_up(stored.version)
         return stored.article
+
+    # --- following the store -----------------------------------------------------------------
+
+    def _caught_up(self, version: int) -> None:
+        """After a write of this process's own (the lock is held): the index is at ``version``
+        if it was just before; otherwise another process wrote meanwhile, and ``catch_up``
+        reads what it wrote (and this write again, harmlessly)."""
+        if version == self._version + 1:
+            self._version = version
+
+    @_locked
+    def catch_up(self) -> int:
+        """Bring the index up to the store, where other processes sharing it loaded, replaced
+        or removed articles since it was built: each changed article is read again (its
+        facts, the entities they and its previous version named). One indexed query when
+        nothing changed; the number of articles read again."""
+        changes = self.store.changes_since(self._version)
+        if not changes:
+            return 0
+        index = self.index
+        articles = list(dict.fromkeys(article_id for _, article_id in changes))
+        touched: set[int] = set()
+        for article_id in articles:
+            touched.update(e for f in self._indexed_facts(article_id) for e in f.entity_ids)
+            index.remove_article(article_id)
+            article = self.store.article_or_none(article_id)
+            if article is None:
+                continue
+            facts = list(self.store.iter_facts(article_ids=[article_id]))
+            touched.update(e for f in facts for e in f.entity_ids)
+            index.add_articles([article])
+            index.add_facts(facts)
+        index.update_entities(touched, self.store.entities(touched))
+        self.engine.forget_parses()
+        self._items.clear()
+        self._version = changes[-1][0]
+        log.info("index caught up with %d article changes from other processes", len(articles))
+        return len(articles)
+
+    def _indexed_facts(self, article_id: int) -> list[Fact]:
+        """An article's facts as the index has them (none for one it does not have)."""
+        index = self.index
+        return [index.facts[f] for f in index.article_facts.get(article_id, [])]
+
+    def wait_for_changes(self, timeout: float) -> bool:
+        """Block until another process may have changed the store, or ``timeout`` s: True when
+        PostgreSQL said so (LISTEN/NOTIFY); on SQLite it only waits (then ``catch_up``
+        checks the version)."""
+        return self.store.listener().wait(timeout)
 
     # --- feeds -------------------------------------------------------------------------------
 
