@@ -14,13 +14,14 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 import handlers
 from bot.config import Settings
 from bot.follow import Follower
-from bot.scheduling import schedule_feed_polls, schedule_ticks
+from bot.scheduling import RETENTION, schedule_clean_up, schedule_feed_polls, schedule_ticks
 from handlers.context import Services, TalksApp, TalksContext
 from handlers.send import Sender
 from knowledge import Newsroom, parse_time
 
 log = logging.getLogger(__name__)
 
+CLEAN_UP_SECONDS = 3600.0
 FOLLOWER = "follower"  # in bot_data: the thread keeping the index in step with the store
 
 
@@ -64,6 +65,7 @@ def build_application(settings: Settings, services: Services) -> TalksApp:
     )
     app.bot_data["services"] = services
     app.bot_data["tick_seconds"] = settings.digest_tick_seconds
+    app.bot_data[RETENTION] = dt.timedelta(days=settings.retention_days)
     handlers.register(app)
     return app
 
@@ -86,6 +88,7 @@ async def on_startup(app: TalksApp) -> None:
     app.bot_data[FOLLOWER] = follower
     schedule_ticks(app, seconds=app.bot_data["tick_seconds"])
     schedule_feed_polls(app, seconds=app.bot_data["tick_seconds"])
+    schedule_clean_up(app, seconds=CLEAN_UP_SECONDS, keep=app.bot_data[RETENTION])
 
 
 async def on_stop(app: TalksApp) -> None:

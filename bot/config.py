@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # How long a process holds a chat it sends to (or a feed it polls): one that dies mid-round
     # holds them that long at most, then another process sends (polls) them.
     claim_seconds: float = Field(default=300.0, gt=0)
+    # The question log and the record of digest sends are kept this long (/stats reports the
+    # last day and week; deliveries, which stop a repeat, are kept as long as their articles)
+    retention_days: float = Field(default=90.0, ge=7)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

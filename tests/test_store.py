@@ -18,6 +18,7 @@ from knowledge.ingest.reading import read_article
 from knowledge.models import Article, Entity
 from knowledge.nlp.version import EXTRACTOR_VERSION
 from knowledge.qa.index import Index
+from knowledge.storage.journal import Journal
 from knowledge.storage.schema import ArticleRow, EntityRow, FactRow, MentionRow
 from knowledge.storage.subscribers import Subscribers
 
@@ -226,3 +227,31 @@ def test_a_store_from_an_older_extractor_is_re_extracted_when_opened(
     assert reopened.articles()[-1] == newsroom.articles()[-1]  # same id, title and date
     assert reopened.find_entities("Ingrid Halvorsen")
     assert second.id in before
+
+
+def test_clean_up_forgets_old_questions_and_sends_and_keeps_what_stats_reports(
+    newsroom: Newsroom,
+) -> None:
+    now = newsroom.now()
+    journal, subs = Journal(newsroom.store), Subscribers(newsroom.store)
+    for age in (dt.timedelta(days=100), dt.timedelta(days=8), dt.timedelta(hours=1)):
+        journal.log(chat_id=1, user_id=1, text="q", answered=False, confidence=0, now=now - age)
+        subs.record_failed(1, now=now - age, error="e")
+    before = newsroom.stats()
+    version = newsroom.store.version()
+    assert newsroom.clean_up(keep=dt.timedelta(days=90)) == {
+        "questions": 1,
+        "digest_sends": 1,
+        "store_changes": 0,  # a day's are kept: every replica's index has read them
+    }
+    # Asked for less than the week /stats reports: a week is kept.
+    assert newsroom.clean_up(keep=dt.timedelta(days=1))["questions"] == 1
+    after = newsroom.stats()
+    assert (after.day, after.week, after.sends_day, after.sends_week) == (
+        before.day,
+        before.week,
+        before.sends_day,
+        before.sends_week,
+    )
+    assert after.week.declined == 1
+    assert newsroom.store.version() == version

@@ -654,6 +654,20 @@ class Newsroom:
         """Note that the scheduler is alive (``talks-bot health`` reads it)."""
         self.store.set_meta("heartbeat", self.now().isoformat())
 
+    # --- retention ---------------------------------------------------------------------------
+
+    def clean_up(self, *, keep: dt.timedelta) -> dict[str, int]:
+        """Forget the question log and the record of digest sends older than ``keep`` (at
+        least the week /stats reports), and the article change log older than a day; rows
+        deleted per table. Subscriptions, deliveries and articles stay."""
+        keep = max(keep, WEEK)
+        now = self.now()
+        return {
+            "questions": self._journal.prune(now - keep),
+            "digest_sends": self._subscribers.prune_sends(now - keep),
+            "store_changes": self.store.prune_changes(DAY),
+        }
+
     # --- statistics --------------------------------------------------------------------------
 
     def stats(self) -> Stats:

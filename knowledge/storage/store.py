@@ -351,6 +351,15 @@ class Store:
             )
             return [(v, a) for v, a in rows]
 
+    def prune_changes(self, older_than: dt.timedelta) -> int:
+        """Forget the article changes logged longer ago than ``older_than`` (by the clock
+        that logged them): every running index caught up with them long ago, and ids are
+        never handed out again, so the version never goes back."""
+        before = dt.datetime.now(dt.UTC) - older_than
+        with self.session() as s:
+            result = s.execute(delete(ChangeRow).where(ChangeRow.at < before))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
     def article_or_none(self, article_id: int) -> Article | None:
         """An article as ``articles`` lists it, or None when it is not (or no longer) stored."""
         try:

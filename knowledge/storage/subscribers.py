@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from knowledge.schedule import Mode, next_due, parse_time, parse_zone
@@ -401,6 +401,13 @@ class Subscribers:
                 ).all()
             )
             return rows.get(True, 0), rows.get(False, 0)
+
+    def prune_sends(self, before: dt.datetime) -> int:
+        """Forget the record of sends before a moment (what /stats counts; the deliveries,
+        which keep an article from being sent twice, stay); how many."""
+        with self._session() as s:
+            result = s.execute(delete(SendRow).where(SendRow.at < before))
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     @staticmethod
     def _advance(row: SubscriberRow, now: dt.datetime) -> None:
