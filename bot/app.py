@@ -32,6 +32,7 @@ def build_services(settings: Settings, newsroom: Newsroom) -> Services:
         default_time=parse_time(settings.digest_time),
         default_tz=settings.default_tz,
         sender=Sender(attempts=settings.send_attempts, backoff=settings.send_backoff_seconds),
+        replica=settings.replica_name,
     )
 
 

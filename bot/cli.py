@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "health":
         from bot.health import health
 
-        return health(url, sys.stdout)
+        return health(url, sys.stdout, replica=settings.replica_name)
     if args.command == "articles" or (args.command == "feeds" and args.feeds_command == "list"):
         quick = _listed(url, seed=seed, args=args)
         if quick is not None:

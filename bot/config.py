@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -58,6 +59,9 @@ class Settings(BaseSettings):
     # The question log and the record of digest sends are kept this long (/stats reports the
     # last day and week; deliveries, which stop a repeat, are kept as long as their articles)
     retention_days: float = Field(default=90.0, ge=7)
+    # This process's name among those sharing a store (its heartbeat, read by `talks-bot
+    # health`): the host name, which a container shares with the health check run in it
+    replica_name: str = Field(default_factory=socket.gethostname, min_length=1, max_length=50)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

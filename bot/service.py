@@ -18,6 +18,13 @@ def run_problem(settings: Settings, *, webhook: bool) -> str | None:
         return "TALKS_BOT_TOKEN is not set: get a token from @BotFather and set it."
     if webhook and not settings.webhook_url:
         return "--webhook needs TALKS_WEBHOOK_URL, the public https URL Telegram posts to."
+    if webhook and not settings.webhook_secret and settings.database_url.startswith("postgres"):
+        # Each replica would tell Telegram a random secret of its own, and refuse the updates
+        # sent with the last one told: every replica but one would drop its share.
+        return (
+            "--webhook on a shared (PostgreSQL) store needs TALKS_WEBHOOK_SECRET: every replica "
+            "must check the same secret token."
+        )
     return None
 
 

@@ -27,6 +27,7 @@ class Services:
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
     """One lock per chat, so a scheduled digest and /digest never send the same articles twice."""
+    replica: str = "bot"  # this process's name among those sharing the store (its heartbeat)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.admin_ids

@@ -168,6 +168,7 @@ async def tick(context: TalksContext) -> None:
     within a tick of the leader's death). One log line for a round that did something; an
     idle tick says nothing."""
     services = context.services
+    await blocking(services.newsroom.heartbeat, replica=services.replica)  # this one serves
     if not await blocking(services.newsroom.leads):
         return  # another process sharing the store runs the scheduled work; this one answers
     app = context.application  # stop() clears ``running`` first, then waits for this job

@@ -94,6 +94,7 @@ async def replicas(
                 "TALKS_WEBHOOK_LISTEN": "127.0.0.1",
                 "TALKS_WEBHOOK_PORT": str(port),
                 "TALKS_WEBHOOK_SECRET": SECRET,
+                "TALKS_REPLICA_NAME": name,
                 "TALKS_READER": "off",  # a faster start; the reader is not what is tested
                 "TALKS_DIGEST_TICK_SECONDS": "1",
                 "TALKS_CLAIM_SECONDS": "4",  # a dead leader's chats come back after 4 s
@@ -133,6 +134,22 @@ async def test_replicas_share_the_index_and_the_digests_and_outlive_a_killed_lea
             answer = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=30)
             assert "Halvorsen" in answer.params["text"]
             assert time.monotonic() - at < 5
+
+        # Each replica is healthy once it serves and the leader has ticked; a name no process
+        # goes by is not.
+        async def health(name: str) -> tuple[int, str]:
+            env = {**os.environ, "TALKS_DATABASE_URL": postgres_url, "TALKS_REPLICA_NAME": name}
+            proc = await asyncio.create_subprocess_exec(
+                EXE, "health", env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE
+            )
+            out, _ = await proc.communicate()
+            return proc.returncode or 0, out.decode()
+
+        assert (await health("a"))[0] == 0
+        assert (await health("b"))[0] == 0
+        status, said = await health("c")
+        assert status == 1
+        assert "this bot process (c) last ticked never" in said
 
         # A crowd due at once (subscribed two days ago, at 08:00 UTC).
         store = Store(postgres_url)

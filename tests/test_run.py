@@ -326,3 +326,17 @@ async def test_run_stops_with_one_line_when_another_process_polls(
     assert text.count("409 Conflict") == 1
     assert "Another process is polling with this bot's token" in text
     assert "Traceback" not in text
+
+
+async def test_run_webhook_on_postgres_needs_the_one_secret(tmp_path: Path) -> None:
+    env = env_for(None, tmp_path / "t.db") | {
+        "TALKS_BOT_TOKEN": "1:x",
+        "TALKS_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/nowhere",
+        "TALKS_WEBHOOK_URL": "https://bot.example.test",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        EXE, "run", "--webhook", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 2
+    assert b"needs TALKS_WEBHOOK_SECRET" in err

@@ -237,13 +237,24 @@ def test_clean_up_forgets_old_questions_and_sends_and_keeps_what_stats_reports(
     for age in (dt.timedelta(days=100), dt.timedelta(days=8), dt.timedelta(hours=1)):
         journal.log(chat_id=1, user_id=1, text="q", answered=False, confidence=0, now=now - age)
         subs.record_failed(1, now=now - age, error="e")
+    newsroom.heartbeat(replica="gone")
+    newsroom.clock = lambda: now + dt.timedelta(days=2)
+    newsroom.heartbeat(replica="here")
+    newsroom.heartbeat()
+    newsroom.clock = lambda: now
     before = newsroom.stats()
     version = newsroom.store.version()
-    assert newsroom.clean_up(keep=dt.timedelta(days=90)) == {
+    newsroom.clock = lambda: now + dt.timedelta(days=2)
+    assert newsroom.clean_up(keep=dt.timedelta(days=92)) == {
         "questions": 1,
         "digest_sends": 1,
         "store_changes": 0,  # a day's are kept: every replica's index has read them
+        "heartbeats": 1,  # a process not heard of for a day
     }
+    assert newsroom.store.meta_with_prefix("heartbeat:") == {
+        "heartbeat:here": (now + dt.timedelta(days=2)).isoformat()
+    }
+    newsroom.clock = lambda: now
     # Asked for less than the week /stats reports: a week is kept.
     assert newsroom.clean_up(keep=dt.timedelta(days=1))["questions"] == 1
     after = newsroom.stats()

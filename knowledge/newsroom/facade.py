@@ -42,6 +42,7 @@ from knowledge.models import (
 )
 from knowledge.newsroom.briefing import article_context
 from knowledge.newsroom.bulk import store_many
+from knowledge.newsroom.catalogue import heartbeat_key
 from knowledge.newsroom.conversing import converse
 from knowledge.newsroom.loading import index_stored, refresh_stale, seed_draft
 from knowledge.newsroom.values import (
@@ -650,22 +651,29 @@ class Newsroom:
         """Stop leading, so that another process takes over at once (at shutdown)."""
         self.store.leadership.resign()
 
-    def heartbeat(self) -> None:
-        """Note that the scheduler is alive (``talks-bot health`` reads it)."""
-        self.store.set_meta("heartbeat", self.now().isoformat())
+    def heartbeat(self, *, replica: str | None = None) -> None:
+        """Note that the scheduler is alive (the leader's, without ``replica``), or that one
+        bot process is (``talks-bot health`` reads both)."""
+        self.store.set_meta(heartbeat_key(replica), self.now().isoformat())
 
     # --- retention ---------------------------------------------------------------------------
 
     def clean_up(self, *, keep: dt.timedelta) -> dict[str, int]:
         """Forget the question log and the record of digest sends older than ``keep`` (at
-        least the week /stats reports), and the article change log older than a day; rows
-        deleted per table. Subscriptions, deliveries and articles stay."""
+        least the week /stats reports), and the article change log and the heartbeats of bot
+        processes older than a day; rows deleted per kind. Subscriptions, deliveries and
+        articles stay."""
         keep = max(keep, WEEK)
         now = self.now()
+        # The heartbeats of bot processes gone a day (a container replaced has a new name)
+        beats = self.store.meta_with_prefix(heartbeat_key(""))
+        gone = [k for k, v in beats.items() if dt.datetime.fromisoformat(v) < now - DAY]
+        self.store.delete_meta(gone)
         return {
             "questions": self._journal.prune(now - keep),
             "digest_sends": self._subscribers.prune_sends(now - keep),
             "store_changes": self.store.prune_changes(DAY),
+            "heartbeats": len(gone),
         }
 
     # --- statistics --------------------------------------------------------------------------

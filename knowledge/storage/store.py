@@ -332,6 +332,17 @@ class Store:
         with self.session() as s:
             s.merge(MetaRow(key=key, value=value))
 
+    def meta_with_prefix(self, prefix: str) -> dict[str, str]:
+        with self.sessions() as s:
+            rows = s.execute(
+                select(MetaRow.key, MetaRow.value).where(MetaRow.key.startswith(prefix))
+            )
+            return {k: v for k, v in rows}
+
+    def delete_meta(self, keys: Iterable[str]) -> None:
+        with self.session() as s:
+            s.execute(delete(MetaRow).where(MetaRow.key.in_(list(keys))))
+
     # --- reading -----------------------------------------------------------------------------
 
     def version(self) -> int:
