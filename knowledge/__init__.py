@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         NotAnArticleError,
         NotAWebPageError,
         QuestionError,
+        StoreBusyError,
         TooLargeError,
         TooManyRedirectsError,
         UnknownArticleError,
@@ -53,7 +54,12 @@ if TYPE_CHECKING:
         Turn,
     )
     from knowledge.newsroom.bulk import Bulk, load_items
-    from knowledge.newsroom.catalogue import Catalogue, last_heartbeat, open_catalogue
+    from knowledge.newsroom.catalogue import (
+        Catalogue,
+        last_heartbeat,
+        migrate_store,
+        open_catalogue,
+    )
     from knowledge.newsroom.facade import Newsroom, open_newsroom
     from knowledge.newsroom.values import (
         Asked,
@@ -95,6 +101,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "NotAnArticleError",
         "NotAWebPageError",
         "QuestionError",
+        "StoreBusyError",
         "TooLargeError",
         "TooManyRedirectsError",
         "UnknownArticleError",
@@ -116,7 +123,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Span",
         "Turn",
     ),
-    "knowledge.newsroom.catalogue": ("Catalogue", "last_heartbeat", "open_catalogue"),
+    "knowledge.newsroom.catalogue": (
+        "Catalogue",
+        "last_heartbeat",
+        "migrate_store",
+        "open_catalogue",
+    ),
     "knowledge.newsroom.facade": ("Newsroom", "open_newsroom"),
     "knowledge.newsroom.bulk": ("Bulk", "load_items"),
     "knowledge.newsroom.values": (
@@ -188,6 +200,7 @@ __all__ = [
     "ScoredFact",
     "Span",
     "Stats",
+    "StoreBusyError",
     "Subscriber",
     "TooLargeError",
     "TooManyRedirectsError",
@@ -208,6 +221,7 @@ __all__ = [
     "last_heartbeat",
     "load_items",
     "local_day",
+    "migrate_store",
     "no_progress",
     "open_catalogue",
     "open_newsroom",

@@ -67,3 +67,13 @@ def last_heartbeat(database_url: str, *, replica: str | None = None) -> dt.datet
 def heartbeat_key(replica: str | None) -> str:
     """The meta key of the leader's heartbeat (None) or of one replica's."""
     return "heartbeat" if replica is None else f"heartbeat:{replica}"
+
+
+def migrate_store(database_url: str) -> tuple[str | None, str | None]:
+    """Bring the store's schema to the newest revision without opening the newsroom (no spaCy,
+    no seed): (its revision before, after). Processes sharing a store take turns; one held
+    up too long raises ``StoreBusyError``."""
+    from knowledge.storage import current_revision, upgrade
+
+    before = current_revision(database_url)
+    return before, upgrade(database_url)
