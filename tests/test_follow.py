@@ -14,6 +14,7 @@ from spacy.language import Language
 from bot.follow import Follower
 from knowledge import Newsroom
 from knowledge.ingest.reading import read_article
+from knowledge.newsroom import facade
 from knowledge.storage.store import Store
 from tests.conftest import DATA, FIXED_NOW
 from tests.test_store import SECOND, _tables
@@ -65,7 +66,7 @@ def test_another_process_s_load_replace_and_removal_reach_the_index(
     a.load_text((DATA / "harbour_council.txt").read_text())
     assert b.catch_up() == 2
     assert b.find_entities("Mona Strand")
-    assert b.find_entities("Ingrid Halvorsen") == a.find_entities("Ingrid Halvorsen") == []
+    assert b.find_entities("Ingrid Halvorsen") == a.find_entities("Ingrid Halvorsen")
     assert _tables(b.index) == _tables(a.index)
 
     a.remove(article.id)
@@ -103,3 +104,19 @@ def test_a_following_replica_answers_another_s_article_within_seconds(
     print(f"answered by the other replica after {took:.2f} s")  # noqa: T201
     if a.store.engine.dialect.name == "postgresql":
         assert b.wait_for_changes(0.01) is False, "nothing more was announced"
+
+
+def test_catching_up_a_few_articles_at_a_time_ends_in_the_same_index(
+    pair: tuple[Newsroom, Newsroom], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = pair
+    monkeypatch.setattr(facade, "CATCH_UP_CHUNK", 1)  # one article per hold of the lock
+    url = "https://news.example/port-ellery"
+    first = a.load_draft(read_article(SECOND, url=url))
+    a.load_text((DATA / "harbour_council.txt").read_text())
+    a.load_draft(read_article(SECOND.replace("three daily", "four daily"), url=url))
+    a.remove(1)  # the seed
+    assert b.catch_up() == 3  # the seed, the harbour council, and Port Ellery once
+    assert _tables(b.index) == _tables(a.index)
+    assert first.id in b.index.articles
+    assert 1 not in b.index.articles

@@ -68,6 +68,7 @@ log = logging.getLogger(__name__)
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
 RETRY_FAILED_AFTER_MINUTES = 10
+CATCH_UP_CHUNK = 32  # articles another process changed, read again per hold of the lock
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -301,34 +302,46 @@ class Newsroom:
         if version == self._version + 1:
             self._version = version
 
-    @_locked
     def catch_up(self) -> int:
         """Bring the index up to the store, where other processes sharing it loaded, replaced
         or removed articles since it was built: each changed article is read again (its
-        facts, the entities they and its previous version named). One indexed query when
-        nothing changed; the number of articles read again."""
-        changes = self.store.changes_since(self._version)
+        facts, the entities they and its previous version named), a few at a time under the
+        lock, so that questions wait for a few articles at most, not for a bulk load. One
+        indexed query when nothing changed; the number of articles read again."""
+        with self._lock:
+            changes = self.store.changes_since(self._version)
         if not changes:
             return 0
+        last: dict[int, int] = {}  # article → its last change: read once, at that version
+        for version, article_id in changes:
+            last[article_id] = version
+        ordered = sorted(last.items(), key=lambda item: item[1])
+        for start in range(0, len(ordered), CATCH_UP_CHUNK):
+            chunk = ordered[start : start + CATCH_UP_CHUNK]
+            with self._lock:
+                self._read_again([article_id for article_id, _ in chunk])
+                # Every change up to the chunk's last is read: an article changed again later
+                # has a later change still ahead.
+                self._version = max(self._version, chunk[-1][1])
+        log.info("index caught up with %d article changes from other processes", len(ordered))
+        return len(ordered)
+
+    def _read_again(self, article_ids: Sequence[int]) -> None:
+        """Replace what the index holds of some articles with what the store holds now (the
+        lock is held)."""
         index = self.index
-        articles = list(dict.fromkeys(article_id for _, article_id in changes))
         touched: set[int] = set()
-        for article_id in articles:
+        for article_id in article_ids:
             touched.update(e for f in self._indexed_facts(article_id) for e in f.entity_ids)
             index.remove_article(article_id)
-            article = self.store.article_or_none(article_id)
-            if article is None:
-                continue
-            facts = list(self.store.iter_facts(article_ids=[article_id]))
-            touched.update(e for f in facts for e in f.entity_ids)
-            index.add_articles([article])
-            index.add_facts(facts)
+        fresh = {a.id: a for a in self.store.articles_by_id(article_ids)}
+        facts = list(self.store.iter_facts(article_ids=list(fresh)))
+        touched.update(e for f in facts for e in f.entity_ids)
+        index.add_articles(fresh.values())
+        index.add_facts(facts)
         index.update_entities(touched, self.store.entities(touched))
         self.engine.forget_parses()
         self._items.clear()
-        self._version = changes[-1][0]
-        log.info("index caught up with %d article changes from other processes", len(articles))
-        return len(articles)
 
     def _indexed_facts(self, article_id: int) -> list[Fact]:
         """An article's facts as the index has them (none for one it does not have)."""

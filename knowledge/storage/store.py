@@ -371,12 +371,22 @@ class Store:
             result = s.execute(delete(ChangeRow).where(ChangeRow.at < before))
             return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def article_or_none(self, article_id: int) -> Article | None:
-        """An article as ``articles`` lists it, or None when it is not (or no longer) stored."""
-        try:
-            return self.article(article_id)
-        except UnknownArticleError:
-            return None
+    def articles_by_id(self, article_ids: Sequence[int]) -> list[Article]:
+        """Those of the articles that are stored, as ``articles`` lists them, by id."""
+        return [a for chunk in _chunks(sorted(set(article_ids))) for a in self._articles(chunk)]
+
+    def _articles(self, ids: Sequence[int]) -> list[Article]:
+        counts = (
+            select(FactRow.article_id, func.count(FactRow.id))
+            .where(FactRow.article_id.in_(ids))
+            .group_by(FactRow.article_id)
+        )
+        with self.sessions() as s:
+            facts: dict[int, int] = {a: n for a, n in s.execute(counts)}
+            rows = s.scalars(
+                select(ArticleRow).where(ArticleRow.id.in_(ids)).order_by(ArticleRow.id)
+            )
+            return [r.to_article(facts.get(r.id, 0)) for r in rows]
 
     def article_count(self) -> int:
         with self.sessions() as s:
