@@ -42,8 +42,9 @@ async def deliver(
     pause."""
     newsroom = services.newsroom
     async with services.chat_locks[chat_id]:
-        if not await blocking(newsroom.claim_chat, chat_id):
-            return Delivery.BUSY
+        if not await blocking(newsroom.claim_chat, chat_id):  # no row, or another's
+            sub = await blocking(newsroom.subscriber, chat_id)
+            return Delivery.BUSY if sub is not None and sub.active else Delivery.NOT_SUBSCRIBED
         try:
             return await _deliver(bot, services, chat_id, scheduled=scheduled, asked=asked)
         finally:  # a send's record has let the chat go already; otherwise it goes here
