@@ -1,7 +1,7 @@
 """Several processes on one PostgreSQL store (here: two newsrooms, each with its own engine,
-connections and claims, as two replicas have): digests, notices and feed entries are taken by
-one of them each, never both, and none is left out; one of them leads the scheduled work, and
-another takes over when it dies."""
+connections and claims, as two replicas have; the claims on a shared SQLite file too): digests,
+notices and feed entries are taken by one of them each, never both, and none is left out; one
+of them leads the scheduled work, and another takes over when it dies."""
 
 from __future__ import annotations
 
@@ -52,6 +52,16 @@ def pair(nlp: Language, postgres_url: str) -> Iterator[tuple[Newsroom, Newsroom]
 
 
 @pytest.fixture
+def any_pair(nlp: Language, store_url: str) -> Iterator[tuple[Newsroom, Newsroom]]:
+    """Two processes' newsrooms on each dialect: claims hold on a shared SQLite file too
+    (one statement each, under its one write lock)."""
+    rooms = [replica(nlp, store_url, lambda: FIXED_NOW) for _ in range(2)]
+    yield rooms[0], rooms[1]
+    for room in rooms:
+        room.store.close()
+
+
+@pytest.fixture
 async def bot(fake: FakeBotApi) -> AsyncIterator[Bot]:
     async with Bot(fake.token, base_url=fake.base_url) as bot:
         yield bot
@@ -79,9 +89,9 @@ def count(newsroom: Newsroom, row: type) -> int:
 
 
 async def test_two_processes_ticking_at_once_send_each_digest_once(
-    pair: tuple[Newsroom, Newsroom], bot: Bot, fake: FakeBotApi
+    any_pair: tuple[Newsroom, Newsroom], bot: Bot, fake: FakeBotApi
 ) -> None:
-    a, b = pair
+    a, b = any_pair
     chats = range(1, 301)
     subscribe(a, chats)
     subscribe(a, range(1001, 1041), mode="instant")
@@ -102,9 +112,9 @@ async def test_two_processes_ticking_at_once_send_each_digest_once(
 
 
 def test_a_chat_held_by_a_dead_process_is_sent_once_its_lease_runs_out(
-    pair: tuple[Newsroom, Newsroom],
+    any_pair: tuple[Newsroom, Newsroom],
 ) -> None:
-    a, b = pair
+    a, b = any_pair
     subscribe(a, range(1, 11))
     a.clock = b.clock = lambda: LATER
     taken = a.claim_due_chats(limit=4)  # then a dies, never sending
@@ -116,8 +126,8 @@ def test_a_chat_held_by_a_dead_process_is_sent_once_its_lease_runs_out(
     assert b.claim_due_chats(limit=100) == list(range(1, 11))  # the leases ran out
 
 
-def test_a_process_lets_go_only_of_its_own_claims(pair: tuple[Newsroom, Newsroom]) -> None:
-    a, b = pair
+def test_a_process_lets_go_only_of_its_own_claims(any_pair: tuple[Newsroom, Newsroom]) -> None:
+    a, b = any_pair
     subscribe(a, range(1, 3))
     a.clock = b.clock = lambda: LATER
     assert a.claim_chat(1)

@@ -231,19 +231,21 @@ class Subscribers:
     def _claim_rows(
         self, query: Select[int], *, now: dt.datetime, lease: dt.timedelta, limit: int
     ) -> list[int]:
+        """Take the first ``limit`` chats of ``query`` in one statement (an UPDATE of those the
+        query picks), so that it is atomic on SQLite too; their ids in the query's order."""
+        # SKIP LOCKED: a chat another claimer is taking right now is left to it, without
+        # waiting; once it commits, its lease keeps the chat out of the query. SQLite leaves
+        # FOR UPDATE out: one statement there holds the one write lock from its start.
+        picked = query.limit(limit).with_for_update(skip_locked=True, of=SubscriberRow)
         with self._session() as s:
-            # SKIP LOCKED: a chat another claimer is taking right now is left to it, without
-            # waiting; once it commits, its lease keeps the chat out of this query. (SQLite
-            # ignores FOR UPDATE: its one writer at a time does the same.)
-            locked = query.limit(limit).with_for_update(skip_locked=True, of=SubscriberRow)
-            ids = list(s.scalars(locked))
-            if ids:
-                s.execute(
-                    update(SubscriberRow)
-                    .where(SubscriberRow.chat_id.in_(ids))
-                    .values(claimed_until=now + lease, claimed_by=self.me)
-                )
-            return ids
+            rows = s.execute(
+                update(SubscriberRow)
+                .where(SubscriberRow.chat_id.in_(picked.scalar_subquery()))
+                .values(claimed_until=now + lease, claimed_by=self.me)
+                .returning(SubscriberRow.chat_id, SubscriberRow.next_due)
+            ).all()
+        far = dt.datetime.max.replace(tzinfo=dt.UTC)  # instant chats have no due time
+        return [chat for chat, _ in sorted(rows, key=lambda r: (r[1] or far, r[0]))]
 
     def claim(self, chat_id: int, *, now: dt.datetime, lease: dt.timedelta) -> bool:
         """Hold one chat until ``now + lease`` unless another process holds it (a chat this
