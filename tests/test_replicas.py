@@ -139,10 +139,10 @@ def test_a_process_lets_go_only_of_its_own_claims(any_pair: tuple[Newsroom, News
 
 
 def test_two_processes_polling_one_feed_load_each_entry_once(
-    nlp: Language, postgres_url: str
+    nlp: Language, store_url: str
 ) -> None:
     web = WebOptions(allow_hosts=frozenset({"127.0.0.1"}))
-    rooms = [replica(nlp, postgres_url, lambda: FIXED_NOW, web=web) for _ in range(2)]
+    rooms = [replica(nlp, store_url, lambda: FIXED_NOW, web=web) for _ in range(2)]
     try:
         with serving(Site(entries=[0, 1, 2, 3])) as site:
             feed = rooms[0].add_feed(site.feed_url)

@@ -69,24 +69,23 @@ class FeedTable:
 
     def claim_due(self, now: dt.datetime, *, lease: dt.timedelta) -> list[Feed]:
         """The feeds due at ``now``, taken until ``now + lease``: their next poll moves there,
-        so another process polling meanwhile leaves them alone (``SKIP LOCKED``: nor does it
-        wait for this one), and ``record_poll`` sets the real one."""
+        so another process polling meanwhile leaves them alone, and ``record_poll`` sets the
+        real one. One statement (``SKIP LOCKED`` on PostgreSQL: nor does the other wait for
+        this one), so it is atomic on SQLite too."""
+        due = (
+            select(FeedRow.id)
+            .where(FeedRow.next_poll <= now)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
         with self.store.sessions.begin() as s:
-            rows = list(
-                s.scalars(
-                    select(FeedRow)
-                    .where(FeedRow.next_poll <= now)
-                    .order_by(FeedRow.id)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            if rows:
-                s.execute(
-                    update(FeedRow)
-                    .where(FeedRow.id.in_([r.id for r in rows]))
-                    .values(next_poll=now + lease)
-                )
-            return [r.to_feed() for r in rows]
+            rows = s.scalars(
+                update(FeedRow)
+                .where(FeedRow.id.in_(due))
+                .values(next_poll=now + lease)
+                .returning(FeedRow)
+            ).all()
+            return sorted((r.to_feed() for r in rows), key=lambda f: f.id)
 
     def done_keys(self, feed_id: int) -> set[str]:
         """The entries of a feed that need no more attempts."""
