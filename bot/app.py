@@ -84,6 +84,7 @@ async def on_startup(app: TalksApp) -> None:
             )
         except TelegramError as e:  # the admin has not started a chat with the bot yet
             log.warning("admin menu for %s not set: %s", admin_id, e)
+    await asyncio.to_thread(services.newsroom.release_previous_claims)  # after a crash
     follower = Follower(services.newsroom)
     follower.start()
     app.bot_data[FOLLOWER] = follower

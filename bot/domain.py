@@ -28,6 +28,7 @@ def newsroom_options(settings: Settings) -> dict[str, Any]:
         "max_question_chars": settings.max_question_chars,
         "reader": settings.reader,
         "claim_lease": dt.timedelta(seconds=settings.claim_seconds),
+        "name": settings.replica_name,
     }
 
 

@@ -126,6 +126,21 @@ def test_a_chat_held_by_a_dead_process_is_sent_once_its_lease_runs_out(
     assert b.claim_due_chats(limit=100) == list(range(1, 11))  # the leases ran out
 
 
+def test_a_process_back_under_its_name_takes_back_what_it_held_at_once(
+    nlp: Language, store_url: str
+) -> None:
+    first, other = (replica(nlp, store_url, lambda: LATER, name=n) for n in ("r1", "r2"))
+    subscribe(first, range(1, 11))
+    assert first.claim_due_chats(limit=4) == [1, 2, 3, 4]  # then it is killed
+    assert other.claim_due_chats(limit=2) == [5, 6]
+    first.store.close()
+    again = replica(nlp, store_url, lambda: LATER, name="r1")  # restarted: a new incarnation
+    assert again.release_previous_claims() == 4, "its own, not r2's"
+    assert again.claim_due_chats(limit=100) == [1, 2, 3, 4, 7, 8, 9, 10]
+    for room in (other, again):
+        room.store.close()
+
+
 def test_a_process_lets_go_only_of_its_own_claims(any_pair: tuple[Newsroom, Newsroom]) -> None:
     a, b = any_pair
     subscribe(a, range(1, 3))
@@ -202,10 +217,12 @@ def test_one_process_leads_and_another_takes_over_when_it_dies(
     # a dies: the server ends its session (as when its process is killed), freeing the lock
     psycopg = pytest.importorskip("psycopg")
     with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as admin:
+        # this database's lock only (a bigint key is classid: high half, objid: low half)
         ended = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_locks "
-            "WHERE locktype = 'advisory' AND objid = %s AND granted",
-            (LEADER_LOCK & 0xFFFFFFFF,),
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND classid = %s AND objid = %s AND objsubid = 1 AND granted",
+            (LEADER_LOCK >> 32, LEADER_LOCK & 0xFFFFFFFF),
         ).fetchall()
     assert ended == [(True,)]
     assert b.leads(), "the next check of another process takes the lead"

@@ -105,12 +105,14 @@ class Newsroom:
         reader: Reader | bool = True,
         progress: Progress = no_progress,
         claim_lease: dt.timedelta = dt.timedelta(minutes=5),
+        name: str = "",
     ) -> None:
         """``reader``: True for the learned reader shipped with the package (the rules alone
         where its files are absent), False for the rules alone, or a ``Reader`` of one's own
         (a benchmark's fold). ``progress`` shows the re-extraction of a stale store.
         ``claim_lease``: how long a chat being sent to (or a feed being polled) is held by this
-        process; one that dies holds them that long at most."""
+        process; one that dies holds them that long at most, unless it comes back under the
+        same ``name`` (``release_previous_claims``)."""
         self.store = store
         self.claim_lease = claim_lease
         self.nlp = nlp
@@ -120,7 +122,7 @@ class Newsroom:
         self._lock = threading.RLock()
         chosen = shipped_reader() if reader is True else reader or None
         self.engine = Engine(nlp, config=config, reader=chosen)
-        self._subscribers = Subscribers(store)
+        self._subscribers = Subscribers(store, name=name)
         self._journal = Journal(store)
         self._feeds = Feeds(store, interval=feed_interval)
         self._fingerprints = Fingerprints(store)
@@ -575,6 +577,14 @@ class Newsroom:
         """Take one chat to send to; False while another process has it."""
         return self._subscribers.claim(chat_id, now=self.now(), lease=self.claim_lease)
 
+    def release_previous_claims(self) -> int:
+        """At start: let go of the chats an earlier run of this process (the same ``name``)
+        held when it died, so that they go out now, not when their lease runs out."""
+        released = self._subscribers.release_previous()
+        if released:
+            log.info("took back %d chats held by this process's previous run", released)
+        return released
+
     def release_chats(self, chat_ids: Sequence[int]) -> None:
         """Let go of chats taken and not sent to (a shutdown, nothing to send)."""
         self._subscribers.release(chat_ids)
@@ -723,6 +733,7 @@ def open_newsroom(
     reader: Reader | bool = True,
     progress: Progress = no_progress,
     claim_lease: dt.timedelta = dt.timedelta(minutes=5),
+    name: str = "",
 ) -> Newsroom:
     """The newsroom over a store (any SQLAlchemy URL) with a spaCy pipeline by package name."""
     from knowledge.nlp.pipeline import load_pipeline
@@ -739,6 +750,7 @@ def open_newsroom(
         reader=reader,
         progress=progress,
         claim_lease=claim_lease,
+        name=name,
     )
     # The index lives as long as the process: frozen, it is left out of every later full garbage
     # collection (one takes about a second at 10,000 articles, paid by some question otherwise).

@@ -144,7 +144,7 @@ class SubscriberRow(Base):
     paused_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # A process sending this chat something holds it until then (``Subscribers.claim``)
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_by: Mapped[str | None] = mapped_column(String(80))  # "name:incarnation"
 
 
 class DeliveryRow(Base):

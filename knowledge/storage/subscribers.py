@@ -91,11 +91,13 @@ def _subscriber(row: SubscriberRow) -> Subscriber:
 
 class Subscribers:
     """Subscriptions and deliveries; every method is one transaction. ``me`` names this
-    process's claims (one per instance)."""
+    process's claims: its ``name`` (stable across restarts: the replica's) and this
+    incarnation, so that a restarted process can let go of what its previous one held."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, name: str = "") -> None:
         self.store = store
-        self.me = uuid.uuid4().hex
+        self.name = name
+        self.me = f"{name}:{uuid.uuid4().hex[:12]}"
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -257,6 +259,20 @@ class Subscribers:
                 .values(claimed_until=now + lease, claimed_by=self.me)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def release_previous(self) -> int:
+        """Let go of the chats held by earlier incarnations of this process (same name): one
+        killed mid-round holds its batch until the lease runs out otherwise. How many."""
+        with self._session() as s:
+            result = s.execute(
+                update(SubscriberRow)
+                .where(
+                    SubscriberRow.claimed_by.startswith(f"{self.name}:", autoescape=True),
+                    SubscriberRow.claimed_by != self.me,
+                )
+                .values(claimed_until=None, claimed_by=None)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     def release(self, chat_ids: Sequence[int]) -> None:
         """Let go of chats this process holds (another's claim stays)."""

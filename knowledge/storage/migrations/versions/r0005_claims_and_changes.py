@@ -24,7 +24,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("subscribers") as batch:
         batch.add_column(sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("claimed_by", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("claimed_by", sa.String(80), nullable=True))
     op.create_table(
         "store_changes",
         sa.Column("id", sa.Integer(), sa.Identity(), primary_key=True),
