@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from typing import Any
@@ -12,13 +13,17 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 
 import handlers
 from bot.config import Settings
-from bot.scheduling import schedule_feed_polls, schedule_ticks
+from bot.follow import Follower
+from bot.scheduling import RETENTION, schedule_clean_up, schedule_feed_polls, schedule_ticks
 from handlers.alerts import ErrorNotices
 from handlers.context import Services, TalksApp, TalksContext
 from handlers.send import Sender
 from knowledge import Newsroom, parse_time
 
 log = logging.getLogger(__name__)
+
+CLEAN_UP_SECONDS = 3600.0
+FOLLOWER = "follower"  # in bot_data: the thread keeping the index in step with the store
 
 
 def build_services(settings: Settings, newsroom: Newsroom) -> Services:
@@ -33,6 +38,7 @@ def build_services(settings: Settings, newsroom: Newsroom) -> Services:
             every=dt.timedelta(minutes=settings.error_notice_minutes),
             clock=newsroom.now,
         ),
+        replica=settings.replica_name,
     )
 
 
@@ -61,16 +67,19 @@ def build_application(settings: Settings, services: Services) -> TalksApp:
         .defaults(Defaults(tzinfo=dt.UTC))
         .concurrent_updates(True)
         .post_init(on_startup)
+        .post_stop(on_stop)
         .build()
     )
     app.bot_data["services"] = services
     app.bot_data["tick_seconds"] = settings.digest_tick_seconds
+    app.bot_data[RETENTION] = dt.timedelta(days=settings.retention_days)
     handlers.register(app)
     return app
 
 
 async def on_startup(app: TalksApp) -> None:
-    """Publish the command menu (admins see theirs too) and start the digest tick."""
+    """Publish the command menu (admins see theirs too), start following the store's changes
+    and start the digest tick."""
     await app.bot.set_my_commands(list(handlers.COMMANDS), scope=BotCommandScopeDefault())
     services: Services = app.bot_data["services"]
     for admin_id in sorted(services.admin_ids):
@@ -81,5 +90,20 @@ async def on_startup(app: TalksApp) -> None:
             )
         except TelegramError as e:  # the admin has not started a chat with the bot yet
             log.warning("admin menu for %s not set: %s", admin_id, e)
+    await asyncio.to_thread(services.newsroom.release_previous_claims)  # after a crash
+    follower = Follower(services.newsroom)
+    follower.start()
+    app.bot_data[FOLLOWER] = follower
     schedule_ticks(app, seconds=app.bot_data["tick_seconds"])
     schedule_feed_polls(app, seconds=app.bot_data["tick_seconds"])
+    schedule_clean_up(app, seconds=CLEAN_UP_SECONDS, keep=app.bot_data[RETENTION])
+
+
+async def on_stop(app: TalksApp) -> None:
+    """Stop following the store, and hand the scheduled work to another process sharing it
+    at once (the jobs have stopped: nothing of this process's is under way)."""
+    services: Services = app.bot_data["services"]
+    follower: Follower | None = app.bot_data.pop(FOLLOWER, None)
+    if follower is not None:
+        await asyncio.to_thread(follower.stop)
+    await asyncio.to_thread(services.newsroom.resign)

@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--webhook", action="store_true", help="serve a webhook instead (TALKS_WEBHOOK_URL)"
     )
     sub.add_parser("health", help="exit 0 when the store opens and the scheduler ran lately")
+    sub.add_parser("migrate", help="bring the store's schema up to date (and nothing else)")
 
     feeds = sub.add_parser("feeds", help="RSS/Atom feeds: list, add URL, remove ID, poll")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
@@ -116,7 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "health":
         from bot.health import health
 
-        return health(url, sys.stdout)
+        return health(url, sys.stdout, replica=settings.replica_name)
+    if args.command == "migrate":
+        return cmd_migrate(url, sys.stdout)
     if args.command == "articles" or (args.command == "feeds" and args.feeds_command == "list"):
         quick = _listed(url, seed=seed, args=args)
         if quick is not None:
@@ -425,11 +428,26 @@ def _outcome_json(name: str, o: Outcome) -> str:
     )
 
 
+def cmd_migrate(url: str, out: TextIO) -> int:
+    """``talks-bot migrate``: the schema alone (before replicas of a new version start)."""
+    from knowledge import StoreBusyError, migrate_store
+
+    try:
+        before, after = migrate_store(url)
+    except StoreBusyError as e:
+        print(f"talks-bot: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    if before == after:
+        print(f"the store is at revision {after} already", file=out)
+    else:
+        print(f"the store is at revision {after} (was {before or 'new'})", file=out)
+    return 0
+
+
 def cmd_run(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
     from bot.service import serve
 
-    serve(newsroom, args.settings, webhook=args.webhook)
-    return 0
+    return serve(newsroom, args.settings, webhook=args.webhook)
 
 
 _COMMANDS = {

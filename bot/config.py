@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -54,6 +55,15 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=5_000_000, gt=0)
     fetch_max_redirects: int = Field(default=5, ge=0)
     feed_poll_minutes: float = Field(default=15.0, gt=0)  # how often each feed is fetched
+    # How long a process holds a chat it sends to (or a feed it polls): one that dies mid-round
+    # holds them that long at most, then another process sends (polls) them.
+    claim_seconds: float = Field(default=300.0, gt=0)
+    # The question log and the record of digest sends are kept this long (/stats reports the
+    # last day and week; deliveries, which stop a repeat, are kept as long as their articles)
+    retention_days: float = Field(default=90.0, ge=7)
+    # This process's name among those sharing a store (its heartbeat, read by `talks-bot
+    # health`): the host name, which a container shares with the health check run in it
+    replica_name: str = Field(default_factory=socket.gethostname, min_length=1, max_length=50)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

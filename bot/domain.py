@@ -27,6 +27,8 @@ def newsroom_options(settings: Settings) -> dict[str, Any]:
         "feed_interval": dt.timedelta(minutes=settings.feed_poll_minutes),
         "max_question_chars": settings.max_question_chars,
         "reader": settings.reader,
+        "claim_lease": dt.timedelta(seconds=settings.claim_seconds),
+        "name": settings.replica_name,
     }
 
 

@@ -25,7 +25,17 @@ def configure(level: str) -> None:
     # The limiter only paces (max_retries=0): a RetryAfter it passes on is the Sender's to retry
     # and log, not the error with a traceback PTB reports for it
     logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_not_a_handed_on_retry)
+    # A 409 Conflict while polling is one line of ours (handlers.errors), then a stop: the last
+    # getUpdates PTB makes on its way out conflicts too, and its traceback would add nothing
+    logging.getLogger("telegram.ext.Updater").addFilter(_not_a_conflict)
 
 
 def _not_a_handed_on_retry(record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith("Rate limit hit after maximum of")
+
+
+def _not_a_conflict(record: logging.LogRecord) -> bool:
+    from telegram.error import Conflict  # only the bot's commands log through PTB
+
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, Conflict)

@@ -7,6 +7,9 @@ digests missed while the bot was down at its first run.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -16,6 +19,10 @@ from handlers.feeds import poll_feeds
 
 TICK_JOB = "digest-tick"
 FEED_JOB = "feed-poll"
+CLEAN_UP_JOB = "clean-up"
+RETENTION = "retention"  # in bot_data: how long the question log and send records are kept
+
+log = logging.getLogger(__name__)
 
 
 def schedule_ticks(app: TalksApp, *, seconds: float) -> None:
@@ -26,6 +33,23 @@ def schedule_ticks(app: TalksApp, *, seconds: float) -> None:
 def schedule_feed_polls(app: TalksApp, *, seconds: float) -> None:
     """Look for feeds that are due every ``seconds`` (each feed has its own interval)."""
     _repeat(app, poll_feeds, FEED_JOB, seconds, first=1.0)
+
+
+def schedule_clean_up(app: TalksApp, *, seconds: float, keep: dt.timedelta) -> None:
+    """Forget old questions and send records every ``seconds`` (in the process that leads)."""
+    app.bot_data[RETENTION] = keep
+    _repeat(app, clean_up, CLEAN_UP_JOB, seconds, first=60.0)
+
+
+async def clean_up(context: TalksContext) -> None:
+    """The retention job: the question log and digest send records past the retention."""
+    newsroom = context.services.newsroom
+    if not await asyncio.to_thread(newsroom.leads):
+        return
+    keep: dt.timedelta = context.bot_data[RETENTION]
+    gone = await asyncio.to_thread(newsroom.clean_up, keep=keep)
+    if any(gone.values()):
+        log.info("clean-up: %s", ", ".join(f"{n} {table}" for table, n in gone.items()))
 
 
 def _repeat(

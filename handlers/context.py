@@ -30,6 +30,7 @@ class Services:
     """One lock per chat, so a scheduled digest and /digest never send the same articles twice."""
     error_notices: ErrorNotices = field(default_factory=ErrorNotices)
     """Where unhandled errors are told (TALKS_ADMIN_CHAT_ID), and how often."""
+    replica: str = "bot"  # this process's name among those sharing the store (its heartbeat)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.admin_ids

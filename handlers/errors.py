@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import NetworkError
+from telegram.error import Conflict, NetworkError
 
 from handlers import alerts, render
 from handlers.common import reply
@@ -14,10 +14,16 @@ from handlers.context import TalksContext
 
 log = logging.getLogger(__name__)
 
+EXIT_STATUS = "exit_status"  # in bot_data: what ``talks-bot run`` exits with once stopped
+EXIT_CONFLICT = 2
+
 
 async def on_error(update: object, context: TalksContext) -> None:
     """Log the exception with its traceback and apologise in the chat it came from; a lost
     connection while polling is one line per attempt (PTB polls again, pausing longer)."""
+    if update is None and isinstance(context.error, Conflict):
+        _stop_for_conflict(context)
+        return
     if update is None and isinstance(context.error, NetworkError):
         log.warning("Telegram is unreachable while polling (%s); trying again", context.error)
         return
@@ -41,6 +47,21 @@ async def _tell_admins(update: object, context: TalksContext) -> None:
         await context.services.sender.send(context.bot, notices.chat_id, [text])
     except Exception:  # the notice must not raise in the error handler
         log.exception("could not tell the admins' chat")
+
+
+def _stop_for_conflict(context: TalksContext) -> None:
+    """Telegram's 409 while polling: another process polls with this token (or a webhook is
+    set). One line says so, and the bot stops with exit status 2 instead of fighting it."""
+    if context.bot_data.get(EXIT_STATUS) == EXIT_CONFLICT:
+        return  # said once; the polls already on their way fail the same way
+    context.bot_data[EXIT_STATUS] = EXIT_CONFLICT
+    log.error(
+        "Telegram refused to serve this process updates (409 Conflict: %s). Another process is "
+        "polling with this bot's token: polling mode runs one process. Stop the other one, or "
+        "run several with --webhook behind one URL. Stopping.",
+        context.error,
+    )
+    context.application.stop_running()
 
 
 async def on_unknown_command(update: Update, context: TalksContext) -> None:

@@ -44,7 +44,10 @@ async def on_feeds(update: Update, context: TalksContext) -> None:
 
 
 async def poll_feeds(context: TalksContext) -> None:
-    """The scheduler's feed job: poll the feeds that are due, then tell instant subscribers."""
+    """The scheduler's feed job: poll the feeds that are due, then tell instant subscribers
+    (in the process that leads the scheduled work only)."""
+    if not await blocking(context.services.newsroom.leads):
+        return
     results = await blocking(context.services.newsroom.poll_feeds)
     loaded = sum(len(r.loaded) for r in results)
     if loaded:

@@ -195,6 +195,8 @@ async def on_digest(update: Update, context: TalksContext) -> None:
         await reply(update, context, "Nothing new since your last digest.")
     elif done is Delivery.FAILED:  # Telegram refused it or could not be reached: say so
         await reply(update, context, "Your digest could not be sent just now: try /digest later.")
+    elif done is Delivery.BUSY:  # the scheduled one is on its way (from another process)
+        await reply(update, context, "Your digest is being sent right now.")
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         NotAnArticleError,
         NotAWebPageError,
         QuestionError,
+        StoreBusyError,
         TooLargeError,
         TooManyRedirectsError,
         UnknownArticleError,
@@ -53,7 +54,12 @@ if TYPE_CHECKING:
         Turn,
     )
     from knowledge.newsroom.bulk import Bulk, load_items
-    from knowledge.newsroom.catalogue import Catalogue, last_heartbeat, open_catalogue
+    from knowledge.newsroom.catalogue import (
+        Catalogue,
+        last_heartbeat,
+        migrate_store,
+        open_catalogue,
+    )
     from knowledge.newsroom.facade import Newsroom, open_newsroom
     from knowledge.newsroom.following import Following, FollowNotice
     from knowledge.newsroom.values import (
@@ -107,6 +113,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "NotAnArticleError",
         "NotAWebPageError",
         "QuestionError",
+        "StoreBusyError",
         "TooLargeError",
         "TooManyRedirectsError",
         "UnknownArticleError",
@@ -128,7 +135,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Span",
         "Turn",
     ),
-    "knowledge.newsroom.catalogue": ("Catalogue", "last_heartbeat", "open_catalogue"),
+    "knowledge.newsroom.catalogue": (
+        "Catalogue",
+        "last_heartbeat",
+        "migrate_store",
+        "open_catalogue",
+    ),
     "knowledge.newsroom.facade": ("Newsroom", "open_newsroom"),
     "knowledge.newsroom.following": ("FollowNotice", "Following"),
     "knowledge.newsroom.bulk": ("Bulk", "load_items"),
@@ -217,6 +229,7 @@ __all__ = [
     "ScoredFact",
     "Span",
     "Stats",
+    "StoreBusyError",
     "Subscriber",
     "Timeline",
     "TimelineEntry",
@@ -240,6 +253,7 @@ __all__ = [
     "last_heartbeat",
     "load_items",
     "local_day",
+    "migrate_store",
     "no_progress",
     "open_catalogue",
     "open_newsroom",

@@ -19,6 +19,9 @@ message written for that person::
     │       └── HTTPStatusError         the page answered 4xx/5xx (``.status``)
     ├── UnknownArticleError     no article with that id
     └── QuestionError           a question that cannot be asked (empty, too long, binary)
+
+    StoreBusyError (a RuntimeError: the operator's, not a chat's)
+                                another process held the store's migration lock too long
 """
 
 from __future__ import annotations
@@ -98,3 +101,8 @@ class HTTPStatusError(FetchError):
     def __init__(self, message: str, *, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+class StoreBusyError(RuntimeError):
+    """Another process held one of the store's locks (a migration, a re-extraction) for longer
+    than this one would wait; the message says which and what to do."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from spacy.language import Language
 
-from bot.app import build_application, build_services, on_startup
+from bot.app import build_application, build_services, on_startup, on_stop
 from bot.config import Settings
 from bot.domain import newsroom_options
 from handlers.context import TalksApp
@@ -89,4 +89,5 @@ async def running_bot(
         finally:
             await app.updater.stop()
             await app.stop()
-    newsroom.store.engine.dispose()
+            await on_stop(app)  # post_stop runs only under run_polling too
+    newsroom.store.close()

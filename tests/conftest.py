@@ -1,10 +1,14 @@
-"""Shared fixtures: the real spaCy pipeline, real SQLite stores under tmp_path."""
+"""Shared fixtures: the real spaCy pipeline, real SQLite stores under tmp_path, and real
+PostgreSQL databases (one per test, made and dropped here) on the server at 127.0.0.1:5432 that
+the project's machines and CI run; the PostgreSQL tests skip, saying why, when none answers."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
 FIXED_NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+PG_SERVER = os.environ.get("TALKS_TEST_PG", "postgres@127.0.0.1:5432")  # user@host:port
+PG_ADMIN = f"postgresql://{PG_SERVER}/postgres?connect_timeout=3"
 
 
 def shared_path(*parts: str) -> Path:
@@ -38,12 +44,54 @@ def nlp() -> Language:
     return load_pipeline(DEFAULT_MODEL)
 
 
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped (connections and all) after; skips
+    the test when no server answers."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True)
+    except psycopg.OperationalError as e:
+        pytest.skip(f"no PostgreSQL server at {PG_SERVER} ({e})")
+    name = f"talks_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://{PG_SERVER}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped after it."""
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty store on each dialect: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'talks.db'}"
+        return
+    with postgres_database() as url:
+        yield url
+
+
+def store_url_of(path_or_url: Path | str) -> str:
+    """A SQLite file's URL; a URL as it is."""
+    return path_or_url if isinstance(path_or_url, str) else f"sqlite:///{path_or_url}"
+
+
 def make_newsroom(
-    nlp: Language, path: Path, *, seed: bool = True, reader: bool = True
+    nlp: Language, path: Path | str, *, seed: bool = True, reader: bool = True
 ) -> Newsroom:
-    """``reader=False``: the rule engine alone, as with ``TALKS_READER=off``."""
+    """A newsroom over a SQLite file or a store URL. ``reader=False``: the rule engine alone,
+    as with ``TALKS_READER=off``."""
     return Newsroom(
-        Store(f"sqlite:///{path}"), nlp, clock=lambda: FIXED_NOW, seed=seed, reader=reader
+        Store(store_url_of(path)), nlp, clock=lambda: FIXED_NOW, seed=seed, reader=reader
     )
 
 
@@ -64,6 +112,15 @@ def with_config(newsroom: Newsroom, config: QAConfig) -> Newsroom:
 def newsroom(nlp: Language, tmp_path: Path) -> Newsroom:
     """A fresh store seeded with the bundled article."""
     return make_newsroom(nlp, tmp_path / "talks.db")
+
+
+@pytest.fixture
+def dialect_newsroom(nlp: Language, store_url: str) -> Iterator[Newsroom]:
+    """A fresh seeded store on each dialect (SQLite, then PostgreSQL): a module whose store
+    tests must hold on both names its ``newsroom`` fixture after this one."""
+    newsroom = make_newsroom(nlp, store_url)
+    yield newsroom
+    newsroom.store.engine.dispose()
 
 
 @pytest.fixture(scope="module")

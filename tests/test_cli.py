@@ -196,3 +196,27 @@ def test_ask_and_chat_are_not_logged_in_the_question_journal(tmp_path: Path) -> 
         logged = conn.execute("SELECT count(*) FROM questions").fetchone()[0]
     assert "questions" in tables
     assert logged == 0
+
+
+def test_migrate_brings_the_schema_up_to_date_and_nothing_else(tmp_path: Path) -> None:
+    from knowledge.storage import head_revision
+
+    db = tmp_path / "m.db"
+    first = subprocess.run(
+        [str(BIN), "--db", f"sqlite:///{db}", "migrate"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == f"the store is at revision {head_revision()} (was new)"
+    again = subprocess.run(
+        [str(BIN), "--db", f"sqlite:///{db}", "migrate"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.stdout.strip() == f"the store is at revision {head_revision()} already"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (0,), "not seeded"
+    conn.close()

@@ -26,6 +26,13 @@ from knowledge.schedule import (
 from knowledge.storage.subscribers import Subscribers
 from tests.conftest import DATA
 
+
+@pytest.fixture
+def newsroom(dialect_newsroom: Newsroom) -> Newsroom:
+    """The store's tests hold on SQLite and on PostgreSQL alike."""
+    return dialect_newsroom
+
+
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 UTC = dt.UTC
@@ -212,7 +219,8 @@ def test_deliveries_are_recorded_once_and_survive_reopening(newsroom: Newsroom) 
     assert [s.chat_id for s in subs.due(later)] == [42]
     subs.record_sent(42, [article.id], now=later, advance=True)
     subs.record_sent(42, [article.id], now=later, advance=True)  # a retried commit adds nothing
-    reopened = Subscribers(type(newsroom.store)(newsroom.store.url))
+    other = type(newsroom.store)(newsroom.store.url)
+    reopened = Subscribers(other)
     assert reopened.pending(42) == []
     assert reopened.delivered(42) == {article.id}
     assert reopened.due(later) == []
@@ -220,6 +228,7 @@ def test_deliveries_are_recorded_once_and_survive_reopening(newsroom: Newsroom) 
     assert sub is not None
     assert sub.next_due is not None
     assert sub.next_due > later
+    other.engine.dispose()
 
 
 def test_unsubscribe_then_subscribe_starts_afresh(newsroom: Newsroom, tmp_path: Path) -> None:
@@ -233,3 +242,16 @@ def test_unsubscribe_then_subscribe_starts_afresh(newsroom: Newsroom, tmp_path: 
     assert again.active
     assert (again.mode, again.timezone) == ("daily", "UTC")
     assert subs.counts() == {"daily": 1}
+
+
+def test_an_article_delivered_to_one_instant_subscriber_is_still_owed_to_another(
+    newsroom: Newsroom,
+) -> None:
+    subs = Subscribers(newsroom.store)
+    now = newsroom.clock() + dt.timedelta(seconds=1)
+    for chat in (7, 8):
+        subs.subscribe(chat, mode="instant", at=dt.time(8, 0), timezone="UTC", now=now)
+    newsroom.clock = lambda: now + dt.timedelta(minutes=5)
+    article = newsroom.load_text((DATA / "harbour_council.txt").read_text())
+    subs.record_sent(7, [article.id], now=now + dt.timedelta(minutes=6), advance=False)
+    assert subs.instant_pending(now + dt.timedelta(minutes=7)) == [8]

@@ -13,6 +13,13 @@ from knowledge.ingest.feeds import FeedError, FeedResponse, Feeds
 from knowledge.models import Article
 from tests.conftest import DATA
 
+
+@pytest.fixture
+def newsroom(dialect_newsroom: Newsroom) -> Newsroom:
+    """The store's tests hold on SQLite and on PostgreSQL alike."""
+    return dialect_newsroom
+
+
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
 

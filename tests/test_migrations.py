@@ -7,10 +7,11 @@ postgres) and drop it after, or skip when no server answers there."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 import sqlite3
-import uuid
-from collections.abc import Iterator
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,12 +22,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from knowledge import Newsroom
+from knowledge.errors import StoreBusyError
 from knowledge.storage import current_revision, head_revision, upgrade
 from knowledge.storage.engine import make_engine
 from knowledge.storage.feeds import FeedTable
 from knowledge.storage.follows import Follows
 from knowledge.storage.journal import Journal
-from knowledge.storage.migrate import BASE_REVISION, schema_diff
+from knowledge.storage.locks import MIGRATION_LOCK
+from knowledge.storage.migrate import BASE_REVISION, schema_diff, upgrade_engine
 from knowledge.storage.schema import Base, EntryRow, FeedRow, MetaRow, QuestionRow
 from knowledge.storage.store import Store
 from knowledge.storage.subscribers import Subscribers
@@ -301,26 +304,6 @@ def test_an_upgraded_store_hands_out_ids_above_every_one_it_had(v0: Path, nlp: L
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A new, empty database for one test, dropped after it."""
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True)
-    except psycopg.OperationalError as e:
-        pytest.skip(f"no PostgreSQL server at 127.0.0.1:5432 ({e})")
-    name = f"talks_test_{uuid.uuid4().hex[:12]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
 
 def test_postgres_a_new_store_is_at_head_and_matches_the_models(postgres_url: str) -> None:
     assert current_revision(postgres_url) is None
@@ -424,3 +407,38 @@ def test_revision_0005_adds_follows_to_a_store_at_0004(v0: Path) -> None:
     assert follows.notified(42) == set()
     (left,) = follows.of_chat(42)
     assert (left.id, left.entity_id, left.name) == (follow.id, None, "Ingrid Halvorsen")
+
+
+def test_postgres_stores_opened_at_once_migrate_once(postgres_url: str) -> None:
+    """Replicas starting together on a new database: one makes the schema, the others wait for
+    the migration lock and find it done (without it, the second create_all fails)."""
+    with ThreadPoolExecutor(3) as pool:
+        stores = list(pool.map(Store, [postgres_url] * 3))
+    try:
+        assert current_revision(postgres_url) == head_revision()
+        assert schema_diff(stores[0].engine) == []
+    finally:
+        for store in stores:
+            store.engine.dispose()
+
+
+def test_postgres_a_held_migration_lock_is_waited_for_then_named(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    engine = make_engine(postgres_url)
+    holder = psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True)
+    try:
+        holder.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        with caplog.at_level(logging.WARNING), pytest.raises(StoreBusyError) as refused:
+            upgrade_engine(engine, wait=0.5)
+        assert "another process holds the store's lock for a schema upgrade" in caplog.text
+        assert "a schema upgrade" in str(refused.value)
+        assert current_revision(postgres_url) is None  # nothing done meanwhile
+        # Let go while another waits: it goes on and upgrades.
+        threading.Timer(0.5, holder.execute, ("SELECT pg_advisory_unlock_all()",)).start()
+        upgrade_engine(engine, wait=10)
+        assert current_revision(postgres_url) == head_revision()
+    finally:
+        holder.close()
+        engine.dispose()

@@ -296,3 +296,47 @@ async def test_run_starts_once_telegram_can_be_reached_and_rides_out_a_loss(
     assert "reached Telegram after" in log
     assert "Traceback" not in log
     assert " ERROR " not in log
+
+
+async def test_run_stops_with_one_line_when_another_process_polls(
+    nlp: Language, tmp_path: Path
+) -> None:
+    """Telegram answers a second poller 409 Conflict: polling mode is one process."""
+    db = make_template(nlp, tmp_path / "talks.db", Clock(START))
+    async with FakeBotApi() as fake:
+        fake.fail_next(
+            "getUpdates", 409, times=1000, description="Conflict: terminated by other getUpdates"
+        )
+        proc = await asyncio.create_subprocess_exec(
+            EXE,
+            "run",
+            env=env_for(fake, db),
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            _, err = await asyncio.wait_for(proc.communicate(), timeout=90)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    text = err.decode()
+    assert proc.returncode == 2, text[-2000:]
+    assert text.count("409 Conflict") == 1
+    assert "Another process is polling with this bot's token" in text
+    assert "Traceback" not in text
+
+
+async def test_run_webhook_on_postgres_needs_the_one_secret(tmp_path: Path) -> None:
+    env = env_for(None, tmp_path / "t.db") | {
+        "TALKS_BOT_TOKEN": "1:x",
+        "TALKS_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/nowhere",
+        "TALKS_WEBHOOK_URL": "https://bot.example.test",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        EXE, "run", "--webhook", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 2
+    assert b"needs TALKS_WEBHOOK_SECRET" in err

@@ -1,5 +1,6 @@
 """The store: one transaction per article, duplicates refused, removal complete, entities linked
-across articles, the index rebuilt from the store equal to the one updated in place."""
+across articles, the index rebuilt from the store equal to the one updated in place. Every test
+runs on both dialects: a SQLite file and a PostgreSQL database (``store_url``)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,17 @@ from knowledge.ingest.reading import read_article
 from knowledge.models import Article, Entity
 from knowledge.nlp.version import EXTRACTOR_VERSION
 from knowledge.qa.index import Index
+from knowledge.storage.journal import Journal
 from knowledge.storage.schema import ArticleRow, EntityRow, FactRow, MentionRow
 from knowledge.storage.subscribers import Subscribers
 
 from .conftest import DATA, make_newsroom
+
+
+@pytest.fixture
+def newsroom(dialect_newsroom: Newsroom) -> Newsroom:
+    return dialect_newsroom
+
 
 SECOND = """Ferry operators welcome Port Ellery decision
 
@@ -38,12 +46,12 @@ def _counts(newsroom: Newsroom) -> tuple[int, int, int, int]:
         )
 
 
-def test_seed_loaded_once_on_first_use(nlp: Language, tmp_path: Path) -> None:
-    newsroom = make_newsroom(nlp, tmp_path / "a.db")
+def test_seed_loaded_once_on_first_use(newsroom: Newsroom, nlp: Language) -> None:
     assert [a.source for a in newsroom.articles()] == ["Xinhua"]
     newsroom.remove(1)
-    again = make_newsroom(nlp, tmp_path / "a.db")  # a removed seed is not brought back
+    again = make_newsroom(nlp, newsroom.store.url)  # a removed seed is not brought back
     assert again.articles() == []
+    again.store.engine.dispose()
 
 
 def test_duplicate_refused_and_nothing_changes(newsroom: Newsroom) -> None:
@@ -153,7 +161,7 @@ def test_load_many_stores_each_article_as_load_text_does(
     assert [type(r) for r in results[:2]] == [Article, Article]
     assert isinstance(results[2], DuplicateArticleError)
     assert results[2].existing_id == results[0].id
-    one_by_one = make_newsroom(nlp, tmp_path / "one.db")
+    one_by_one = make_newsroom(nlp, tmp_path / "one.db")  # SQLite: the dialects agree too
     for text in texts:
         one_by_one.load_text(text)
     assert _tables(one_by_one.index) == _tables(newsroom.index)
@@ -219,3 +227,42 @@ def test_a_store_from_an_older_extractor_is_re_extracted_when_opened(
     assert reopened.articles()[-1] == newsroom.articles()[-1]  # same id, title and date
     assert reopened.find_entities("Ingrid Halvorsen")
     assert second.id in before
+
+
+def test_clean_up_forgets_old_questions_and_sends_and_keeps_what_stats_reports(
+    newsroom: Newsroom,
+) -> None:
+    now = newsroom.now()
+    journal, subs = Journal(newsroom.store), Subscribers(newsroom.store)
+    for age in (dt.timedelta(days=100), dt.timedelta(days=8), dt.timedelta(hours=1)):
+        journal.log(chat_id=1, user_id=1, text="q", answered=False, confidence=0, now=now - age)
+        subs.record_failed(1, now=now - age, error="e")
+    newsroom.heartbeat(replica="gone")
+    newsroom.clock = lambda: now + dt.timedelta(days=2)
+    newsroom.heartbeat(replica="here")
+    newsroom.heartbeat()
+    newsroom.clock = lambda: now
+    before = newsroom.stats()
+    version = newsroom.store.version()
+    newsroom.clock = lambda: now + dt.timedelta(days=2)
+    assert newsroom.clean_up(keep=dt.timedelta(days=92)) == {
+        "questions": 1,
+        "digest_sends": 1,
+        "store_changes": 0,  # a day's are kept: every replica's index has read them
+        "heartbeats": 1,  # a process not heard of for a day
+    }
+    assert newsroom.store.meta_with_prefix("heartbeat:") == {
+        "heartbeat:here": (now + dt.timedelta(days=2)).isoformat()
+    }
+    newsroom.clock = lambda: now
+    # Asked for less than the week /stats reports: a week is kept.
+    assert newsroom.clean_up(keep=dt.timedelta(days=1))["questions"] == 1
+    after = newsroom.stats()
+    assert (after.day, after.week, after.sends_day, after.sends_week) == (
+        before.day,
+        before.week,
+        before.sends_day,
+        before.sends_week,
+    )
+    assert after.week.declined == 1
+    assert newsroom.store.version() == version

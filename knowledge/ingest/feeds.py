@@ -113,6 +113,11 @@ class Feeds:
     def due(self, now: dt.datetime) -> list[Feed]:
         return self.table.due(now)
 
+    def claim_due(self, now: dt.datetime, *, lease: dt.timedelta) -> list[Feed]:
+        """The due feeds no other process is polling, taken for ``lease`` (their poll's record
+        sets when they are due next)."""
+        return self.table.claim_due(now, lease=lease)
+
     def poll_due(
         self, *, get: Getter, load: Loader, now: Callable[[], dt.datetime]
     ) -> list[PollResult]:

@@ -49,14 +49,31 @@ def open_catalogue(database_url: str, *, seed: bool) -> Catalogue | None:
     return Catalogue(peek)
 
 
-def last_heartbeat(database_url: str) -> dt.datetime | None:
-    """When the digest scheduler last ran against a store (``talks-bot health``), if ever; read
-    without opening the store (a health check neither migrates nor creates one)."""
+def last_heartbeat(database_url: str, *, replica: str | None = None) -> dt.datetime | None:
+    """When the digest scheduler last ran against a store (``talks-bot health``), if ever, in
+    the process that leads it; with ``replica``, when that bot process last ticked (it ticks
+    once its index is built and it serves). Read without opening the store (a health check
+    neither migrates nor creates one)."""
     peek = Peek.open(database_url)
     if peek is None:
         return None
     try:
-        beat = peek.meta("heartbeat")
+        beat = peek.meta(heartbeat_key(replica))
     finally:
         peek.close()
     return None if beat is None else dt.datetime.fromisoformat(beat)
+
+
+def heartbeat_key(replica: str | None) -> str:
+    """The meta key of the leader's heartbeat (None) or of one replica's."""
+    return "heartbeat" if replica is None else f"heartbeat:{replica}"
+
+
+def migrate_store(database_url: str) -> tuple[str | None, str | None]:
+    """Bring the store's schema to the newest revision without opening the newsroom (no spaCy,
+    no seed): (its revision before, after). Processes sharing a store take turns; one held
+    up too long raises ``StoreBusyError``."""
+    from knowledge.storage import current_revision, upgrade
+
+    before = current_revision(database_url)
+    return before, upgrade(database_url)

@@ -42,6 +42,7 @@ from knowledge.models import (
 )
 from knowledge.newsroom.briefing import article_context
 from knowledge.newsroom.bulk import store_many
+from knowledge.newsroom.catalogue import heartbeat_key
 from knowledge.newsroom.conversing import converse
 from knowledge.newsroom.following import Following
 from knowledge.newsroom.loading import index_stored, refresh_stale, seed_draft
@@ -70,6 +71,7 @@ log = logging.getLogger(__name__)
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
 RETRY_FAILED_AFTER_MINUTES = 10
+CATCH_UP_CHUNK = 32  # articles another process changed, read again per hold of the lock
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -105,11 +107,17 @@ class Newsroom:
         config: QAConfig = DEFAULT,
         reader: Reader | bool = True,
         progress: Progress = no_progress,
+        claim_lease: dt.timedelta = dt.timedelta(minutes=5),
+        name: str = "",
     ) -> None:
         """``reader``: True for the learned reader shipped with the package (the rules alone
         where its files are absent), False for the rules alone, or a ``Reader`` of one's own
-        (a benchmark's fold). ``progress`` shows the re-extraction of a stale store."""
+        (a benchmark's fold). ``progress`` shows the re-extraction of a stale store.
+        ``claim_lease``: how long a chat being sent to (or a feed being polled) is held by this
+        process; one that dies holds them that long at most, unless it comes back under the
+        same ``name`` (``release_previous_claims``)."""
         self.store = store
+        self.claim_lease = claim_lease
         self.nlp = nlp
         self.clock = clock
         self.web = web
@@ -117,7 +125,7 @@ class Newsroom:
         self._lock = threading.RLock()
         chosen = shipped_reader() if reader is True else reader or None
         self.engine = Engine(nlp, config=config, reader=chosen)
-        self._subscribers = Subscribers(store)
+        self._subscribers = Subscribers(store, name=name)
         self._journal = Journal(store)
         self._feeds = Feeds(store, interval=feed_interval)
         self._fingerprints = Fingerprints(store)
@@ -126,11 +134,15 @@ class Newsroom:
         """/follow, /following, /unfollow, their notices, and /timeline."""
         self.topics = Topics(store)
         """The forum topic of a group's digests (``set``, ``get``)."""
-        refresh_stale(store, nlp, progress=progress)
-        if seed and store.get_meta("seeded") is None:
-            if store.article_count() == 0:
-                self._load(seed_draft())
-            store.set_meta("seeded", self.clock().isoformat())
+        self._version = 0  # the store's version the index has caught up with
+        # Replicas starting together on one store: one re-extracts and seeds, the others wait
+        # and find it done.
+        with store.exclusive("re-extraction and the seed"):
+            refresh_stale(store, nlp, progress=progress)
+            if seed and store.get_meta("seeded") is None:
+                if store.article_count() == 0:
+                    self._load(seed_draft())
+                store.set_meta("seeded", self.clock().isoformat())
         self.rebuild_index()
         self._fingerprints.backfill()
 
@@ -153,6 +165,9 @@ class Newsroom:
         enabled = gc.isenabled()
         gc.disable()
         try:
+            # The version first: a change committed while the index is read is read again by
+            # the next ``catch_up`` (reading an article again is harmless).
+            self._version = self.store.version()
             index = Index()
             index.add_articles(self.store.articles())
             index.add_facts(self.store.iter_facts())
@@ -253,18 +268,20 @@ class Newsroom:
         entities it touched): the cost does not grow with the store."""
         stored = self.store.add_article(draft, extraction, published=published, loaded_at=now)
         index_stored(self.index, stored)
+        self._caught_up(stored.version)
         return stored.article
 
     @_locked
     def remove(self, article_id: int) -> Article:
         """Remove an article with its facts."""
         article = self.article(article_id)
-        touched = self.store.remove_article(article_id)
+        removed = self.store.remove_article(article_id)
         index = self.index
         index.remove_article(article_id)
-        index.update_entities(touched, self.store.entities(touched))
+        index.update_entities(removed.entity_ids, self.store.entities(removed.entity_ids))
         self.engine.forget_parses()
         self._items.clear()
+        self._caught_up(removed.version)
         return article
 
     @_locked
@@ -282,7 +299,69 @@ class Newsroom:
         stored = self.store.replace_article(article_id, draft, extraction, published=published)
         index_stored(self.index, stored, replacing=True)
         self.engine.forget_parses()
+        self._caught_up(stored.version)
         return stored.article
+
+    # --- following the store -----------------------------------------------------------------
+
+    def _caught_up(self, version: int) -> None:
+        """After a write of this process's own (the lock is held): the index is at ``version``
+        if it was just before; otherwise another process wrote meanwhile, and ``catch_up``
+        reads what it wrote (and this write again, harmlessly)."""
+        if version == self._version + 1:
+            self._version = version
+
+    def catch_up(self) -> int:
+        """Bring the index up to the store, where other processes sharing it loaded, replaced
+        or removed articles since it was built: each changed article is read again (its
+        facts, the entities they and its previous version named), a few at a time under the
+        lock, so that questions wait for a few articles at most, not for a bulk load. One
+        indexed query when nothing changed; the number of articles read again."""
+        with self._lock:
+            changes = self.store.changes_since(self._version)
+        if not changes:
+            return 0
+        last: dict[int, int] = {}  # article → its last change: read once, at that version
+        for version, article_id in changes:
+            last[article_id] = version
+        ordered = sorted(last.items(), key=lambda item: item[1])
+        for start in range(0, len(ordered), CATCH_UP_CHUNK):
+            chunk = ordered[start : start + CATCH_UP_CHUNK]
+            with self._lock:
+                self._read_again([article_id for article_id, _ in chunk])
+                # Every change up to the chunk's last is read: an article changed again later
+                # has a later change still ahead.
+                self._version = max(self._version, chunk[-1][1])
+        log.info("index caught up with %d article changes from other processes", len(ordered))
+        return len(ordered)
+
+    def _read_again(self, article_ids: Sequence[int]) -> None:
+        """Replace what the index holds of some articles with what the store holds now (the
+        lock is held)."""
+        index = self.index
+        touched: set[int] = set()
+        for article_id in article_ids:
+            touched.update(e for f in self._indexed_facts(article_id) for e in f.entity_ids)
+            index.remove_article(article_id)
+        fresh = {a.id: a for a in self.store.articles_by_id(article_ids)}
+        facts = list(self.store.iter_facts(article_ids=list(fresh)))
+        touched.update(e for f in facts for e in f.entity_ids)
+        index.add_articles(fresh.values())
+        index.add_facts(facts)
+        index.update_entities(touched, self.store.entities(touched))
+        self.engine.forget_parses()
+        self._items.clear()
+
+    def _indexed_facts(self, article_id: int) -> list[Fact]:
+        """An article's facts as the index has them (none for one it does not have)."""
+        index = self.index
+        return [index.facts[f] for f in index.article_facts.get(article_id, [])]
+
+    def wait_for_changes(self, timeout: float) -> bool:
+        """Block until another process may have changed the store, or ``timeout`` s: True when
+        PostgreSQL said so (LISTEN/NOTIFY); on SQLite it only waits (then ``catch_up``
+        checks the version)."""
+        return self.store.listener().wait(timeout)
 
     # --- feeds -------------------------------------------------------------------------------
 
@@ -303,8 +382,11 @@ class Newsroom:
     def poll_feeds(
         self, *, due_only: bool = True, progress: Progress = no_progress
     ) -> list[PollResult]:
-        """Poll the feeds that are due (or all), loading their new entries as articles."""
-        feeds = self._feeds.due(self.now()) if due_only else self._feeds.all()
+        """Poll the feeds that are due (or all), loading their new entries as articles. Due
+        feeds are taken for ``claim_lease`` first: two processes polling at once share them
+        out, so each entry is loaded once."""
+        now = self.now()
+        feeds = self._feeds.claim_due(now, lease=self.claim_lease) if due_only else self.feeds()
         results = []
         with progress("feeds", len(feeds)) as advance:
             for feed in feeds:
@@ -491,6 +573,36 @@ class Newsroom:
         """Instant subscribers with at least one article they have not had."""
         return self._subscribers.instant_pending(self.now())
 
+    # Several processes may send from one store: each takes the chats it sends to.
+
+    def claim_due_chats(self, *, limit: int = 50) -> list[int]:
+        """Take up to ``limit`` daily subscribers that are due, for ``claim_lease``; no other
+        process gets them meanwhile (each recorded send lets its chat go)."""
+        return self._subscribers.claim_due(self.now(), lease=self.claim_lease, limit=limit)
+
+    def claim_instant_chats(self, *, limit: int = 50, after: int | None = None) -> list[int]:
+        """Take up to ``limit`` instant subscribers owed an article (by chat id, those after
+        ``after``), as ``claim_due_chats``."""
+        return self._subscribers.claim_instant(
+            self.now(), lease=self.claim_lease, limit=limit, after=after
+        )
+
+    def claim_chat(self, chat_id: int) -> bool:
+        """Take one chat to send to; False while another process has it."""
+        return self._subscribers.claim(chat_id, now=self.now(), lease=self.claim_lease)
+
+    def release_previous_claims(self) -> int:
+        """At start: let go of the chats an earlier run of this process (the same ``name``)
+        held when it died, so that they go out now, not when their lease runs out."""
+        released = self._subscribers.release_previous()
+        if released:
+            log.info("took back %d chats held by this process's previous run", released)
+        return released
+
+    def release_chats(self, chat_ids: Sequence[int]) -> None:
+        """Let go of chats taken and not sent to (a shutdown, nothing to send)."""
+        self._subscribers.release(chat_ids)
+
     # --- digests -----------------------------------------------------------------------------
 
     @_locked
@@ -566,9 +678,40 @@ class Newsroom:
         """A daily digest that could not be built or sent: due again a few minutes later."""
         self._subscribers.retry_later(chat_id, now=self.now(), minutes=RETRY_FAILED_AFTER_MINUTES)
 
-    def heartbeat(self) -> None:
-        """Note that the scheduler is alive (``talks-bot health`` reads it)."""
-        self.store.set_meta("heartbeat", self.now().isoformat())
+    def leads(self) -> bool:
+        """Whether this process runs the scheduled work (digests, notices, feed polls,
+        clean-up) among those sharing the store; it takes the lead when nobody has it (a
+        leader that died has let go). Always true on SQLite."""
+        return self.store.leadership.check()
+
+    def resign(self) -> None:
+        """Stop leading, so that another process takes over at once (at shutdown)."""
+        self.store.leadership.resign()
+
+    def heartbeat(self, *, replica: str | None = None) -> None:
+        """Note that the scheduler is alive (the leader's, without ``replica``), or that one
+        bot process is (``talks-bot health`` reads both)."""
+        self.store.set_meta(heartbeat_key(replica), self.now().isoformat())
+
+    # --- retention ---------------------------------------------------------------------------
+
+    def clean_up(self, *, keep: dt.timedelta) -> dict[str, int]:
+        """Forget the question log and the record of digest sends older than ``keep`` (at
+        least the week /stats reports), and the article change log and the heartbeats of bot
+        processes older than a day; rows deleted per kind. Subscriptions, deliveries and
+        articles stay."""
+        keep = max(keep, WEEK)
+        now = self.now()
+        # The heartbeats of bot processes gone a day (a container replaced has a new name)
+        beats = self.store.meta_with_prefix(heartbeat_key(""))
+        gone = [k for k, v in beats.items() if dt.datetime.fromisoformat(v) < now - DAY]
+        self.store.delete_meta(gone)
+        return {
+            "questions": self._journal.prune(now - keep),
+            "digest_sends": self._subscribers.prune_sends(now - keep),
+            "store_changes": self.store.prune_changes(DAY),
+            "heartbeats": len(gone),
+        }
 
     # --- statistics --------------------------------------------------------------------------
 
@@ -622,6 +765,8 @@ def open_newsroom(
     config: QAConfig = DEFAULT,
     reader: Reader | bool = True,
     progress: Progress = no_progress,
+    claim_lease: dt.timedelta = dt.timedelta(minutes=5),
+    name: str = "",
 ) -> Newsroom:
     """The newsroom over a store (any SQLAlchemy URL) with a spaCy pipeline by package name."""
     from knowledge.nlp.pipeline import load_pipeline
@@ -637,6 +782,8 @@ def open_newsroom(
         config=config,
         reader=reader,
         progress=progress,
+        claim_lease=claim_lease,
+        name=name,
     )
     # The index lives as long as the process: frozen, it is left out of every later full garbage
     # collection (one takes about a second at 10,000 articles, paid by some question otherwise).

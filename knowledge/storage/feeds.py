@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from knowledge.models import Feed
 from knowledge.storage.peek import feeds_in
@@ -66,6 +66,26 @@ class FeedTable:
         with self.store.sessions.begin() as s:
             rows = s.scalars(select(FeedRow).where(FeedRow.next_poll <= now).order_by(FeedRow.id))
             return [r.to_feed() for r in rows]
+
+    def claim_due(self, now: dt.datetime, *, lease: dt.timedelta) -> list[Feed]:
+        """The feeds due at ``now``, taken until ``now + lease``: their next poll moves there,
+        so another process polling meanwhile leaves them alone, and ``record_poll`` sets the
+        real one. One statement (``SKIP LOCKED`` on PostgreSQL: nor does the other wait for
+        this one), so it is atomic on SQLite too."""
+        due = (
+            select(FeedRow.id)
+            .where(FeedRow.next_poll <= now)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        with self.store.sessions.begin() as s:
+            rows = s.scalars(
+                update(FeedRow)
+                .where(FeedRow.id.in_(due))
+                .values(next_poll=now + lease)
+                .returning(FeedRow)
+            ).all()
+            return sorted((r.to_feed() for r in rows), key=lambda f: f.id)
 
     def done_keys(self, feed_id: int) -> set[str]:
         """The entries of a feed that need no more attempts."""

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from knowledge.storage.schema import QuestionRow
 from knowledge.storage.store import Store
@@ -123,6 +123,12 @@ class Journal:
             counts[key] += 1
             shown.setdefault(key, text.strip())
         return [(shown[k], n) for k, n in counts.most_common(limit)]
+
+    def prune(self, before: dt.datetime) -> int:
+        """Forget the questions asked before a moment (their buttons then say so); how many."""
+        with self.store.sessions.begin() as s:
+            result = s.execute(delete(QuestionRow).where(QuestionRow.asked_at < before))
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _count(marks: list[tuple[bool, int | None]]) -> Window:

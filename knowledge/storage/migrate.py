@@ -27,6 +27,7 @@ from sqlalchemy import inspect, make_url
 from sqlalchemy.engine import Connection, Engine
 
 from knowledge.storage.engine import make_engine
+from knowledge.storage.locks import MIGRATION_LOCK, exclusive
 from knowledge.storage.schema import Base
 
 log = logging.getLogger(__name__)
@@ -83,14 +84,19 @@ def upgrade(url: str, revision: str = "head") -> str | None:
         engine.dispose()
 
 
-def upgrade_engine(engine: Engine, revision: str = "head") -> None:
+def upgrade_engine(engine: Engine, revision: str = "head", *, wait: float = 120.0) -> None:
     """Upgrade the database behind ``engine``, in one transaction: a failed upgrade leaves the
-    store as it was. A store already there costs one read."""
+    store as it was. A store already there costs one read. Processes starting together on one
+    PostgreSQL store take turns (an advisory lock): the first upgrades, the others find it
+    done; one that waits says so, and gives up with ``StoreBusyError`` after ``wait`` s."""
     target = head_revision() if revision == "head" else revision
     if _current(engine) == target:
         return
-    with _migrating(engine) as conn:
+    lock = exclusive(engine, MIGRATION_LOCK, what="a schema upgrade", wait=wait)
+    with lock, _migrating(engine) as conn:
         current = MigrationContext.configure(conn).get_current_revision()
+        if current == target:  # another process upgraded it while this one waited
+            return
         if current is None and revision == "head" and not inspect(conn).get_table_names():
             # A new store: the models' tables at once, marked as the newest revision (what
             # Alembic advises; tests/test_migrations checks models and revisions agree). Running

@@ -142,6 +142,9 @@ class SubscriberRow(Base):
     # A pause: no digest from paused_since until paused_until (None: until /resume)
     paused_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     paused_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A process sending this chat something holds it until then (``Subscribers.claim``)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))  # "name:incarnation"
 
 
 class DeliveryRow(Base):
@@ -179,6 +182,19 @@ class QuestionRow(Base):
     confidence: Mapped[float] = mapped_column(Float)
     asked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     feedback: Mapped[int | None] = mapped_column(SmallInteger)  # +1 👍, -1 👎
+
+
+class ChangeRow(Base):
+    """An article loaded, replaced, re-extracted or removed: the highest id is the store's
+    version, and the rows after the one an index was built at are what it must catch up on."""
+
+    __tablename__ = "store_changes"
+    # Ids only grow (a deleted row's id is not handed out again): a version never goes back.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    article_id: Mapped[int] = mapped_column(Integer)  # no foreign key: a removal is logged too
+    kind: Mapped[str] = mapped_column(String(16))  # loaded | replaced | refreshed | removed
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class FeedRow(Base):

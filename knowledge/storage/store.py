@@ -6,6 +6,7 @@ kind when they share a full (multi-word) name, or for places and organisations t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import text as sql
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.errors import DuplicateArticleError, UnknownArticleError
@@ -30,12 +33,15 @@ from knowledge.models import (
     Span,
 )
 from knowledge.storage.engine import make_engine
+from knowledge.storage.listen import ChangeListener
+from knowledge.storage.locks import MIGRATION_LOCK, Leadership, exclusive
 from knowledge.storage.migrate import upgrade_engine
 from knowledge.storage.peek import articles_in
 from knowledge.storage.schema import (
     AliasRow,
     ArticleRow,
     Base,
+    ChangeRow,
     EntityRow,
     FactRow,
     MentionRow,
@@ -58,11 +64,33 @@ class Store:
         self.engine = make_engine(url)
         upgrade_engine(self.engine)  # an empty database gets the schema, an older one is upgraded
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.leadership = Leadership(self.engine)
+        self._listener: ChangeListener | None = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self.sessions.begin() as session:
             yield session
+
+    def close(self) -> None:
+        """Let go of the lead, if this process had it, and close every connection."""
+        self.leadership.resign()
+        if self._listener is not None:
+            self._listener.close()
+        self.engine.dispose()
+
+    def listener(self) -> ChangeListener:
+        """The one listener for other processes' article changes (used by one thread)."""
+        if self._listener is None:
+            self._listener = ChangeListener(self.engine, CHANGES_CHANNEL)
+        return self._listener
+
+    @contextmanager
+    def exclusive(self, what: str, *, wait: float = 3600.0) -> Iterator[None]:
+        """One process at a time in the block, among those sharing a PostgreSQL store (for the
+        chores of opening one: re-extraction, the seed); the others wait, up to ``wait`` s."""
+        with exclusive(self.engine, MIGRATION_LOCK, what=what, wait=wait):
+            yield
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -90,6 +118,22 @@ class Store:
         Rows go in with bulk INSERTs (one statement per table, not one ORM object per row), and
         the facts come back built from the rows written, as ``iter_facts`` would read them."""
         digest = content_hash(draft)
+        try:
+            return self._add_article(draft, extraction, digest, published, loaded_at)
+        except IntegrityError:
+            # Another process stored the same text after our check and before our commit: the
+            # unique hash refused ours. Said as it would have been had it come a moment later.
+            self.ensure_new(draft)
+            raise
+
+    def _add_article(
+        self,
+        draft: ArticleDraft,
+        extraction: Extraction,
+        digest: str,
+        published: dt.date,
+        loaded_at: dt.datetime,
+    ) -> StoredArticle:
         with self.session() as s:
             self.ensure_new(draft, s)
             article_id = s.scalar(
@@ -108,7 +152,8 @@ class Store:
                 },
             )
             assert article_id is not None
-            return self._write_content(s, article_id, extraction)
+            stored = self._write_content(s, article_id, extraction)
+            return _versioned(stored, _log_change(s, article_id, "loaded"))
 
     def _write_content(
         self, s: Session, article_id: int, extraction: Extraction, *, also: Iterable[int] = ()
@@ -165,16 +210,16 @@ class Store:
         entities = tuple(e for c in _chunks(sorted(touched)) for e in self._entities(s, c))
         return StoredArticle(row.to_article(len(facts)), facts, touched, entities)
 
-    def remove_article(self, article_id: int) -> frozenset[int]:
+    def remove_article(self, article_id: int) -> Removed:
         """Delete an article with its facts, mentions and aliases, and the entities no other
-        article names; return the ids of the entities it named (changed or gone)."""
+        article names; what it named (changed or gone) and the store's version after."""
         with self.session() as s:
             if s.get(ArticleRow, article_id) is None:
                 raise UnknownArticleError(f"There is no article #{article_id}.")
             touched = self._delete_content(s, article_id)
             s.execute(delete(ArticleRow).where(ArticleRow.id == article_id))
             self._delete_orphans(s, touched)
-            return frozenset(touched)
+            return Removed(frozenset(touched), _log_change(s, article_id, "removed"))
 
     def replace_article(
         self,
@@ -200,7 +245,9 @@ class Store:
             row.title, row.source, row.url = draft.title, draft.source, draft.url
             row.author, row.caption, row.published = draft.author, draft.caption, published
             row.content_hash, row.body = digest, draft.body
-            return self._rewrite(s, row, extraction)
+            return _versioned(
+                self._rewrite(s, row, extraction), _log_change(s, row.id, "replaced")
+            )
 
     def refresh_article(self, article_id: int, extraction: Extraction) -> StoredArticle:
         """An article's facts, entities and aliases rebuilt from a new extraction of its stored
@@ -209,7 +256,8 @@ class Store:
             row = s.get(ArticleRow, article_id)
             if row is None:
                 raise UnknownArticleError(f"There is no article #{article_id}.")
-            return self._rewrite(s, row, extraction)
+            stored = self._rewrite(s, row, extraction)
+            return _versioned(stored, _log_change(s, row.id, "refreshed"))
 
     def _rewrite(self, s: Session, row: ArticleRow, extraction: Extraction) -> StoredArticle:
         before = self._delete_content(s, row.id)
@@ -284,7 +332,61 @@ class Store:
         with self.session() as s:
             s.merge(MetaRow(key=key, value=value))
 
+    def meta_with_prefix(self, prefix: str) -> dict[str, str]:
+        with self.sessions() as s:
+            rows = s.execute(
+                select(MetaRow.key, MetaRow.value).where(MetaRow.key.startswith(prefix))
+            )
+            return {k: v for k, v in rows}
+
+    def delete_meta(self, keys: Iterable[str]) -> None:
+        with self.session() as s:
+            s.execute(delete(MetaRow).where(MetaRow.key.in_(list(keys))))
+
     # --- reading -----------------------------------------------------------------------------
+
+    def version(self) -> int:
+        """The store's version: the id of the last article change (0 before any)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(_table(ChangeRow).c.id))).scalar() or 0
+
+    def changes_since(self, version: int) -> list[tuple[int, int]]:
+        """(version, article id) of every article change after ``version``, in order: what an
+        index built at ``version`` must read again (one indexed query; none, usually)."""
+        changes = _table(ChangeRow)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(changes.c.id, changes.c.article_id)
+                .where(changes.c.id > version)
+                .order_by(changes.c.id)
+            )
+            return [(v, a) for v, a in rows]
+
+    def prune_changes(self, older_than: dt.timedelta) -> int:
+        """Forget the article changes logged longer ago than ``older_than`` (by the clock
+        that logged them): every running index caught up with them long ago, and ids are
+        never handed out again, so the version never goes back."""
+        before = dt.datetime.now(dt.UTC) - older_than
+        with self.session() as s:
+            result = s.execute(delete(ChangeRow).where(ChangeRow.at < before))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def articles_by_id(self, article_ids: Sequence[int]) -> list[Article]:
+        """Those of the articles that are stored, as ``articles`` lists them, by id."""
+        return [a for chunk in _chunks(sorted(set(article_ids))) for a in self._articles(chunk)]
+
+    def _articles(self, ids: Sequence[int]) -> list[Article]:
+        counts = (
+            select(FactRow.article_id, func.count(FactRow.id))
+            .where(FactRow.article_id.in_(ids))
+            .group_by(FactRow.article_id)
+        )
+        with self.sessions() as s:
+            facts: dict[int, int] = {a: n for a, n in s.execute(counts)}
+            rows = s.scalars(
+                select(ArticleRow).where(ArticleRow.id.in_(ids)).order_by(ArticleRow.id)
+            )
+            return [r.to_article(facts.get(r.id, 0)) for r in rows]
 
     def article_count(self) -> int:
         with self.sessions() as s:
@@ -376,6 +478,37 @@ class StoredArticle:
     facts: tuple[Fact, ...]
     entity_ids: frozenset[int]
     entities: tuple[Entity, ...]  # those entities as they are now, as ``entities`` reads them
+    version: int = 0  # the store's version once this was written (0: not yet logged)
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """What a removal touched: the entities the article named, the store's version after."""
+
+    entity_ids: frozenset[int]
+    version: int
+
+
+CHANGES_CHANNEL = "talks_changes"  # PostgreSQL's NOTIFY channel: a change was committed
+
+
+def _log_change(s: Session, article_id: int, kind: str) -> int:
+    """Log an article change in the writing transaction; the store's new version. On
+    PostgreSQL every listener hears of it when the transaction commits (NOTIFY waits for it)."""
+    version = s.scalar(
+        insert(ChangeRow).returning(ChangeRow.id),
+        {"article_id": article_id, "kind": kind, "at": dt.datetime.now(dt.UTC)},
+    )
+    assert version is not None
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(
+            sql("SELECT pg_notify(:channel, :v)"), {"channel": CHANGES_CHANNEL, "v": str(version)}
+        )
+    return version
+
+
+def _versioned(stored: StoredArticle, version: int) -> StoredArticle:
+    return dataclasses.replace(stored, version=version)
 
 
 # An entity during linking: (0, id) for a stored one, (1, n) for the n-th created by this article.

@@ -4,16 +4,22 @@ The store is the truth for digests: a subscriber row holds the next due time (UT
 row (chat × article, unique) says an article reached that chat. A digest's deliveries and the next
 due time are written in one transaction right after the send, so a restart neither repeats nor
 loses a digest; the one window left (sent, not yet committed) falls on the side of a repeat.
+
+Several processes may send from one store: each claims the chats it is about to send to
+(``claim_due``, ``claim_instant``: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two
+claimers never wait for each other nor take the same chat) for a lease; the record of a send lets
+the chat go, and a process that dies lets its chats go when the lease runs out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from knowledge.schedule import Mode, next_due, parse_time, parse_zone
@@ -57,6 +63,16 @@ def _not_paused(now: dt.datetime) -> ColumnElement[bool]:
     )
 
 
+def _free(now: dt.datetime) -> ColumnElement[bool]:
+    """SQL for a chat nobody holds at ``now`` (never claimed, or its lease has run out)."""
+    return or_(SubscriberRow.claimed_until.is_(None), SubscriberRow.claimed_until <= now)
+
+
+def _unclaimed(now: dt.datetime, me: str) -> ColumnElement[bool]:
+    """SQL for a chat no other process holds at ``now`` (free, or claimed by ``me``)."""
+    return or_(_free(now), SubscriberRow.claimed_by == me)
+
+
 def _subscriber(row: SubscriberRow) -> Subscriber:
     return Subscriber(
         chat_id=row.chat_id,
@@ -74,10 +90,14 @@ def _subscriber(row: SubscriberRow) -> Subscriber:
 
 
 class Subscribers:
-    """Subscriptions and deliveries; every method is one transaction."""
+    """Subscriptions and deliveries; every method is one transaction. ``me`` names this
+    process's claims: its ``name`` (stable across restarts: the replica's) and this
+    incarnation, so that a restarted process can let go of what its previous one held."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, name: str = "") -> None:
         self.store = store
+        self.name = name
+        self.me = f"{name}:{uuid.uuid4().hex[:12]}"
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -174,11 +194,96 @@ class Subscribers:
                     SubscriberRow.mode == "daily",
                     SubscriberRow.next_due <= now,
                     _not_paused(now),
+                    _unclaimed(now, self.me),
                 )
                 .order_by(SubscriberRow.next_due, SubscriberRow.chat_id)
                 .limit(limit)
             )
             return [_subscriber(r) for r in rows]
+
+    # --- claims ------------------------------------------------------------------------------
+
+    def claim_due(self, now: dt.datetime, *, lease: dt.timedelta, limit: int = 50) -> list[int]:
+        """Claim up to ``limit`` daily subscribers that are due and held by no other process,
+        the longest-waiting first, until ``now + lease``; their chat ids."""
+        query = (
+            select(SubscriberRow.chat_id)
+            .where(
+                SubscriberRow.active.is_(True),
+                SubscriberRow.mode == "daily",
+                SubscriberRow.next_due <= now,
+                _not_paused(now),
+                _free(now),  # those this process holds are on their way already
+            )
+            .order_by(SubscriberRow.next_due, SubscriberRow.chat_id)
+        )
+        return self._claim_rows(query, now=now, lease=lease, limit=limit)
+
+    def claim_instant(
+        self, now: dt.datetime, *, lease: dt.timedelta, limit: int = 50, after: int | None = None
+    ) -> list[int]:
+        """Claim up to ``limit`` instant subscribers owed an article and held by no other
+        process (``instant_pending``'s chats, by chat id, those after ``after``: a round goes
+        through them once, whatever a send does), until ``now + lease``."""
+        query = self._instant_query(now).where(_free(now))
+        if after is not None:
+            query = query.where(SubscriberRow.chat_id > after)
+        return self._claim_rows(query, now=now, lease=lease, limit=limit)
+
+    def _claim_rows(
+        self, query: Select[int], *, now: dt.datetime, lease: dt.timedelta, limit: int
+    ) -> list[int]:
+        """Take the first ``limit`` chats of ``query`` in one statement (an UPDATE of those the
+        query picks), so that it is atomic on SQLite too; their ids in the query's order."""
+        # SKIP LOCKED: a chat another claimer is taking right now is left to it, without
+        # waiting; once it commits, its lease keeps the chat out of the query. SQLite leaves
+        # FOR UPDATE out: one statement there holds the one write lock from its start.
+        picked = query.limit(limit).with_for_update(skip_locked=True, of=SubscriberRow)
+        with self._session() as s:
+            rows = s.execute(
+                update(SubscriberRow)
+                .where(SubscriberRow.chat_id.in_(picked.scalar_subquery()))
+                .values(claimed_until=now + lease, claimed_by=self.me)
+                .returning(SubscriberRow.chat_id, SubscriberRow.next_due)
+            ).all()
+        far = dt.datetime.max.replace(tzinfo=dt.UTC)  # instant chats have no due time
+        return [chat for chat, _ in sorted(rows, key=lambda r: (r[1] or far, r[0]))]
+
+    def claim(self, chat_id: int, *, now: dt.datetime, lease: dt.timedelta) -> bool:
+        """Hold one chat until ``now + lease`` unless another process holds it (a chat this
+        process holds already is claimed again)."""
+        with self._session() as s:
+            result = s.execute(
+                update(SubscriberRow)
+                .where(SubscriberRow.chat_id == chat_id, _unclaimed(now, self.me))
+                .values(claimed_until=now + lease, claimed_by=self.me)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def release_previous(self) -> int:
+        """Let go of the chats held by earlier incarnations of this process (same name): one
+        killed mid-round holds its batch until the lease runs out otherwise. How many."""
+        with self._session() as s:
+            result = s.execute(
+                update(SubscriberRow)
+                .where(
+                    SubscriberRow.claimed_by.startswith(f"{self.name}:", autoescape=True),
+                    SubscriberRow.claimed_by != self.me,
+                )
+                .values(claimed_until=None, claimed_by=None)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def release(self, chat_ids: Sequence[int]) -> None:
+        """Let go of chats this process holds (another's claim stays)."""
+        if not chat_ids:
+            return
+        with self._session() as s:
+            s.execute(
+                update(SubscriberRow)
+                .where(SubscriberRow.chat_id.in_(chat_ids), SubscriberRow.claimed_by == self.me)
+                .values(claimed_until=None, claimed_by=None)
+            )
 
     def instant(self) -> list[Subscriber]:
         with self._session() as s:
@@ -246,6 +351,7 @@ class Subscribers:
             row = s.get(SubscriberRow, chat_id)
             if row is not None:
                 row.last_digest_at = now
+                row.claimed_until = row.claimed_by = None  # recorded: nothing left to hold
                 if advance:
                     self._advance(row, now)
 
@@ -258,6 +364,7 @@ class Subscribers:
         with self._session() as s:
             row = s.get(SubscriberRow, chat_id)
             if row is not None:
+                row.claimed_until = row.claimed_by = None
                 self._advance(row, now)
 
     def retry_later(self, chat_id: int, *, now: dt.datetime, minutes: int) -> None:
@@ -267,28 +374,39 @@ class Subscribers:
             paused = row is not None and _paused(row.paused_since, row.paused_until, now)
             if row is not None and row.active and not paused:
                 row.next_due = now + dt.timedelta(minutes=minutes)
+            if row is not None:
+                row.claimed_until = row.claimed_by = None
 
     def instant_pending(self, now: dt.datetime) -> list[int]:
         """Instant subscribers, not paused, with at least one article they have not had."""
         with self._session() as s:
-            delivered = select(DeliveryRow.id).where(
+            return list(s.scalars(self._instant_query(now)))
+
+    @staticmethod
+    def _instant_query(now: dt.datetime) -> Select[int]:
+        # Correlated to both outer queries: left to itself, SQLAlchemy correlates only to the
+        # one just outside, and "delivered" would mean "delivered to anybody".
+        delivered = (
+            select(DeliveryRow.id)
+            .where(
                 DeliveryRow.chat_id == SubscriberRow.chat_id,
                 DeliveryRow.article_id == ArticleRow.id,
             )
-            owed = select(ArticleRow.id).where(
-                ArticleRow.loaded_at > SubscriberRow.since, ~delivered.exists()
+            .correlate_except(DeliveryRow)
+        )
+        owed = select(ArticleRow.id).where(
+            ArticleRow.loaded_at > SubscriberRow.since, ~delivered.exists()
+        )
+        return (
+            select(SubscriberRow.chat_id)
+            .where(
+                SubscriberRow.active.is_(True),
+                SubscriberRow.mode == "instant",
+                _not_paused(now),
+                owed.exists(),
             )
-            rows = s.scalars(
-                select(SubscriberRow.chat_id)
-                .where(
-                    SubscriberRow.active.is_(True),
-                    SubscriberRow.mode == "instant",
-                    _not_paused(now),
-                    owed.exists(),
-                )
-                .order_by(SubscriberRow.chat_id)
-            )
-            return list(rows)
+            .order_by(SubscriberRow.chat_id)
+        )
 
     def send_counts(self, since: dt.datetime) -> tuple[int, int]:
         """(sent, failed) digest sends since a moment."""
@@ -301,6 +419,13 @@ class Subscribers:
                 ).all()
             )
             return rows.get(True, 0), rows.get(False, 0)
+
+    def prune_sends(self, before: dt.datetime) -> int:
+        """Forget the record of sends before a moment (what /stats counts; the deliveries,
+        which keep an article from being sent twice, stay); how many."""
+        with self._session() as s:
+            result = s.execute(delete(SendRow).where(SendRow.at < before))
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     @staticmethod
     def _advance(row: SubscriberRow, now: dt.datetime) -> None:
