@@ -22,12 +22,20 @@ def configure(level: str) -> None:
     logging.getLogger("apscheduler.executors").setLevel(
         max(logging.WARNING, logging.getLogger().level)
     )
+    # A tick that finds the last round still sending (a long digest round, or a busy machine)
+    # is skipped, as it should be: the round's own line says what it did, one warning per
+    # skipped tick would only be noise
+    logging.getLogger("apscheduler.scheduler").addFilter(_not_a_tick_still_running)
     # The limiter only paces (max_retries=0): a RetryAfter it passes on is the Sender's to retry
     # and log, not the error with a traceback PTB reports for it
     logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_not_a_handed_on_retry)
     # A 409 Conflict while polling is one line of ours (handlers.errors), then a stop: the last
     # getUpdates PTB makes on its way out conflicts too, and its traceback would add nothing
     logging.getLogger("telegram.ext.Updater").addFilter(_not_a_conflict)
+
+
+def _not_a_tick_still_running(record: logging.LogRecord) -> bool:
+    return "maximum number of running instances reached" not in record.getMessage()
 
 
 def _not_a_handed_on_retry(record: logging.LogRecord) -> bool:

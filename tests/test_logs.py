@@ -30,6 +30,23 @@ def test_a_retry_after_handed_on_by_the_limiter_is_not_logged_as_an_error(
     assert [r.getMessage() for r in caplog.records] == ["something else went wrong"]
 
 
+def test_a_tick_skipped_while_the_last_round_still_sends_is_not_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    configure("INFO")
+    scheduler = logging.getLogger("apscheduler.scheduler")
+    with caplog.at_level(logging.INFO):
+        scheduler.warning(
+            'Execution of job "%s" skipped: maximum number of running instances reached (%d)',
+            "digest-tick",
+            1,
+        )
+        scheduler.warning("Run time of job %r was missed by %s", "feed-poll", "0:00:02")
+    assert [r.getMessage() for r in caplog.records] == [
+        "Run time of job 'feed-poll' was missed by 0:00:02"
+    ]
+
+
 async def quiet_for(caplog: pytest.LogCaptureFixture, seconds: float) -> list[str]:
     """What was logged during ``seconds`` of ticks (one every 0.2 s)."""
     before = len(caplog.records)
