@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers import links, render
+from handlers import i18n, links, render
 from handlers.ask import answer_question, examples_markup
-from handlers.common import blocking, command_args, reply
+from handlers.common import blocking, chat_language, command_args, reply, translator_for
 from handlers.context import TalksContext
 from handlers.digests import article_prompt
+from handlers.i18n import N_
 from knowledge import UnknownArticleError
 
-HELP = """<b>Ask me about the news I have read.</b>
+HELP = N_("""<b>Ask me about the news I have read.</b>
 Write a question, e.g. <i>when is the next round?</i> or <i>who is the UN envoy?</i>; \
 follow-ups like <i>what did he say?</i> work too, and <i>summarise #1</i> or <i>what is this \
 article about?</i> gives an article's summary. In groups use /ask, mention me, or reply to me.
@@ -22,12 +23,13 @@ In any chat, type my @username and a question: the answer goes into that chat.
 /subscribe 8am London · a daily digest at your time · /subscribe instant · news as it comes
 /settings · your subscription · /digest · what is new now · /pause 7d · /resume · /unsubscribe
 /follow NAME · each new article about them, with what it says · /following · /unfollow NAME
-/timeline NAME · what the articles say about them, oldest first"""
+/timeline NAME · what the articles say about them, oldest first
+/language · English or Russian""")
 
-ADMIN_HELP = """<b>Admin</b>
+ADMIN_HELP = N_("""<b>Admin</b>
 /load URL, /load TEXT, or /load as a reply to a message or a document (.txt .md .html .pdf)
 /feeds · /feeds add URL · /feeds remove ID · RSS and Atom feeds
-/remove ID · remove an article · /stats · usage"""
+/remove ID · remove an article · /stats · usage""")
 
 
 async def on_start(update: Update, context: TalksContext) -> None:
@@ -45,12 +47,19 @@ async def on_start(update: Update, context: TalksContext) -> None:
     articles = await blocking(newsroom.articles)
     examples = await blocking(newsroom.examples)
     latest = ", ".join(f"<i>{render.esc(a.title)}</i>" for a in articles[-3:])
-    known = f"I have read {len(articles)} article{'s' if len(articles) != 1 else ''}"
-    text = (
-        "Hello! I answer questions about news articles, quoting the sentence that says so, "
-        "and I tell you plainly when the articles don't say.\n"
-        f"{known}{': ' + latest if latest else '.'}\n"
-        "Try one of these, or /help for everything I can do."
+    language = await chat_language(update, context)
+    _ = i18n.translator(language)
+    n = len(articles)
+    known = i18n.ngettext(language, "I have read {n} article", "I have read {n} articles", n)
+    text = "\n".join(
+        [
+            _(
+                "Hello! I answer questions about news articles, quoting the sentence that says "
+                "so, and I tell you plainly when the articles don't say."
+            ),
+            known.format(n=n) + (": " + latest if latest else "."),
+            _("Try one of these, or /help for everything I can do."),
+        ]
     )
     await reply(update, context, text, markup=examples_markup(examples))
 
@@ -70,7 +79,8 @@ async def on_help(update: Update, context: TalksContext) -> None:
     """What the bot can do (admins see their commands too)."""
     user = update.effective_user
     admin = context.services.is_admin(user.id if user else None)
-    await reply(update, context, [HELP, ADMIN_HELP] if admin else [HELP])
+    _ = await translator_for(update, context)
+    await reply(update, context, [_(HELP), _(ADMIN_HELP)] if admin else [_(HELP)])
 
 
 async def on_who(update: Update, context: TalksContext) -> None:

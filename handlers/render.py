@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
+from handlers.i18n import N_, Translate
 from knowledge import (
     DECLINE,
     Answer,
@@ -33,6 +34,10 @@ from knowledge import (
 LIMIT = 4096
 STATS_QUESTION_CHARS = 120  # of an unanswered question listed in /stats
 _SENTENCE_END = re.compile(r"(?<=[.!?…”\"])\s+")
+
+
+ENGLISH: Translate = N_
+DECLINE_MSGID = N_("The articles I have don't say.")  # knowledge.DECLINE, marked for the catalogs
 
 
 def esc(text: str) -> str:
@@ -85,12 +90,13 @@ def answer_within(fact: Fact, short: str | None) -> tuple[int, int] | None:
     return start, start + len(short)
 
 
-def answer_html(answer: Answer) -> str:
+def answer_html(answer: Answer, *, tr: Translate = ENGLISH) -> str:
     """The short answer in bold, the supporting sentence and its article; a quote or a long
-    answer is marked in bold inside its sentence instead of repeated above it."""
+    answer is marked in bold inside its sentence instead of repeated above it. ``tr`` translates
+    the bot's own words (a decline, "Also:"), never the articles'."""
     fact = answer.fact
     if fact is None or not answer.answered:
-        return decline_html(answer)
+        return decline_html(answer, tr=tr)
     article = answer.articles[fact.article_id]
     lines = []
     sentence = esc(fact.text)
@@ -107,15 +113,19 @@ def answer_html(answer: Answer) -> str:
     lines.append(f"<blockquote>{sentence}</blockquote>")
     lines.append(source_ref(article, fact))
     if answer.entity is not None and len(answer.facts) > 1:
-        lines.append("Also:")
+        lines.append(tr("Also:"))
         lines.extend(f"• {esc(sf.fact.text)}" for sf in answer.facts[1:3])
     return "\n".join(lines)
 
 
-def decline_html(answer: Answer) -> str:
+def decline_html(answer: Answer, *, tr: Translate = ENGLISH) -> str:
+    """The decline in the chat's language; another reply of the newsroom's (English) as is."""
     if answer.suggestions:
-        return f"{esc(DECLINE)}\nDid you mean one of these? Tap to see it."
-    return esc(answer.reply or DECLINE)
+        offer = tr("Did you mean one of these? Tap to see it.")
+        return f"{esc(tr(DECLINE_MSGID))}\n{esc(offer)}"
+    if answer.reply is None or answer.reply == DECLINE:
+        return esc(tr(DECLINE_MSGID))
+    return esc(answer.reply)
 
 
 def more_html(answer: Answer, *, skip: int = 1, limit: int = 3) -> str:
