@@ -1,0 +1,95 @@
+"""The bot's own texts in the user's language, through the real bot against the fake Bot API:
+a Russian Telegram user gets Russian, /language switches for the chat, and the command menu is
+published in both languages. Answers stay in the articles' language."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from spacy.language import Language
+
+from tests.botkit import ADMIN, USER, Clock, running_bot, settings_for
+from tests.fake_bot_api import Call, FakeBotApi
+
+OTHER = 4242  # a second private chat, its user's Telegram in English
+
+
+async def ask(fake: FakeBotApi, chat: int, text: str, language: str | None = "ru") -> Call:
+    await fake.user_says(chat, text, language_code=language)
+    return await fake.next_call("sendMessage", chat_id=chat, ok=True, timeout=10)
+
+
+def button_data(call: Call) -> list[str]:
+    rows = call.params.get("reply_markup", {}).get("inline_keyboard", [])
+    return [b["callback_data"] for row in rows for b in row if "callback_data" in b]
+
+
+def button_texts(call: Call) -> list[str]:
+    rows = call.params.get("reply_markup", {}).get("inline_keyboard", [])
+    return [b["text"] for row in rows for b in row]
+
+
+def menu(fake: FakeBotApi, language: str, scope: dict[str, object] | None = None) -> list[str]:
+    """The menu's descriptions as set for ``language`` ("" the default) and ``scope``."""
+    key = json.dumps([scope or {"type": "default"}, language], sort_keys=True)
+    return [c["description"] for c in fake.commands.get(key, [])]
+
+
+async def test_a_russian_user_gets_russian_and_answers_stay_english(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock):
+        start = await ask(fake, USER, "/start")
+        assert start.params["text"].startswith("Здравствуйте!")
+        assert "Я прочитал 1 статью" in start.params["text"]
+        assert "/help" in start.params["text"]
+        english = await ask(fake, OTHER, "/start", language="en-GB")
+        assert english.params["text"].startswith("Hello!")
+
+        assert "Спрашивайте меня" in (await ask(fake, USER, "/help")).params["text"]
+        unknown = await ask(fake, USER, "/nonsense")
+        assert unknown.params["text"].startswith("Я не знаю команды /nonsense")
+        declined = await ask(fake, USER, "what did the mayor of Lima say about llamas?")
+        assert declined.params["text"].startswith("В моих статьях об этом не сказано.")
+
+        answer = await ask(fake, USER, "who is de mistura?")
+        assert "UN Special Envoy for Syria" in answer.params["text"]  # the article's words
+        assert "📄 Показать источник" in button_texts(answer)
+        assert "➕ Ещё ответы" in button_texts(answer)
+
+
+async def test_language_switches_to_english_and_back(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        offer = await ask(fake, USER, "/language")
+        assert offer.params["text"] == "Выберите язык моих сообщений:"
+        assert button_texts(offer) == ["English", "Русский"]
+        await fake.user_presses(USER, int(offer.response["message_id"]), "lang:en")
+        edited = await fake.next_call("editMessageText", chat_id=USER, ok=True, timeout=10)
+        assert edited.params["text"].startswith("I will speak English here.")
+        assert newsroom.languages.get(USER) == "en"
+
+        # the choice outweighs the user's Telegram language, and outlives a restart
+        assert (await ask(fake, USER, "/start")).params["text"].startswith("Hello!")
+    async with running_bot(settings_for(fake, db), nlp, clock):
+        assert (await ask(fake, USER, "/help")).params["text"].startswith("<b>Ask me")
+        back = await ask(fake, USER, "/language ru", language="en")
+        assert back.params["text"].startswith("Теперь я пишу здесь по-русски.")
+        start = await ask(fake, USER, "/start", language="en")
+        assert start.params["text"].startswith("Здравствуйте!")
+        assert (await ask(fake, OTHER, "/start")).params["text"].startswith("Здравствуйте!")
+
+
+async def test_the_command_menu_is_set_for_both_languages(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock):
+        english, russian = menu(fake, ""), menu(fake, "ru")
+        assert "What I can do" in english
+        assert "Что я умею" in russian
+        assert len(english) == len(russian)
+        admin = {"type": "chat", "chat_id": ADMIN}
+        assert "Удалить статью" in menu(fake, "ru", admin)
+        assert "Remove an article" in menu(fake, "", admin)
