@@ -82,3 +82,15 @@ async def chat_language(update: Update, context: TalksContext) -> str:
 async def translator_for(update: Update, context: TalksContext) -> i18n.Translate:
     """``_`` for the language of this chat (``chat_language``)."""
     return i18n.translator(await chat_language(update, context))
+
+
+async def keep_language(update: Update, context: TalksContext) -> None:
+    """On subscribing: a chat that never chose keeps its user's language (when not English),
+    so the digests, sent with no update to read it from, come in it too."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    language = i18n.language_of(user.language_code)
+    languages = context.services.newsroom.languages
+    if language != i18n.DEFAULT and await blocking(languages.get, chat.id) is None:
+        await blocking(languages.set, chat.id, language)

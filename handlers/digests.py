@@ -7,15 +7,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from handlers import buttons, render
 from handlers.ask import LAST_ANSWER
-from handlers.common import blocking, reply
+from handlers.common import blocking, reply, translator_for
 from handlers.context import TalksContext
+from handlers.i18n import Translate
 from knowledge import Digest, UnknownArticleError
 
 MAX_ARTICLE_ROWS = 8  # a keyboard past this is a wall: the rest are reached by /article
 _TITLE_CHARS = 28
 
 
-def digest_keyboard(digest: Digest) -> InlineKeyboardMarkup:
+def digest_keyboard(digest: Digest, *, tr: Translate = render.ENGLISH) -> InlineKeyboardMarkup:
     """Per article (the first ``MAX_ARTICLE_ROWS``) ❓ and, where it has a web address, 🔗;
     then 🕗 and 🔕."""
     rows = []
@@ -28,12 +29,12 @@ def digest_keyboard(digest: Digest) -> InlineKeyboardMarkup:
             )
         ]
         if article.url and article.url.startswith(("http://", "https://")):
-            row.append(InlineKeyboardButton("🔗 Source", url=article.url))
+            row.append(InlineKeyboardButton(tr("🔗 Source"), url=article.url))
         rows.append(row)
     rows.append(
         [
-            InlineKeyboardButton("🕗 Change time", callback_data=buttons.MENU_DATA),
-            InlineKeyboardButton("🔕 Unsubscribe", callback_data=buttons.UNSUBSCRIBE_DATA),
+            InlineKeyboardButton(tr("🕗 Change time"), callback_data=buttons.MENU_DATA),
+            InlineKeyboardButton(tr("🔕 Unsubscribe"), callback_data=buttons.UNSUBSCRIBE_DATA),
         ]
     )
     return InlineKeyboardMarkup(rows)
@@ -76,8 +77,9 @@ async def on_unsubscribe_button(update: Update, context: TalksContext) -> None:
     if query is None or chat is None:
         return
     stopped = await blocking(context.services.newsroom.unsubscribe, chat.id)
-    await query.answer("Unsubscribed." if stopped else "You were not subscribed.")
+    _ = await translator_for(update, context)
+    await query.answer(_("Unsubscribed.") if stopped else _("You were not subscribed."))
     if isinstance(query.message, Message) and query.message.reply_markup is not None:
         await query.message.edit_reply_markup(None)
     if stopped:
-        await reply(update, context, "Unsubscribed: no more digests. /subscribe to come back.")
+        await reply(update, context, _("Unsubscribed: no more digests. /subscribe to come back."))

@@ -197,11 +197,13 @@ def chat_html(said: ChatReply) -> str:
     return esc(said.text)
 
 
-def digest_blocks(digest: Digest, *, heading: str) -> list[str]:
+def digest_blocks(digest: Digest, *, heading: str, tr: Translate = ENGLISH) -> list[str]:
     """The heading and one block per article; a long digest folds each article's body, so the
-    headlines read at a glance and a tap opens one."""
+    headlines read at a glance and a tap opens one. ``tr`` translates the frame (the heading
+    comes translated), never the articles."""
     n = len(digest.items)
-    head = f"<b>{esc(heading)}</b> · {n} new article{'s' if n != 1 else ''}"
+    count = tr("{n} new article") if n == 1 else tr("{n} new articles")
+    head = f"<b>{esc(heading)}</b> · {count.format(n=n)}"
     items = [item_html(i) for i in digest.items]
     if sum(utf16_len(i) for i in items) > LONG_DIGEST_CHARS:
         items = [item_html(i, folded=True) for i in digest.items]
@@ -213,44 +215,62 @@ def place_of(sub: Subscriber) -> str:
     return sub.place or zone_label(sub.timezone)
 
 
-def schedule_html(sub: Subscriber, *, now: dt.datetime) -> str:
+def day_of(moment: dt.datetime, zone: str, *, now: dt.datetime, tr: Translate = ENGLISH) -> str:
+    """ "today", "tomorrow" in the chat's language; a later day as "Mon 14 Dec"."""
+    day = local_day(moment, zone, now=now)
+    if day == "today":
+        return tr("today")
+    if day == "tomorrow":
+        return tr("tomorrow")
+    return day
+
+
+def schedule_html(sub: Subscriber, *, now: dt.datetime, tr: Translate = ENGLISH) -> str:
     """ "every day at 08:00 London time; next: tomorrow", or the instant mode; a pause on it
     on a line of its own."""
     if sub.mode == "instant":
-        line = "a message as soon as an article is added"
+        line = tr("a message as soon as an article is added")
     else:
         place = place_of(sub)
         zone = "" if zone_label(sub.timezone) == place else f" ({esc(sub.timezone)})"
-        line = f"every day at <b>{sub.digest_time:%H:%M}</b> {esc(place)} time{zone}"
+        line = tr("every day at <b>{time}</b> {place} time{zone}").format(
+            time=f"{sub.digest_time:%H:%M}", place=esc(place), zone=zone
+        )
         if sub.next_due is not None:
-            line += f"; next: {local_day(sub.next_due, sub.timezone, now=now)}"
+            day = day_of(sub.next_due, sub.timezone, now=now, tr=tr)
+            line += tr("; next: {day}").format(day=day)
     line += "."
     if sub.paused(now):
-        line += "\n" + pause_html(sub, now=now)
+        line += "\n" + pause_html(sub, now=now, tr=tr)
     return line
 
 
-def pause_html(sub: Subscriber, *, now: dt.datetime) -> str:
+def pause_html(sub: Subscriber, *, now: dt.datetime, tr: Translate = ENGLISH) -> str:
     if sub.paused_until is None:
-        return "⏸ Paused until you send /resume."
+        return tr("⏸ Paused until you send /resume.")
     local = sub.paused_until.astimezone(ZoneInfo(sub.timezone))
-    day = local_day(sub.paused_until, sub.timezone, now=now)
-    return f"⏸ Paused until {day}, {local:%H:%M} {esc(place_of(sub))} time. /resume ends it now."
+    day = day_of(sub.paused_until, sub.timezone, now=now, tr=tr)
+    return tr("⏸ Paused until {day}, {time} {place} time. /resume ends it now.").format(
+        day=day, time=f"{local:%H:%M}", place=esc(place_of(sub))
+    )
 
 
-def subscription_html(sub: Subscriber | None, *, default_tz: str, now: dt.datetime) -> str:
+def subscription_html(
+    sub: Subscriber | None, *, default_tz: str, now: dt.datetime, tr: Translate = ENGLISH
+) -> str:
     if sub is None or not sub.active:
-        return (
+        return tr(
             "You are not subscribed.\n"
             "<code>/subscribe 8am London</code>: a daily digest at your time "
-            f"(with no place, {esc(zone_label(default_tz))} time)\n"
+            "(with no place, {zone} time)\n"
             "<code>/subscribe instant</code>: a message as soon as an article is added"
-        )
-    return (
-        f"You get {schedule_html(sub, now=now)}\n"
+        ).format(zone=esc(zone_label(default_tz)))
+    you_get = tr("You get {schedule}").format(schedule=schedule_html(sub, now=now, tr=tr))
+    more = tr(
         "/subscribe to change it, /pause 7d for a break, /unsubscribe to stop, "
         "/digest for what is new now."
     )
+    return f"{you_get}\n{more}"
 
 
 def feeds_html(feeds: Sequence[Feed]) -> str:

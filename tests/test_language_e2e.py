@@ -10,6 +10,7 @@ from pathlib import Path
 from spacy.language import Language
 
 from tests.botkit import ADMIN, USER, Clock, running_bot, settings_for
+from tests.conftest import DATA
 from tests.fake_bot_api import Call, FakeBotApi
 
 OTHER = 4242  # a second private chat, its user's Telegram in English
@@ -93,3 +94,32 @@ async def test_the_command_menu_is_set_for_both_languages(
         admin = {"type": "chat", "chat_id": ADMIN}
         assert "Удалить статью" in menu(fake, "ru", admin)
         assert "Remove an article" in menu(fake, "", admin)
+
+
+async def test_a_russian_subscription_its_settings_and_its_digest(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        picker = await ask(fake, USER, "/subscribe")
+        assert picker.params["text"].startswith("Когда присылать ежедневную сводку?")
+        assert "⚡ Сразу, как придут новости" in button_texts(picker)
+        sub = await ask(fake, USER, "/subscribe 07:30 Europe/Berlin")  # 06:30 UTC in March
+        assert sub.params["text"].startswith("Вы подписаны: каждый день в <b>07:30</b>")
+        assert "следующая: сегодня" in sub.params["text"]
+        assert newsroom.languages.get(USER) == "ru", "kept for the digests"
+        settings = await ask(fake, USER, "/settings")
+        assert settings.params["text"].startswith("Вы получаете каждый день")
+        assert "Язык: Русский" in settings.params["text"]
+        assert (await ask(fake, USER, "/pause 7d")).params["text"].startswith("⏸ Пауза до ")
+        resumed = await ask(fake, USER, "/resume")
+        assert resumed.params["text"].startswith("Возобновлено: вы получаете каждый день")
+
+        await ask(fake, ADMIN, "/load " + (DATA / "harbour_council.txt").read_text())
+        clock.advance(minutes=31)
+        digest = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
+        assert digest.params["text"].startswith("<b>Ваша ежедневная сводка</b> · новых статей: 1")
+        assert "Harbour" in digest.params["text"]  # the article's own words
+        assert {"🕗 Изменить время", "🔕 Отписаться"} <= set(button_texts(digest))
+        await fake.user_presses(USER, int(digest.response["message_id"]), "unsub")
+        bye = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
+        assert bye.params["text"].startswith("Вы отписались")
