@@ -72,7 +72,8 @@ async def open_article(update: Update, context: TalksContext, article_id: int) -
         await reply(update, context, "That article has been removed. See /articles.")
         return
     digest = await blocking(context.services.newsroom.digest, [article_id])
-    await reply(update, context, [*(render.item_html(i) for i in digest.items), prompt])
+    _ = await translator_for(update, context)
+    await reply(update, context, [*(render.item_html(i, tr=_) for i in digest.items), prompt])
 
 
 async def on_help(update: Update, context: TalksContext) -> None:
@@ -114,4 +115,6 @@ async def on_article(update: Update, context: TalksContext) -> None:
         await reply(update, context, render.esc(str(e)) + " See /articles.")
         return
     digest = await blocking(newsroom.digest, [int(arg)])
-    await reply(update, context, [render.item_html(i) for i in digest.items] or "No facts.")
+    _ = await translator_for(update, context)
+    cards = [render.item_html(i, tr=_) for i in digest.items]
+    await reply(update, context, cards or _("No facts."))

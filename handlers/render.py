@@ -173,7 +173,7 @@ DIGEST_FACT_CHARS = 400  # a sentence in a digest: keeps an item within one mess
 LONG_DIGEST_CHARS = 1000  # past this the articles' bodies fold (expandable blockquotes)
 
 
-def item_html(item: DigestItem, *, folded: bool = False) -> str:
+def item_html(item: DigestItem, *, folded: bool = False, tr: Translate = ENGLISH) -> str:
     """One article of a digest: headline, date and source, then its summary and key facts
     (``folded``: in an expandable blockquote, for a long digest)."""
     a = item.article
@@ -182,7 +182,7 @@ def item_html(item: DigestItem, *, folded: bool = False) -> str:
         head[-1] += f" · {esc(a.source)}"
     body = [esc(" ".join(shorten(f.text, DIGEST_FACT_CHARS) for f in item.summary))]
     if item.key_facts:
-        body.append("<i>Key facts:</i>")
+        body.append(tr("<i>Key facts:</i>"))
         body.extend(f"• {esc(shorten(f.text, DIGEST_FACT_CHARS))}" for f in item.key_facts)
     if folded:
         return "\n".join([*head, "<blockquote expandable>" + "\n".join(body) + "</blockquote>"])
@@ -204,9 +204,9 @@ def digest_blocks(digest: Digest, *, heading: str, tr: Translate = ENGLISH) -> l
     n = len(digest.items)
     count = tr("{n} new article") if n == 1 else tr("{n} new articles")
     head = f"<b>{esc(heading)}</b> · {count.format(n=n)}"
-    items = [item_html(i) for i in digest.items]
+    items = [item_html(i, tr=tr) for i in digest.items]
     if sum(utf16_len(i) for i in items) > LONG_DIGEST_CHARS:
-        items = [item_html(i, folded=True) for i in digest.items]
+        items = [item_html(i, folded=True, tr=tr) for i in digest.items]
     return [head, *items]
 
 

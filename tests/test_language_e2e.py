@@ -9,15 +9,19 @@ from pathlib import Path
 
 from spacy.language import Language
 
+from handlers.groups import REFUSAL
 from tests.botkit import ADMIN, USER, Clock, running_bot, settings_for
 from tests.conftest import DATA
 from tests.fake_bot_api import Call, FakeBotApi
 
 OTHER = 4242  # a second private chat, its user's Telegram in English
+GROUP, MEMBER, ANOTHER = -100700, 2001, 2003
 
 
-async def ask(fake: FakeBotApi, chat: int, text: str, language: str | None = "ru") -> Call:
-    await fake.user_says(chat, text, language_code=language)
+async def ask(
+    fake: FakeBotApi, chat: int, text: str, language: str | None = "ru", user: int | None = None
+) -> Call:
+    await fake.user_says(chat, text, language_code=language, user_id=user)
     return await fake.next_call("sendMessage", chat_id=chat, ok=True, timeout=10)
 
 
@@ -58,6 +62,8 @@ async def test_a_russian_user_gets_russian_and_answers_stay_english(
         assert "UN Special Envoy for Syria" in answer.params["text"]  # the article's words
         assert "📄 Показать источник" in button_texts(answer)
         assert "➕ Ещё ответы" in button_texts(answer)
+        card = await ask(fake, USER, "/article 1")
+        assert "<i>Главные факты:</i>" in card.params["text"]
 
 
 async def test_language_switches_to_english_and_back(
@@ -119,7 +125,22 @@ async def test_a_russian_subscription_its_settings_and_its_digest(
         digest = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
         assert digest.params["text"].startswith("<b>Ваша ежедневная сводка</b> · новых статей: 1")
         assert "Harbour" in digest.params["text"]  # the article's own words
+        assert "<i>Главные факты:</i>" in digest.params["text"]
         assert {"🕗 Изменить время", "🔕 Отписаться"} <= set(button_texts(digest))
         await fake.user_presses(USER, int(digest.response["message_id"]), "unsub")
         bye = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
         assert bye.params["text"].startswith("Вы отписались")
+
+
+async def test_in_a_group_only_its_admins_change_its_language(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        refused = await ask(fake, GROUP, "/language ru", user=MEMBER)
+        assert refused.params["text"] == REFUSAL
+        assert newsroom.languages.get(GROUP) is None
+        fake.make_admin(GROUP, MEMBER)
+        chosen = await ask(fake, GROUP, "/language ru", language="en", user=MEMBER)
+        assert chosen.params["text"].startswith("Теперь я пишу здесь по-русски.")
+        helped = await ask(fake, GROUP, "/help", language="en", user=ANOTHER)
+        assert "Спрашивайте меня" in helped.params["text"], "the group's language, for everyone"
