@@ -46,13 +46,16 @@ async def on_about(update: Update, context: TalksContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    text = await article_prompt(context, buttons.decode_about(query.data))
-    await query.answer(None if text else "That article has been removed.")
+    _ = await translator_for(update, context)
+    text = await article_prompt(context, buttons.decode_about(query.data), tr=_)
+    await query.answer(None if text else _("That article has been removed."))
     if text:
         await reply(update, context, text)
 
 
-async def article_prompt(context: TalksContext, article_id: int) -> str | None:
+async def article_prompt(
+    context: TalksContext, article_id: int, *, tr: Translate = render.ENGLISH
+) -> str | None:
     """Make the article the chat's context and say so, naming what it is about; None when
     there is no such article (removed since)."""
     newsroom = context.services.newsroom
@@ -64,11 +67,11 @@ async def article_prompt(context: TalksContext, article_id: int) -> str | None:
         context.chat_data[LAST_ANSWER] = turn
     article = next(iter(turn.articles.values()))
     named = (await blocking(newsroom.entity_names, article.id))[:3]
-    hint = f" It names {render.esc(', '.join(named))}." if named else ""
-    return (
-        f"What would you like to know about <i>{render.esc(article.title)}</i> (#{article.id})?"
-        f"{hint} Just write your question."
+    what = tr("What would you like to know about <i>{title}</i> (#{id})?").format(
+        title=render.esc(article.title), id=article.id
     )
+    names = tr("It names {names}.").format(names=render.esc(", ".join(named)))
+    return " ".join([what, *([names] if named else []), tr("Just write your question.")])
 
 
 async def on_unsubscribe_button(update: Update, context: TalksContext) -> None:

@@ -8,8 +8,16 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from handlers import buttons, render
-from handlers.common import blocking, command_args, reply, topic_of
+from handlers.common import (
+    blocking,
+    command_args,
+    keep_language,
+    reply,
+    topic_of,
+    translator_for,
+)
 from handlers.context import TalksContext
+from handlers.i18n import Translate
 from knowledge import (
     Entity,
     Fact,
@@ -166,21 +174,26 @@ async def _follow(
     follows = context.services.newsroom.follows
     done = await blocking(follows.follow, chat_id, entity_id, thread_id=topic_of(update))
     entity = await blocking(follows.entity, entity_id)
+    _ = await translator_for(update, context)
     if done is None or entity is None:
-        return "The articles no longer name that. /follow someone else?", None
+        return _("The articles no longer name that. /follow someone else?"), None
+    await keep_language(update, context)  # the notices come with no update to read it from
     follow, new = done
     who = f"<b>{render.esc(entity.name)}</b>{_described(entity)}"
-    text = (
-        f"🔔 You follow {who} now: each new article about them comes to you with what it "
-        "says of them. /following lists what you follow."
+    said = (
+        _(
+            "🔔 You follow {who} now: each new article about them comes to you with what it "
+            "says of them. /following lists what you follow."
+        )
         if new
-        else f"You already follow {who}."
+        else _("You already follow {who}.")
     )
+    text = said.format(who=who)
     return text, InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("🕰 Timeline", callback_data=buttons.timeline(entity.id)),
-                InlineKeyboardButton("🔕 Unfollow", callback_data=buttons.unfollow(follow.id)),
+                InlineKeyboardButton(_("🕰 Timeline"), callback_data=buttons.timeline(entity.id)),
+                InlineKeyboardButton(_("🔕 Unfollow"), callback_data=buttons.unfollow(follow.id)),
             ]
         ]
     )
@@ -235,7 +248,7 @@ def unfollowed_html(follow: Follow) -> str:
     return f"🔕 You no longer follow <b>{render.esc(follow.name)}</b>."
 
 
-def notice_html(notice: FollowNotice) -> str:
+def notice_html(notice: FollowNotice, *, tr: Translate = render.ENGLISH) -> str:
     """A new article about what the chat follows: the names, the article, and each of its
     sentences about them with their names in bold (the first ``NOTICE_FACTS``)."""
     a = notice.article
@@ -245,26 +258,32 @@ def notice_html(notice: FollowNotice) -> str:
     )
     ids = {f.entity_id for f in notice.follows}
     shown = notice.facts[:NOTICE_FACTS]
-    lines = [f"🔔 {names} in a new article", f"<i>{render.esc(a.title)}</i>", meta]
+    head = tr("🔔 {names} in a new article").format(names=names)
+    lines = [head, f"<i>{render.esc(a.title)}</i>", meta]
     lines += [f"• {_marked(f, ids, NOTICE_FACT_CHARS)}" for f in shown]
     more = len(notice.facts) - len(shown)
     if more:
-        lines.append(f"… and {more} more: /article {a.id}")
+        lines.append(tr("… and {more} more: /article {id}").format(more=more, id=a.id))
     return "\n".join(lines)
 
 
-def notice_keyboard(notice: FollowNotice) -> InlineKeyboardMarkup:
+def notice_keyboard(
+    notice: FollowNotice, *, tr: Translate = render.ENGLISH
+) -> InlineKeyboardMarkup:
     """❓ ask about the article, 🔗 its source; per followed name 🕰 its timeline, 🔕 unfollow."""
     article = notice.article
-    first = [InlineKeyboardButton("❓ Ask about it", callback_data=buttons.about(article.id))]
+    first = [InlineKeyboardButton(tr("❓ Ask about it"), callback_data=buttons.about(article.id))]
     if article.url and article.url.startswith(("http://", "https://")):
-        first.append(InlineKeyboardButton("🔗 Source", url=article.url))
+        first.append(InlineKeyboardButton(tr("🔗 Source"), url=article.url))
     rows = [first]
     for f in notice.follows[:4]:
         row = [InlineKeyboardButton(f"🔕 {_short(f.name)}", callback_data=buttons.unfollow(f.id))]
         if f.entity_id is not None:
             row.insert(
-                0, InlineKeyboardButton("🕰 Timeline", callback_data=buttons.timeline(f.entity_id))
+                0,
+                InlineKeyboardButton(
+                    tr("🕰 Timeline"), callback_data=buttons.timeline(f.entity_id)
+                ),
             )
         rows.append(row)
     return InlineKeyboardMarkup(rows)

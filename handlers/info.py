@@ -67,12 +67,12 @@ async def on_start(update: Update, context: TalksContext) -> None:
 async def open_article(update: Update, context: TalksContext, article_id: int) -> None:
     """A deep link's article: its card (summary, key facts), and the next question is about
     it."""
-    prompt = await article_prompt(context, article_id)
+    _ = await translator_for(update, context)
+    prompt = await article_prompt(context, article_id, tr=_)
     if prompt is None:
-        await reply(update, context, "That article has been removed. See /articles.")
+        await reply(update, context, _("That article has been removed. See /articles."))
         return
     digest = await blocking(context.services.newsroom.digest, [article_id])
-    _ = await translator_for(update, context)
     await reply(update, context, [*(render.item_html(i, tr=_) for i in digest.items), prompt])
 
 

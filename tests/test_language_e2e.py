@@ -4,6 +4,7 @@ published in both languages. Answers stay in the articles' language."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from handlers.groups import REFUSAL
 from tests.botkit import ADMIN, USER, Clock, running_bot, settings_for
 from tests.conftest import DATA
 from tests.fake_bot_api import Call, FakeBotApi
+from tests.test_follow_e2e import VISIT
 
 OTHER = 4242  # a second private chat, its user's Telegram in English
 GROUP, MEMBER, ANOTHER = -100700, 2001, 2003
@@ -144,3 +146,23 @@ async def test_in_a_group_only_its_admins_change_its_language(
         assert chosen.params["text"].startswith("Теперь я пишу здесь по-русски.")
         helped = await ask(fake, GROUP, "/help", language="en", user=ANOTHER)
         assert "Спрашивайте меня" in helped.params["text"], "the group's language, for everyone"
+
+
+async def test_a_russian_follow_its_notice_and_asking_about_the_article(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        done = await ask(fake, USER, "/follow Emmanuel Macron")
+        assert done.params["text"].startswith("🔔 Теперь вы следите за <b>Emmanuel Macron</b>")
+        assert "🕰 Хронология" in button_texts(done)
+
+        visit = await asyncio.to_thread(newsroom.load_text, VISIT)  # as a feed would
+        notice = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
+        assert notice.params["text"].startswith("🔔 <b>Emmanuel Macron</b> в новой статье")
+        assert "<i>Macron visits Beijing to talk trade</i>" in notice.params["text"]
+        assert {"❓ Спросить о ней", "🕰 Хронология"} <= set(button_texts(notice))
+        await fake.user_presses(USER, int(notice.response["message_id"]), f"ask:{visit.id}")
+        prompt = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
+        assert prompt.params["text"].startswith(
+            "Что вы хотите узнать о статье <i>Macron visits Beijing to talk trade</i>"
+        )
