@@ -166,3 +166,8 @@ async def test_a_russian_follow_its_notice_and_asking_about_the_article(
         assert prompt.params["text"].startswith(
             "Что вы хотите узнать о статье <i>Macron visits Beijing to talk trade</i>"
         )
+        listed = await ask(fake, USER, "/following")
+        assert listed.params["text"].startswith("<b>Вы следите за</b>\n• <b>Emmanuel Macron</b>")
+        gone = await ask(fake, USER, "/unfollow Emmanuel Macron")
+        assert gone.params["text"] == "🔕 Вы больше не следите за <b>Emmanuel Macron</b>."
+        assert (await ask(fake, USER, "/following")).params["text"].startswith("Вы пока ни")
