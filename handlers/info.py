@@ -89,24 +89,29 @@ async def on_who(update: Update, context: TalksContext) -> None:
     message = update.effective_message
     name = command_args(message.text if message else None)
     if not name:
-        await reply(update, context, "Tell me whom: <code>/who de Mistura</code>")
+        _ = await translator_for(update, context)
+        await reply(update, context, _("Tell me whom: <code>/who de Mistura</code>"))
         return
     answer = await blocking(context.services.newsroom.who, name[:200])
-    await reply(update, context, render.answer_html(answer))
+    await reply(
+        update, context, render.answer_html(answer, tr=await translator_for(update, context))
+    )
 
 
 async def on_articles(update: Update, context: TalksContext) -> None:
     """/articles: ids, titles and dates."""
     articles = await blocking(context.services.newsroom.articles)
-    await reply(update, context, render.articles_html(articles))
+    _ = await translator_for(update, context)
+    await reply(update, context, render.articles_html(articles, tr=_))
 
 
 async def on_article(update: Update, context: TalksContext) -> None:
     """/article ID: the summary and key facts of one article."""
     message = update.effective_message
     arg = command_args(message.text if message else None).lstrip("#")
+    _ = await translator_for(update, context)
     if not arg.isdigit():
-        await reply(update, context, "Which one? <code>/article 1</code> (see /articles)")
+        await reply(update, context, _("Which one? <code>/article 1</code> (see /articles)"))
         return
     newsroom = context.services.newsroom
     try:
@@ -115,6 +120,5 @@ async def on_article(update: Update, context: TalksContext) -> None:
         await reply(update, context, render.esc(str(e)) + " See /articles.")
         return
     digest = await blocking(newsroom.digest, [int(arg)])
-    _ = await translator_for(update, context)
     cards = [render.item_html(i, tr=_) for i in digest.items]
     await reply(update, context, cards or _("No facts."))

@@ -157,15 +157,18 @@ def paragraph_html(article: Article, facts: Sequence[Fact], highlight: int) -> s
     return f"{body}\n{ref}"
 
 
-def articles_html(articles: Sequence[Article]) -> str:
+def articles_html(articles: Sequence[Article], *, tr: Translate = ENGLISH) -> str:
     if not articles:
-        return "No articles yet."
-    lines = [f"<b>{len(articles)} article{'s' if len(articles) != 1 else ''}</b>"]
+        return tr("No articles yet.")
+    n = len(articles)
+    count = tr("{n} article") if n == 1 else tr("{n} articles")
+    lines = [f"<b>{count.format(n=n)}</b>"]
+    facts = tr("{n} facts")  # a number-free form in Russian ("фактов: 3"): no plural rules
     lines.extend(
-        f"#{a.id} · {esc(a.title)} · {format_date(a.published)} · {a.fact_count} facts"
+        f"#{a.id} · {esc(a.title)} · {format_date(a.published)} · {facts.format(n=a.fact_count)}"
         for a in articles
     )
-    lines.append("Send /article ID for a summary.")
+    lines.append(tr("Send /article ID for a summary."))
     return "\n".join(lines)
 
 

@@ -64,6 +64,10 @@ async def test_a_russian_user_gets_russian_and_answers_stay_english(
         assert "UN Special Envoy for Syria" in answer.params["text"]  # the article's words
         assert "📄 Показать источник" in button_texts(answer)
         assert "➕ Ещё ответы" in button_texts(answer)
+        listing = await ask(fake, USER, "/articles")
+        assert listing.params["text"].startswith("<b>статей: 1</b>\n#1 · ")
+        assert "фактов: " in listing.params["text"]
+        assert (await ask(fake, USER, "/who")).params["text"].startswith("Скажите, кто")
         card = await ask(fake, USER, "/article 1")
         assert "<i>Главные факты:</i>" in card.params["text"]
 
