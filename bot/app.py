@@ -15,6 +15,7 @@ import handlers
 from bot.config import Settings
 from bot.follow import Follower
 from bot.scheduling import RETENTION, schedule_clean_up, schedule_feed_polls, schedule_ticks
+from handlers import i18n
 from handlers.alerts import ErrorNotices
 from handlers.context import Services, TalksApp, TalksContext
 from handlers.send import Sender
@@ -80,16 +81,22 @@ def build_application(settings: Settings, services: Services) -> TalksApp:
 async def on_startup(app: TalksApp) -> None:
     """Publish the command menu (admins see theirs too), start following the store's changes
     and start the digest tick."""
-    await app.bot.set_my_commands(list(handlers.COMMANDS), scope=BotCommandScopeDefault())
     services: Services = app.bot_data["services"]
-    for admin_id in sorted(services.admin_ids):
-        try:
-            await app.bot.set_my_commands(
-                [*handlers.COMMANDS, *handlers.ADMIN_COMMANDS],
-                scope=BotCommandScopeChat(admin_id),
-            )
-        except TelegramError as e:  # the admin has not started a chat with the bot yet
-            log.warning("admin menu for %s not set: %s", admin_id, e)
+    # one menu per language: Telegram shows a user the one of their app's language, the
+    # default (English) to the others
+    for language in i18n.LANGUAGES:
+        code = None if language == i18n.DEFAULT else language
+        menu = handlers.commands(language)
+        await app.bot.set_my_commands(menu, scope=BotCommandScopeDefault(), language_code=code)
+        for admin_id in sorted(services.admin_ids):
+            try:
+                await app.bot.set_my_commands(
+                    handlers.commands(language, admin=True),
+                    scope=BotCommandScopeChat(admin_id),
+                    language_code=code,
+                )
+            except TelegramError as e:  # the admin has not started a chat with the bot yet
+                log.warning("admin menu for %s not set: %s", admin_id, e)
     await asyncio.to_thread(services.newsroom.release_previous_claims)  # after a crash
     follower = Follower(services.newsroom)
     follower.start()

@@ -20,37 +20,49 @@ from handlers import (
     feeds,
     follow,
     groups,
+    i18n,
     import_offer,
     info,
     inline,
+    language,
     pause,
     subscribe,
 )
 from handlers.context import TalksApp
+from handlers.i18n import N_
 
-COMMANDS = (
-    BotCommand("ask", "Ask a question (in groups)"),
-    BotCommand("who", "Who or what someone or something is"),
-    BotCommand("articles", "The articles I have read"),
-    BotCommand("article", "One article's summary and key facts"),
-    BotCommand("subscribe", "Daily digest (8am London) or instant news"),
-    BotCommand("settings", "Your subscription"),
-    BotCommand("digest", "What is new now"),
-    BotCommand("pause", "A break from digests (7d, 2w; alone: until /resume)"),
-    BotCommand("resume", "Digests again after /pause"),
-    BotCommand("unsubscribe", "Stop digests"),
-    BotCommand("follow", "News about a person, place or organisation"),
-    BotCommand("following", "What you follow"),
-    BotCommand("unfollow", "Stop following"),
-    BotCommand("timeline", "What the articles say about someone, oldest first"),
-    BotCommand("help", "What I can do"),
+_COMMANDS = (
+    ("ask", N_("Ask a question (in groups)")),
+    ("who", N_("Who or what someone or something is")),
+    ("articles", N_("The articles I have read")),
+    ("article", N_("One article's summary and key facts")),
+    ("subscribe", N_("Daily digest (8am London) or instant news")),
+    ("settings", N_("Your subscription")),
+    ("digest", N_("What is new now")),
+    ("pause", N_("A break from digests (7d, 2w; alone: until /resume)")),
+    ("resume", N_("Digests again after /pause")),
+    ("unsubscribe", N_("Stop digests")),
+    ("follow", N_("News about a person, place or organisation")),
+    ("following", N_("What you follow")),
+    ("unfollow", N_("Stop following")),
+    ("timeline", N_("What the articles say about someone, oldest first")),
+    ("language", N_("My language: English or Russian")),
+    ("help", N_("What I can do")),
 )
-ADMIN_COMMANDS = (
-    BotCommand("load", "Add an article (text, reply or document)"),
-    BotCommand("remove", "Remove an article"),
-    BotCommand("stats", "Usage and delivery statistics"),
-    BotCommand("feeds", "RSS/Atom feeds: list, add URL, remove ID"),
+_ADMIN_COMMANDS = (
+    ("load", N_("Add an article (text, reply or document)")),
+    ("remove", N_("Remove an article")),
+    ("stats", N_("Usage and delivery statistics")),
+    ("feeds", N_("RSS/Atom feeds: list, add URL, remove ID")),
 )
+
+
+def commands(language: str, *, admin: bool = False) -> list[BotCommand]:
+    """The command menu in a language (``handlers.i18n.LANGUAGES``); an admin's has theirs too."""
+    _ = i18n.translator(language)
+    listed = (*_COMMANDS, *_ADMIN_COMMANDS) if admin else _COMMANDS
+    return [BotCommand(name, _(description)) for name, description in listed]
+
 
 _LOAD_CAPTION = filters.CaptionRegex(r"^/load(?:@\w+)?(?:\s|$)")
 
@@ -88,6 +100,7 @@ def register(app: TalksApp) -> None:
             CommandHandler("following", follow.on_following),
             CommandHandler("unfollow", follow.on_unfollow),
             CommandHandler("timeline", follow.on_timeline),
+            CommandHandler("language", language.on_language),
             CommandHandler("load", admin.on_load),
             MessageHandler(filters.Document.ALL & _LOAD_CAPTION, admin.on_load),
             CommandHandler("remove", admin.on_remove),
@@ -108,6 +121,7 @@ def register(app: TalksApp) -> None:
             CallbackQueryHandler(follow.on_follow_button, pattern=buttons.FOLLOW),
             CallbackQueryHandler(follow.on_unfollow_button, pattern=buttons.UNFOLLOW),
             CallbackQueryHandler(follow.on_timeline_button, pattern=buttons.TIMELINE),
+            CallbackQueryHandler(language.on_language_button, pattern=buttons.LANGUAGE),
             CallbackQueryHandler(errors.on_unknown_button),  # stale or forged data
             InlineQueryHandler(inline.on_inline),
             MessageHandler(filters.ChatType.PRIVATE & filters.LOCATION, subscribe.on_location),

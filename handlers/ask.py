@@ -11,8 +11,9 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
 from handlers import buttons, render
-from handlers.common import blocking, command_args, reply, topic_of
+from handlers.common import blocking, command_args, reply, topic_of, translator_for
 from handlers.context import TalksContext
+from handlers.i18n import Translate
 from knowledge import Answer, ChatReply, fact_ref
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,9 @@ async def answer_question(update: Update, context: TalksContext, text: str) -> N
     answer = asked.answer
     if answer.answered and context.chat_data is not None:
         context.chat_data[LAST_ANSWER] = answer
-    markup = keyboard(answer, asked.question_id)
-    await reply(update, context, render.answer_html(answer), markup=markup)
+    _ = await translator_for(update, context)
+    markup = keyboard(answer, asked.question_id, tr=_)
+    await reply(update, context, render.answer_html(answer, tr=_), markup=markup)
 
 
 async def chat_reply(update: Update, context: TalksContext, said: ChatReply) -> None:
@@ -113,7 +115,9 @@ def examples_markup(questions: Iterable[str]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def keyboard(answer: Answer, question_id: int) -> InlineKeyboardMarkup | None:
+def keyboard(
+    answer: Answer, question_id: int, *, tr: Translate = render.ENGLISH
+) -> InlineKeyboardMarkup | None:
     """Source, more and feedback under an answer; "did you mean" facts under a decline."""
     fact = answer.fact
     if answer.answered and fact is not None:
@@ -121,10 +125,10 @@ def keyboard(answer: Answer, question_id: int) -> InlineKeyboardMarkup | None:
             [
                 [
                     InlineKeyboardButton(
-                        "📄 Show source", callback_data=buttons.source(fact_ref(fact))
+                        tr("📄 Show source"), callback_data=buttons.source(fact_ref(fact))
                     ),
                     InlineKeyboardButton(
-                        "➕ More answers", callback_data=buttons.more(question_id)
+                        tr("➕ More answers"), callback_data=buttons.more(question_id)
                     ),
                 ],
                 [_feedback_button(question_id, 1), _feedback_button(question_id, -1)],

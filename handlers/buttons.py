@@ -23,6 +23,7 @@ follow    ``fol:ENTITY_ID[:c]``            🔔 Follow (``:c``: a "did you mean"
 unfollow  ``unf:FOLLOW_ID[:l]``            🔕 Unfollow (``:l``: on /following's list,
                                            which is then redrawn)
 timeline  ``tl:ENTITY_ID:PAGE``            a "did you mean" of /timeline, its pages
+language  ``lang:CODE``                    /language's English / Русский
 ========  ===============================  ==========================================
 
 A fact is named by ``knowledge.fact_ref`` ("ARTICLE:POSITION"; a bare fact id in
@@ -56,6 +57,7 @@ UNSUBSCRIBE = re.compile(r"^unsub$")
 FOLLOW = re.compile(r"^fol:(\d+)(:c)?$")
 UNFOLLOW = re.compile(r"^unf:(\d+)(:l)?$")
 TIMELINE = re.compile(r"^tl:(\d+):(\d+)$")
+LANGUAGE = re.compile(r"^lang:([a-z]{2})$")
 KINDS = (
     SOURCE,
     MORE,
@@ -72,6 +74,7 @@ KINDS = (
     FOLLOW,
     UNFOLLOW,
     TIMELINE,
+    LANGUAGE,
 )
 
 
@@ -102,6 +105,11 @@ def _match(pattern: re.Pattern[str], data: str | None) -> re.Match[str]:
 def source(ref: str) -> str:
     """``ref``: ``knowledge.fact_ref`` of the answer's fact."""
     return _checked(f"src:{ref}", SOURCE)
+
+
+def language(code: str) -> str:
+    """``code``: one of ``handlers.i18n.LANGUAGES``."""
+    return _checked(f"lang:{code}", LANGUAGE)
 
 
 def more(question_id: int) -> str:
@@ -226,3 +234,7 @@ def decode_remove(data: str | None) -> int | None:
     """The article to remove, or None for Cancel."""
     target = _match(REMOVE, data).group(1)
     return None if target == "no" else int(target)
+
+
+def decode_language(data: str | None) -> str:
+    return _match(LANGUAGE, data).group(1)

@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 from telegram import Update
 from telegram.constants import ChatType
 
+from handlers import i18n
 from handlers.context import TalksContext
 from handlers.send import Markup, Outcome, SendResult
 
@@ -65,3 +66,31 @@ async def reply(
 def command_args(text: str | None) -> str:
     """What follows "/command" (or "/command@bot"), newlines kept."""
     return _COMMAND.sub("", text or "", count=1).strip()
+
+
+async def chat_language(update: Update, context: TalksContext) -> str:
+    """The language of the bot's own texts here: the chat's /language choice, else the user's
+    Telegram language ("ru…" → Russian), else English."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is not None:
+        chosen = await blocking(context.services.newsroom.languages.get, chat.id)
+        if chosen in i18n.LANGUAGES:
+            return chosen
+    return i18n.language_of(user.language_code if user else None)
+
+
+async def translator_for(update: Update, context: TalksContext) -> i18n.Translate:
+    """``_`` for the language of this chat (``chat_language``)."""
+    return i18n.translator(await chat_language(update, context))
+
+
+async def keep_language(update: Update, context: TalksContext) -> None:
+    """On subscribing: a chat that never chose keeps its user's language (when not English),
+    so the digests, sent with no update to read it from, come in it too."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    language = i18n.language_of(user.language_code)
+    languages = context.services.newsroom.languages
+    if language != i18n.DEFAULT and await blocking(languages.get, chat.id) is None:
+        await blocking(languages.set, chat.id, language)

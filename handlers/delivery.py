@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from telegram import Bot
 
-from handlers import render
+from handlers import i18n, render
 from handlers.common import blocking
 from handlers.context import Services, TalksContext
 from handlers.digests import digest_keyboard
@@ -81,12 +81,15 @@ async def _deliver(
         if scheduled:
             await blocking(newsroom.digest_skipped, chat_id)
         return Delivery.NOTHING_NEW
-    heading = "Your daily digest" if scheduled else "What's new"
+    # no update here to read the user's language from: the chat's (see common.keep_language)
+    language: str | None = await blocking(newsroom.languages.get, chat_id)
+    _ = i18n.translator(language or i18n.DEFAULT)
+    heading = _("Your daily digest") if scheduled else _("What's new")
     result = await services.sender.send(
         bot,
         chat_id,
-        render.digest_blocks(digest, heading=heading),
-        reply_markup=digest_keyboard(digest),
+        render.digest_blocks(digest, heading=heading, tr=_),
+        reply_markup=digest_keyboard(digest, tr=_),
         thread_id=asked_in if asked else await blocking(newsroom.topics.get, chat_id),
     )
     if result.topic_gone and not asked:  # the chat itself from now on, not a failed try each time

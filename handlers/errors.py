@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import Conflict, NetworkError
 
 from handlers import alerts, render
-from handlers.common import reply
+from handlers.common import reply, translator_for
 from handlers.context import TalksContext
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,8 @@ async def on_error(update: object, context: TalksContext) -> None:
     await _tell_admins(update, context)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await reply(update, context, "Sorry, something went wrong on my side. Try again?")
+            _ = await translator_for(update, context)
+            await reply(update, context, _("Sorry, something went wrong on my side. Try again?"))
         except Exception:  # the apology must not raise in the error handler
             log.exception("could not apologise")
 
@@ -72,12 +73,16 @@ async def on_unknown_command(update: Update, context: TalksContext) -> None:
     if addressee and addressee.lower() != (context.bot.username or "").lower():
         return  # a command for another bot in the same group
     name = render.esc(word.split("@")[0])
-    await reply(update, context, f"I don't know {name}. Send /help for what I can do.")
+    _ = await translator_for(update, context)
+    await reply(
+        update, context, _("I don't know {name}. Send /help for what I can do.").format(name=name)
+    )
 
 
 async def on_other(update: Update, context: TalksContext) -> None:
     """Stickers, photos, files without /load... in a private chat."""
-    await reply(update, context, "I answer questions written as text. Send /help to see how.")
+    _ = await translator_for(update, context)
+    await reply(update, context, _("I answer questions written as text. Send /help to see how."))
 
 
 async def on_unknown_button(update: Update, context: TalksContext) -> None:

@@ -8,8 +8,16 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from handlers import buttons, render
-from handlers.common import blocking, command_args, reply, topic_of
+from handlers.common import (
+    blocking,
+    command_args,
+    keep_language,
+    reply,
+    topic_of,
+    translator_for,
+)
 from handlers.context import TalksContext
+from handlers.i18n import N_, Translate
 from knowledge import (
     Entity,
     Fact,
@@ -22,7 +30,7 @@ from knowledge import (
     format_resolved,
 )
 
-FOLLOW_USAGE = (
+FOLLOW_USAGE = N_(
     "Whom or what? <code>/follow de Mistura</code>: a person, place or organisation the "
     "articles name. Each new article about them comes to you with what it says of them."
 )
@@ -44,13 +52,14 @@ async def on_follow(update: Update, context: TalksContext) -> None:
     if chat is None:
         return
     name = command_args(message.text if message else None)[:MAX_NAME_CHARS]
+    _ = await translator_for(update, context)
     if not name:
-        await reply(update, context, FOLLOW_USAGE)
+        await reply(update, context, _(FOLLOW_USAGE))
         return
     resolved = await blocking(context.services.newsroom.follows.resolve, name)
     if resolved.entity is None:
         datas = [buttons.follow(e.id, choice=True) for e in resolved.choices]
-        text, markup = did_you_mean(resolved, datas)
+        text, markup = did_you_mean(resolved, datas, tr=_)
         await reply(update, context, text, markup=markup)
         return
     text, markup = await _follow(update, context, chat.id, resolved.entity.id)
@@ -78,7 +87,8 @@ async def on_following(update: Update, context: TalksContext) -> None:
     if chat is None:
         return
     follows = await blocking(context.services.newsroom.follows.following, chat.id)
-    await reply(update, context, following_html(follows), markup=following_keyboard(follows))
+    _ = await translator_for(update, context)
+    await reply(update, context, following_html(follows, tr=_), markup=following_keyboard(follows))
 
 
 async def on_unfollow(update: Update, context: TalksContext) -> None:
@@ -92,18 +102,19 @@ async def on_unfollow(update: Update, context: TalksContext) -> None:
         await on_following(update, context)
         return
     one, choices = await blocking(follows.find_followed, chat.id, name)
+    _ = await translator_for(update, context)
     if one is not None:
         await blocking(follows.unfollow, chat.id, one.id)
-        await reply(update, context, unfollowed_html(one))
+        await reply(update, context, unfollowed_html(one, tr=_))
     elif choices:
         rows = [
             [InlineKeyboardButton(f"🔕 {_short(f.name)}", callback_data=buttons.unfollow(f.id))]
             for f in choices
         ]
-        await reply(update, context, "Which one?", markup=InlineKeyboardMarkup(rows))
+        await reply(update, context, _("Which one?"), markup=InlineKeyboardMarkup(rows))
     else:
-        text = f"You don't follow “{render.esc(name)}”. /following lists what you follow."
-        await reply(update, context, text)
+        text = _("You don't follow “{name}”. /following lists what you follow.")
+        await reply(update, context, text.format(name=render.esc(name)))
 
 
 async def on_unfollow_button(update: Update, context: TalksContext) -> None:
@@ -114,14 +125,16 @@ async def on_unfollow_button(update: Update, context: TalksContext) -> None:
     follow_id, on_list = buttons.decode_unfollow(query.data)
     follows = context.services.newsroom.follows
     gone = await blocking(follows.unfollow, chat.id, follow_id)
-    await query.answer(f"You no longer follow {gone.name}." if gone else "Not followed any more.")
+    _ = await translator_for(update, context)
+    said = _("You no longer follow {name}.").format(name=gone.name) if gone else None
+    await query.answer(said or _("Not followed any more."))
     if on_list and isinstance(query.message, Message):
         left = await blocking(follows.following, chat.id)
         await context.services.sender.edit(
-            query.message, following_html(left), following_keyboard(left)
+            query.message, following_html(left, tr=_), following_keyboard(left)
         )
     elif gone is not None:
-        await reply(update, context, unfollowed_html(gone))
+        await reply(update, context, unfollowed_html(gone, tr=_))
 
 
 async def on_timeline(update: Update, context: TalksContext) -> None:
@@ -166,21 +179,26 @@ async def _follow(
     follows = context.services.newsroom.follows
     done = await blocking(follows.follow, chat_id, entity_id, thread_id=topic_of(update))
     entity = await blocking(follows.entity, entity_id)
+    _ = await translator_for(update, context)
     if done is None or entity is None:
-        return "The articles no longer name that. /follow someone else?", None
+        return _("The articles no longer name that. /follow someone else?"), None
+    await keep_language(update, context)  # the notices come with no update to read it from
     follow, new = done
     who = f"<b>{render.esc(entity.name)}</b>{_described(entity)}"
-    text = (
-        f"🔔 You follow {who} now: each new article about them comes to you with what it "
-        "says of them. /following lists what you follow."
+    said = (
+        _(
+            "🔔 You follow {who} now: each new article about them comes to you with what it "
+            "says of them. /following lists what you follow."
+        )
         if new
-        else f"You already follow {who}."
+        else _("You already follow {who}.")
     )
+    text = said.format(who=who)
     return text, InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("🕰 Timeline", callback_data=buttons.timeline(entity.id)),
-                InlineKeyboardButton("🔕 Unfollow", callback_data=buttons.unfollow(follow.id)),
+                InlineKeyboardButton(_("🕰 Timeline"), callback_data=buttons.timeline(entity.id)),
+                InlineKeyboardButton(_("🔕 Unfollow"), callback_data=buttons.unfollow(follow.id)),
             ]
         ]
     )
@@ -190,30 +208,32 @@ async def _follow(
 
 
 def did_you_mean(
-    resolved: Resolved, datas: Sequence[str]
+    resolved: Resolved, datas: Sequence[str], *, tr: Translate = render.ENGLISH
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The choices a name may mean as buttons (one per ``datas``), or that it names nothing."""
     name = render.esc(resolved.name)
     if not resolved.choices:
-        return (
-            f"I don't know anyone or anything called “{name}” in the articles. "
-            "/who NAME tells who someone is; /articles lists what I have read.",
-            None,
+        unknown = tr(
+            "I don't know anyone or anything called “{name}” in the articles. "
+            "/who NAME tells who someone is; /articles lists what I have read."
         )
+        return unknown.format(name=name), None
     rows = [
         [InlineKeyboardButton(_button(e), callback_data=data)]
         for e, data in zip(resolved.choices, datas, strict=True)
     ]
-    return f"Whom do you mean by “{name}”?", InlineKeyboardMarkup(rows)
+    return tr("Whom do you mean by “{name}”?").format(name=name), InlineKeyboardMarkup(rows)
 
 
-def following_html(follows: Sequence[Follow]) -> str:
+def following_html(follows: Sequence[Follow], *, tr: Translate = render.ENGLISH) -> str:
     if not follows:
-        return "You follow no one yet. <code>/follow de Mistura</code>, say."
+        return tr("You follow no one yet. <code>/follow de Mistura</code>, say.")
+    since = tr("since {date}")
     lines = [
-        f"• <b>{render.esc(f.name)}</b> · since {format_date(f.since.date())}" for f in follows
+        f"• <b>{render.esc(f.name)}</b> · {since.format(date=format_date(f.since.date()))}"
+        for f in follows
     ]
-    return "<b>You follow</b>\n" + "\n".join(lines) + "\nTap one to unfollow it."
+    return "\n".join([tr("<b>You follow</b>"), *lines, tr("Tap one to unfollow it.")])
 
 
 def following_keyboard(follows: Sequence[Follow]) -> InlineKeyboardMarkup | None:
@@ -231,11 +251,11 @@ def following_keyboard(follows: Sequence[Follow]) -> InlineKeyboardMarkup | None
     )
 
 
-def unfollowed_html(follow: Follow) -> str:
-    return f"🔕 You no longer follow <b>{render.esc(follow.name)}</b>."
+def unfollowed_html(follow: Follow, *, tr: Translate = render.ENGLISH) -> str:
+    return tr("🔕 You no longer follow {name}.").format(name=f"<b>{render.esc(follow.name)}</b>")
 
 
-def notice_html(notice: FollowNotice) -> str:
+def notice_html(notice: FollowNotice, *, tr: Translate = render.ENGLISH) -> str:
     """A new article about what the chat follows: the names, the article, and each of its
     sentences about them with their names in bold (the first ``NOTICE_FACTS``)."""
     a = notice.article
@@ -245,26 +265,32 @@ def notice_html(notice: FollowNotice) -> str:
     )
     ids = {f.entity_id for f in notice.follows}
     shown = notice.facts[:NOTICE_FACTS]
-    lines = [f"🔔 {names} in a new article", f"<i>{render.esc(a.title)}</i>", meta]
+    head = tr("🔔 {names} in a new article").format(names=names)
+    lines = [head, f"<i>{render.esc(a.title)}</i>", meta]
     lines += [f"• {_marked(f, ids, NOTICE_FACT_CHARS)}" for f in shown]
     more = len(notice.facts) - len(shown)
     if more:
-        lines.append(f"… and {more} more: /article {a.id}")
+        lines.append(tr("… and {more} more: /article {id}").format(more=more, id=a.id))
     return "\n".join(lines)
 
 
-def notice_keyboard(notice: FollowNotice) -> InlineKeyboardMarkup:
+def notice_keyboard(
+    notice: FollowNotice, *, tr: Translate = render.ENGLISH
+) -> InlineKeyboardMarkup:
     """❓ ask about the article, 🔗 its source; per followed name 🕰 its timeline, 🔕 unfollow."""
     article = notice.article
-    first = [InlineKeyboardButton("❓ Ask about it", callback_data=buttons.about(article.id))]
+    first = [InlineKeyboardButton(tr("❓ Ask about it"), callback_data=buttons.about(article.id))]
     if article.url and article.url.startswith(("http://", "https://")):
-        first.append(InlineKeyboardButton("🔗 Source", url=article.url))
+        first.append(InlineKeyboardButton(tr("🔗 Source"), url=article.url))
     rows = [first]
     for f in notice.follows[:4]:
         row = [InlineKeyboardButton(f"🔕 {_short(f.name)}", callback_data=buttons.unfollow(f.id))]
         if f.entity_id is not None:
             row.insert(
-                0, InlineKeyboardButton("🕰 Timeline", callback_data=buttons.timeline(f.entity_id))
+                0,
+                InlineKeyboardButton(
+                    tr("🕰 Timeline"), callback_data=buttons.timeline(f.entity_id)
+                ),
             )
         rows.append(row)
     return InlineKeyboardMarkup(rows)

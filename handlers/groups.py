@@ -22,7 +22,8 @@ from handlers.context import TalksContext
 log = logging.getLogger(__name__)
 
 CHANGES = re.compile(
-    r"^/(?:subscribe|unsubscribe|pause|resume|follow|unfollow)(?:@\w+)?(?:\s|$)", re.IGNORECASE
+    r"^/(?:subscribe|unsubscribe|pause|resume|follow|unfollow|language)(?:@\w+)?(?:\s|$)",
+    re.IGNORECASE,
 )
 _SUBSCRIBE = re.compile(r"^/subscribe(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 _CHANGE_BUTTONS = (
@@ -32,6 +33,7 @@ _CHANGE_BUTTONS = (
     buttons.UNSUBSCRIBE,
     buttons.FOLLOW,
     buttons.UNFOLLOW,
+    buttons.LANGUAGE,
 )
 _ADMINS = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 REFUSAL = "Only this group's admins can change its subscription and what it follows."

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from telegram import Bot
 
+from handlers import i18n
 from handlers.common import blocking
 from handlers.context import Services
 from handlers.follow import notice_html, notice_keyboard
@@ -40,14 +41,16 @@ async def deliver_to(bot: Bot, services: Services, chat_id: int) -> tuple[int, b
     """The notices one chat is owed, each recorded right after its send (under the chat's lock:
     two rounds never send the same one): (how many were sent, whether none failed)."""
     follows = services.newsroom.follows
+    language: str | None = await blocking(services.newsroom.languages.get, chat_id)
+    _ = i18n.translator(language or i18n.DEFAULT)  # the chat's (see common.keep_language)
     sent = 0
     async with services.chat_locks[chat_id]:
         for notice in await blocking(follows.owed, chat_id):
             result = await services.sender.send(
                 bot,
                 chat_id,
-                [notice_html(notice)],
-                reply_markup=notice_keyboard(notice),
+                [notice_html(notice, tr=_)],
+                reply_markup=notice_keyboard(notice, tr=_),
                 thread_id=notice.follows[0].thread_id,  # the topic of the first follow it is for
             )
             if result.topic_gone:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
+from handlers.i18n import N_, Translate
 from knowledge import (
     DECLINE,
     Answer,
@@ -33,6 +34,10 @@ from knowledge import (
 LIMIT = 4096
 STATS_QUESTION_CHARS = 120  # of an unanswered question listed in /stats
 _SENTENCE_END = re.compile(r"(?<=[.!?…”\"])\s+")
+
+
+ENGLISH: Translate = N_
+DECLINE_MSGID = N_("The articles I have don't say.")  # knowledge.DECLINE, marked for the catalogs
 
 
 def esc(text: str) -> str:
@@ -85,12 +90,13 @@ def answer_within(fact: Fact, short: str | None) -> tuple[int, int] | None:
     return start, start + len(short)
 
 
-def answer_html(answer: Answer) -> str:
+def answer_html(answer: Answer, *, tr: Translate = ENGLISH) -> str:
     """The short answer in bold, the supporting sentence and its article; a quote or a long
-    answer is marked in bold inside its sentence instead of repeated above it."""
+    answer is marked in bold inside its sentence instead of repeated above it. ``tr`` translates
+    the bot's own words (a decline, "Also:"), never the articles'."""
     fact = answer.fact
     if fact is None or not answer.answered:
-        return decline_html(answer)
+        return decline_html(answer, tr=tr)
     article = answer.articles[fact.article_id]
     lines = []
     sentence = esc(fact.text)
@@ -107,15 +113,19 @@ def answer_html(answer: Answer) -> str:
     lines.append(f"<blockquote>{sentence}</blockquote>")
     lines.append(source_ref(article, fact))
     if answer.entity is not None and len(answer.facts) > 1:
-        lines.append("Also:")
+        lines.append(tr("Also:"))
         lines.extend(f"• {esc(sf.fact.text)}" for sf in answer.facts[1:3])
     return "\n".join(lines)
 
 
-def decline_html(answer: Answer) -> str:
+def decline_html(answer: Answer, *, tr: Translate = ENGLISH) -> str:
+    """The decline in the chat's language; another reply of the newsroom's (English) as is."""
     if answer.suggestions:
-        return f"{esc(DECLINE)}\nDid you mean one of these? Tap to see it."
-    return esc(answer.reply or DECLINE)
+        offer = tr("Did you mean one of these? Tap to see it.")
+        return f"{esc(tr(DECLINE_MSGID))}\n{esc(offer)}"
+    if answer.reply is None or answer.reply == DECLINE:
+        return esc(tr(DECLINE_MSGID))
+    return esc(answer.reply)
 
 
 def more_html(answer: Answer, *, skip: int = 1, limit: int = 3) -> str:
@@ -147,15 +157,18 @@ def paragraph_html(article: Article, facts: Sequence[Fact], highlight: int) -> s
     return f"{body}\n{ref}"
 
 
-def articles_html(articles: Sequence[Article]) -> str:
+def articles_html(articles: Sequence[Article], *, tr: Translate = ENGLISH) -> str:
     if not articles:
-        return "No articles yet."
-    lines = [f"<b>{len(articles)} article{'s' if len(articles) != 1 else ''}</b>"]
+        return tr("No articles yet.")
+    n = len(articles)
+    count = tr("{n} article") if n == 1 else tr("{n} articles")
+    lines = [f"<b>{count.format(n=n)}</b>"]
+    facts = tr("{n} facts")  # a number-free form in Russian ("фактов: 3"): no plural rules
     lines.extend(
-        f"#{a.id} · {esc(a.title)} · {format_date(a.published)} · {a.fact_count} facts"
+        f"#{a.id} · {esc(a.title)} · {format_date(a.published)} · {facts.format(n=a.fact_count)}"
         for a in articles
     )
-    lines.append("Send /article ID for a summary.")
+    lines.append(tr("Send /article ID for a summary."))
     return "\n".join(lines)
 
 
@@ -163,7 +176,7 @@ DIGEST_FACT_CHARS = 400  # a sentence in a digest: keeps an item within one mess
 LONG_DIGEST_CHARS = 1000  # past this the articles' bodies fold (expandable blockquotes)
 
 
-def item_html(item: DigestItem, *, folded: bool = False) -> str:
+def item_html(item: DigestItem, *, folded: bool = False, tr: Translate = ENGLISH) -> str:
     """One article of a digest: headline, date and source, then its summary and key facts
     (``folded``: in an expandable blockquote, for a long digest)."""
     a = item.article
@@ -172,7 +185,7 @@ def item_html(item: DigestItem, *, folded: bool = False) -> str:
         head[-1] += f" · {esc(a.source)}"
     body = [esc(" ".join(shorten(f.text, DIGEST_FACT_CHARS) for f in item.summary))]
     if item.key_facts:
-        body.append("<i>Key facts:</i>")
+        body.append(tr("<i>Key facts:</i>"))
         body.extend(f"• {esc(shorten(f.text, DIGEST_FACT_CHARS))}" for f in item.key_facts)
     if folded:
         return "\n".join([*head, "<blockquote expandable>" + "\n".join(body) + "</blockquote>"])
@@ -187,14 +200,16 @@ def chat_html(said: ChatReply) -> str:
     return esc(said.text)
 
 
-def digest_blocks(digest: Digest, *, heading: str) -> list[str]:
+def digest_blocks(digest: Digest, *, heading: str, tr: Translate = ENGLISH) -> list[str]:
     """The heading and one block per article; a long digest folds each article's body, so the
-    headlines read at a glance and a tap opens one."""
+    headlines read at a glance and a tap opens one. ``tr`` translates the frame (the heading
+    comes translated), never the articles."""
     n = len(digest.items)
-    head = f"<b>{esc(heading)}</b> · {n} new article{'s' if n != 1 else ''}"
-    items = [item_html(i) for i in digest.items]
+    count = tr("{n} new article") if n == 1 else tr("{n} new articles")
+    head = f"<b>{esc(heading)}</b> · {count.format(n=n)}"
+    items = [item_html(i, tr=tr) for i in digest.items]
     if sum(utf16_len(i) for i in items) > LONG_DIGEST_CHARS:
-        items = [item_html(i, folded=True) for i in digest.items]
+        items = [item_html(i, folded=True, tr=tr) for i in digest.items]
     return [head, *items]
 
 
@@ -203,44 +218,62 @@ def place_of(sub: Subscriber) -> str:
     return sub.place or zone_label(sub.timezone)
 
 
-def schedule_html(sub: Subscriber, *, now: dt.datetime) -> str:
+def day_of(moment: dt.datetime, zone: str, *, now: dt.datetime, tr: Translate = ENGLISH) -> str:
+    """ "today", "tomorrow" in the chat's language; a later day as "Mon 14 Dec"."""
+    day = local_day(moment, zone, now=now)
+    if day == "today":
+        return tr("today")
+    if day == "tomorrow":
+        return tr("tomorrow")
+    return day
+
+
+def schedule_html(sub: Subscriber, *, now: dt.datetime, tr: Translate = ENGLISH) -> str:
     """ "every day at 08:00 London time; next: tomorrow", or the instant mode; a pause on it
     on a line of its own."""
     if sub.mode == "instant":
-        line = "a message as soon as an article is added"
+        line = tr("a message as soon as an article is added")
     else:
         place = place_of(sub)
         zone = "" if zone_label(sub.timezone) == place else f" ({esc(sub.timezone)})"
-        line = f"every day at <b>{sub.digest_time:%H:%M}</b> {esc(place)} time{zone}"
+        line = tr("every day at <b>{time}</b> {place} time{zone}").format(
+            time=f"{sub.digest_time:%H:%M}", place=esc(place), zone=zone
+        )
         if sub.next_due is not None:
-            line += f"; next: {local_day(sub.next_due, sub.timezone, now=now)}"
+            day = day_of(sub.next_due, sub.timezone, now=now, tr=tr)
+            line += tr("; next: {day}").format(day=day)
     line += "."
     if sub.paused(now):
-        line += "\n" + pause_html(sub, now=now)
+        line += "\n" + pause_html(sub, now=now, tr=tr)
     return line
 
 
-def pause_html(sub: Subscriber, *, now: dt.datetime) -> str:
+def pause_html(sub: Subscriber, *, now: dt.datetime, tr: Translate = ENGLISH) -> str:
     if sub.paused_until is None:
-        return "⏸ Paused until you send /resume."
+        return tr("⏸ Paused until you send /resume.")
     local = sub.paused_until.astimezone(ZoneInfo(sub.timezone))
-    day = local_day(sub.paused_until, sub.timezone, now=now)
-    return f"⏸ Paused until {day}, {local:%H:%M} {esc(place_of(sub))} time. /resume ends it now."
+    day = day_of(sub.paused_until, sub.timezone, now=now, tr=tr)
+    return tr("⏸ Paused until {day}, {time} {place} time. /resume ends it now.").format(
+        day=day, time=f"{local:%H:%M}", place=esc(place_of(sub))
+    )
 
 
-def subscription_html(sub: Subscriber | None, *, default_tz: str, now: dt.datetime) -> str:
+def subscription_html(
+    sub: Subscriber | None, *, default_tz: str, now: dt.datetime, tr: Translate = ENGLISH
+) -> str:
     if sub is None or not sub.active:
-        return (
+        return tr(
             "You are not subscribed.\n"
             "<code>/subscribe 8am London</code>: a daily digest at your time "
-            f"(with no place, {esc(zone_label(default_tz))} time)\n"
+            "(with no place, {zone} time)\n"
             "<code>/subscribe instant</code>: a message as soon as an article is added"
-        )
-    return (
-        f"You get {schedule_html(sub, now=now)}\n"
+        ).format(zone=esc(zone_label(default_tz)))
+    you_get = tr("You get {schedule}").format(schedule=schedule_html(sub, now=now, tr=tr))
+    more = tr(
         "/subscribe to change it, /pause 7d for a break, /unsubscribe to stop, "
         "/digest for what is new now."
     )
+    return f"{you_get}\n{more}"
 
 
 def feeds_html(feeds: Sequence[Feed]) -> str:

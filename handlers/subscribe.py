@@ -16,10 +16,19 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
-from handlers import buttons, render
-from handlers.common import blocking, command_args, reply, topic_of
+from handlers import buttons, i18n, render
+from handlers.common import (
+    blocking,
+    chat_language,
+    command_args,
+    keep_language,
+    reply,
+    topic_of,
+    translator_for,
+)
 from handlers.context import Services, TalksContext
 from handlers.delivery import Delivery, deliver
+from handlers.i18n import N_, Translate
 from knowledge import (
     Place,
     ScheduleError,
@@ -30,13 +39,13 @@ from knowledge import (
     zone_label,
 )
 
-USAGE = (
+USAGE = N_(
     "Write it as you would say it: <code>/subscribe 8am London</code>, "
     "<code>/subscribe 20:00 New York</code>, <code>/subscribe tokyo 9</code>, "
     "or <code>/subscribe instant</code> for news as it comes."
 )
 PICKER_TIMES = (dt.time(7), dt.time(8), dt.time(9), dt.time(12), dt.time(18), dt.time(21))
-NOT_NOW = "✖️ Not now"  # the location keyboard's way out
+NOT_NOW = "✖️ Not now"  # the location keyboard's way out (a text filter: English only)
 _SHARE = "📍 Share my location"
 
 
@@ -48,8 +57,9 @@ async def on_subscribe(update: Update, context: TalksContext) -> None:
     services = context.services
     args = command_args(message.text)
     current = await _current(services, chat.id)
+    _ = await translator_for(update, context)
     if not args:
-        text, markup = _picker(current, private=_private(update))
+        text, markup = _picker(current, private=_private(update), tr=_)
         await reply(update, context, text, markup=markup)
         return
     try:
@@ -61,13 +71,14 @@ async def on_subscribe(update: Update, context: TalksContext) -> None:
             default_place=current.place,
         )
     except UnknownPlaceError as e:
-        text, suggestions = _did_you_mean(e)
+        text, suggestions = _did_you_mean(e, tr=_)
         await reply(update, context, text, markup=suggestions)
         return
     except ScheduleError as e:
-        await reply(update, context, f"{render.esc(str(e))}\n{USAGE}")
+        await reply(update, context, f"{render.esc(str(e))}\n{_(USAGE)}")
         return
-    await reply(update, context, await _subscribed(services, chat.id, wish))
+    await keep_language(update, context)
+    await reply(update, context, await _subscribed(services, chat.id, wish, tr=_))
 
 
 async def on_schedule_button(update: Update, context: TalksContext) -> None:
@@ -93,7 +104,8 @@ async def on_schedule_button(update: Update, context: TalksContext) -> None:
     if at is None:
         wish = wish._replace(mode="instant")
     await query.answer()
-    text = await _subscribed(services, chat.id, wish)
+    await keep_language(update, context)
+    text = await _subscribed(services, chat.id, wish, tr=await translator_for(update, context))
     if isinstance(query.message, Message):
         await services.sender.edit(query.message, text)
 
@@ -105,7 +117,8 @@ async def on_menu_button(update: Update, context: TalksContext) -> None:
         return
     await query.answer()
     current = await _current(context.services, chat.id)
-    text, markup = _picker(current, private=_private(update))
+    _ = await translator_for(update, context)
+    text, markup = _picker(current, private=_private(update), tr=_)
     await reply(update, context, text, markup=markup)
 
 
@@ -153,7 +166,8 @@ async def on_unsubscribe(update: Update, context: TalksContext) -> None:
     if chat is None:
         return
     stopped = await blocking(context.services.newsroom.unsubscribe, chat.id)
-    text = "Unsubscribed: no more digests." if stopped else "You were not subscribed."
+    _ = await translator_for(update, context)
+    text = _("Unsubscribed: no more digests.") if stopped else _("You were not subscribed.")
     await reply(update, context, text)
 
 
@@ -165,8 +179,11 @@ async def on_settings(update: Update, context: TalksContext) -> None:
     newsroom = context.services.newsroom
     sub = await blocking(newsroom.subscriber, chat.id)
     default_tz = context.services.default_tz
-    text = render.subscription_html(sub, default_tz=default_tz, now=newsroom.now())
-    await reply(update, context, text)
+    language = await chat_language(update, context)
+    _ = i18n.translator(language)
+    text = render.subscription_html(sub, default_tz=default_tz, now=newsroom.now(), tr=_)
+    said = _("Language: {language} (/language changes it)")
+    await reply(update, context, f"{text}\n{said.format(language=i18n.LANGUAGES[language])}")
 
 
 async def on_digest(update: Update, context: TalksContext) -> None:
@@ -177,11 +194,12 @@ async def on_digest(update: Update, context: TalksContext) -> None:
         return
     newsroom = context.services.newsroom
     sub = await blocking(newsroom.subscriber, chat.id)
+    _ = await translator_for(update, context)
     if sub is None or not sub.active:
         digest = await blocking(newsroom.latest_digest)
-        blocks = render.digest_blocks(digest, heading="Latest articles")
-        note = "Subscribe with /subscribe to get what is new every day."
-        await reply(update, context, [*blocks, note] if digest else "No articles yet.")
+        blocks = render.digest_blocks(digest, heading=_("Latest articles"), tr=_)
+        note = _("Subscribe with /subscribe to get what is new every day.")
+        await reply(update, context, [*blocks, note] if digest else _("No articles yet."))
         return
     done = await deliver(
         context.bot,
@@ -192,11 +210,13 @@ async def on_digest(update: Update, context: TalksContext) -> None:
         asked_in=topic_of(update),
     )
     if done is Delivery.NOTHING_NEW:
-        await reply(update, context, "Nothing new since your last digest.")
+        await reply(update, context, _("Nothing new since your last digest."))
     elif done is Delivery.FAILED:  # Telegram refused it or could not be reached: say so
-        await reply(update, context, "Your digest could not be sent just now: try /digest later.")
+        await reply(
+            update, context, _("Your digest could not be sent just now: try /digest later.")
+        )
     elif done is Delivery.BUSY:  # the scheduled one is on its way (from another process)
-        await reply(update, context, "Your digest is being sent right now.")
+        await reply(update, context, _("Your digest is being sent right now."))
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -210,7 +230,9 @@ async def _current(services: Services, chat_id: int) -> Wish:
     return Wish(sub.mode, sub.digest_time, sub.timezone, sub.place)
 
 
-async def _subscribed(services: Services, chat_id: int, wish: Wish) -> str:
+async def _subscribed(
+    services: Services, chat_id: int, wish: Wish, *, tr: Translate = render.ENGLISH
+) -> str:
     newsroom = services.newsroom
     sub = await blocking(
         newsroom.subscribe,
@@ -220,12 +242,14 @@ async def _subscribed(services: Services, chat_id: int, wish: Wish) -> str:
         timezone=wish.zone,
         place=wish.place,
     )
-    text = f"Subscribed: {render.schedule_html(sub, now=newsroom.now())}"
+    schedule = render.schedule_html(sub, now=newsroom.now(), tr=tr)
+    text = tr("Subscribed: {schedule}").format(schedule=schedule)
     if sub.mode == "daily" and sub.place is None:
-        text += (
-            f"\nTimes are {render.esc(render.place_of(sub))} time: for yours, write "
-            "<code>/subscribe 8am London</code> with your city."
+        hint = tr(
+            "Times are {place} time: for yours, write <code>/subscribe 8am London</code> "
+            "with your city."
         )
+        text += "\n" + hint.format(place=render.esc(render.place_of(sub)))
     return text
 
 
@@ -234,26 +258,28 @@ def _private(update: Update) -> bool:
     return chat is not None and chat.type == ChatType.PRIVATE
 
 
-def _picker(current: Wish, *, private: bool) -> tuple[str, InlineKeyboardMarkup]:
+def _picker(
+    current: Wish, *, private: bool, tr: Translate = render.ENGLISH
+) -> tuple[str, InlineKeyboardMarkup]:
     """A few times in the chat's zone, instant news, and (in private) the location."""
     place = current.place or zone_label(current.zone)
     times = [
         InlineKeyboardButton(f"{t:%H:%M}", callback_data=buttons.schedule(t)) for t in PICKER_TIMES
     ]
     rows = [times[:3], times[3:]]
-    instant = InlineKeyboardButton("⚡ As news comes", callback_data=buttons.schedule(None))
+    instant = InlineKeyboardButton(tr("⚡ As news comes"), callback_data=buttons.schedule(None))
     rows.append([instant])
     if private:
-        locate = InlineKeyboardButton("📍 Use my location", callback_data=buttons.LOCATE_DATA)
+        locate = InlineKeyboardButton(tr("📍 Use my location"), callback_data=buttons.LOCATE_DATA)
         rows.append([locate])
-    text = (
-        f"When should your daily digest come? The times are {render.esc(place)} time.\n"
-        f"Or write it: {USAGE.split(': ', 1)[1]}"
-    )
+    when = tr("When should your daily digest come? The times are {place} time.")
+    text = f"{when.format(place=render.esc(place))}\n{tr(USAGE)}"
     return text, InlineKeyboardMarkup(rows)
 
 
-def _did_you_mean(error: UnknownPlaceError) -> tuple[str, InlineKeyboardMarkup | None]:
+def _did_you_mean(
+    error: UnknownPlaceError, *, tr: Translate = render.ENGLISH
+) -> tuple[str, InlineKeyboardMarkup | None]:
     wish = error.wish
     at = None if wish.mode == "instant" else wish.at
     rows = [
@@ -261,10 +287,11 @@ def _did_you_mean(error: UnknownPlaceError) -> tuple[str, InlineKeyboardMarkup |
         for p in error.suggestions
         if (data := buttons.schedule(at, p.name)) is not None
     ]
-    text = f"I don't know the place “{render.esc(error.text)}”."
+    text = tr("I don't know the place “{place}”.").format(place=render.esc(error.text))
     if rows:
-        return f"{text} Did you mean one of these?", InlineKeyboardMarkup(rows)
-    return f"{text}\n{USAGE}", None
+        offer = tr("Did you mean one of these?")
+        return f"{text} {offer}", InlineKeyboardMarkup(rows)
+    return f"{text}\n{tr(USAGE)}", None
 
 
 def _place_button(place: Place) -> str:

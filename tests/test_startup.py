@@ -36,6 +36,7 @@ HEAVY = (
     "onnxruntime",
     "trafilatura",
     "matplotlib",
+    "babel",
 )
 # Run the CLI's main in a fresh interpreter and report the heavy packages it imported.
 PROBE = """

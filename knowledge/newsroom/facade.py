@@ -62,6 +62,7 @@ from knowledge.qa.index import Index
 from knowledge.qa.reader import Reader, shipped_reader
 from knowledge.schedule import Mode, parse_zone
 from knowledge.storage.journal import Journal, Window
+from knowledge.storage.languages import ChatLanguages
 from knowledge.storage.store import Store
 from knowledge.storage.subscribers import Subscriber, Subscribers
 from knowledge.storage.topics import Topics
@@ -134,6 +135,8 @@ class Newsroom:
         """/follow, /following, /unfollow, their notices, and /timeline."""
         self.topics = Topics(store)
         """The forum topic of a group's digests (``set``, ``get``)."""
+        self.languages = ChatLanguages(store)
+        """The language a chat chose for the bot's texts with /language (``set``, ``get``)."""
         self._version = 0  # the store's version the index has caught up with
         # Replicas starting together on one store: one re-extracts and seeds, the others wait
         # and find it done.

@@ -307,3 +307,12 @@ class TopicRow(Base):
     __tablename__ = "digest_topics"
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     thread_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChatLanguageRow(Base):
+    """The language a chat chose for the bot's own texts with /language (a code such as "ru");
+    no row: the user's Telegram language decides."""
+
+    __tablename__ = "chat_languages"
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(8))
