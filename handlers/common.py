@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.constants import ChatType
 
 from handlers import i18n
@@ -31,6 +31,14 @@ def topic_of(update: Update) -> int | None:
     if message is None or not message.is_topic_message:
         return None
     return message.message_thread_id
+
+
+def username_of(bot: Bot) -> str | None:
+    """The bot's @username, for deep links; None before it has asked Telegram who it is."""
+    try:
+        return bot.username
+    except RuntimeError:  # PTB: the bot is not initialised (no getMe yet)
+        return None
 
 
 def is_group(update: Update) -> bool:

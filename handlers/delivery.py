@@ -15,7 +15,7 @@ from collections.abc import Callable
 from telegram import Bot
 
 from handlers import i18n, render
-from handlers.common import blocking
+from handlers.common import blocking, username_of
 from handlers.context import Services, TalksContext
 from handlers.digests import digest_keyboard
 from handlers.notices import deliver_notices
@@ -88,7 +88,7 @@ async def _deliver(
     result = await services.sender.send(
         bot,
         chat_id,
-        render.digest_blocks(digest, heading=heading, tr=_),
+        render.digest_blocks(digest, heading=heading, tr=_, bot_username=username_of(bot)),
         reply_markup=digest_keyboard(digest, tr=_),
         thread_id=asked_in if asked else await blocking(newsroom.topics.get, chat_id),
     )

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
+from handlers import links
 from handlers.i18n import N_, Translate
 from knowledge import (
     DECLINE,
@@ -176,11 +177,17 @@ DIGEST_FACT_CHARS = 400  # a sentence in a digest: keeps an item within one mess
 LONG_DIGEST_CHARS = 1000  # past this the articles' bodies fold (expandable blockquotes)
 
 
-def item_html(item: DigestItem, *, folded: bool = False, tr: Translate = ENGLISH) -> str:
+def item_html(
+    item: DigestItem, *, folded: bool = False, tr: Translate = ENGLISH, link: str | None = None
+) -> str:
     """One article of a digest: headline, date and source, then its summary and key facts
-    (``folded``: in an expandable blockquote, for a long digest)."""
+    (``folded``: in an expandable blockquote, for a long digest); ``link``: where the headline
+    leads (the bot's deep link to the article)."""
     a = item.article
-    head = [f"<b>{esc(shorten(a.title, 200))}</b>", f"{format_date(a.published)} · #{a.id}"]
+    title = esc(shorten(a.title, 200))
+    if link is not None:
+        title = f'<a href="{esc(link)}">{title}</a>'
+    head = [f"<b>{title}</b>", f"{format_date(a.published)} · #{a.id}"]
     if a.source:
         head[-1] += f" · {esc(a.source)}"
     body = [esc(" ".join(shorten(f.text, DIGEST_FACT_CHARS) for f in item.summary))]
@@ -200,16 +207,26 @@ def chat_html(said: ChatReply) -> str:
     return esc(said.text)
 
 
-def digest_blocks(digest: Digest, *, heading: str, tr: Translate = ENGLISH) -> list[str]:
+def digest_blocks(
+    digest: Digest, *, heading: str, tr: Translate = ENGLISH, bot_username: str | None = None
+) -> list[str]:
     """The heading and one block per article; a long digest folds each article's body, so the
     headlines read at a glance and a tap opens one. ``tr`` translates the frame (the heading
-    comes translated), never the articles."""
+    comes translated), never the articles. With the bot's username each headline is a deep
+    link to the article in the bot's private chat (``t.me/<bot>?start=article_ID``): from a
+    group's digest too, a tap opens a conversation about it."""
     n = len(digest.items)
     count = tr("{n} new article") if n == 1 else tr("{n} new articles")
     head = f"<b>{esc(heading)}</b> · {count.format(n=n)}"
-    items = [item_html(i, tr=tr) for i in digest.items]
+    urls = {
+        i.article.id: links.link(bot_username, links.article_payload(i.article.id))
+        if bot_username
+        else None
+        for i in digest.items
+    }
+    items = [item_html(i, tr=tr, link=urls[i.article.id]) for i in digest.items]
     if sum(utf16_len(i) for i in items) > LONG_DIGEST_CHARS:
-        items = [item_html(i, folded=True, tr=tr) for i in digest.items]
+        items = [item_html(i, folded=True, tr=tr, link=urls[i.article.id]) for i in digest.items]
     return [head, *items]
 
 

@@ -25,6 +25,7 @@ from handlers.common import (
     reply,
     topic_of,
     translator_for,
+    username_of,
 )
 from handlers.context import Services, TalksContext
 from handlers.delivery import Delivery, deliver
@@ -197,7 +198,9 @@ async def on_digest(update: Update, context: TalksContext) -> None:
     _ = await translator_for(update, context)
     if sub is None or not sub.active:
         digest = await blocking(newsroom.latest_digest)
-        blocks = render.digest_blocks(digest, heading=_("Latest articles"), tr=_)
+        blocks = render.digest_blocks(
+            digest, heading=_("Latest articles"), tr=_, bot_username=username_of(context.bot)
+        )
         note = _("Subscribe with /subscribe to get what is new every day.")
         await reply(update, context, [*blocks, note] if digest else _("No articles yet."))
         return

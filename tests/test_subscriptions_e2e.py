@@ -299,4 +299,8 @@ async def test_a_long_digest_folds_each_article(
         digest = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=10)
         assert "Your daily digest" in digest.params["text"]
         assert entity_types(digest).count("expandable_blockquote") == 2
+        # each headline a deep link to its article in the bot's private chat
+        for article_id in (2, 3):
+            link = f'<a href="https://t.me/talks_test_bot?start=article_{article_id}">'
+            assert link in digest.params["text"]
         assert datas(digest)[:2] == ["ask:2", "ask:3"]
