@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -216,15 +217,21 @@ def test_one_process_leads_and_another_takes_over_when_it_dies(
     assert a.leads(), "still: leading is kept, not taken in turns"
     # a dies: the server ends its session (as when its process is killed), freeing the lock
     psycopg = pytest.importorskip("psycopg")
+    held = (
+        "FROM pg_locks WHERE locktype = 'advisory' "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND classid = %s AND objid = %s AND objsubid = 1 AND granted"
+    )
+    key = (LEADER_LOCK >> 32, LEADER_LOCK & 0xFFFFFFFF)
     with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as admin:
         # this database's lock only (a bigint key is classid: high half, objid: low half)
-        ended = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
-            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND classid = %s AND objid = %s AND objsubid = 1 AND granted",
-            (LEADER_LOCK >> 32, LEADER_LOCK & 0xFFFFFFFF),
-        ).fetchall()
-    assert ended == [(True,)]
+        ended = admin.execute(f"SELECT pg_terminate_backend(pid) {held}", key).fetchall()
+        assert ended == [(True,)]
+        # the signal is sent; the session ends (and lets the lock go) a moment later
+        deadline = time.monotonic() + 10
+        while admin.execute(f"SELECT count(*) {held}", key).fetchone() != (0,):
+            assert time.monotonic() < deadline, "the killed session still holds the lock"
+            time.sleep(0.02)
     assert b.leads(), "the next check of another process takes the lead"
     assert not a.leads(), "and the old leader, back, does not lead beside it"
     b.resign()
