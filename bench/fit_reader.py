@@ -63,7 +63,7 @@ from knowledge import DEFAULT_MODEL, Newsroom, decode
 from knowledge.errors import KnowledgeError, QuestionError
 from knowledge.nlp.pipeline import load_pipeline
 from knowledge.qa.config import READER_FEATURES, ReaderWeights
-from knowledge.qa.evaluation import read_items, token_f1
+from knowledge.qa.evaluation import auc, read_items, token_f1
 from knowledge.qa.reader import Reader
 from knowledge.storage.store import Store
 
@@ -240,14 +240,6 @@ def threshold_for(questions: Sequence[Question], weights: ReaderWeights) -> floa
     return best
 
 
-def auc(questions: Sequence[Question], weights: ReaderWeights) -> float:
-    """How well the chosen confidence separates answerable questions from the others."""
-    pos = [choose(q, weights)[0] for q in questions if q.answerable]
-    neg = [choose(q, weights)[0] for q in questions if not q.answerable]
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / max(1, len(pos) * len(neg))
-
-
 def cross_validate(qs: Sequence[Question], without: frozenset[str]) -> dict[str, float]:
     """The news questions in two folds by article: fitted on SQuAD and the other fold, the
     threshold chosen on the other fold, scored on this one. Answered right: the chosen span is
@@ -271,7 +263,7 @@ def cross_validate(qs: Sequence[Question], without: frozenset[str]) -> dict[str,
                 tallies["false declines"] += (conf < t) / n_ans
             else:
                 tallies["declined"] += (conf < t) / n_una
-        tallies["auc"] += auc(test, fitted) / 2
+        tallies["auc"] += auc([(choose(q, fitted)[0], q.answerable) for q in test]) / 2
     return tallies
 
 
