@@ -3,6 +3,8 @@ the buttons under an answer (their data: ``handlers.buttons``)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -19,6 +21,9 @@ from knowledge import Answer, ChatReply, fact_ref
 log = logging.getLogger(__name__)
 
 LAST_ANSWER = "last_answer"
+TYPING_AFTER_SECONDS = 0.4
+"""Show "typing…" only for an answer not ready by then: most take under 0.1 s, and each chat
+action is a request that counts against the bot's 30 a second (bench/throughput.py)."""
 _SUGGESTION_CHARS = 60
 
 
@@ -85,16 +90,22 @@ async def answer_question(update: Update, context: TalksContext, text: str) -> N
     if said is not None:  # not a question about the news: small talk, a summary, a language
         await chat_reply(update, context, said)
         return
-    await context.bot.send_chat_action(
-        chat.id, ChatAction.TYPING, message_thread_id=topic_of(update)
+    asking = asyncio.ensure_future(
+        blocking(
+            services.newsroom.ask,
+            text,
+            chat_id=chat.id,
+            user_id=user.id if user else None,
+            context=last,
+        )
     )
-    asked = await blocking(
-        services.newsroom.ask,
-        text,
-        chat_id=chat.id,
-        user_id=user.id if user else None,
-        context=last,
-    )
+    done, _ = await asyncio.wait({asking}, timeout=TYPING_AFTER_SECONDS)
+    if not done:
+        with contextlib.suppress(TelegramError):  # only a hint: the answer still goes out
+            await context.bot.send_chat_action(
+                chat.id, ChatAction.TYPING, message_thread_id=topic_of(update)
+            )
+    asked = await asking
     answer = asked.answer
     if answer.answered and context.chat_data is not None:
         context.chat_data[LAST_ANSWER] = answer

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
+import handlers.ask
 from tests.botkit import START, USER, Clock, running_bot, settings_for
 from tests.conftest import DATA
 from tests.fake_bot_api import FakeBotApi
@@ -20,7 +21,10 @@ def examples(call) -> list[str]:
     return [d for d in buttons(call) if d.startswith("q:")]
 
 
-async def test_small_talk_gets_a_friendly_reply(fake: FakeBotApi, db: Path, nlp: Language) -> None:
+async def test_small_talk_gets_a_friendly_reply(
+    fake: FakeBotApi, db: Path, nlp: Language, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handlers.ask, "TYPING_AFTER_SECONDS", 0)  # every engine answer is "slow"
     async with running_bot(settings_for(fake, db), nlp, Clock(START)):
         hello = await ask(fake, USER, "hi")
         assert hello.params["text"].startswith("Hello!")
@@ -37,6 +41,22 @@ async def test_small_talk_gets_a_friendly_reply(fake: FakeBotApi, db: Path, nlp:
             assert DECLINE not in call.params["text"]
         typing = [c for c in fake.calls("sendChatAction") if c.params["chat_id"] == USER]
         assert len(typing) == 1, "only the example question was a question for the engine"
+
+
+async def test_typing_only_while_an_answer_keeps_a_user_waiting(
+    fake: FakeBotApi, db: Path, nlp: Language, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, Clock(START)):
+        monkeypatch.setattr(handlers.ask, "TYPING_AFTER_SECONDS", 30)
+        fast = await ask(fake, USER, "who is de mistura?")
+        assert DECLINE not in fast.params["text"]
+        assert not fake.calls("sendChatAction"), "an answer ready at once needs no typing"
+        monkeypatch.setattr(handlers.ask, "TYPING_AFTER_SECONDS", 0)
+        slow = await ask(fake, USER, "when is the next round?")
+        assert DECLINE not in slow.params["text"]
+        typing = fake.calls("sendChatAction")
+        assert [c.params["action"] for c in typing] == ["typing"]
+        assert typing[0].time < slow.time, "typing shows before the answer"
 
 
 async def test_summaries_by_number_latest_and_this(

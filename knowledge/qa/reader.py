@@ -69,6 +69,10 @@ class Reader:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
+        # No spin-waiting between runs: a bot reads once per question, so idle threads would
+        # spin for nothing, taking a third more CPU per question from whatever shares the
+        # cores (bench/throughput.py); a read's wall time is no worse.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         return cls(session, tok)
