@@ -4,7 +4,9 @@
 The ``.po`` files are the only copy: each is compiled in memory with Babel the first time its
 language is asked for (a few milliseconds), so a compiled ``.mo`` can never fall behind its
 ``.po``, and Babel is imported by the first translated reply, never by the CLI's quick commands.
-Answers, facts and article titles are not translated: they stay in the articles' language.
+Answers, facts and article titles are not translated: they stay in the articles' language. Dates
+of the bot's own frame ("since 1 March 2026") are written by Babel's CLDR data (``format_day``);
+the domain's English messages are looked up by their templates in ``handlers.domain_texts``.
 
 Mark a text with ``_`` (``_ = translator(language)``), ``tr`` (a ``Translate`` passed in),
 ``N_`` (a constant, translated where it is shown) or ``ngettext``; then refresh the catalogs:
