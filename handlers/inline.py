@@ -88,11 +88,13 @@ async def on_inline(update: Update, context: TalksContext) -> None:
     if query is None:
         return
     question = " ".join(query.query.split())
+    state = state_of(context)
+    # marked on arrival, before any await: a query typed on arrives later and wins
+    state.latest[query.from_user.id] = query.id
     _ = i18n.translator(await user_language(query.from_user, context))
     if not question:  # "@bot" alone: a way to the private chat, nothing to answer yet
         await query.answer([], cache_time=CACHE_SECONDS, button=private_button("", tr=_))
         return
-    state = state_of(context)
     key = f"{_.language}:{question}"  # the frame is in the user's language
     results = state.get(key)
     if results is None:
@@ -117,9 +119,9 @@ async def on_inline(update: Update, context: TalksContext) -> None:
 
 
 async def settled(state: InlineState, user_id: int, query_id: str) -> bool:
-    """Whether the user's query is still their newest after a pause (Telegram sends one per
-    pause in typing: the engine answers the question, not each prefix of it)."""
-    state.latest[user_id] = query_id
+    """Whether the user's query (marked as their newest when it came) still is after a pause
+    (Telegram sends one per pause in typing: the engine answers the question, not each prefix
+    of it)."""
     await asyncio.sleep(SETTLE_SECONDS)
     if state.latest.get(user_id) != query_id:
         return False
