@@ -126,7 +126,8 @@ def register(app: TalksApp) -> None:
             InlineQueryHandler(inline.on_inline),
             MessageHandler(filters.ChatType.PRIVATE & filters.LOCATION, subscribe.on_location),
             MessageHandler(
-                filters.ChatType.PRIVATE & filters.Text([subscribe.NOT_NOW]), subscribe.on_not_now
+                filters.ChatType.PRIVATE & filters.Text(subscribe.not_now_texts()),
+                subscribe.on_not_now,
             ),
             MessageHandler(
                 filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, ask.on_private_text

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from handlers import buttons, render
 from handlers.common import blocking, command_args, reply, topic_of, translator_for
 from handlers.context import TalksContext
-from handlers.i18n import Translate
+from handlers.i18n import N_, Translate
 from knowledge import Answer, ChatReply, fact_ref
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,8 @@ LAST_ANSWER = "last_answer"
 TYPING_AFTER_SECONDS = 0.4
 """Show "typing…" only for an answer not ready by then: most take under 0.1 s, and each chat
 action is a request that counts against the bot's 30 a second (bench/throughput.py)."""
+QUESTION_GONE = N_("That question is gone.")
+ARTICLE_GONE = N_("That article has been removed.")
 _SUGGESTION_CHARS = 60
 
 
@@ -39,7 +41,9 @@ async def on_ask(update: Update, context: TalksContext) -> None:
     message = update.effective_message
     question = command_args(message.text if message else None)
     if not question:
-        await reply(update, context, "Ask me like this: <code>/ask when is the next round?</code>")
+        _ = await translator_for(update, context)
+        usage = _("Ask me like this: <code>/ask when is the next round?</code>")
+        await reply(update, context, usage)
         return
     await answer_question(update, context, question)
 
@@ -77,7 +81,8 @@ async def answer_question(update: Update, context: TalksContext, text: str) -> N
     services = context.services
     text = text.strip()
     if not text:
-        await reply(update, context, "Ask me a question about the news, e.g. who is involved?")
+        _ = await translator_for(update, context)
+        await reply(update, context, _("Ask me a question about the news, e.g. who is involved?"))
         return
     previous = context.chat_data.get(LAST_ANSWER) if context.chat_data is not None else None
     last = previous if isinstance(previous, Answer) else None
@@ -115,8 +120,11 @@ async def answer_question(update: Update, context: TalksContext, text: str) -> N
 
 
 async def chat_reply(update: Update, context: TalksContext, said: ChatReply) -> None:
-    """A reply that is not an answer, with its example questions as buttons."""
-    await reply(update, context, render.chat_html(said), markup=examples_markup(said.examples))
+    """A reply that is not an answer, with its example questions as buttons (questions: in
+    English, the language the bot understands)."""
+    _ = await translator_for(update, context)
+    text = render.chat_html(said, tr=_)
+    await reply(update, context, text, markup=examples_markup(said.examples))
 
 
 def examples_markup(questions: Iterable[str]) -> InlineKeyboardMarkup | None:
@@ -209,7 +217,8 @@ async def on_feedback(update: Update, context: TalksContext) -> None:
     ok = chat is not None and await blocking(
         newsroom.feedback, question_id, value, chat_id=chat.id
     )
-    await query.answer("Thanks for the feedback!" if ok else "That question is gone.")
+    _ = await translator_for(update, context)
+    await query.answer(_("Thanks for the feedback!") if ok else _(QUESTION_GONE))
     message = query.message
     if not ok or not isinstance(message, Message) or message.reply_markup is None:
         return
@@ -230,7 +239,8 @@ async def on_source(update: Update, context: TalksContext) -> None:
     found = await blocking(context.services.newsroom.paragraph, buttons.decode_source(query.data))
     await query.answer()
     if found is None:
-        await reply(update, context, "That article has been removed.")
+        _ = await translator_for(update, context)
+        await reply(update, context, _(ARTICLE_GONE))
         return
     article, facts, shown = found
     await reply(update, context, render.paragraph_html(article, facts, shown.id))
@@ -245,7 +255,8 @@ async def on_fact(update: Update, context: TalksContext) -> None:
     suggested = newsroom.fact(buttons.decode_fact(query.data))
     await query.answer()
     if suggested is None:
-        await reply(update, context, "That article has been removed.")
+        _ = await translator_for(update, context)
+        await reply(update, context, _(ARTICLE_GONE))
         return
     article = await blocking(newsroom.article, suggested.article_id)
     if isinstance(query.message, Message):
@@ -259,5 +270,6 @@ async def on_more(update: Update, context: TalksContext) -> None:
         return
     again = await blocking(context.services.newsroom.again, buttons.decode_more(query.data))
     await query.answer()
-    text = "That question is gone." if again is None else render.more_html(again)
+    _ = await translator_for(update, context)
+    text = _(QUESTION_GONE) if again is None else render.more_html(again, tr=_)
     await reply(update, context, text)

@@ -12,6 +12,8 @@ import io
 import threading
 from typing import TYPE_CHECKING
 
+from handlers import i18n
+from handlers.i18n import ENGLISH, Translate
 from knowledge import Activity
 
 if TYPE_CHECKING:
@@ -29,22 +31,30 @@ TICK_EVERY = 5  # days between date labels (and the last day always labelled)
 _DRAWING = threading.Lock()
 
 
-def caption(activity: Activity) -> str:
-    """The photo's caption: what it shows and in which zone its days are (plain text)."""
-    return f"Questions per day, last {len(activity.days)} days ({activity.zone} time)"
+def caption(activity: Activity, *, tr: Translate = ENGLISH) -> str:
+    """The photo's caption: what it shows and in which zone its days are (plain text); the
+    chart's words are in the same language (DejaVu Sans has Cyrillic)."""
+    n, language = len(activity.days), tr.language
+    said = i18n.ngettext(
+        language,
+        "Questions per day, last {n} day ({zone} time)",
+        "Questions per day, last {n} days ({zone} time)",
+        n,
+    )
+    return said.format(n=n, zone=activity.zone)
 
 
-def activity_png(activity: Activity) -> bytes:
-    """The chart of ``activity`` as PNG bytes."""
+def activity_png(activity: Activity, *, tr: Translate = ENGLISH) -> bytes:
+    """The chart of ``activity`` as PNG bytes, its words in the admin's language."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     buffer = io.BytesIO()
     with _DRAWING:
-        FigureCanvasAgg(activity_figure(activity)).print_png(buffer)
+        FigureCanvasAgg(activity_figure(activity, tr=tr)).print_png(buffer)
     return buffer.getvalue()
 
 
-def activity_figure(activity: Activity) -> Figure:
+def activity_figure(activity: Activity, *, tr: Translate = ENGLISH) -> Figure:
     """Two panels over the same days: stacked answered/declined bars; 👍 up, 👎 down."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -59,24 +69,25 @@ def activity_figure(activity: Activity) -> Figure:
     questions, feedback = figure.subplots(
         2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.4]}
     )
-    questions.bar(x, answered, color=ANSWERED, label=f"answered ({sum(answered)})")
-    questions.bar(
-        x, declined, bottom=answered, color=DECLINED, label=f"declined ({sum(declined)})"
-    )
+    answered_label = tr("answered ({n})").format(n=sum(answered))
+    declined_label = tr("declined ({n})").format(n=sum(declined))
+    questions.bar(x, answered, color=ANSWERED, label=answered_label)
+    questions.bar(x, declined, bottom=answered, color=DECLINED, label=declined_label)
     top = max((a + d for a, d in zip(answered, declined, strict=True)), default=0)
     questions.set_ylim(0, max(top, 1) * 1.15)  # an empty month still gets a 0-1 axis
-    questions.set_ylabel("questions")
-    questions.set_title(caption(activity), fontsize=11)
+    questions.set_ylabel(tr("questions"))
+    questions.set_title(caption(activity, tr=tr), fontsize=11)
     questions.legend(loc="upper left", frameon=False, fontsize=9)
 
     # DejaVu Sans (matplotlib's font) has no emoji: the labels spell them out
-    feedback.bar(x, up, color=THUMBS_UP, label=f"thumbs up ({sum(up)})")
-    feedback.bar(x, down, color=THUMBS_DOWN, label=f"thumbs down ({-sum(down)})")
+    feedback.bar(x, up, color=THUMBS_UP, label=tr("thumbs up ({n})").format(n=sum(up)))
+    thumbs_down = tr("thumbs down ({n})").format(n=-sum(down))
+    feedback.bar(x, down, color=THUMBS_DOWN, label=thumbs_down)
     reach = max([*up, *(-d for d in down), 1])
     feedback.set_ylim(-reach * 1.2, reach * 2.0)  # headroom above for the legend
     feedback.axhline(0, color="#616161", linewidth=0.8)
     feedback.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):g}"))  # 👎 count
-    feedback.set_ylabel("feedback")
+    feedback.set_ylabel(tr("feedback"))
     feedback.legend(loc="upper left", frameon=False, fontsize=8, ncols=2)
 
     for axes in (questions, feedback):
@@ -85,8 +96,9 @@ def activity_figure(activity: Activity) -> Figure:
         axes.grid(axis="y", color="#eeeeee")
         axes.set_axisbelow(True)
     ticks = sorted({*x[::TICK_EVERY], x[-1]}) if x else []
-    feedback.set_xticks(ticks, [f"{activity.days[i]:%b} {activity.days[i].day}" for i in ticks])
-    feedback.set_xlabel(f"day ({activity.zone} time)")
+    days = [i18n.format_short_day(activity.days[i], tr.language) for i in ticks]
+    feedback.set_xticks(ticks, days)
+    feedback.set_xlabel(tr("day ({zone} time)").format(zone=activity.zone))
     if x:
         feedback.set_xlim(-0.6, x[-1] + 0.6)
     return figure

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
-from telegram import Bot, Update
+from telegram import Bot, Update, User
 from telegram.constants import ChatType
 
 from handlers import i18n
@@ -82,6 +82,16 @@ async def chat_language(update: Update, context: TalksContext) -> str:
     chat, user = update.effective_chat, update.effective_user
     if chat is not None:
         chosen = await blocking(context.services.newsroom.languages.get, chat.id)
+        if chosen in i18n.LANGUAGES:
+            return chosen
+    return i18n.language_of(user.language_code if user else None)
+
+
+async def user_language(user: User | None, context: TalksContext) -> str:
+    """The language of the bot's own texts for a user outside any chat (inline mode): their
+    private chat's /language choice, else their Telegram language, else English."""
+    if user is not None:
+        chosen = await blocking(context.services.newsroom.languages.get, user.id)
         if chosen in i18n.LANGUAGES:
             return chosen
     return i18n.language_of(user.language_code if user else None)

@@ -92,4 +92,5 @@ async def on_unknown_button(update: Update, context: TalksContext) -> None:
     if query is None:
         return
     log.info("unknown button %r", query.data)
-    await query.answer("That button no longer works.")
+    _ = await translator_for(update, context)
+    await query.answer(_("That button no longer works."))

@@ -6,15 +6,16 @@ import logging
 
 from telegram import Update
 
-from handlers import render
-from handlers.common import blocking, command_args, reply
+from handlers import domain_texts, render
+from handlers.common import blocking, command_args, reply, translator_for
 from handlers.context import TalksContext
 from handlers.delivery import deliver_instant
+from handlers.i18n import N_
 from knowledge import KnowledgeError
 
 log = logging.getLogger(__name__)
 
-USAGE = (
+USAGE = N_(
     "<code>/feeds</code> lists the feeds, <code>/feeds add URL</code> adds one, "
     "<code>/feeds remove ID</code> removes one."
 )
@@ -25,22 +26,25 @@ async def on_feeds(update: Update, context: TalksContext) -> None:
     message = update.effective_message
     words = command_args(message.text if message else None).split()
     newsroom = context.services.newsroom
+    _ = await translator_for(update, context)
     try:
         if not words:
             feeds = await blocking(newsroom.feeds)
-            await reply(update, context, render.feeds_html(feeds))
+            await reply(update, context, render.feeds_html(feeds, tr=_))
         elif words[0].lower() == "add" and len(words) == 2:
             feed = await blocking(newsroom.add_feed, words[1])
             title = render.esc(feed.title or feed.url)
-            await reply(update, context, f"Added feed #{feed.id} <b>{title}</b>; polling it now.")
+            added = _("Added feed #{id} <b>{title}</b>; polling it now.")
+            await reply(update, context, added.format(id=feed.id, title=title))
             context.application.create_task(poll_feeds(context), name=f"poll:{feed.id}")
         elif words[0].lower() == "remove" and len(words) == 2 and words[1].lstrip("#").isdigit():
             feed = await blocking(newsroom.remove_feed, int(words[1].lstrip("#")))
-            await reply(update, context, f"Removed feed #{feed.id} ({render.esc(feed.url)}).")
+            removed = _("Removed feed #{id} ({url}).")
+            await reply(update, context, removed.format(id=feed.id, url=render.esc(feed.url)))
         else:
-            await reply(update, context, USAGE)
+            await reply(update, context, _(USAGE))
     except KnowledgeError as e:
-        await reply(update, context, render.esc(str(e)))
+        await reply(update, context, render.esc(domain_texts.error_text(e, tr=_)))
 
 
 async def poll_feeds(context: TalksContext) -> None:

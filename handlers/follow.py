@@ -3,11 +3,12 @@ looks like (its delivery is ``handlers.notices``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from handlers import buttons, render
+from handlers import buttons, i18n, render
 from handlers.common import (
     blocking,
     command_args,
@@ -26,15 +27,14 @@ from knowledge import (
     Resolved,
     Timeline,
     TimelineEntry,
-    format_date,
-    format_resolved,
 )
 
 FOLLOW_USAGE = N_(
     "Whom or what? <code>/follow de Mistura</code>: a person, place or organisation the "
     "articles name. Each new article about them comes to you with what it says of them."
 )
-TIMELINE_USAGE = "Whom or what? <code>/timeline de Mistura</code>"
+TIMELINE_USAGE = N_("Whom or what? <code>/timeline de Mistura</code>")
+GONE = N_("The articles no longer name it.")
 MAX_NAME_CHARS = 200
 NOTICE_FACTS = 6  # a notice stays one message: the rest are a tap away (❓, /article)
 NOTICE_FACT_CHARS = 400
@@ -141,20 +141,24 @@ async def on_timeline(update: Update, context: TalksContext) -> None:
     """/timeline NAME: what the articles say about an entity, oldest first, a page at a time."""
     message = update.effective_message
     name = command_args(message.text if message else None)[:MAX_NAME_CHARS]
+    _ = await translator_for(update, context)
     if not name:
-        await reply(update, context, TIMELINE_USAGE)
+        await reply(update, context, _(TIMELINE_USAGE))
         return
     follows = context.services.newsroom.follows
     resolved = await blocking(follows.resolve, name)
     if resolved.entity is None:
-        text, markup = did_you_mean(resolved, [buttons.timeline(e.id) for e in resolved.choices])
+        datas = [buttons.timeline(e.id) for e in resolved.choices]
+        text, markup = did_you_mean(resolved, datas, tr=_)
         await reply(update, context, text, markup=markup)
         return
     timeline = await blocking(follows.timeline, resolved.entity.id)
     if timeline is None:  # removed since the name was looked up
-        await reply(update, context, "The articles no longer name it.")
+        await reply(update, context, _(GONE))
         return
-    await reply(update, context, timeline_html(timeline), markup=timeline_keyboard(timeline))
+    await reply(
+        update, context, timeline_html(timeline, tr=_), markup=timeline_keyboard(timeline, tr=_)
+    )
 
 
 async def on_timeline_button(update: Update, context: TalksContext) -> None:
@@ -164,11 +168,13 @@ async def on_timeline_button(update: Update, context: TalksContext) -> None:
         return
     entity_id, page = buttons.decode_timeline(query.data)
     timeline = await blocking(context.services.newsroom.follows.timeline, entity_id)
+    _ = await translator_for(update, context)
     if timeline is None:
-        await query.answer("The articles no longer name it.")
+        await query.answer(_(GONE))
         return
     await query.answer()
-    text, markup = timeline_html(timeline, page), timeline_keyboard(timeline, page)
+    text = timeline_html(timeline, page, tr=_)
+    markup = timeline_keyboard(timeline, page, tr=_)
     if isinstance(query.message, Message):
         await context.services.sender.edit(query.message, text, markup)
 
@@ -219,7 +225,7 @@ def did_you_mean(
         )
         return unknown.format(name=name), None
     rows = [
-        [InlineKeyboardButton(_button(e), callback_data=data)]
+        [InlineKeyboardButton(_button(e, tr=tr), callback_data=data)]
         for e, data in zip(resolved.choices, datas, strict=True)
     ]
     return tr("Whom do you mean by “{name}”?").format(name=name), InlineKeyboardMarkup(rows)
@@ -230,7 +236,8 @@ def following_html(follows: Sequence[Follow], *, tr: Translate = render.ENGLISH)
         return tr("You follow no one yet. <code>/follow de Mistura</code>, say.")
     since = tr("since {date}")
     lines = [
-        f"• <b>{render.esc(f.name)}</b> · {since.format(date=format_date(f.since.date()))}"
+        f"• <b>{render.esc(f.name)}</b> · "
+        + since.format(date=render.frame_date(f.since.date(), tr=tr))
         for f in follows
     ]
     return "\n".join([tr("<b>You follow</b>"), *lines, tr("Tap one to unfollow it.")])
@@ -260,7 +267,7 @@ def notice_html(notice: FollowNotice, *, tr: Translate = render.ENGLISH) -> str:
     sentences about them with their names in bold (the first ``NOTICE_FACTS``)."""
     a = notice.article
     names = ", ".join(f"<b>{render.esc(n)}</b>" for n in notice.names)
-    meta = f"{format_date(a.published)} · #{a.id}" + (
+    meta = f"{render.frame_date(a.published, tr=tr)} · #{a.id}" + (
         f" · {render.esc(a.source)}" if a.source else ""
     )
     ids = {f.entity_id for f in notice.follows}
@@ -296,19 +303,27 @@ def notice_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-def timeline_html(timeline: Timeline, page: int = 0) -> str:
+def timeline_html(timeline: Timeline, page: int = 0, *, tr: Translate = render.ENGLISH) -> str:
     """One page of a timeline: each sentence under its date (the date it names, resolved; or
-    "reported" and its article's), then the titles of the articles on the page."""
+    "reported" and its article's), then the titles of the articles on the page. ``tr``
+    translates the frame and its dates, never the sentences."""
     entity, entries = timeline.entity, timeline.entries
     head = f"🕰 <b>{render.esc(entity.name)}</b>{_described(entity)}"
     if not entries:
-        return f"{head}\nThe articles name it but say nothing more about it."
+        return f"{head}\n" + tr("The articles name it but say nothing more about it.")
     page = _page(timeline, page)
     shown = entries[page * PAGE_ENTRIES : (page + 1) * PAGE_ENTRIES]
     first = page * PAGE_ENTRIES + 1
-    span = f"{first}–{first + len(shown) - 1} of {len(entries)}" if len(entries) > 1 else "1"
-    lines = [f"{head}\nWhat the articles say, oldest first ({span}):"]
-    lines += [_entry(e, entity.id) for e in shown]
+    span = (
+        tr("{first}–{last} of {total}").format(
+            first=first, last=first + len(shown) - 1, total=len(entries)
+        )
+        if len(entries) > 1
+        else "1"
+    )
+    said = tr("What the articles say, oldest first ({span}):").format(span=span)
+    lines = [f"{head}\n{said}"]
+    lines += [_entry(e, entity.id, tr=tr) for e in shown]
     articles = {e.article.id: e.article for e in shown}
     lines.append(
         "\n".join(
@@ -318,20 +333,20 @@ def timeline_html(timeline: Timeline, page: int = 0) -> str:
     return "\n\n".join(lines)
 
 
-def timeline_keyboard(timeline: Timeline, page: int = 0) -> InlineKeyboardMarkup:
+def timeline_keyboard(
+    timeline: Timeline, page: int = 0, *, tr: Translate = render.ENGLISH
+) -> InlineKeyboardMarkup:
     """◀ Earlier and Later ▶ where there are more pages; 🔔 Follow."""
     page = _page(timeline, page)
     entity_id = timeline.entity.id
     row = []
     if page > 0:
-        row.append(
-            InlineKeyboardButton("◀ Earlier", callback_data=buttons.timeline(entity_id, page - 1))
-        )
+        earlier = buttons.timeline(entity_id, page - 1)
+        row.append(InlineKeyboardButton(tr("◀ Earlier"), callback_data=earlier))
     if (page + 1) * PAGE_ENTRIES < len(timeline.entries):
-        row.append(
-            InlineKeyboardButton("Later ▶", callback_data=buttons.timeline(entity_id, page + 1))
-        )
-    follow = [InlineKeyboardButton("🔔 Follow", callback_data=buttons.follow(entity_id))]
+        later = buttons.timeline(entity_id, page + 1)
+        row.append(InlineKeyboardButton(tr("Later ▶"), callback_data=later))
+    follow = [InlineKeyboardButton(tr("🔔 Follow"), callback_data=buttons.follow(entity_id))]
     return InlineKeyboardMarkup([row, follow] if row else [follow])
 
 
@@ -341,14 +356,31 @@ def _page(timeline: Timeline, page: int) -> int:
     return min(max(page, 0), last)
 
 
-def _entry(entry: TimelineEntry, entity_id: int) -> str:
-    when = (
-        format_resolved(entry.when)
-        if entry.when
-        else f"reported {format_date(entry.article.published)}"
-    )
+def _entry(entry: TimelineEntry, entity_id: int, *, tr: Translate = render.ENGLISH) -> str:
+    if entry.when:
+        when = resolved_date(entry.when, tr=tr)
+    else:
+        published = render.frame_date(entry.article.published, tr=tr)
+        when = tr("reported {date}").format(date=published)
     said = _marked(entry.fact, {entity_id}, ENTRY_CHARS)
     return f"<b>{render.esc(when)}</b> · #{entry.article.id}\n{said}"
+
+
+def resolved_date(iso: str, *, tr: Translate = render.ENGLISH) -> str:
+    """A date a sentence names, resolved ("2017-07-14", "2017-07", "week of 2017-07-10"), as
+    the chat's language says it; a year, or what does not parse, as it is."""
+    if iso.startswith("week of "):
+        start = resolved_date(iso.removeprefix("week of "), tr=tr)
+        return tr("the week of {date}").format(date=start)
+    try:
+        if len(iso) == 10:
+            return render.frame_date(dt.date.fromisoformat(iso), tr=tr)
+        if len(iso) == 7:
+            month = dt.date.fromisoformat(iso + "-01")
+            return i18n.format_day(month, tr.language, i18n.MONTH)
+    except ValueError:
+        return iso
+    return iso
 
 
 def _marked(fact: Fact, entity_ids: set[int | None], limit: int) -> str:
@@ -375,9 +407,10 @@ def _described(entity: Entity) -> str:
     return f" ({render.esc(entity.descriptions[0])})" if entity.descriptions else ""
 
 
-def _button(entity: Entity) -> str:
+def _button(entity: Entity, *, tr: Translate = render.ENGLISH) -> str:
     """A choice's text: the name and what the articles call it, or its kind."""
-    kind = entity.descriptions[0] if entity.descriptions else _KINDS.get(entity.label, "")
+    label = _KINDS.get(entity.label)
+    kind = entity.descriptions[0] if entity.descriptions else tr(label) if label else ""
     return _short(f"{entity.name} · {kind}" if kind else entity.name)
 
 
@@ -386,11 +419,11 @@ def _short(text: str) -> str:
 
 
 _KINDS = {
-    "PERSON": "a person",
-    "ORG": "an organisation",
-    "GPE": "a place",
-    "LOC": "a place",
-    "FAC": "a building or site",
-    "NORP": "a group or nationality",
-    "EVENT": "an event",
+    "PERSON": N_("a person"),
+    "ORG": N_("an organisation"),
+    "GPE": N_("a place"),
+    "LOC": N_("a place"),
+    "FAC": N_("a building or site"),
+    "NORP": N_("a group or nationality"),
+    "EVENT": N_("an event"),
 }

@@ -16,8 +16,9 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from handlers import buttons
-from handlers.common import blocking, is_group, reply, topic_of
+from handlers.common import blocking, is_group, reply, topic_of, translator_for
 from handlers.context import TalksContext
+from handlers.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ _CHANGE_BUTTONS = (
     buttons.LANGUAGE,
 )
 _ADMINS = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
-REFUSAL = "Only this group's admins can change its subscription and what it follows."
+REFUSAL = N_("Only this group's admins can change its subscription and what it follows.")
 
 
 def is_change_button(data: object) -> bool:
@@ -51,11 +52,12 @@ async def gate(update: Update, context: TalksContext) -> None:
     if chat is None or not is_group(update):
         return
     if not await _may_change(update, context):
+        _ = await translator_for(update, context)  # the group's language, else the member's
         query = update.callback_query
         if query is not None:
-            await query.answer(REFUSAL, show_alert=True)
+            await query.answer(_(REFUSAL), show_alert=True)
         else:
-            await reply(update, context, REFUSAL)
+            await reply(update, context, _(REFUSAL))
         raise ApplicationHandlerStop
     message, query = update.effective_message, update.callback_query
     subscribing = (

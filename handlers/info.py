@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers import i18n, links, render
+from handlers import domain_texts, i18n, links, render
 from handlers.ask import answer_question, examples_markup
 from handlers.common import blocking, chat_language, command_args, reply, translator_for
 from handlers.context import TalksContext
@@ -117,7 +117,8 @@ async def on_article(update: Update, context: TalksContext) -> None:
     try:
         newsroom.article(int(arg))
     except UnknownArticleError as e:
-        await reply(update, context, render.esc(str(e)) + " See /articles.")
+        said = render.esc(domain_texts.error_text(e, tr=_))
+        await reply(update, context, _("{error} See /articles.").format(error=said))
         return
     digest = await blocking(newsroom.digest, [int(arg)])
     cards = [render.item_html(i, tr=_) for i in digest.items]

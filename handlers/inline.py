@@ -27,10 +27,11 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from handlers import links, render
-from handlers.common import blocking
+from handlers import i18n, links, render
+from handlers.common import blocking, user_language
 from handlers.context import TalksContext
-from knowledge import DECLINE, Answer, fact_ref
+from handlers.i18n import Translate
+from knowledge import Answer, fact_ref
 
 log = logging.getLogger(__name__)
 
@@ -87,20 +88,29 @@ async def on_inline(update: Update, context: TalksContext) -> None:
     if query is None:
         return
     question = " ".join(query.query.split())
-    if not question:  # "@bot" alone: a way to the private chat, nothing to answer yet
-        await query.answer([], cache_time=CACHE_SECONDS, button=private_button(""))
-        return
     state = state_of(context)
-    results = state.get(question)
+    # marked on arrival, before any await: a query typed on arrives later and wins
+    state.latest[query.from_user.id] = query.id
+    _ = i18n.translator(await user_language(query.from_user, context))
+    if not question:  # "@bot" alone: a way to the private chat, nothing to answer yet
+        await query.answer([], cache_time=CACHE_SECONDS, button=private_button("", tr=_))
+        return
+    key = f"{_.language}:{question}"  # the frame is in the user's language
+    results = state.get(key)
     if results is None:
         if not await settled(state, query.from_user.id, query.id):
             return  # typed on: the newer query is answered instead
         answer = await blocking(context.services.newsroom.answer, question)
-        results = inline_results(answer, question, bot_username=context.bot.username)
-        state.put(question, results)
+        results = inline_results(answer, question, bot_username=context.bot.username, tr=_)
+        state.put(key, results)
     try:
+        # personal: Telegram would otherwise hand one user's results, in their language, to
+        # anyone typing the same query (our own cache still answers each language once)
         await query.answer(
-            results, cache_time=CACHE_SECONDS, is_personal=False, button=private_button(question)
+            results,
+            cache_time=CACHE_SECONDS,
+            is_personal=True,
+            button=private_button(question, tr=_),
         )
     except BadRequest as e:  # past Telegram's 10 s (a busy engine): the user has moved on
         if "too old" not in str(e).lower():
@@ -109,9 +119,9 @@ async def on_inline(update: Update, context: TalksContext) -> None:
 
 
 async def settled(state: InlineState, user_id: int, query_id: str) -> bool:
-    """Whether the user's query is still their newest after a pause (Telegram sends one per
-    pause in typing: the engine answers the question, not each prefix of it)."""
-    state.latest[user_id] = query_id
+    """Whether the user's query (marked as their newest when it came) still is after a pause
+    (Telegram sends one per pause in typing: the engine answers the question, not each prefix
+    of it)."""
     await asyncio.sleep(SETTLE_SECONDS)
     if state.latest.get(user_id) != query_id:
         return False
@@ -120,17 +130,24 @@ async def settled(state: InlineState, user_id: int, query_id: str) -> bool:
 
 
 def inline_results(
-    answer: Answer, question: str, *, bot_username: str | None = None
+    answer: Answer,
+    question: str,
+    *,
+    bot_username: str | None = None,
+    tr: Translate = render.ENGLISH,
 ) -> list[InlineQueryResultArticle]:
-    """The answer and the other facts found as results; a decline as one result."""
+    """The answer and the other facts found as results; a decline as one result. ``tr``
+    translates the bot's own words (the decline, "Also:", the buttons), never the articles'."""
     fact = answer.fact
     if not answer.answered or fact is None:
+        declined = tr(render.DECLINE_MSGID)
+        nothing = tr("Nothing I have read answers “{question}”")
         return [
             _result(
                 "declined",
-                DECLINE,
-                description=f"Nothing I have read answers “{render.shorten(question, 80)}”",
-                blocks=[render.esc(DECLINE)],
+                declined,
+                description=nothing.format(question=render.shorten(question, 80)),
+                blocks=[render.esc(declined)],
                 question=question,
             )
         ]
@@ -142,9 +159,9 @@ def inline_results(
         "answer",
         title,
         description=fact.text,
-        blocks=[render.answer_html(answer)],
+        blocks=[render.answer_html(answer, tr=tr)],
         question=question,
-        markup=_article_link(bot_username, fact.article_id),
+        markup=_article_link(bot_username, fact.article_id, tr=tr),
     )
     more = [
         _result(
@@ -153,7 +170,7 @@ def inline_results(
             description=render.plain_ref(answer.articles[sf.fact.article_id]),
             blocks=[render.fact_html(sf.fact, answer.articles[sf.fact.article_id])],
             question=question,
-            markup=_article_link(bot_username, sf.fact.article_id),
+            markup=_article_link(bot_username, sf.fact.article_id, tr=tr),
         )
         for sf in answer.facts[1:MAX_RESULTS]
         if sf.fact.article_id in answer.articles
@@ -187,18 +204,20 @@ def _result(
     )
 
 
-def _article_link(bot_username: str | None, article_id: int) -> InlineKeyboardMarkup | None:
+def _article_link(
+    bot_username: str | None, article_id: int, *, tr: Translate = render.ENGLISH
+) -> InlineKeyboardMarkup | None:
     """A button opening the bot's private chat on the article (a ``/start`` deep link)."""
     if not bot_username:
         return None
     url = links.link(bot_username, links.article_payload(article_id))
-    return InlineKeyboardMarkup([[InlineKeyboardButton("❓ Ask more about it", url=url)]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(tr("❓ Ask more about it"), url=url)]])
 
 
-def private_button(question: str) -> InlineQueryResultsButton:
+def private_button(question: str, *, tr: Translate = render.ENGLISH) -> InlineQueryResultsButton:
     """Above the results: the question asked in the private chat, where it gets buttons
     (source, more, "did you mean"); only "open the chat" when it does not fit a link."""
     payload = links.ask_payload(question) if question else None
     return InlineQueryResultsButton(
-        "Ask me in a private chat", start_parameter=payload or "inline"
+        tr("Ask me in a private chat"), start_parameter=payload or "inline"
     )

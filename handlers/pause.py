@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers import render
+from handlers import domain_texts, render
 from handlers.common import blocking, command_args, reply, translator_for
 from handlers.context import TalksContext
 from handlers.i18n import N_
@@ -25,7 +25,8 @@ async def on_pause(update: Update, context: TalksContext) -> None:
     try:
         length = parse_pause(command_args(message.text))
     except ScheduleError as e:
-        await reply(update, context, f"{render.esc(str(e))}\n{_(USAGE)}")
+        said = render.esc(domain_texts.error_text(e, tr=_))
+        await reply(update, context, f"{said}\n{_(USAGE)}")
         return
     newsroom = context.services.newsroom
     sub = await blocking(newsroom.pause, chat.id, length)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from handlers import links
+from handlers import domain_texts, i18n, links
 from handlers.i18n import N_, Translate
 from knowledge import (
     DECLINE,
@@ -37,7 +37,7 @@ STATS_QUESTION_CHARS = 120  # of an unanswered question listed in /stats
 _SENTENCE_END = re.compile(r"(?<=[.!?…”\"])\s+")
 
 
-ENGLISH: Translate = N_
+ENGLISH: Translate = i18n.ENGLISH
 DECLINE_MSGID = N_("The articles I have don't say.")  # knowledge.DECLINE, marked for the catalogs
 
 
@@ -120,20 +120,21 @@ def answer_html(answer: Answer, *, tr: Translate = ENGLISH) -> str:
 
 
 def decline_html(answer: Answer, *, tr: Translate = ENGLISH) -> str:
-    """The decline in the chat's language; another reply of the newsroom's (English) as is."""
+    """The decline in the chat's language; another reply of the newsroom's ("Please ask a
+    question…") in it where the catalog has it (``handlers.domain_texts``), else as is."""
     if answer.suggestions:
         offer = tr("Did you mean one of these? Tap to see it.")
         return f"{esc(tr(DECLINE_MSGID))}\n{esc(offer)}"
     if answer.reply is None or answer.reply == DECLINE:
         return esc(tr(DECLINE_MSGID))
-    return esc(answer.reply)
+    return esc(tr(answer.reply) if answer.reply else answer.reply)
 
 
-def more_html(answer: Answer, *, skip: int = 1, limit: int = 3) -> str:
+def more_html(answer: Answer, *, skip: int = 1, limit: int = 3, tr: Translate = ENGLISH) -> str:
     rest = answer.facts[skip : skip + limit]
     if not rest:
-        return "That was all I found."
-    lines = ["<b>More from the articles:</b>"]
+        return tr("That was all I found.")
+    lines = [tr("<b>More from the articles:</b>")]
     for sf in rest:
         article = answer.articles.get(sf.fact.article_id)
         ref = f" ({source_ref(article, sf.fact)})" if article else ""
@@ -166,7 +167,8 @@ def articles_html(articles: Sequence[Article], *, tr: Translate = ENGLISH) -> st
     lines = [f"<b>{count.format(n=n)}</b>"]
     facts = tr("{n} facts")  # a number-free form in Russian ("фактов: 3"): no plural rules
     lines.extend(
-        f"#{a.id} · {esc(a.title)} · {format_date(a.published)} · {facts.format(n=a.fact_count)}"
+        f"#{a.id} · {esc(a.title)} · {frame_date(a.published, tr=tr)} · "
+        + facts.format(n=a.fact_count)
         for a in articles
     )
     lines.append(tr("Send /article ID for a summary."))
@@ -187,7 +189,7 @@ def item_html(
     title = esc(shorten(a.title, 200))
     if link is not None:
         title = f'<a href="{esc(link)}">{title}</a>'
-    head = [f"<b>{title}</b>", f"{format_date(a.published)} · #{a.id}"]
+    head = [f"<b>{title}</b>", f"{frame_date(a.published, tr=tr)} · #{a.id}"]
     if a.source:
         head[-1] += f" · {esc(a.source)}"
     body = [esc(" ".join(shorten(f.text, DIGEST_FACT_CHARS) for f in item.summary))]
@@ -199,12 +201,12 @@ def item_html(
     return "\n".join(head + body)
 
 
-def chat_html(said: ChatReply) -> str:
+def chat_html(said: ChatReply, *, tr: Translate = ENGLISH) -> str:
     """Small talk, a summary, "who do you mean?" or "I understand English" (its examples go
-    under it as buttons)."""
+    under it as buttons); ``tr`` translates the newsroom's words, never the article's."""
     if said.item is not None:
-        return item_html(said.item)
-    return esc(said.text)
+        return item_html(said.item, tr=tr)
+    return esc(domain_texts.chat_text(said, tr=tr))
 
 
 def digest_blocks(
@@ -236,13 +238,22 @@ def place_of(sub: Subscriber) -> str:
 
 
 def day_of(moment: dt.datetime, zone: str, *, now: dt.datetime, tr: Translate = ENGLISH) -> str:
-    """ "today", "tomorrow" in the chat's language; a later day as "Mon 14 Dec"."""
-    day = local_day(moment, zone, now=now)
-    if day == "today":
+    """ "today", "tomorrow" in the chat's language; a later day as "Mon 14 Dec" ("пн 14 дек."),
+    with the year when it is not this one."""
+    said = local_day(moment, zone, now=now)
+    if said == "today":
         return tr("today")
-    if day == "tomorrow":
+    if said == "tomorrow":
         return tr("tomorrow")
-    return day
+    tz = ZoneInfo(zone)
+    day = moment.astimezone(tz).date()
+    pattern = i18n.WEEKDAY if day.year == now.astimezone(tz).year else i18n.WEEKDAY_YEAR
+    return i18n.format_day(day, tr.language, pattern)
+
+
+def frame_date(day: dt.date, *, tr: Translate = ENGLISH) -> str:
+    """A date in the bot's own words ("since 1 March 2026"), in the chat's language."""
+    return i18n.format_day(day, tr.language)
 
 
 def schedule_html(sub: Subscriber, *, now: dt.datetime, tr: Translate = ENGLISH) -> str:
@@ -293,39 +304,61 @@ def subscription_html(
     return f"{you_get}\n{more}"
 
 
-def feeds_html(feeds: Sequence[Feed]) -> str:
+def feeds_html(feeds: Sequence[Feed], *, tr: Translate = ENGLISH) -> str:
     if not feeds:
-        return "No feeds yet. Add one with <code>/feeds add URL</code>."
-    lines = [f"<b>{len(feeds)} feed{'s' if len(feeds) != 1 else ''}</b>"]
+        return tr("No feeds yet. Add one with <code>/feeds add URL</code>.")
+    n, language = len(feeds), tr.language  # not tr.… inside ngettext: Babel takes it for a call
+    heading = i18n.ngettext(language, "{n} feed", "{n} feeds", n).format(n=n)
+    lines = [f"<b>{heading}</b>"]
     for f in feeds:
-        state = f" · ⚠️ {f.failures} failures: {esc(f.last_error or '')}" if f.failures else ""
+        failures = i18n.ngettext(language, "{n} failure", "{n} failures", f.failures)
+        state = (
+            f" · ⚠️ {failures.format(n=f.failures)}: {esc(f.last_error or '')}"
+            if f.failures
+            else ""
+        )
         lines.append(f"#{f.id} · {esc(f.title or '')} · {esc(f.url)}{state}")
     return "\n".join(lines)
 
 
-def stats_html(stats: Stats) -> str:
-    subs = ", ".join(f"{mode} {n}" for mode, n in sorted(stats.subscribers.items())) or "none"
+_MODES = {"daily": N_("daily"), "instant": N_("instant")}
+
+
+def stats_html(stats: Stats, *, tr: Translate = ENGLISH) -> str:
+    """/stats for the bot's admins: the store, questions, feedback, digests, feeds, and what
+    was asked and not answered (the questions as asked)."""
+    subs = ", ".join(
+        f"{tr(_MODES[mode]) if mode in _MODES else mode} {n}"
+        for mode, n in sorted(stats.subscribers.items())
+    )
+    # one msgid, numbers apart from their nouns in Russian ("статей: 3"): no plural forms
+    store = tr("{articles} articles · {facts} facts · {entities} entities").format(
+        articles=stats.articles, facts=stats.facts, entities=stats.entities
+    )
     lines = [
-        "<b>Store</b>",
-        f"{stats.articles} articles · {stats.facts} facts · {stats.entities} entities",
-        f"Subscribers: {subs}",
-        "<b>Questions</b> (24 h / 7 days)",
-        f"answered {stats.day.answered} / {stats.week.answered} · "
-        f"declined {stats.day.declined} / {stats.week.declined}",
+        tr("<b>Store</b>"),
+        store,
+        tr("Subscribers: {subscribers}").format(subscribers=subs or tr("none")),
+        tr("<b>Questions</b> (24 h / 7 days)"),
+        tr("answered {day} / {week}").format(day=stats.day.answered, week=stats.week.answered)
+        + " · "
+        + tr("declined {day} / {week}").format(day=stats.day.declined, week=stats.week.declined),
         f"👍 {stats.day.thumbs_up} / {stats.week.thumbs_up} · "
         f"👎 {stats.day.thumbs_down} / {stats.week.thumbs_down}",
-        "<b>Digests</b> (24 h / 7 days)",
-        f"sent {stats.sends_day[0]} / {stats.sends_week[0]} · "
-        f"failed {stats.sends_day[1]} / {stats.sends_week[1]}",
+        tr("<b>Digests</b> (24 h / 7 days)"),
+        tr("sent {day} / {week}").format(day=stats.sends_day[0], week=stats.sends_week[0])
+        + " · "
+        + tr("failed {day} / {week}").format(day=stats.sends_day[1], week=stats.sends_week[1]),
     ]
     if stats.feeds:
         failing = [f for f in stats.feeds if f.failures]
-        lines.append(f"<b>Feeds</b> {len(stats.feeds)}, failing {len(failing)}")
+        feeds = tr("<b>Feeds</b> {total}, failing {failing}")
+        lines.append(feeds.format(total=len(stats.feeds), failing=len(failing)))
         lines.extend(
             f"#{f.id} {esc(f.url)}: {f.failures}× {esc(f.last_error or '')}" for f in failing
         )
     if stats.unanswered:
-        lines.append("<b>Most asked, not answered</b> (7 days)")
+        lines.append(tr("<b>Most asked, not answered</b> (7 days)"))
         # a pasted article asked as a question is logged whole: a line of it is enough
         lines.extend(
             f"{n}× {esc(shorten(text, STATS_QUESTION_CHARS))}" for text, n in stats.unanswered

@@ -16,7 +16,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
-from handlers import buttons, i18n, render
+from handlers import buttons, domain_texts, i18n, render
 from handlers.common import (
     blocking,
     chat_language,
@@ -46,8 +46,14 @@ USAGE = N_(
     "or <code>/subscribe instant</code> for news as it comes."
 )
 PICKER_TIMES = (dt.time(7), dt.time(8), dt.time(9), dt.time(12), dt.time(18), dt.time(21))
-NOT_NOW = "✖️ Not now"  # the location keyboard's way out (a text filter: English only)
-_SHARE = "📍 Share my location"
+NOT_NOW = N_("✖️ Not now")  # the location keyboard's way out: a text, so each language's
+_SHARE = N_("📍 Share my location")
+STALE = N_("That button no longer works.")
+
+
+def not_now_texts() -> list[str]:
+    """✖️ Not now in each language (the text the keyboard sends back, for its filter)."""
+    return sorted({i18n.translator(language)(NOT_NOW) for language in i18n.LANGUAGES})
 
 
 async def on_subscribe(update: Update, context: TalksContext) -> None:
@@ -76,7 +82,8 @@ async def on_subscribe(update: Update, context: TalksContext) -> None:
         await reply(update, context, text, markup=suggestions)
         return
     except ScheduleError as e:
-        await reply(update, context, f"{render.esc(str(e))}\n{_(USAGE)}")
+        said = render.esc(domain_texts.error_text(e, tr=_))
+        await reply(update, context, f"{said}\n{_(USAGE)}")
         return
     await keep_language(update, context)
     await reply(update, context, await _subscribed(services, chat.id, wish, tr=_))
@@ -91,6 +98,7 @@ async def on_schedule_button(update: Update, context: TalksContext) -> None:
     at, place = buttons.decode_schedule(query.data)
     services = context.services
     current = await _current(services, chat.id)
+    _ = await translator_for(update, context)
     try:
         wish = await blocking(
             parse_subscription,
@@ -100,13 +108,13 @@ async def on_schedule_button(update: Update, context: TalksContext) -> None:
             default_place=current.place,
         )
     except ScheduleError:  # a place GeoNames no longer knows: as any stale button
-        await query.answer("That button no longer works.")
+        await query.answer(_(STALE))
         return
     if at is None:
         wish = wish._replace(mode="instant")
     await query.answer()
     await keep_language(update, context)
-    text = await _subscribed(services, chat.id, wish, tr=await translator_for(update, context))
+    text = await _subscribed(services, chat.id, wish, tr=_)
     if isinstance(query.message, Message):
         await services.sender.edit(query.message, text)
 
@@ -129,12 +137,13 @@ async def on_locate_button(update: Update, context: TalksContext) -> None:
     if query is None:
         return
     await query.answer()
+    _ = await translator_for(update, context)
     keyboard = ReplyKeyboardMarkup(
-        [[KeyboardButton(_SHARE, request_location=True)], [KeyboardButton(NOT_NOW)]],
+        [[KeyboardButton(_(_SHARE), request_location=True)], [KeyboardButton(_(NOT_NOW))]],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
-    text = "Share your location and I'll use its time zone (only the zone is kept)."
+    text = _("Share your location and I'll use its time zone (only the zone is kept).")
     await reply(update, context, text, markup=keyboard)
 
 
@@ -145,20 +154,23 @@ async def on_location(update: Update, context: TalksContext) -> None:
         return
     where = message.location
     zone = await blocking(zone_at, where.latitude, where.longitude)
+    _ = await translator_for(update, context)
     if zone is None:
-        text = "I could not find a time zone there. Try <code>/subscribe 8am London</code>."
+        text = _("I could not find a time zone there. Try <code>/subscribe 8am London</code>.")
         await reply(update, context, text, markup=ReplyKeyboardRemove())
         return
     services = context.services
     current = await _current(services, chat.id)
     wish = Wish(current.mode, current.at, zone, zone_label(zone))
-    text = await _subscribed(services, chat.id, wish)
+    await keep_language(update, context)
+    text = await _subscribed(services, chat.id, wish, tr=_)
     await reply(update, context, text, markup=ReplyKeyboardRemove())
 
 
 async def on_not_now(update: Update, context: TalksContext) -> None:
     """✖️ Not now on the location keyboard: the keyboard goes, nothing changes."""
-    await reply(update, context, "OK, nothing changed.", markup=ReplyKeyboardRemove())
+    _ = await translator_for(update, context)
+    await reply(update, context, _("OK, nothing changed."), markup=ReplyKeyboardRemove())
 
 
 async def on_unsubscribe(update: Update, context: TalksContext) -> None:
@@ -286,7 +298,7 @@ def _did_you_mean(
     wish = error.wish
     at = None if wish.mode == "instant" else wish.at
     rows = [
-        [InlineKeyboardButton(_place_button(p), callback_data=data)]
+        [InlineKeyboardButton(_place_button(p, tr=tr), callback_data=data)]
         for p in error.suggestions
         if (data := buttons.schedule(at, p.name)) is not None
     ]
@@ -297,6 +309,8 @@ def _did_you_mean(
     return f"{text}\n{tr(USAGE)}", None
 
 
-def _place_button(place: Place) -> str:
+def _place_button(place: Place, *, tr: Translate = render.ENGLISH) -> str:
     label = zone_label(place.zone)
-    return place.name if label == place.name else f"{place.name} ({label} time)"
+    if label == place.name:
+        return place.name
+    return tr("{place} ({zone} time)").format(place=place.name, zone=label)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from knowledge.models import Answer, DigestItem, ScoredFact
@@ -42,7 +43,8 @@ class ChatReply:
 
     ``text`` is plain (the CLI prints it; the bot escapes it), ``examples`` are questions to
     offer (the bot's buttons), ``item`` the article summarised, ``language`` what ``text`` is
-    written in."""
+    written in. ``template`` and ``params``, where set, are what ``text`` was filled from, so
+    the bot can say it in its user's language (the domain speaks English only)."""
 
     intent: Intent
     text: str
@@ -50,6 +52,16 @@ class ChatReply:
     item: DigestItem | None = None
     language: str = "en"
     facts: tuple[ScoredFact, ...] = field(default=())
+    template: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def said(
+        cls, intent: Intent, template: str, examples: tuple[str, ...] = (), **params: object
+    ) -> ChatReply:
+        """A reply in English, filled from ``template`` with ``params`` (both kept)."""
+        text = template.format(**params) if params else template
+        return cls(intent, text, examples, template=template, params=params)
 
     @property
     def plain(self) -> str:

@@ -28,7 +28,16 @@ from __future__ import annotations
 
 
 class KnowledgeError(Exception):
-    """Base of all errors whose message can be shown to a person."""
+    """Base of all errors whose message can be shown to a person.
+
+    The message may be a template filled with ``params`` ("There is no article #{id}.",
+    id=3): both are kept, so a caller that speaks another language can look the template up in
+    its own catalog and fill it the same way. The domain itself stays in English."""
+
+    def __init__(self, message: str, /, **params: object) -> None:
+        super().__init__(message.format(**params) if params else message)
+        self.template = message
+        self.params = params
 
 
 class ArticleError(KnowledgeError):
@@ -46,8 +55,8 @@ class NotAnArticleError(ArticleError):
 class DuplicateArticleError(ArticleError):
     """The same article is already in the store."""
 
-    def __init__(self, message: str, *, existing_id: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, /, *, existing_id: int, **params: object) -> None:
+        super().__init__(message, **params)
         self.existing_id = existing_id
 
 

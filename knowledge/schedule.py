@@ -26,11 +26,15 @@ class ScheduleError(KnowledgeError):
     """A digest time or timezone that cannot be used."""
 
 
+NOT_HH_MM = "{text} is not a time: write it as HH:MM, e.g. 08:30."
+NOT_A_CLOCK = "{text} is not a time: write it as 8am, 7:30pm or 20:00."
+
+
 def parse_time(text: str) -> dt.time:
     """ "8:30", "08:30", "20.15", "7h05" → a clock time."""
     m = _TIME.match(text.strip())
     if not m:
-        raise ScheduleError(f"{text!r} is not a time: write it as HH:MM, e.g. 08:30.")
+        raise ScheduleError(NOT_HH_MM, text=repr(text))
     return dt.time(int(m.group(1)), int(m.group(2)))
 
 
@@ -38,7 +42,7 @@ def parse_zone(text: str) -> ZoneInfo:
     """An IANA timezone such as Europe/Berlin; case-insensitive, "UTC" included."""
     name = text.strip()
     if not name or ".." in name or name.startswith("/"):
-        raise ScheduleError(f"{text!r} is not a timezone.")
+        raise ScheduleError("{text} is not a timezone.", text=repr(text))
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -47,8 +51,9 @@ def parse_zone(text: str) -> ZoneInfo:
     if name.lower() in by_lower:
         return ZoneInfo(by_lower[name.lower()])
     raise ScheduleError(
-        f"I don't know the timezone {text!r}: use an IANA name such as Europe/London "
-        "or America/New_York."
+        "I don't know the timezone {text}: use an IANA name such as Europe/London "
+        "or America/New_York.",
+        text=repr(text),
     )
 
 
@@ -57,7 +62,7 @@ class UnknownPlaceError(ScheduleError):
     ``wish`` what the rest of the request said (so a suggestion can complete it)."""
 
     def __init__(self, text: str, suggestions: Sequence[Place], wish: Wish) -> None:
-        super().__init__(f"I don't know the place {text!r}.")
+        super().__init__("I don't know the place {text}.", text=repr(text))
         self.text = text
         self.suggestions = tuple(suggestions)
         self.wish = wish
@@ -92,7 +97,7 @@ def parse_clock(text: str) -> dt.time:
     "noon"."""
     m = _CLOCK.fullmatch(text.strip())
     if m is None:
-        raise ScheduleError(f"{text!r} is not a time: write it as 8am, 7:30pm or 20:00.")
+        raise ScheduleError(NOT_A_CLOCK, text=repr(text))
     return _clock(m)
 
 
@@ -103,12 +108,14 @@ def _clock(m: re.Match[str]) -> dt.time:
     if m["h12"]:
         hour, minute = int(m["h12"]), int(m["m12"] or 0)
         if not 1 <= hour <= 12 or minute > 59:
-            raise ScheduleError(f"{said!r} is not a time: a 12-hour clock goes from 1 to 12.")
+            raise ScheduleError(
+                "{text} is not a time: a 12-hour clock goes from 1 to 12.", text=repr(said)
+            )
         pm = m["ap"].lower() == "p"
         return dt.time(hour % 12 + (12 if pm else 0), minute)
     hour, minute = int(m["h24"] or m["hour"]), int(m["m24"] or 0)
     if hour > 23 or minute > 59:
-        raise ScheduleError(f"{said!r} is not a time: write it as HH:MM, e.g. 08:30.")
+        raise ScheduleError(NOT_HH_MM, text=repr(said))
     return dt.time(hour, minute)
 
 
@@ -134,7 +141,7 @@ def parse_subscription(
         if word.lower() in _INSTANT:
             mode = "instant"
         elif any(c.isdigit() for c in word) and "/" not in word and not OFFSET.match(word):
-            raise ScheduleError(f"{word!r} is not a time: write it as 8am, 7:30pm or 20:00.")
+            raise ScheduleError(NOT_A_CLOCK, text=repr(word))
         elif word.lower() not in _FILLER:
             words.append(word)
     if not words:
@@ -161,7 +168,9 @@ def parse_pause(text: str) -> dt.timedelta | None:
         return None
     m = _PAUSE.match(said)
     if m is None:
-        raise ScheduleError(f"{said!r} is not a length of time: write it as 7d, 2w or 12h.")
+        raise ScheduleError(
+            "{text} is not a length of time: write it as 7d, 2w or 12h.", text=repr(said)
+        )
     hours = int(m["n"]) * _UNIT_HOURS[m["unit"][0].lower()]
     length = dt.timedelta(hours=hours)
     if not dt.timedelta(hours=1) <= length <= MAX_PAUSE:

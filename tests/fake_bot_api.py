@@ -825,10 +825,18 @@ class FakeBotApi:
         return await self._push_message(message)
 
     async def user_shares_location(
-        self, chat_id: int, latitude: float, longitude: float, *, user_id: int | None = None
+        self,
+        chat_id: int,
+        latitude: float,
+        longitude: float,
+        *,
+        user_id: int | None = None,
+        language_code: str | None = "en",
     ) -> JSONDict:
         """A user's message carrying a location (what a ``request_location`` button sends)."""
-        chat, user = self._chat_and_user(chat_id, None, user_id, None, None)
+        chat, user = self._chat_and_user(
+            chat_id, None, user_id, None, None, language_code=language_code
+        )
         message = factories.make_message(
             self._next_message_id(chat_id),
             chat,
@@ -845,10 +853,12 @@ class FakeBotApi:
         *,
         user_id: int | None = None,
         check: bool = True,
+        language_code: str | None = "en",
     ) -> JSONDict:
         """A callback query: the user presses the button carrying ``data`` under a bot message.
 
-        With ``check`` the button must be on the message as it is now.
+        With ``check`` the button must be on the message as it is now; ``language_code`` is the
+        user's, as with ``user_says``.
         """
         chat_state = self._chats.get(chat_id)
         message = chat_state.messages.get(message_id) if chat_state else None
@@ -859,7 +869,9 @@ class FakeBotApi:
             datas = [b.get("callback_data") for row in rows for b in row]
             if data not in datas:
                 raise ValueError(f"no button with data {data!r} on message {message_id}: {datas}")
-        _, user = self._chat_and_user(chat_id, None, user_id, None, None)
+        _, user = self._chat_and_user(
+            chat_id, None, user_id, None, None, language_code=language_code
+        )
         query = factories.make_callback_query(message, data, from_user=user)
         self._open_queries.add(query["id"])
         return await self.push_update({"callback_query": query})

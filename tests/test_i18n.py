@@ -3,6 +3,8 @@ current with the code, and keep each text's placeholders; the lookup falls back 
 
 from __future__ import annotations
 
+import ast
+import datetime as dt
 import re
 import subprocess
 import sys
@@ -14,8 +16,9 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import handlers
-from handlers import i18n, render
-from knowledge import DECLINE
+from handlers import domain_texts, i18n, render
+from knowledge import DECLINE, ChatReply, Intent, ScheduleError, UnknownArticleError, parse_pause
+from knowledge.newsroom import conversing
 
 from .conftest import ROOT
 
@@ -103,3 +106,66 @@ def test_babel_is_imported_by_the_first_translation_not_before() -> None:
         "i.translator('ru'); assert 'babel' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", probe], check=True, cwd=ROOT, timeout=60)
+
+
+def knowledge_strings() -> set[str]:
+    """Every string constant in ``knowledge`` (implicit concatenations joined, as Python does)."""
+    found: set[str] = set()
+    for path in (ROOT / "knowledge").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.add(node.value)
+    return found
+
+
+def test_each_domain_msgid_is_a_template_the_domain_uses() -> None:
+    """A template reworded in ``knowledge`` must be reworded in ``handlers.domain_texts`` too, or
+    its Russian would silently fall back to English."""
+    used = knowledge_strings()
+    assert [m for m in domain_texts.MESSAGES if m not in used] == []
+    assert domain_texts.ABILITIES == (conversing.ABILITIES_ONE, conversing.ABILITIES_MANY)
+
+
+def test_a_domain_error_keeps_its_template_and_is_said_in_russian() -> None:
+    with pytest.raises(ScheduleError) as caught:
+        parse_pause("forever")
+    error = caught.value
+    assert str(error) == "'forever' is not a length of time: write it as 7d, 2w or 12h."
+    assert error.template == "{text} is not a length of time: write it as 7d, 2w or 12h."
+    ru, en = i18n.translator("ru"), i18n.translator("en")
+    assert (
+        domain_texts.error_text(error, tr=ru) == "'forever' — это не срок: пишите 7d, 2w или 12h."
+    )
+    assert domain_texts.error_text(error, tr=en) == str(error)
+    unknown = UnknownArticleError("There is no article #{id}.", id=7)
+    assert domain_texts.error_text(unknown, tr=ru) == "Статьи #7 нет."
+    plain = UnknownArticleError("A message with {braces} and no parameters.")
+    assert domain_texts.error_text(plain, tr=ru) == "A message with {braces} and no parameters."
+
+
+@pytest.mark.parametrize(
+    ("n", "said"), [(1, "о 1 новостной статье, которую"), (3, "о 3 новостных статьях, которые"),
+                    (21, "о 21 новостной статье, которую")]
+)  # fmt: skip
+def test_what_the_bot_can_do_in_russian_by_its_plural_rules(n: int, said: str) -> None:
+    template = conversing.ABILITIES_ONE if n == 1 else conversing.ABILITIES_MANY
+    reply = ChatReply.said(Intent.ABILITIES, template, n=n)
+    assert domain_texts.chat_text(reply, tr=i18n.translator("ru")).startswith(
+        f"Я отвечаю на вопросы {said} я прочитал"
+    )
+    assert domain_texts.chat_text(reply, tr=i18n.translator("en")) == reply.text
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "weekday", "month"),
+    [("en", "14 December 2026", "Mon 14 Dec", "December 2026"),
+     ("ru", "14 декабря 2026", "пн 14 дек.", "декабрь 2026"),
+     ("fr", "14 December 2026", "Mon 14 Dec", "December 2026")],
+)  # fmt: skip
+def test_dates_of_the_frame_by_the_language(
+    language: str, day: str, weekday: str, month: str
+) -> None:
+    date = dt.date(2026, 12, 14)
+    assert i18n.format_day(date, language) == day
+    assert i18n.format_day(date, language, i18n.WEEKDAY) == weekday
+    assert i18n.format_day(date, language, i18n.MONTH) == month

@@ -25,9 +25,11 @@ GROUP = -100300
 OTHER_USER = 1002
 
 
-async def inline(fake: FakeBotApi, user: int, query: str) -> tuple[str, Call]:
-    """The user types ``@bot query``; the bot's answer to it."""
-    update = await fake.user_types_inline(user, query)
+async def inline(
+    fake: FakeBotApi, user: int, query: str, language: str | None = "en"
+) -> tuple[str, Call]:
+    """The user types ``@bot query`` (their Telegram in ``language``); the bot's answer to it."""
+    update = await fake.user_types_inline(user, query, language_code=language)
     query_id = update["inline_query"]["id"]
     call = await fake.next_call("answerInlineQuery", inline_query_id=query_id, timeout=10)
     assert call.ok, call.response
@@ -62,7 +64,7 @@ async def test_a_question_answers_as_results_and_the_chosen_one_is_the_answer(
         assert first["description"] == expected.fact.text
         assert 1 < len(results) <= 3, "the other facts found follow the answer"
         assert call.params["cache_time"] == CACHE_SECONDS
-        assert call.params["is_personal"] is False
+        assert call.params["is_personal"] is True, "results are in the user's language"
         start = call.params["button"]["start_parameter"]
         assert links.decode_ask(start) == question, "the button asks it in the private chat"
 
@@ -115,6 +117,41 @@ async def test_a_declined_question_is_one_result_saying_so(
         assert only["title"] == DECLINE
         message = fake.user_chooses_inline(query_id, only["id"], GROUP)
         assert message["text"] == f"❓ {question}\n\n{DECLINE}"
+
+
+async def test_a_russian_user_gets_the_frame_in_russian_and_the_answer_as_written(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        question = "what is the population of Peru?"
+        query_id, call = await inline(fake, USER, question, language="ru")
+        (only,) = call.params["results"]
+        assert only["title"] == "В моих статьях об этом не сказано."
+        assert only["description"] == f"В прочитанных мной статьях нет ответа на «{question}»"
+        assert call.params["button"]["text"] == "Спросить меня в личном чате"
+        message = fake.user_chooses_inline(query_id, only["id"], GROUP)
+        assert message["text"] == f"❓ {question}\n\nВ моих статьях об этом не сказано."
+
+        card = newsroom.who("Xie Xiaoyan")
+        assert card.fact is not None
+        query_id, call = await inline(fake, USER, "Xie Xiaoyan", language="ru-RU")
+        first = call.params["results"][0]
+        assert first["description"] == card.fact.text, "the article's words"
+        message = fake.user_chooses_inline(query_id, first["id"], GROUP)
+        assert "Ещё:" in message["text"]
+        (button,) = [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+        assert button == "❓ Спросить ещё об этом"
+
+        # the same query from an English user: English, not the Russian results cached above
+        _, english = await inline(fake, OTHER_USER, question)
+        assert english.params["results"][0]["title"] == DECLINE
+        assert english.params["button"]["text"] == "Ask me in a private chat"
+
+        # /language in the bot's private chat outweighs the app's language here too
+        await fake.user_says(OTHER_USER, "/language ru")
+        await fake.next_call("sendMessage", chat_id=OTHER_USER, ok=True, timeout=10)
+        _, chosen = await inline(fake, OTHER_USER, "who is Xie Xiaoyan?")
+        assert chosen.params["button"]["text"] == "Спросить меня в личном чате"
 
 
 async def test_results_are_cached_per_query_and_an_empty_query_offers_the_chat(

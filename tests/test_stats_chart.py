@@ -14,7 +14,7 @@ import pytest
 from matplotlib.image import imread
 from spacy.language import Language
 
-from handlers import chart
+from handlers import chart, i18n
 from knowledge import Activity, Newsroom, ScheduleError, Window
 from knowledge.storage.journal import Journal
 from tests.botkit import ADMIN, USER, Clock, running_bot, settings_for
@@ -131,6 +131,22 @@ def test_the_chart_is_a_png_of_the_days_it_is_given() -> None:
     assert "Asia/Tokyo" in questions.get_title()
     assert "Asia/Tokyo" in feedback.get_xlabel()
     assert "Asia/Tokyo" in chart.caption(busy)
+
+
+def test_the_chart_speaks_the_admins_language() -> None:
+    busy = month([i % 5 for i in range(30)])
+    figure = chart.activity_figure(busy, tr=i18n.translator("ru"))
+    questions, feedback = figure.axes
+    assert questions.get_title() == "Вопросы по дням за последние 30 дней (время Asia/Tokyo)"
+    legend = [t.get_text() for t in questions.get_legend().get_texts()]
+    assert legend == ["с ответом (60)", "без ответа (30)"]
+    assert feedback.get_ylabel() == "оценки"
+    days = [t.get_text() for t in feedback.get_xticklabels()]
+    assert days[0] == "1 мар.", "the day first, as Russian writes it"
+    english = chart.activity_figure(busy).axes[1]
+    assert english.get_ylabel() == "feedback"
+    assert english.get_xticklabels()[0].get_text() == "Mar 1"
+    assert chart.activity_png(busy, tr=i18n.translator("ru")).startswith(PNG)
 
 
 async def test_stats_sends_an_admin_the_chart_in_their_zone(

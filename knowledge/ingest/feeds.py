@@ -67,7 +67,9 @@ def parse_entries(body: bytes) -> tuple[str | None, list[Entry]]:
     bytes are not a feed at all."""
     parsed = feedparser.parse(body)
     if parsed.bozo and not parsed.entries:
-        raise FeedError(f"That is not an RSS or Atom feed ({parsed.bozo_exception}).")
+        raise FeedError(
+            "That is not an RSS or Atom feed ({reason}).", reason=str(parsed.bozo_exception)
+        )
     if not parsed.get("version") and not parsed.entries:
         raise FeedError("That is not an RSS or Atom feed.")
     entries = []
@@ -93,7 +95,7 @@ class Feeds:
         """Subscribe to a feed after checking that it is one; polled at once by the scheduler."""
         existing = self.table.find(url)
         if existing is not None:
-            raise FeedError(f"That feed is already #{existing}.")
+            raise FeedError("That feed is already #{id}.", id=existing)
         response = get(url, {})
         title, _ = parse_entries(response.body)
         return self.table.add(url, title=title, now=now)
@@ -101,7 +103,7 @@ class Feeds:
     def remove(self, feed_id: int) -> Feed:
         feed = self.table.remove(feed_id)
         if feed is None:
-            raise FeedError(f"There is no feed #{feed_id}.")
+            raise FeedError("There is no feed #{id}.", id=feed_id)
         return feed
 
     def all(self) -> list[Feed]:
@@ -136,7 +138,7 @@ class Feeds:
         result = PollResult(feed_id)
         validators = self.table.validators(feed_id)
         if validators is None:
-            raise FeedError(f"There is no feed #{feed_id}.")
+            raise FeedError("There is no feed #{id}.", id=feed_id)
         url, etag, modified = validators
         headers = {"If-None-Match": etag} if etag else {}
         if modified:

@@ -223,7 +223,8 @@ def _resolve(host: str, port: int, policy: _Policy) -> list[IPAddress]:
     if thread.is_alive():
         raise policy.timeout_error()
     if "error" in outcome or not outcome.get("infos"):
-        raise UnreachableError(f"Could not find {host}: no such site.") from outcome.get("error")
+        cause = outcome.get("error")
+        raise UnreachableError("Could not find {host}: no such site.", host=host) from cause
     addresses: list[IPAddress] = []
     for _family, _type, _proto, _name, sockaddr in outcome["infos"]:
         ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])  # drop an IPv6 zone

@@ -135,7 +135,9 @@ def _check_raw(raw: str) -> None:
         raise EmptyArticleError("The article is empty.")
     if len(raw) > MAX_RAW_CHARS:
         raise NotAnArticleError(
-            f"The input is too long ({len(raw):,} characters; the limit is {MAX_RAW_CHARS:,})."
+            "The input is too long ({chars} characters; the limit is {limit}).",
+            chars=f"{len(raw):,}",
+            limit=f"{MAX_RAW_CHARS:,}",
         )
     if "\x00" in raw or _control_share(raw) > 0.01:
         raise NotAnArticleError("This looks like binary data, not an article.")
@@ -170,14 +172,16 @@ def check_prose(draft: ArticleDraft, *, lines: Sequence[str] | None = None) -> N
     body = draft.body
     if len(body) > MAX_ARTICLE_CHARS:
         raise NotAnArticleError(
-            f"The article is too long ({len(body):,} characters; "
-            f"the limit is {MAX_ARTICLE_CHARS:,})."
+            "The article is too long ({chars} characters; the limit is {limit}).",
+            chars=f"{len(body):,}",
+            limit=f"{MAX_ARTICLE_CHARS:,}",
         )
     words = re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", body)
     if len(words) < MIN_WORDS:
         raise NotAnArticleError(
-            f"This is too short to be an article ({len(words)} words; "
-            f"at least {MIN_WORDS} needed)."
+            "This is too short to be an article ({words} words; at least {needed} needed).",
+            words=len(words),
+            needed=MIN_WORDS,
         )
     letters = sum(ch.isalpha() for ch in body)
     if letters < 0.5 * len(body.replace(" ", "").replace("\n", "")):
@@ -514,8 +518,9 @@ def _pdf_pages(data: bytes) -> tuple[list[str], dict[str, Any]]:
                 raise EmptyArticleError("The PDF has no pages.")
             if count > MAX_PDF_PAGES:
                 raise NotAnArticleError(
-                    f"This PDF is too long to be an article ({count} pages; "
-                    f"the limit is {MAX_PDF_PAGES})."
+                    "This PDF is too long to be an article ({pages} pages; the limit is {limit}).",
+                    pages=count,
+                    limit=MAX_PDF_PAGES,
                 )
             pages = [page.extract_text() or "" for page in reader.pages]
             info = _pdf_info(reader)

@@ -42,28 +42,34 @@ def converse(
     return ChatReply(Intent.NOT_ENGLISH, said, tuple(newsroom.examples()), language=used)
 
 
+ABILITIES_ONE = (
+    "I answer questions about the {n} news article I have read, quoting the sentence that says "
+    "so, and I tell you plainly when they don't say. Ask about people, places, dates and what "
+    'was said, or for an article\'s summary ("summarise #1"). For example:'
+)
+ABILITIES_MANY = (
+    "I answer questions about the {n} news articles I have read, quoting the sentence that says "
+    "so, and I tell you plainly when they don't say. Ask about people, places, dates and what "
+    'was said, or for an article\'s summary ("summarise #1"). For example:'
+)
+
+
 def _reply(newsroom: Newsroom, recognised: Recognised, previous: Answer | None) -> ChatReply:
     intent = recognised.intent
     if intent is Intent.GREETING:
-        return ChatReply(
+        return ChatReply.said(
             intent,
             "Hello! Ask me about the news I have read, for example:",
             tuple(newsroom.examples()),
         )
     if intent is Intent.THANKS:
-        return ChatReply(intent, "Glad to help! Ask me anything else about the news.")
+        return ChatReply.said(intent, "Glad to help! Ask me anything else about the news.")
     if intent is Intent.ABILITIES:
         count = len(newsroom.articles())
-        return ChatReply(
-            intent,
-            f"I answer questions about the {count} news article{'s' if count != 1 else ''} I "
-            "have read, quoting the sentence that says so, and I tell you plainly when they "
-            "don't say. Ask about people, places, dates and what was said, or for an article's "
-            'summary ("summarise #1"). For example:',
-            tuple(newsroom.examples()),
-        )
+        template = ABILITIES_ONE if count == 1 else ABILITIES_MANY
+        return ChatReply.said(intent, template, tuple(newsroom.examples()), n=count)
     if intent is Intent.WHO_MEANT:
-        return ChatReply(
+        return ChatReply.said(
             intent,
             "Who do you mean? Ask me about someone by name, for example:",
             tuple(newsroom.examples()),
@@ -78,8 +84,13 @@ def _summary(newsroom: Newsroom, recognised: Recognised, previous: Answer | None
     if recognised.article_id is not None:
         try:
             article = newsroom.article(recognised.article_id)
-        except UnknownArticleError as e:
-            return ChatReply(Intent.SUMMARY, f"{e} Ask for one of these:", _choices(articles))
+        except UnknownArticleError:
+            return ChatReply.said(
+                Intent.SUMMARY,
+                "There is no article #{id}. Ask for one of these:",
+                _choices(articles),
+                id=recognised.article_id,
+            )
     elif recognised.latest and articles:
         article = max(articles, key=lambda a: (a.loaded_at, a.id))
     elif previous is not None and previous.fact is not None:
@@ -87,17 +98,18 @@ def _summary(newsroom: Newsroom, recognised: Recognised, previous: Answer | None
     elif len(articles) == 1:
         article = articles[0]
     elif not articles:
-        return ChatReply(Intent.SUMMARY, "I have not read any articles yet.")
+        return ChatReply.said(Intent.SUMMARY, "I have not read any articles yet.")
     else:
         listed = "\n".join(article_line(a) for a in _latest(articles))
-        return ChatReply(
+        return ChatReply.said(
             Intent.WHICH_ARTICLE,
-            f"Which article? Ask for one by its number; the latest are:\n{listed}",
+            "Which article? Ask for one by its number; the latest are:\n{listed}",
             _choices(articles),
+            listed=listed,
         )
     digest = newsroom.digest([article.id])
     if not digest.items:
-        return ChatReply(Intent.SUMMARY, f"I have nothing to say about #{article.id}.")
+        return ChatReply.said(Intent.SUMMARY, "I have nothing to say about #{id}.", id=article.id)
     item = digest.items[0]
     return ChatReply(
         Intent.SUMMARY,

@@ -230,9 +230,10 @@ class Newsroom:
         near = self._fingerprints.near(draft.body)
         if near is not None:
             raise DuplicateArticleError(
-                f"This looks like article #{near.article_id} again "
-                f"({near.containment:.0%} of the shorter text is the same).",
+                "This looks like article #{id} again ({share} of the shorter text is the same).",
                 existing_id=near.article_id,
+                id=near.article_id,
+                share=f"{near.containment:.0%}",
             )
 
     def _load(self, draft: ArticleDraft) -> Article:
@@ -410,7 +411,7 @@ class Newsroom:
         try:
             return self.index.articles[article_id]
         except KeyError:
-            raise UnknownArticleError(f"There is no article #{article_id}.") from None
+            raise UnknownArticleError("There is no article #{id}.", id=article_id) from None
 
     @_locked
     def facts_of(self, article_id: int) -> list[Fact]:

@@ -102,7 +102,7 @@ class Store:
             existing = s.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest))
         if existing is not None:
             raise DuplicateArticleError(
-                f"This article is already stored as #{existing}.", existing_id=existing
+                "This article is already stored as #{id}.", existing_id=existing, id=existing
             )
 
     def add_article(
@@ -215,7 +215,7 @@ class Store:
         article names; what it named (changed or gone) and the store's version after."""
         with self.session() as s:
             if s.get(ArticleRow, article_id) is None:
-                raise UnknownArticleError(f"There is no article #{article_id}.")
+                raise UnknownArticleError("There is no article #{id}.", id=article_id)
             touched = self._delete_content(s, article_id)
             s.execute(delete(ArticleRow).where(ArticleRow.id == article_id))
             self._delete_orphans(s, touched)
@@ -235,12 +235,12 @@ class Store:
         with self.session() as s:
             row = s.get(ArticleRow, article_id)
             if row is None:
-                raise UnknownArticleError(f"There is no article #{article_id}.")
+                raise UnknownArticleError("There is no article #{id}.", id=article_id)
             digest = content_hash(draft)
             same = s.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest))
             if same is not None:
                 raise DuplicateArticleError(
-                    f"This article is already stored as #{same}.", existing_id=same
+                    "This article is already stored as #{id}.", existing_id=same, id=same
                 )
             row.title, row.source, row.url = draft.title, draft.source, draft.url
             row.author, row.caption, row.published = draft.author, draft.caption, published
@@ -255,7 +255,7 @@ class Store:
         with self.session() as s:
             row = s.get(ArticleRow, article_id)
             if row is None:
-                raise UnknownArticleError(f"There is no article #{article_id}.")
+                raise UnknownArticleError("There is no article #{id}.", id=article_id)
             stored = self._rewrite(s, row, extraction)
             return _versioned(stored, _log_change(s, row.id, "refreshed"))
 
@@ -400,7 +400,7 @@ class Store:
         with self.sessions() as s:
             row = s.get(ArticleRow, article_id)
             if row is None:
-                raise UnknownArticleError(f"There is no article #{article_id}.")
+                raise UnknownArticleError("There is no article #{id}.", id=article_id)
             count = s.scalar(
                 select(func.count(FactRow.id)).where(FactRow.article_id == article_id)
             )
@@ -417,7 +417,7 @@ class Store:
         with self.sessions() as s:
             row = s.get(ArticleRow, article_id)
             if row is None:
-                raise UnknownArticleError(f"There is no article #{article_id}.")
+                raise UnknownArticleError("There is no article #{id}.", id=article_id)
             return row.body
 
     def iter_facts(self, *, article_ids: Sequence[int] | None = None) -> Iterator[Fact]:
