@@ -46,6 +46,12 @@ MESSAGES = (
     N_("Please ask a question, for example: who is de Mistura?"),
     N_("That does not look like a question (it holds binary data)."),
     N_("Please ask a question in words, for example: when is the next round?"),
+    N_(
+        "That message is too long ({chars} characters). Please ask one short question "
+        "(at most {limit} characters)."
+    ),
+    # /who of a name the articles do not have (knowledge.qa.engine)
+    N_("I don't know anyone or anything called “{name}”."),
     N_("Sorry, I can only answer questions in English."),
     # times, places and pauses (knowledge.schedule)
     N_("{text} is not a time: write it as HH:MM, e.g. 08:30."),

@@ -127,6 +127,8 @@ def decline_html(answer: Answer, *, tr: Translate = ENGLISH) -> str:
         return f"{esc(tr(DECLINE_MSGID))}\n{esc(offer)}"
     if answer.reply is None or answer.reply == DECLINE:
         return esc(tr(DECLINE_MSGID))
+    if answer.reply_template:
+        return esc(domain_texts.filled(answer.reply_template, answer.reply_params, tr=tr))
     return esc(tr(answer.reply) if answer.reply else answer.reply)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -160,6 +161,10 @@ class Answer:
     entity: Entity | None = None
     focus_entity_ids: tuple[int, ...] = ()
     suggestions: tuple[str, ...] = ()
+    # A decline's own message as a template and what filled it ("called “{name}”", name=…),
+    # so that a caller speaking another language can say it; ``reply`` is it filled in English.
+    reply_template: str | None = None
+    reply_params: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def fact(self) -> Fact | None:

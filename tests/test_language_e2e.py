@@ -353,3 +353,26 @@ async def test_russian_admin_replies(
         english = await ask(fake, ADMIN, "/remove 2", language="en")
         assert english.params["text"].startswith("Remove #2 <b>")
         assert button_texts(english) == ["Yes, remove #2", "Cancel"]
+
+
+async def test_the_engines_own_declines_in_russian(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    """/who of a name the articles lack, and a question over TALKS_MAX_QUESTION_CHARS: the
+    engine writes these declines itself (a template and its values); a Russian user reads them
+    in Russian, an English one as before."""
+    async with running_bot(settings_for(fake, db, max_question_chars=800), nlp, clock):
+        nobody = await ask(fake, USER, "/who Xqzzv Wwplk")
+        assert nobody.params["text"] == "Я не знаю никого и ничего под названием «Xqzzv Wwplk»."
+        english = await ask(fake, OTHER, "/who Xqzzv Wwplk", language="en")
+        assert english.params["text"] == "I don't know anyone or anything called “Xqzzv Wwplk”."
+        long_question = "who is Xie Xiaoyan " + "and " * 300 + "?"
+        too_long = await ask(fake, USER, long_question)
+        assert too_long.params["text"] == (
+            f"Сообщение слишком длинное (символов: {len(long_question):,}). Задайте, "
+            "пожалуйста, один короткий вопрос (не больше 800 символов)."
+        )
+        in_english = await ask(fake, OTHER, long_question, language="en")
+        assert in_english.params["text"].startswith(
+            f"That message is too long ({len(long_question):,} characters)."
+        )

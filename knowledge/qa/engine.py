@@ -12,7 +12,7 @@ import logging
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from spacy.language import Language
@@ -337,13 +337,16 @@ class Engine:
                 facts=(),
                 confidence=0.0,
                 reply=str(e),
+                reply_template=e.template,
+                reply_params=e.params,
             )
 
     def who(self, name: str) -> Answer:
         """An entity card: who or what the name is and the key facts about it."""
         entities = self.find_entities(name)
         if not entities:
-            return self._decline(name, [], f"I don't know anyone or anything called {name!r}.")
+            unknown = "I don't know anyone or anything called “{name}”."
+            return self._decline(name, [], unknown, params={"name": name})
         return self._card(name, entities[0])
 
     def analyse(self, text: str, max_chars: int | None = None) -> Question:
@@ -719,15 +722,21 @@ class Engine:
         message: str | None,
         *,
         confidence: float = 0.0,
+        params: Mapping[str, object] | None = None,
     ) -> Answer:
+        """A decline: ``message`` (a template filled with ``params``) or the plain "the articles
+        don't say", with the best facts offered as suggestions."""
         suggestions = [f.fact.text for f in facts[:3] if f.score > 0.2]
+        decline = reply.decline_text(suggestions)
         return Answer(
             question=question,
             answered=False,
             short=None,
             facts=tuple(facts),
             confidence=round(confidence, 3),
-            reply=message or reply.decline_text(suggestions),
+            reply=message.format(**params) if message and params else message or decline,
+            reply_template=message,
+            reply_params=dict(params or {}),
             articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in facts},
             suggestions=tuple(suggestions),
         )

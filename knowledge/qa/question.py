@@ -105,8 +105,10 @@ def validate(text: str, max_chars: int | None = None) -> str:
         raise QuestionError("Please ask a question, for example: who is de Mistura?")
     if max_chars is not None and len(text) > max_chars:
         raise QuestionError(
-            f"That message is too long ({len(text):,} characters). Please ask one short question "
-            f"(at most {max_chars:,} characters)."
+            "That message is too long ({chars} characters). Please ask one short question "
+            "(at most {limit} characters).",
+            chars=f"{len(text):,}",
+            limit=f"{max_chars:,}",
         )
     if any(unicodedata.category(ch) in {"Cc", "Cs", "Co"} and ch not in "\n\t\r" for ch in text):
         raise QuestionError("That does not look like a question (it holds binary data).")
