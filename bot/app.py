@@ -33,7 +33,11 @@ def build_services(settings: Settings, newsroom: Newsroom) -> Services:
         admin_ids=settings.admin_ids,
         default_time=parse_time(settings.digest_time),
         default_tz=settings.default_tz,
-        sender=Sender(attempts=settings.send_attempts, backoff=settings.send_backoff_seconds),
+        sender=Sender(
+            attempts=settings.send_attempts,
+            backoff=settings.send_backoff_seconds,
+            chat_interval=settings.send_chat_interval_seconds,
+        ),
         error_notices=ErrorNotices(
             settings.admin_chat_id,
             every=dt.timedelta(minutes=settings.error_notice_minutes),

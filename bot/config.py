@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=29.0, gt=0, le=30)  # messages/s overall (Telegram: ~30)
     send_attempts: int = Field(default=3, ge=1)  # tries of one message in all (Sender retries)
     send_backoff_seconds: float = Field(default=1.0, ge=0)  # after a network error, doubling
+    # the least time between two messages to one chat (Telegram: about one a second)
+    send_chat_interval_seconds: float = Field(default=1.0, ge=0)
     # Reaching Telegram at start: the pause after a failed getMe, doubling up to the maximum
     connect_retry_seconds: float = Field(default=1.0, gt=0)
     connect_retry_max_seconds: float = Field(default=60.0, gt=0)

@@ -65,9 +65,12 @@ class SendResult:
 class Sender:
     """Sends HTML blocks to chats; one instance per application."""
 
-    def __init__(self, *, attempts: int = 3, backoff: float = 1.0) -> None:
+    def __init__(
+        self, *, attempts: int = 3, backoff: float = 1.0, chat_interval: float = PER_CHAT_INTERVAL
+    ) -> None:
         self.attempts = attempts
         self.backoff = backoff
+        self.chat_interval = chat_interval  # the least time between two messages to one chat
         self._last_sent: dict[int, float] = {}
 
     async def send(
@@ -238,11 +241,11 @@ class Sender:
     async def _pace(self, chat_id: int) -> None:
         last = self._last_sent.get(chat_id)
         if last is not None:
-            wait = PER_CHAT_INTERVAL - (time.monotonic() - last)
+            wait = self.chat_interval - (time.monotonic() - last)
             if wait > 0:
                 await asyncio.sleep(wait)
         if len(self._last_sent) > 10_000:  # forget chats that are long quiet
-            cutoff = time.monotonic() - PER_CHAT_INTERVAL
+            cutoff = time.monotonic() - self.chat_interval
             self._last_sent = {c: t for c, t in self._last_sent.items() if t > cutoff}
 
 

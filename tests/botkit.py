@@ -51,6 +51,9 @@ def settings_for(fake: FakeBotApi, db: Path, **overrides: Any) -> Settings:
         "admin_ids": frozenset({ADMIN}),
         "digest_tick_seconds": 0.2,
         "send_backoff_seconds": 0.05,
+        # Telegram's pace in one chat (a second) would make each exchange a second long:
+        # tests/test_send_pace.py checks the pace itself
+        "send_chat_interval_seconds": 0.05,
         "default_tz": "UTC",
         "digest_time": "08:00",
     }
