@@ -52,7 +52,9 @@ class ArticleRow(Base):
     author: Mapped[str | None] = mapped_column(Text)
     caption: Mapped[str | None] = mapped_column(Text)
     published: Mapped[dt.date] = mapped_column(Date)
-    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # indexed (revision 0008): digests, instant news and follow notices ask for the articles
+    # loaded since a time, each tick, for every subscriber
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     body: Mapped[str] = mapped_column(Text)
     word_count: Mapped[int] = mapped_column(Integer)
