@@ -409,12 +409,15 @@ class Engine:
         weighting, cal = self.config.rank, self.config.calibration
         score, feats, best = scored[0]
         reranks = bool(q.expected or _asks_manner(q) or _asks_definition(q))
-        if reranks:  # the runners-up parsed below, in one batch with the best
-            close = itertools.takewhile(
-                lambda s: s[0] >= score - weighting.rerank_margin,
-                scored[1 : weighting.rerank_depth],
+        close: list[tuple[float, rank.Features, Fact]] = []  # the runners-up weighed below
+        if reranks:
+            close = list(
+                itertools.takewhile(
+                    lambda s: s[0] >= score - weighting.rerank_margin,
+                    scored[1 : weighting.rerank_depth],
+                )
             )
-            self._parse_all([best, *(f for _, _, f in close)])
+            self._parse_all([best, *(f for _, _, f in close)])  # one batch for them all
         doc = self._parse(best.id, best.text)
         policy = self.config.spans
         short, kind = locate(q, best, doc, self.index, policy=policy)
@@ -425,15 +428,12 @@ class Engine:
             # best fact holding none, and the object of "told" beats a name deep in the quote.
             judged = _judge(q, best, doc, short, kind, weights=weighting)
             options = [(score - judged.penalty, 0, doc, short, kind, judged)]
-            for k in range(1, min(len(scored), weighting.rerank_depth)):
-                if scored[k][0] < score - weighting.rerank_margin:
-                    break
-                other = scored[k][2]
+            for k, (other_score, _, other) in enumerate(close, start=1):
                 other_doc = self._parse(other.id, other.text)
                 other_short, other_kind = locate(q, other, other_doc, self.index, policy=policy)
                 judged = _judge(q, other, other_doc, other_short, other_kind, weights=weighting)
                 options.append(
-                    (scored[k][0] - judged.penalty, k, other_doc, other_short, other_kind, judged)
+                    (other_score - judged.penalty, k, other_doc, other_short, other_kind, judged)
                 )
             _, k, doc, short, kind, judged = max(options, key=lambda o: (o[0], -o[1]))
             if k:
@@ -727,14 +727,14 @@ class Engine:
         """A decline: ``message`` (a template filled with ``params``) or the plain "the articles
         don't say", with the best facts offered as suggestions."""
         suggestions = [f.fact.text for f in facts[:3] if f.score > 0.2]
-        decline = reply.decline_text(suggestions)
+        said = message.format(**params) if message and params else message
         return Answer(
             question=question,
             answered=False,
             short=None,
             facts=tuple(facts),
             confidence=round(confidence, 3),
-            reply=message.format(**params) if message and params else message or decline,
+            reply=said or reply.decline_text(suggestions),
             reply_template=message,
             reply_params=dict(params or {}),
             articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in facts},
