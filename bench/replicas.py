@@ -37,6 +37,7 @@ from knowledge.storage.subscribers import Subscribers  # noqa: E402
 from tests.fake_bot_api import FakeBotApi  # noqa: E402
 
 HEADING = "Your daily digest"
+SECRET = "bench"  # TALKS_WEBHOOK_SECRET: every replica checks the same one
 FIRST_CHAT = 100_001
 ARTICLE = ROOT / "tests" / "data" / "harbour_council.txt"
 
@@ -52,10 +53,11 @@ def prepare(url: str, n: int) -> None:
     kb.store.close()
 
 
-async def start(
-    fake: FakeBotApi, url: str, name: str, port: int, log: Path
-) -> asyncio.subprocess.Process:
-    env = {
+def replica_env(fake: FakeBotApi, url: str, name: str, port: int) -> dict[str, str]:
+    """The environment of a ``talks-bot run --webhook`` replica named ``name`` on the store
+    ``url``, listening on ``port`` for the updates of the fake Bot API (bench/throughput.py
+    too)."""
+    return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "TALKS_BOT_TOKEN": fake.token,
@@ -65,18 +67,30 @@ async def start(
         "TALKS_WEBHOOK_URL": "https://bot.example.test",
         "TALKS_WEBHOOK_LISTEN": "127.0.0.1",
         "TALKS_WEBHOOK_PORT": str(port),
-        "TALKS_WEBHOOK_SECRET": "bench",
+        "TALKS_WEBHOOK_SECRET": SECRET,
         "TALKS_REPLICA_NAME": name,
-        "TALKS_READER": "off",
-        "TALKS_DIGEST_TICK_SECONDS": "1",
-        "TALKS_CLAIM_SECONDS": "10",
         "TALKS_LOG_LEVEL": "INFO",
     }
+
+
+async def spawn_replica(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    """``talks-bot run --webhook`` with ``env``, its output written to ``log``."""
     exe = Path(sys.executable).parent / "talks-bot"
-    with log.open("ab") as out:
+    with log.open("wb") as out:
         return await asyncio.create_subprocess_exec(
             str(exe), "run", "--webhook", env=env, stdout=out, stderr=out
         )
+
+
+async def start(
+    fake: FakeBotApi, url: str, name: str, port: int, log: Path
+) -> asyncio.subprocess.Process:
+    env = replica_env(fake, url, name, port) | {
+        "TALKS_READER": "off",
+        "TALKS_DIGEST_TICK_SECONDS": "1",
+        "TALKS_CLAIM_SECONDS": "10",
+    }
+    return await spawn_replica(env, log)
 
 
 def digests(fake: FakeBotApi) -> list[tuple[int, float]]:
@@ -102,7 +116,6 @@ async def run(args: argparse.Namespace) -> int:
         async with FakeBotApi(enforce_limits=True) as fake:
             for r in range(args.replicas):
                 log = work / f"replica{r}.log"
-                log.unlink(missing_ok=True)
                 procs.append(await start(fake, url, f"r{r}", 18_600 + r, log))
             killed_at = None
             deadline = time.monotonic() + args.timeout

@@ -57,6 +57,7 @@ from latency import (
     percentile,
     read_questions,
 )
+from replicas import SECRET, replica_env, spawn_replica
 from revision import git_revision
 
 from knowledge import Newsroom, open_newsroom
@@ -70,7 +71,6 @@ sys.path.insert(0, str(ROOT))
 from tests.factories import make_chat, make_message, make_update, make_user  # noqa: E402
 from tests.fake_bot_api import FakeBotApi  # noqa: E402
 
-SECRET = "bench"
 FIRST_CHAT = 5_000_001
 PROBE = "who is de mistura?"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -190,27 +190,10 @@ class Replica:
 async def start_replica(
     fake: FakeBotApi, url: str, name: str, *, port: int, engine: str, work: Path
 ) -> Replica:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "TALKS_BOT_TOKEN": fake.token,
-        "TALKS_BOT_API_BASE_URL": fake.base_url,
-        "TALKS_BOT_API_FILE_URL": fake.base_file_url,
-        "TALKS_DATABASE_URL": url,
-        "TALKS_WEBHOOK_URL": "https://bot.example.test",
-        "TALKS_WEBHOOK_LISTEN": "127.0.0.1",
-        "TALKS_WEBHOOK_PORT": str(port),
-        "TALKS_WEBHOOK_SECRET": SECRET,
-        "TALKS_REPLICA_NAME": name,
-        "TALKS_READER": "off" if engine == "rules" else "on",
-        "TALKS_LOG_LEVEL": "INFO",
-    }
+    env = replica_env(fake, url, name, port)
+    env["TALKS_READER"] = "off" if engine == "rules" else "on"
     log = work / f"{name}.log"
-    exe = Path(sys.executable).parent / "talks-bot"
-    with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(
-            str(exe), "run", "--webhook", env=env, stdout=out, stderr=out
-        )
+    proc = await spawn_replica(env, log)
     return Replica(name, port, proc, log, time.monotonic())
 
 
