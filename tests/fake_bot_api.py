@@ -1364,30 +1364,16 @@ class FakeBotApi:
         return self._state(chat_id).keyboard
 
     def _m_sendDocument(self, params: JSONDict) -> JSONDict:
-        chat_id = self._require_chat(params)
-        caption, entities = self._formatted(
-            params,
-            "caption",
-            "caption_entities",
-            MAX_CAPTION_LENGTH,
-            "message caption is too long",
-            required=False,
-        )
-        document = self._document_param(params)
-        message = factories.make_message(
-            self._next_message_id(chat_id),
-            self._state(chat_id).chat,
-            from_user=self.bot_user,
-            document=document,
-            caption=caption or None,
-            caption_entities=entities or None,
-            reply_markup=_check_markup(params.get("reply_markup")),
-            reply_to_message=self._reply_for(chat_id, params),
-        )
-        self._state(chat_id).messages[message["message_id"]] = message
-        return message
+        return self._send_media(params, "document", self._document_param)
 
     def _m_sendPhoto(self, params: JSONDict) -> JSONDict:
+        return self._send_media(params, "photo", self._photo_param)
+
+    def _send_media(
+        self, params: JSONDict, kind: str, read: Callable[[JSONDict], Any]
+    ) -> JSONDict:
+        """A file message (``kind``: its field, "document" or "photo"; ``read`` checks the
+        upload as Telegram does) with its optional formatted caption, checked first."""
         chat_id = self._require_chat(params)
         caption, entities = self._formatted(
             params,
@@ -1401,11 +1387,11 @@ class FakeBotApi:
             self._next_message_id(chat_id),
             self._state(chat_id).chat,
             from_user=self.bot_user,
-            photo=self._photo_param(params),
             caption=caption or None,
             caption_entities=entities or None,
             reply_markup=_check_markup(params.get("reply_markup")),
             reply_to_message=self._reply_for(chat_id, params),
+            **{kind: read(params)},
         )
         self._state(chat_id).messages[message["message_id"]] = message
         return message
