@@ -9,6 +9,12 @@ entity; the sentence is the passage. A second, no-answer example pairs the quest
 article's sentence sharing most words with it that does not hold the answer, so the no-answer
 score practises too. Questions are noised as people's are: words dropped, often all lowercase.
 
+A third kind of example is a *type swap*: the same question asked with the wh-word of a kind the
+sentence names nothing of ("when mr blair said the vote would be held?" → "where mr blair said
+the vote would be held?" against a sentence naming no place), labelled no answer. It is what the
+unanswerable questions people ask about news look like (an age, a price or a place the article
+does not give), and the reader otherwise answers them with the nearest span of any kind.
+
 Articles that any question set of ours asks about (``tests/data/*.jsonl``, the frozen set
 included) are left out, as are their exact duplicates, so no evaluation article is practised on.
 
@@ -51,6 +57,16 @@ WH = {
 }
 _WORD = re.compile(r"\w+")
 WINDOW = 10
+
+# For a type swap: the labels that could answer a question of each wh-word (a sentence naming
+# none of them, nor any number for "how many/much", cannot answer it). "what" could ask anything.
+ANSWERED_BY = {
+    "who": frozenset({"PERSON", "ORG", "NORP", "GPE"}),
+    "when": frozenset({"DATE", "TIME"}),
+    "where": frozenset({"GPE", "LOC", "FAC"}),
+    "how many": frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}),
+    "how much": frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}),
+}
 
 
 def evaluation_articles() -> set[str]:
@@ -115,6 +131,37 @@ def _question(sent: Any, ent: Any, rng: random.Random) -> str | None:
     return q
 
 
+def absent_kinds(sent: Any) -> list[str]:
+    """The wh-words (of ``ANSWERED_BY``) that nothing in a spaCy sentence could answer."""
+    labels = {e.label_ for e in sent.ents}
+    has_number = any(t.like_num for t in sent)
+    has_person_pronoun = any(t.pos_ == "PRON" and t.lower_ in _PEOPLE_PRONOUNS for t in sent)
+    out = []
+    for wh, kinds in ANSWERED_BY.items():
+        if labels & kinds:
+            continue
+        if wh.startswith("how") and has_number:
+            continue
+        if wh == "who" and has_person_pronoun:
+            continue
+        out.append(wh)
+    return out
+
+
+_PEOPLE_PRONOUNS = frozenset({"he", "she", "they", "him", "her", "them", "i", "we", "you"})
+
+
+def swapped(question: str, wh: str, rng: random.Random, absent: list[str]) -> str | None:
+    """The question with its leading wh-word ``wh`` replaced by one of ``absent``."""
+    options = [w for w in absent if w != wh]
+    if not options or not question.lower().startswith(wh + " "):
+        return None
+    other = rng.choice(options)
+    if question[:1].isupper():
+        other = other.capitalize()
+    return other + question[len(wh) :]
+
+
 def cloze_rows(
     nlp: Any, paths: list[Path], per_article: int, seed: int
 ) -> Iterator[dict[str, Any]]:
@@ -145,7 +192,17 @@ def cloze_rows(
                 "answers": [ent.text],
                 "kind": "gold",
             }
-            if n % 2:  # one no-answer practice for every two questions
+            if n % 2:  # one hard negative for every two questions, a type swap for the others
+                other = swapped(q, WH[ent.label_], rng, absent_kinds(sent))
+                if other is not None:
+                    yield {
+                        **base,
+                        "question": other,
+                        "text": sent.text,
+                        "answer": None,
+                        "answers": [],
+                        "kind": "swapped",
+                    }
                 continue
             asked = set(_WORD.findall(q.lower()))
             others = [

@@ -113,12 +113,19 @@ class Sentence:
     paragraph: int
     start: int  # in the paragraph
     text: str
+    absent: tuple[str, ...] = ()  # wh-words nothing in it could answer (cloze.absent_kinds)
 
 
 def _sentences(nlp: Any, contexts: Sequence[str]) -> list[list[Sentence]]:
     out = []
-    for i, doc in enumerate(nlp.pipe(contexts, disable=["ner"], batch_size=64)):
-        sents = [Sentence(i, s.start_char, s.text) for s in doc.sents if s.text.strip()]
+    from cloze import absent_kinds
+
+    for i, doc in enumerate(nlp.pipe(contexts, batch_size=64)):
+        sents = [
+            Sentence(i, s.start_char, s.text, tuple(absent_kinds(s)))
+            for s in doc.sents
+            if s.text.strip()
+        ]
         out.append(sents)
     return out
 
@@ -189,6 +196,16 @@ def _labelled(
     if holder.text[offset:end] != first["text"]:  # an answer across two sentences
         return
     yield {**base, "text": holder.text, "answer": [offset, end], "answers": texts, "kind": "gold"}
+    other = _swapped(q["question"], holder, random.Random(q["id"]))
+    if other is not None:
+        yield {
+            **base,
+            "question": other,
+            "text": holder.text,
+            "answer": None,
+            "answers": [],
+            "kind": "swapped",
+        }
     others = [
         (len(asked & ws), k)
         for k, (s, ws) in enumerate(zip(everywhere, word_sets, strict=True))
@@ -202,6 +219,29 @@ def _labelled(
     if any(f" {normalize_answer(t)} " in hay for t in texts):
         return  # it holds an answer as well: not a negative
     yield {**base, "text": neg, "answer": None, "answers": texts, "kind": "negative"}
+
+
+_SWAPPABLE = ("who", "when", "where")
+_DO = frozenset({"did", "does", "do", "will", "would", "can", "could"})
+
+
+def _swapped(question: str, holder: Sentence, rng: random.Random) -> str | None:
+    """For half the who/when/where questions, the same question with the wh-word of a kind the
+    answer's sentence names nothing of ("When was X founded?" → "Where was X founded?" where
+    the sentence names no place), a no-answer example (cloze.py's type swap). "who" swaps with
+    "when"/"where" only before "did", "will" and the like ("Who did X marry?" ↔ "When did X
+    marry?"), where the question stays grammatical."""
+    words = question.split()
+    if len(words) < 3 or words[0].lower() not in _SWAPPABLE or rng.random() < 0.5:
+        return None
+    wh = words[0].lower()
+    options = [w for w in holder.absent if w in _SWAPPABLE and w != wh]
+    if words[1].lower() not in _DO:
+        options = [] if wh == "who" else [w for w in options if w != "who"]
+    if not options:
+        return None
+    other = rng.choice(options)
+    return " ".join([other.capitalize() if words[0][:1].isupper() else other, *words[1:]])
 
 
 # --- training ----------------------------------------------------------------------------------
@@ -394,6 +434,7 @@ def score_rows(model_path: Path, rows: list[dict[str, Any]]) -> None:
 
     reader = Reader.load(model_path, TOKENIZER)
     f1s, ems, null_right, null_total = [], [], 0, 0
+    swap_right, swap_total = 0, 0
     for r in rows:
         (read,) = reader.read(r["question"], [r["text"]])
         if r["kind"] == "gold":
@@ -402,13 +443,16 @@ def score_rows(model_path: Path, rows: list[dict[str, Any]]) -> None:
             ems.append(
                 max(float(normalize_answer(text) == normalize_answer(a)) for a in r["answers"])
             )
+        elif r["kind"] == "swapped":  # reported apart, so numbers stay comparable
+            swap_total += 1
+            swap_right += read.margin <= 0
         else:
             null_total += 1
             null_right += read.margin <= 0
     print(
         f"held out: gold sentences {len(f1s)}: span F1 {100 * sum(f1s) / len(f1s):.1f} "
         f"(EM with no-answer {100 * sum(ems) / len(ems):.1f}); no-answer right on "
-        f"{null_right}/{null_total} negatives"
+        f"{null_right}/{null_total} negatives, {swap_right}/{swap_total} type swaps"
     )
 
 
