@@ -53,6 +53,7 @@ SQUAD_V1 = SQUAD_DIR / "dev-v1.1.json"
 SQUAD_V2 = SQUAD_DIR / "dev-v2.0.json"
 EXAMPLES = Path("/tmp/reader-examples.jsonl")
 CLOZE = Path("/tmp/reader-cloze.jsonl")
+NEWS = Path("/tmp/reader-news.jsonl")
 PRACTISED = Path("/tmp/reader-practised")
 SHIPPED = ROOT / "knowledge" / "data" / "reader.onnx"
 TOKENIZER = ROOT / "knowledge" / "data" / "reader-tokenizer.json"
@@ -291,6 +292,9 @@ def train(args: argparse.Namespace) -> None:
     random.seed(args.seed)
     torch.set_num_threads(args.threads)
     rows = [json.loads(ln) for ln in args.data.read_text("utf-8").splitlines()]
+    for path in args.extra:  # fold -1 (bench/news_questions.py): in every fold's training
+        extra = [json.loads(ln) for ln in path.read_text("utf-8").splitlines()]
+        rows += extra * args.extra_repeat
     train_rows = [r for r in rows if args.fold is None or r["fold"] != args.fold]
     test_rows = [r for r in rows if args.fold is not None and r["fold"] == args.fold]
     if args.limit:
@@ -470,6 +474,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--fold", type=int, choices=(0, 1))
     t.add_argument("--ship", action="store_true")
     t.add_argument("--out", type=Path, help="write the model here (a candidate to compare)")
+    t.add_argument(
+        "--extra", type=Path, action="append", default=[], help="more rows (news' output)"
+    )
+    t.add_argument("--extra-repeat", type=int, default=1, help="times each extra row is seen")
+    n = sub.add_parser("news", help="rows from the questions written about BBC news")
+    n.add_argument("--out", type=Path, default=NEWS)
     p = sub.add_parser("practise", help="train on the cloze practice, save for train --init")
     p.add_argument("--data", type=Path, default=CLOZE)
     p.add_argument("--out", type=Path, default=PRACTISED)
@@ -489,6 +499,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         examples(args.out)
     elif args.command == "cloze":
         cloze(args)
+    elif args.command == "news":
+        news(args)
     elif args.command == "practise":
         practise(args)
     else:
@@ -496,6 +508,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             ap.error("train takes --fold N or --ship")
         train(args)
     return 0
+
+
+def news(args: argparse.Namespace) -> None:
+    from news_questions import QUESTIONS, load_questions, news_rows
+
+    questions = load_questions()
+    nlp = load_pipeline(DEFAULT_MODEL)
+    rows = list(news_rows(nlp, questions))
+    args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    gold = sum(r["kind"] == "gold" for r in rows)
+    answerable = sum(bool(q["answers"]) for q in questions)
+    print(
+        f"{len(rows)} rows ({gold} with an answer, of {answerable} answerable questions; "
+        f"{len(questions) - answerable} unanswerable) from {len(QUESTIONS)} files → {args.out}"
+    )
 
 
 def cloze(args: argparse.Namespace) -> None:

@@ -1,0 +1,106 @@
+"""Reading practice from questions written about BBC news (``bench/data/news_questions_*.jsonl``).
+
+SQuAD's questions are about Wikipedia and written with the paragraph in view; people ask a news
+bot in their own words, often about what the article does not say. So the reader also trains on
+questions written the way our news question sets are (paraphrases, lowercase, typos, quotes,
+numbers with units, about a quarter unanswerable), about 40 BBC articles that no question set of
+ours asks about (``cloze.practice_articles``, sampled by category). Same format as
+``tests/data/bbc_*.jsonl``, checked by ``tests/data/check_questions.py``.
+
+Each answerable question gives the sentence holding its support fragment, labelled with its first
+answer there, and that article's other sentence sharing most words with the question (no answer);
+each unanswerable one gives the article's two sentences sharing most words with it (no answer).
+The rows have fold -1: no SQuAD fold holds them, so every fold model and the shipped one train on
+them, and the SQuAD cross-validation stays by SQuAD article.
+
+    PYTHONPATH=.:bench .venv/bin/python bench/train_reader.py news   # → /tmp/reader-news.jsonl
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from cloze import practice_articles
+from squad import ROOT, SHARED
+
+QUESTIONS = sorted((ROOT / "bench" / "data").glob("news_questions_[a-z].jsonl"))
+_WORD = re.compile(r"\w+")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _body(path: Path) -> str:
+    lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    return "\n".join(ln for ln in lines[1:] if ln.strip())  # line 1 is the headline
+
+
+def load_questions(paths: list[Path] = QUESTIONS) -> list[dict[str, Any]]:
+    """The written questions, less any about an article (or an exact copy of one) that one of
+    our evaluation sets asks about: those are never trained on."""
+    allowed = {str(p.relative_to(SHARED / "corpus")) for p in practice_articles()}
+    rows = [
+        json.loads(line)
+        for p in paths
+        for line in p.read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+    return [r for r in rows if r["article"] in allowed]
+
+
+def news_rows(nlp: Any, questions: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """``train_reader`` rows (gold, negative, impossible) for the written questions."""
+    by_article: dict[str, list[dict[str, Any]]] = {}
+    for q in questions:
+        by_article.setdefault(q["article"], []).append(q)
+    names = sorted(by_article)
+    bodies = (_body(SHARED / "corpus" / name) for name in names)
+    for name, doc in zip(names, nlp.pipe(bodies, disable=["ner"], batch_size=16), strict=True):
+        sents = [s.text for s in doc.sents if s.text.strip()]
+        words = [set(_WORD.findall(s.lower())) for s in sents]
+        for q in by_article[name]:
+            yield from _rows(name, q, sents, words)
+
+
+def _rows(
+    name: str, q: dict[str, Any], sents: list[str], words: list[set[str]]
+) -> Iterator[dict[str, Any]]:
+    base = {"article": name, "fold": -1, "id": q["id"], "question": q["q"]}
+    asked = set(_WORD.findall(q["q"].lower()))
+    answers: list[str] = q["answers"]
+    ranked = sorted(range(len(sents)), key=lambda k: (-len(asked & words[k]), k))
+    if not answers:
+        for k in ranked[:2]:
+            yield {**base, "text": sents[k], "answer": None, "answers": [], "kind": "impossible"}
+        return
+    support = _squash(q["support"][0])
+    holder = next((k for k, s in enumerate(sents) if support in _squash(s)), None)
+    if holder is None:
+        return  # a support fragment across two of spaCy's sentences
+    text = sents[holder]
+    at = _find(text, support, answers[0])
+    if at is None:
+        return
+    span = [at, at + len(answers[0])]
+    yield {**base, "text": text, "answer": span, "answers": answers, "kind": "gold"}
+    lowered = [a.lower() for a in answers]
+    for k in ranked:
+        if k != holder and not any(a in sents[k].lower() for a in lowered):
+            negative = {"text": sents[k], "answer": None, "answers": answers, "kind": "negative"}
+            yield {**base, **negative}
+            break
+
+
+def _find(text: str, support: str, answer: str) -> int | None:
+    """The answer's offset in the sentence: its occurrence inside the support fragment where
+    the sentence's whitespace is the fragment's, else its first occurrence."""
+    s = text.find(support)
+    if s >= 0 and (a := text.find(answer, s, s + len(support))) >= 0:
+        return a
+    a = text.find(answer)
+    return a if a >= 0 else None
