@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 from pathlib import Path
@@ -74,3 +75,37 @@ def test_sets_are_the_picked_articles(corpus: Path) -> None:
     frozen, working = _load_module("pick_bbc_articles").pick(corpus)
     assert _articles("bbc_frozen") == set(frozen)
     assert _articles("bbc_working") == set(working)
+
+
+# The reader's training questions (bench/news_questions.py): well formed, and never about an
+# article that an evaluation set asks about, nor an exact copy of one.
+TRAINING = sorted((DATA.parent.parent / "bench" / "data").glob("news_questions_*.jsonl"))
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+def test_training_questions_pass_check(corpus: Path) -> None:
+    checker = _load_module("check_questions")
+    assert TRAINING
+    for path in TRAINING:
+        assert checker.check(path, corpus) == [], path.name
+
+
+def test_training_questions_avoid_evaluation_articles(corpus: Path) -> None:
+    evaluated = {
+        _digest(corpus / json.loads(line)["article"])
+        for path in DATA.glob("*.jsonl")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and "article" in json.loads(line)
+    }
+    trained = {
+        _digest(corpus / json.loads(line)["article"])
+        for path in TRAINING
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    assert len(evaluated) >= 20
+    assert len(trained) >= 90
+    assert not evaluated & trained
