@@ -34,9 +34,16 @@ async def on_feeds(update: Update, context: TalksContext) -> None:
         elif words[0].lower() == "add" and len(words) == 2:
             feed = await blocking(newsroom.add_feed, words[1])
             title = render.esc(feed.title or feed.url)
-            added = _("Added feed #{id} <b>{title}</b>; polling it now.")
+            # Only the process that leads the scheduled work polls; another replica's admin is
+            # told the feed waits for that process's next look for due feeds.
+            leads = await blocking(newsroom.leads)
+            if leads:
+                added = _("Added feed #{id} <b>{title}</b>; polling it now.")
+            else:
+                added = _("Added feed #{id} <b>{title}</b>; it is polled at the next round.")
             await reply(update, context, added.format(id=feed.id, title=title))
-            context.application.create_task(poll_feeds(context), name=f"poll:{feed.id}")
+            if leads:
+                context.application.create_task(poll_feeds(context), name=f"poll:{feed.id}")
         elif words[0].lower() == "remove" and len(words) == 2 and words[1].lstrip("#").isdigit():
             feed = await blocking(newsroom.remove_feed, int(words[1].lstrip("#")))
             removed = _("Removed feed #{id} ({url}).")

@@ -81,6 +81,7 @@ async def test_bot_feeds_and_load_url(
 
         added = await ask(fake, ADMIN, f"/feeds add {site.feed_url}")
         assert "Added feed #1" in added.params["text"]
+        assert "polling it now" in added.params["text"], "this process leads (SQLite): it polls"
         notices = []
         while sum(t.count("(report") for t in notices) < 4:  # the page loaded by hand + 3
             call = await fake.next_call("sendMessage", chat_id=USER, ok=True, timeout=30)
