@@ -1,15 +1,17 @@
 """Train the extractive reader (``knowledge/data/reader.onnx``): cloze practice on BBC news, then
-SQuAD DEV_ARTICLES only.
+SQuAD DEV_ARTICLES with the questions we wrote about other BBC articles.
 
     .venv/bin/python bench/train_reader.py examples     # SQuAD sentences + labels → JSONL
     .venv/bin/python bench/train_reader.py cloze        # BBC cloze practice (bench/cloze.py)
+    .venv/bin/python bench/train_reader.py news         # written questions (news_questions.py)
     .venv/bin/python bench/train_reader.py practise     # 1 epoch → /tmp/reader-practised
-    .venv/bin/python bench/train_reader.py train --fold 0 --init /tmp/reader-practised
-    .venv/bin/python bench/train_reader.py train --ship --init /tmp/reader-practised
+    X="--init /tmp/reader-practised --extra /tmp/reader-news.jsonl --extra-repeat 2"
+    .venv/bin/python bench/train_reader.py train --fold 0 $X
+    .venv/bin/python bench/train_reader.py train --ship $X
 
 Needs the ``train`` dependency group (PyTorch, transformers, onnx: ``pip install torch==2.13.0``
 first, which takes the CPU wheel on this disk, then ``pip install --group train``). Runs on the
-CPU, 2 cores: the practice about 20 minutes, then about 25 minutes for the shipped model (13 per
+CPU, 2 cores: the practice about 17 minutes, then about 28 minutes for the shipped model (16 per
 fold). The practice does not depend on the fold (it reads no SQuAD), so one practised model
 starts both folds and the shipped one.
 
@@ -21,7 +23,11 @@ sentence of a stored article; the reader scores every span of each and a no-answ
   the answer's tokens; and a *hard negative*, the other sentence of the same article sharing most
   words with the question, labelled no-answer (unless it holds a reference answer too);
 - an unanswerable v2.0 question: the sentence of its paragraph sharing most words with it,
-  labelled no-answer (SQuAD 2.0's unanswerable questions are written to look answerable there).
+  labelled no-answer (SQuAD 2.0's unanswerable questions are written to look answerable there);
+- a *type swap*: for half the who/when/where questions, the question with the wh-word of a kind
+  its answer's sentence names nothing of, against that sentence, labelled no-answer (``cloze.py``
+  makes the same of its practice questions);
+- with ``--extra``, the rows of ``news`` (fold -1: in every fold's training).
 
 Sentences are spaCy's (the project's pipeline), as the store's facts are. Folds are
 ``bench/train_spans.py``'s: DEV_ARTICLES in even (0) and odd (1) places; ``--fold N`` trains on
