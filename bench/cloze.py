@@ -96,7 +96,7 @@ def practice_articles() -> list[Path]:
     return out
 
 
-def _body(path: Path) -> str:
+def body(path: Path) -> str:
     lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
     return "\n".join(ln for ln in lines[1:] if ln.strip())  # line 1 is the headline
 
@@ -162,12 +162,25 @@ def swapped(question: str, wh: str, rng: random.Random, absent: list[str]) -> st
     return other + question[len(wh) :]
 
 
+def swap_row(base: dict[str, Any], question: str, text: str) -> dict[str, Any]:
+    """A type swap's row in the ``train_reader`` format: the swapped question against its own
+    sentence, no answer."""
+    return {
+        **base,
+        "question": question,
+        "text": text,
+        "answer": None,
+        "answers": [],
+        "kind": "swapped",
+    }
+
+
 def cloze_rows(
     nlp: Any, paths: list[Path], per_article: int, seed: int
 ) -> Iterator[dict[str, Any]]:
     """Positive and no-answer examples, in the ``train_reader`` row format."""
     rng = random.Random(seed)
-    texts = (_body(p) for p in paths)
+    texts = (body(p) for p in paths)
     for path, doc in zip(paths, nlp.pipe(texts, batch_size=32), strict=True):
         sents = [s for s in doc.sents if 6 <= len(s) <= 60]
         words = [set(_WORD.findall(s.text.lower())) for s in sents]
@@ -195,14 +208,7 @@ def cloze_rows(
             if n % 2:  # one hard negative for every two questions, a type swap for the others
                 other = swapped(q, WH[ent.label_], rng, absent_kinds(sent))
                 if other is not None:
-                    yield {
-                        **base,
-                        "question": other,
-                        "text": sent.text,
-                        "answer": None,
-                        "answers": [],
-                        "kind": "swapped",
-                    }
+                    yield swap_row(base, other, sent.text)
                 continue
             asked = set(_WORD.findall(q.lower()))
             others = [

@@ -3,7 +3,7 @@
 SQuAD's questions are about Wikipedia and written with the paragraph in view; people ask a news
 bot in their own words, often about what the article does not say. So the reader also trains on
 questions written the way our news question sets are (paraphrases, lowercase, typos, quotes,
-numbers with units, about a quarter unanswerable), about 40 BBC articles that no question set of
+numbers with units, about a fifth unanswerable), about 92 BBC articles that no question set of
 ours asks about (``cloze.practice_articles``, sampled by category). Same format as
 ``tests/data/bbc_*.jsonl``, checked by ``tests/data/check_questions.py``.
 
@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cloze import practice_articles
+from cloze import body, practice_articles
 from squad import ROOT, SHARED
 
 QUESTIONS = sorted((ROOT / "bench" / "data").glob("news_questions_[a-z].jsonl"))
@@ -33,11 +33,6 @@ _WORD = re.compile(r"\w+")
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
-
-
-def _body(path: Path) -> str:
-    lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
-    return "\n".join(ln for ln in lines[1:] if ln.strip())  # line 1 is the headline
 
 
 def load_questions(paths: list[Path] = QUESTIONS) -> list[dict[str, Any]]:
@@ -59,7 +54,7 @@ def news_rows(nlp: Any, questions: list[dict[str, Any]]) -> Iterator[dict[str, A
     for q in questions:
         by_article.setdefault(q["article"], []).append(q)
     names = sorted(by_article)
-    bodies = (_body(SHARED / "corpus" / name) for name in names)
+    bodies = (body(SHARED / "corpus" / name) for name in names)
     for name, doc in zip(names, nlp.pipe(bodies, disable=["ner"], batch_size=16), strict=True):
         sents = [s.text for s in doc.sents if s.text.strip()]
         words = [set(_WORD.findall(s.lower())) for s in sents]

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cloze import absent_kinds, swap_row, swapped
 from squad import ROOT, SQUAD_DIR, dev_titles, fold_of, shared_missing
 
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
@@ -125,8 +126,6 @@ class Sentence:
 
 def _sentences(nlp: Any, contexts: Sequence[str]) -> list[list[Sentence]]:
     out = []
-    from cloze import absent_kinds
-
     for i, doc in enumerate(nlp.pipe(contexts, batch_size=64)):
         sents = [
             Sentence(i, s.start_char, s.text, tuple(absent_kinds(s)))
@@ -205,14 +204,7 @@ def _labelled(
     yield {**base, "text": holder.text, "answer": [offset, end], "answers": texts, "kind": "gold"}
     other = _swapped(q["question"], holder, random.Random(q["id"]))
     if other is not None:
-        yield {
-            **base,
-            "question": other,
-            "text": holder.text,
-            "answer": None,
-            "answers": [],
-            "kind": "swapped",
-        }
+        yield swap_row(base, other, holder.text)
     others = [
         (len(asked & ws), k)
         for k, (s, ws) in enumerate(zip(everywhere, word_sets, strict=True))
@@ -242,13 +234,10 @@ def _swapped(question: str, holder: Sentence, rng: random.Random) -> str | None:
     if len(words) < 3 or words[0].lower() not in _SWAPPABLE or rng.random() < 0.5:
         return None
     wh = words[0].lower()
-    options = [w for w in holder.absent if w in _SWAPPABLE and w != wh]
+    options = [w for w in holder.absent if w in _SWAPPABLE]
     if words[1].lower() not in _DO:
         options = [] if wh == "who" else [w for w in options if w != "who"]
-    if not options:
-        return None
-    other = rng.choice(options)
-    return " ".join([other.capitalize() if words[0][:1].isupper() else other, *words[1:]])
+    return swapped(" ".join(words), wh, rng, options)  # whitespace normalised, as trained
 
 
 # --- training ----------------------------------------------------------------------------------
