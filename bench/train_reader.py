@@ -5,13 +5,13 @@ SQuAD DEV_ARTICLES with the questions we wrote about other BBC articles.
     .venv/bin/python bench/train_reader.py cloze        # BBC cloze practice (bench/cloze.py)
     .venv/bin/python bench/train_reader.py news         # written questions (news_questions.py)
     .venv/bin/python bench/train_reader.py practise     # 1 epoch → /tmp/reader-practised
-    X="--init /tmp/reader-practised --extra /tmp/reader-news.jsonl --extra-repeat 2"
+    X="--init /tmp/reader-practised --extra /tmp/reader-news.jsonl --extra-repeat 1"
     .venv/bin/python bench/train_reader.py train --fold 0 $X
     .venv/bin/python bench/train_reader.py train --ship $X
 
 Needs the ``train`` dependency group (PyTorch, transformers, onnx: ``pip install torch==2.13.0``
 first, which takes the CPU wheel on this disk, then ``pip install --group train``). Runs on the
-CPU, 2 cores: the practice about 17 minutes, then about 28 minutes for the shipped model (16 per
+CPU, 2 cores: the practice about 17 minutes, then about 32 minutes for the shipped model (20 per
 fold). The practice does not depend on the fold (it reads no SQuAD), so one practised model
 starts both folds and the shipped one.
 
