@@ -487,7 +487,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=13, help="the sample's random seed")
     parser.add_argument("--model", default=DEFAULT_MODEL, help="the spaCy pipeline package")
-    parser.add_argument("--out", type=Path, default=RESULTS / "squad.md")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="the report (default: results/squad-reader.md for --reader folds, else squad.md)",
+    )
     parser.add_argument(
         "--fold",
         type=int,
@@ -515,6 +520,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_reader_option(parser)
     args = parser.parse_args(argv)
+    if args.out is None:  # the cross-validated reader's report beside the rules'
+        args.out = RESULTS / ("squad-reader.md" if args.reader == "folds" else "squad.md")
     if shared_missing():
         return 0
     config = dataclasses.replace(DEFAULT, spans=span_policy(args))

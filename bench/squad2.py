@@ -101,9 +101,16 @@ def at(outcomes: Sequence[Outcome], threshold: float) -> tuple[float, float, flo
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--limit", type=int, default=0, help="paragraphs per article (0: all)")
-    parser.add_argument("--out", type=Path, default=RESULTS / "squad2.md")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="the report (default: results/squad2-reader.md for --reader folds, else squad2.md)",
+    )
     add_reader_option(parser)
     args = parser.parse_args(argv)
+    if args.out is None:  # the cross-validated reader's report beside the rules'
+        args.out = RESULTS / ("squad2-reader.md" if args.reader == "folds" else "squad2.md")
     if not SQUAD_V2.exists():
         print(f"{SQUAD_V2} is not here (it is in ../shared, which a fresh clone lacks).")
         return 0
