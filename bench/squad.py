@@ -295,6 +295,14 @@ def add_reader_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def report_path(out: Path | None, name: str, reader: str) -> Path:
+    """``--out``, else ``results/NAME.md``, or ``NAME-reader.md`` for the cross-validated reader
+    (``--reader folds``), so that its report never overwrites the rules'."""
+    if out is not None:
+        return out
+    return RESULTS / (f"{name}-reader.md" if reader == "folds" else f"{name}.md")
+
+
 def reader_for(spec: str) -> ReaderFor:
     """What ``--reader`` asks for, as a function of the article's title."""
     if spec in {"shipped", "off"}:
@@ -520,8 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_reader_option(parser)
     args = parser.parse_args(argv)
-    if args.out is None:  # the cross-validated reader's report beside the rules'
-        args.out = RESULTS / ("squad-reader.md" if args.reader == "folds" else "squad.md")
+    args.out = report_path(args.out, "squad", args.reader)
     if shared_missing():
         return 0
     config = dataclasses.replace(DEFAULT, spans=span_policy(args))

@@ -25,7 +25,6 @@ from pathlib import Path
 from revision import git_revision
 from squad import (
     DEV_ARTICLES,
-    RESULTS,
     SQUAD_DIR,
     ReaderFor,
     add_reader_option,
@@ -34,6 +33,7 @@ from squad import (
     fresh_kb,
     load,
     reader_for,
+    report_path,
 )
 
 from knowledge.errors import KnowledgeError
@@ -109,8 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_reader_option(parser)
     args = parser.parse_args(argv)
-    if args.out is None:  # the cross-validated reader's report beside the rules'
-        args.out = RESULTS / ("squad2-reader.md" if args.reader == "folds" else "squad2.md")
+    args.out = report_path(args.out, "squad2", args.reader)
     if not SQUAD_V2.exists():
         print(f"{SQUAD_V2} is not here (it is in ../shared, which a fresh clone lacks).")
         return 0
