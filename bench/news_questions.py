@@ -10,15 +10,19 @@ ours asks about (``cloze.practice_articles``, sampled by category). Same format 
 Each answerable question gives the sentence holding its support fragment, labelled with its first
 answer there, and that article's other sentence sharing most words with the question (no answer);
 each unanswerable one gives the article's two sentences sharing most words with it (no answer).
-The rows have fold -1: no SQuAD fold holds them, so every fold model and the shipped one train on
-them, and the SQuAD cross-validation stays by SQuAD article.
+The rows are in two folds by article (``news_fold``), as SQuAD's are by title: the shipped model
+trains on all of them, the fold-N model (``train_reader.py train --fold N``) on the other fold's,
+so ``bench/fit_reader.py`` can fit the choice on written questions read by a model that never saw
+their article. The SQuAD cross-validation stays by SQuAD article.
 
     PYTHONPATH=.:bench .venv/bin/python bench/train_reader.py news   # → /tmp/reader-news.jsonl
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +52,11 @@ def load_questions(paths: list[Path] = QUESTIONS) -> list[dict[str, Any]]:
     return [r for r in rows if r["article"] in allowed]
 
 
+def news_fold(article: str) -> int:
+    """The article's fold (0 or 1): a stable hash of its path, so adding articles moves none."""
+    return int(hashlib.sha1(article.encode("utf-8")).hexdigest(), 16) % 2
+
+
 def news_rows(nlp: Any, questions: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """``train_reader`` rows (gold, negative, impossible) for the written questions."""
     by_article: dict[str, list[dict[str, Any]]] = {}
@@ -65,7 +74,7 @@ def news_rows(nlp: Any, questions: list[dict[str, Any]]) -> Iterator[dict[str, A
 def _rows(
     name: str, q: dict[str, Any], sents: list[str], words: list[set[str]]
 ) -> Iterator[dict[str, Any]]:
-    base = {"article": name, "fold": -1, "id": q["id"], "question": q["q"]}
+    base = {"article": name, "fold": news_fold(name), "id": q["id"], "question": q["q"]}
     asked = set(_WORD.findall(q["q"].lower()))
     answers: list[str] = q["answers"]
     ranked = sorted(range(len(sents)), key=lambda k: (-len(asked & words[k]), k))
@@ -99,3 +108,32 @@ def _find(text: str, support: str, answer: str) -> int | None:
         return a
     a = text.find(answer)
     return a if a >= 0 else None
+
+
+def pick_articles(n: int, seed: int, min_words: int = 250, max_words: int = 550) -> list[Path]:
+    """``n`` practice articles no written question asks about yet, of ``min_words``–``max_words``
+    words, taken in turn from each BBC category (each category's order shuffled by ``seed``), so
+    the next batch of questions covers the categories evenly."""
+    used = {q["article"] for q in load_questions()}
+    rng = random.Random(seed)
+    by_category: dict[str, list[Path]] = {}
+    for p in practice_articles():
+        rel = str(p.relative_to(SHARED / "corpus"))
+        if rel not in used and min_words <= len(body(p).split()) <= max_words:
+            by_category.setdefault(p.parent.name, []).append(p)
+    queues = [rng.sample(ps, len(ps)) for _, ps in sorted(by_category.items())]
+    picked: list[Path] = []
+    while len(picked) < n and any(queues):
+        for q in queues:
+            if q and len(picked) < n:
+                picked.append(q.pop())
+    return picked
+
+
+if __name__ == "__main__":
+    # PYTHONPATH=.:bench python bench/news_questions.py 200 20261204 → the next articles to write
+    # questions about, one path (under ../shared/corpus) per line.
+    import sys
+
+    for p in pick_articles(int(sys.argv[1]), int(sys.argv[2])):
+        print(p.relative_to(SHARED / "corpus"))

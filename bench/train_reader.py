@@ -27,7 +27,8 @@ sentence of a stored article; the reader scores every span of each and a no-answ
 - a *type swap*: for half the who/when/where questions, the question with the wh-word of a kind
   its answer's sentence names nothing of, against that sentence, labelled no-answer (``cloze.py``
   makes the same of its practice questions);
-- with ``--extra``, the rows of ``news`` (fold -1: in every fold's training).
+- with ``--extra``, the rows of ``news`` (in two folds by article, ``news_questions.news_fold``:
+  the fold-N model trains on the other fold's articles, the shipped one on all).
 
 Sentences are spaCy's (the project's pipeline), as the store's facts are. Folds are
 ``bench/train_spans.py``'s: DEV_ARTICLES in even (0) and odd (1) places; ``--fold N`` trains on
@@ -287,18 +288,21 @@ def train(args: argparse.Namespace) -> None:
     random.seed(args.seed)
     torch.set_num_threads(args.threads)
     rows = [json.loads(ln) for ln in args.data.read_text("utf-8").splitlines()]
-    for path in args.extra:  # fold -1 (bench/news_questions.py): in every fold's training
-        extra = [json.loads(ln) for ln in path.read_text("utf-8").splitlines()]
-        rows += extra * args.extra_repeat
-    train_rows = [r for r in rows if args.fold is None or r["fold"] != args.fold]
-    test_rows = [r for r in rows if args.fold is not None and r["fold"] == args.fold]
+    extra = [json.loads(ln) for path in args.extra for ln in path.read_text("utf-8").splitlines()]
+    train_rows = [r for r in rows + extra * args.extra_repeat if r["fold"] != args.fold]
+    # Held out, scored apart: SQuAD's articles of this fold, and the written questions' (news).
+    test_sets = {
+        "SQuAD": [r for r in rows if args.fold is not None and r["fold"] == args.fold],
+        "news": [r for r in extra if args.fold is not None and r["fold"] == args.fold],
+    }
     if args.limit:
         train_rows = random.sample(train_rows, min(args.limit, len(train_rows)))
     model = _fit(train_rows, args)
     out_path = args.out or (SHIPPED if args.ship else Path(f"/tmp/reader-fold{args.fold}.onnx"))
     export(model, out_path)
-    if test_rows:
-        score_rows(out_path, test_rows)
+    for name, test_rows in test_sets.items():
+        if test_rows:
+            score_rows(out_path, test_rows, name)
 
 
 def practise(args: argparse.Namespace) -> None:
@@ -426,7 +430,7 @@ def export(model: Any, path: Path) -> None:
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
-def score_rows(model_path: Path, rows: list[dict[str, Any]]) -> None:
+def score_rows(model_path: Path, rows: list[dict[str, Any]], name: str = "") -> None:
     """Sentence-level check of a fold model on its held-out rows: span EM/F1 on the gold
     sentences, and how often the no-answer score wins where it should."""
     from knowledge.qa.reader import Reader
@@ -448,8 +452,9 @@ def score_rows(model_path: Path, rows: list[dict[str, Any]]) -> None:
         else:
             null_total += 1
             null_right += read.margin <= 0
+    held = f"held out ({name})" if name else "held out"
     print(
-        f"held out: gold sentences {len(f1s)}: span F1 {100 * sum(f1s) / len(f1s):.1f} "
+        f"{held}: gold sentences {len(f1s)}: span F1 {100 * sum(f1s) / len(f1s):.1f} "
         f"(EM with no-answer {100 * sum(ems) / len(ems):.1f}); no-answer right on "
         f"{null_right}/{null_total} negatives, {swap_right}/{swap_total} type swaps"
     )
