@@ -57,6 +57,7 @@ from sqlalchemy.exc import IntegrityError
 
 from knowledge import Newsroom, open_newsroom
 from knowledge.errors import ArticleError, DuplicateArticleError
+from knowledge.ingest.dedupe import Fingerprints
 from knowledge.ingest.reading import decode, read_article
 from knowledge.models import (
     ArticleDraft,
@@ -463,6 +464,9 @@ def build_synthetic(
                 print(
                     f"  {count:,} articles, {time.perf_counter() - start:.0f} s", file=sys.stderr
                 )
+        # What a load through the Newsroom writes beside the article: without it, the first
+        # open of this store would fingerprint every copy (Newsroom's backfill), not just open.
+        Fingerprints(store).backfill()
         info = StoreInfo(
             articles=count,
             real=count - 1 - copies,

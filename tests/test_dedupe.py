@@ -11,6 +11,7 @@ from sqlalchemy import delete
 
 from knowledge import Newsroom
 from knowledge.errors import DuplicateArticleError
+from knowledge.ingest import dedupe
 from knowledge.ingest.dedupe import Fingerprints, band_keys, containment, shingles, signature
 from knowledge.storage.schema import FingerprintRow
 from tests.conftest import DATA
@@ -51,7 +52,11 @@ def test_a_different_story_on_the_same_subject_is_kept(newsroom: Newsroom) -> No
     assert article.id > 0
 
 
-def test_fingerprints_are_backfilled_for_older_articles(newsroom: Newsroom) -> None:
+@pytest.mark.parametrize("batch", [1, 500])
+def test_fingerprints_are_backfilled_for_older_articles(
+    newsroom: Newsroom, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dedupe, "BACKFILL_BATCH", batch)  # one transaction per article, or one
     article = newsroom.load_text(HARBOUR)
     # As a store written before the fingerprints table (or a crash before they were written).
     with newsroom.store.session() as s:
@@ -59,6 +64,9 @@ def test_fingerprints_are_backfilled_for_older_articles(newsroom: Newsroom) -> N
     assert sorted(Fingerprints(newsroom.store).missing()) == [1, article.id]
     newsroom = Newsroom(newsroom.store, newsroom.nlp, seed=False)
     assert Fingerprints(newsroom.store).missing() == []
+    # The same keys as when each was stored: a backfilled article is found as a fresh one is.
+    keys = band_keys(signature(shingles(newsroom.store.article_body(article.id))))
+    assert Fingerprints(newsroom.store).table.sharing(keys) >= {article.id}
     with pytest.raises(DuplicateArticleError):
         newsroom.load_text(syndicated(HARBOUR))
     assert article.id in {a.id for a in newsroom.articles()}

@@ -26,6 +26,7 @@ PERMUTATIONS = 64
 BANDS = 32  # 32 bands of 2 rows: a copy with Jaccard 0.25 shares a band 87% of the time
 ROWS = PERMUTATIONS // BANDS
 THRESHOLD = 0.6  # containment; see the module docstring
+BACKFILL_BATCH = 500  # articles fingerprinted per transaction when a store has none
 _PRIME = (1 << 61) - 1
 _rng = np.random.default_rng(20170714)  # fixed: signatures are stored and must stay comparable
 _A = _rng.integers(1, _PRIME, PERMUTATIONS, dtype=np.uint64)
@@ -111,9 +112,13 @@ class Fingerprints:
         return self.table.missing()
 
     def backfill(self) -> int:
+        """Fingerprint the stored articles that have none, a batch per transaction; how many."""
         ids = self.missing()
-        for article_id in ids:
-            self.add(article_id, self.store.article_body(article_id))
+        for start in range(0, len(ids), BACKFILL_BATCH):
+            bodies = self.table.bodies(ids[start : start + BACKFILL_BATCH])
+            self.table.replace_many(
+                {i: band_keys(signature(shingles(body))) for i, body in bodies.items()}
+            )
         return len(ids)
 
     def near(
