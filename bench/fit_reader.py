@@ -197,7 +197,10 @@ def written(
             kb = Newsroom(store, nlp, clock=lambda: FIXED_NOW, reader=Reader.load(path))
             kb.engine.config = dataclasses.replace(kb.engine.config, reader=weights)
             for name in articles:
-                kb.load_text(decode((CORPUS / name).read_bytes()), source=name)
+                try:
+                    kb.load_text(decode((CORPUS / name).read_bytes()), source=name)
+                except KnowledgeError as e:  # a copy of one loaded (the store tells them apart
+                    print(f"{name}: {e}", file=sys.stderr)  # more strictly than a file hash)
             for q in mine:
                 rows = _rows(kb, q["q"], q["answers"])
                 out.append(Question("written", bool(q["answers"]), rows, q["article"]))
@@ -237,48 +240,9 @@ def fit(
     return full
 
 
-def fit_choice(
-    questions: Sequence[Question], without: frozenset[str] = frozenset(), l2: float = 1.0
-) -> np.ndarray:
-    """The choice among one question's candidates, fitted as that: a conditional logit (the
-    probability of the right candidates under a softmax over the question's candidates), over
-    the questions with a right candidate among several, each source weighing the same. Newton
-    steps with the softmax's covariance as the curvature (positive definite with the L2 term)."""
-    keep = np.array([f not in without for f in READER_FEATURES])
-    groups = [
-        (np.array([f for f, _ in q.rows])[:, keep], np.array([r for _, r in q.rows]), q.source)
-        for q in questions
-        if len(q.rows) > 1 and any(r for _, r in q.rows)
-    ]
-    per_source = {s: n for s in SOURCES if (n := sum(g[2] == s for g in groups))}
-    w = np.zeros(int(keep.sum()))
-    for _ in range(100):
-        grad = l2 * w
-        hess = l2 * np.eye(len(w))
-        for xs, right, source in groups:
-            weight = len(groups) / len(per_source) / per_source[source]
-            z = xs @ w
-            p = np.exp(z - z.max())
-            p /= p.sum()
-            pr = p * right
-            pr /= pr.sum()
-            mean = p @ xs
-            grad -= weight * (pr @ xs - mean)
-            centred = xs - mean
-            hess += weight * (centred * p[:, None]).T @ centred
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-6:
-            break
-    full = np.zeros(len(keep))
-    full[keep] = w
-    return full
-
-
-def weights_of(w: np.ndarray, threshold: float, choice: np.ndarray | None = None) -> ReaderWeights:
+def weights_of(w: np.ndarray, threshold: float) -> ReaderWeights:
     values = dict(zip(("bias", *READER_FEATURES), (round(float(v), 4) for v in w), strict=True))
-    chosen = () if choice is None else tuple(round(float(v), 4) for v in choice)
-    return ReaderWeights(**values, threshold=threshold, choice=chosen)
+    return ReaderWeights(**values, threshold=threshold)
 
 
 def choose(q: Question, weights: ReaderWeights) -> tuple[float, bool]:
@@ -286,8 +250,9 @@ def choose(q: Question, weights: ReaderWeights) -> tuple[float, bool]:
     is right."""
     if not q.rows:
         return 0.0, False
-    f, right = max(q.rows, key=lambda row: weights.choice_score(row[0]))
-    return float(1 / (1 + np.exp(-weights.logit(f)))), right
+    scored = [(weights.logit(f), r) for f, r in q.rows]
+    z, right = max(scored, key=lambda s: s[0])
+    return float(1 / (1 + np.exp(-z))), right
 
 
 def curve(questions: Sequence[Question], weights: ReaderWeights) -> list[list[str]]:
@@ -315,9 +280,7 @@ def threshold_for(questions: Sequence[Question], weights: ReaderWeights) -> floa
     return best
 
 
-def cross_validate(
-    qs: Sequence[Question], without: frozenset[str], choice: bool
-) -> dict[str, float]:
+def cross_validate(qs: Sequence[Question], without: frozenset[str]) -> dict[str, float]:
     """The news questions in two folds by article: fitted on SQuAD and the other fold, the
     threshold chosen on the other fold, scored on this one. Answered right: the chosen span is
     right and not declined (of the answerable questions)."""
@@ -330,9 +293,7 @@ def cross_validate(
     for k in (0, 1):
         test = [q for q in news if fold[q.article] == k]
         train = [q for q in qs if q.source == "squad" or fold[q.article] != k]
-        fitted = weights_of(
-            fit(train, without), 0.5, fit_choice(train, without) if choice else None
-        )
+        fitted = weights_of(fit(train, without), 0.5)
         t = threshold_for([q for q in train if q.source in NEWS_SOURCES], fitted)
         fitted = dataclasses.replace(fitted, threshold=t)
         for q in test:
@@ -365,13 +326,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--without",
         default="",
         help="features to leave out, comma-separated (rules,agree: no rule engine consulted)",
-    )
-    ap.add_argument(
-        "--choice",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="fit the choice among the candidates apart (a conditional logit); else by the "
-        "confidence's model",
     )
     ap.add_argument(
         "--cv",
@@ -407,13 +361,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = []
         for spec in args.cv:
             left = frozenset(f for f in spec.split(",") if f) | without
-            r = cross_validate(qs, left, args.choice)
+            r = cross_validate(qs, left)
             rows.append([", ".join(sorted(left)) or "none"] + [f"{v:.3f}" for v in r.values()])
         print(table(["left out", "answered right", "declined", "false declines", "AUC"], rows))
         return 0
     w = fit(qs, without)
     work = [q for q in qs if q.source in NEWS_SOURCES]
-    weights = weights_of(w, 0.5, fit_choice(qs, without) if args.choice else None)
+    weights = weights_of(w, 0.5)
     weights = dataclasses.replace(weights, threshold=threshold_for(work, weights))
     print(weights)
     n = {s: sum(q.source == s for q in qs) for s in SOURCES}

@@ -105,10 +105,6 @@ class ReaderWeights:
     typed: float = 0.1598
     # The highest that declines at most 10% of the development sets' answerable questions.
     threshold: float = 0.14  # below it the engine declines
-    # Which read fact answers, given that one does: a conditional logit over the same features
-    # (in ``READER_FEATURES`` order), fitted on the choice itself rather than fact by fact.
-    # Empty: the fact with the highest ``logit``.
-    choice: tuple[float, ...] = ()
 
     @property
     def consults_rules(self) -> bool:
@@ -119,12 +115,6 @@ class ReaderWeights:
         """The log-odds for a candidate's features, in ``READER_FEATURES`` order."""
         pairs = zip(READER_FEATURES, features, strict=True)
         return self.bias + sum(getattr(self, name) * x for name, x in pairs)
-
-    def choice_score(self, features: Sequence[float]) -> float:
-        """How strongly the choice prefers a candidate (compared within one question only)."""
-        if not self.choice:
-            return self.logit(features)
-        return sum(w * x for w, x in zip(self.choice, features, strict=True))
 
 
 READER_FEATURES = (

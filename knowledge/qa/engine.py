@@ -573,13 +573,12 @@ class Engine:
         context_entities: frozenset[int],
         ruled: Answer | None,
     ) -> Answer:
-        """The reader's answer: of the retriever's best facts, the one the fitted choice
-        prefers; declined where the fitted model's confidence in it is below the threshold."""
+        """The reader's answer: of the retriever's best facts, the one whose span the fitted
+        model rates likeliest; declined below the fitted threshold."""
         weights = self.config.reader
         cands = self._candidates(q, scored, context_entities, ruled)
         probs = [_sigmoid(weights.logit(c.features())) for c in cands]
-        prefer = [weights.choice_score(c.features()) for c in cands]
-        order = sorted(range(len(cands)), key=lambda k: (-prefer[k], k))
+        order = sorted(range(len(cands)), key=lambda k: (-probs[k], k))
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)
         best = cands[order[0]]
         confidence = probs[order[0]]
