@@ -11,8 +11,9 @@ SQuAD DEV_ARTICLES with the questions we wrote about other BBC articles.
 
 Needs the ``train`` dependency group (PyTorch, transformers, onnx: ``pip install torch==2.13.0``
 first, which takes the CPU wheel on this disk, then ``pip install --group train``). Runs on the
-CPU, 2 cores: the practice about 17 minutes, then about 32 minutes for the shipped model (20 per
-fold). The practice does not depend on the fold (it reads no SQuAD), so one practised model
+CPU, 2 cores: the practice about 17 minutes, then about 37 minutes for the shipped model (about
+19 per fold; all of it about 1 h 35 min, longer with anything else running). The practice does
+not depend on the fold (it reads no SQuAD), so one practised model
 starts both folds and the shipped one.
 
 **What the reader reads.** At run time the engine hands the reader its best few facts, each a
