@@ -65,7 +65,7 @@ def test_fingerprints_are_backfilled_for_older_articles(
     newsroom = Newsroom(newsroom.store, newsroom.nlp, seed=False)
     assert Fingerprints(newsroom.store).missing() == []
     # The same keys as when each was stored: a backfilled article is found as a fresh one is.
-    keys = band_keys(signature(shingles(newsroom.store.article_body(article.id))))
+    keys = dedupe.fingerprint(newsroom.store.article_body(article.id))
     assert Fingerprints(newsroom.store).table.sharing(keys) >= {article.id}
     with pytest.raises(DuplicateArticleError):
         newsroom.load_text(syndicated(HARBOUR))

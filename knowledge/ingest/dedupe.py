@@ -70,6 +70,11 @@ def band_keys(sig: np.ndarray) -> list[int]:
     return keys
 
 
+def fingerprint(body: str) -> list[int]:
+    """An article's band keys, as stored for it."""
+    return band_keys(signature(shingles(body)))
+
+
 def containment(a: frozenset[int], b: frozenset[int]) -> float:
     """How much of the smaller shingle set is in the other."""
     if not a or not b:
@@ -105,7 +110,7 @@ class Fingerprints:
         self.table = FingerprintTable(store)
 
     def add(self, article_id: int, body: str) -> None:
-        self.table.replace(article_id, band_keys(signature(shingles(body))))
+        self.table.replace({article_id: fingerprint(body)})
 
     def missing(self) -> list[int]:
         """Stored articles without fingerprints (see ``FingerprintTable.missing``)."""
@@ -116,9 +121,7 @@ class Fingerprints:
         ids = self.missing()
         for start in range(0, len(ids), BACKFILL_BATCH):
             bodies = self.table.bodies(ids[start : start + BACKFILL_BATCH])
-            self.table.replace_many(
-                {i: band_keys(signature(shingles(body))) for i, body in bodies.items()}
-            )
+            self.table.replace({i: fingerprint(body) for i, body in bodies.items()})
         return len(ids)
 
     def near(

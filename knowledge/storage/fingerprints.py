@@ -17,15 +17,9 @@ class FingerprintTable:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def replace(self, article_id: int, keys: Iterable[int]) -> None:
-        """An article's keys, replacing those it had."""
-        with self.store.sessions.begin() as s:
-            s.execute(delete(FingerprintRow).where(FingerprintRow.article_id == article_id))
-            s.add_all(FingerprintRow(article_id=article_id, band=k) for k in keys)
-
-    def replace_many(self, keys_by_article: Mapping[int, Iterable[int]]) -> None:
-        """Several articles' keys in one transaction (a commit each would cost more than the
-        keys: minutes for a 10,000-article store)."""
+    def replace(self, keys_by_article: Mapping[int, Iterable[int]]) -> None:
+        """Articles' keys, replacing those they had, in one transaction (a commit per article
+        would cost more than the keys when many are written: minutes for 10,000)."""
         with self.store.sessions.begin() as s:
             ids = list(keys_by_article)
             s.execute(delete(FingerprintRow).where(FingerprintRow.article_id.in_(ids)))
