@@ -66,7 +66,7 @@ from squad import (
 from knowledge import DEFAULT_MODEL, Newsroom, decode
 from knowledge.errors import KnowledgeError, QuestionError
 from knowledge.nlp.pipeline import load_pipeline
-from knowledge.qa.config import READER_FEATURES, ReaderWeights
+from knowledge.qa.config import DEFAULT, READER_FEATURES, ReaderWeights
 from knowledge.qa.evaluation import auc, read_items, token_f1
 from knowledge.qa.reader import Reader
 from knowledge.storage.store import Store
@@ -100,11 +100,30 @@ def _rows(kb: Newsroom, question: str, answers: Sequence[str]) -> list[tuple[lis
     return out
 
 
+def _newsroom(db: str, nlp: Any, weights: ReaderWeights, **options: Any) -> Newsroom:
+    """A newsroom on a fresh SQLite file whose engine chooses with ``weights``."""
+    config = dataclasses.replace(DEFAULT, reader=weights)
+    return Newsroom(
+        Store(f"sqlite:///{db}"), nlp, clock=lambda: FIXED_NOW, config=config, **options
+    )
+
+
+def fold_readers(fold_models: Path) -> dict[int, Reader] | None:
+    """The two fold models (``train_reader.py train --fold N``), or None where one is missing."""
+    paths = {fold: fold_models / f"reader-fold{fold}.onnx" for fold in (0, 1)}
+    if missing := [str(p) for p in paths.values() if not p.exists()]:
+        print(
+            f"{', '.join(missing)} missing: SQuAD and the written questions left out of the fit",
+            file=sys.stderr,
+        )
+        return None
+    return {fold: Reader.load(path) for fold, path in paths.items()}
+
+
 def working(nlp: Any, weights: ReaderWeights) -> list[Question]:
     items = read_items(WORKING) + read_items(OURS)
     with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
-        kb = Newsroom(Store(f"sqlite:///{tmp}/w.db"), nlp, clock=lambda: FIXED_NOW)
-        kb.engine.config = dataclasses.replace(kb.engine.config, reader=weights)
+        kb = _newsroom(f"{tmp}/w.db", nlp, weights)
         for name in sorted({i.article for i in items if i.article}):
             kb.load_text(decode((CORPUS / name).read_bytes()), source=name)
         out = [
@@ -122,15 +141,8 @@ def working(nlp: Any, weights: ReaderWeights) -> list[Question]:
 
 
 def squad(
-    nlp: Any, fold_models: Path, sample: int, seed: int, weights: ReaderWeights
+    nlp: Any, readers: dict[int, Reader], sample: int, seed: int, weights: ReaderWeights
 ) -> list[Question]:
-    readers = {}
-    for fold in (0, 1):
-        path = fold_models / f"reader-fold{fold}.onnx"
-        if not path.exists():
-            print(f"{path} is missing: SQuAD left out of the fit", file=sys.stderr)
-            return []
-        readers[fold] = Reader.load(path)
     titles = set(dev_titles())
     v1 = json.loads((SQUAD_DIR / "dev-v1.1.json").read_text("utf-8"))["data"]
     v2 = json.loads((SQUAD_DIR / "dev-v2.0.json").read_text("utf-8"))["data"]
@@ -160,23 +172,19 @@ def squad(
         if not mine:
             continue
         with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
-            store = Store(f"sqlite:///{tmp}/s.db")
-            kb = Newsroom(
-                store, nlp, clock=lambda: FIXED_NOW, seed=False, reader=readers[fold_of(title)]
-            )
-            kb.engine.config = dataclasses.replace(kb.engine.config, reader=weights)
+            kb = _newsroom(f"{tmp}/s.db", nlp, weights, seed=False, reader=readers[fold_of(title)])
             try:
                 kb.load_text(texts[title], title=title.replace("_", " "), published=PUBLISHED)
             except KnowledgeError as e:
                 print(f"{title}: {e}", file=sys.stderr)
                 continue
             out.extend(Question("squad", bool(a), _rows(kb, q, a), title) for q, a in mine)
-            store.engine.dispose()
+            kb.store.engine.dispose()
     return out
 
 
 def written(
-    nlp: Any, fold_models: Path, sample: int, seed: int, weights: ReaderWeights
+    nlp: Any, readers: dict[int, Reader], sample: int, seed: int, weights: ReaderWeights
 ) -> list[Question]:
     from news_questions import load_questions, news_fold
 
@@ -184,18 +192,14 @@ def written(
     rng = random.Random(seed)
     chosen = rng.sample(everything, min(sample, len(everything)))
     out = []
-    for fold in (0, 1):
-        path = fold_models / f"reader-fold{fold}.onnx"
-        if not path.exists():
-            print(f"{path} is missing: the written questions left out of the fit", file=sys.stderr)
-            return []
+    for fold, reader in readers.items():
         mine = [q for q in chosen if news_fold(q["article"]) == fold]
+        if not mine:
+            continue
         # Every article of the fold in one store, as the bot holds many: retrieval must find it.
         articles = sorted({q["article"] for q in everything if news_fold(q["article"]) == fold})
         with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
-            store = Store(f"sqlite:///{tmp}/n.db")
-            kb = Newsroom(store, nlp, clock=lambda: FIXED_NOW, reader=Reader.load(path))
-            kb.engine.config = dataclasses.replace(kb.engine.config, reader=weights)
+            kb = _newsroom(f"{tmp}/n.db", nlp, weights, reader=reader)
             for name in articles:
                 try:
                     kb.load_text(decode((CORPUS / name).read_bytes()), source=name)
@@ -204,7 +208,7 @@ def written(
             for q in mine:
                 rows = _rows(kb, q["q"], q["answers"])
                 out.append(Question("written", bool(q["answers"]), rows, q["article"]))
-            store.engine.dispose()
+            kb.store.engine.dispose()
     return out
 
 
@@ -350,8 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         nlp = load_pipeline(DEFAULT_MODEL)
         qs = working(nlp, collect)
-        qs += squad(nlp, args.fold_models, args.squad_questions, args.seed, collect)
-        qs += written(nlp, args.fold_models, args.written_questions, args.seed, collect)
+        if (readers := fold_readers(args.fold_models)) is not None:
+            qs += squad(nlp, readers, args.squad_questions, args.seed, collect)
+            qs += written(nlp, readers, args.written_questions, args.seed, collect)
         cache.write_text(json.dumps([dataclasses.asdict(q) for q in qs]), "utf-8")
     sources = set(args.sources.split(","))
     if unknown_sources := sources - set(SOURCES):
