@@ -31,7 +31,7 @@ from typing import Any
 from cloze import body, practice_articles
 from squad import ROOT, SHARED
 
-QUESTIONS = sorted((ROOT / "bench" / "data").glob("news_questions_[a-z].jsonl"))
+QUESTIONS = sorted((ROOT / "bench" / "data").glob("news_questions_*.jsonl"))
 _WORD = re.compile(r"\w+")
 
 
