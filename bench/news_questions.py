@@ -3,7 +3,7 @@
 SQuAD's questions are about Wikipedia and written with the paragraph in view; people ask a news
 bot in their own words, often about what the article does not say. So the reader also trains on
 questions written the way our news question sets are (paraphrases, lowercase, typos, quotes,
-numbers with units, about a fifth unanswerable), about 492 BBC articles that no question set of
+numbers with units, about a fifth unanswerable), about 732 BBC articles that no question set of
 ours asks about (``cloze.practice_articles``, sampled by category). Same format as
 ``tests/data/bbc_*.jsonl``, checked by ``tests/data/check_questions.py``.
 
