@@ -24,7 +24,9 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Iterator
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +59,12 @@ def news_fold(article: str) -> int:
     return int(hashlib.sha1(article.encode("utf-8")).hexdigest(), 16) % 2
 
 
-def news_rows(nlp: Any, questions: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """``train_reader`` rows (gold, negative, impossible) for the written questions."""
+def news_rows(
+    nlp: Any, questions: list[dict[str, Any]], retrieved: Mapping[str, list[str]] | None = None
+) -> Iterator[dict[str, Any]]:
+    """``train_reader`` rows (gold, negative, impossible) for the written questions. The
+    negatives are the article's sentences sharing most words with the question or, given
+    ``retrieved`` (``retrieved_facts``), those the engine's retriever ranks highest."""
     by_article: dict[str, list[dict[str, Any]]] = {}
     for q in questions:
         by_article.setdefault(q["article"], []).append(q)
@@ -68,19 +74,29 @@ def news_rows(nlp: Any, questions: list[dict[str, Any]]) -> Iterator[dict[str, A
         sents = [s.text for s in doc.sents if s.text.strip()]
         words = [set(_WORD.findall(s.lower())) for s in sents]
         for q in by_article[name]:
-            yield from _rows(name, q, sents, words)
+            ranked = None if retrieved is None else retrieved.get(_key(q))
+            yield from _rows(name, q, sents, words, ranked)
+
+
+def _key(q: dict[str, Any]) -> str:
+    return f"{q['article']}#{q['id']}"
 
 
 def _rows(
-    name: str, q: dict[str, Any], sents: list[str], words: list[set[str]]
+    name: str,
+    q: dict[str, Any],
+    sents: list[str],
+    words: list[set[str]],
+    retrieved: list[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     base = {"article": name, "fold": news_fold(name), "id": q["id"], "question": q["q"]}
     asked = set(_WORD.findall(q["q"].lower()))
     answers: list[str] = q["answers"]
     ranked = sorted(range(len(sents)), key=lambda k: (-len(asked & words[k]), k))
     if not answers:
-        for k in ranked[:2]:
-            yield {**base, "text": sents[k], "answer": None, "answers": [], "kind": "impossible"}
+        texts = retrieved[:2] if retrieved else [sents[k] for k in ranked[:2]]
+        for text in texts:
+            yield {**base, "text": text, "answer": None, "answers": [], "kind": "impossible"}
         return
     support = _squash(q["support"][0])
     holder = next((k for k, s in enumerate(sents) if support in _squash(s)), None)
@@ -93,11 +109,46 @@ def _rows(
     span = [at, at + len(answers[0])]
     yield {**base, "text": text, "answer": span, "answers": answers, "kind": "gold"}
     lowered = [a.lower() for a in answers]
-    for k in ranked:
-        if k != holder and not any(a in sents[k].lower() for a in lowered):
-            negative = {"text": sents[k], "answer": None, "answers": answers, "kind": "negative"}
-            yield {**base, **negative}
-            break
+    others = retrieved if retrieved else [sents[k] for k in ranked]
+    negatives = [
+        t for t in others if support not in _squash(t) and not any(a in t.lower() for a in lowered)
+    ]
+    for t in negatives[: 2 if retrieved else 1]:
+        yield {**base, "text": t, "answer": None, "answers": answers, "kind": "negative"}
+
+
+def retrieved_facts(nlp: Any, questions: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """For each question (by ``_key``), its own article's facts in the order the engine's
+    retriever ranks them, from a store holding every article of its fold and the seed, as the
+    bot holds many: the passages the reader will read first, so the ones it must learn to pass
+    over. Only its own article's: another article's fact may answer it in other words."""
+    from knowledge import Newsroom, decode
+    from knowledge.errors import KnowledgeError, QuestionError
+    from knowledge.storage.store import Store
+
+    out: dict[str, list[str]] = {}
+    for fold in (0, 1):
+        mine = [q for q in questions if news_fold(q["article"]) == fold]
+        with tempfile.TemporaryDirectory(prefix="news-") as tmp:
+            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, reader=False)
+            ids: dict[int, str] = {}
+            for name in sorted({q["article"] for q in mine}):
+                try:
+                    article = kb.load_text(decode((SHARED / "corpus" / name).read_bytes()))
+                except KnowledgeError as e:  # a near copy of one loaded
+                    print(f"{name}: {e}", file=sys.stderr)
+                    continue
+                ids[article.id] = name
+            for q in mine:
+                try:
+                    facts = kb.engine.ranked(q["q"])
+                except QuestionError:
+                    continue
+                own = [f.text for f in facts if ids.get(f.article_id) == q["article"]]
+                out[_key(q)] = own
+            kb.store.engine.dispose()
+        print(f"fold {fold}: {len(mine)} questions ranked", file=sys.stderr)
+    return out
 
 
 def _find(text: str, support: str, answer: str) -> int | None:

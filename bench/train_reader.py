@@ -481,6 +481,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--extra-repeat", type=int, default=1, help="times each extra row is seen")
     n = sub.add_parser("news", help="rows from the questions written about BBC news")
     n.add_argument("--out", type=Path, default=NEWS)
+    n.add_argument(
+        "--retrieved",
+        action="store_true",
+        help="negatives ranked by the engine's retriever (two per question), not by shared words",
+    )
     p = sub.add_parser("practise", help="train on the cloze practice, save for train --init")
     p.add_argument("--data", type=Path, default=CLOZE)
     p.add_argument("--out", type=Path, default=PRACTISED)
@@ -512,11 +517,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def news(args: argparse.Namespace) -> None:
-    from news_questions import QUESTIONS, load_questions, news_rows
+    from news_questions import QUESTIONS, load_questions, news_rows, retrieved_facts
 
     questions = load_questions()
     nlp = load_pipeline(DEFAULT_MODEL)
-    rows = list(news_rows(nlp, questions))
+    retrieved = retrieved_facts(nlp, questions) if args.retrieved else None
+    rows = list(news_rows(nlp, questions, retrieved))
     args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
     gold = sum(r["kind"] == "gold" for r in rows)
     answerable = sum(bool(q["answers"]) for q in questions)

@@ -128,6 +128,16 @@ def test_engine_answers_through_the_reader(nlp: Language, tmp_path: Path) -> Non
         assert answer.short in answer.fact.text
 
 
+def test_ranked_facts_begin_with_the_ones_the_reader_reads(nlp: Language, tmp_path: Path) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db")  # the seed article
+    ranked = kb.engine.ranked("what did de Mistura say about the talks?")
+    cands = kb.engine.candidates("what did de Mistura say about the talks?")
+    assert len(ranked) > len(cands) > 1
+    # The rules' second opinion may reorder the five, never change which five are read.
+    assert {c.fact.id for c in cands} == {f.id for f in ranked[: len(cands)]}
+    assert len({f.id for f in ranked}) == len(ranked)
+
+
 def test_reader_off_is_the_rule_engine(nlp: Language, tmp_path: Path) -> None:
     settings = Settings(reader=False, bot_token=None)
     kb = Newsroom(

@@ -504,6 +504,13 @@ class Engine:
             q, scored, context_entities, self._opinion(text, q, scored, context_entities)
         )
 
+    def ranked(self, text: str, *, context: Turn | Answer | None = None) -> list[Fact]:
+        """The retriever's candidate facts for a question, best first: the reader reads the
+        first ``ReaderWeights.passages`` (for training it on what it will see:
+        ``bench/news_questions.py``)."""
+        q, context_entities, previous_fact = self._in_context(text, context, None)
+        return [fact for _, _, fact in self._scored(q, context_entities, previous_fact)]
+
     def _scored(
         self, q: Question, context_entities: frozenset[int], previous_fact: int | None
     ) -> list[tuple[float, rank.Features, Fact]]:
