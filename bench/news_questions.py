@@ -10,6 +10,9 @@ ours asks about (``cloze.practice_articles``, sampled by category). Same format 
 Each answerable question gives the sentence holding its support fragment, labelled with its first
 answer there, and that article's other sentence sharing most words with the question (no answer);
 each unanswerable one gives the article's two sentences sharing most words with it (no answer).
+With ``train_reader.py news --retrieved`` the negatives are instead the article's facts the
+engine's retriever ranks highest (``retrieved_facts``; two per answerable question): tried on
+the fold models, about as good (bench/README.md), not the shipped reader's training yet.
 The rows are in two folds by article (``news_fold``), as SQuAD's are by title: the shipped model
 trains on all of them, the fold-N model (``train_reader.py train --fold N``) on the other fold's,
 so ``bench/fit_reader.py`` can fit the choice on written questions read by a model that never saw
