@@ -186,7 +186,7 @@ def squad(
 def written(
     nlp: Any, readers: dict[int, Reader], sample: int, seed: int, weights: ReaderWeights
 ) -> list[Question]:
-    from news_questions import load_questions, news_fold
+    from news_questions import load_articles, load_questions, news_fold
 
     everything = load_questions()
     rng = random.Random(seed)
@@ -200,11 +200,7 @@ def written(
         articles = sorted({q["article"] for q in everything if news_fold(q["article"]) == fold})
         with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
             kb = _newsroom(f"{tmp}/n.db", nlp, weights, reader=reader)
-            for name in articles:
-                try:
-                    kb.load_text(decode((CORPUS / name).read_bytes()), source=name)
-                except KnowledgeError as e:  # a copy of one loaded (the store tells them apart
-                    print(f"{name}: {e}", file=sys.stderr)  # more strictly than a file hash)
+            load_articles(kb, articles)
             for q in mine:
                 rows = _rows(kb, q["q"], q["answers"])
                 out.append(Question("written", bool(q["answers"]), rows, q["article"]))

@@ -120,13 +120,31 @@ def _rows(
         yield {**base, "text": t, "answer": None, "answers": answers, "kind": "negative"}
 
 
+def load_articles(kb: Any, names: list[str]) -> dict[int, str]:
+    """Load the BBC articles (paths under ``../shared/corpus``) into a newsroom; the stored
+    article id → its path. One the store refuses (a copy of one loaded: it tells them apart
+    more strictly than a file hash) is reported and left out."""
+    from knowledge import decode
+    from knowledge.errors import KnowledgeError
+
+    ids: dict[int, str] = {}
+    for name in names:
+        try:
+            article = kb.load_text(decode((SHARED / "corpus" / name).read_bytes()), source=name)
+        except KnowledgeError as e:
+            print(f"{name}: {e}", file=sys.stderr)
+            continue
+        ids[article.id] = name
+    return ids
+
+
 def retrieved_facts(nlp: Any, questions: list[dict[str, Any]]) -> dict[str, list[str]]:
     """For each question (by ``_key``), its own article's facts in the order the engine's
     retriever ranks them, from a store holding every article of its fold and the seed, as the
     bot holds many: the passages the reader will read first, so the ones it must learn to pass
     over. Only its own article's: another article's fact may answer it in other words."""
-    from knowledge import Newsroom, decode
-    from knowledge.errors import KnowledgeError, QuestionError
+    from knowledge import Newsroom
+    from knowledge.errors import QuestionError
     from knowledge.storage.store import Store
 
     out: dict[str, list[str]] = {}
@@ -134,14 +152,7 @@ def retrieved_facts(nlp: Any, questions: list[dict[str, Any]]) -> dict[str, list
         mine = [q for q in questions if news_fold(q["article"]) == fold]
         with tempfile.TemporaryDirectory(prefix="news-") as tmp:
             kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, reader=False)
-            ids: dict[int, str] = {}
-            for name in sorted({q["article"] for q in mine}):
-                try:
-                    article = kb.load_text(decode((SHARED / "corpus" / name).read_bytes()))
-                except KnowledgeError as e:  # a near copy of one loaded
-                    print(f"{name}: {e}", file=sys.stderr)
-                    continue
-                ids[article.id] = name
+            ids = load_articles(kb, sorted({q["article"] for q in mine}))
             for q in mine:
                 try:
                     facts = kb.engine.ranked(q["q"])
