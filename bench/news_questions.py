@@ -63,11 +63,16 @@ def news_fold(article: str) -> int:
 
 
 def news_rows(
-    nlp: Any, questions: list[dict[str, Any]], retrieved: Mapping[str, list[str]] | None = None
+    nlp: Any,
+    questions: list[dict[str, Any]],
+    retrieved: Mapping[str, list[str]] | None = None,
+    negatives: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """``train_reader`` rows (gold, negative, impossible) for the written questions. The
     negatives are the article's sentences sharing most words with the question or, given
-    ``retrieved`` (``retrieved_facts``), those the engine's retriever ranks highest."""
+    ``retrieved`` (``retrieved_facts``), those the engine's retriever ranks highest: up to
+    ``negatives`` of them per answerable question (by default 1, or 2 retrieved)."""
+    n = negatives if negatives is not None else 2 if retrieved is not None else 1
     by_article: dict[str, list[dict[str, Any]]] = {}
     for q in questions:
         by_article.setdefault(q["article"], []).append(q)
@@ -78,7 +83,7 @@ def news_rows(
         words = [set(_WORD.findall(s.lower())) for s in sents]
         for q in by_article[name]:
             ranked = None if retrieved is None else retrieved.get(_key(q))
-            yield from _rows(name, q, sents, words, ranked)
+            yield from _rows(name, q, sents, words, ranked, negatives=n)
 
 
 def _key(q: dict[str, Any]) -> str:
@@ -91,6 +96,8 @@ def _rows(
     sents: list[str],
     words: list[set[str]],
     retrieved: list[str] | None = None,
+    *,
+    negatives: int = 1,
 ) -> Iterator[dict[str, Any]]:
     base = {"article": name, "fold": news_fold(name), "id": q["id"], "question": q["q"]}
     asked = set(_WORD.findall(q["q"].lower()))
@@ -113,10 +120,10 @@ def _rows(
     yield {**base, "text": text, "answer": span, "answers": answers, "kind": "gold"}
     lowered = [a.lower() for a in answers]
     others = retrieved if retrieved else [sents[k] for k in ranked]
-    negatives = [
+    hard = [
         t for t in others if support not in _squash(t) and not any(a in t.lower() for a in lowered)
     ]
-    for t in negatives[: 2 if retrieved else 1]:
+    for t in hard[:negatives]:
         yield {**base, "text": t, "answer": None, "answers": answers, "kind": "negative"}
 
 

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import re
 import sys
@@ -52,22 +51,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cloze import absent_kinds, swap_row, swapped
-from squad import ROOT, SQUAD_DIR, dev_titles, fold_of, shared_missing
+from reader_training import ROOT, cap_negatives, export, fit, score_rows
 
-from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
-from knowledge.qa.evaluation import normalize_answer, token_f1
+from knowledge.qa.evaluation import normalize_answer
 
-SQUAD_V1 = SQUAD_DIR / "dev-v1.1.json"
-SQUAD_V2 = SQUAD_DIR / "dev-v2.0.json"
+SQUAD_V1 = ROOT.parent / "shared" / "corpus" / "squad" / "dev-v1.1.json"  # squad.SQUAD_DIR's
+SQUAD_V2 = SQUAD_V1.with_name("dev-v2.0.json")
 EXAMPLES = Path("/tmp/reader-examples.jsonl")
 CLOZE = Path("/tmp/reader-cloze.jsonl")
 NEWS = Path("/tmp/reader-news.jsonl")
 PRACTISED = Path("/tmp/reader-practised")
 SHIPPED = ROOT / "knowledge" / "data" / "reader.onnx"
-TOKENIZER = ROOT / "knowledge" / "data" / "reader-tokenizer.json"
-MAX_QUESTION_TOKENS = 32
-MAX_TOKENS = 128
 _WORD = re.compile(r"\w+")
 _STOP = frozenset(
     [
@@ -127,6 +121,8 @@ class Sentence:
 
 
 def _sentences(nlp: Any, contexts: Sequence[str]) -> list[list[Sentence]]:
+    from cloze import absent_kinds
+
     out = []
     for i, doc in enumerate(nlp.pipe(contexts, batch_size=64)):
         sents = [
@@ -150,8 +146,13 @@ def _questions(path: Path, titles: set[str]) -> dict[tuple[str, str], list[dict[
     return out
 
 
-def examples(out: Path) -> None:
-    """Write the labelled (question, sentence) pairs, one JSON object per line."""
+def examples(out: Path, negatives: int = 1) -> None:
+    """Write the labelled (question, sentence) pairs, one JSON object per line: each answerable
+    question's gold sentence with up to ``negatives`` hard negatives."""
+    from squad import dev_titles
+
+    from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
+
     titles = dev_titles()
     v1 = _questions(SQUAD_V1, set(titles))
     v2 = _questions(SQUAD_V2, set(titles))
@@ -171,7 +172,9 @@ def examples(out: Path) -> None:
                 if key in seen:  # v2.0 repeats the v1.1 questions of its articles
                     continue
                 seen.add(key)
-                rows.extend(_labelled(title, q, sents[i], everywhere, word_sets))
+                rows.extend(
+                    _labelled(title, q, sents[i], everywhere, word_sets, negatives=negatives)
+                )
         print(f"{title}: {len(rows)} examples so far", file=sys.stderr)
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
     print(f"{len(rows)} examples in {time.perf_counter() - start:.0f} s → {out}")
@@ -183,7 +186,12 @@ def _labelled(
     para: list[Sentence],
     everywhere: list[Sentence],
     word_sets: list[set[str]],
+    *,
+    negatives: int = 1,
 ) -> Iterator[dict[str, Any]]:
+    from cloze import swap_row
+    from squad import fold_of
+
     base = {"article": title, "fold": fold_of(title), "id": q["id"], "question": q["question"]}
     asked = _words(q["question"])
     answers = [a for a in q.get("answers", []) if a["text"].strip()]
@@ -207,19 +215,20 @@ def _labelled(
     other = _swapped(q["question"], holder, random.Random(q["id"]))
     if other is not None:
         yield swap_row(base, other, holder.text)
-    others = [
-        (len(asked & ws), k)
-        for k, (s, ws) in enumerate(zip(everywhere, word_sets, strict=True))
-        if s.text != holder.text
-    ]
-    if not others:
-        return
-    _, k = max(others)
-    neg = everywhere[k].text
-    hay = f" {normalize_answer(neg)} "
-    if any(f" {normalize_answer(t)} " in hay for t in texts):
-        return  # it holds an answer as well: not a negative
-    yield {**base, "text": neg, "answer": None, "answers": texts, "kind": "negative"}
+    others = sorted(
+        (
+            (len(asked & ws), k)
+            for k, (s, ws) in enumerate(zip(everywhere, word_sets, strict=True))
+            if s.text != holder.text
+        ),
+        reverse=True,
+    )
+    for _, k in others[:negatives]:
+        neg = everywhere[k].text
+        hay = f" {normalize_answer(neg)} "
+        if any(f" {normalize_answer(t)} " in hay for t in texts):
+            continue  # it holds an answer as well: not a negative
+        yield {**base, "text": neg, "answer": None, "answers": texts, "kind": "negative"}
 
 
 _SWAPPABLE = ("who", "when", "where")
@@ -232,6 +241,8 @@ def _swapped(question: str, holder: Sentence, rng: random.Random) -> str | None:
     the sentence names no place), a no-answer example (cloze.py's type swap). "who" swaps with
     "when"/"where" only before "did", "will" and the like ("Who did X marry?" ↔ "When did X
     marry?"), where the question stays grammatical."""
+    from cloze import swapped
+
     words = question.split()
     if len(words) < 3 or words[0].lower() not in _SWAPPABLE or rng.random() < 0.5:
         return None
@@ -242,37 +253,7 @@ def _swapped(question: str, holder: Sentence, rng: random.Random) -> str | None:
     return swapped(" ".join(words), wh, rng, options)  # whitespace normalised, as trained
 
 
-# --- training ----------------------------------------------------------------------------------
-
-
-def _encode(tok: Any, row: dict[str, Any]) -> tuple[list[int], list[int], int, int] | None:
-    """Token ids, type ids and the answer's start/end token (0, 0: no answer), or None where
-    the answer was cut off by truncation."""
-    enc = tok.encode(row["question"], row["text"])
-    ids, types, offsets = enc.ids, enc.type_ids, enc.offsets
-    if row["answer"] is None:
-        return ids, types, 0, 0
-    a, b = row["answer"]
-    first = types.index(1)
-    s = e = None
-    for k in range(first, len(ids) - 1):
-        lo, hi = offsets[k]
-        if s is None and hi > a:
-            s = k
-        if lo < b:
-            e = k
-    if s is None or e is None or e < s:
-        return None
-    return ids, types, s, e
-
-
-def _tokenizer(path: Path) -> Any:
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(path))
-    tok.enable_truncation(MAX_TOKENS, strategy="only_second")
-    tok.no_padding()
-    return tok
+# --- training (reader_training.py) ------------------------------------------------------------
 
 
 def base_model_dir() -> Path:
@@ -290,7 +271,11 @@ def train(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     rows = [json.loads(ln) for ln in args.data.read_text("utf-8").splitlines()]
     extra = [json.loads(ln) for path in args.extra for ln in path.read_text("utf-8").splitlines()]
-    train_rows = [r for r in rows + extra * args.extra_repeat if r["fold"] != args.fold]
+    train_rows = [
+        r
+        for r in cap_negatives(rows + extra * args.extra_repeat, args.negatives)
+        if r["fold"] != args.fold
+    ]
     # Held out, scored apart: SQuAD's articles of this fold, and the written questions' (news).
     test_sets = {
         "SQuAD": [r for r in rows if args.fold is not None and r["fold"] == args.fold],
@@ -298,7 +283,7 @@ def train(args: argparse.Namespace) -> None:
     }
     if args.limit:
         train_rows = random.sample(train_rows, min(args.limit, len(train_rows)))
-    model = _fit(train_rows, args)
+    model = fit(train_rows, args, str(args.init) if args.init else str(base_model_dir()))
     out_path = args.out or (SHIPPED if args.ship else Path(f"/tmp/reader-fold{args.fold}.onnx"))
     export(model, out_path)
     for name, test_rows in test_sets.items():
@@ -316,149 +301,9 @@ def practise(args: argparse.Namespace) -> None:
     rows = [json.loads(ln) for ln in args.data.read_text("utf-8").splitlines()]
     if args.limit:
         rows = random.sample(rows, min(args.limit, len(rows)))
-    model = _fit(rows, args)
+    model = fit(rows, args, str(args.init) if args.init else str(base_model_dir()))
     model.save_pretrained(str(args.out))
     print(f"saved {args.out}")
-
-
-def _fit(rows: list[dict[str, Any]], args: argparse.Namespace) -> Any:
-    import torch
-    from transformers import AutoModelForQuestionAnswering
-
-    tok = _tokenizer(base_model_dir() / "tokenizer.json")
-    encoded = [e for r in rows if (e := _encode(tok, r)) is not None]
-    print(f"training on {len(encoded)} of {len(rows)} examples (fold {args.fold} held out)")
-    start_from = str(args.init) if args.init else str(base_model_dir())
-    model = AutoModelForQuestionAnswering.from_pretrained(start_from)
-    model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    steps_per_epoch = math.ceil(len(encoded) / args.batch)
-    total = steps_per_epoch * args.epochs
-    warm = max(1, int(0.1 * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
-    step, start = 0, time.perf_counter()
-    for epoch in range(args.epochs):
-        for batch in _batches(encoded, args.batch, random.Random(args.seed + epoch)):
-            ids, types, mask, starts, ends = _tensors(torch, batch)
-            out = model(
-                input_ids=ids,
-                token_type_ids=types,
-                attention_mask=mask,
-                start_positions=starts,
-                end_positions=ends,
-            )
-            out.loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
-            step += 1
-            if step % 20 == 0 or step == total:
-                rate = step / (time.perf_counter() - start)
-                print(
-                    f"epoch {epoch} step {step}/{total} loss {out.loss.item():.3f} "
-                    f"({rate:.2f} steps/s, {(total - step) / rate / 60:.1f} min left)",
-                    flush=True,
-                )
-    model.eval()
-    return model
-
-
-def _batches(
-    encoded: list[tuple[list[int], list[int], int, int]], size: int, rng: random.Random
-) -> Iterator[list[tuple[list[int], list[int], int, int]]]:
-    """Batches of similar length (little padding), in random order."""
-    order = sorted(range(len(encoded)), key=lambda k: (len(encoded[k][0]), rng.random()))
-    chunks = [order[k : k + size] for k in range(0, len(order), size)]
-    rng.shuffle(chunks)
-    for chunk in chunks:
-        yield [encoded[k] for k in chunk]
-
-
-def _tensors(torch: Any, batch: list[tuple[list[int], list[int], int, int]]) -> tuple[Any, ...]:
-    width = max(len(b[0]) for b in batch)
-    ids = torch.zeros((len(batch), width), dtype=torch.long)
-    types = torch.zeros_like(ids)
-    mask = torch.zeros_like(ids)
-    for k, (i, t, _, _) in enumerate(batch):
-        ids[k, : len(i)] = torch.tensor(i)
-        types[k, : len(t)] = torch.tensor(t)
-        mask[k, : len(i)] = 1
-    starts = torch.tensor([b[2] for b in batch])
-    ends = torch.tensor([b[3] for b in batch])
-    return ids, types, mask, starts, ends
-
-
-def export(model: Any, path: Path) -> None:
-    """ONNX (dynamic batch and length), then int8 weights by dynamic quantisation."""
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    class Logits(torch.nn.Module):
-        def __init__(self, inner: Any) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids: Any, token_type_ids: Any, attention_mask: Any) -> Any:
-            out = self.inner(
-                input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask
-            )
-            return out.start_logits, out.end_logits
-
-    fp32 = path.with_suffix(".fp32.onnx")
-    dummy = torch.ones((2, 16), dtype=torch.long)
-    axes = {0: "batch", 1: "tokens"}
-    torch.onnx.export(
-        Logits(model),
-        (dummy, torch.zeros_like(dummy), dummy),
-        str(fp32),
-        input_names=["input_ids", "token_type_ids", "attention_mask"],
-        output_names=["start_logits", "end_logits"],
-        dynamic_axes={
-            "input_ids": axes,
-            "token_type_ids": axes,
-            "attention_mask": axes,
-            "start_logits": axes,
-            "end_logits": axes,
-        },
-        opset_version=17,
-        dynamo=False,
-    )
-    quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8)
-    fp32.unlink()
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
-
-
-def score_rows(model_path: Path, rows: list[dict[str, Any]], name: str = "") -> None:
-    """Sentence-level check of a fold model on its held-out rows: span EM/F1 on the gold
-    sentences, and how often the no-answer score wins where it should."""
-    from knowledge.qa.reader import Reader
-
-    reader = Reader.load(model_path, TOKENIZER)
-    f1s, ems, null_right, null_total = [], [], 0, 0
-    swap_right, swap_total = 0, 0
-    for r in rows:
-        (read,) = reader.read(r["question"], [r["text"]])
-        if r["kind"] == "gold":
-            text = read.text if read.margin > 0 else ""
-            f1s.append(max(token_f1(read.text, a) for a in r["answers"]))
-            ems.append(
-                max(float(normalize_answer(text) == normalize_answer(a)) for a in r["answers"])
-            )
-        elif r["kind"] == "swapped":  # reported apart, so numbers stay comparable
-            swap_total += 1
-            swap_right += read.margin <= 0
-        else:
-            null_total += 1
-            null_right += read.margin <= 0
-    held = f"held out ({name})" if name else "held out"
-    print(
-        f"{held}: gold sentences {len(f1s)}: span F1 {100 * sum(f1s) / len(f1s):.1f} "
-        f"(EM with no-answer {100 * sum(ems) / len(ems):.1f}); no-answer right on "
-        f"{null_right}/{null_total} negatives, {swap_right}/{swap_total} type swaps"
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -466,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="command", required=True)
     e = sub.add_parser("examples")
     e.add_argument("--out", type=Path, default=EXAMPLES)
+    e.add_argument("--negatives", type=int, default=1, help="hard negatives per question")
     c = sub.add_parser("cloze", help="cloze practice questions from BBC articles")
     c.add_argument("--out", type=Path, default=CLOZE)
     c.add_argument("--per-article", type=int, default=8)
@@ -486,6 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="negatives ranked by the engine's retriever (two per question), not by shared words",
     )
+    n.add_argument("--negatives", type=int, help="per question (default 1, or 2 --retrieved)")
     p = sub.add_parser("practise", help="train on the cloze practice, save for train --init")
     p.add_argument("--data", type=Path, default=CLOZE)
     p.add_argument("--out", type=Path, default=PRACTISED)
@@ -497,12 +344,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         a.add_argument("--seed", type=int, default=13)
         a.add_argument("--threads", type=int, default=2)
         a.add_argument("--limit", type=int, default=0, help="train on a sample (a quick check)")
+        a.add_argument(
+            "--listwise",
+            type=float,
+            default=0.0,
+            help="weight of the loss over each question's sentences together (reader_training)",
+        )
+        a.add_argument(
+            "--negatives", type=int, default=0, help="at most this many per question (0: all)"
+        )
+        a.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is at hand")
     p.set_defaults(fold=None)
     args = ap.parse_args(argv)
-    if shared_missing():
+    if args.command in ("examples", "cloze", "news") and _shared_missing():
         return 0
     if args.command == "examples":
-        examples(args.out)
+        examples(args.out, args.negatives)
     elif args.command == "cloze":
         cloze(args)
     elif args.command == "news":
@@ -516,13 +373,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _shared_missing() -> bool:
+    from squad import shared_missing  # spaCy and the store: only the data commands need them
+
+    return shared_missing()
+
+
 def news(args: argparse.Namespace) -> None:
     from news_questions import QUESTIONS, load_questions, news_rows, retrieved_facts
+
+    from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 
     questions = load_questions()
     nlp = load_pipeline(DEFAULT_MODEL)
     retrieved = retrieved_facts(nlp, questions) if args.retrieved else None
-    rows = list(news_rows(nlp, questions, retrieved))
+    rows = list(news_rows(nlp, questions, retrieved, args.negatives))
     args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
     gold = sum(r["kind"] == "gold" for r in rows)
     answerable = sum(bool(q["answers"]) for q in questions)
@@ -534,6 +399,8 @@ def news(args: argparse.Namespace) -> None:
 
 def cloze(args: argparse.Namespace) -> None:
     from cloze import cloze_rows, practice_articles
+
+    from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 
     paths = practice_articles()
     nlp = load_pipeline(DEFAULT_MODEL)

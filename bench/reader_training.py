@@ -1,0 +1,295 @@
+"""Fine-tuning the extractive reader: ``train_reader.py``'s rows in, an int8 ONNX model out.
+
+Needs PyTorch, transformers, tokenizers and onnxruntime only (no spaCy, no store), so the same
+code trains on this CPU or, with ``--device cuda``, on a GPU machine that has nothing else.
+
+**Per-passage and listwise losses.** Each row is a (question, sentence) pair labelled with its
+answer's start/end tokens or with no answer ([CLS]); the loss is the usual start/end
+cross-entropy of each row on its own. But at run time the engine reads five sentences for one
+question and must tell which answers it: a per-row loss never compares a question's sentences
+with each other. With ``listwise`` > 0 the batches hold a question's gold sentence together with
+its hard negatives (a *group*), and a second loss normalises the start (and end) scores over
+all of the group's sentences at once: the answer's start token must beat every token of the
+other sentences, not just of its own (shared normalisation, Clark & Gardner 2018, "Simple and
+Effective Multi-Paragraph Reading Comprehension"). So a span's score means the same in any
+sentence, and the best span of the right sentence comes first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from knowledge.qa.evaluation import normalize_answer, token_f1
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKENIZER = ROOT / "knowledge" / "data" / "reader-tokenizer.json"  # the base model's, as shipped
+MAX_TOKENS = 128
+GROUPED = ("gold", "negative")  # the kinds of row that make up a question's group
+
+# ids, type ids, answer start and end token (0, 0: no answer), the row's group (or None)
+Encoded = tuple[list[int], list[int], int, int, str | None]
+
+
+def group_of(row: dict[str, Any]) -> str | None:
+    """The key shared by a question's gold sentence and its hard negatives; None for rows that
+    stand alone (type swaps, unanswerable questions' sentences)."""
+    if row["kind"] not in GROUPED:
+        return None
+    return f"{row.get('article', '')}#{row['id']}#{row['question']}"
+
+
+def cap_negatives(rows: Sequence[dict[str, Any]], most: int) -> list[dict[str, Any]]:
+    """The rows with at most ``most`` hard negatives per question (the first, in row order:
+    the data lists them best first); ``most`` 0 keeps them all."""
+    if most <= 0:
+        return list(rows)
+    seen: dict[str, int] = {}
+    out = []
+    for r in rows:
+        if r["kind"] == "negative":
+            key = group_of(r) or ""
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > most:
+                continue
+        out.append(r)
+    return out
+
+
+def encode(tok: Any, row: dict[str, Any]) -> Encoded | None:
+    """Token ids, type ids, the answer's start/end token (0, 0: no answer) and the row's group,
+    or None where the answer was cut off by truncation."""
+    enc = tok.encode(row["question"], row["text"])
+    ids, types, offsets = enc.ids, enc.type_ids, enc.offsets
+    group = group_of(row)
+    if row["answer"] is None:
+        return ids, types, 0, 0, group
+    a, b = row["answer"]
+    first = types.index(1)
+    s = e = None
+    for k in range(first, len(ids) - 1):
+        lo, hi = offsets[k]
+        if s is None and hi > a:
+            s = k
+        if lo < b:
+            e = k
+    if s is None or e is None or e < s:
+        return None
+    return ids, types, s, e, group
+
+
+def tokenizer(path: Path = TOKENIZER) -> Any:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(path))
+    tok.enable_truncation(MAX_TOKENS, strategy="only_second")
+    tok.no_padding()
+    return tok
+
+
+def fit(rows: list[dict[str, Any]], args: argparse.Namespace, start_from: str) -> Any:
+    """Fine-tune the model at ``start_from`` on the rows (AdamW, linear warm-up and decay);
+    ``args.listwise`` weighs the group loss (0: per row only, the batches as before)."""
+    import torch
+    from transformers import AutoModelForQuestionAnswering
+
+    device = torch.device(args.device)
+    tok = tokenizer()
+    encoded = [e for r in rows if (e := encode(tok, r)) is not None]
+    print(f"training on {len(encoded)} of {len(rows)} examples (fold {args.fold} held out)")
+    model = AutoModelForQuestionAnswering.from_pretrained(start_from).to(device)
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    make = _group_batches if args.listwise > 0 else _batches
+    per_epoch = sum(1 for _ in make(encoded, args.batch, random.Random(args.seed)))
+    total = per_epoch * args.epochs
+    warm = max(1, int(0.1 * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+    step, start = 0, time.perf_counter()
+    for epoch in range(args.epochs):
+        for batch in make(encoded, args.batch, random.Random(args.seed + epoch)):
+            ids, types, mask, starts, ends = (t.to(device) for t in _tensors(torch, batch))
+            out = model(
+                input_ids=ids,
+                token_type_ids=types,
+                attention_mask=mask,
+                start_positions=starts,
+                end_positions=ends,
+            )
+            loss = out.loss
+            if args.listwise > 0:
+                passage = (types == 1) & (mask == 1)
+                shared = listwise_loss(torch, out.start_logits, out.end_logits, batch, passage)
+                if shared is not None:
+                    loss = loss + args.listwise * shared
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            if step % 20 == 0 or step == total:
+                rate = step / (time.perf_counter() - start)
+                print(
+                    f"epoch {epoch} step {step}/{total} loss {loss.item():.3f} "
+                    f"({rate:.2f} steps/s, {(total - step) / rate / 60:.1f} min left)",
+                    flush=True,
+                )
+    model.eval()
+    return model.to("cpu")
+
+
+def listwise_loss(torch: Any, start: Any, end: Any, batch: Sequence[Encoded], passage: Any) -> Any:
+    """The shared-normalisation loss of the batch's groups that hold one gold sentence and at
+    least one negative: the cross-entropy of the gold start (and end) token against every
+    passage token (``passage``, a boolean mask like the logits) of the group's sentences; None
+    where the batch has no such group."""
+    groups: dict[str, list[int]] = {}
+    for k, b in enumerate(batch):
+        if b[4] is not None:
+            groups.setdefault(b[4], []).append(k)
+    losses = []
+    for members in groups.values():
+        gold = [k for k in members if batch[k][2] > 0]
+        if len(gold) != 1 or len(members) < 2:
+            continue
+        idx = torch.tensor(members, device=start.device)
+        inside = passage[idx]
+        at = members.index(gold[0]) * inside.shape[1]
+        for logits, token in ((start, batch[gold[0]][2]), (end, batch[gold[0]][3])):
+            flat = logits[idx].masked_fill(~inside, -1e4).reshape(1, -1)
+            target = torch.tensor([at + token], device=start.device)
+            losses.append(torch.nn.functional.cross_entropy(flat, target))
+    return torch.stack(losses).mean() if losses else None
+
+
+def _batches(encoded: list[Encoded], size: int, rng: random.Random) -> Iterator[list[Encoded]]:
+    """Batches of similar length (little padding), in random order."""
+    order = sorted(range(len(encoded)), key=lambda k: (len(encoded[k][0]), rng.random()))
+    chunks = [order[k : k + size] for k in range(0, len(order), size)]
+    rng.shuffle(chunks)
+    for chunk in chunks:
+        yield [encoded[k] for k in chunk]
+
+
+def _group_batches(
+    encoded: list[Encoded], size: int, rng: random.Random
+) -> Iterator[list[Encoded]]:
+    """Batches of about ``size`` rows made of whole groups (a row without one is a group of
+    its own), groups of similar length together, in random order."""
+    groups: dict[str | int, list[int]] = {}
+    for k, e in enumerate(encoded):
+        groups.setdefault(e[4] if e[4] is not None else k, []).append(k)
+    order = sorted(
+        groups.values(), key=lambda g: (max(len(encoded[k][0]) for k in g), rng.random())
+    )
+    chunks: list[list[int]] = [[]]
+    for g in order:
+        if len(chunks[-1]) >= size:
+            chunks.append([])
+        chunks[-1].extend(g)
+    rng.shuffle(chunks)
+    for chunk in chunks:
+        yield [encoded[k] for k in chunk]
+
+
+def _tensors(torch: Any, batch: Sequence[Encoded]) -> tuple[Any, ...]:
+    width = max(len(b[0]) for b in batch)
+    ids = torch.zeros((len(batch), width), dtype=torch.long)
+    types = torch.zeros_like(ids)
+    mask = torch.zeros_like(ids)
+    for k, (i, t, *_) in enumerate(batch):
+        ids[k, : len(i)] = torch.tensor(i)
+        types[k, : len(t)] = torch.tensor(t)
+        mask[k, : len(i)] = 1
+    starts = torch.tensor([b[2] for b in batch])
+    ends = torch.tensor([b[3] for b in batch])
+    return ids, types, mask, starts, ends
+
+
+def export(model: Any, path: Path) -> None:
+    """ONNX (dynamic batch and length), then int8 weights by dynamic quantisation."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class Logits(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, token_type_ids: Any, attention_mask: Any) -> Any:
+            out = self.inner(
+                input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask
+            )
+            return out.start_logits, out.end_logits
+
+    fp32 = path.with_suffix(".fp32.onnx")
+    dummy = torch.ones((2, 16), dtype=torch.long)
+    axes = {0: "batch", 1: "tokens"}
+    torch.onnx.export(
+        Logits(model),
+        (dummy, torch.zeros_like(dummy), dummy),
+        str(fp32),
+        input_names=["input_ids", "token_type_ids", "attention_mask"],
+        output_names=["start_logits", "end_logits"],
+        dynamic_axes={
+            "input_ids": axes,
+            "token_type_ids": axes,
+            "attention_mask": axes,
+            "start_logits": axes,
+            "end_logits": axes,
+        },
+        opset_version=17,
+        dynamo=False,
+    )
+    quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8)
+    fp32.unlink()
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+def score_rows(model_path: Path, rows: list[dict[str, Any]], name: str = "") -> None:
+    """Sentence-level check of a fold model on its held-out rows: span EM/F1 on the gold
+    sentences, how often the no-answer score wins where it should, and, of each question's
+    gold sentence and hard negatives, how often the gold one has the highest margin (the
+    reader's choice among a question's sentences, before the engine's other features)."""
+    from knowledge.qa.reader import Reader
+
+    reader = Reader.load(model_path, TOKENIZER)
+    f1s, ems, null_right, null_total = [], [], 0, 0
+    swap_right, swap_total = 0, 0
+    groups: dict[str, list[tuple[bool, float, float]]] = {}
+    for r in rows:
+        (read,) = reader.read(r["question"], [r["text"]])
+        if (key := group_of(r)) is not None:
+            groups.setdefault(key, []).append((r["kind"] == "gold", read.margin, read.score))
+        if r["kind"] == "gold":
+            text = read.text if read.margin > 0 else ""
+            f1s.append(max(token_f1(read.text, a) for a in r["answers"]))
+            ems.append(
+                max(float(normalize_answer(text) == normalize_answer(a)) for a in r["answers"])
+            )
+        elif r["kind"] == "swapped":  # reported apart, so numbers stay comparable
+            swap_total += 1
+            swap_right += read.margin <= 0
+        else:
+            null_total += 1
+            null_right += read.margin <= 0
+    chosen = [g for g in groups.values() if len(g) > 1 and sum(gold for gold, _, _ in g) == 1]
+    by_margin = sum(max(g, key=lambda x: x[1])[0] for g in chosen)
+    by_span = sum(max(g, key=lambda x: x[2])[0] for g in chosen)
+    held = f"held out ({name})" if name else "held out"
+    print(
+        f"{held}: gold sentences {len(f1s)}: span F1 {100 * sum(f1s) / len(f1s):.1f} "
+        f"(EM with no-answer {100 * sum(ems) / len(ems):.1f}); no-answer right on "
+        f"{null_right}/{null_total} negatives, {swap_right}/{swap_total} type swaps; "
+        f"gold sentence first of its question's {len(chosen)} groups: by margin "
+        f"{100 * by_margin / max(1, len(chosen)):.1f} %, by span score "
+        f"{100 * by_span / max(1, len(chosen)):.1f} %",
+        flush=True,
+    )

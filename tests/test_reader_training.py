@@ -1,0 +1,94 @@
+"""The reader's training batches (bench/reader_training.py): a question's gold sentence and its
+hard negatives stay together, so the listwise loss can compare them."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+from reader_training import (
+    Encoded,
+    _group_batches,
+    cap_negatives,
+    group_of,
+    listwise_loss,
+)
+
+
+def _row(kind: str, qid: str, text: str = "s", question: str = "q?") -> dict[str, Any]:
+    answer = [0, 1] if kind == "gold" else None
+    return {
+        "article": "a",
+        "id": qid,
+        "question": question,
+        "text": text,
+        "kind": kind,
+        "answer": answer,
+    }
+
+
+def test_a_questions_gold_and_negatives_share_a_group_and_other_rows_stand_alone() -> None:
+    gold, neg = _row("gold", "1"), _row("negative", "1", "t")
+    assert group_of(gold) == group_of(neg) is not None
+    assert group_of(_row("negative", "2")) != group_of(gold)
+    assert group_of(_row("gold", "1", question="swapped?")) != group_of(gold)
+    assert group_of(_row("swapped", "1")) is None
+    assert group_of(_row("impossible", "1")) is None
+
+
+def test_cap_negatives_keeps_the_first_ones_of_each_question() -> None:
+    rows = [_row("gold", "1"), *(_row("negative", "1", f"n{k}") for k in range(3))]
+    rows += [_row("gold", "2"), _row("negative", "2", "m0"), _row("swapped", "2")]
+    kept = cap_negatives(rows, 2)
+    assert [r["text"] for r in kept if r["id"] == "1"] == ["s", "n0", "n1"]
+    assert [r["kind"] for r in kept if r["id"] == "2"] == ["gold", "negative", "swapped"]
+    assert cap_negatives(rows, 0) == rows
+
+
+def test_group_batches_never_split_a_group_and_hold_every_row_once() -> None:
+    rng = random.Random(3)
+    encoded: list[Encoded] = []
+    for g in range(40):
+        size = rng.randint(1, 4)
+        for k in range(size):
+            encoded.append(([1] * rng.randint(5, 30), [0] * 5, k, k, f"g{g}"))
+    encoded += [([1] * 9, [0] * 9, 0, 0, None) for _ in range(7)]
+    batches = list(_group_batches(encoded, 8, random.Random(1)))
+    seen = [id(e) for b in batches for e in b]
+    assert sorted(seen) == sorted(id(e) for e in encoded)
+    where = {e[4]: k for k, b in enumerate(batches) for e in b if e[4] is not None}
+    for k, b in enumerate(batches):
+        assert all(where[e[4]] == k for e in b if e[4] is not None)
+        assert len(b) < 8 + 4  # filled to about the size, then closed
+
+
+def test_listwise_loss_rewards_the_gold_start_over_the_negatives_tokens() -> None:
+    torch = pytest.importorskip("torch")
+    # Two sentences of one question: the gold one's answer starts at token 2; a third row is
+    # a group of its own (no negative), which the loss leaves out.
+    batch: list[Encoded] = [
+        ([0] * 5, [0, 1, 1, 1, 1], 2, 3, "q"),
+        ([0] * 5, [0, 1, 1, 1, 1], 0, 0, "q"),
+        ([0] * 5, [0, 1, 1, 1, 1], 1, 1, "alone"),
+    ]
+    passage = torch.tensor([[False, True, True, True, True]] * 3)
+
+    def logits(row: int, token: int) -> Any:
+        out = torch.zeros((3, 5))
+        out[row, token] = 8.0
+        return out
+
+    # The gold sentence's answer tokens score high: a small loss; the negative's: a large one.
+    good = listwise_loss(torch, logits(0, 2), logits(0, 3), batch, passage)
+    bad = listwise_loss(torch, logits(1, 2), logits(1, 3), batch, passage)
+    assert good is not None
+    assert bad is not None
+    assert float(good) < 0.01
+    assert float(bad) > 5
+    assert listwise_loss(torch, logits(0, 2), logits(0, 3), batch[2:], passage[2:]) is None
