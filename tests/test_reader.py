@@ -13,7 +13,10 @@ from spacy.language import Language
 from bot.config import Settings
 from bot.domain import newsroom_options
 from knowledge import Newsroom
+from knowledge.models import Fact
+from knowledge.qa import rank
 from knowledge.qa import reader as reader_module
+from knowledge.qa.config import DEFAULT
 from knowledge.qa.reader import MAX_ANSWER_TOKENS, Reader, _best_span, _whole_words, shipped_reader
 from knowledge.storage.store import Store
 from tests.conftest import FIXED_NOW, make_newsroom
@@ -219,3 +222,39 @@ def test_the_type_feature_says_whether_the_span_is_of_the_asked_type(
     untyped = kb.engine.analyse("what would rise in June?")
     assert _type_match(untyped, fact, no_date, kb.index) == 0.0
     assert _type_match(when, fact, Reading("", 0, 0, 0.0, 1.0), kb.index) == 0.0
+
+
+def _fact(fid: int, article: int, position: int = 3) -> Fact:
+    return Fact(fid, article, position, 0, f"fact {fid}", (), (), ())
+
+
+def _feats(coverage: float, bm25: float) -> rank.Features:
+    return rank.Features(coverage, 0.0, 0.5, False, False, 0.0, bm25)
+
+
+def test_the_reading_order_prefers_the_article_that_matches_the_question_as_a_whole() -> None:
+    # Two facts alike in themselves; the first's article matches the question elsewhere too.
+    scored = [
+        (0.0, _feats(0.5, 0.6), _fact(1, article=1)),
+        (0.0, _feats(0.9, 1.0), _fact(2, article=1)),
+        (0.0, _feats(0.5, 0.6), _fact(3, article=2)),
+    ]
+    x = rank.order_features(scored)
+    assert x[0][-2:] == (1.0, 0.9)  # its article's best BM25 and coverage
+    assert x[2][-2:] == (0.6, 0.5)
+    order = [f.id for _, _, f in rank.reading_order(scored, DEFAULT.order)]
+    assert order == [2, 1, 3]
+    # The scores are the fitted logits, best first.
+    logits = [s for s, _, _ in rank.reading_order(scored, DEFAULT.order)]
+    assert logits == sorted(logits, reverse=True)
+    assert logits[0] == pytest.approx(DEFAULT.order.logit(x[1]))
+
+
+def test_a_follow_ups_previous_fact_moves_up_the_reading_order() -> None:
+    scored = [
+        (0.0, _feats(0.8, 1.0), _fact(1, article=1)),
+        (0.0, _feats(0.7, 0.9), _fact(2, article=1)),
+    ]
+    assert [f.id for _, _, f in rank.reading_order(scored, DEFAULT.order)] == [1, 2]
+    again = rank.reading_order(scored, DEFAULT.order, previous_fact=2)
+    assert [f.id for _, _, f in again] == [2, 1]

@@ -381,7 +381,7 @@ class Engine:
         if self.reader is None:
             return self._by_rules(text, q, scored, context_entities)
         ruled = self._opinion(text, q, scored, context_entities)
-        return self._read(text, q, scored, context_entities, ruled)
+        return self._read(text, q, scored, context_entities, ruled, previous_fact=previous_fact)
 
     def _opinion(
         self,
@@ -500,16 +500,26 @@ class Engine:
         scored = self._scored(q, context_entities, previous_fact)
         if not scored:
             return []
-        return self._candidates(
-            q, scored, context_entities, self._opinion(text, q, scored, context_entities)
-        )
+        ruled = self._opinion(text, q, scored, context_entities)
+        return self._candidates(q, scored, context_entities, ruled, previous_fact=previous_fact)
 
     def ranked(self, text: str, *, context: Turn | Answer | None = None) -> list[Fact]:
-        """The retriever's candidate facts for a question, best first: the reader reads the
-        first ``ReaderWeights.passages`` (for training it on what it will see:
-        ``bench/news_questions.py``)."""
+        """The retriever's candidate facts for a question, best first (in the reading order
+        where there is a reader): the reader reads the first ``ReaderWeights.passages`` (for
+        training it on what it will see: ``bench/news_questions.py``)."""
         q, context_entities, previous_fact = self._in_context(text, context, None)
-        return [fact for _, _, fact in self._scored(q, context_entities, previous_fact)]
+        scored = self._scored(q, context_entities, previous_fact)
+        if self.reader is not None:
+            scored = rank.reading_order(scored, self.config.order, previous_fact)
+        return [fact for _, _, fact in scored]
+
+    def scored(
+        self, text: str, *, context: Turn | Answer | None = None
+    ) -> list[tuple[float, rank.Features, Fact]]:
+        """The second stage's candidates, each with its hand-set score and features, best first
+        by that score (for fitting the reading order: ``bench/fit_ranker.py``)."""
+        q, context_entities, previous_fact = self._in_context(text, context, None)
+        return self._scored(q, context_entities, previous_fact)
 
     def _scored(
         self, q: Question, context_entities: frozenset[int], previous_fact: int | None
@@ -545,14 +555,17 @@ class Engine:
         scored: list[tuple[float, rank.Features, Fact]],
         context_entities: frozenset[int],
         ruled: Answer | None,
+        *,
+        previous_fact: int | None,
     ) -> list[Candidate]:
         assert self.reader is not None
-        top = scored[: self.config.reader.passages]
+        order = rank.reading_order(scored, self.config.order, previous_fact)
+        top = order[: self.config.reader.passages]
         if not top:
             return []
         question = self._reader_question(q, context_entities)
         readings = self.reader.read(question, [f.text for _, _, f in top])
-        best = top[0][0] or 1.0
+        best = top[0][0]
         unknown = bool(q.unknown_names)
         rules_fact = ruled.fact.id if ruled is not None and ruled.fact is not None else None
         rules_confidence = ruled.confidence if ruled is not None else 0.0
@@ -560,7 +573,7 @@ class Engine:
             Candidate(
                 fact,
                 reading,
-                score / best,
+                math.exp(score - best),  # the logits' odds against the first: 1 for it
                 k == 0,
                 feats.coverage,
                 feats.entities,
@@ -579,11 +592,13 @@ class Engine:
         scored: list[tuple[float, rank.Features, Fact]],
         context_entities: frozenset[int],
         ruled: Answer | None,
+        *,
+        previous_fact: int | None,
     ) -> Answer:
         """The reader's answer: of the retriever's best facts, the one whose span the fitted
         model rates likeliest; declined below the fitted threshold."""
         weights = self.config.reader
-        cands = self._candidates(q, scored, context_entities, ruled)
+        cands = self._candidates(q, scored, context_entities, ruled, previous_fact=previous_fact)
         probs = [_sigmoid(weights.logit(c.features())) for c in cands]
         order = sorted(range(len(cands)), key=lambda k: (-probs[k], k))
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)

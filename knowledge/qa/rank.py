@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from knowledge.models import Fact
-from knowledge.qa.config import DEFAULT, RankWeights
+from knowledge.qa.config import DEFAULT, RankWeights, ReadingOrder
 from knowledge.qa.index import Index
 from knowledge.qa.question import Question
 from knowledge.text import normalise
@@ -178,6 +178,49 @@ def features(
         - 0.002 * min(fact.position, 10)
     )
     return Features(coverage, entity_share, fuzzy, typed, quote, score, bm25)
+
+
+Scored = tuple[float, Features, Fact]  # a candidate: its score, features and fact
+
+
+def order_features(scored: Sequence[Scored]) -> list[tuple[float, ...]]:
+    """Each candidate's ``config.ORDER_FEATURES``: its own second-stage features, its place in its
+    article, and how well its article matches the question as a whole (the best first-stage
+    score and coverage among the article's candidates): the article a question is about
+    holds its answer more often than a stray sentence matching the same words elsewhere."""
+    best_bm25: dict[int, float] = {}
+    best_coverage: dict[int, float] = {}
+    for _, f, fact in scored:
+        a = fact.article_id
+        best_bm25[a] = max(best_bm25.get(a, 0.0), f.bm25)
+        best_coverage[a] = max(best_coverage.get(a, 0.0), f.coverage)
+    return [
+        (
+            f.coverage,
+            f.bm25,
+            f.fuzzy,
+            f.entities,
+            float(f.typed),
+            float(f.quote),
+            min(fact.position, 10) / 10,
+            best_bm25[fact.article_id],
+            best_coverage[fact.article_id],
+        )
+        for _, f, fact in scored
+    ]
+
+
+def reading_order(
+    scored: Sequence[Scored], order: ReadingOrder, previous_fact: int | None = None
+) -> list[Scored]:
+    """The candidates in the order the reader reads them, each with its fitted logit as its
+    score, best first (ties: the lower fact id)."""
+    logits = [
+        order.logit(x) + (order.previous if fact.id == previous_fact else 0.0)
+        for x, (_, _, fact) in zip(order_features(scored), scored, strict=True)
+    ]
+    ranked = sorted(zip(logits, scored, strict=True), key=lambda t: (-t[0], t[1][2].id))
+    return [(logit, f, fact) for logit, (_, f, fact) in ranked]
 
 
 def group_weights(
