@@ -1,21 +1,24 @@
-"""Fit the retriever's second stage on the questions written about BBC news: which of the first
-stage's candidate facts holds the answer (``RankWeights``' second-stage weights).
+"""Fit the reading order: which of the first stage's candidate facts the reader reads first
+(``ReadingOrder`` in ``knowledge/qa/config.py``), on the questions written about BBC news.
 
     PYTHONPATH=.:bench .venv/bin/python bench/fit_ranker.py            # ~4 min: collect, fit
     PYTHONPATH=.:bench .venv/bin/python bench/fit_ranker.py --cached   # refit the rows (seconds)
 
-The second stage scores each first-stage candidate (``knowledge/qa/rank.py``) by a weighted sum
+The second stage scores each first-stage candidate (``knowledge/qa/rank.py``) by a hand-set sum
 of its features: the share of the question's idf mass it holds (coverage), the first stage's
 BM25 relative to the best, fuzzy similarity, the share of the question's entities it names, a
-span of the asked type, a quote by a speaker the question names, its place in its article, and
-how well its article as a whole matches (the best BM25 and coverage among the article's
-candidates). The weights were set by hand; here a conditional logit (a softmax over each
-question's candidates, the facts holding the question's support fragment the right ones) fits
-them on the written questions (``bench/data/news_questions_*.jsonl``, about 8,000 answerable
-ones about 732 BBC articles), each fold's articles in one store with the seed, as the bot holds
-many. Reported: hit@1/3/5 (a fact among the first k holds a support fragment) with the hand
-weights and with the fitted ones, cross-validated by fold of articles (fitted on one fold's
-questions, scored on the other's).
+span of the asked type, a quote by a speaker the question names, its place in its article. The
+rules still order the facts by it; the reader reads them in the order of a conditional logit
+over the same features and two of the article (the best BM25 and coverage among its
+candidates: how well the article as a whole matches), fitted here: a softmax over each
+question's candidates, the facts holding its support fragment the right ones, on the written
+questions (``bench/data/news_questions_*.jsonl``, about 8,000 answerable ones about 732 BBC
+articles), each fold's articles in one store with the seed, as the bot holds many. Reported
+(``bench/results/ranker-fit.md``): hit@1/3/5 (a fact among the first k holds a support fragment)
+in the hand-set order and the fitted one, cross-validated by fold of articles (fitted on one
+fold's questions, scored on the other's); then the weights fitted on all, which go into
+``ReadingOrder`` by hand (``fit_reader.py`` must then refit the reader's weights: its ``rank``
+and ``first`` features follow this order).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from typing import Any
 
 import numpy as np
 from news_questions import load_articles, load_questions, news_fold
-from squad import shared_missing, table
+from revision import git_revision
+from squad import RESULTS, shared_missing, table, write_report
 
 from knowledge import Newsroom
 from knowledge.errors import QuestionError
@@ -120,7 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--cached", action="store_true", help=f"refit the rows of the last run ({CACHE})"
     )
-    ap.add_argument("--without", default="", help="features to leave out, comma-separated")
+    ap.add_argument(
+        "--without", default="", help="features to leave out, comma-separated (prints only)"
+    )
+    ap.add_argument("--out", type=Path, default=RESULTS / "ranker-fit.md")
     args = ap.parse_args(argv)
     if shared_missing():
         return 0
@@ -139,25 +146,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     for held in (0, 1):
         train = [r for r in rows if r["fold"] != held]
         test = [r for r in rows if r["fold"] == held]
-        w = _fit_named(train, names)
-        table_rows.append(
-            [f"fold {held}, hand", *(f"{h:.3f}" for h in hits(test, lambda r: r["hand"]))]
-        )
-        table_rows.append(
-            [
-                f"fold {held}, fitted",
-                *(f"{h:.3f}" for h in hits(test, lambda r, w=w: np.array(r["x"]) @ w)),
-            ]
-        )
-    print(table(["held out", "hit@1", "hit@3", "hit@5"], table_rows))
-    w = _fit_named(rows, names)
-    print("all:", dict(zip(names, np.round(w, 4), strict=True)))
-    print(f"{len(rows)} questions, {time.perf_counter() - start:.0f} s")
+        w = fit(train)
+        for name, score in (
+            ("hand-set", lambda r: r["hand"]),
+            ("fitted", lambda r, w=w: np.array(r["x"]) @ w),
+        ):
+            table_rows.append([f"fold {held} ({len(test)}), {name}", *_pct(hits(test, score))])
+    w = fit(rows)
+    fitted = ", ".join(f"{n}={v:.4f}" for n, v in zip(names, w, strict=True))
+    report = "\n".join(
+        [
+            "# The reading order's weights (bench/fit_ranker.py)",
+            "",
+            f"Commit {git_revision()}; {len(rows)} answerable written questions with candidates, "
+            "each fold's articles in one store with the seed; "
+            f"{time.perf_counter() - start:.0f} s.",
+            "",
+            "Cross-validated by fold of articles (fitted on the other fold's questions): a right "
+            "fact (one holding a support fragment) among the first k.",
+            "",
+            table(["held out", "hit@1", "hit@3", "hit@5"], table_rows),
+            "",
+            f"Fitted on all (`ReadingOrder` in knowledge/qa/config.py): {fitted}",
+        ]
+    )
+    if args.without:
+        print(report)
+    else:
+        write_report(report, args.out)
     return 0
 
 
-def _fit_named(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> np.ndarray:
-    return fit(rows)
+def _pct(values: Sequence[float]) -> list[str]:
+    return [f"{100 * v:.1f}" for v in values]
 
 
 if __name__ == "__main__":
