@@ -100,10 +100,14 @@ class ReadingOrder:
     article_coverage: float = -1.5461
     previous: float = 1.7
 
-    def logit(self, features: Sequence[float]) -> float:
+    @property
+    def weights(self) -> tuple[float, ...]:
         """In ``ORDER_FEATURES`` order."""
-        pairs = zip(ORDER_FEATURES, features, strict=True)
-        return sum(getattr(self, name) * x for name, x in pairs)
+        return tuple(getattr(self, name) for name in ORDER_FEATURES)
+
+    def logit(self, features: Sequence[float]) -> float:
+        """For a candidate's features in ``ORDER_FEATURES`` order."""
+        return sum(w * x for w, x in zip(self.weights, features, strict=True))
 
 
 ORDER_FEATURES = (

@@ -215,8 +215,10 @@ def reading_order(
 ) -> list[Scored]:
     """The candidates in the order the reader reads them, each with its fitted logit as its
     score, best first (ties: the lower fact id)."""
+    w = order.weights
     logits = [
-        order.logit(x) + (order.previous if fact.id == previous_fact else 0.0)
+        sum(a * b for a, b in zip(w, x, strict=True))
+        + (order.previous if fact.id == previous_fact else 0.0)
         for x, (_, _, fact) in zip(order_features(scored), scored, strict=True)
     ]
     ranked = sorted(zip(logits, scored, strict=True), key=lambda t: (-t[0], t[1][2].id))
