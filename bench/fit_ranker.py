@@ -2,7 +2,8 @@
 (``ReadingOrder`` in ``knowledge/qa/config.py``), on the questions written about BBC news.
 
     PYTHONPATH=.:bench .venv/bin/python bench/fit_ranker.py            # ~4 min: collect, fit
-    PYTHONPATH=.:bench .venv/bin/python bench/fit_ranker.py --cached   # refit the rows (seconds)
+    PYTHONPATH=.:bench .venv/bin/python bench/fit_ranker.py --cached   # refit the rows (~1 min)
+    PYTHONPATH=.:bench .venv/bin/python bench/fit_ranker.py --sources written,squad --out X.md
 
 The second stage scores each first-stage candidate (``knowledge/qa/rank.py``) by a hand-set sum
 of its features: the share of the question's idf mass it holds (coverage), the first stage's
@@ -35,7 +36,17 @@ from typing import Any
 import numpy as np
 from news_questions import load_articles, load_questions, news_fold
 from revision import git_revision
-from squad import RESULTS, shared_missing, table, write_report
+from squad import (
+    RESULTS,
+    contains_answer,
+    fold_of,
+    fresh_kb,
+    load,
+    load_dev_articles,
+    shared_missing,
+    table,
+    write_report,
+)
 
 from knowledge import Newsroom
 from knowledge.errors import QuestionError
@@ -70,6 +81,7 @@ def collect(nlp: Any) -> list[dict[str, Any]]:
                 support = [_squash(s) for s in q["support"]]
                 out.append(
                     {
+                        "source": "written",
                         "fold": fold,
                         "article": q["article"],
                         "x": rank.order_features(scored),
@@ -82,11 +94,44 @@ def collect(nlp: Any) -> list[dict[str, Any]]:
     return out
 
 
+def collect_squad(nlp: Any) -> list[dict[str, Any]]:
+    """The same rows for the SQuAD v1.1 questions of the DEV_ARTICLES, each article whole in a
+    fresh store (as ``squad.py``'s article mode): the right facts hold a reference answer."""
+    out: list[dict[str, Any]] = []
+    for art in load_dev_articles():
+        with tempfile.TemporaryDirectory(prefix="ranker-squad-") as tmp:
+            kb = fresh_kb(nlp, Path(tmp), reader=False)
+            load(kb, art.display_title, art.text)
+            for q in art.questions:
+                try:
+                    scored = kb.engine.scored(q.question)
+                except QuestionError:
+                    continue
+                out.append(
+                    {
+                        "source": "squad",
+                        "fold": fold_of(art.title),
+                        "article": art.title,
+                        "x": rank.order_features(scored),
+                        "hand": [s for s, _, _ in scored],
+                        "y": [contains_answer(f.text, q.answers) for _, _, f in scored],
+                    }
+                )
+            kb.store.engine.dispose()
+    print(f"SQuAD: {len(out)} questions", file=sys.stderr)
+    return out
+
+
 def fit(rows: Sequence[dict[str, Any]], l2: float = 1e-4, steps: int = 1500) -> np.ndarray:
     """Conditional-logit weights: maximise the mean over the questions with a right candidate of
     log Σ_right softmax(x·w) (the chance of a right fact, as each question's candidates
-    compete), less an L2 penalty; Adam on the full batch, vectorised over all candidates."""
+    compete), each source (written, squad) weighing the same, less an L2 penalty; Adam on the
+    full batch, vectorised over all candidates."""
     qs = [r for r in rows if any(r["y"])]
+    per_source: dict[str, int] = {}
+    for r in qs:
+        per_source[r["source"]] = per_source.get(r["source"], 0) + 1
+    weight = np.array([1 / (per_source[r["source"]] * len(per_source)) for r in qs])
     x = np.array([c for r in qs for c in r["x"]], dtype=float)
     y = np.array([v for r in qs for v in r["y"]], dtype=bool)
     starts = np.cumsum([0] + [len(r["x"]) for r in qs[:-1]])
@@ -99,7 +144,7 @@ def fit(rows: Sequence[dict[str, Any]], l2: float = 1e-4, steps: int = 1500) -> 
         p = e / np.add.reduceat(e, starts)[seg]
         er = np.where(y, e, 0.0)
         pr = er / np.add.reduceat(er, starts)[seg]
-        grad = x.T @ (pr - p) / len(qs) - l2 * w
+        grad = x.T @ ((pr - p) * weight[seg]) - l2 * w
         m = 0.9 * m + 0.1 * grad
         v = 0.999 * v + 0.001 * grad**2
         w = w + 0.05 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
@@ -128,6 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--without", default="", help="features to leave out, comma-separated (prints only)"
     )
     ap.add_argument("--out", type=Path, default=RESULTS / "ranker-fit.md")
+    ap.add_argument(
+        "--sources",
+        default="written",
+        help="fit on these (written, squad), comma-separated: with squad too, the written "
+        "questions' order is worse and SQuAD's no better (bench/README.md)",
+    )
     args = ap.parse_args(argv)
     if shared_missing():
         return 0
@@ -135,35 +186,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cached:
         rows = json.loads(CACHE.read_text("utf-8"))
     else:
-        rows = collect(load_pipeline(DEFAULT_MODEL))
+        nlp = load_pipeline(DEFAULT_MODEL)
+        rows = collect(nlp) + (collect_squad(nlp) if "squad" in args.sources else [])
         CACHE.write_text(json.dumps(rows), "utf-8")
     keep = [k for k, f in enumerate(ORDER_FEATURES) if f not in set(args.without.split(","))]
     for r in rows:
         r["x"] = [[x[k] for k in keep] for x in r["x"]] if r["x"] else []
     names = [ORDER_FEATURES[k] for k in keep]
-    rows = [r for r in rows if r["x"]]
+    sources = set(args.sources.split(","))
+    rows = [r for r in rows if r["x"] and r["source"] in sources]
     table_rows = []
     for held in (0, 1):
-        train = [r for r in rows if r["fold"] != held]
-        test = [r for r in rows if r["fold"] == held]
-        w = fit(train)
-        for name, score in (
-            ("hand-set", lambda r: r["hand"]),
-            ("fitted", lambda r, w=w: np.array(r["x"]) @ w),
-        ):
-            table_rows.append([f"fold {held} ({len(test)}), {name}", *_pct(hits(test, score))])
+        w = fit([r for r in rows if r["fold"] != held])
+        for source in sorted(sources):
+            test = [r for r in rows if r["fold"] == held and r["source"] == source]
+            for name, score in (
+                ("hand-set", lambda r: r["hand"]),
+                ("fitted", lambda r, w=w: np.array(r["x"]) @ w),
+            ):
+                label = f"{source}, fold {held} ({len(test)}), {name}"
+                table_rows.append([label, *_pct(hits(test, score))])
     w = fit(rows)
     fitted = ", ".join(f"{n}={v:.4f}" for n, v in zip(names, w, strict=True))
     report = "\n".join(
         [
             "# The reading order's weights (bench/fit_ranker.py)",
             "",
-            f"Commit {git_revision()}; {len(rows)} answerable written questions with candidates, "
-            "each fold's articles in one store with the seed; "
-            f"{time.perf_counter() - start:.0f} s.",
+            f"Commit {git_revision()}; sources {', '.join(sorted(sources))}: "
+            f"{sum(r['source'] == 'written' for r in rows)} answerable written questions (each "
+            "fold's articles in one store with the seed), "
+            f"{sum(r['source'] == 'squad' for r in rows)} SQuAD v1.1 DEV_ARTICLES questions (each "
+            f"article whole in a fresh store); {time.perf_counter() - start:.0f} s.",
             "",
-            "Cross-validated by fold of articles (fitted on the other fold's questions): a right "
-            "fact (one holding a support fragment) among the first k.",
+            "Cross-validated by fold (written: of articles, `news_fold`; SQuAD: DEV_ARTICLES in "
+            "even or odd places), fitted on the other fold's questions of every source, each "
+            "source weighing the same: a right fact (written: one holding a support fragment; "
+            "SQuAD: one holding a reference answer) among the first k.",
             "",
             table(["held out", "hit@1", "hit@3", "hit@5"], table_rows),
             "",
