@@ -14,7 +14,11 @@ first, which takes the CPU wheel on this disk, then ``pip install --group train`
 CPU, 2 cores: the practice about 17 minutes, then about 37 minutes for the shipped model (about
 19 per fold; all of it about 1 h 35 min, longer with anything else running). The practice does
 not depend on the fold (it reads no SQuAD), so one practised model
-starts both folds and the shipped one.
+starts both folds and the shipped one. ``train`` and ``practise`` need neither spaCy nor the
+store (``reader_training.py``), so with ``--device cuda`` they run as they are on a GPU machine
+that has PyTorch alone (the data files carried along): there a fold model takes about a minute.
+``--listwise W`` adds a loss over each question's sentences together (tried, not shipped:
+bench/README.md).
 
 **What the reader reads.** At run time the engine hands the reader its best few facts, each a
 sentence of a stored article; the reader scores every span of each and a no-answer score (the
