@@ -3,7 +3,9 @@
 A BM25 first stage over the index postings (idf-weighted, length-normalised; a fact holds each
 term once, so tf saturation reduces to the length norm) picks the candidates; the question's
 entities count like rare terms. The second stage adds term coverage, fuzzy similarity
-(rapidfuzz), entity overlap, answer-type presence and quote-speaker match.
+(rapidfuzz), entity overlap, answer-type presence and quote-speaker match, weighed by hand (the
+rules' order). The reader reads the candidates in the reading order instead: the same features
+and how well each fact's article matches, weighed by a fitted logit (``reading_order``).
 """
 
 from __future__ import annotations
@@ -184,8 +186,8 @@ Scored = tuple[float, Features, Fact]  # a candidate: its score, features and fa
 
 
 def order_features(scored: Sequence[Scored]) -> list[tuple[float, ...]]:
-    """Each candidate's ``config.ORDER_FEATURES``: its own second-stage features, its place in its
-    article, and how well its article matches the question as a whole (the best first-stage
+    """Each candidate's ``config.ORDER_FEATURES``: its own second-stage features, its place in
+    its article, and how well its article matches the question as a whole (the best first-stage
     score and coverage among the article's candidates): the article a question is about
     holds its answer more often than a stray sentence matching the same words elsewhere."""
     best_bm25: dict[int, float] = {}
