@@ -318,6 +318,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"fit on these sources only, comma-separated (of {', '.join(SOURCES)})",
     )
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument(
+        "--passages",
+        type=int,
+        default=0,
+        help="fit as if the reader read only the first N of the facts collected (ReaderWeights."
+        "passages; 0: all)",
+    )
     ap.add_argument("--out", type=Path, default=RESULTS / "reader-fit.md")
     ap.add_argument(
         "--cached", action="store_true", help=f"re-fit the rows of the last run ({CACHE})"
@@ -358,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown_sources := sources - set(SOURCES):
         ap.error(f"no such sources: {', '.join(sorted(unknown_sources))}")
     qs = [q for q in qs if q.source in sources]
+    if args.passages:  # as if the engine read only the first N: its rows are in reading order
+        qs = [dataclasses.replace(q, rows=q.rows[: args.passages]) for q in qs]
     if args.cv:
         rows = []
         for spec in args.cv:
