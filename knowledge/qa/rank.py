@@ -217,11 +217,9 @@ def reading_order(
 ) -> list[Scored]:
     """The candidates in the order the reader reads them, each with its fitted logit as its
     score, best first (ties: the lower fact id)."""
-    w = order.weights
     logits = [
-        sum(a * b for a, b in zip(w, x, strict=True))
-        + (order.previous if fact.id == previous_fact else 0.0)
-        for x, (_, _, fact) in zip(order_features(scored), scored, strict=True)
+        logit + (order.previous if fact.id == previous_fact else 0.0)
+        for logit, (_, _, fact) in zip(order.logits(order_features(scored)), scored, strict=True)
     ]
     ranked = sorted(zip(logits, scored, strict=True), key=lambda t: (-t[0], t[1][2].id))
     return [(logit, f, fact) for logit, (_, f, fact) in ranked]
