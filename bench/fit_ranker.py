@@ -71,7 +71,7 @@ def collect(nlp: Any) -> list[dict[str, Any]]:
     for fold in (0, 1):
         mine = [q for q in questions if news_fold(q["article"]) == fold]
         with tempfile.TemporaryDirectory(prefix="ranker-") as tmp:
-            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, reader=False)
+            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, reader=False, embedder=True)
             load_articles(kb, sorted({q["article"] for q in mine}))
             for q in mine:
                 try:

@@ -16,7 +16,7 @@ from knowledge import Newsroom
 from knowledge.models import Fact
 from knowledge.qa import rank
 from knowledge.qa import reader as reader_module
-from knowledge.qa.config import DEFAULT
+from knowledge.qa.config import DEFAULT, ORDER_FEATURES
 from knowledge.qa.reader import MAX_ANSWER_TOKENS, Reader, _best_span, _whole_words, shipped_reader
 from knowledge.storage.store import Store
 from tests.conftest import FIXED_NOW, make_newsroom
@@ -228,8 +228,12 @@ def _fact(fid: int, article: int, position: int = 3) -> Fact:
     return Fact(fid, article, position, 0, f"fact {fid}", (), (), ())
 
 
-def _feats(coverage: float, bm25: float) -> rank.Features:
-    return rank.Features(coverage, 0.0, 0.5, False, False, 0.0, bm25)
+def _feats(coverage: float, bm25: float, dense: float = 0.0) -> rank.Features:
+    return rank.Features(coverage, 0.0, 0.5, False, False, 0.0, bm25, dense)
+
+
+def _named(x: tuple[float, ...], *names: str) -> tuple[float, ...]:
+    return tuple(x[ORDER_FEATURES.index(n)] for n in names)
 
 
 def test_the_reading_order_prefers_the_article_that_matches_the_question_as_a_whole() -> None:
@@ -240,14 +244,28 @@ def test_the_reading_order_prefers_the_article_that_matches_the_question_as_a_wh
         (0.0, _feats(0.5, 0.6), _fact(3, article=2)),
     ]
     x = rank.order_features(scored)
-    assert x[0][-2:] == (1.0, 0.9)  # its article's best BM25 and coverage
-    assert x[2][-2:] == (0.6, 0.5)
+    article = ("article_bm25", "article_coverage")
+    assert _named(x[0], *article) == (1.0, 0.9)  # its article's best BM25 and coverage
+    assert _named(x[2], *article) == (0.6, 0.5)
     order = [f.id for _, _, f in rank.reading_order(scored, DEFAULT.order)]
     assert order == [2, 1, 3]
     # The scores are the fitted logits, best first.
     logits = [s for s, _, _ in rank.reading_order(scored, DEFAULT.order)]
     assert logits == sorted(logits, reverse=True)
     assert logits[0] == pytest.approx(DEFAULT.order.logit(x[1]))
+
+
+def test_the_reading_order_weighs_meaning_and_the_article_s_best_meaning() -> None:
+    # Alike in words; the second is closer in meaning, and lends its article that closeness.
+    scored = [
+        (0.0, _feats(0.6, 0.8, dense=0.2), _fact(1, article=1)),
+        (0.0, _feats(0.6, 0.8, dense=0.7), _fact(2, article=2)),
+        (0.0, _feats(0.6, 0.8, dense=0.1), _fact(3, article=2)),
+    ]
+    x = rank.order_features(scored)
+    assert [_named(f, "dense", "article_dense") for f in x] == [(0.2, 0.2), (0.7, 0.7), (0.1, 0.7)]
+    assert DEFAULT.order.dense > 0
+    assert next(f.id for _, _, f in rank.reading_order(scored, DEFAULT.order)) == 2
 
 
 def test_a_follow_ups_previous_fact_moves_up_the_reading_order() -> None:

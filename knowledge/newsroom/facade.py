@@ -57,6 +57,7 @@ from knowledge.newsroom.values import (
 )
 from knowledge.nlp.extract import extract
 from knowledge.qa.config import DEFAULT, QAConfig
+from knowledge.qa.embedding import Embedder, shipped_embedder
 from knowledge.qa.engine import Engine
 from knowledge.qa.index import Index
 from knowledge.qa.reader import Reader, shipped_reader
@@ -107,13 +108,16 @@ class Newsroom:
         max_question_chars: int | None = None,
         config: QAConfig = DEFAULT,
         reader: Reader | bool = True,
+        embedder: Embedder | bool | None = None,
         progress: Progress = no_progress,
         claim_lease: dt.timedelta = dt.timedelta(minutes=5),
         name: str = "",
     ) -> None:
         """``reader``: True for the learned reader shipped with the package (the rules alone
         where its files are absent), False for the rules alone, or a ``Reader`` of one's own
-        (a benchmark's fold). ``progress`` shows the re-extraction of a stale store.
+        (a benchmark's fold). ``embedder``: the embeddings the reading order compares meanings
+        with, True for the shipped ones; by default those where there is a reader (the rules
+        never use them). ``progress`` shows the re-extraction of a stale store.
         ``claim_lease``: how long a chat being sent to (or a feed being polled) is held by this
         process; one that dies holds them that long at most, unless it comes back under the
         same ``name`` (``release_previous_claims``)."""
@@ -125,7 +129,10 @@ class Newsroom:
         self.max_question_chars = max_question_chars  # longer ones are refused (the setting)
         self._lock = threading.RLock()
         chosen = shipped_reader() if reader is True else reader or None
-        self.engine = Engine(nlp, config=config, reader=chosen)
+        if embedder is None:
+            embedder = chosen is not None
+        meanings = shipped_embedder() if embedder is True else embedder or None
+        self.engine = Engine(nlp, config=config, reader=chosen, embedder=meanings)
         self._subscribers = Subscribers(store, name=name)
         self._journal = Journal(store)
         self._feeds = Feeds(store, interval=feed_interval)

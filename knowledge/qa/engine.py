@@ -29,6 +29,7 @@ from knowledge.models import (
 )
 from knowledge.qa import rank, reply
 from knowledge.qa.config import DEFAULT, Calibration, QAConfig, RankWeights
+from knowledge.qa.embedding import Embedder
 from knowledge.qa.index import Index
 from knowledge.qa.kinds import TYPED_KINDS, AnswerKind
 from knowledge.qa.question import Question, analyse
@@ -291,11 +292,13 @@ class Engine:
         *,
         config: QAConfig = DEFAULT,
         reader: Reader | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.config = config
         self.nlp = nlp
         self.index = index if index is not None else Index()
         self.reader = reader  # None: the rules alone choose the fact and the short answer
+        self.embedder = embedder  # None: no meaning feature in the reading order (the rules')
         self._parses: OrderedDict[tuple[int, str], Doc] = OrderedDict()  # least recent first
 
     def use(self, index: Index) -> None:
@@ -532,15 +535,23 @@ class Engine:
             ids.append(previous_fact)
         top_bm25 = max((first.get(fid, 0.0) for fid in ids), default=0.0) or 1.0
         weights = rank.group_weights(q, self.index, context=context_entities, config=weighting)
+        facts = [self.index.facts[fid] for fid in ids]
+        dense = (
+            self.embedder.similarities(
+                self._reader_question(q, context_entities), [f.text for f in facts]
+            )
+            if self.embedder is not None
+            else [0.0] * len(facts)
+        )
         scored = []
-        for fid in ids:
-            fact = self.index.facts[fid]
+        for fid, fact, cosine in zip(ids, facts, dense, strict=True):
             feats = rank.features(
                 q,
                 fact,
                 self.index,
                 context_entities=context_entities,
                 bm25=first.get(fid, 0.0) / top_bm25,
+                dense=cosine,
                 weights=weights,
                 config=weighting,
             )

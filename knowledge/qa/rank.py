@@ -34,6 +34,7 @@ class Features:
     quote: bool  # quotes a speaker the question names
     score: float
     bm25: float = 0.0  # the first stage's score relative to the best candidate's
+    dense: float = 0.0  # cosine of the question's and the fact's embeddings (embedding.py)
 
 
 def _entity_idf(index: Index, eid: int) -> float:
@@ -130,11 +131,13 @@ def features(
     *,
     context_entities: frozenset[int],
     bm25: float = 0.0,
+    dense: float = 0.0,
     weights: Sequence[float] | None = None,
     config: RankWeights = DEFAULT.rank,
 ) -> Features:
     """Second-stage features of one candidate; ``bm25`` is its first-stage score relative to
-    the best candidate's (0..1); ``weights`` are ``group_weights(q, index)``, computed once per
+    the best candidate's (0..1), ``dense`` its embeddings' cosine with the question's (only the
+    reading order weighs it); ``weights`` are ``group_weights(q, index)``, computed once per
     question by the caller."""
     fact_terms = set(fact.terms)
     total = matched = 0.0
@@ -179,7 +182,7 @@ def features(
         + (0.12 if quote else 0.0)
         - 0.002 * min(fact.position, 10)
     )
-    return Features(coverage, entity_share, fuzzy, typed, quote, score, bm25)
+    return Features(coverage, entity_share, fuzzy, typed, quote, score, bm25, dense)
 
 
 Scored = tuple[float, Features, Fact]  # a candidate: its score, features and fact
@@ -188,14 +191,17 @@ Scored = tuple[float, Features, Fact]  # a candidate: its score, features and fa
 def order_features(scored: Sequence[Scored]) -> list[tuple[float, ...]]:
     """Each candidate's ``config.ORDER_FEATURES``: its own second-stage features, its place in
     its article, and how well its article matches the question as a whole (the best first-stage
-    score and coverage among the article's candidates): the article a question is about
-    holds its answer more often than a stray sentence matching the same words elsewhere."""
+    score, coverage and embeddings' cosine among the article's candidates): the article a
+    question is about holds its answer more often than a stray sentence matching the same words
+    elsewhere."""
     best_bm25: dict[int, float] = {}
     best_coverage: dict[int, float] = {}
+    best_dense: dict[int, float] = {}
     for _, f, fact in scored:
         a = fact.article_id
         best_bm25[a] = max(best_bm25.get(a, 0.0), f.bm25)
         best_coverage[a] = max(best_coverage.get(a, 0.0), f.coverage)
+        best_dense[a] = max(best_dense.get(a, -1.0), f.dense)
     return [
         (
             f.coverage,
@@ -207,6 +213,8 @@ def order_features(scored: Sequence[Scored]) -> list[tuple[float, ...]]:
             min(fact.position, 10) / 10,
             best_bm25[fact.article_id],
             best_coverage[fact.article_id],
+            f.dense,
+            best_dense[fact.article_id],
         )
         for _, f, fact in scored
     ]

@@ -1,0 +1,62 @@
+"""The static embeddings the reading order compares meanings with: the shipped files, real
+cosines, the bounded cache, and the engine feeding them to the reading order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from knowledge.qa import embedding
+from knowledge.qa.embedding import Embedder, shipped_embedder
+from tests.conftest import make_newsroom
+
+HARBOUR = (Path(__file__).resolve().parent / "data" / "harbour_council.txt").read_text("utf-8")
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Embedder:
+    model = shipped_embedder()
+    if model is None:
+        pytest.fail(f"the embeddings are not in the package: {embedding.MODEL_DIR}")
+    return model
+
+
+def test_a_paraphrase_is_closer_than_an_unrelated_sentence(shipped: Embedder) -> None:
+    died, film = shipped.similarities(
+        "How many people were killed in the attack?",
+        ["Twelve people died in the bombing.", "The film won three awards in Berlin."],
+    )
+    assert died > film + 0.2
+    assert -1.0 <= film < died <= 1.0
+
+
+def test_the_same_text_gets_the_same_cosine_and_the_cache_stays_bounded(shipped: Embedder) -> None:
+    small = Embedder(shipped._model, cached=2)
+    texts = ["The council met on Monday.", "Rain is due tomorrow.", "The mayor resigned."]
+    first = small.similarities("when did the council meet?", texts)
+    assert len(small._vectors) == 2  # the least recently used went out
+    again = small.similarities("when did the council meet?", texts[::-1])
+    assert again[::-1] == pytest.approx(first)
+    assert first[0] == max(first)
+    assert small.similarities("anything", []) == []
+
+
+def test_the_engine_gives_each_candidate_its_cosine(nlp: Language, tmp_path: Path) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db", seed=False)
+    kb.load_text(HARBOUR, title="Harbour council")
+    assert kb.engine.embedder is not None  # with the reader, by default
+    question = "who chairs the harbour council?"
+    scored = kb.engine.scored(question)
+    assert scored
+    expected = kb.engine.embedder.similarities(question, [f.text for _, _, f in scored])
+    assert [f.dense for _, f, _ in scored] == pytest.approx(expected)
+    assert any(f.dense != 0.0 for _, f, _ in scored)
+
+
+def test_the_rules_alone_never_embed(nlp: Language, tmp_path: Path) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db", seed=False, reader=False)
+    kb.load_text(HARBOUR, title="Harbour council")
+    assert kb.engine.embedder is None
+    assert all(f.dense == 0.0 for _, f, _ in kb.engine.scored("who chairs the harbour council?"))
