@@ -1,0 +1,167 @@
+"""Which sentence embeddings help the reading order, compared on the same rows as
+``bench/fit_ranker.py`` (the written news questions, each fold's articles in one store with the
+seed), cross-validated by fold of articles.
+
+    PYTHONPATH=.:bench .venv/bin/python bench/dense_order.py                  # ~12 min
+    PYTHONPATH=.:bench .venv/bin/python bench/dense_order.py --cached --encoders static
+
+Each question's candidates get the ``ORDER_FEATURES`` without the embeddings' two (``dense``,
+``article_dense``), then each encoder's pair: the fact's cosine with the question (the raw
+question text) and the best cosine among its article's candidates. Encoders: ``static``, the
+shipped Model2Vec vectors (``knowledge/qa/embedding.py``), and ``minilm``, all-MiniLM-L6-v2 itself
+as an int8 ONNX file (``bench/dense.py``'s encoder, the ``bench`` group): a neural pass per fact,
+which the engine would have to make when an article is loaded and store. Reported:
+hit@1/3/5 of the right fact (one holding a support fragment) and the seconds each encoder took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fit_ranker import _squash, fit, hits
+from news_questions import load_articles, load_questions, news_fold
+from revision import git_revision
+from squad import RESULTS, shared_missing, table, write_report
+
+from knowledge import Newsroom
+from knowledge.errors import QuestionError
+from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
+from knowledge.qa import rank
+from knowledge.qa.config import ORDER_FEATURES
+from knowledge.storage.store import Store
+
+CACHE = Path("/tmp/dense-order-rows.json")
+BASE = [k for k, name in enumerate(ORDER_FEATURES) if name not in ("dense", "article_dense")]
+Encode = Callable[[Sequence[str]], np.ndarray]
+
+
+def collect(nlp: Any) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[Any]]]]:
+    """Rows as fit_ranker's (features without the embeddings, fact ids), and each fold's facts
+    (id → text, article id)."""
+    questions = [q for q in load_questions() if q["answers"] and q.get("support")]
+    rows: list[dict[str, Any]] = []
+    facts: dict[str, dict[str, list[Any]]] = {}
+    for fold in (0, 1):
+        mine = [q for q in questions if news_fold(q["article"]) == fold]
+        with tempfile.TemporaryDirectory(prefix="dense-order-") as tmp:
+            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, reader=False, embedder=False)
+            load_articles(kb, sorted({q["article"] for q in mine}))
+            index = kb.engine.index.facts
+            facts[str(fold)] = {str(i): [f.text, f.article_id] for i, f in index.items()}
+            for q in mine:
+                try:
+                    scored = kb.engine.scored(q["q"])
+                except QuestionError:
+                    continue
+                if not scored:
+                    continue
+                support = [_squash(s) for s in q["support"]]
+                rows.append(
+                    {
+                        "fold": fold,
+                        "q": q["q"],
+                        "x": [[x[k] for k in BASE] for x in rank.order_features(scored)],
+                        "y": [any(s in _squash(f.text) for s in support) for _, _, f in scored],
+                        "ids": [f.id for _, _, f in scored],
+                    }
+                )
+            kb.store.engine.dispose()
+    return rows, facts
+
+
+def encoder(name: str) -> Encode:
+    if name == "static":
+        from knowledge.qa.embedding import Embedder
+
+        model = Embedder.load()
+        return model._embed
+    from dense import Encoder
+
+    minilm = Encoder.open()
+    return lambda texts: minilm.embed(list(texts))
+
+
+def with_cosines(
+    rows: list[dict[str, Any]], facts: dict[str, dict[str, list[Any]]], encode: Encode
+) -> list[dict[str, Any]]:
+    """The rows with each candidate's cosine and its article's best appended."""
+    out = []
+    for fold, table_ in facts.items():
+        ids = list(table_)
+        vectors = dict(zip(ids, _unit(encode([table_[i][0] for i in ids])), strict=True))
+        mine = [r for r in rows if str(r["fold"]) == fold]
+        for r, q in zip(mine, _unit(encode([r["q"] for r in mine])), strict=True):
+            cos = [float(vectors[str(i)] @ q) for i in r["ids"]]
+            best: dict[int, float] = {}
+            for c, i in zip(cos, r["ids"], strict=True):
+                a = table_[str(i)][1]
+                best[a] = max(best.get(a, -1.0), c)
+            extra = zip(cos, [best[table_[str(i)][1]] for i in r["ids"]], strict=True)
+            out.append({**r, "x": [[*x, c, b] for x, (c, b) in zip(r["x"], extra, strict=True)]})
+    return out
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
+
+
+def cross_validated(rows: list[dict[str, Any]]) -> list[str]:
+    cells = []
+    for held in (0, 1):
+        w = fit([r for r in rows if r["fold"] != held])
+        test = [r for r in rows if r["fold"] == held]
+        found = hits(test, lambda r, w=w: np.array(r["x"]) @ w)
+        cells.append(" / ".join(f"{100 * h:.1f}" for h in found))
+    return cells
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--cached", action="store_true", help=f"re-use the rows of the last run ({CACHE})"
+    )
+    ap.add_argument("--encoders", default="static,minilm")
+    ap.add_argument("--out", type=Path, default=RESULTS / "dense-order.md")
+    args = ap.parse_args(argv)
+    if shared_missing():
+        return 0
+    if args.cached:
+        rows, facts = json.loads(CACHE.read_text("utf-8"))
+    else:
+        rows, facts = collect(load_pipeline(DEFAULT_MODEL))
+        CACHE.write_text(json.dumps([rows, facts]), "utf-8")
+    for r in rows:
+        r["source"] = "written"
+    lines = [["no embeddings", *cross_validated(rows), "—"]]
+    for name in args.encoders.split(","):
+        start = time.perf_counter()
+        encoded = with_cosines(rows, facts, encoder(name))
+        seconds = time.perf_counter() - start
+        lines.append([name, *cross_validated(encoded), f"{seconds:.0f}"])
+    n_facts = sum(len(t) for t in facts.values())
+    report = "\n".join(
+        [
+            "# Sentence embeddings in the reading order (bench/dense_order.py)",
+            "",
+            f"Commit {git_revision()}; {len(rows)} answerable written questions, {n_facts} facts "
+            "in the two folds' stores. Cross-validated by fold of articles (fitted on the other "
+            "fold): hit@1 / hit@3 / hit@5 of the right fact. Seconds: embedding every fact "
+            "and question of both folds on this machine.",
+            "",
+            table(["features", "fold 0", "fold 1", "seconds to embed"], lines),
+        ]
+    )
+    write_report(report, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
