@@ -3,14 +3,17 @@ cosines, the bounded cache, and the engine feeding them to the reading order."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from spacy.language import Language
 
 from knowledge.qa import embedding
+from knowledge.qa.config import DEFAULT
 from knowledge.qa.embedding import Embedder, shipped_embedder
-from tests.conftest import make_newsroom
+from tests.conftest import make_newsroom, with_config
 
 HARBOUR = (Path(__file__).resolve().parent / "data" / "harbour_council.txt").read_text("utf-8")
 
@@ -60,3 +63,27 @@ def test_the_rules_alone_never_embed(nlp: Language, tmp_path: Path) -> None:
     kb.load_text(HARBOUR, title="Harbour council")
     assert kb.engine.embedder is None
     assert all(f.dense == 0.0 for _, f, _ in kb.engine.scored("who chairs the harbour council?"))
+
+
+def test_the_reading_order_compares_only_its_first_candidates(
+    nlp: Language, tmp_path: Path
+) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db", seed=False)
+    kb.load_text(HARBOUR, title="Harbour council")
+    config = dataclasses.replace(DEFAULT, order=dataclasses.replace(DEFAULT.order, embedded=2))
+    two = with_config(kb, config)
+    assert two.engine.embedder is not None
+    asked: list[int] = []
+    real = two.engine.embedder.similarities
+
+    def spy(question: str, texts: Sequence[str]) -> list[float]:
+        asked.append(len(texts))
+        return real(question, texts)
+
+    two.engine.embedder.similarities = spy  # type: ignore[method-assign]
+    question = "what did the mayor say about the vote?"
+    assert len(two.engine.scored(question)) > 2  # (which compares every candidate, for fitting)
+    asked.clear()
+    cands = two.engine.candidates(question)
+    assert asked == [2]
+    assert len(cands) > 2  # the reader still reads its five, compared or not

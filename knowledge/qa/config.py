@@ -106,6 +106,7 @@ class ReadingOrder:
     dense: float = 4.8472
     article_dense: float = 9.2659
     previous: float = 1.7
+    embedded: int = 30  # the candidates (first in the order without them) the embeddings compare
 
     def logits(self, features: Sequence[Sequence[float]]) -> list[float]:
         """For each candidate's features in ``ORDER_FEATURES`` order (the weights read once
