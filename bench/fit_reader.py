@@ -379,6 +379,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = [q for q in qs if q.source in NEWS_SOURCES]
     weights = weights_of(w, 0.5)
     weights = dataclasses.replace(weights, threshold=threshold_for(work, weights))
+    if args.passages:
+        weights = dataclasses.replace(weights, passages=args.passages)
     print(weights)
     n = {s: sum(q.source == s for q in qs) for s in SOURCES}
     lines = [
