@@ -18,24 +18,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import fit_ranker
 import numpy as np
-from fit_ranker import _squash, fit, hits
-from news_questions import load_articles, load_questions, news_fold
+from fit_ranker import fit, hits
 from revision import git_revision
 from squad import RESULTS, shared_missing, table, write_report
 
-from knowledge import Newsroom
-from knowledge.errors import QuestionError
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
-from knowledge.qa import rank
 from knowledge.qa.config import ORDER_FEATURES
-from knowledge.storage.store import Store
 
 CACHE = Path("/tmp/dense-order-rows.json")
 BASE = [k for k, name in enumerate(ORDER_FEATURES) if name not in ("dense", "article_dense")]
@@ -43,36 +38,13 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 
 
 def collect(nlp: Any) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[Any]]]]:
-    """Rows as fit_ranker's (features without the embeddings, fact ids), and each fold's facts
-    (id → text, article id)."""
-    questions = [q for q in load_questions() if q["answers"] and q.get("support")]
-    rows: list[dict[str, Any]] = []
+    """``fit_ranker.collect``'s rows without the embeddings' features, and each fold's facts."""
     facts: dict[str, dict[str, list[Any]]] = {}
-    for fold in (0, 1):
-        mine = [q for q in questions if news_fold(q["article"]) == fold]
-        with tempfile.TemporaryDirectory(prefix="dense-order-") as tmp:
-            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, reader=False, embedder=False)
-            load_articles(kb, sorted({q["article"] for q in mine}))
-            index = kb.engine.index.facts
-            facts[str(fold)] = {str(i): [f.text, f.article_id] for i, f in index.items()}
-            for q in mine:
-                try:
-                    scored = kb.engine.scored(q["q"])
-                except QuestionError:
-                    continue
-                if not scored:
-                    continue
-                support = [_squash(s) for s in q["support"]]
-                rows.append(
-                    {
-                        "fold": fold,
-                        "q": q["q"],
-                        "x": [[x[k] for k in BASE] for x in rank.order_features(scored)],
-                        "y": [any(s in _squash(f.text) for s in support) for _, _, f in scored],
-                        "ids": [f.id for _, _, f in scored],
-                    }
-                )
-            kb.store.engine.dispose()
+    rows = [
+        {**r, "x": [[x[k] for k in BASE] for x in r["x"]]}
+        for r in fit_ranker.collect(nlp, embedder=False, facts=facts)
+        if r["x"]
+    ]
     return rows, facts
 
 
@@ -81,7 +53,7 @@ def encoder(name: str) -> Encode:
         from knowledge.qa.embedding import Embedder
 
         model = Embedder.load()
-        return model._embed
+        return model.vectors
     from dense import Encoder
 
     minilm = Encoder.open()
@@ -138,8 +110,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         rows, facts = collect(load_pipeline(DEFAULT_MODEL))
         CACHE.write_text(json.dumps([rows, facts]), "utf-8")
-    for r in rows:
-        r["source"] = "written"
     lines = [["no embeddings", *cross_validated(rows), "—"]]
     for name in args.encoders.split(","):
         start = time.perf_counter()

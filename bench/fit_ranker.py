@@ -1,7 +1,7 @@
 """Fit the reading order: which of the first stage's candidate facts the reader reads first
 (``ReadingOrder`` in ``knowledge/qa/config.py``), on the questions written about BBC news.
 
-    PYTHONPATH=.:bench .venv/bin/python bench/fit_ranker.py            # ~4 min: collect, fit
+    PYTHONPATH=.:bench .venv/bin/python bench/fit_ranker.py            # ~6 min: collect, fit
     PYTHONPATH=.:bench .venv/bin/python bench/fit_ranker.py --cached   # refit the rows (~1 min)
     PYTHONPATH=.:bench .venv/bin/python bench/fit_ranker.py --sources written,squad --out X.md
 
@@ -10,8 +10,10 @@ of its features: the share of the question's idf mass it holds (coverage), the f
 BM25 relative to the best, fuzzy similarity, the share of the question's entities it names, a
 span of the asked type, a quote by a speaker the question names, its place in its article. The
 rules still order the facts by it; the reader reads them in the order of a conditional logit
-over the same features and two of the article (the best BM25 and coverage among its
-candidates: how well the article as a whole matches), fitted here: a softmax over each
+over the same features, the cosine of the fact's and the question's embeddings
+(``knowledge/qa/embedding.py``; every candidate's here) and three of the article (the best
+BM25, coverage and cosine among its candidates: how well the article as a whole matches),
+fitted here: a softmax over each
 question's candidates, the facts holding its support fragment the right ones, on the written
 questions (``bench/data/news_questions_*.jsonl``, about 8,000 answerable ones about 732 BBC
 articles), each fold's articles in one store with the seed, as the bot holds many. Reported
@@ -63,16 +65,23 @@ def _squash(text: str) -> str:
     return " ".join(normalise(text).split())
 
 
-def collect(nlp: Any) -> list[dict[str, Any]]:
-    """One row per answerable written question: its fold, its candidates' features and hand
-    scores, and which candidates hold a support fragment."""
+def collect(
+    nlp: Any, *, embedder: bool = True, facts: dict[str, dict[str, list[Any]]] | None = None
+) -> list[dict[str, Any]]:
+    """One row per answerable written question: its fold, its text, its candidates' fact ids,
+    features and hand scores, and which candidates hold a support fragment. ``embedder=False``:
+    no cosines (``bench/dense_order.py`` adds its own); ``facts``, where given, receives each
+    fold's facts as ``{fold: {fact id: [text, article id]}}``."""
     questions = [q for q in load_questions() if q["answers"] and q.get("support")]
     out: list[dict[str, Any]] = []
     for fold in (0, 1):
         mine = [q for q in questions if news_fold(q["article"]) == fold]
         with tempfile.TemporaryDirectory(prefix="ranker-") as tmp:
-            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, reader=False, embedder=True)
+            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, reader=False, embedder=embedder)
             load_articles(kb, sorted({q["article"] for q in mine}))
+            if facts is not None:
+                stored = kb.engine.index.facts.items()
+                facts[str(fold)] = {str(i): [f.text, f.article_id] for i, f in stored}
             for q in mine:
                 try:
                     scored = kb.engine.scored(q["q"])
@@ -80,20 +89,31 @@ def collect(nlp: Any) -> list[dict[str, Any]]:
                     continue
                 support = [_squash(s) for s in q["support"]]
                 right = [any(s in _squash(f.text) for s in support) for _, _, f in scored]
-                out.append(_row("written", fold, q["article"], scored, right))
+                out.append(
+                    _row("written", fold, q["article"], q=q["q"], scored=scored, right=right)
+                )
             kb.store.engine.dispose()
         print(f"fold {fold}: {len(mine)} questions", file=sys.stderr)
     return out
 
 
 def _row(
-    source: str, fold: int, article: str, scored: Sequence[rank.Scored], right: list[bool]
+    source: str,
+    fold: int,
+    article: str,
+    *,
+    q: str,
+    scored: Sequence[rank.Scored],
+    right: list[bool],
 ) -> dict[str, Any]:
-    """A question's row: its candidates' features and hand-set scores, and which are right."""
+    """A question's row: its candidates' facts, features and hand-set scores, and which are
+    right."""
     return {
         "source": source,
         "fold": fold,
         "article": article,
+        "q": q,
+        "ids": [f.id for _, _, f in scored],
         "x": rank.order_features(scored),
         "hand": [s for s, _, _ in scored],
         "y": right,
@@ -114,7 +134,10 @@ def collect_squad(nlp: Any) -> list[dict[str, Any]]:
                 except QuestionError:
                     continue
                 right = [contains_answer(f.text, q.answers) for _, _, f in scored]
-                out.append(_row("squad", fold_of(art.title), art.title, scored, right))
+                fold = fold_of(art.title)
+                out.append(
+                    _row("squad", fold, art.title, q=q.question, scored=scored, right=right)
+                )
             kb.store.engine.dispose()
     print(f"SQuAD: {len(out)} questions", file=sys.stderr)
     return out

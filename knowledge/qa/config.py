@@ -88,11 +88,11 @@ class ReadingOrder:
     article it puts the right fact first for 6 more questions in 100 than the hand-set second
     stage and among the first five for 6 to 7 more (the embeddings: 4 and 2 of those). The
     hand-set stage (``RankWeights``) still orders the facts for the rules (and alone with the
-    reader off). Of a follow-up, the fact of the
-    previous answer gets ``previous`` more: no written question is a follow-up to fit it on, so
-    it is the rules' bonus (0.15 where coverage weighs 0.4) in this scale (coverage weighs 4.5
-    here). It changes none of the development sets' numbers (10 follow-ups): it is kept so that
-    a follow-up reads the fact it follows as the rules do."""
+    reader off). Of a follow-up, the fact of the previous answer gets ``previous`` more: no
+    written question is a follow-up to fit it on, so it is the rules' bonus (0.15 where
+    coverage weighs 0.4) in this scale (coverage weighs 4.5 here). It changes none of the
+    development sets' numbers (10 follow-ups): it is kept so that a follow-up reads the fact it
+    follows as the rules do."""
 
     coverage: float = 4.48
     bm25: float = 1.3979

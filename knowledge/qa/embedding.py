@@ -44,7 +44,7 @@ class Embedder:
         model.embedding = np.asarray(model.embedding, dtype=np.float32)
         return cls(model)
 
-    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors (Model2Vec normalises them), one row per text."""
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
 
@@ -57,9 +57,9 @@ class Embedder:
 
     def _similarities(self, question: str, texts: Sequence[str]) -> list[float]:
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        for text, vector in zip(missing, self._embed(missing) if missing else (), strict=True):
+        for text, vector in zip(missing, self.vectors(missing) if missing else (), strict=True):
             self._vectors[text] = vector
-        q = self._embed([question])[0]
+        q = self.vectors([question])[0]
         cosines = []
         for text in texts:
             self._vectors.move_to_end(text)
