@@ -55,6 +55,7 @@ from knowledge.errors import QuestionError
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa import rank
 from knowledge.qa.config import ORDER_FEATURES
+from knowledge.qa.embedding import Embedder
 from knowledge.storage.store import Store
 from knowledge.text import normalise
 
@@ -66,18 +67,25 @@ def _squash(text: str) -> str:
 
 
 def collect(
-    nlp: Any, *, embedder: bool = True, facts: dict[str, dict[str, list[Any]]] | None = None
+    nlp: Any,
+    *,
+    embedder: bool = True,
+    facts: dict[str, dict[str, list[Any]]] | None = None,
+    embedders: Path | None = None,
 ) -> list[dict[str, Any]]:
     """One row per answerable written question: its fold, its text, its candidates' fact ids,
     features and hand scores, and which candidates hold a support fragment. ``embedder=False``:
     no cosines (``bench/dense_order.py`` adds its own); ``facts``, where given, receives each
-    fold's facts as ``{fold: {fact id: [text, article id]}}``."""
+    fold's facts as ``{fold: {fact id: [text, article id]}}``; ``embedders``: a folder holding
+    ``fold0`` and ``fold1``, each fold's embeddings tuned without its questions
+    (``bench/tune_embeddings.py``), for cosines out of sample."""
     questions = [q for q in load_questions() if q["answers"] and q.get("support")]
     out: list[dict[str, Any]] = []
     for fold in (0, 1):
         mine = [q for q in questions if news_fold(q["article"]) == fold]
         with tempfile.TemporaryDirectory(prefix="ranker-") as tmp:
-            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, reader=False, embedder=embedder)
+            meanings = Embedder.load(embedders / f"fold{fold}") if embedders else embedder
+            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, reader=False, embedder=meanings)
             load_articles(kb, sorted({q["article"] for q in mine}))
             if facts is not None:
                 stored = kb.engine.index.facts.items()
@@ -197,6 +205,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="fit on these (written, squad), comma-separated: with squad too, the written "
         "questions' order is worse and SQuAD's no better (bench/README.md)",
     )
+    ap.add_argument(
+        "--embedders",
+        type=Path,
+        help="each fold's cosines from DIR/foldN, the embeddings tuned without its questions "
+        "(bench/tune_embeddings.py writes them): the shipped ones were tuned on all of them",
+    )
     args = ap.parse_args(argv)
     if shared_missing():
         return 0
@@ -205,7 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = json.loads(CACHE.read_text("utf-8"))
     else:
         nlp = load_pipeline(DEFAULT_MODEL)
-        rows = collect(nlp) + (collect_squad(nlp) if "squad" in args.sources else [])
+        rows = collect(nlp, embedders=args.embedders) + (
+            collect_squad(nlp) if "squad" in args.sources else []
+        )
         CACHE.write_text(json.dumps(rows), "utf-8")
     keep = [k for k, f in enumerate(ORDER_FEATURES) if f not in set(args.without.split(","))]
     for r in rows:
