@@ -145,7 +145,7 @@ class Tuner:
             table_ = facts[str(r["fold"])]
             cands = torch.tensor([where[table_[str(i)][0]] for i in r["ids"]])
             logits = vectors[cands] @ vectors[where[r["q"]]] / temperature
-            right = torch.tensor(r["y"])
+            right = torch.tensor(r["y"], dtype=torch.bool)
             losses.append(
                 torch.logsumexp(logits, 0) - torch.logsumexp(logits.masked_fill(~right, -1e9), 0)
             )
@@ -196,9 +196,9 @@ def cross_fitted(tuner: Tuner, rows: Rows, facts: Facts, settings: dict[str, Any
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cv-only", action="store_true", help="report the CV; ship nothing")
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--l2", type=float, default=1e-3, help="pull back to the distilled vectors")
+    ap.add_argument("--l2", type=float, default=0.0, help="pull back to the distilled vectors")
     ap.add_argument("--temperature", type=float, default=0.05)
     ap.add_argument("--batch", type=int, default=32, help="questions per step")
     ap.add_argument("--seed", type=int, default=0)
