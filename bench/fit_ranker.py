@@ -128,13 +128,13 @@ def _row(
     }
 
 
-def collect_squad(nlp: Any) -> list[dict[str, Any]]:
+def collect_squad(nlp: Any, embedder: Embedder | bool = True) -> list[dict[str, Any]]:
     """The same rows for the SQuAD v1.1 questions of the DEV_ARTICLES, each article whole in a
     fresh store (as ``squad.py``'s article mode): the right facts hold a reference answer."""
     out: list[dict[str, Any]] = []
     for art in load_dev_articles():
         with tempfile.TemporaryDirectory(prefix="ranker-squad-") as tmp:
-            kb = fresh_kb(nlp, Path(tmp), reader=False)
+            kb = fresh_kb(nlp, Path(tmp), reader=False, embedder=embedder)
             load(kb, art.display_title, art.text)
             for q in art.questions:
                 try:

@@ -40,6 +40,7 @@ from knowledge.models import Answer
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa import spans
 from knowledge.qa.config import DEFAULT, QAConfig, SpanPolicy
+from knowledge.qa.embedding import Embedder
 from knowledge.qa.evaluation import normalize_answer, token_f1
 from knowledge.qa.reader import Reader
 from knowledge.storage.store import Store
@@ -268,11 +269,23 @@ def score_answer(q: SquadQuestion, answer: Answer | None) -> tuple[float, float,
 
 
 def fresh_kb(
-    nlp: Language, directory: Path, config: QAConfig = DEFAULT, reader: Reader | bool = True
+    nlp: Language,
+    directory: Path,
+    config: QAConfig = DEFAULT,
+    reader: Reader | bool = True,
+    embedder: Embedder | bool | None = None,
 ) -> Newsroom:
     """An empty knowledge base on a real SQLite file (no seed article)."""
     store = Store(f"sqlite:///{directory / 'squad.db'}")
-    return Newsroom(store, nlp, clock=lambda: FIXED_NOW, seed=False, config=config, reader=reader)
+    return Newsroom(
+        store,
+        nlp,
+        clock=lambda: FIXED_NOW,
+        seed=False,
+        config=config,
+        reader=reader,
+        embedder=embedder,
+    )
 
 
 def fold_of(title: str) -> int:
