@@ -67,6 +67,7 @@ from knowledge import DEFAULT_MODEL, Newsroom, decode
 from knowledge.errors import KnowledgeError, QuestionError
 from knowledge.nlp.pipeline import load_pipeline
 from knowledge.qa.config import DEFAULT, READER_FEATURES, ReaderWeights
+from knowledge.qa.embedding import Embedder
 from knowledge.qa.evaluation import auc, read_items, token_f1
 from knowledge.qa.reader import Reader
 from knowledge.storage.store import Store
@@ -184,8 +185,17 @@ def squad(
 
 
 def written(
-    nlp: Any, readers: dict[int, Reader], sample: int, seed: int, weights: ReaderWeights
+    nlp: Any,
+    readers: dict[int, Reader],
+    sample: int,
+    seed: int,
+    weights: ReaderWeights,
+    *,
+    embedders: Path | None = None,
 ) -> list[Question]:
+    """The written questions' rows; ``embedders``: a folder of each fold's embeddings tuned
+    without its questions (``tune_embeddings.py``), since the shipped ones were tuned on them
+    all and would order their facts better than a new question's."""
     from news_questions import load_articles, load_questions, news_fold
 
     everything = load_questions()
@@ -199,7 +209,8 @@ def written(
         # Every article of the fold in one store, as the bot holds many: retrieval must find it.
         articles = sorted({q["article"] for q in everything if news_fold(q["article"]) == fold})
         with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
-            kb = _newsroom(f"{tmp}/n.db", nlp, weights, reader=reader)
+            meanings = Embedder.load(embedders / f"fold{fold}") if embedders else None
+            kb = _newsroom(f"{tmp}/n.db", nlp, weights, reader=reader, embedder=meanings)
             load_articles(kb, articles)
             for q in mine:
                 rows = _rows(kb, q["q"], q["answers"])
@@ -313,6 +324,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--written-questions", type=int, default=1500)
     ap.add_argument("--fold-models", type=Path, default=Path("/tmp"))
     ap.add_argument(
+        "--embedders",
+        type=Path,
+        help="the written questions' cosines from DIR/foldN, the embeddings tuned without them "
+        "(bench/tune_embeddings.py writes them)",
+    )
+    ap.add_argument(
         "--sources",
         default=",".join(SOURCES),
         help=f"fit on these sources only, comma-separated (of {', '.join(SOURCES)})",
@@ -359,7 +376,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         qs = working(nlp, collect)
         if (readers := fold_readers(args.fold_models)) is not None:
             qs += squad(nlp, readers, args.squad_questions, args.seed, collect)
-            qs += written(nlp, readers, args.written_questions, args.seed, collect)
+            qs += written(
+                nlp, readers, args.written_questions, args.seed, collect, embedders=args.embedders
+            )
         cache.write_text(json.dumps([dataclasses.asdict(q) for q in qs]), "utf-8")
     sources = set(args.sources.split(","))
     if unknown_sources := sources - set(SOURCES):
