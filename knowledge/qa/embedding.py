@@ -2,10 +2,12 @@
 sentence embeddings, a feature of the reading order (``rank.order_features``).
 
 The embeddings are all-MiniLM-L6-v2's, distilled by Model2Vec into one vector per token
-(``bench/distill_embeddings.py`` reproduces ``knowledge/data/embeddings``): a sentence is the
-mean of its tokens' vectors, so "died" meets "killed" and "vote" meets "ballot" without a neural
-pass per question. Facts are embedded when they first become candidates and kept (least recently
-used first out), so nothing is stored with them and loading an article costs nothing more.
+(``bench/distill_embeddings.py``) and tuned for the reading order on the questions written about
+BBC news (``bench/tune_embeddings.py``, which reproduces ``knowledge/data/embeddings``): a
+sentence is the mean of its tokens' vectors, so "died" meets "killed" and "vote" meets
+"ballot" without a neural pass per question. Facts are embedded when they first become
+candidates and kept (least recently used first out), so nothing is stored with them and loading
+an article costs nothing more.
 """
 
 from __future__ import annotations
