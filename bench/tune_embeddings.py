@@ -1,23 +1,27 @@
-"""Fine-tune the static embeddings (``knowledge/data/embeddings``) for the reading order: the
+"""Tune the static embeddings (``knowledge/data/embeddings``) for the reading order: the
 cosine of a question's vector with the vector of a fact that answers it should beat its cosine
 with the other candidates the first stage found for it.
 
-    PYTHONPATH=.:bench .venv/bin/python bench/tune_embeddings.py           # CV, then ship (~5 min)
+    PYTHONPATH=.:bench .venv/bin/python bench/tune_embeddings.py           # CV, then ship (~4 min)
     PYTHONPATH=.:bench .venv/bin/python bench/tune_embeddings.py --cv-only  # CV only
 
 Data: ``bench/dense_order.py``'s rows (run it first: its cache holds the written news questions,
 each fold's candidates, which hold a support fragment, and each fold's fact texts). Model: the
-distilled vectors (``bench/distill_embeddings.py``) as one trainable matrix; a text is the mean
-of its tokens' rows, as Model2Vec encodes it. Loss: per question, the listwise softmax over its
-candidates' cosines (temperature ``--temperature``) of the right ones (the first stage's
-candidates are the hard negatives, sharing words with the question), plus an L2 pull back to
-the distilled vectors so that tokens seen in few questions keep their meaning. Needs the
-``train`` group (PyTorch).
+distilled vectors (``bench/distill_embeddings.py``; a text is the mean of its tokens' rows, as
+Model2Vec encodes it) times one learned 256 × 256 map (``--mode linear``, from the identity;
+other modes tune each token's row or a scale per token), baked into the shipped matrix, so
+nothing changes at run time. Loss: per question, the listwise softmax over its candidates'
+cosines (temperature ``--temperature``) of the right ones: the first stage's candidates are the
+hard negatives, sharing words with the question. Needs the ``train`` group (PyTorch).
 
 Cross-validated by fold of articles as ``fit_ranker.py``: for each fold held out, the vectors
-are tuned on the other fold's questions, the reading order fitted there and scored on the held
-fold (hit@1/3/5 of a right fact). Shipped: tuned on both folds. Deterministic for a seed on the
-CPU. Reported in ``bench/results/tuned-embeddings.md``.
+are tuned on the other fold's questions and the reading order fitted there, on cosines out of
+sample (``cross_fitted``: vectors tuned on the same questions rate their right facts far better
+than new ones', and an order fitted on those would trust the cosine too much), then scored on
+the held fold (hit@1/3/5 of a right fact). Shipped: tuned on both folds; each fold's (tuned on
+the other) go to ``--folds`` for ``fit_ranker.py --embedders`` and ``fit_reader.py
+--embedders``. Deterministic on the CPU: the shipped file is reproduced byte for byte.
+Reported in ``bench/results/tuned-embeddings.md``.
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ class Tuner:
     def tokens(self, texts: Sequence[str]) -> list[list[int]]:
         todo = [t for t in dict.fromkeys(texts) if t not in self._tokens]
         for t, ids in zip(todo, self.model.tokenize(todo) if todo else (), strict=True):
-            self._tokens[t] = ids or [0]  # [PAD]: an empty text is a zero vector either way
+            self._tokens[t] = ids or [0]  # [PAD]'s row for an empty text (none is, in the rows)
         return [self._tokens[t] for t in texts]
 
     def tune(
