@@ -27,6 +27,7 @@ Reported in ``bench/results/tuned-embeddings.md``.
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import shutil
@@ -41,6 +42,8 @@ from distill_embeddings import OUT as SOURCE
 from fit_ranker import fit, hits
 from revision import git_revision
 from squad import RESULTS, shared_missing, table, write_report
+
+from knowledge.qa.embedding import Embedder
 
 Rows = list[dict[str, Any]]
 Facts = dict[str, dict[str, list[Any]]]
@@ -164,16 +167,12 @@ class Tuner:
                 shutil.copy(source / name, out / name)
         save_file({"embeddings": matrix.astype(np.float16)}, str(out / "model.safetensors"))
 
-    def encoder(self, matrix: np.ndarray) -> Any:
-        """Unit vectors of texts under ``matrix`` (as ``Embedder.vectors``)."""
-
-        def encode(texts: Sequence[str]) -> np.ndarray:
-            out = np.zeros((len(texts), matrix.shape[1]), dtype=np.float32)
-            for k, ids in enumerate(self.tokens(list(texts))):
-                out[k] = matrix[ids].mean(axis=0)
-            return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-
-        return encode
+    def encoder(self, matrix: np.ndarray) -> Callable[[Sequence[str]], np.ndarray]:
+        """Unit vectors of texts under ``matrix``: ``Embedder.vectors`` (Model2Vec's encoding,
+        as the engine's) of this model with ``matrix`` for its rows."""
+        model = copy.copy(self.model)  # the tokenizer and config shared; the rows its own
+        model.embedding = matrix
+        return Embedder(model).vectors
 
 
 SETTINGS = ("epochs", "lr", "l2", "temperature", "batch", "seed", "mode")
@@ -224,11 +223,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     lines = [["distilled", *cross_validated(with_cosines(rows, facts, tuner.encoder(tuner.base)))]]
     cells = []
+    without: dict[int, np.ndarray] = {}  # each fold's vectors, tuned on the other fold
     for held in (0, 1):
         train = [r for r in rows if r["fold"] != held]
         fitted = cross_fitted(tuner, train, facts, settings)
         w = fit(fitted)
-        matrix = tuner.tune(train, facts, **settings)
+        matrix = without[held] = tuner.tune(train, facts, **settings)
         test = with_cosines([r for r in rows if r["fold"] == held], facts, tuner.encoder(matrix))
         found = hits(test, lambda r, w=w: np.array(r["x"]) @ w)
         cells.append(" / ".join(f"{100 * h:.1f}" for h in found))
@@ -237,8 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cv_seconds = time.perf_counter() - started
     shipped = ""
     if not args.cv_only:
-        for fold in (0, 1):  # for fit_ranker.py --embedders: each fold's cosines out of fold
-            matrix = tuner.tune([r for r in rows if r["fold"] != fold], facts, **settings)
+        for fold, matrix in without.items():  # for fit_ranker.py --embedders: out of fold
             tuner.save(matrix, args.folds / f"fold{fold}", source)
         matrix = tuner.tune(rows, facts, **settings)
         tuner.save(matrix, args.out, source)

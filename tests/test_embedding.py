@@ -44,6 +44,7 @@ def test_the_same_text_gets_the_same_cosine_and_the_cache_stays_bounded(shipped:
     assert again[::-1] == pytest.approx(first)
     assert first[0] == max(first)
     assert small.similarities("anything", []) == []
+    assert shipped.vectors([]).shape == (0, shipped.vectors(["one"]).shape[1])
 
 
 def test_the_engine_gives_each_candidate_its_cosine(nlp: Language, tmp_path: Path) -> None:

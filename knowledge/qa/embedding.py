@@ -47,7 +47,10 @@ class Embedder:
         return cls(model)
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors (Model2Vec normalises them), one row per text."""
+        """Unit vectors (Model2Vec normalises them), one row per text (none for none: Model2Vec
+        itself refuses an empty list)."""
+        if not texts:
+            return np.zeros((0, self._model.dim), dtype=np.float32)
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
 
     def similarities(self, question: str, texts: Sequence[str]) -> list[float]:
@@ -59,7 +62,7 @@ class Embedder:
 
     def _similarities(self, question: str, texts: Sequence[str]) -> list[float]:
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        for text, vector in zip(missing, self.vectors(missing) if missing else (), strict=True):
+        for text, vector in zip(missing, self.vectors(missing), strict=True):
             self._vectors[text] = vector
         q = self.vectors([question])[0]
         cosines = []
