@@ -11,6 +11,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Token
 
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+_SPACE = re.compile(r"\s+")
 # Words that carry meaning in a question even though spaCy lists them as stop words.
 _KEEP = frozenset(
     {"first", "last", "next", "top", "former", "several", "few", "many", "much"}
@@ -26,12 +27,15 @@ ARTICLES = frozenset({"a", "an", "the"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})  # they stand for a person
 
 
+_QUOTES = str.maketrans({"’": "'", "“": '"', "”": '"'})
+
+
 def normalise(text: str) -> str:
     """Lowercase, strip accents and collapse whitespace: the one form fuzzy matching compares."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("’", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", text).strip().lower()
+    text = unicodedata.normalize("NFKD", text).translate(_QUOTES)
+    if not text.isascii():  # only then can it hold an accent to strip (a char-by-char pass)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _SPACE.sub(" ", text).strip().lower()
 
 
 def words(text: str) -> list[str]:

@@ -1,5 +1,5 @@
-"""The index's compact postings behave as the sets they replace; its mean fact length follows
-every change."""
+"""The index's compact postings behave as the sets they replace (one id at a time or many at
+once); its mean fact length follows every change."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -35,6 +36,19 @@ def test_postings_match_a_set_under_adds_and_discards(ops: list[tuple[bool, int]
     assert all((i in postings) == (i in reference) for i in range(-1, 62))
     assert postings & {1, 2, 3} == reference & {1, 2, 3}
     assert postings | {7} == reference | {7}
+
+
+@given(_OPS, st.lists(st.integers(min_value=-1, max_value=62), max_size=30))
+def test_postings_hold_the_ids_they_contain_and_still_grow(
+    ops: list[tuple[bool, int]], asked: list[int]
+) -> None:
+    postings = Postings()
+    for add, fact_id in ops:
+        postings.add(fact_id) if add else postings.discard(fact_id)
+    ids = np.array(asked, dtype=np.int64)
+    assert postings.holds(ids).tolist() == [i in postings for i in asked]
+    postings.add(100)  # no view of the ids outlives the call: the array can still grow
+    assert 100 in postings
 
 
 def test_postings_are_not_equal_to_other_things() -> None:

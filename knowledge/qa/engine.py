@@ -7,12 +7,14 @@ Loading and locking are the facade's (``knowledge.newsroom``): this module only 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import logging
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 from spacy.language import Language
@@ -67,6 +69,13 @@ _THING_PRONOUN = re.compile(r"\b(?:they|them|their|there)\b", re.I)
 def _as(pronoun: str, name: str) -> str:
     """A name in a pronoun's place, possessive where the pronoun was ("his" → "X's")."""
     return f"{name}'s" if pronoun.lower() in {"his", "their"} else name
+
+
+@functools.cache
+def _helper() -> ThreadPoolExecutor:
+    """The thread the rules' second opinion runs in, one per process (answers are serialised by
+    ``knowledge.Newsroom``, so one question at a time uses it)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="rules-opinion")
 
 
 def _sigmoid(z: float) -> float:
@@ -383,8 +392,8 @@ class Engine:
             return self._decline(text, [], None)
         if self.reader is None:
             return self._by_rules(text, q, scored, context_entities)
-        ruled = self._opinion(text, q, scored, context_entities)
-        return self._read(text, q, scored, context_entities, ruled, previous_fact=previous_fact)
+        opinion = self._opinion(text, q, scored, context_entities)
+        return self._read(text, q, scored, context_entities, opinion, previous_fact=previous_fact)
 
     def _opinion(
         self,
@@ -392,12 +401,16 @@ class Engine:
         q: Question,
         scored: list[tuple[float, rank.Features, Fact]],
         context_entities: frozenset[int],
-    ) -> Answer | None:
-        """The rule engine's answer as the reader's second opinion, where its weights weigh it
-        (it costs a parse of the best facts, and its rerank reorders ``scored``)."""
+    ) -> Callable[[], Answer | None]:
+        """The rule engine's answer as the reader's second opinion, where its weights weigh it,
+        to be collected by calling the result. It runs in a helper thread while the reader reads:
+        its parse holds the GIL and the reader's model pass releases it, so the two overlap
+        (bench/README.md "Speed"). The rules rerank a copy of ``scored``: the reading order
+        orders the candidates by itself."""
         if not self.config.reader.consults_rules:
-            return None
-        return self._by_rules(text, q, scored, context_entities)
+            return lambda: None
+        future = _helper().submit(self._by_rules, text, q, list(scored), context_entities)
+        return future.result
 
     def _by_rules(
         self,
@@ -503,8 +516,8 @@ class Engine:
         scored = self._scored(q, context_entities, previous_fact)
         if not scored:
             return []
-        ruled = self._opinion(text, q, scored, context_entities)
-        return self._candidates(q, scored, context_entities, ruled, previous_fact=previous_fact)
+        opinion = self._opinion(text, q, scored, context_entities)
+        return self._candidates(q, scored, context_entities, opinion, previous_fact=previous_fact)
 
     def ranked(self, text: str, *, context: Turn | Answer | None = None) -> list[Fact]:
         """The retriever's candidate facts for a question, best first (in the reading order
@@ -596,17 +609,20 @@ class Engine:
         q: Question,
         scored: list[tuple[float, rank.Features, Fact]],
         context_entities: frozenset[int],
-        ruled: Answer | None,
+        opinion: Callable[[], Answer | None],
         *,
         previous_fact: int | None,
     ) -> list[Candidate]:
         assert self.reader is not None
-        order = self._reading_order(q, scored, context_entities, previous_fact)
-        top = order[: self.config.reader.passages]
+        try:
+            order = self._reading_order(q, scored, context_entities, previous_fact)
+            top = order[: self.config.reader.passages]
+            question = self._reader_question(q, context_entities)
+            readings = self.reader.read(question, [f.text for _, _, f in top])
+        finally:  # collected whatever happens: the helper must be done before the next question
+            ruled = opinion()
         if not top:
             return []
-        question = self._reader_question(q, context_entities)
-        readings = self.reader.read(question, [f.text for _, _, f in top])
         best = top[0][0]
         unknown = bool(q.unknown_names)
         rules_fact = ruled.fact.id if ruled is not None and ruled.fact is not None else None
@@ -633,14 +649,14 @@ class Engine:
         q: Question,
         scored: list[tuple[float, rank.Features, Fact]],
         context_entities: frozenset[int],
-        ruled: Answer | None,
+        opinion: Callable[[], Answer | None],
         *,
         previous_fact: int | None,
     ) -> Answer:
         """The reader's answer: of the retriever's best facts, the one whose span the fitted
         model rates likeliest; declined below the fitted threshold."""
         weights = self.config.reader
-        cands = self._candidates(q, scored, context_entities, ruled, previous_fact=previous_fact)
+        cands = self._candidates(q, scored, context_entities, opinion, previous_fact=previous_fact)
         probs = [_sigmoid(weights.logit(c.features())) for c in cands]
         order = sorted(range(len(cands)), key=lambda k: (-probs[k], k))
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)

@@ -16,6 +16,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import numpy as np
+
 from knowledge.models import Article, Entity, Fact
 from knowledge.text import STOP, alias_norm
 
@@ -66,6 +68,18 @@ class Postings(AbstractSet[int]):
 
     def nbytes(self) -> int:
         return sys.getsizeof(self) + self._ids.buffer_info()[1] * self._ids.itemsize
+
+    def holds(self, fact_ids: np.ndarray) -> np.ndarray:
+        """Which of ``fact_ids`` (int64) are here, as a boolean array: one binary search each
+        in C, where ``in`` would cost a Python call per id (thousands per question at 10,000
+        articles)."""
+        # A view of the array, dropped before returning: a live view would forbid appends.
+        ids = np.frombuffer(self._ids, dtype=np.int64) if self._ids else np.empty(0, np.int64)
+        at = np.searchsorted(ids, fact_ids)
+        found = at < len(ids)
+        found[found] = ids[at[found]] == fact_ids[found]
+        del ids
+        return found
 
 
 @dataclass(slots=True)

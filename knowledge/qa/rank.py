@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge.models import Fact
@@ -91,12 +92,19 @@ def retrieve(
         for fid in index.entity_facts.get(kin, ()):
             if fid not in named:
                 sums[fid] = sums.get(fid, 0.0) + w
+    selected = np.fromiter(sums, dtype=np.int64, count=len(sums))
     for (_, common), best in zip(split, matched, strict=True):
-        if not common:
+        if not common or not len(selected):
             continue
-        sets = [(index.idf(t), index.postings[t]) for t in common]
-        for fid in sums:
-            w = max((idf for idf, ids in sets if fid in ids), default=0.0)
+        # Each selected fact's best common form: vectorised, as a common term's postings are
+        # long and the selected facts many (a Python loop here was a third of a question's time
+        # at 10,000 articles).
+        top_common = np.zeros(len(selected))
+        for t in common:
+            found = index.postings[t].holds(selected)
+            np.maximum(top_common, np.where(found, index.idf(t), 0.0), out=top_common)
+        for k in np.flatnonzero(top_common):
+            fid, w = int(selected[k]), float(top_common[k])
             if w > best.get(fid, 0.0):
                 sums[fid] += w - best.get(fid, 0.0)
     # A fact holds each term once, so its BM25 score is the idf sum times its length norm.
