@@ -141,6 +141,47 @@ def test_ranked_facts_begin_with_the_ones_the_reader_reads(nlp: Language, tmp_pa
     assert len({f.id for f in ranked}) == len(ranked)
 
 
+def test_the_rules_second_opinion_read_beside_the_reader_is_the_rules_answer(
+    nlp: Language, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db")  # the seed article
+    rules = make_newsroom(nlp, tmp_path / "rules.db", reader=False)
+    assert kb.engine.reader is not None
+    assert rules.engine.reader is None
+    for question in (  # none of them answered by an entity's card, which needs no opinion
+        "when will the next round of talks begin?",
+        "where are the talks held?",
+        "what did de Mistura say about the talks?",
+        "what is the capital of France?",
+    ):
+        ruled = rules.answer(question)
+        cands = kb.engine.candidates(question)
+        assert cands
+        assert {c.rules for c in cands} == {ruled.confidence}
+        read = [c.fact for c in cands]
+        agrees = [ruled.fact] if ruled.confidence and ruled.fact in read else []
+        assert [c.fact for c in cands if c.agree] == agrees
+    # A read that fails fails the question, and the opinion it waited for is collected: the
+    # next question is answered as before.
+    expected = kb.answer("where are the talks held?")
+    reader = kb.engine.reader
+    read = reader.read
+
+    def broken(question: str, passages: list[str]) -> list[reader_module.Reading]:
+        raise RuntimeError("the model failed")
+
+    monkeypatch.setattr(reader, "read", broken)
+    with pytest.raises(RuntimeError, match="the model failed"):
+        kb.answer("when will the next round of talks begin?")
+    monkeypatch.setattr(reader, "read", read)
+    again = kb.answer("where are the talks held?")
+    assert (again.short, again.fact, again.confidence) == (
+        expected.short,
+        expected.fact,
+        expected.confidence,
+    )
+
+
 def test_reader_off_is_the_rule_engine(nlp: Language, tmp_path: Path) -> None:
     settings = Settings(reader=False, bot_token=None)
     kb = Newsroom(
