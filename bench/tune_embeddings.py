@@ -20,7 +20,8 @@ sample (``cross_fitted``: vectors tuned on the same questions rate their right f
 than new ones', and an order fitted on those would trust the cosine too much), then scored on
 the held fold (hit@1/3/5 of a right fact). Shipped: tuned on both folds; each fold's (tuned on
 the other) go to ``--folds`` for ``fit_ranker.py --embedders`` and ``fit_reader.py
---embedders``. Deterministic on the CPU: the shipped file is reproduced byte for byte.
+--embedders``. Deterministic on one machine (the shipped file is reproduced byte for byte
+there); another CPU may round the last bit of some entries differently (same CV numbers).
 Reported in ``bench/results/tuned-embeddings.md``.
 """
 
