@@ -27,6 +27,7 @@ and ``first`` features follow this order).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import tempfile
@@ -198,6 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--without", default="", help="features to leave out, comma-separated (prints only)"
     )
+    ap.add_argument(
+        "--pairs",
+        action="store_true",
+        help="add the product of every pair of features (a quadratic order; prints only)",
+    )
     ap.add_argument("--out", type=Path, default=RESULTS / "ranker-fit.md")
     ap.add_argument(
         "--sources",
@@ -227,6 +233,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for r in rows:
         r["x"] = [[x[k] for k in keep] for x in r["x"]] if r["x"] else []
     names = [ORDER_FEATURES[k] for k in keep]
+    if args.pairs:
+        pairs = list(itertools.combinations_with_replacement(range(len(keep)), 2))
+        for r in rows:
+            r["x"] = [[*x, *(x[i] * x[j] for i, j in pairs)] for x in r["x"]]
+        names += [f"{names[i]}*{names[j]}" for i, j in pairs]
     sources = set(args.sources.split(","))
     rows = [r for r in rows if r["x"] and r["source"] in sources]
     table_rows = []
@@ -262,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"Fitted on all (`ReadingOrder` in knowledge/qa/config.py): {fitted}",
         ]
     )
-    if args.without:
+    if args.without or args.pairs:
         print(report)
     else:
         write_report(report, args.out)
