@@ -405,7 +405,7 @@ class Engine:
         """The rule engine's answer as the reader's second opinion, where its weights weigh it,
         to be collected by calling the result. It runs in a helper thread while the reader reads:
         its parse holds the GIL and the reader's model pass releases it, so the two overlap
-        (bench/README.md "Speed"). The rules rerank a copy of ``scored``: the reading order
+        (README.md, "What each costs"). The rules rerank a copy of ``scored``: the reading order
         orders the candidates by itself."""
         if not self.config.reader.consults_rules:
             return lambda: None
