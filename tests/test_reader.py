@@ -3,6 +3,7 @@ here, and the engine answering through it (or without it, TALKS_READER=off)."""
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -180,6 +181,23 @@ def test_the_rules_second_opinion_read_beside_the_reader_is_the_rules_answer(
         expected.fact,
         expected.confidence,
     )
+
+
+def test_a_process_forked_after_answering_still_answers(nlp: Language, tmp_path: Path) -> None:
+    # The rules' opinion runs in a helper thread; a forked child inherits the parent's executor
+    # without its thread, so it needs one of its own or its first answer waits forever.
+    kb = make_newsroom(nlp, tmp_path / "t.db")
+    expected = kb.answer("where are the talks held?").short
+    fork = multiprocessing.get_context("fork")
+    answers = fork.Queue()
+    child = fork.Process(target=lambda: answers.put(kb.answer("where are the talks held?").short))
+    child.start()
+    child.join(60)
+    if child.is_alive():
+        child.kill()
+        child.join()
+    assert child.exitcode == 0, "the forked process did not answer"
+    assert answers.get(timeout=5) == expected
 
 
 def test_reader_off_is_the_rule_engine(nlp: Language, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import functools
 import itertools
 import logging
 import math
+import os
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -72,9 +73,10 @@ def _as(pronoun: str, name: str) -> str:
 
 
 @functools.cache
-def _helper() -> ThreadPoolExecutor:
+def _helper(pid: int) -> ThreadPoolExecutor:
     """The thread the rules' second opinion runs in, one per process (answers are serialised by
-    ``knowledge.Newsroom``, so one question at a time uses it)."""
+    ``knowledge.Newsroom``, so one question at a time uses it). Keyed by the process id: a
+    forked child inherits the parent's executor but not its thread, and would wait forever."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="rules-opinion")
 
 
@@ -409,7 +411,8 @@ class Engine:
         orders the candidates by itself."""
         if not self.config.reader.consults_rules:
             return lambda: None
-        future = _helper().submit(self._by_rules, text, q, list(scored), context_entities)
+        helper = _helper(os.getpid())
+        future = helper.submit(self._by_rules, text, q, list(scored), context_entities)
         return future.result
 
     def _by_rules(
