@@ -12,6 +12,7 @@ from spacy.tokens import Token
 
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _SPACE = re.compile(r"\s+")
+_QUOTES = str.maketrans({"’": "'", "“": '"', "”": '"'})
 # Words that carry meaning in a question even though spaCy lists them as stop words.
 _KEEP = frozenset(
     {"first", "last", "next", "top", "former", "several", "few", "many", "much"}
@@ -27,15 +28,23 @@ ARTICLES = frozenset({"a", "an", "the"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})  # they stand for a person
 
 
-_QUOTES = str.maketrans({"’": "'", "“": '"', "”": '"'})
+def collapse_spaces(text: str) -> str:
+    """Runs of whitespace (newlines included) as one space, none at either end."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def strip_accents(text: str) -> str:
+    """NFKD without the combining marks: "Saint-Étienne" → "Saint-Etienne". (``places`` has
+    its own: it lies below this module.)"""
+    text = unicodedata.normalize("NFKD", text)
+    if text.isascii():  # only then can it hold an accent to strip (a char-by-char pass)
+        return text
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def normalise(text: str) -> str:
     """Lowercase, strip accents and collapse whitespace: the one form fuzzy matching compares."""
-    text = unicodedata.normalize("NFKD", text).translate(_QUOTES)
-    if not text.isascii():  # only then can it hold an accent to strip (a char-by-char pass)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _SPACE.sub(" ", text).strip().lower()
+    return collapse_spaces(strip_accents(text.translate(_QUOTES))).lower()
 
 
 def words(text: str) -> list[str]:

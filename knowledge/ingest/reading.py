@@ -19,6 +19,7 @@ from typing import Any
 from knowledge.errors import EmptyArticleError, NotAnArticleError
 from knowledge.ingest.prose import refusal as prose_refusal
 from knowledge.models import ArticleDraft
+from knowledge.text import collapse_spaces
 
 MAX_ARTICLE_CHARS = 2_000_000  # of the article's text, once read
 MAX_RAW_CHARS = 6_000_000  # of what comes in: a web page within the fetch cap carries markup
@@ -314,7 +315,7 @@ def _blocks(lines: list[str]) -> list[str]:
 
 
 def _split_paragraph(block: str) -> str:
-    return re.sub(r"\s+", " ", block).strip()
+    return collapse_spaces(block)
 
 
 def _is_caption(block: str) -> bool:

@@ -24,7 +24,7 @@ from knowledge.qa.repair import (
     repair_word,
     unseen_words,
 )
-from knowledge.text import ARTICLES, STOP, expand, is_content, normalise
+from knowledge.text import ARTICLES, STOP, collapse_spaces, expand, is_content, normalise
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _DEMONSTRATIVES = frozenset({"that", "this", "these", "those"})
@@ -117,7 +117,7 @@ def validate(text: str, max_chars: int | None = None) -> str:
         raise QuestionError("Please ask a question in words, for example: when is the next round?")
     if sum(ch.isascii() for ch in letters) < 0.7 * len(letters):
         raise QuestionError("Sorry, I can only answer questions in English.")
-    return re.sub(r"\s+", " ", text).strip()
+    return collapse_spaces(text)
 
 
 def analyse(text: str, *, index: Index, nlp: Language, max_chars: int | None = None) -> Question:
