@@ -227,7 +227,9 @@ def fit(
     otherwise drown the news articles the bot is for. Features in ``without`` are left out
     (their weight stays 0)."""
     keep = np.array([True] + [f not in without for f in READER_FEATURES])
-    xs = np.array([[1.0, *f] for q in questions for f, _ in q.rows])[:, keep]
+    # A reading without a span has a margin of -inf (the engine's sigmoid clamps it): clipped
+    # here as there, or one such row turns every weight into NaN.
+    xs = np.clip(np.array([[1.0, *f] for q in questions for f, _ in q.rows])[:, keep], -30, 30)
     ys = np.array([float(r) for q in questions for _, r in q.rows])
     per_source = {
         s: n for s in SOURCES if (n := sum(len(q.rows) for q in questions if q.source == s))
