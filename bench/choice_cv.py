@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from fit_reader import CACHE, MAX_FALSE_DECLINES, NEWS_SOURCES, Question, fit
+from fit_reader import CACHE, NEWS_SOURCES, Question, fit, threshold_of
 
 from knowledge.qa.config import READER_FEATURES
 from knowledge.qa.evaluation import auc
@@ -90,14 +90,7 @@ def cross_validate(qs: Sequence[Question], conditional: bool) -> dict[str, float
         rating = fit(train)
         choose = chooser(rating, fit_conditional(train) if conditional else None)
         confs = [choose(q)[0] for q in train if q.source in NEWS_SOURCES and q.answerable]
-        t = max(
-            (
-                float(t)
-                for t in np.arange(0.01, 1.0, 0.01)
-                if sum(c < t for c in confs) / len(confs) <= MAX_FALSE_DECLINES
-            ),
-            default=0.0,
-        )
+        t = threshold_of(confs)
         for q in test:
             conf, right = choose(q)
             if q.answerable:

@@ -285,10 +285,15 @@ def curve(questions: Sequence[Question], weights: ReaderWeights) -> list[list[st
 def threshold_for(questions: Sequence[Question], weights: ReaderWeights) -> float:
     """The highest threshold (on a 0.01 grid) that declines at most ``MAX_FALSE_DECLINES`` of
     the answerable questions."""
-    confs = [choose(q, weights)[0] for q in questions if q.answerable]
+    return threshold_of([choose(q, weights)[0] for q in questions if q.answerable])
+
+
+def threshold_of(confidences: Sequence[float]) -> float:
+    """The highest threshold (on a 0.01 grid) below which at most ``MAX_FALSE_DECLINES`` of
+    these answerable questions' confidences fall."""
     best = 0.0
     for t in np.arange(0.01, 1.0, 0.01):
-        if sum(c < t for c in confs) / max(1, len(confs)) <= MAX_FALSE_DECLINES:
+        if sum(c < t for c in confidences) / max(1, len(confidences)) <= MAX_FALSE_DECLINES:
             best = round(float(t), 2)
     return best
 

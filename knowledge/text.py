@@ -33,18 +33,12 @@ def collapse_spaces(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def strip_accents(text: str) -> str:
-    """NFKD without the combining marks: "Saint-Étienne" → "Saint-Etienne". (``places`` has
-    its own: it lies below this module.)"""
-    text = unicodedata.normalize("NFKD", text)
-    if text.isascii():  # only then can it hold an accent to strip (a char-by-char pass)
-        return text
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
 def normalise(text: str) -> str:
     """Lowercase, strip accents and collapse whitespace: the one form fuzzy matching compares."""
-    return collapse_spaces(strip_accents(text.translate(_QUOTES))).lower()
+    text = unicodedata.normalize("NFKD", text).translate(_QUOTES)
+    if not text.isascii():  # only then can it hold an accent to strip (a char-by-char pass)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return collapse_spaces(text).lower()
 
 
 def words(text: str) -> list[str]:
