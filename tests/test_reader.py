@@ -74,6 +74,18 @@ def test_whole_words_widens_a_word_piece_span() -> None:
     assert _whole_words(text, 4, 16) == (4, 16)
 
 
+def test_whole_words_keeps_a_symbol_written_against_the_word() -> None:
+    text = "profits of A$68m (3.5%), up from $60m, for AT&T's unit"
+    at = text.index("$68m")
+    assert text[slice(*_whole_words(text, at, at + 4))] == "A$68m"  # Australian dollars
+    at = text.index("3.5")
+    assert text[slice(*_whole_words(text, at, at + 3))] == "3.5%"  # not the "(" before it
+    at = text.index("60m")
+    assert text[slice(*_whole_words(text, at, at + 3))] == "$60m"  # not "from"
+    at = text.index("AT")
+    assert text[slice(*_whole_words(text, at, at + 2))] == "AT&T"  # not the "'s"
+
+
 @pytest.fixture(scope="module")
 def shipped() -> Reader:
     model = shipped_reader()

@@ -117,12 +117,26 @@ def _best_span(passage: str, enc: Any, start: np.ndarray, end: np.ndarray) -> Re
     return Reading(passage[a:b], a, b, float(grid[s, e]), null)
 
 
+# What ends a word for ``_whole_words``: space and these. Any other character next to a span is
+# part of its word, as the tokenizer split it off: "A$" of "A$68m" (Australian, not US, dollars),
+# "%" of "3.5%", "&" of "AT&T".
+_WORD_ENDS = frozenset(".,;:!?\"'()[]{}<>«»“”‘’-‐–—/…")
+
+
 def _whole_words(text: str, a: int, b: int) -> tuple[int, int]:
-    while a > 0 and text[a - 1].isalnum() and text[a].isalnum():
+    while a > 0 and _joined(text[a - 1], text[a]):
         a -= 1
-    while b < len(text) and text[b].isalnum() and text[b - 1].isalnum():
+    while b < len(text) and _joined(text[b - 1], text[b]):
         b += 1
     return a, b
+
+
+def _joined(left: str, right: str) -> bool:
+    """Whether two neighbouring characters belong to one word: both letters or digits, or one
+    of them a symbol written against the other ("A$68m", "3.5%")."""
+    if left.isalnum() and right.isalnum():
+        return True
+    return not (left.isspace() or right.isspace() or left in _WORD_ENDS or right in _WORD_ENDS)
 
 
 @functools.cache
