@@ -189,6 +189,59 @@ READER_FEATURES = (
 )
 
 
+CONFIDENCE_FEATURES = (
+    "choice",  # the chosen fact's log-odds by ``ReaderWeights``
+    *READER_FEATURES,  # the chosen fact's
+    "best_margin",  # of all the facts read
+    "second_margin",
+    "lead",  # the chosen fact's log-odds over the runner-up's
+    "answering",  # how many facts read have a positive margin
+    "mean_margin",
+    "words",  # log(1 + the answer's words)
+    "typed_question",  # the question asks for a type (a date, a person, a number)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfidenceWeights:
+    """How sure the engine is of the reader's answer (``knowledge/qa/confidence.py``): a linear
+    model over ``CONFIDENCE_FEATURES``, the average of two logistic models' log-odds, one of
+    "the question is answerable", one of "the answer is right" (the first declines more
+    unanswerable questions, the second keeps more right answers; their average does either
+    nearly as well). Fitted by ``bench/fit_confidence.py`` on written news questions the reader
+    and the choice never saw (bench/results/confidence-fit.md); refit it after the choice.
+    Without weights, the choice's rating of the chosen fact is the confidence, declined below
+    ``ReaderWeights.threshold``."""
+
+    bias: float = -1.1889
+    weights: tuple[float, ...] = (  # in CONFIDENCE_FEATURES order; () for none
+        0.3330,  # choice
+        0.0818,  # margin
+        -0.0022,  # span
+        0.3818,  # rank
+        -0.0295,  # first
+        0.8615,  # coverage
+        0.3957,  # entities
+        -0.8947,  # unknown
+        0.7754,  # rules
+        -0.5392,  # agree
+        -0.1810,  # typed
+        0.0606,  # best_margin
+        0.0492,  # second_margin
+        0.3155,  # lead
+        -0.1932,  # answering
+        -0.0213,  # mean_margin
+        -0.0364,  # words
+        -0.6909,  # typed_question
+    )
+    # The highest that declines at most 10% of the answerable questions of the written ones and
+    # of each development set.
+    threshold: float = 0.2
+
+    def logit(self, features: Sequence[float]) -> float:
+        return self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
+
+
 @dataclass(frozen=True, slots=True)
 class QAConfig:
     """All of the answering's knobs; the defaults are the shipped behaviour."""
@@ -198,6 +251,7 @@ class QAConfig:
     rank: RankWeights = RankWeights()
     order: ReadingOrder = ReadingOrder()
     reader: ReaderWeights = ReaderWeights()
+    confidence: ConfidenceWeights = ConfidenceWeights()
 
 
 DEFAULT = QAConfig()  # the default of every function that takes a part of one

@@ -31,6 +31,7 @@ from knowledge.models import (
     Turn,
 )
 from knowledge.qa import rank, reply
+from knowledge.qa.confidence import question_features, rate
 from knowledge.qa.config import DEFAULT, Calibration, QAConfig, RankWeights
 from knowledge.qa.embedding import Embedder
 from knowledge.qa.index import Index
@@ -660,18 +661,37 @@ class Engine:
         model rates likeliest; declined below the fitted threshold."""
         weights = self.config.reader
         cands = self._candidates(q, scored, context_entities, opinion, previous_fact=previous_fact)
-        probs = [_sigmoid(weights.logit(c.features())) for c in cands]
+        logits = [weights.logit(c.features()) for c in cands]
+        probs = [_sigmoid(z) for z in logits]
         order = sorted(range(len(cands)), key=lambda k: (-probs[k], k))
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)
         best = cands[order[0]]
-        confidence = probs[order[0]]
-        if confidence < weights.threshold:  # "did you mean": the retriever's order
+        confidence, threshold = self._reader_confidence(q, cands, logits, order[0])
+        if confidence < threshold:  # "did you mean": the retriever's order
             closest = [ScoredFact(c.fact, round(c.rank, 4)) for c in cands]
             return self._decline(text, closest, None, confidence=confidence)
         short = _typed(q, best.fact, best.reading, self.index)
         return self._answered(
             text, q, context_entities, short=short, facts=facts, confidence=confidence
         )
+
+    def _reader_confidence(
+        self, q: Question, cands: Sequence[Candidate], logits: Sequence[float], chosen: int
+    ) -> tuple[float, float]:
+        """How sure the reader's answer is, and the threshold below which it is declined: the
+        confidence model's (``ConfidenceWeights``), which weighs every fact read, where it has
+        weights; else the choice's rating of the chosen fact."""
+        sure = self.config.confidence
+        if not sure.weights:
+            return _sigmoid(logits[chosen]), self.config.reader.threshold
+        feats = question_features(
+            bool(q.expected),
+            logits=logits,
+            readings=[c.features() for c in cands],
+            chosen=chosen,
+            answer=cands[chosen].reading.text,
+        )
+        return rate(sure, feats), sure.threshold
 
     def _reader_question(self, q: Question, context_entities: frozenset[int]) -> str:
         """The question as the reader reads it: repaired, and a follow-up's pronoun replaced by

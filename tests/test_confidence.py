@@ -1,0 +1,95 @@
+"""How sure the reader's answer is: the confidence model's features, and the engine declining by
+it (or, without its weights, by the choice's rating as before)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from knowledge.qa.confidence import question_features, rate
+from knowledge.qa.config import CONFIDENCE_FEATURES, DEFAULT, READER_FEATURES, ConfidenceWeights
+from tests.conftest import make_newsroom, with_config
+
+
+def _reading(margin: float) -> list[float]:
+    return [margin, 5.0, 1.0, 0.0, 0.5, 0.0, 0.0, 0.4, 0.0, 1.0]
+
+
+def test_features_weigh_every_fact_read_not_only_the_chosen_one() -> None:
+    readings = [_reading(2.0), _reading(-math.inf), _reading(0.5)]
+    feats = question_features(
+        True, logits=[1.5, -40.0, 0.25], readings=readings, chosen=0, answer="a b c"
+    )
+    assert len(feats) == len(CONFIDENCE_FEATURES)
+    named = dict(zip(CONFIDENCE_FEATURES, feats, strict=True))
+    assert named["choice"] == 1.5
+    assert [named[f] for f in READER_FEATURES] == readings[0]
+    assert named["best_margin"] == 2.0
+    assert named["second_margin"] == 0.5
+    assert named["lead"] == 1.25
+    assert named["answering"] == 2.0
+    assert named["mean_margin"] == pytest.approx((2.0 + 0.5 - 30.0) / 3)  # -inf clipped
+    assert named["words"] == pytest.approx(math.log(4))
+    assert named["typed_question"] == 1.0
+
+
+def test_one_fact_read_has_no_runner_up() -> None:
+    feats = question_features(False, logits=[0.0], readings=[_reading(1.0)], chosen=0, answer="")
+    named = dict(zip(CONFIDENCE_FEATURES, feats, strict=True))
+    assert named["second_margin"] == -30.0
+    assert named["lead"] == 10.0
+    assert named["words"] == 0.0
+    assert named["typed_question"] == 0.0
+
+
+def test_rate_is_the_weights_log_odds_as_a_probability() -> None:
+    n = len(CONFIDENCE_FEATURES)
+    feats = [1.0] * n
+    assert rate(ConfidenceWeights(0.0, (0.0,) * n), feats) == 0.5
+    assert rate(ConfidenceWeights(-1.0, (0.5,) + (0.0,) * (n - 1)), feats) == pytest.approx(
+        1 / (1 + math.exp(0.5))
+    )
+    assert rate(ConfidenceWeights(1e6, (0.0,) * n), feats) == pytest.approx(1.0)
+
+
+def test_the_shipped_weights_cover_every_feature() -> None:
+    weights = DEFAULT.confidence.weights
+    assert len(weights) == len(CONFIDENCE_FEATURES)
+    assert all(math.isfinite(w) for w in weights)
+    assert 0.0 < DEFAULT.confidence.threshold < 1.0
+
+
+def test_the_engine_declines_below_the_confidence_threshold(nlp: Language, tmp_path: Path) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db")  # the seed article
+    question = "when will the next round of talks begin?"
+    answered = kb.answer(question)
+    assert answered.answered
+    assert answered.confidence >= DEFAULT.confidence.threshold
+    # The same answer with a threshold above its confidence is declined, and says so.
+    strict = dataclasses.replace(
+        DEFAULT,
+        confidence=dataclasses.replace(DEFAULT.confidence, threshold=answered.confidence + 0.01),
+    )
+    declined = with_config(kb, strict).answer(question)
+    assert not declined.answered
+    assert declined.confidence == answered.confidence
+    assert declined.short is None
+
+
+def test_without_weights_the_choices_rating_is_the_confidence(
+    nlp: Language, tmp_path: Path
+) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db")
+    before = with_config(
+        kb, dataclasses.replace(DEFAULT, confidence=ConfidenceWeights(weights=()))
+    )
+    question = "where are the talks held?"
+    cands = before.engine.candidates(question)
+    rating = max(1 / (1 + math.exp(-DEFAULT.reader.logit(c.features()))) for c in cands)
+    answer = before.answer(question)
+    assert answer.confidence == pytest.approx(rating, abs=5e-4)  # rounded to 3 places
+    assert answer.answered == (rating >= DEFAULT.reader.threshold)
