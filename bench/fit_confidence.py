@@ -287,6 +287,20 @@ def development_table(
     return rows
 
 
+def curve(data: Sequence[Judged], weights: ConfidenceWeights) -> list[list[str]]:
+    """Declined (unanswerable) / false declines (answerable) of each source at thresholds."""
+    rate = _rate(weights)
+    sources = sorted({d.source for d in data})
+    rows = []
+    for t in (0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.40, 0.50):
+        cells = []
+        for source in sources:
+            r = tally([d for d in data if d.source == source], rate, t)
+            cells.append(f"{r['declined']:.2f} / {r['false declines']:.2f}")
+        rows.append([f"{t:.2f}", *cells])
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
@@ -334,6 +348,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "questions that are not follow-ups, in a store with the seed and their articles):",
         "",
         table(dev_head, development_table(dev, DEFAULT.reader, weights)),
+        "",
+        "The threshold's curve, declined / false declines (the written questions fitted on):",
+        "",
+        table(
+            ["threshold", *sorted({d.source for d in [*data, *dev]})],
+            curve([*data, *dev], weights),
+        ),
         "",
         f"Bias {weights.bias:.4f}, threshold {weights.threshold}:",
         "",

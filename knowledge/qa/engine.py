@@ -658,7 +658,7 @@ class Engine:
         previous_fact: int | None,
     ) -> Answer:
         """The reader's answer: of the retriever's best facts, the one whose span the fitted
-        model rates likeliest; declined below the fitted threshold."""
+        model rates likeliest; declined below the confidence model's threshold."""
         weights = self.config.reader
         cands = self._candidates(q, scored, context_entities, opinion, previous_fact=previous_fact)
         logits = [weights.logit(c.features()) for c in cands]
