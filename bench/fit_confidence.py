@@ -36,13 +36,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fit_reader import threshold_of
+from fit_reader import fold_readers, squad_sample, threshold_of
 from news_questions import load_articles, load_questions, news_fold
 from revision import git_revision
-from squad import FIXED_NOW, RESULTS, ROOT, SHARED, shared_missing, table, write_report
+from squad import (
+    FIXED_NOW,
+    PUBLISHED,
+    RESULTS,
+    ROOT,
+    SHARED,
+    fold_of,
+    shared_missing,
+    table,
+    write_report,
+)
 
 from knowledge import DEFAULT_MODEL, Newsroom, decode
-from knowledge.errors import QuestionError
+from knowledge.errors import KnowledgeError, QuestionError
 from knowledge.nlp.pipeline import load_pipeline
 from knowledge.qa.confidence import question_features
 from knowledge.qa.config import CONFIDENCE_FEATURES, DEFAULT, ConfidenceWeights, ReaderWeights
@@ -69,8 +79,8 @@ LEFT_OUT: frozenset[str] = frozenset()  # features whose weight stays 0 (for com
 class Asked:
     """One question as the engine read it."""
 
-    source: str  # "written", or a development set's name
-    fold: int  # the written questions' store (``news_fold`` of its articles); 0 for the others
+    source: str  # "written", "squad", or a development set's name
+    fold: int  # a written question's store (``news_fold``), a SQuAD one's ``fold_of``; else 0
     answerable: bool
     typed: bool
     rows: list[list[float]]  # each fact read: its READER_FEATURES, in reading order
@@ -130,6 +140,35 @@ def written(nlp: Any, off_store: int = OFF_STORE, seed: int = 13) -> list[Asked]
     return out
 
 
+def squad(nlp: Any, sample: int, seed: int, fold_models: Path) -> list[Asked]:
+    """About ``sample`` SQuAD DEV_ARTICLES questions (``fit_reader.squad_sample``), each article
+    whole in a fresh store, read by the fold model trained without it (the shipped reader has
+    seen them): the confidence on articles and questions of another kind than news. None
+    without the fold models."""
+    if (readers := fold_readers(fold_models)) is None:
+        return []
+    out = []
+    for title, (text, mine) in squad_sample(sample, seed).items():
+        with tempfile.TemporaryDirectory(prefix="confidence-") as tmp:
+            kb = Newsroom(
+                Store(f"sqlite:///{tmp}/s.db"),
+                nlp,
+                clock=lambda: FIXED_NOW,
+                seed=False,
+                reader=readers[fold_of(title)],
+            )
+            try:
+                kb.load_text(text, title=title.replace("_", " "), published=PUBLISHED)
+            except KnowledgeError as e:
+                print(f"{title}: {e}", file=sys.stderr)
+                continue
+            for question, answers in mine:
+                a = _asked(kb, "squad", fold_of(title), question, answers)
+                out += [a] if a else []
+            kb.store.engine.dispose()
+    return out
+
+
 def development(nlp: Any) -> list[Asked]:
     """The development sets' questions (not the follow-ups, which need their turn), in one store
     with the seed and the articles they name, as ``fit_reader.working`` asks them."""
@@ -173,15 +212,16 @@ def judged(asked: Sequence[Asked], choice: ReaderWeights) -> list[Judged]:
     return out
 
 
-def logistic(xs: np.ndarray, ys: np.ndarray, l2: float = L2) -> np.ndarray:
-    """L2-penalised logistic regression by Newton's method; the bias (column 0) unpenalised."""
+def logistic(xs: np.ndarray, ys: np.ndarray, sw: np.ndarray, l2: float = L2) -> np.ndarray:
+    """L2-penalised logistic regression by Newton's method, rows weighted by ``sw``; the bias
+    (column 0) unpenalised."""
     w = np.zeros(xs.shape[1])
     reg = l2 * np.eye(len(w))
     reg[0, 0] = 0.0
     for _ in range(50):
         p = 1 / (1 + np.exp(-(xs @ w)))
         step = np.linalg.solve(
-            (xs * (p * (1 - p))[:, None]).T @ xs + reg, xs.T @ (p - ys) + reg @ w
+            (xs * (sw * p * (1 - p))[:, None]).T @ xs + reg, xs.T @ (sw * (p - ys)) + reg @ w
         )
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -191,14 +231,18 @@ def logistic(xs: np.ndarray, ys: np.ndarray, l2: float = L2) -> np.ndarray:
 
 def fit(data: Sequence[Judged], mix: float = 0.5) -> ConfidenceWeights:
     """``mix`` of the "answerable" model's log-odds plus the rest of the "right" model's, with
-    the threshold that declines at most 10 % of the answerable questions of each source."""
+    the threshold that declines at most 10 % of the answerable news questions of each source.
+    Each source weighs the same in the fit, however many questions it has."""
     keep = np.array([True] + [f not in LEFT_OUT for f in CONFIDENCE_FEATURES])
     xs = np.array([[1.0, *d.features] for d in data])[:, keep]
+    counts = {s: sum(d.source == s for d in data) for s in {d.source for d in data}}
+    sw = np.array([len(data) / len(counts) / counts[d.source] for d in data])
     w = np.zeros(len(keep))
-    w[keep] = mix * logistic(xs, np.array([d.answerable for d in data], dtype=float))
-    w[keep] += (1 - mix) * logistic(xs, np.array([d.right for d in data], dtype=float))
+    w[keep] = mix * logistic(xs, np.array([d.answerable for d in data], dtype=float), sw)
+    w[keep] += (1 - mix) * logistic(xs, np.array([d.right for d in data], dtype=float), sw)
     fitted = ConfidenceWeights(float(w[0]), tuple(round(float(v), 4) for v in w[1:]))
-    return dataclasses.replace(fitted, threshold=threshold(data, _rate(fitted)))
+    news = [d for d in data if d.source != "squad"]
+    return dataclasses.replace(fitted, threshold=threshold(news, _rate(fitted)))
 
 
 def threshold(data: Sequence[Judged], rate: Callable[[Judged], float]) -> float:
@@ -235,22 +279,25 @@ def cross_validate(data: Sequence[Judged], folds: Sequence[int]) -> list[list[st
     ways: dict[str, Callable[[Sequence[Judged]], tuple[Callable[[Judged], float], float]]] = {
         "the choice's rating (before)": lambda train: (
             lambda d: d.choice,
-            threshold_of([d.choice for d in train if d.answerable]),
+            threshold_of([d.choice for d in train if d.answerable and d.source != "squad"]),
         ),
         "answerable model": lambda train: _fitted(fit(train, mix=1.0)),
         "right model": lambda train: _fitted(fit(train, mix=0.0)),
         "their average (shipped)": lambda train: _fitted(fit(train)),
     }
     rows = []
-    for name, way in ways.items():
-        sums: dict[str, float] = {}
-        for k in (0, 1):
-            train = [d for d, f in zip(data, folds, strict=True) if f != k]
-            test = [d for d, f in zip(data, folds, strict=True) if f == k]
-            rate, t = way(train)
-            for key, v in tally(test, rate, t).items():
-                sums[key] = sums.get(key, 0.0) + v / 2
-        rows.append([name] + [f"{v:.3f}" for v in sums.values()])
+    for source in sorted({d.source for d in data}, reverse=True):  # written first
+        for name, way in ways.items():
+            sums: dict[str, float] = {}
+            for k in (0, 1):
+                train = [d for d, f in zip(data, folds, strict=True) if f != k]
+                test = [
+                    d for d, f in zip(data, folds, strict=True) if f == k and d.source == source
+                ]
+                rate, t = way(train)
+                for key, v in tally(test, rate, t).items():
+                    sums[key] = sums.get(key, 0.0) + v / 2
+            rows.append([source, name] + [f"{v:.3f}" for v in sums.values()])
     return rows
 
 
@@ -306,6 +353,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--cached", action="store_true", help=f"re-fit the rows of the last run ({CACHE})"
     )
+    ap.add_argument(
+        "--squad-questions",
+        type=int,
+        default=0,
+        help="SQuAD DEV_ARTICLES questions in the fit as well, each source weighing the same "
+        "(needs the fold models; measured: 3,000 made the development sets worse, bench/README)",
+    )
+    ap.add_argument("--fold-models", type=Path, default=Path("/tmp"))
+    ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=RESULTS / "confidence-fit.md")
     args = ap.parse_args(argv)
     if shared_missing():
@@ -316,16 +372,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         nlp = load_pipeline(DEFAULT_MODEL)
         asked = written(nlp) + development(nlp)
+        if args.squad_questions:
+            asked += squad(nlp, args.squad_questions, args.seed, args.fold_models)
         CACHE.write_text(json.dumps([dataclasses.asdict(a) for a in asked]), "utf-8")
-    mine = [a for a in asked if a.source == "written"]
+    if not args.squad_questions:
+        asked = [a for a in asked if a.source != "squad"]
+    mine = [a for a in asked if a.source in {"written", "squad"}]
     data = judged(mine, DEFAULT.reader)
-    dev = judged([a for a in asked if a.source != "written"], DEFAULT.reader)
+    dev = judged([a for a in asked if a.source not in {"written", "squad"}], DEFAULT.reader)
     cv = cross_validate(data, [a.fold for a in mine])
     weights = fit(data)
-    weights = dataclasses.replace(weights, threshold=threshold([*data, *dev], _rate(weights)))
+    news = [d for d in data if d.source != "squad"]
+    weights = dataclasses.replace(weights, threshold=threshold([*news, *dev], _rate(weights)))
     head = ["confidence", "answered right", "declined", "false declines", "AUC"]
     dev_head = ["set", *head, "declined at <= 10 % false"]
-    print(table(head, cv))
+    print(table(["questions", *head], cv))
     print(table(dev_head, development_table(dev, DEFAULT.reader, weights)))
     print(pasted(weights))
     n_una = sum(not d.answerable for d in data)
@@ -341,7 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Cross-validated by article (two folds; fitted and thresholded on one, scored on the "
         "other; the threshold declines at most 10 % of the fitting fold's answerable questions):",
         "",
-        table(head, cv),
+        table(["questions", *head], cv),
         "",
         "Fitted on all of them; the threshold is the highest that declines at most 10 % of the "
         "answerable questions of the written ones and of each development set (their "

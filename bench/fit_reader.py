@@ -141,9 +141,10 @@ def working(nlp: Any, weights: ReaderWeights) -> list[Question]:
     return out
 
 
-def squad(
-    nlp: Any, readers: dict[int, Reader], sample: int, seed: int, weights: ReaderWeights
-) -> list[Question]:
+def squad_sample(sample: int, seed: int) -> dict[str, tuple[str, list[tuple[str, list[str]]]]]:
+    """A seeded sample of about ``sample`` SQuAD DEV_ARTICLES questions (v1.1's and v2.0's
+    unanswerable ones): for each article title, its paragraphs joined and its chosen questions
+    with their reference answers (none for an unanswerable one)."""
     titles = set(dev_titles())
     v1 = json.loads((SQUAD_DIR / "dev-v1.1.json").read_text("utf-8"))["data"]
     v2 = json.loads((SQUAD_DIR / "dev-v2.0.json").read_text("utf-8"))["data"]
@@ -167,15 +168,23 @@ def squad(
     everything = [(t, q) for t in dev_titles() for q in asked.get(t, [])]
     rng = random.Random(seed)
     chosen = set(rng.sample(range(len(everything)), min(sample, len(everything))))
-    out = []
+    out = {}
     for title in dev_titles():
         mine = [q for k, (t, q) in enumerate(everything) if t == title and k in chosen]
-        if not mine:
-            continue
+        if mine:
+            out[title] = (texts[title], mine)
+    return out
+
+
+def squad(
+    nlp: Any, readers: dict[int, Reader], sample: int, seed: int, weights: ReaderWeights
+) -> list[Question]:
+    out: list[Question] = []
+    for title, (text, mine) in squad_sample(sample, seed).items():
         with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
             kb = _newsroom(f"{tmp}/s.db", nlp, weights, seed=False, reader=readers[fold_of(title)])
             try:
-                kb.load_text(texts[title], title=title.replace("_", " "), published=PUBLISHED)
+                kb.load_text(text, title=title.replace("_", " "), published=PUBLISHED)
             except KnowledgeError as e:
                 print(f"{title}: {e}", file=sys.stderr)
                 continue
