@@ -54,7 +54,7 @@ from squad import (
 from knowledge import DEFAULT_MODEL, Newsroom, decode
 from knowledge.errors import KnowledgeError, QuestionError
 from knowledge.nlp.pipeline import load_pipeline
-from knowledge.qa.confidence import question_features
+from knowledge.qa.confidence import question_features, rate
 from knowledge.qa.config import CONFIDENCE_FEATURES, DEFAULT, ConfidenceWeights, ReaderWeights
 from knowledge.qa.evaluation import auc, declined_at, read_items, token_f1
 from knowledge.storage.store import Store
@@ -256,10 +256,7 @@ def threshold(data: Sequence[Judged], rate: Callable[[Judged], float]) -> float:
 
 
 def _rate(weights: ConfidenceWeights) -> Callable[[Judged], float]:
-    def rate(d: Judged) -> float:
-        return float(1 / (1 + np.exp(-np.clip(weights.logit(d.features), -30, 30))))
-
-    return rate
+    return lambda d: rate(weights, d.features)  # as the engine rates its answer
 
 
 def tally(test: Sequence[Judged], rate: Callable[[Judged], float], t: float) -> dict[str, float]:
@@ -324,12 +321,12 @@ def development_table(
     rows = []
     for source in sorted({d.source for d in dev}):
         mine = [d for d in dev if d.source == source]
-        for name, rate, t in (
+        for name, rating, t in (
             ("the choice's rating (before)", lambda d: d.choice, before.threshold),
             ("the confidence model", _rate(after), after.threshold),
         ):
-            r = tally(mine, rate, t)
-            at = declined_at([(rate(d), d.answerable) for d in mine])
+            r = tally(mine, rating, t)
+            at = declined_at([(rating(d), d.answerable) for d in mine])
             rows.append([source, name, *(f"{v:.3f}" for v in r.values()), f"{at:.3f}"])
     return rows
 
