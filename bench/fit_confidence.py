@@ -54,7 +54,7 @@ from squad import (
 from knowledge import DEFAULT_MODEL, Newsroom, decode
 from knowledge.errors import KnowledgeError, QuestionError
 from knowledge.nlp.pipeline import load_pipeline
-from knowledge.qa.confidence import question_features, rate
+from knowledge.qa.confidence import question_features, rate, sigmoid
 from knowledge.qa.config import CONFIDENCE_FEATURES, DEFAULT, ConfidenceWeights, ReaderWeights
 from knowledge.qa.evaluation import auc, declined_at, read_items, token_f1
 from knowledge.storage.store import Store
@@ -206,9 +206,8 @@ def judged(asked: Sequence[Asked], choice: ReaderWeights) -> list[Judged]:
         feats = question_features(
             a.typed, logits=logits, readings=a.rows, chosen=k, answer=a.answer[k]
         )
-        rating = 1 / (1 + np.exp(-np.clip(logits[k], -30, 30)))
         right = a.answerable and a.right[k]
-        out.append(Judged(a.source, feats, a.answerable, right, float(rating)))
+        out.append(Judged(a.source, feats, a.answerable, right, sigmoid(logits[k])))
     return out
 
 

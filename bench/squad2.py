@@ -114,12 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{SQUAD_V2} is not here (it is in ../shared, which a fresh clone lacks).")
         return 0
     outcomes, refused, seconds = run(args.limit, reader_for(args.reader))
-    if args.reader == "off":
-        threshold = DEFAULT.calibration.threshold
-    elif DEFAULT.confidence.weights:  # the confidence model declines (knowledge/qa/confidence.py)
-        threshold = DEFAULT.confidence.threshold
-    else:
-        threshold = DEFAULT.reader.threshold
+    threshold = DEFAULT.calibration.threshold if args.reader == "off" else DEFAULT.reader_threshold
     una = sum(not o.answerable for o in outcomes)
     lines = [
         "# Declining: SQuAD 2.0 dev paragraphs (DEV_ARTICLES)",

@@ -56,6 +56,12 @@ def test_rate_is_the_weights_log_odds_as_a_probability() -> None:
     assert rate(ConfidenceWeights(1e6, (0.0,) * n), feats) == pytest.approx(1.0)
 
 
+def test_the_reader_threshold_is_the_confidence_models_where_it_has_weights() -> None:
+    assert DEFAULT.reader_threshold == DEFAULT.confidence.threshold
+    without = dataclasses.replace(DEFAULT, confidence=ConfidenceWeights(weights=()))
+    assert without.reader_threshold == DEFAULT.reader.threshold
+
+
 def test_the_shipped_weights_cover_every_feature() -> None:
     weights = DEFAULT.confidence.weights
     assert len(weights) == len(CONFIDENCE_FEATURES)

@@ -47,7 +47,12 @@ def question_features(
 
 def rate(weights: ConfidenceWeights, feats: Sequence[float]) -> float:
     """The confidence in an answer, from 0 to 1: ``weights``' log-odds as a probability."""
-    return 1.0 / (1.0 + math.exp(-_clip(weights.logit(feats))))
+    return sigmoid(weights.logit(feats))
+
+
+def sigmoid(z: float) -> float:
+    """Log-odds as a probability (clipped: a margin of -inf makes an infinite log-odds)."""
+    return 1.0 / (1.0 + math.exp(-_clip(z)))
 
 
 def _clip(x: float) -> float:

@@ -253,5 +253,11 @@ class QAConfig:
     reader: ReaderWeights = ReaderWeights()
     confidence: ConfidenceWeights = ConfidenceWeights()
 
+    @property
+    def reader_threshold(self) -> float:
+        """The confidence below which the reader's answer is declined: the confidence model's
+        threshold where it has weights, else the choice's."""
+        return self.confidence.threshold if self.confidence.weights else self.reader.threshold
+
 
 DEFAULT = QAConfig()  # the default of every function that takes a part of one

@@ -31,7 +31,7 @@ from knowledge.models import (
     Turn,
 )
 from knowledge.qa import rank, reply
-from knowledge.qa.confidence import question_features, rate
+from knowledge.qa.confidence import question_features, rate, sigmoid
 from knowledge.qa.config import DEFAULT, Calibration, QAConfig, RankWeights
 from knowledge.qa.embedding import Embedder
 from knowledge.qa.index import Index
@@ -79,10 +79,6 @@ def _helper(pid: int) -> ThreadPoolExecutor:
     ``knowledge.Newsroom``, so one question at a time uses it). Keyed by the process id: a
     forked child inherits the parent's executor but not its thread, and would wait forever."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="rules-opinion")
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def _typed(q: Question, fact: Fact, reading: Reading, index: Index) -> str | None:
@@ -661,13 +657,14 @@ class Engine:
         model rates likeliest; declined below the confidence model's threshold."""
         weights = self.config.reader
         cands = self._candidates(q, scored, context_entities, opinion, previous_fact=previous_fact)
-        logits = [weights.logit(c.features()) for c in cands]
-        probs = [_sigmoid(z) for z in logits]
+        features = [c.features() for c in cands]
+        logits = [weights.logit(f) for f in features]
+        probs = [sigmoid(z) for z in logits]
         order = sorted(range(len(cands)), key=lambda k: (-probs[k], k))
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)
         best = cands[order[0]]
-        confidence, threshold = self._reader_confidence(q, cands, logits, order[0])
-        if confidence < threshold:  # "did you mean": the retriever's order
+        confidence = self._reader_confidence(q, features, logits, order[0], best.reading.text)
+        if confidence < self.config.reader_threshold:  # "did you mean": the retriever's order
             closest = [ScoredFact(c.fact, round(c.rank, 4)) for c in cands]
             return self._decline(text, closest, None, confidence=confidence)
         short = _typed(q, best.fact, best.reading, self.index)
@@ -676,22 +673,23 @@ class Engine:
         )
 
     def _reader_confidence(
-        self, q: Question, cands: Sequence[Candidate], logits: Sequence[float], chosen: int
-    ) -> tuple[float, float]:
-        """How sure the reader's answer is, and the threshold below which it is declined: the
-        confidence model's (``ConfidenceWeights``), which weighs every fact read, where it has
-        weights; else the choice's rating of the chosen fact."""
+        self,
+        q: Question,
+        features: Sequence[Sequence[float]],
+        logits: Sequence[float],
+        chosen: int,
+        answer: str,
+    ) -> float:
+        """How sure the reader's answer is: by the confidence model (``ConfidenceWeights``),
+        which weighs every fact read, where it has weights; else the choice's rating of the
+        chosen fact. ``features``: each fact's ``READER_FEATURES``, ``logits`` the choice's."""
         sure = self.config.confidence
         if not sure.weights:
-            return _sigmoid(logits[chosen]), self.config.reader.threshold
+            return sigmoid(logits[chosen])
         feats = question_features(
-            bool(q.expected),
-            logits=logits,
-            readings=[c.features() for c in cands],
-            chosen=chosen,
-            answer=cands[chosen].reading.text,
+            bool(q.expected), logits=logits, readings=features, chosen=chosen, answer=answer
         )
-        return rate(sure, feats), sure.threshold
+        return rate(sure, feats)
 
     def _reader_question(self, q: Question, context_entities: frozenset[int]) -> str:
         """The question as the reader reads it: repaired, and a follow-up's pronoun replaced by
