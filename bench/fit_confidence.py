@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fit_reader import fold_readers, squad_sample, threshold_of
+from fit_reader import fold_readers, logistic, squad_sample, threshold_of
 from news_questions import load_articles, load_questions, news_fold
 from revision import git_revision
 from squad import (
@@ -65,14 +65,12 @@ DEVELOPMENT = (
     ROOT / "tests" / "data" / "seed_questions.jsonl",
 )
 CACHE = Path("/tmp/confidence-rows.json")
-L2 = 1.0
 # The other store's questions each store is asked as well. Without them, only 37 written
 # questions name something no article mentions, 35 of them answerable (a misspelt name): the
 # written unanswerable questions ask about their own article's people and things, and the
 # weight of "unknown" came out positive, so "What did Erdogan say in Astana?" of the seed
 # article, declined before at 0.01, was answered at 0.36.
 OFF_STORE = 500
-LEFT_OUT: frozenset[str] = frozenset()  # features whose weight stays 0 (for comparisons)
 
 
 @dataclasses.dataclass(slots=True)
@@ -211,34 +209,15 @@ def judged(asked: Sequence[Asked], choice: ReaderWeights) -> list[Judged]:
     return out
 
 
-def logistic(xs: np.ndarray, ys: np.ndarray, sw: np.ndarray, l2: float = L2) -> np.ndarray:
-    """L2-penalised logistic regression by Newton's method, rows weighted by ``sw``; the bias
-    (column 0) unpenalised."""
-    w = np.zeros(xs.shape[1])
-    reg = l2 * np.eye(len(w))
-    reg[0, 0] = 0.0
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-(xs @ w)))
-        step = np.linalg.solve(
-            (xs * (sw * p * (1 - p))[:, None]).T @ xs + reg, xs.T @ (sw * (p - ys)) + reg @ w
-        )
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return w
-
-
 def fit(data: Sequence[Judged], mix: float = 0.5) -> ConfidenceWeights:
     """``mix`` of the "answerable" model's log-odds plus the rest of the "right" model's, with
     the threshold that declines at most 10 % of the answerable news questions of each source.
     Each source weighs the same in the fit, however many questions it has."""
-    keep = np.array([True] + [f not in LEFT_OUT for f in CONFIDENCE_FEATURES])
-    xs = np.array([[1.0, *d.features] for d in data])[:, keep]
+    xs = np.array([[1.0, *d.features] for d in data])
     counts = {s: sum(d.source == s for d in data) for s in {d.source for d in data}}
     sw = np.array([len(data) / len(counts) / counts[d.source] for d in data])
-    w = np.zeros(len(keep))
-    w[keep] = mix * logistic(xs, np.array([d.answerable for d in data], dtype=float), sw)
-    w[keep] += (1 - mix) * logistic(xs, np.array([d.right for d in data], dtype=float), sw)
+    w = mix * logistic(xs, np.array([d.answerable for d in data], dtype=float), sw)
+    w += (1 - mix) * logistic(xs, np.array([d.right for d in data], dtype=float), sw)
     fitted = ConfidenceWeights(float(w[0]), tuple(round(float(v), 4) for v in w[1:]))
     news = [d for d in data if d.source != "squad"]
     return dataclasses.replace(fitted, threshold=threshold(news, _rate(fitted)))

@@ -246,6 +246,14 @@ def fit(
     sw = np.array(
         [len(xs) / len(per_source) / per_source[q.source] for q in questions for _ in q.rows]
     )
+    full = np.zeros(len(keep))
+    full[keep] = logistic(xs, ys, sw, l2)
+    return full
+
+
+def logistic(xs: np.ndarray, ys: np.ndarray, sw: np.ndarray, l2: float = 1.0) -> np.ndarray:
+    """L2-penalised logistic regression by Newton's method, rows weighted by ``sw``; the bias
+    (column 0) unpenalised."""
     w = np.zeros(xs.shape[1])
     reg = l2 * np.eye(len(w))
     reg[0, 0] = 0.0
@@ -257,9 +265,7 @@ def fit(
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    full = np.zeros(len(keep))
-    full[keep] = w
-    return full
+    return w
 
 
 def weights_of(w: np.ndarray, threshold: float) -> ReaderWeights:
