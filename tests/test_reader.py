@@ -120,6 +120,26 @@ def test_the_shipped_reader_finds_answers_in_passages_it_never_saw(shipped: Read
         assert passages[k][r.start : r.end] == r.text
 
 
+def test_a_passage_reads_the_same_whatever_is_read_beside_it(shipped: Reader) -> None:
+    # The int8 model's activation scale was one per batch: a passage's span and margin changed
+    # with the passages read beside it. Each is read alone now.
+    question = "who set up a contact group?"
+    fact = (
+        "De Mistura also spoke about a contact group set up by France and said he had been "
+        '"quite intensively" in contact with a team led by French President Emmanuel Macron.'
+    )
+    others = [
+        "The UN-led peace talks in Geneva are important in the process for a political "
+        "solution to the Syrian conflict, China's special envoy Xie Xiaoyan told Xinhua.",
+        "Local fishermen have complained about the noise from the pier for months, and the "
+        "council has promised to look into it before the summer season begins in earnest.",
+    ]
+    (alone,) = shipped.read(question, [fact])
+    for company in ([fact, *others], [*others, fact], [others[1], fact]):
+        beside = shipped.read(question, company)[company.index(fact)]
+        assert beside == alone  # the scores too, to the last bit
+
+
 def test_the_reader_says_no_answer_where_the_passage_has_none(shipped: Reader) -> None:
     (r,) = shipped.read(
         "what is the capital of Australia?",

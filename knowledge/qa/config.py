@@ -213,26 +213,26 @@ class ConfidenceWeights:
     Without weights, the choice's rating of the chosen fact is the confidence, declined below
     ``ReaderWeights.threshold``."""
 
-    bias: float = -1.1889
+    bias: float = -1.0166
     weights: tuple[float, ...] = (  # in CONFIDENCE_FEATURES order; () for none
-        0.3330,  # choice
-        0.0818,  # margin
-        -0.0022,  # span
-        0.3818,  # rank
-        -0.0295,  # first
-        0.8615,  # coverage
-        0.3957,  # entities
-        -0.8947,  # unknown
-        0.7754,  # rules
-        -0.5392,  # agree
-        -0.1810,  # typed
-        0.0606,  # best_margin
-        0.0492,  # second_margin
-        0.3155,  # lead
-        -0.1932,  # answering
-        -0.0213,  # mean_margin
-        -0.0364,  # words
-        -0.6909,  # typed_question
+        0.3365,  # choice
+        0.0828,  # margin
+        -0.0057,  # span
+        0.3215,  # rank
+        -0.0519,  # first
+        0.8594,  # coverage
+        0.3883,  # entities
+        -0.8776,  # unknown
+        0.7611,  # rules
+        -0.4700,  # agree
+        -0.1799,  # typed
+        0.0501,  # best_margin
+        0.0524,  # second_margin
+        0.3175,  # lead
+        -0.2031,  # answering
+        -0.0162,  # mean_margin
+        -0.0519,  # words
+        -0.6788,  # typed_question
     )
     # The highest that declines at most 10% of the answerable questions of the written ones and
     # of each development set.
