@@ -23,12 +23,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from fit_reader import CACHE, NEWS_SOURCES, Question, fit, threshold_of
+from fit_reader import CACHE, Chooser, Question, cross_validate, fit
 
 from knowledge.qa.config import READER_FEATURES
-from knowledge.qa.evaluation import auc
-
-Chooser = Callable[[Question], tuple[float, bool]]
 
 
 def design(q: Question) -> np.ndarray:
@@ -76,31 +73,14 @@ def chooser(rating: np.ndarray, choice: np.ndarray | None) -> Chooser:
     return choose
 
 
-def cross_validate(qs: Sequence[Question], conditional: bool) -> dict[str, float]:
-    news = [q for q in qs if q.source in NEWS_SOURCES]
-    articles = sorted({q.article for q in news})
-    fold = {a: k % 2 for k, a in enumerate(articles)}
-    n_ans = sum(q.answerable for q in news)
-    n_una = len(news) - n_ans
-    out = {"chosen right": 0.0, "answered right": 0.0, "declined": 0.0, "false declines": 0.0}
-    out["AUC"] = 0.0
-    for k in (0, 1):
-        test = [q for q in news if fold[q.article] == k]
-        train = [q for q in qs if q.source == "squad" or fold[q.article] != k]
-        rating = fit(train)
-        choose = chooser(rating, fit_conditional(train) if conditional else None)
-        confs = [choose(q)[0] for q in train if q.source in NEWS_SOURCES and q.answerable]
-        t = threshold_of(confs)
-        for q in test:
-            conf, right = choose(q)
-            if q.answerable:
-                out["chosen right"] += right / n_ans
-                out["answered right"] += (conf >= t and right) / n_ans
-                out["false declines"] += (conf < t) / n_ans
-            else:
-                out["declined"] += (conf < t) / n_una
-        out["AUC"] += auc([(choose(q)[0], q.answerable) for q in test]) / 2
-    return out
+def choice(conditional: bool) -> Callable[[Sequence[Question]], Chooser]:
+    """The choice fitted on training questions: the logistic rating's, or the conditional
+    logit's (the confidence still the rating)."""
+
+    def make(train: Sequence[Question]) -> Chooser:
+        return chooser(fit(train), fit_conditional(train) if conditional else None)
+
+    return make
 
 
 def main(argv: Sequence[str]) -> int:
@@ -110,7 +90,7 @@ def main(argv: Sequence[str]) -> int:
     for q in qs:
         q.rows = [(f[:n], r) for f, r in q.rows]
     results = {
-        name: cross_validate(qs, conditional)
+        name: cross_validate(qs, choice(conditional))
         for name, conditional in (("logistic (shipped)", False), ("conditional logit", True))
     }
     print("| choice | " + " | ".join(next(iter(results.values()))) + " |")
