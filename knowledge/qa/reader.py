@@ -81,11 +81,11 @@ class Reader:
         """One ``Reading`` per passage, in order, each from a model pass of its own.
 
         Not one batched pass: the int8 model quantises its activations with one scale per batch
-        (padding included), so a passage read beside others was read a little differently from
-        alone (margins apart by 0.78 on average, another span for 7 % of passages; "who set up
-        a contact group?": "France" alone, a whole clause beside another fact). Alone, the
-        answer to a question depends on its passage only, and without padding five passes take
-        no longer than one of five (bench/README.md)."""
+        (padding included), so a passage read beside others was read differently from alone
+        (margins apart by a standard deviation of 0.78, another span for 7 % of passages; "who
+        set up a contact group?" of the seed article: "France" alone, a whole clause beside
+        another fact). Alone, a passage's reading depends on the question and the passage only,
+        and without padding five passes take no longer than one of five (bench/README.md)."""
         return [self._read_one(question, p) for p in passages]
 
     def _read_one(self, question: str, passage: str) -> Reading:
