@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fit_reader import fold_readers, logistic, squad_sample, threshold_of
+from fit_reader import fold_readers, logistic, right_span, squad_sample, threshold_of
 from news_questions import load_articles, load_questions, news_fold
 from revision import git_revision
 from squad import (
@@ -56,7 +56,7 @@ from knowledge.errors import KnowledgeError, QuestionError
 from knowledge.nlp.pipeline import load_pipeline
 from knowledge.qa.confidence import question_features, rate, sigmoid
 from knowledge.qa.config import CONFIDENCE_FEATURES, DEFAULT, ConfidenceWeights, ReaderWeights
-from knowledge.qa.evaluation import auc, declined_at, read_items, token_f1
+from knowledge.qa.evaluation import auc, declined_at, read_items
 from knowledge.storage.store import Store
 
 UNSEEN = sorted((ROOT / "bench" / "data").glob("news_questions_a[f-u].jsonl"))
@@ -102,16 +102,9 @@ def _asked(
         bool(answers),
         bool(analysed.expected),
         [list(c.features()) for c in cands],
-        [
-            bool(answers) and max(token_f1(c.reading.text, a) for a in answers) >= 0.5
-            for c in cands
-        ],
+        [right_span(c.reading.text, answers) for c in cands],
         [c.reading.text for c in cands],
     )
-
-
-def _right(span: str, answers: Sequence[str]) -> bool:
-    return bool(answers) and max(token_f1(span, a) for a in answers) >= 0.5
 
 
 def written(nlp: Any, off_store: int = OFF_STORE, seed: int = 13) -> list[Asked]:

@@ -89,16 +89,18 @@ class Question:
     article: str = ""  # the article it asks about (its title, for SQuAD)
 
 
+def right_span(span: str, answers: Sequence[str]) -> bool:
+    """Whether a reader's span answers the question: token F1 >= 0.5 with a reference answer
+    (none for an unanswerable question)."""
+    return bool(answers) and max(token_f1(span, a) for a in answers) >= 0.5
+
+
 def _rows(kb: Newsroom, question: str, answers: Sequence[str]) -> list[tuple[list[float], bool]]:
     try:
         cands = kb.engine.candidates(question)
     except QuestionError:
         return []
-    out = []
-    for c in cands:
-        right = bool(answers) and max(token_f1(c.reading.text, a) for a in answers) >= 0.5
-        out.append((list(c.features()), right))
-    return out
+    return [(list(c.features()), right_span(c.reading.text, answers)) for c in cands]
 
 
 def _newsroom(db: str, nlp: Any, weights: ReaderWeights, **options: Any) -> Newsroom:
