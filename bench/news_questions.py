@@ -29,11 +29,14 @@ import random
 import re
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cloze import body, practice_articles
+from renamed import SHARE, names_of, pool_of, renamed
+from renamed import row as renamed_row
 from squad import ROOT, SHARED
 
 QUESTIONS = sorted((ROOT / "bench" / "data").glob("news_questions_*.jsonl"))
@@ -67,23 +70,42 @@ def news_rows(
     questions: list[dict[str, Any]],
     retrieved: Mapping[str, list[str]] | None = None,
     negatives: int | None = None,
+    *,
+    renamed: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """``train_reader`` rows (gold, negative, impossible) for the written questions. The
     negatives are the article's sentences sharing most words with the question or, given
     ``retrieved`` (``retrieved_facts``), those the engine's retriever ranks highest: up to
-    ``negatives`` of them per answerable question (by default 1, or 2 retrieved)."""
+    ``negatives`` of them per answerable question (by default 1, or 2 retrieved). With
+    ``renamed``, half the answerable questions also give a name swap (``renamed.py``)."""
     n = negatives if negatives is not None else 2 if retrieved is not None else 1
     by_article: dict[str, list[dict[str, Any]]] = {}
     for q in questions:
         by_article.setdefault(q["article"], []).append(q)
-    names = sorted(by_article)
-    bodies = (body(SHARED / "corpus" / name) for name in names)
-    for name, doc in zip(names, nlp.pipe(bodies, disable=["ner"], batch_size=16), strict=True):
-        sents = [s.text for s in doc.sents if s.text.strip()]
+    articles = sorted(by_article)
+    bodies = (body(SHARED / "corpus" / name) for name in articles)
+    read: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {}
+    for name, doc in zip(articles, nlp.pipe(bodies, batch_size=16), strict=True):
+        read[name] = [(s.text, names_of(s)) for s in doc.sents if s.text.strip()]
+    pool = pool_of(
+        (name, *found) for name, sents in read.items() for _, names in sents for found in names
+    )
+    for name in articles:
+        sents = [text for text, _ in read[name]]
         words = [set(_WORD.findall(s.lower())) for s in sents]
+        renaming = Renaming(pool, [names for _, names in read[name]]) if renamed else None
         for q in by_article[name]:
             ranked = None if retrieved is None else retrieved.get(_key(q))
-            yield from _rows(name, q, sents, words, ranked, negatives=n)
+            yield from _rows(name, q, sents, words, ranked, negatives=n, renaming=renaming)
+
+
+@dataclass(frozen=True, slots=True)
+class Renaming:
+    """What a name swap (``renamed.py``) of an article's questions draws on: the names of every
+    article, and this article's sentences' names, in order."""
+
+    pool: Mapping[str, Sequence[str]]
+    names: list[tuple[tuple[str, str], ...]]
 
 
 def _key(q: dict[str, Any]) -> str:
@@ -98,6 +120,7 @@ def _rows(
     retrieved: list[str] | None = None,
     *,
     negatives: int = 1,
+    renaming: Renaming | None = None,
 ) -> Iterator[dict[str, Any]]:
     base = {"article": name, "fold": news_fold(name), "id": q["id"], "question": q["q"]}
     asked = set(_WORD.findall(q["q"].lower()))
@@ -118,6 +141,13 @@ def _rows(
         return
     span = [at, at + len(answers[0])]
     yield {**base, "text": text, "answer": span, "answers": answers, "kind": "gold"}
+    if renaming is not None:
+        rng = random.Random(_key(q))
+        if rng.random() < SHARE:
+            names = renaming.names[holder]
+            other = renamed(q["q"], text, names, answers, source=name, pool=renaming.pool, rng=rng)
+            if other is not None:
+                yield renamed_row(base, other, text)
     lowered = [a.lower() for a in answers]
     others = retrieved if retrieved else [sents[k] for k in ranked]
     hard = [

@@ -263,6 +263,7 @@ def score_rows(model_path: Path, rows: list[dict[str, Any]], name: str = "") -> 
     reader = Reader.load(model_path, TOKENIZER)
     f1s, ems, null_right, null_total = [], [], 0, 0
     swap_right, swap_total = 0, 0
+    renamed_right, renamed_total = 0, 0
     groups: dict[str, list[tuple[bool, float, float]]] = {}
     for r in rows:
         (read,) = reader.read(r["question"], [r["text"]])
@@ -277,6 +278,9 @@ def score_rows(model_path: Path, rows: list[dict[str, Any]], name: str = "") -> 
         elif r["kind"] == "swapped":  # reported apart, so numbers stay comparable
             swap_total += 1
             swap_right += read.margin <= 0
+        elif r["kind"] == "renamed":  # so are name swaps (renamed.py)
+            renamed_total += 1
+            renamed_right += read.margin <= 0
         else:
             null_total += 1
             null_right += read.margin <= 0
@@ -287,7 +291,8 @@ def score_rows(model_path: Path, rows: list[dict[str, Any]], name: str = "") -> 
     print(
         f"{held}: gold sentences {len(f1s)}: span F1 {100 * sum(f1s) / len(f1s):.1f} "
         f"(EM with no-answer {100 * sum(ems) / len(ems):.1f}); no-answer right on "
-        f"{null_right}/{null_total} negatives, {swap_right}/{swap_total} type swaps; "
+        f"{null_right}/{null_total} negatives, {swap_right}/{swap_total} type swaps, "
+        f"{renamed_right}/{renamed_total} name swaps; "
         f"gold sentence first of its question's {len(chosen)} groups: by margin "
         f"{100 * by_margin / max(1, len(chosen)):.1f} %, by span score "
         f"{100 * by_span / max(1, len(chosen)):.1f} %",

@@ -50,7 +50,7 @@ import random
 import re
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,15 +122,17 @@ class Sentence:
     start: int  # in the paragraph
     text: str
     absent: tuple[str, ...] = ()  # wh-words nothing in it could answer (cloze.absent_kinds)
+    names: tuple[tuple[str, str], ...] = ()  # its names and their labels (renamed.names_of)
 
 
 def _sentences(nlp: Any, contexts: Sequence[str]) -> list[list[Sentence]]:
     from cloze import absent_kinds
+    from renamed import names_of
 
     out = []
     for i, doc in enumerate(nlp.pipe(contexts, batch_size=64)):
         sents = [
-            Sentence(i, s.start_char, s.text, tuple(absent_kinds(s)))
+            Sentence(i, s.start_char, s.text, tuple(absent_kinds(s)), names_of(s))
             for s in doc.sents
             if s.text.strip()
         ]
@@ -150,9 +152,10 @@ def _questions(path: Path, titles: set[str]) -> dict[tuple[str, str], list[dict[
     return out
 
 
-def examples(out: Path, negatives: int = 1) -> None:
+def examples(out: Path, negatives: int = 1, *, renamed: bool = False) -> None:
     """Write the labelled (question, sentence) pairs, one JSON object per line: each answerable
-    question's gold sentence with up to ``negatives`` hard negatives."""
+    question's gold sentence with up to ``negatives`` hard negatives (and, with ``renamed``,
+    a name swap for half of them: ``renamed.py``)."""
     from squad import dev_titles
 
     from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
@@ -161,12 +164,24 @@ def examples(out: Path, negatives: int = 1) -> None:
     v1 = _questions(SQUAD_V1, set(titles))
     v2 = _questions(SQUAD_V2, set(titles))
     nlp = load_pipeline(DEFAULT_MODEL)
+    from renamed import pool_of
+
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()
+    read: dict[str, tuple[list[str], list[list[Sentence]]]] = {}
     for title in titles:
         contexts = [c for (t, c) in v1 if t == title]
         contexts += [c for (t, c) in v2 if t == title and c not in contexts]
-        sents = _sentences(nlp, contexts)
+        read[title] = (contexts, _sentences(nlp, contexts))
+    pool = pool_of(
+        (title, *name)
+        for title, (_, paragraphs) in read.items()
+        for sents in paragraphs
+        for s in sents
+        for name in s.names
+    )
+    for title in titles:
+        contexts, sents = read[title]
         everywhere = [s for para in sents for s in para]
         word_sets = [_words(s.text) for s in everywhere]
         for i, context in enumerate(contexts):
@@ -177,7 +192,15 @@ def examples(out: Path, negatives: int = 1) -> None:
                     continue
                 seen.add(key)
                 rows.extend(
-                    _labelled(title, q, sents[i], everywhere, word_sets, negatives=negatives)
+                    _labelled(
+                        title,
+                        q,
+                        sents[i],
+                        everywhere,
+                        word_sets,
+                        negatives=negatives,
+                        pool=pool if renamed else None,
+                    )
                 )
         print(f"{title}: {len(rows)} examples so far", file=sys.stderr)
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
@@ -192,8 +215,10 @@ def _labelled(
     word_sets: list[set[str]],
     *,
     negatives: int = 1,
+    pool: Mapping[str, Sequence[str]] | None = None,
 ) -> Iterator[dict[str, Any]]:
     from cloze import swap_row
+    from renamed import SHARE, renamed, row
     from squad import fold_of
 
     base = {"article": title, "fold": fold_of(title), "id": q["id"], "question": q["question"]}
@@ -216,9 +241,16 @@ def _labelled(
     if holder.text[offset:end] != first["text"]:  # an answer across two sentences
         return
     yield {**base, "text": holder.text, "answer": [offset, end], "answers": texts, "kind": "gold"}
-    other = _swapped(q["question"], holder, random.Random(q["id"]))
+    rng = random.Random(q["id"])
+    other = _swapped(q["question"], holder, rng)
     if other is not None:
         yield swap_row(base, other, holder.text)
+    if pool is not None and rng.random() < SHARE:
+        name_swap = renamed(
+            q["question"], holder.text, holder.names, texts, source=title, pool=pool, rng=rng
+        )
+        if name_swap is not None:
+            yield row(base, name_swap, holder.text)
     others = sorted(
         (
             (len(asked & ws), k)
@@ -342,6 +374,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="negatives ranked by the engine's retriever (two per question), not by shared words",
     )
     n.add_argument("--negatives", type=int, help="per question (default 1, or 2 --retrieved)")
+    for a in (e, n):
+        a.add_argument(
+            "--renamed",
+            action="store_true",
+            help="a name swap for half the answerable questions (renamed.py)",
+        )
     p = sub.add_parser("practise", help="train on the cloze practice, save for train --init")
     p.add_argument("--data", type=Path, default=CLOZE)
     p.add_argument("--out", type=Path, default=PRACTISED)
@@ -368,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("examples", "cloze", "news") and _shared_missing():
         return 0
     if args.command == "examples":
-        examples(args.out, args.negatives)
+        examples(args.out, args.negatives, renamed=args.renamed)
     elif args.command == "cloze":
         cloze(args)
     elif args.command == "news":
@@ -396,7 +434,7 @@ def news(args: argparse.Namespace) -> None:
     questions = load_questions()
     nlp = load_pipeline(DEFAULT_MODEL)
     retrieved = retrieved_facts(nlp, questions) if args.retrieved else None
-    rows = list(news_rows(nlp, questions, retrieved, args.negatives))
+    rows = list(news_rows(nlp, questions, retrieved, args.negatives, renamed=args.renamed))
     args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
     gold = sum(r["kind"] == "gold" for r in rows)
     answerable = sum(bool(q["answers"]) for q in questions)
