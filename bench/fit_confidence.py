@@ -36,7 +36,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fit_reader import fold_readers, logistic, right_span, squad_sample, threshold_of
+from fit_reader import (
+    Question,
+    choose,
+    fold_readers,
+    logistic,
+    logistic_choice,
+    right_span,
+    squad_sample,
+    threshold_of,
+)
+from fit_reader import cross_validate as choice_cv
 from news_questions import load_articles, load_questions, news_fold
 from revision import git_revision
 from squad import (
@@ -269,6 +279,25 @@ def cross_validate(data: Sequence[Judged], folds: Sequence[int]) -> list[list[st
     return rows
 
 
+def choice_table(asked: Sequence[Asked]) -> list[list[str]]:
+    """The choice (``ReaderWeights``) on the written questions: the shipped one against one
+    refitted on them, cross-validated as ``fit_reader.py --cv`` does (its rating as the
+    confidence, thresholded on the other fold). These questions were read by the shipped
+    reader, which never saw them, so they show whether the choice has more to learn."""
+    qs = [
+        # the fold stands in for the article: fit_reader's folds go by sorted article names
+        Question("written", a.answerable, list(zip(a.rows, a.right, strict=True)), f"f{a.fold}")
+        for a in asked
+        if a.source == "written"
+    ]
+    shipped = choice_cv(qs, lambda _train: lambda q: choose(q, DEFAULT.reader))
+    refitted = choice_cv(qs, logistic_choice(frozenset()))
+    return [
+        [name, *(f"{v:.3f}" for v in r.values())]
+        for name, r in (("shipped", shipped), ("refitted on these questions", refitted))
+    ]
+
+
 def _fitted(weights: ConfidenceWeights) -> tuple[Callable[[Judged], float], float]:
     return _rate(weights), weights.threshold
 
@@ -383,6 +412,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         table(
             ["threshold", *sorted({d.source for d in [*data, *dev]})],
             curve([*data, *dev], weights),
+        ),
+        "",
+        "The choice among the facts read (`ReaderWeights`), cross-validated the same way, its "
+        "own rating as the confidence:",
+        "",
+        table(
+            ["choice", "chosen right", "answered right", "declined", "false declines", "AUC"],
+            choice_table(asked),
         ),
         "",
         f"Bias {weights.bias:.4f}, threshold {weights.threshold}:",
