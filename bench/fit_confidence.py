@@ -17,7 +17,9 @@ Each question gives the features of ``knowledge/qa/confidence.py`` (the chosen f
 the facts read) and two labels: answerable, and answered right (the chosen fact's span has
 token F1 >= 0.5 with a reference answer). Two L2 logistic regressions, one per label, are
 averaged (``ConfidenceWeights``' docstring says why). The threshold is the highest that declines
-at most 10 % of the answerable questions. Cross-validated by article (``news_fold``): fitted and
+at most 10 % of the answerable questions; ``sure``, below which an answer is said as unsure, is
+where the written questions' answers turn from more often wrong to more often right
+(``sure_level``). Cross-validated by article (``news_fold``): fitted and
 thresholded on one fold, scored on the other; the report compares the choice's rating, each
 model alone and their average.
 """
@@ -236,6 +238,40 @@ def threshold(data: Sequence[Judged], rate: Callable[[Judged], float]) -> float:
     )
 
 
+def sure_level(data: Sequence[Judged], weights: ConfidenceWeights) -> float:
+    """The confidence at which the answers given (at or above the threshold) turn from more
+    often wrong to more often right: where a logistic fit of "right" on the confidence's
+    log-odds crosses one half. Below it the engine says it is not sure (``ConfidenceWeights.
+    sure``)."""
+    rated = [(rate(weights, d.features), d.right) for d in data]
+    given = [(c, r) for c, r in rated if c >= weights.threshold]
+    c = np.clip(np.array([c for c, _ in given]), 1e-6, 1 - 1e-6)
+    xs = np.column_stack([np.ones_like(c), np.log(c / (1 - c))])
+    w = logistic(xs, np.array([float(r) for _, r in given]), np.ones_like(c), 1e-6)
+    return round(float(sigmoid(-w[0] / w[1])), 2)
+
+
+def sure_table(data: Sequence[Judged], weights: ConfidenceWeights) -> list[list[str]]:
+    """Of each source's answers given, the share said as unsure and how often those and the
+    others are right."""
+    rows = []
+    for source in sorted({d.source for d in data}, reverse=True):
+        rated = [(rate(weights, d.features), d) for d in data if d.source == source]
+        given = [(c, d) for c, d in rated if c >= weights.threshold]
+        unsure = [d for c, d in given if c < weights.sure]
+        sure = [d for c, d in given if c >= weights.sure]
+        rows.append(
+            [
+                source,
+                str(len(given)),
+                f"{len(unsure) / max(1, len(given)):.2f}",
+                f"{sum(d.right for d in unsure) / max(1, len(unsure)):.2f}",
+                f"{sum(d.right for d in sure) / max(1, len(sure)):.2f}",
+            ]
+        )
+    return rows
+
+
 def _rate(weights: ConfidenceWeights) -> Callable[[Judged], float]:
     return lambda d: rate(weights, d.features)  # as the engine rates its answer
 
@@ -309,7 +345,8 @@ def pasted(weights: ConfidenceWeights) -> str:
         f"        {w:.4f},  # {name}"
         for name, w in zip(CONFIDENCE_FEATURES, weights.weights, strict=True)
     ]
-    return "\n".join([*lines, "    )", f"    threshold: float = {weights.threshold}"])
+    lines += ["    )", f"    threshold: float = {weights.threshold}"]
+    return "\n".join([*lines, f"    sure: float = {weights.sure}"])
 
 
 def development_table(
@@ -381,6 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     weights = fit(data)
     news = [d for d in data if d.source != "squad"]
     weights = dataclasses.replace(weights, threshold=threshold([*news, *dev], _rate(weights)))
+    weights = dataclasses.replace(weights, sure=sure_level(news, weights))
     head = ["confidence", "answered right", "declined", "false declines", "AUC"]
     dev_head = ["set", *head, "declined at <= 10 % false"]
     print(table(["questions", *head], cv))
@@ -422,7 +460,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             choice_table(asked),
         ),
         "",
-        f"Bias {weights.bias:.4f}, threshold {weights.threshold}:",
+        f"Answers said as unsure: below {weights.sure}, where the written questions' answers "
+        "turn from more often wrong to more often right (`sure_level`; the share of answers "
+        "given that are said as unsure, and how often those and the others are right):",
+        "",
+        table(
+            ["questions", "answers given", "unsure", "unsure right", "sure right"],
+            sure_table([*news, *dev], weights),
+        ),
+        "",
+        f"Bias {weights.bias:.4f}, threshold {weights.threshold}, sure {weights.sure}:",
         "",
         table(
             ["feature", "weight"],

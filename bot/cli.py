@@ -198,6 +198,7 @@ def _answer_json(answer: Answer) -> str:
                 for f in answer.facts
             ],
             "confidence": answer.confidence,
+            "tentative": answer.tentative,
         },
         ensure_ascii=False,
     )

@@ -39,6 +39,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…”\"])\s+")
 
 ENGLISH: Translate = i18n.ENGLISH
 DECLINE_MSGID = N_("The articles I have don't say.")  # knowledge.DECLINE, marked for the catalogs
+UNSURE_MSGID = N_("I'm not sure, but the articles may say:")  # knowledge.UNSURE, likewise
 
 
 def esc(text: str) -> str:
@@ -99,7 +100,7 @@ def answer_html(answer: Answer, *, tr: Translate = ENGLISH) -> str:
     if fact is None or not answer.answered:
         return decline_html(answer, tr=tr)
     article = answer.articles[fact.article_id]
-    lines = []
+    lines = [f"<i>{esc(tr(UNSURE_MSGID))}</i>"] if answer.tentative else []
     sentence = esc(fact.text)
     if answer.entity is not None:
         name = esc(answer.entity.name)

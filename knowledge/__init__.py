@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     from knowledge.qa.names import Resolved
     from knowledge.qa.reply import (
         DECLINE,
+        UNSURE,
         article_line,
         format_date,
         format_resolved,
@@ -160,6 +161,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "knowledge.qa.names": ("Resolved",),
     "knowledge.qa.reply": (
         "DECLINE",
+        "UNSURE",
         "article_line",
         "format_date",
         "format_resolved",
@@ -187,6 +189,7 @@ __all__ = [
     "DECLINE",
     "DEFAULT_MODEL",
     "DOCUMENT_FORMATS",
+    "UNSURE",
     "Activity",
     "Answer",
     "Article",

@@ -165,6 +165,8 @@ class Answer:
     # so that a caller speaking another language can say it; ``reply`` is it filled in English.
     reply_template: str | None = None
     reply_params: Mapping[str, object] = field(default_factory=dict)
+    # Answered, but below the confidence model's ``sure`` level: said as a possible answer.
+    tentative: bool = False
 
     @property
     def fact(self) -> Fact | None:

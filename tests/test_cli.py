@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from knowledge import UNSURE
+from knowledge.qa.config import DEFAULT
+
 from .conftest import DATA, ROOT
 from .test_bot import padded, too_long_message
 
@@ -44,8 +47,18 @@ def test_ask_json_contract(db: Path) -> None:
     res = run("ask", "--json", "when is the new round of talks?", db=db)
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
-    assert set(out) == {"question", "answered", "answer", "reply", "facts", "confidence"}
+    assert set(out) == {
+        "question",
+        "answered",
+        "answer",
+        "reply",
+        "facts",
+        "confidence",
+        "tentative",
+    }
     assert out["answered"] is True
+    assert out["tentative"] is (out["confidence"] < DEFAULT.confidence.sure)
+    assert out["reply"].startswith(UNSURE) is out["tentative"]
     assert out["answer"] == "early September"
     assert out["facts"][0]["article_id"] == 1
     assert isinstance(out["facts"][0]["score"], float)

@@ -29,8 +29,17 @@ def test_ask_answers_small_talk_and_summaries(db: Path) -> None:
     res = run("ask", "--json", db=db, stdin=questions)
     assert res.returncode == 0, res.stderr
     hi, summary, who, real = (json.loads(line) for line in res.stdout.splitlines())
-    assert set(hi) == {"question", "answered", "answer", "reply", "facts", "confidence"}
+    assert set(hi) == {
+        "question",
+        "answered",
+        "answer",
+        "reply",
+        "facts",
+        "confidence",
+        "tentative",
+    }
     assert hi["reply"].startswith("Hello!")
+    assert hi["tentative"] is False  # small talk is never an unsure answer
     assert "• Who is Staffan de Mistura?" in hi["reply"]
     assert hi["answered"] is False
     assert summary["answered"] is True

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
+from knowledge import UNSURE, Newsroom
 from knowledge.qa.confidence import question_features, rate
 from knowledge.qa.config import CONFIDENCE_FEATURES, DEFAULT, READER_FEATURES, ConfidenceWeights
 from tests.conftest import make_newsroom, with_config
@@ -99,3 +100,49 @@ def test_without_weights_the_choices_rating_is_the_confidence(
     answer = before.answer(question)
     assert answer.confidence == pytest.approx(rating, abs=5e-4)  # rounded to 3 places
     assert answer.answered == (rating >= DEFAULT.reader.threshold)
+
+
+def _sure_at(kb: Newsroom, level: float) -> Newsroom:
+    return with_config(
+        kb,
+        dataclasses.replace(
+            DEFAULT, confidence=dataclasses.replace(DEFAULT.confidence, sure=level)
+        ),
+    )
+
+
+def test_an_answer_below_the_sure_level_is_said_as_unsure(nlp: Language, tmp_path: Path) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db")
+    question = "when will the next round of talks begin?"
+    plain = kb.answer(question)
+    assert plain.answered
+    # The same answer, the level just above or below its confidence (rounded to 3 places):
+    # said as unsure, or not.
+    above = _sure_at(kb, plain.confidence + 0.01).answer(question)
+    assert above.answered
+    assert above.tentative
+    assert above.reply.startswith(UNSURE + "\n")
+    assert above.reply.removeprefix(UNSURE + "\n") == _sure_at(kb, 0.0).answer(question).reply
+    at = _sure_at(kb, plain.confidence - 0.001).answer(question)
+    assert at.answered
+    assert not at.tentative
+    assert not at.reply.startswith(UNSURE)
+    assert (above.short, above.confidence) == (at.short, at.confidence)
+
+
+def test_the_shipped_sure_level_lies_between_the_threshold_and_certainty() -> None:
+    assert DEFAULT.confidence.threshold < DEFAULT.confidence.sure < 1.0
+
+
+def test_declines_and_the_rules_alone_are_never_unsure(nlp: Language, tmp_path: Path) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db")
+    declined = _sure_at(kb, 1.0).answer("who won the world cup?")
+    assert not declined.answered
+    assert not declined.tentative
+    rules = with_config(
+        make_newsroom(nlp, tmp_path / "r.db", reader=False),
+        dataclasses.replace(DEFAULT, confidence=dataclasses.replace(DEFAULT.confidence, sure=1.0)),
+    )
+    answer = rules.answer("where are the talks held?")
+    assert answer.answered
+    assert not answer.tentative

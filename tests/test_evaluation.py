@@ -6,7 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.qa.evaluation import auc, declined_at
+from knowledge.models import Answer
+from knowledge.qa.evaluation import Item, Outcome, Report, auc, declined_at, table
 
 pairs = st.lists(st.tuples(st.sampled_from([0.0, 0.2, 0.4, 0.5, 0.9, 1.0]), st.booleans()))
 
@@ -48,3 +49,36 @@ def test_declined_at_a_clean_split() -> None:
     assert declined_at([(0.1, False), (0.2, False), (0.5, True), (0.9, True)]) == 1.0
     # the same confidence for both: declining any unanswerable one declines the answerable too
     assert declined_at([(0.5, False), (0.5, True)]) == 0.0
+
+
+def _outcome(answerable: bool, answered: bool, tentative: bool, right: bool) -> Outcome:
+    item = Item(
+        id="q", question="q?", answers=("a",) if answerable else (), support=("s",), context=None
+    )
+    answer = Answer(
+        question="q?",
+        answered=answered,
+        short="a" if answered else None,
+        facts=(),
+        confidence=0.5,
+        reply="",
+        tentative=tentative,
+    )
+    return Outcome(item, answer, right, float(right), float(right), right)
+
+
+def test_unsure_answers_are_counted_apart_from_the_plain_ones() -> None:
+    report = Report(
+        [
+            _outcome(True, True, False, True),  # plain, right
+            _outcome(True, True, False, False),  # plain, wrong
+            _outcome(False, True, False, False),  # plain, an unanswerable one answered
+            _outcome(True, True, True, False),  # unsure
+            _outcome(True, False, False, False),  # declined: neither
+            _outcome(False, False, False, False),
+        ]
+    )
+    m = report.metrics()
+    assert m["unsure"] == 1 / 4
+    assert m["sure_right"] == 1 / 3
+    assert "| unsure | sure right |" in table({"set": report})

@@ -4,6 +4,7 @@ neighbours. Rendering on hand-built facts; the rest end to end through the real 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from importlib import resources
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 from spacy.language import Language
 
 from handlers import render
-from knowledge import Answer, Article, Fact, Newsroom, ScoredFact, article_line
+from handlers.i18n import translator
+from knowledge import UNSURE, Answer, Article, Fact, Newsroom, ScoredFact, article_line
 from tests.botkit import USER, Clock, running_bot, settings_for
 from tests.fake_bot_api import Call, FakeBotApi, parse_html
 
@@ -111,6 +113,27 @@ def test_a_short_answer_stands_above_its_sentence() -> None:
     text, entities = _shown(render.answer_html(answer))
     assert text.startswith("the harbour master\n")
     assert _entity_texts(text, entities, "bold") == ["the harbour master"]
+
+
+def test_an_unsure_answer_says_so_first_in_the_chats_language() -> None:
+    fact = _fact(SAID, quotes=((QUOTE, 1),))
+    answer = dataclasses.replace(
+        _answer(fact, _article("Ferry back"), "the harbour master"), tentative=True
+    )
+    text, entities = _shown(render.answer_html(answer))
+    assert text.startswith(UNSURE + "\nthe harbour master\n")
+    assert _entity_texts(text, entities, "italic")[0] == UNSURE  # (the title is italic too)
+    # a quote marked in its sentence: the doubt stands above the sentence
+    quoted = dataclasses.replace(_answer(fact, _article("Ferry back"), QUOTE), tentative=True)
+    text, _ = _shown(render.answer_html(quoted))
+    assert text.splitlines()[:2] == [UNSURE, SAID]
+    russian, _ = _shown(render.answer_html(answer, tr=translator("ru")))
+    assert russian.startswith("Не уверен, но в статьях, возможно, сказано вот что:\n")
+    # an answer the engine is sure of says nothing of the kind
+    sure, _ = _shown(
+        render.answer_html(_answer(fact, _article("Ferry back"), "the harbour master"))
+    )
+    assert UNSURE not in sure
 
 
 def test_a_lead_is_not_repeated_by_the_title_it_gave() -> None:

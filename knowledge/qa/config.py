@@ -211,7 +211,7 @@ class ConfidenceWeights:
     nearly as well). Fitted by ``bench/fit_confidence.py`` on written news questions the reader
     and the choice never saw (bench/results/confidence-fit.md); refit it after the choice.
     Without weights, the choice's rating of the chosen fact is the confidence, declined below
-    ``ReaderWeights.threshold``."""
+    ``ReaderWeights.threshold`` (and no answer is marked unsure)."""
 
     bias: float = -1.0166
     weights: tuple[float, ...] = (  # in CONFIDENCE_FEATURES order; () for none
@@ -237,6 +237,10 @@ class ConfidenceWeights:
     # The highest that declines at most 10% of the answerable questions of the written ones and
     # of each development set.
     threshold: float = 0.2
+    # Below this the answer is given as one the bot is not sure of: where the written questions'
+    # answers turn from more often wrong to more often right (below it about 3 in 10 are right,
+    # above it 8 in 10).
+    sure: float = 0.63
 
     def logit(self, features: Sequence[float]) -> float:
         return self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))

@@ -492,8 +492,10 @@ class Engine:
         short: str | None,
         facts: tuple[ScoredFact, ...],
         confidence: float,
+        tentative: bool = False,
     ) -> Answer:
-        """An answer given: the short answer, the facts best first, the reply."""
+        """An answer given: the short answer, the facts best first, the reply (``tentative``:
+        said as a possible answer)."""
         best = facts[0]
         article = self.index.articles[best.fact.article_id]
         return Answer(
@@ -502,7 +504,8 @@ class Engine:
             short=short,
             facts=facts,
             confidence=round(confidence, 3),
-            reply=reply.answer_text(short, best, article),
+            reply=reply.answer_text(short, best, article, tentative=tentative),
+            tentative=tentative,
             articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in facts},
             focus_entity_ids=self._focus(q, context_entities, short, best.fact),
         )
@@ -668,8 +671,15 @@ class Engine:
             closest = [ScoredFact(c.fact, round(c.rank, 4)) for c in cands]
             return self._decline(text, closest, None, confidence=confidence)
         short = _typed(q, best.fact, best.reading, self.index)
+        sure = self.config.confidence
         return self._answered(
-            text, q, context_entities, short=short, facts=facts, confidence=confidence
+            text,
+            q,
+            context_entities,
+            short=short,
+            facts=facts,
+            confidence=confidence,
+            tentative=bool(sure.weights) and confidence < sure.sure,
         )
 
     def _reader_confidence(

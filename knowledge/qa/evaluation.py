@@ -58,6 +58,8 @@ class Report:
         ans, una = self.answerable(), self.unanswerable()
         with_support = [o for o in ans if o.item.support]
         n = max(1, len(ans))
+        given = [o for o in self.outcomes if o.answer.answered]
+        plain = [o for o in given if not o.answer.tentative]
         return {
             "questions": float(len(self.outcomes)),
             "support@1": sum(o.support_hit for o in with_support) / max(1, len(with_support)),
@@ -71,6 +73,10 @@ class Report:
             "declined_at_10": declined_at(
                 [(o.answer.confidence, bool(o.item.answers)) for o in self.outcomes]
             ),
+            # of the answers given, those said as unsure; of the others, how many hold the
+            # support (an unanswerable question answered counts as wrong)
+            "unsure": sum(o.answer.tentative for o in given) / max(1, len(given)),
+            "sure_right": sum(o.support_hit for o in plain) / max(1, len(plain)),
         }
 
     def summary(self) -> str:
@@ -87,6 +93,8 @@ class Report:
                 f"false declines  {m['false_declines']:.3f}",
                 f"confidence AUC  {m['auc']:.3f}",
                 f"declined at ≤10% false declines  {m['declined_at_10']:.3f}",
+                f"answers said as unsure  {m['unsure']:.3f}",
+                f"the others right        {m['sure_right']:.3f}",
             ]
         )
 
@@ -100,6 +108,8 @@ _COLUMNS = (
     ("false declines", "false_declines"),
     ("confidence AUC", "auc"),
     ("declined at ≤10% false", "declined_at_10"),
+    ("unsure", "unsure"),
+    ("sure right", "sure_right"),
 )
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from knowledge.models import Article, Fact, ScoredFact
 
 DECLINE = "The articles I have don't say."
+UNSURE = "I'm not sure, but the articles may say:"  # above an answer given tentatively
 
 
 def article_line(article: Article, *, under: str | None = None) -> str:
@@ -63,8 +64,10 @@ def _pretty(iso: str) -> str:
     return iso
 
 
-def answer_text(short: str | None, best: ScoredFact, article: Article) -> str:
-    lines = []
+def answer_text(
+    short: str | None, best: ScoredFact, article: Article, *, tentative: bool = False
+) -> str:
+    lines = [UNSURE] if tentative else []
     if short:
         lines.append(short + resolved_note(best.fact, short))
     lines.append(f"“{best.fact.text}”")
