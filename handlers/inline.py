@@ -155,10 +155,11 @@ def inline_results(
         title = answer.entity.name + (f": {answer.short}" if answer.short else "")
     else:
         title = answer.short or fact.text
+    doubt = f"{tr(render.UNSURE_MSGID)} " if answer.tentative else ""
     first = _result(
         "answer",
         title,
-        description=fact.text,
+        description=doubt + fact.text,
         blocks=[render.answer_html(answer, tr=tr)],
         question=question,
         markup=_article_link(bot_username, fact.article_id, tr=tr),

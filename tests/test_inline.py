@@ -4,6 +4,7 @@ against the fake Bot API (which checks ``answerInlineQuery`` as Telegram does), 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,11 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from handlers import links
-from handlers.inline import CACHE_SECONDS, InlineState
-from knowledge import DECLINE, Answer, Newsroom
+from handlers import links, render
+from handlers.inline import CACHE_SECONDS, InlineState, inline_results
+from knowledge import DECLINE, UNSURE, Answer, Newsroom
 from tests.botkit import USER, Clock, running_bot, settings_for
+from tests.conftest import make_newsroom
 from tests.fake_bot_api import Call, FakeBotApi
 
 GROUP = -100300
@@ -283,3 +285,18 @@ async def test_a_bot_without_inline_mode_gets_no_inline_queries() -> None:
     async with FakeBotApi(inline_mode=False) as fake:
         with pytest.raises(ValueError, match="inline mode is off"):
             await fake.user_types_inline(USER, "q")
+
+
+def test_an_unsure_answer_says_so_in_its_result_and_message(nlp: Language, tmp_path: Path) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db")
+    question = "when will the next round of talks begin?"
+    answer = kb.answer(question)
+    sure, unsure = (dataclasses.replace(answer, tentative=t) for t in (False, True))
+    (sure_result, *_), (unsure_result, *_) = (
+        inline_results(a, question, bot_username="talks_bot") for a in (sure, unsure)
+    )
+    assert unsure_result.title == sure_result.title  # the answer itself is the same
+    assert unsure_result.description == f"{UNSURE} {sure_result.description}"
+    doubt = f"<i>{render.esc(UNSURE)}</i>"
+    assert doubt in unsure_result.input_message_content.message_text
+    assert render.esc(UNSURE) not in sure_result.input_message_content.message_text
