@@ -251,3 +251,17 @@ async def test_a_quote_answer_says_the_quote_once(
         (quoted,) = _entity_texts(text, entities, "blockquote")
         assert bold in quoted, "the answer is marked inside its sentence"
         assert text.count(bold) == 1
+
+
+async def test_the_bot_says_when_it_is_not_sure(
+    fake: FakeBotApi, db: Path, nlp: Language, clock: Clock
+) -> None:
+    async with running_bot(settings_for(fake, db), nlp, clock) as (_, newsroom):
+        seen = set()
+        for question in ("when will the next round of talks begin?", "what are the four topics?"):
+            tentative = newsroom.answer(question).tentative
+            call = await _ask(fake, question)
+            text = fake.message(USER, int(call.response["message_id"]))["text"]
+            assert text.startswith(UNSURE + "\n") is tentative
+            seen.add(tentative)
+        assert seen == {True, False}, "one answer of each kind, or this shows nothing"
