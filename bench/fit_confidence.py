@@ -345,8 +345,12 @@ def pasted(weights: ConfidenceWeights) -> str:
         f"        {w:.4f},  # {name}"
         for name, w in zip(CONFIDENCE_FEATURES, weights.weights, strict=True)
     ]
-    lines += ["    )", f"    threshold: float = {weights.threshold}"]
-    return "\n".join([*lines, f"    sure: float = {weights.sure}"])
+    tail = [
+        "    )",
+        f"    threshold: float = {weights.threshold}",
+        f"    sure: float = {weights.sure}",
+    ]
+    return "\n".join([*lines, *tail])
 
 
 def development_table(

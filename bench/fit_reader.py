@@ -340,15 +340,15 @@ def cross_validate(
         t = threshold_of(
             [choose(q)[0] for q in train if q.source in NEWS_SOURCES and q.answerable]
         )
-        for q in test:
-            conf, right = choose(q)
+        chosen = [(q, *choose(q)) for q in test]
+        for q, conf, right in chosen:
             if q.answerable:
                 out["chosen right"] += right / n_ans
                 out["answered right"] += (conf >= t and right) / n_ans
                 out["false declines"] += (conf < t) / n_ans
             else:
                 out["declined"] += (conf < t) / n_una
-        out["AUC"] += auc([(choose(q)[0], q.answerable) for q in test]) / 2
+        out["AUC"] += auc([(conf, q.answerable) for q, conf, _ in chosen]) / 2
     return out
 
 

@@ -85,7 +85,8 @@ def news_rows(
     articles = sorted(by_article)
     bodies = (body(SHARED / "corpus" / name) for name in articles)
     read: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {}
-    for name, doc in zip(articles, nlp.pipe(bodies, batch_size=16), strict=True):
+    skip = [] if renamed else ["ner"]  # names only for the swaps: no entities, no names
+    for name, doc in zip(articles, nlp.pipe(bodies, disable=skip, batch_size=16), strict=True):
         read[name] = [(s.text, names_of(s)) for s in doc.sents if s.text.strip()]
     pool = pool_of(
         (name, *found) for name, sents in read.items() for _, names in sents for found in names

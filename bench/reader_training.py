@@ -262,8 +262,7 @@ def score_rows(model_path: Path, rows: list[dict[str, Any]], name: str = "") -> 
 
     reader = Reader.load(model_path, TOKENIZER)
     f1s, ems, null_right, null_total = [], [], 0, 0
-    swap_right, swap_total = 0, 0
-    renamed_right, renamed_total = 0, 0
+    apart = {"swapped": [0, 0], "renamed": [0, 0]}  # kind → no answer right, rows
     groups: dict[str, list[tuple[bool, float, float]]] = {}
     for r in rows:
         (read,) = reader.read(r["question"], [r["text"]])
@@ -275,12 +274,9 @@ def score_rows(model_path: Path, rows: list[dict[str, Any]], name: str = "") -> 
             ems.append(
                 max(float(normalize_answer(text) == normalize_answer(a)) for a in r["answers"])
             )
-        elif r["kind"] == "swapped":  # reported apart, so numbers stay comparable
-            swap_total += 1
-            swap_right += read.margin <= 0
-        elif r["kind"] == "renamed":  # so are name swaps (renamed.py)
-            renamed_total += 1
-            renamed_right += read.margin <= 0
+        elif r["kind"] in apart:  # type and name swaps apart, so numbers stay comparable
+            apart[r["kind"]][0] += read.margin <= 0
+            apart[r["kind"]][1] += 1
         else:
             null_total += 1
             null_right += read.margin <= 0
@@ -288,11 +284,11 @@ def score_rows(model_path: Path, rows: list[dict[str, Any]], name: str = "") -> 
     by_margin = sum(max(g, key=lambda x: x[1])[0] for g in chosen)
     by_span = sum(max(g, key=lambda x: x[2])[0] for g in chosen)
     held = f"held out ({name})" if name else "held out"
+    swaps, names = ("{}/{}".format(*apart[kind]) for kind in ("swapped", "renamed"))
     print(
         f"{held}: gold sentences {len(f1s)}: span F1 {100 * sum(f1s) / len(f1s):.1f} "
         f"(EM with no-answer {100 * sum(ems) / len(ems):.1f}); no-answer right on "
-        f"{null_right}/{null_total} negatives, {swap_right}/{swap_total} type swaps, "
-        f"{renamed_right}/{renamed_total} name swaps; "
+        f"{null_right}/{null_total} negatives, {swaps} type swaps, {names} name swaps; "
         f"gold sentence first of its question's {len(chosen)} groups: by margin "
         f"{100 * by_margin / max(1, len(chosen)):.1f} %, by span score "
         f"{100 * by_span / max(1, len(chosen)):.1f} %",

@@ -76,7 +76,6 @@ def renamed(
     sentence's, as ``names_of`` gives them) replaced by a name of the same kind from another
     source in ``pool`` that shares no word with the sentence; None where there is none. A name
     inside an answer is never replaced (the question would then ask something else)."""
-    lowered = sentence.lower()
     answer_words = set().union(*(_words(a) for a in answers)) if answers else set()
     found = []
     for name, label in names:
@@ -87,12 +86,12 @@ def renamed(
     if not found:
         return None
     (start, end, said), name, label = rng.choice(found)
-    sentence_words = _words(lowered)
+    sentence_words = _words(sentence)
     options = [
         text
         for tagged in pool.get(label, ())
         for src, text in [tagged.split("\t", 1)]
-        if src != source and not _words(text) & sentence_words and _words(text)
+        if src != source and (words := _words(text)) and not words & sentence_words
     ]
     if not options:
         return None

@@ -156,6 +156,7 @@ def examples(out: Path, negatives: int = 1, *, renamed: bool = False) -> None:
     """Write the labelled (question, sentence) pairs, one JSON object per line: each answerable
     question's gold sentence with up to ``negatives`` hard negatives (and, with ``renamed``,
     a name swap for half of them: ``renamed.py``)."""
+    from renamed import pool_of
     from squad import dev_titles
 
     from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
@@ -164,8 +165,6 @@ def examples(out: Path, negatives: int = 1, *, renamed: bool = False) -> None:
     v1 = _questions(SQUAD_V1, set(titles))
     v2 = _questions(SQUAD_V2, set(titles))
     nlp = load_pipeline(DEFAULT_MODEL)
-    from renamed import pool_of
-
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()
     read: dict[str, tuple[list[str], list[list[Sentence]]]] = {}
