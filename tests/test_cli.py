@@ -43,19 +43,15 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cli") / "talks.db"
 
 
+# what `ask --json` prints for every question, answered, declined or small talk
+ASK_JSON_KEYS = {"question", "answered", "answer", "reply", "facts", "confidence", "tentative"}
+
+
 def test_ask_json_contract(db: Path) -> None:
     res = run("ask", "--json", "when is the new round of talks?", db=db)
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
-    assert set(out) == {
-        "question",
-        "answered",
-        "answer",
-        "reply",
-        "facts",
-        "confidence",
-        "tentative",
-    }
+    assert set(out) == ASK_JSON_KEYS
     assert out["answered"] is True
     assert out["tentative"] is (out["confidence"] < DEFAULT.confidence.sure)
     assert out["reply"].startswith(UNSURE) is out["tentative"]

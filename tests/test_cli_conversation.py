@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT
-from .test_cli import run
+from .test_cli import ASK_JSON_KEYS, run
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +29,7 @@ def test_ask_answers_small_talk_and_summaries(db: Path) -> None:
     res = run("ask", "--json", db=db, stdin=questions)
     assert res.returncode == 0, res.stderr
     hi, summary, who, real = (json.loads(line) for line in res.stdout.splitlines())
-    assert set(hi) == {
-        "question",
-        "answered",
-        "answer",
-        "reply",
-        "facts",
-        "confidence",
-        "tentative",
-    }
+    assert set(hi) == ASK_JSON_KEYS
     assert hi["reply"].startswith("Hello!")
     assert hi["tentative"] is False  # small talk is never an unsure answer
     assert "• Who is Staffan de Mistura?" in hi["reply"]
