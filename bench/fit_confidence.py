@@ -40,10 +40,12 @@ from typing import Any
 import numpy as np
 from fit_reader import (
     Question,
-    choose,
+    fit_one,
+    fixed_choice,
     fold_readers,
     logistic,
     logistic_choice,
+    one_fitted,
     right_span,
     squad_sample,
     threshold_of,
@@ -83,6 +85,9 @@ CACHE = Path("/tmp/confidence-rows.json")
 # weight of "unknown" came out positive, so "What did Erdogan say in Astana?" of the seed
 # article, declined before at 0.01, was answered at 0.36.
 OFF_STORE = 500
+# Features of the choice added after it was fitted (``fit_reader.py``, on readings of the fold
+# models): their weights are fitted here, on the written questions, the others held (``fit_one``).
+ALONE = ("tense",)
 
 
 @dataclasses.dataclass(slots=True)
@@ -318,20 +323,38 @@ def cross_validate(data: Sequence[Judged], folds: Sequence[int]) -> list[list[st
 def choice_table(asked: Sequence[Asked]) -> list[list[str]]:
     """The choice (``ReaderWeights``) on the written questions: the shipped one against one
     refitted on them, cross-validated as ``fit_reader.py --cv`` does (its rating as the
-    confidence, thresholded on the other fold). These questions were read by the shipped
-    reader, which never saw them, so they show whether the choice has more to learn."""
-    qs = [
-        # the fold stands in for the article: fit_reader's folds go by sorted article names
+    confidence, thresholded on the other fold); and, for each feature of ``ALONE``, the shipped
+    choice without it and with its weight fitted on the other fold alone (``fit_one``). These
+    questions were read by the shipped reader, which never saw them, so they show whether the
+    choice has more to learn."""
+    qs = written_choices(asked)
+    rows = [("shipped", choice_cv(qs, fixed_choice(DEFAULT.reader)))]
+    for name in ALONE:
+        without = dataclasses.replace(DEFAULT.reader, **{name: 0.0})
+        rows += [
+            (f"shipped without `{name}`", choice_cv(qs, fixed_choice(without))),
+            (f"`{name}` fitted on the other fold", choice_cv(qs, one_fitted(name, without))),
+        ]
+    rows.append(("refitted on these questions", choice_cv(qs, logistic_choice(frozenset()))))
+    return [[name, *(f"{v:.3f}" for v in r.values())] for name, r in rows]
+
+
+def written_choices(asked: Sequence[Asked]) -> list[Question]:
+    """The written questions as ``fit_reader``'s rows; the fold stands in for the article
+    (fit_reader's folds go by sorted article names)."""
+    return [
         Question("written", a.answerable, list(zip(a.rows, a.right, strict=True)), f"f{a.fold}")
         for a in asked
         if a.source == "written"
     ]
-    shipped = choice_cv(qs, lambda _train: lambda q: choose(q, DEFAULT.reader))
-    refitted = choice_cv(qs, logistic_choice(frozenset()))
-    return [
-        [name, *(f"{v:.3f}" for v in r.values())]
-        for name, r in (("shipped", shipped), ("refitted on these questions", refitted))
-    ]
+
+
+def alone_weights(asked: Sequence[Asked]) -> dict[str, float]:
+    """Each ``ALONE`` feature's weight fitted on all the written questions, the others held at
+    the shipped choice's (what ``ReaderWeights`` ships)."""
+    qs = written_choices(asked)
+    base = dataclasses.replace(DEFAULT.reader, **dict.fromkeys(ALONE, 0.0))
+    return {name: round(fit_one(qs, name, base), 4) for name in ALONE}
 
 
 def _fitted(weights: ConfidenceWeights) -> tuple[Callable[[Judged], float], float]:
@@ -428,6 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(["questions", *head], cv))
     print(table(dev_head, development_table(dev, DEFAULT.reader, weights)))
     print(pasted(weights))
+    print("alone:", alone_weights(asked))
     n_una = sum(not d.answerable for d in data)
     lines = [
         "# How sure the reader's answer is (bench/fit_confidence.py)",
@@ -463,6 +487,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             ["choice", "chosen right", "answered right", "declined", "false declines", "AUC"],
             choice_table(asked),
         ),
+        "",
+        "Fitted on all of them, the others held at the shipped choice's (`ReaderWeights`): "
+        + ", ".join(f"{k} = {v}" for k, v in alone_weights(asked).items())
+        + ".",
         "",
         f"Answers said as unsure: below {weights.sure}, where the written questions' answers "
         "turn from more often wrong to more often right (`sure_level`; the share of answers "

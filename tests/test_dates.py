@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from knowledge.nlp.dates import resolve_date
+from knowledge.nlp.dates import relative_time, resolve_date
 
 FRIDAY = dt.date(2017, 7, 14)
 
@@ -36,3 +36,24 @@ FRIDAY = dt.date(2017, 7, 14)
 )
 def test_resolve(text: str, future: bool, expected: str | None) -> None:
     assert resolve_date(text, article_date=FRIDAY, future=future) == expected
+
+
+@pytest.mark.parametrize(
+    ("resolved", "expected"),
+    [
+        ("2017-07-14", 0),
+        ("2017-07-17", 1),
+        ("2017-07-10", -1),
+        ("2017-07", 0),  # "earlier this month" holds the day
+        ("2017-09", 1),
+        ("2017-05", -1),
+        ("2017", 0),
+        ("2018", 1),
+        ("2011", -1),
+        ("week of 2017-07-10", 0),
+        ("week of 2017-07-17", 1),
+        ("week of 2017-07-03", -1),
+    ],
+)
+def test_relative_time_tells_the_side_of_the_day(resolved: str, expected: int) -> None:
+    assert relative_time(resolved, FRIDAY) == expected

@@ -11,7 +11,7 @@ from spacy.language import Language
 from knowledge.ingest.reading import read_article
 from knowledge.models import ArticleDraft, Extraction
 from knowledge.nlp.entities import Cluster, Ent, _containing_cluster, cluster_entities
-from knowledge.nlp.extract import extract
+from knowledge.nlp.extract import asked_time, extract
 
 from .conftest import DATA
 
@@ -171,3 +171,21 @@ def test_a_dates_clause_decides_its_tense(
 ) -> None:
     dates = tenses[sentence]
     assert list(dates.values()) == [expected], dates
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("when will the next round of talks begin?", "future"),
+        ("when is the next round?", "future"),
+        ("When is the vote due to be taken?", "future"),
+        ("when did the seventh round start?", "past"),
+        ("When was the ceasefire agreed?", "past"),
+        ("when has he said so?", "past"),
+        ("who is de Mistura?", None),
+    ],
+)
+def test_a_question_asks_about_the_future_or_the_past(
+    nlp: Language, question: str, expected: str | None
+) -> None:
+    assert asked_time(nlp(question)) == expected

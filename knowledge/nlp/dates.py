@@ -61,6 +61,16 @@ def resolve_date(text: str, *, article_date: dt.date, future: bool = False) -> s
     return _calendar_date(t, d, future=future)
 
 
+def relative_time(resolved: str, day: dt.date) -> int:
+    """Whether a resolved date (``resolve_date``'s ISO forms) lies after ``day`` (1), before it
+    (-1), or holds it (0: "this month" of an article of this month)."""
+    if resolved.startswith("week of "):
+        monday = dt.date.fromisoformat(resolved.removeprefix("week of "))
+        return 1 if monday > day else -1 if monday + dt.timedelta(days=6) < day else 0
+    same = day.isoformat()[: len(resolved)]  # the day at the resolved date's precision
+    return (resolved > same) - (resolved < same)
+
+
 def _week(d: dt.date) -> str:
     monday = d - dt.timedelta(days=d.weekday())
     return f"week of {monday.isoformat()}"

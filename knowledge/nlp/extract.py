@@ -177,6 +177,29 @@ def _is_future(tok: Token) -> bool:
     return any(t.lower_ == "next" for t in tok.subtree)
 
 
+def asked_time(doc: Doc) -> str | None:
+    """Whether a question asks about the future ("when will the talks resume?", "when is the
+    next round?", "when is the vote due to be taken?": the tenses ``_is_future`` reads in an
+    article's clause) or the past ("when did they meet?", "when has he said so?"); None for
+    neither ("when does the market open?")."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return None
+    tense = _tense(root)
+    if tense in {"past", "perfect"}:
+        return "past"
+    if _is_future(root):
+        return "future"
+    # "(is the vote) due to be taken", "(are the talks) set to resume": questions parse the
+    # timetable word as the subject's modifier, not as the clause's complement.
+    timetabled = any(
+        t.lemma_.lower() in SCHEDULING_WORDS - {"be"} and _infinitive(c) and c.dep_ == "xcomp"
+        for t in doc
+        for c in t.children
+    )
+    return "future" if tense == "present" and timetabled else None
+
+
 def _tense(verb: Token) -> str | None:
     """The tense of a verb's clause, from the verb's tag and its auxiliaries: "future" (a modal of
     the future), "past" ("met", "was meeting", "had said"), "perfect" ("has said"), "present"

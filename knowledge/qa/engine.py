@@ -30,6 +30,7 @@ from knowledge.models import (
     ScoredFact,
     Turn,
 )
+from knowledge.nlp.dates import relative_time
 from knowledge.qa import rank, reply
 from knowledge.qa.confidence import question_features, rate, sigmoid
 from knowledge.qa.config import DEFAULT, Calibration, QAConfig, RankWeights
@@ -121,6 +122,35 @@ def _type_match(q: Question, fact: Fact, reading: Reading, index: Index) -> floa
     return -1.0
 
 
+_YEAR = re.compile(r"\b\d{4}\b")
+
+
+def _tense_match(q: Question, fact: Fact, reading: Reading, index: Index) -> float:
+    """-1 where the date the reader's span holds lies on the other side of its article's date
+    than a "when" question looks: before it for "when will the talks resume?" / "when is the
+    next round?", after it for "when did they meet?"; 0 otherwise (no tense asked, no date, a
+    date on the asked side or holding the article's day). Only a clash counts: on the written
+    questions a date on the asked side was no more often right than one without a tense
+    (bench/README.md, "Dates by tense")."""
+    if q.tense is None or "DATE" not in q.expected or not reading.text:
+        return 0.0
+    article = index.articles.get(fact.article_id)
+    if article is None:
+        return 0.0
+    lo, hi = reading.start, reading.end
+    for sp in fact.spans:
+        if sp.resolved and sp.label in {"DATE", "TIME"} and sp.start < hi and lo < sp.end:
+            if _YEAR.search(sp.text):
+                # "in 2008", "April 2005": a calendar date, whose side is only as good as the
+                # article's date, and an article loaded without one is dated the day it loads.
+                # A relative one ("on Monday", "in May") was resolved by its clause's tense.
+                continue
+            side = relative_time(sp.resolved, article.published)
+            if side and (side > 0) != (q.tense == "future"):
+                return -1.0
+    return 0.0
+
+
 def _names_a_place(q: Question) -> bool:
     """ "that city", "this country": a demonstrative before a place noun stands for a place."""
     return any(
@@ -160,6 +190,8 @@ class Candidate(NamedTuple):
     rules: float  # the rule engine's confidence in its own answer to the question
     agree: float  # ... where its answer's fact is this one; 0 otherwise
     typed: float  # 1: the span is of the asked type (an entity, a date), -1: not, 0: no type
+    tense: float  # -1: the span's date lies on the other side of its article's date than the
+    # question asks about ("when will..." and a date before it); 0 otherwise
 
     def features(self) -> tuple[float, ...]:
         """In ``READER_FEATURES`` order (``ReaderWeights.logit``'s)."""
@@ -175,6 +207,7 @@ class Candidate(NamedTuple):
             self.rules,
             self.agree,
             self.typed,
+            self.tense,
         )
 
 
@@ -642,6 +675,7 @@ class Engine:
                 rules_confidence,
                 rules_confidence if fact.id == rules_fact else 0.0,
                 _type_match(q, fact, reading, self.index),
+                _tense_match(q, fact, reading, self.index),
             )
             for k, ((score, feats, fact), reading) in enumerate(zip(top, readings, strict=True))
         ]

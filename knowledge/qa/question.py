@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 
 from knowledge.errors import QuestionError
 from knowledge.nlp.demonyms import place_forms
+from knowledge.nlp.extract import asked_time
 from knowledge.nlp.lexicon import SPEECH_VERBS
 from knowledge.qa.index import Index
 from knowledge.qa.question_types import BE_WORDS, WH_WORDS, question_type
@@ -93,6 +94,7 @@ class Question:
     # (noun group, the groups of the words narrowing it, the entities they name)
     modifiers: tuple[tuple[int, tuple[int, ...], tuple[int, ...]], ...] = ()
     copular: bool = True  # "is" is the main verb ("who is X?"), not an auxiliary ("is X suing")
+    tense: str | None = None  # "future", "past" or None: what time it asks about (``asked_time``)
 
     def kin_of(self, entity_id: int) -> set[int]:
         """The entity and the places it stands for (a demonym's)."""
@@ -241,6 +243,7 @@ def analyse(text: str, *, index: Index, nlp: Language, max_chars: int | None = N
         count=count,
         modifiers=_modifiers(toks, group_at, named_at),
         copular=_copular(doc, toks),
+        tense=asked_time(doc),
     )
 
 
