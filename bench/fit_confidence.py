@@ -451,7 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(["questions", *head], cv))
     print(table(dev_head, development_table(dev, DEFAULT.reader, weights)))
     print(pasted(weights))
-    print("alone:", alone_weights(asked))
+    alone = alone_weights(asked)
+    print("fitted alone:", alone)
     n_una = sum(not d.answerable for d in data)
     lines = [
         "# How sure the reader's answer is (bench/fit_confidence.py)",
@@ -489,7 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "",
         "Fitted on all of them, the others held at the shipped choice's (`ReaderWeights`): "
-        + ", ".join(f"{k} = {v}" for k, v in alone_weights(asked).items())
+        + ", ".join(f"{k} = {v}" for k, v in alone.items())
         + ".",
         "",
         f"Answers said as unsure: below {weights.sure}, where the written questions' answers "
