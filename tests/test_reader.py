@@ -140,6 +140,26 @@ def test_a_passage_reads_the_same_whatever_is_read_beside_it(shipped: Reader) ->
         assert beside == alone  # the scores too, to the last bit
 
 
+def test_passages_read_side_by_side_read_as_one_after_another() -> None:
+    # A reader of two threads reads a question's passages side by side (one pass each, the
+    # shipped default on two cores); a reader of one thread reads them in turn. Order and every
+    # score are the same.
+    side, in_turn = Reader.load(threads=2), Reader.load(threads=1)
+    question = "who chairs the transport committee?"
+    passages = [
+        "Councillor Maria Ostrow, who chairs the transport committee, said the repairs cost "
+        "£2.4 million.",
+        "The ferry service between Kelby and Sorn will resume on 4 March after repairs.",
+        "Local fishermen have complained about the noise for months.",
+        "The committee meets on the first Monday of each month in the town hall.",
+        "Ms Ostrow was elected to the council in 2019.",
+    ]
+    side_by_side = side.read(question, passages)
+    assert reader_module._pool.cache_info().currsize  # the passes went to the pool's threads
+    assert side_by_side == in_turn.read(question, passages)
+    assert "Maria Ostrow" in side_by_side[0].text
+
+
 def test_the_reader_says_no_answer_where_the_passage_has_none(shipped: Reader) -> None:
     (r,) = shipped.read(
         "what is the capital of Australia?",

@@ -14,6 +14,7 @@ import functools
 import logging
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,10 @@ class Reading:
 class Reader:
     """An ONNX extractive reader. Thread-safe (onnxruntime sessions are)."""
 
-    def __init__(self, session: Any, tokenizer: Any) -> None:
+    def __init__(self, session: Any, tokenizer: Any, workers: int = 1) -> None:
         self._session = session
         self._tok = tokenizer
+        self._workers = workers  # passes read side by side, each on one thread
 
     @classmethod
     def load(
@@ -67,15 +69,15 @@ class Reader:
         tok.enable_truncation(MAX_TOKENS, strategy="only_second")
         tok.no_padding()  # the file pads to 128 tokens; a passage is read alone, unpadded
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        # One thread a pass, and ``threads`` passes at once: a fact is a few dozen tokens, too
+        # little work to split a pass's matrix products between two threads. Five facts on 2
+        # cores (bench/README.md "The learned reader"): p50 22.8 ms a pass after another on 2
+        # threads each, 18.4 on 1, 10.8 two passes at once on 1 each; the same readings.
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        # No spin-waiting between runs: a bot reads once per question, so idle threads would
-        # spin for nothing, taking a third more CPU per question from whatever shares the
-        # cores (bench/throughput.py); a read's wall time is no worse.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-        return cls(session, tok)
+        return cls(session, tok, workers=threads or min(2, os.cpu_count() or 1))
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
         """One ``Reading`` per passage, in order, each from a model pass of its own.
@@ -85,8 +87,12 @@ class Reader:
         (margins apart by a standard deviation of 0.78, another span for 7 % of passages; "who
         set up a contact group?" of the seed article: "France" alone, a whole clause beside
         another fact). Alone, a passage's reading depends on the question and the passage only,
-        and without padding five passes take no longer than one of five (bench/README.md)."""
-        return [self._read_one(question, p) for p in passages]
+        and without padding five passes take no longer than one of five (bench/README.md).
+        The passes run side by side on the reader's workers (onnxruntime releases the GIL)."""
+        if self._workers < 2 or len(passages) < 2:
+            return [self._read_one(question, p) for p in passages]
+        pool = _pool(os.getpid(), self._workers)
+        return list(pool.map(lambda p: self._read_one(question, p), passages))
 
     def _read_one(self, question: str, passage: str) -> Reading:
         enc = self._tok.encode(question, passage)
@@ -99,6 +105,13 @@ class Reader:
             },
         )
         return _best_span(passage, enc, starts[0], ends[0])
+
+
+@functools.cache
+def _pool(pid: int, workers: int) -> ThreadPoolExecutor:
+    """The threads the passages are read on, one pool per process. Keyed by the process id: a
+    forked child inherits the parent's pool but not its threads, and would wait forever."""
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reader")
 
 
 def _best_span(passage: str, enc: Any, start: np.ndarray, end: np.ndarray) -> Reading:
