@@ -87,6 +87,7 @@ CACHE = Path("/tmp/confidence-rows.json")
 OFF_STORE = 500
 # Features of the choice added after it was fitted (``fit_reader.py``, on readings of the fold
 # models): their weights are fitted here, on the written questions, the others held (``fit_one``).
+# A rerun of fit_reader.py fits them with the rest: then empty this.
 ALONE = ("tense",)
 
 
