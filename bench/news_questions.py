@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from cloze import body, practice_articles
-from renamed import SHARE, names_of, pool_of, renamed
-from renamed import row as renamed_row
+from renamed import names_of, pool_of
+from renamed import swap_row as renamed_row
 from squad import ROOT, SHARED
 
 QUESTIONS = sorted((ROOT / "bench" / "data").glob("news_questions_*.jsonl"))
@@ -143,12 +143,18 @@ def _rows(
     span = [at, at + len(answers[0])]
     yield {**base, "text": text, "answer": span, "answers": answers, "kind": "gold"}
     if renaming is not None:
-        rng = random.Random(_key(q))
-        if rng.random() < SHARE:
-            names = renaming.names[holder]
-            other = renamed(q["q"], text, names, answers, source=name, pool=renaming.pool, rng=rng)
-            if other is not None:
-                yield renamed_row(base, other, text)
+        swap = renamed_row(
+            base,
+            q["q"],
+            text,
+            renaming.names[holder],
+            answers,
+            source=name,
+            pool=renaming.pool,
+            rng=random.Random(_key(q)),
+        )
+        if swap is not None:
+            yield swap
     lowered = [a.lower() for a in answers]
     others = retrieved if retrieved else [sents[k] for k in ranked]
     hard = [

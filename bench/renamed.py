@@ -103,11 +103,28 @@ def renamed(
     return question[:start] + other + question[end:]
 
 
-def row(base: dict[str, Any], question: str, text: str) -> dict[str, Any]:
-    """A name swap's row in the ``train_reader`` format: no answer in its own sentence."""
+def swap_row(
+    base: dict[str, Any],
+    question: str,
+    text: str,
+    names: Sequence[tuple[str, str]],
+    answers: Sequence[str],
+    *,
+    source: str,
+    pool: Mapping[str, Sequence[str]],
+    rng: random.Random,
+) -> dict[str, Any] | None:
+    """For ``SHARE`` of the answerable questions (one draw of ``rng``), a name swap of
+    ``question`` (``renamed``) as a row in the ``train_reader`` format: no answer in its own
+    sentence ``text``; None for the others and where there is no swap."""
+    if rng.random() >= SHARE:
+        return None
+    other = renamed(question, text, names, answers, source=source, pool=pool, rng=rng)
+    if other is None:
+        return None
     return {
         **base,
-        "question": question,
+        "question": other,
         "text": text,
         "answer": None,
         "answers": [],

@@ -217,7 +217,7 @@ def _labelled(
     pool: Mapping[str, Sequence[str]] | None = None,
 ) -> Iterator[dict[str, Any]]:
     from cloze import swap_row
-    from renamed import SHARE, renamed, row
+    from renamed import swap_row as renamed_row
     from squad import fold_of
 
     base = {"article": title, "fold": fold_of(title), "id": q["id"], "question": q["question"]}
@@ -244,12 +244,12 @@ def _labelled(
     other = _swapped(q["question"], holder, rng)
     if other is not None:
         yield swap_row(base, other, holder.text)
-    if pool is not None and rng.random() < SHARE:
-        name_swap = renamed(
-            q["question"], holder.text, holder.names, texts, source=title, pool=pool, rng=rng
+    if pool is not None:
+        name_swap = renamed_row(
+            base, q["question"], holder.text, holder.names, texts, source=title, pool=pool, rng=rng
         )
         if name_swap is not None:
-            yield row(base, name_swap, holder.text)
+            yield name_swap
     others = sorted(
         (
             (len(asked & ws), k)
