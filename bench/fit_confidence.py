@@ -321,14 +321,13 @@ def cross_validate(data: Sequence[Judged], folds: Sequence[int]) -> list[list[st
     return rows
 
 
-def choice_table(asked: Sequence[Asked]) -> list[list[str]]:
+def choice_table(qs: Sequence[Question]) -> list[list[str]]:
     """The choice (``ReaderWeights``) on the written questions: the shipped one against one
     refitted on them, cross-validated as ``fit_reader.py --cv`` does (its rating as the
     confidence, thresholded on the other fold); and, for each feature of ``ALONE``, the shipped
     choice without it and with its weight fitted on the other fold alone (``fit_one``). These
-    questions were read by the shipped reader, which never saw them, so they show whether the
-    choice has more to learn."""
-    qs = written_choices(asked)
+    questions (``written_choices``) were read by the shipped reader, which never saw them, so
+    they show whether the choice has more to learn."""
     rows = [("shipped", choice_cv(qs, fixed_choice(DEFAULT.reader)))]
     for name in ALONE:
         without = dataclasses.replace(DEFAULT.reader, **{name: 0.0})
@@ -350,10 +349,9 @@ def written_choices(asked: Sequence[Asked]) -> list[Question]:
     ]
 
 
-def alone_weights(asked: Sequence[Asked]) -> dict[str, float]:
-    """Each ``ALONE`` feature's weight fitted on all the written questions, the others held at
-    the shipped choice's (what ``ReaderWeights`` ships)."""
-    qs = written_choices(asked)
+def alone_weights(qs: Sequence[Question]) -> dict[str, float]:
+    """Each ``ALONE`` feature's weight fitted on all the written questions (``written_choices``),
+    the others held at the shipped choice's (what ``ReaderWeights`` ships)."""
     base = dataclasses.replace(DEFAULT.reader, **dict.fromkeys(ALONE, 0.0))
     return {name: round(fit_one(qs, name, base), 4) for name in ALONE}
 
@@ -452,7 +450,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(["questions", *head], cv))
     print(table(dev_head, development_table(dev, DEFAULT.reader, weights)))
     print(pasted(weights))
-    alone = alone_weights(asked)
+    choices = written_choices(asked)
+    alone = alone_weights(choices)
     print("fitted alone:", alone)
     n_una = sum(not d.answerable for d in data)
     lines = [
@@ -487,7 +486,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         table(
             ["choice", "chosen right", "answered right", "declined", "false declines", "AUC"],
-            choice_table(asked),
+            choice_table(choices),
         ),
         "",
         "Fitted on all of them, the others held at the shipped choice's (`ReaderWeights`): "
