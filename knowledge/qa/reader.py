@@ -118,10 +118,13 @@ def _best_span(passage: str, enc: Any, start: np.ndarray, end: np.ndarray) -> Re
     """The passage span with the highest start + end logit (end not before start, at most
     ``MAX_ANSWER_TOKENS`` long), widened to whole words."""
     null = float(start[0] + end[0])
+    offsets = enc.offsets  # a fresh list of the encoding's at every access: read once
     inside = [
         k
-        for k, (t, m) in enumerate(zip(enc.type_ids, enc.attention_mask, strict=True))
-        if t == 1 and m == 1 and enc.offsets[k][1] > enc.offsets[k][0]
+        for k, (t, m, (left, right)) in enumerate(
+            zip(enc.type_ids, enc.attention_mask, offsets, strict=True)
+        )
+        if t == 1 and m == 1 and right > left
     ]
     if not inside:
         return Reading("", 0, 0, -np.inf, null)
@@ -133,7 +136,7 @@ def _best_span(passage: str, enc: Any, start: np.ndarray, end: np.ndarray) -> Re
     )
     grid = np.where(band, grid, -np.inf)
     s, e = np.unravel_index(int(np.argmax(grid)), grid.shape)
-    a, b = _whole_words(passage, enc.offsets[lo + s][0], enc.offsets[lo + e][1])
+    a, b = _whole_words(passage, offsets[lo + s][0], offsets[lo + e][1])
     return Reading(passage[a:b], a, b, float(grid[s, e]), null)
 
 
