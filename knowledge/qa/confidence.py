@@ -24,16 +24,15 @@ def question_features(
     chosen: int,
     answer: str,
 ) -> tuple[float, ...]:
-    """In ``CONFIDENCE_FEATURES`` order: the chosen fact's log-odds (``logits``: the choice's, one
-    per fact read) and its ``READER_FEATURES`` (``readings``: each fact's, margin first); the best
-    and second-best margins of all the facts, how many have a positive one and their mean; how
-    far the chosen fact's log-odds lead the runner-up's; the answer's length in words (log);
+    """In ``CONFIDENCE_FEATURES`` order: the chosen fact's ``READER_FEATURES`` (``readings``:
+    each fact's, margin first); the best and second-best margins of all the facts, how many have
+    a positive one and their mean; how far the chosen fact's log-odds (``logits``: the
+    choice's, one per fact read) lead the runner-up's; the answer's length in words (log);
     whether the question asks for a type (``typed``)."""
     margins = sorted((_clip(r[0]) for r in readings), reverse=True)
     ranked = sorted(logits, reverse=True)
     lead = ranked[0] - ranked[1] if len(ranked) > 1 else 10.0
     return (
-        _clip(logits[chosen]),
         *(_clip(x) for x in readings[chosen]),
         margins[0],
         margins[1] if len(margins) > 1 else -30.0,

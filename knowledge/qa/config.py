@@ -195,7 +195,8 @@ READER_FEATURES = (
 
 
 CONFIDENCE_FEATURES = (
-    "choice",  # the chosen fact's log-odds by ``ReaderWeights``
+    # Not the choice's log-odds of the chosen fact: a sum of these features, it gave the fit a
+    # flat direction, and each refit moved the weights along it (bench/README.md).
     *READER_FEATURES,  # the chosen fact's
     "best_margin",  # of all the facts read
     "second_margin",
@@ -218,26 +219,25 @@ class ConfidenceWeights:
     Without weights, the choice's rating of the chosen fact is the confidence, declined below
     ``ReaderWeights.threshold`` (and no answer is marked unsure)."""
 
-    bias: float = -0.3431
+    bias: float = -1.9218
     weights: tuple[float, ...] = (  # in CONFIDENCE_FEATURES order; () for none
-        0.5631,  # choice
-        0.0577,  # margin
-        -0.0183,  # span
-        0.0823,  # rank
-        -0.0894,  # first
-        0.8388,  # coverage
-        0.2468,  # entities
-        -0.7736,  # unknown
-        0.7796,  # rules
-        -0.6362,  # agree
-        -0.1838,  # typed
-        0.8499,  # tense
-        0.0375,  # best_margin
-        0.0430,  # second_margin
-        0.2751,  # lead
-        -0.2029,  # answering
-        -0.0156,  # mean_margin
-        -0.0625,  # words
+        0.1707,  # margin
+        0.0047,  # span
+        0.6659,  # rank
+        0.1008,  # first
+        0.8502,  # coverage
+        0.6457,  # entities
+        -1.0182,  # unknown
+        0.7305,  # rules
+        0.0429,  # agree
+        -0.1411,  # typed
+        1.3310,  # tense
+        0.0395,  # best_margin
+        0.0452,  # second_margin
+        0.2854,  # lead
+        -0.2035,  # answering
+        -0.0154,  # mean_margin
+        -0.0621,  # words
         -0.6707,  # typed_question
     )
     # The highest that declines at most 10% of the answerable questions of the written ones and
