@@ -10,7 +10,7 @@ from spacy.language import Language
 
 from knowledge.ingest.reading import read_article
 from knowledge.models import ArticleDraft, Extraction
-from knowledge.nlp.entities import Cluster, Ent, _containing_cluster, cluster_entities
+from knowledge.nlp.entities import Cluster, Ent, _containing_cluster, cluster_entities, fix_labels
 from knowledge.nlp.extract import asked_time, extract
 
 from .conftest import DATA
@@ -100,6 +100,38 @@ def test_an_honorific_does_not_make_another_person() -> None:
     clusters, keys = cluster_entities(ents)
     assert keys[0] == keys[1]
     assert clusters[keys[0]].longest() == "Tim Yeo"  # the name, not the form of address
+
+
+def _labels(*ents: tuple[str, str]) -> list[tuple[str, str]]:
+    fixed = fix_labels([Ent(i, 0, len(t.split()), label, t) for i, (t, label) in enumerate(ents)])
+    return [(e.text, e.label) for e in fixed]
+
+
+def test_a_form_of_address_makes_a_person_and_their_full_name_one() -> None:
+    # en_core_web_sm tags both ORG in a BBC article about WorldCom's former chief
+    labels = _labels(("Bernie Ebbers", "ORG"), ("Mr Ebbers'", "ORG"), ("WorldCom", "ORG"))
+    assert labels == [("Bernie Ebbers", "PERSON"), ("Mr Ebbers'", "PERSON"), ("WorldCom", "ORG")]
+    _, keys = cluster_entities(
+        [Ent(0, 0, 2, "PERSON", "Bernie Ebbers"), Ent(1, 0, 2, "PERSON", "Mr Ebbers")]
+    )
+    assert keys[0] == keys[1]
+
+
+def test_the_surname_of_one_person_is_that_person() -> None:
+    labels = _labels(("Imelda Staunton", "PERSON"), ("Staunton", "GPE"), ("Leigh", "ORG"))
+    assert labels[1] == ("Staunton", "PERSON")
+    assert labels[2] == ("Leigh", "ORG")  # nobody here is called Leigh
+
+
+def test_a_surname_two_people_share_or_a_place_nobody_is_called_stays() -> None:
+    labels = _labels(
+        ("Michael Jordan", "PERSON"),
+        ("Eddie Jordan", "PERSON"),
+        ("Jordan", "GPE"),
+        ("Paris", "GPE"),
+        ("Mr 5", "CARDINAL"),
+    )
+    assert labels[2:] == [("Jordan", "GPE"), ("Paris", "GPE"), ("Mr 5", "CARDINAL")]
 
 
 def test_titles_leave_out_dates_and_forms_of_address(nlp: Language) -> None:

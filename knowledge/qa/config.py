@@ -219,26 +219,26 @@ class ConfidenceWeights:
     Without weights, the choice's rating of the chosen fact is the confidence, declined below
     ``ReaderWeights.threshold`` (and no answer is marked unsure)."""
 
-    bias: float = -1.9218
+    bias: float = -1.9143
     weights: tuple[float, ...] = (  # in CONFIDENCE_FEATURES order; () for none
-        0.1707,  # margin
-        0.0047,  # span
-        0.6659,  # rank
-        0.1008,  # first
-        0.8502,  # coverage
-        0.6457,  # entities
-        -1.0182,  # unknown
-        0.7305,  # rules
-        0.0429,  # agree
-        -0.1411,  # typed
-        1.3310,  # tense
-        0.0395,  # best_margin
-        0.0452,  # second_margin
-        0.2854,  # lead
-        -0.2035,  # answering
-        -0.0154,  # mean_margin
-        -0.0621,  # words
-        -0.6707,  # typed_question
+        0.1734,  # margin
+        0.0037,  # span
+        0.6243,  # rank
+        0.1168,  # first
+        0.8463,  # coverage
+        0.6649,  # entities
+        -0.9964,  # unknown
+        0.7761,  # rules
+        0.0354,  # agree
+        -0.1436,  # typed
+        1.3293,  # tense
+        0.0382,  # best_margin
+        0.0441,  # second_margin
+        0.2819,  # lead
+        -0.2000,  # answering
+        -0.0153,  # mean_margin
+        -0.0700,  # words
+        -0.6679,  # typed_question
     )
     # The highest that declines at most 10% of the answerable questions of the written ones and
     # of each development set.
