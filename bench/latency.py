@@ -69,6 +69,7 @@ from knowledge.models import (
     Span,
 )
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
+from knowledge.nlp.version import EXTRACTOR_VERSION
 from knowledge.qa.reader import shipped_reader
 from knowledge.storage.store import Store, content_hash
 from knowledge.text import STOP
@@ -347,12 +348,29 @@ def read_extractions() -> list[Recorded] | None:
     return recorded if fingerprint == knowledge_fingerprint() else None
 
 
+def _current(size: int) -> bool:
+    """Whether a cached store was extracted by this extractor. An older one would be
+    re-extracted when the measuring process opens it (minutes, in its "index open s"), so it
+    is rebuilt instead."""
+    store = Store(f"sqlite:///{store_path(size)}")
+    try:
+        current = store.get_meta("extractor") == str(EXTRACTOR_VERSION)
+    finally:
+        store.engine.dispose()
+    if not current:
+        print(
+            f"the cached {size:,}-article store was extracted by an older extractor: rebuilding",
+            file=sys.stderr,
+        )
+    return current
+
+
 def build_stores(
     nlp: Language, articles: Sequence[BbcArticle], sizes: Sequence[int], *, rebuild: bool
 ) -> dict[int, StoreInfo]:
     """Make sure a cached store exists for every size; build the missing ones."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    infos = {} if rebuild else {s: i for s in sizes if (i := read_info(s)) is not None}
+    infos = {} if rebuild else {s: i for s in sizes if (i := read_info(s)) and _current(s)}
     missing = sorted(s for s in sizes if s not in infos)
     unique = len({content_hash(read_article(a.body, title=a.title)) for a in articles})
     synthetic = [s for s in missing if s > 1 + unique]
