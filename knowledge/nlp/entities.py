@@ -174,16 +174,15 @@ def _people_by_surname(ents: list[Ent]) -> None:
     Staunton"; "Leigh", tagged ORG, beside "Mike Leigh") is that person. Without this their
     mentions join another entity, and a question about the person misses the facts that name
     them by surname."""
+    addressed: set[str] = set()  # surnames the article puts a form of address before
     for e in ents:
         words = e.text.split()
-        named = len(words) >= 2 and all(w[:1].isupper() for w in words[1:])
-        if e.label in _NAME_LABELS and named and honorific(words[0]):
+        if len(words) < 2 or not honorific(words[0]):
+            continue
+        if e.label in _NAME_LABELS and all(w[:1].isupper() for w in words[1:]):
             e.label = "PERSON"
-    addressed = {  # surnames the article puts a form of address before: surely people's
-        _person_norm(_norm(e.text)).split()[-1]
-        for e in ents
-        if e.label == "PERSON" and honorific(e.text.split()[0]) and len(e.text.split()) >= 2
-    }
+        if e.label == "PERSON":
+            addressed.add(_person_norm(_norm(e.text)).split()[-1])
     owners: dict[str, set[str]] = {}  # a surname → the full names ending with it
     for e in ents:
         norm = _person_norm(_norm(e.text))
