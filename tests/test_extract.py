@@ -10,7 +10,14 @@ from spacy.language import Language
 
 from knowledge.ingest.reading import read_article
 from knowledge.models import ArticleDraft, Extraction
-from knowledge.nlp.entities import Cluster, Ent, _containing_cluster, cluster_entities, fix_labels
+from knowledge.nlp.entities import (
+    Cluster,
+    Ent,
+    _containing_cluster,
+    _within_dashes,
+    cluster_entities,
+    fix_labels,
+)
 from knowledge.nlp.extract import asked_time, extract
 
 from .conftest import DATA
@@ -132,6 +139,42 @@ def test_a_surname_two_people_share_or_a_place_nobody_is_called_stays() -> None:
         ("Mr 5", "CARDINAL"),
     )
     assert labels[2:] == [("Jordan", "GPE"), ("Paris", "GPE"), ("Mr 5", "CARDINAL")]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "label", "kept"),
+    [
+        (
+            "The referee was Jonathan Kaplan - England lost.",
+            "Jonathan Kaplan - England",
+            "PERSON",
+            "Jonathan Kaplan",
+        ),
+        (
+            "The firm's wine arm - Diageo Chateau & Estate Wines - grew.",
+            "arm - Diageo Chateau & Estate Wines",
+            "ORG",
+            "Diageo Chateau & Estate Wines",
+        ),
+        (
+            "It ran from 22 February - five days later it closed.",
+            "22 February - five days",
+            "DATE",
+            "22 February",
+        ),
+        ("Singer Chrissie Hynde - who", "Chrissie Hynde -", "PERSON", "Chrissie Hynde"),
+        ("Mark Lewis-Francis won.", "Mark Lewis-Francis", "PERSON", "Mark Lewis-Francis"),
+    ],
+)
+def test_a_name_stops_at_a_spaced_dash(
+    nlp: Language, text: str, name: str, label: str, kept: str
+) -> None:
+    doc = nlp.make_doc(text)
+    start = text.index(name)
+    span = doc.char_span(start, start + len(name))
+    assert span is not None
+    lo, hi = _within_dashes(doc, span.start, span.end, label)
+    assert doc[lo:hi].text == kept
 
 
 def test_titles_leave_out_dates_and_forms_of_address(nlp: Language) -> None:

@@ -126,9 +126,35 @@ def named_entities(sents: Sequence[Sent]) -> list[Ent]:
             # spaCy sometimes takes a trailing possessive or a leading "the" into a name.
             while end > start and sent.doc[end - 1].tag_ == "POS":
                 end -= 1
+            start, end = _within_dashes(sent.doc, start, end, ent.label_)
             if end > start:
                 out.append(Ent(i, start, end, ent.label_, sent.doc[start:end].text))
     return out
+
+
+_DASHES = frozenset({"-", "--", "–", "—"})
+
+
+def _within_dashes(doc: Doc, start: int, end: int, label: str) -> tuple[int, int]:
+    """A name never holds a spaced dash: the small model runs names across one ("Jonathan
+    Kaplan - England", "Chrissie Hynde -", "Oscars - the"; 15 of 8,994 entities in every tenth
+    BBC article). Keep the part with the most capitalised words (the first on a tie; for a date
+    or a number, the first)."""
+    parts: list[tuple[int, int]] = []
+    lo = start
+    for i in range(start, end):
+        t = doc[i]
+        if t.text in _DASHES and i > 0 and doc[i - 1].whitespace_ and t.whitespace_:
+            parts.append((lo, i))
+            lo = i + 1
+    if not parts:
+        return start, end
+    parts = [(a, b) for a, b in [*parts, (lo, end)] if b > a]
+    if not parts:
+        return start, start
+    if label not in _NAME_LABELS:
+        return parts[0]
+    return max(parts, key=lambda p: (sum(doc[i].text[:1].isupper() for i in range(*p)), -p[0]))
 
 
 @functools.lru_cache(maxsize=1 << 14)  # pure, and asked of the same names again and again
