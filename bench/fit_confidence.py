@@ -1,27 +1,30 @@
-"""Fit how sure the engine is of the reader's answer (``ConfidenceWeights`` in
-``knowledge/qa/config.py``) and the threshold below which it declines, and measure it against
-the choice's own rating (the confidence before it).
+"""Fit which fact read answers (the choice, ``ReaderWeights`` in ``knowledge/qa/config.py``) and
+how sure the engine is of the reader's answer (``ConfidenceWeights``) with the threshold below
+which it declines, and measure them against the choice's own rating (the confidence before it).
 
     PYTHONPATH=.:bench .venv/bin/python bench/fit_confidence.py            # ~7 min
     PYTHONPATH=.:bench .venv/bin/python bench/fit_confidence.py --cached   # re-fit the rows
 
 Data: the written news questions of the batches that neither the shipped reader, embeddings and
-reading order nor the choice (``ReaderWeights``) were fitted on (``UNSEEN``: 6,468 questions,
-1,407 of them unanswerable, about 459 BBC articles that no question set of ours asks about), the
-articles of each fold (``news_fold``) in one store with the seed, asked its fold's questions and
-``OFF_STORE`` of the other's (unanswerable there), read by the shipped chain: what the engine
-makes of questions it has never seen, which the confidence must judge. The development sets
-(``DEVELOPMENT``, not the follow-ups) only choose the threshold and are reported; no frozen set.
+reading order were fitted on (``UNSEEN``: 6,468 questions, 1,407 of them unanswerable, about 459
+BBC articles that no question set of ours asks about), the articles of each fold (``news_fold``)
+in one store with the seed, asked its fold's questions and ``OFF_STORE`` of the other's
+(unanswerable there), read by the shipped chain: what the engine makes of questions it has never
+seen, which the choice and the confidence must judge. The development sets (``DEVELOPMENT``, not
+the follow-ups) only choose the threshold and are reported; no frozen set.
 
-Each question gives the features of ``knowledge/qa/confidence.py`` (the chosen fact's and all
-the facts read) and two labels: answerable, and answered right (the chosen fact's span has
-token F1 >= 0.5 with a reference answer). Two L2 logistic regressions, one per label, are
-averaged (``ConfidenceWeights``' docstring says why). The threshold is the highest that declines
-at most 10 % of the answerable questions; ``sure``, below which an answer is said as unsure, is
-where the written questions' answers turn from more often wrong to more often right
-(``sure_level``). Cross-validated by article (``news_fold``): fitted and
-thresholded on one fold, scored on the other; the report compares the choice's rating, each
-model alone and their average.
+The choice is a logistic regression over every fact read (``fit_reader.fit``: is its span
+right?) without the features of ``CHOICE_WITHOUT``. Each question then gives the features of
+``knowledge/qa/confidence.py`` (the chosen fact's and all the facts read) and two labels:
+answerable, and answered right (the chosen fact's span has token F1 >= 0.5 with a reference
+answer). Two L2 logistic regressions, one per label, are averaged (``ConfidenceWeights``'
+docstring says why). The threshold is the highest that declines at most 10 % of the answerable
+questions; ``sure``, below which an answer is said as unsure, is where the written questions'
+answers turn from more often wrong to more often right (``sure_level``). Cross-validated by
+article (``news_fold``): the choice and the confidence fitted and thresholded on one fold,
+scored on the other; the report compares the choice's rating, each model alone and their
+average, and (rows collected with ``--consult-rules``) a choice and confidence that weigh the
+rule engine's opinion against the shipped ones, which do not.
 """
 
 from __future__ import annotations
@@ -40,17 +43,18 @@ from typing import Any
 import numpy as np
 from fit_reader import (
     Question,
-    fit_one,
+    choose,
     fixed_choice,
     fold_readers,
     logistic,
     logistic_choice,
-    one_fitted,
     right_span,
     squad_sample,
     threshold_of,
+    weights_of,
 )
 from fit_reader import cross_validate as choice_cv
+from fit_reader import fit as fit_choice
 from news_questions import load_articles, load_questions, news_fold
 from revision import git_revision
 from squad import (
@@ -69,7 +73,14 @@ from knowledge import DEFAULT_MODEL, Newsroom, decode
 from knowledge.errors import KnowledgeError, QuestionError
 from knowledge.nlp.pipeline import load_pipeline
 from knowledge.qa.confidence import question_features, rate, sigmoid
-from knowledge.qa.config import CONFIDENCE_FEATURES, DEFAULT, ConfidenceWeights, ReaderWeights
+from knowledge.qa.config import (
+    CONFIDENCE_FEATURES,
+    DEFAULT,
+    READER_FEATURES,
+    ConfidenceWeights,
+    QAConfig,
+    ReaderWeights,
+)
 from knowledge.qa.evaluation import auc, declined_at, read_items
 from knowledge.storage.store import Store
 
@@ -85,10 +96,11 @@ CACHE = Path("/tmp/confidence-rows.json")
 # weight of "unknown" came out positive, so "What did Erdogan say in Astana?" of the seed
 # article, declined before at 0.01, was answered at 0.36.
 OFF_STORE = 500
-# Features of the choice added after it was fitted (``fit_reader.py``, on readings of the fold
-# models): their weights are fitted here, on the written questions, the others held (``fit_one``).
-# A rerun of fit_reader.py fits them with the rest: then empty this.
-ALONE = ("tense",)
+# Features the choice is fitted without. The rule engine's opinion ("rules": its confidence,
+# "agree": that it chose the same fact) added nothing on these questions, cross-validated with
+# the confidence refitted (bench/README.md, "The rules' opinion"), and cost 10 ms of CPU a
+# question: with both weights 0 the engine does not consult the rules at all.
+CHOICE_WITHOUT = frozenset({"rules", "agree"})
 
 
 @dataclasses.dataclass(slots=True)
@@ -125,7 +137,9 @@ def _asked(
     )
 
 
-def written(nlp: Any, off_store: int = OFF_STORE, seed: int = 13) -> list[Asked]:
+def written(
+    nlp: Any, off_store: int = OFF_STORE, seed: int = 13, config: QAConfig = DEFAULT
+) -> list[Asked]:
     """Every unseen written question, asked of a store holding all the articles of its fold
     (``news_fold``); and ``off_store`` of the other fold's questions asked of it too, as
     unanswerable: a user asks about news the bot has not loaded (their names are no article's,
@@ -137,7 +151,9 @@ def written(nlp: Any, off_store: int = OFF_STORE, seed: int = 13) -> list[Asked]
         mine = [q for q in questions if news_fold(q["article"]) == fold]
         others = [q for q in questions if news_fold(q["article"]) != fold]
         with tempfile.TemporaryDirectory(prefix="confidence-") as tmp:
-            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, clock=lambda: FIXED_NOW)
+            kb = Newsroom(
+                Store(f"sqlite:///{tmp}/n.db"), nlp, clock=lambda: FIXED_NOW, config=config
+            )
             loaded = set(load_articles(kb, sorted({q["article"] for q in mine})).values())
             asked = [(q, q["answers"]) for q in mine if q["article"] in loaded]
             # (A copy of another article, which the store refused, is left out.)
@@ -178,13 +194,13 @@ def squad(nlp: Any, sample: int, seed: int, fold_models: Path) -> list[Asked]:
     return out
 
 
-def development(nlp: Any) -> list[Asked]:
+def development(nlp: Any, config: QAConfig = DEFAULT) -> list[Asked]:
     """The development sets' questions (not the follow-ups, which need their turn), in one store
     with the seed and the articles they name, as ``fit_reader.working`` asks them."""
     sets = {path.stem: read_items(path) for path in DEVELOPMENT}
     out = []
     with tempfile.TemporaryDirectory(prefix="confidence-") as tmp:
-        kb = Newsroom(Store(f"sqlite:///{tmp}/d.db"), nlp, clock=lambda: FIXED_NOW)
+        kb = Newsroom(Store(f"sqlite:///{tmp}/d.db"), nlp, clock=lambda: FIXED_NOW, config=config)
         for name in sorted({i.article for items in sets.values() for i in items if i.article}):
             kb.load_text(decode((SHARED / "corpus" / name).read_bytes()), source=name)
         for source, items in sets.items():
@@ -218,6 +234,28 @@ def judged(asked: Sequence[Asked], choice: ReaderWeights) -> list[Judged]:
         right = a.answerable and a.right[k]
         out.append(Judged(a.source, feats, a.answerable, right, sigmoid(logits[k])))
     return out
+
+
+def without_features(asked: Sequence[Asked], names: frozenset[str]) -> list[Asked]:
+    """The questions as the engine reads them when the choice weighs none of ``names``: those
+    features 0 in every fact read (the rule engine's, where the rows were collected with it)."""
+    drop = [READER_FEATURES.index(n) for n in names]
+    return [
+        dataclasses.replace(
+            a, rows=[[0.0 if i in drop else v for i, v in enumerate(r)] for r in a.rows]
+        )
+        for a in asked
+    ]
+
+
+def choice_of(asked: Sequence[Asked], without: frozenset[str] = CHOICE_WITHOUT) -> ReaderWeights:
+    """The choice fitted on the written questions among ``asked`` (``fit_reader.fit``), without
+    the features in ``without``. Its threshold, the highest that declines at most 10 % of their
+    answerable ones by its own rating, counts only where the confidence has no weights."""
+    qs = written_choices(asked)
+    fitted = weights_of(fit_choice(qs, without), 0.5)
+    t = threshold_of([choose(q, fitted)[0] for q in qs if q.answerable])
+    return dataclasses.replace(fitted, threshold=t)
 
 
 def fit(data: Sequence[Judged], mix: float = 0.5) -> ConfidenceWeights:
@@ -293,9 +331,9 @@ def tally(test: Sequence[Judged], rate: Callable[[Judged], float], t: float) -> 
     }
 
 
-def cross_validate(data: Sequence[Judged], folds: Sequence[int]) -> list[list[str]]:
-    """Each way of rating, fitted and thresholded on one fold of articles, scored on the other;
-    the two folds' means."""
+def cross_validate(asked: Sequence[Asked], without: frozenset[str]) -> list[list[str]]:
+    """Each way of rating, fitted and thresholded on one fold of articles (the choice too),
+    scored on the other; the two folds' means."""
     ways: dict[str, Callable[[Sequence[Judged]], tuple[Callable[[Judged], float], float]]] = {
         "the choice's rating (before)": lambda train: (
             lambda d: d.choice,
@@ -305,37 +343,82 @@ def cross_validate(data: Sequence[Judged], folds: Sequence[int]) -> list[list[st
         "right model": lambda train: _fitted(fit(train, mix=0.0)),
         "their average (shipped)": lambda train: _fitted(fit(train)),
     }
+    folds = []
+    for k in (0, 1):
+        choice = choice_of([a for a in asked if a.fold != k], without)
+        folds.append(
+            (
+                judged([a for a in asked if a.fold != k], choice),
+                judged([a for a in asked if a.fold == k], choice),
+            )
+        )
     rows = []
-    for source in sorted({d.source for d in data}, reverse=True):  # written first
+    for source in sorted({a.source for a in asked}, reverse=True):  # written first
         for name, way in ways.items():
             sums: dict[str, float] = {}
-            for k in (0, 1):
-                train = [d for d, f in zip(data, folds, strict=True) if f != k]
-                test = [
-                    d for d, f in zip(data, folds, strict=True) if f == k and d.source == source
-                ]
+            for train, test in folds:
                 rate, t = way(train)
-                for key, v in tally(test, rate, t).items():
+                for key, v in tally([d for d in test if d.source == source], rate, t).items():
                     sums[key] = sums.get(key, 0.0) + v / 2
             rows.append([source, name] + [f"{v:.3f}" for v in sums.values()])
     return rows
 
 
-def choice_table(qs: Sequence[Question]) -> list[list[str]]:
-    """The choice (``ReaderWeights``) on the written questions: the shipped one against one
-    refitted on them, cross-validated as ``fit_reader.py --cv`` does (its rating as the
-    confidence, thresholded on the other fold); and, for each feature of ``ALONE``, the shipped
-    choice without it and with its weight fitted on the other fold alone (``fit_one``). These
-    questions (``written_choices``) were read by the shipped reader, which never saw them, so
-    they show whether the choice has more to learn."""
-    rows = [("shipped", choice_cv(qs, fixed_choice(DEFAULT.reader)))]
-    for name in ALONE:
-        without = dataclasses.replace(DEFAULT.reader, **{name: 0.0})
-        rows += [
-            (f"shipped without `{name}`", choice_cv(qs, fixed_choice(without))),
-            (f"`{name}` fitted on the other fold", choice_cv(qs, one_fitted(name, without))),
-        ]
-    rows.append(("refitted on these questions", choice_cv(qs, logistic_choice(frozenset()))))
+def rules_table(asked: Sequence[Asked], dev: Sequence[Asked]) -> list[list[str]]:
+    """What the rule engine's opinion is worth: the choice and the confidence fitted on one fold
+    of the written questions and scored on the other (chosen right, then as ``tally``, then the
+    share of unanswerable questions declined at <= 10 % false declines), each with the rules'
+    features and without; and the development sets, with both fitted on every written
+    question."""
+    rows = []
+    for name, without in (
+        ("the rules' opinion weighed", frozenset[str]()),
+        ("without it (shipped)", CHOICE_WITHOUT),
+    ):
+        sums: dict[str, float] = {}
+        for k in (0, 1):
+            train = [a for a in asked if a.fold != k and a.source == "written"]
+            test = [a for a in asked if a.fold == k and a.source == "written"]
+            rows_of = without_features(train, without), without_features(test, without)
+            choice = choice_of(rows_of[0], without)
+            weights = fit(judged(rows_of[0], choice))
+            for key, v in _scores(judged(rows_of[1], choice), weights).items():
+                sums[key] = sums.get(key, 0.0) + v / 2
+        rows.append(["written", name, *(f"{v:.3f}" for v in sums.values())])
+        mine = without_features([a for a in asked if a.source == "written"], without)
+        choice = choice_of(mine, without)
+        weights = fit(judged(mine, choice))
+        for source in sorted({a.source for a in dev}):
+            test = judged(
+                without_features([a for a in dev if a.source == source], without), choice
+            )
+            rows.append([source, name, *(f"{v:.3f}" for v in _scores(test, weights).values())])
+    return rows
+
+
+def _scores(test: Sequence[Judged], weights: ConfidenceWeights) -> dict[str, float]:
+    ans = [d for d in test if d.answerable]
+    rated = [(rate(weights, d.features), d.answerable) for d in test]
+    return {
+        "chosen right": sum(d.right for d in ans) / len(ans),
+        **tally(test, _rate(weights), weights.threshold),
+        "declined at <= 10 % false": declined_at(rated),
+    }
+
+
+def choice_table(qs: Sequence[Question], without: frozenset[str]) -> list[list[str]]:
+    """The choice on the written questions, cross-validated as ``fit_reader.py --cv`` does (its
+    rating as the confidence, thresholded on the other fold): the one in ``knowledge/qa/config.py``
+    against one refitted on the other fold, with every feature and without ``without``. These
+    questions (``written_choices``) were read by the shipped reader, which never saw them."""
+    rows = [
+        ("as in config.py", choice_cv(qs, fixed_choice(DEFAULT.reader))),
+        ("refitted, every feature", choice_cv(qs, logistic_choice(frozenset()))),
+        (
+            f"refitted without {', '.join(sorted(without))}",
+            choice_cv(qs, logistic_choice(without)),
+        ),
+    ]
     return [[name, *(f"{v:.3f}" for v in r.values())] for name, r in rows]
 
 
@@ -349,15 +432,14 @@ def written_choices(asked: Sequence[Asked]) -> list[Question]:
     ]
 
 
-def alone_weights(qs: Sequence[Question]) -> dict[str, float]:
-    """Each ``ALONE`` feature's weight fitted on all the written questions (``written_choices``),
-    the others held at the shipped choice's (what ``ReaderWeights`` ships)."""
-    base = dataclasses.replace(DEFAULT.reader, **dict.fromkeys(ALONE, 0.0))
-    return {name: round(fit_one(qs, name, base), 4) for name in ALONE}
-
-
 def _fitted(weights: ConfidenceWeights) -> tuple[Callable[[Judged], float], float]:
     return _rate(weights), weights.threshold
+
+
+def pasted_choice(choice: ReaderWeights) -> str:
+    """``ReaderWeights``' fitted fields as they stand in ``knowledge/qa/config.py``."""
+    names = ("bias", *READER_FEATURES, "threshold")
+    return "\n".join(f"    {n}: float = {getattr(choice, n)}" for n in names)
 
 
 def pasted(weights: ConfidenceWeights) -> str:
@@ -414,6 +496,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--cached", action="store_true", help=f"re-fit the rows of the last run ({CACHE})"
     )
     ap.add_argument(
+        "--consult-rules",
+        action="store_true",
+        help="collect the rows with the rule engine's opinion (its features filled in), to "
+        "measure what it is worth to the choice and the confidence (the 'rules' table)",
+    )
+    ap.add_argument(
         "--squad-questions",
         type=int,
         default=0,
@@ -430,41 +518,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cached:
         asked = [Asked(**d) for d in json.loads(CACHE.read_text("utf-8"))]
     else:
+        config = DEFAULT
+        if args.consult_rules:  # any weight on them makes the engine consult the rules
+            config = dataclasses.replace(
+                DEFAULT, reader=dataclasses.replace(DEFAULT.reader, rules=1.0, agree=1.0)
+            )
         nlp = load_pipeline(DEFAULT_MODEL)
-        asked = written(nlp) + development(nlp)
+        asked = written(nlp, config=config) + development(nlp, config=config)
         if args.squad_questions:
             asked += squad(nlp, args.squad_questions, args.seed, args.fold_models)
         CACHE.write_text(json.dumps([dataclasses.asdict(a) for a in asked]), "utf-8")
     if not args.squad_questions:
         asked = [a for a in asked if a.source != "squad"]
+    consulted = any(r[READER_FEATURES.index("rules")] for a in asked for r in a.rows)
+    raw_dev = [a for a in asked if a.source not in {"written", "squad"}]
+    rules = rules_table(asked, raw_dev) if consulted else []
+    asked = without_features(asked, CHOICE_WITHOUT)  # as the engine reads without the rules
     mine = [a for a in asked if a.source in {"written", "squad"}]
-    data = judged(mine, DEFAULT.reader)
-    dev = judged([a for a in asked if a.source not in {"written", "squad"}], DEFAULT.reader)
-    cv = cross_validate(data, [a.fold for a in mine])
+    choice = choice_of(mine)
+    data = judged(mine, choice)
+    dev = judged([a for a in asked if a.source not in {"written", "squad"}], choice)
+    cv = cross_validate(mine, CHOICE_WITHOUT)
     weights = fit(data)
     news = [d for d in data if d.source != "squad"]
     weights = dataclasses.replace(weights, threshold=threshold([*news, *dev], _rate(weights)))
     weights = dataclasses.replace(weights, sure=sure_level(news, weights))
     head = ["confidence", "answered right", "declined", "false declines", "AUC"]
     dev_head = ["set", *head, "declined at <= 10 % false"]
+    rules_head = ["questions", "choice", "chosen right", *head[1:], "declined at <= 10 % false"]
     print(table(["questions", *head], cv))
-    print(table(dev_head, development_table(dev, DEFAULT.reader, weights)))
+    print(table(dev_head, development_table(dev, choice, weights)))
+    if rules:
+        print(table(rules_head, rules))
+    print(pasted_choice(choice))
     print(pasted(weights))
     choices = written_choices(asked)
-    alone = alone_weights(choices)
-    print("fitted alone:", alone)
     n_una = sum(not d.answerable for d in data)
     lines = [
-        "# How sure the reader's answer is (bench/fit_confidence.py)",
+        "# Which fact answers, and how sure the reader's answer is (bench/fit_confidence.py)",
         "",
         f"Commit {git_revision()}; {len(data)} written news questions ({n_una} unanswerable, "
         f"{OFF_STORE} of them per store the other store's questions), each store holding the "
-        "articles of one fold, none of them seen by the reader, the embeddings, the reading "
-        "order or the choice; "
-        f"{time.perf_counter() - start:.0f} s.",
+        "articles of one fold, none of them seen by the reader, the embeddings or the reading "
+        f"order; {time.perf_counter() - start:.0f} s.",
         "",
-        "Cross-validated by article (two folds; fitted and thresholded on one, scored on the "
-        "other; the threshold declines at most 10 % of the fitting fold's answerable questions):",
+        "Cross-validated by article (two folds; the choice and the confidence fitted and "
+        "thresholded on one, scored on the other; the threshold declines at most 10 % of the "
+        "fitting fold's answerable questions):",
         "",
         table(["questions", *head], cv),
         "",
@@ -472,8 +572,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "answerable questions of the written ones and of each development set (their "
         "questions that are not follow-ups, in a store with the seed and their articles):",
         "",
-        table(dev_head, development_table(dev, DEFAULT.reader, weights)),
+        table(dev_head, development_table(dev, choice, weights)),
         "",
+    ]
+    if rules:
+        lines += [
+            "What the rule engine's opinion (the features `rules` and `agree`) is worth, the "
+            "rows collected with it (`--consult-rules`): the choice and the confidence fitted "
+            "with it and without, cross-validated as above on the written questions; the "
+            "development sets with both fitted on every written question:",
+            "",
+            table(rules_head, rules),
+            "",
+        ]
+    lines += [
         "The threshold's curve, declined / false declines (the written questions fitted on):",
         "",
         table(
@@ -486,12 +598,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         table(
             ["choice", "chosen right", "answered right", "declined", "false declines", "AUC"],
-            choice_table(choices),
+            choice_table(choices, CHOICE_WITHOUT),
         ),
-        "",
-        "Fitted on all of them, the others held at the shipped choice's (`ReaderWeights`): "
-        + ", ".join(f"{k} = {v}" for k, v in alone.items())
-        + ".",
         "",
         f"Answers said as unsure: below {weights.sure}, where the written questions' answers "
         "turn from more often wrong to more often right (`sure_level`; the share of answers "
@@ -502,7 +610,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             sure_table([*news, *dev], weights),
         ),
         "",
-        f"Bias {weights.bias:.4f}, threshold {weights.threshold}, sure {weights.sure}:",
+        f"The choice, fitted on every written question (threshold {choice.threshold}, used "
+        "only without the confidence's weights):",
+        "",
+        table(
+            ["feature", "weight"],
+            [["bias", f"{choice.bias:+.4f}"]]
+            + [[n, f"{getattr(choice, n):+.4f}"] for n in READER_FEATURES],
+        ),
+        "",
+        f"The confidence: bias {weights.bias:.4f}, threshold {weights.threshold}, sure "
+        f"{weights.sure}:",
         "",
         table(
             ["feature", "weight"],
