@@ -406,19 +406,20 @@ def _scores(test: Sequence[Judged], weights: ConfidenceWeights) -> dict[str, flo
     }
 
 
-def choice_table(qs: Sequence[Question], without: frozenset[str]) -> list[list[str]]:
+def choice_table(
+    qs: Sequence[Question], without: frozenset[str], consulted: bool
+) -> list[list[str]]:
     """The choice on the written questions, cross-validated as ``fit_reader.py --cv`` does (its
     rating as the confidence, thresholded on the other fold): the one in ``knowledge/qa/config.py``
-    against one refitted on the other fold, with every feature and without ``without``. These
-    questions (``written_choices``) were read by the shipped reader, which never saw them."""
-    rows = [
-        ("as in config.py", choice_cv(qs, fixed_choice(DEFAULT.reader))),
-        ("refitted, every feature", choice_cv(qs, logistic_choice(frozenset()))),
-        (
-            f"refitted without {', '.join(sorted(without))}",
-            choice_cv(qs, logistic_choice(without)),
-        ),
-    ]
+    against one refitted on the other fold without ``without`` and, where the rows hold the
+    rules' opinion (``consulted``), with every feature. These questions (``written_choices``)
+    were read by the shipped reader, which never saw them."""
+    rows = [("as in config.py", choice_cv(qs, fixed_choice(DEFAULT.reader)))]
+    if consulted:
+        rows.append(("refitted, every feature", choice_cv(qs, logistic_choice(frozenset()))))
+    rows.append(
+        (f"refitted without {', '.join(sorted(without))}", choice_cv(qs, logistic_choice(without)))
+    )
     return [[name, *(f"{v:.3f}" for v in r.values())] for name, r in rows]
 
 
@@ -533,6 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     consulted = any(r[READER_FEATURES.index("rules")] for a in asked for r in a.rows)
     raw_dev = [a for a in asked if a.source not in {"written", "squad"}]
     rules = rules_table(asked, raw_dev) if consulted else []
+    choices = choice_table(written_choices(asked), CHOICE_WITHOUT, consulted)
     asked = without_features(asked, CHOICE_WITHOUT)  # as the engine reads without the rules
     mine = [a for a in asked if a.source in {"written", "squad"}]
     choice = choice_of(mine)
@@ -552,7 +554,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(table(rules_head, rules))
     print(pasted_choice(choice))
     print(pasted(weights))
-    choices = written_choices(asked)
     n_una = sum(not d.answerable for d in data)
     lines = [
         "# Which fact answers, and how sure the reader's answer is (bench/fit_confidence.py)",
@@ -598,7 +599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         table(
             ["choice", "chosen right", "answered right", "declined", "false declines", "AUC"],
-            choice_table(choices, CHOICE_WITHOUT),
+            choices,
         ),
         "",
         f"Answers said as unsure: below {weights.sure}, where the written questions' answers "
