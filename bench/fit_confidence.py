@@ -1,30 +1,27 @@
-"""Fit which fact read answers (the choice, ``ReaderWeights`` in ``knowledge/qa/config.py``) and
-how sure the engine is of the reader's answer (``ConfidenceWeights``) with the threshold below
-which it declines, and measure them against the choice's own rating (the confidence before it).
+"""Fit how sure the engine is of the reader's answer (``ConfidenceWeights`` in
+``knowledge/qa/config.py``) and the threshold below which it declines, and measure it against
+the choice's own rating (the confidence before it).
 
     PYTHONPATH=.:bench .venv/bin/python bench/fit_confidence.py            # ~7 min
     PYTHONPATH=.:bench .venv/bin/python bench/fit_confidence.py --cached   # re-fit the rows
 
 Data: the written news questions of the batches that neither the shipped reader, embeddings and
-reading order were fitted on (``UNSEEN``: 6,468 questions, 1,407 of them unanswerable, about 459
-BBC articles that no question set of ours asks about), the articles of each fold (``news_fold``)
-in one store with the seed, asked its fold's questions and ``OFF_STORE`` of the other's
-(unanswerable there), read by the shipped chain: what the engine makes of questions it has never
-seen, which the choice and the confidence must judge. The development sets (``DEVELOPMENT``, not
-the follow-ups) only choose the threshold and are reported; no frozen set.
+reading order nor the choice (``ReaderWeights``) were fitted on (``UNSEEN``: 6,468 questions,
+1,407 of them unanswerable, about 459 BBC articles that no question set of ours asks about), the
+articles of each fold (``news_fold``) in one store with the seed, asked its fold's questions and
+``OFF_STORE`` of the other's (unanswerable there), read by the shipped chain: what the engine
+makes of questions it has never seen, which the confidence must judge. The development sets
+(``DEVELOPMENT``, not the follow-ups) only choose the threshold and are reported; no frozen set.
 
-The choice is a logistic regression over every fact read (``fit_reader.fit``: is its span
-right?) without the features of ``CHOICE_WITHOUT``. Each question then gives the features of
-``knowledge/qa/confidence.py`` (the chosen fact's and all the facts read) and two labels:
-answerable, and answered right (the chosen fact's span has token F1 >= 0.5 with a reference
-answer). Two L2 logistic regressions, one per label, are averaged (``ConfidenceWeights``'
-docstring says why). The threshold is the highest that declines at most 10 % of the answerable
-questions; ``sure``, below which an answer is said as unsure, is where the written questions'
-answers turn from more often wrong to more often right (``sure_level``). Cross-validated by
-article (``news_fold``): the choice and the confidence fitted and thresholded on one fold,
-scored on the other; the report compares the choice's rating, each model alone and their
-average, and (rows collected with ``--consult-rules``) a choice and confidence that weigh the
-rule engine's opinion against the shipped ones, which do not.
+Each question gives the features of ``knowledge/qa/confidence.py`` (the chosen fact's and all
+the facts read) and two labels: answerable, and answered right (the chosen fact's span has
+token F1 >= 0.5 with a reference answer). Two L2 logistic regressions, one per label, are
+averaged (``ConfidenceWeights``' docstring says why). The threshold is the highest that declines
+at most 10 % of the answerable questions; ``sure``, below which an answer is said as unsure, is
+where the written questions' answers turn from more often wrong to more often right
+(``sure_level``). Cross-validated by article (``news_fold``): fitted and
+thresholded on one fold, scored on the other; the report compares the choice's rating, each
+model alone and their average.
 """
 
 from __future__ import annotations
@@ -44,10 +41,12 @@ import numpy as np
 from fit_reader import (
     Question,
     choose,
+    fit_one,
     fixed_choice,
     fold_readers,
     logistic,
     logistic_choice,
+    one_fitted,
     right_span,
     squad_sample,
     threshold_of,
@@ -96,11 +95,14 @@ CACHE = Path("/tmp/confidence-rows.json")
 # weight of "unknown" came out positive, so "What did Erdogan say in Astana?" of the seed
 # article, declined before at 0.01, was answered at 0.36.
 OFF_STORE = 500
-# Features the choice is fitted without. The rule engine's opinion ("rules": its confidence,
-# "agree": that it chose the same fact) added nothing on these questions, cross-validated with
-# the confidence refitted (bench/README.md, "The rules' opinion"), and cost 10 ms of CPU a
-# question: with both weights 0 the engine does not consult the rules at all.
-CHOICE_WITHOUT = frozenset({"rules", "agree"})
+# Features of the choice added after it was fitted (``fit_reader.py``, on readings of the fold
+# models): their weights are fitted here, on the written questions, the others held (``fit_one``).
+# A rerun of fit_reader.py fits them with the rest: then empty this.
+ALONE = ("tense",)
+# The rule engine's opinion, as features of the choice: what it is worth is measured by a
+# choice and a confidence fitted here with them and without (``rules_table``). Measured on
+# 5 December, not acted on: bench/README.md, "The rules' opinion, weighed again".
+RULES = frozenset({"rules", "agree"})
 
 
 @dataclasses.dataclass(slots=True)
@@ -248,7 +250,7 @@ def without_features(asked: Sequence[Asked], names: frozenset[str]) -> list[Aske
     ]
 
 
-def choice_of(asked: Sequence[Asked], without: frozenset[str] = CHOICE_WITHOUT) -> ReaderWeights:
+def choice_of(asked: Sequence[Asked], without: frozenset[str]) -> ReaderWeights:
     """The choice fitted on the written questions among ``asked`` (``fit_reader.fit``), without
     the features in ``without``. Its threshold, the highest that declines at most 10 % of their
     answerable ones by its own rating, counts only where the confidence has no weights."""
@@ -331,9 +333,9 @@ def tally(test: Sequence[Judged], rate: Callable[[Judged], float], t: float) -> 
     }
 
 
-def cross_validate(asked: Sequence[Asked], without: frozenset[str]) -> list[list[str]]:
-    """Each way of rating, fitted and thresholded on one fold of articles (the choice too),
-    scored on the other; the two folds' means."""
+def cross_validate(data: Sequence[Judged], folds: Sequence[int]) -> list[list[str]]:
+    """Each way of rating, fitted and thresholded on one fold of articles, scored on the other;
+    the two folds' means."""
     ways: dict[str, Callable[[Sequence[Judged]], tuple[Callable[[Judged], float], float]]] = {
         "the choice's rating (before)": lambda train: (
             lambda d: d.choice,
@@ -343,22 +345,17 @@ def cross_validate(asked: Sequence[Asked], without: frozenset[str]) -> list[list
         "right model": lambda train: _fitted(fit(train, mix=0.0)),
         "their average (shipped)": lambda train: _fitted(fit(train)),
     }
-    folds = []
-    for k in (0, 1):
-        choice = choice_of([a for a in asked if a.fold != k], without)
-        folds.append(
-            (
-                judged([a for a in asked if a.fold != k], choice),
-                judged([a for a in asked if a.fold == k], choice),
-            )
-        )
     rows = []
-    for source in sorted({a.source for a in asked}, reverse=True):  # written first
+    for source in sorted({d.source for d in data}, reverse=True):  # written first
         for name, way in ways.items():
             sums: dict[str, float] = {}
-            for train, test in folds:
+            for k in (0, 1):
+                train = [d for d, f in zip(data, folds, strict=True) if f != k]
+                test = [
+                    d for d, f in zip(data, folds, strict=True) if f == k and d.source == source
+                ]
                 rate, t = way(train)
-                for key, v in tally([d for d in test if d.source == source], rate, t).items():
+                for key, v in tally(test, rate, t).items():
                     sums[key] = sums.get(key, 0.0) + v / 2
             rows.append([source, name] + [f"{v:.3f}" for v in sums.values()])
     return rows
@@ -373,7 +370,7 @@ def rules_table(asked: Sequence[Asked], dev: Sequence[Asked]) -> list[list[str]]
     rows = []
     for name, without in (
         ("the rules' opinion weighed", frozenset[str]()),
-        ("without it (shipped)", CHOICE_WITHOUT),
+        ("without it", RULES),
     ):
         sums: dict[str, float] = {}
         for k in (0, 1):
@@ -406,20 +403,21 @@ def _scores(test: Sequence[Judged], weights: ConfidenceWeights) -> dict[str, flo
     }
 
 
-def choice_table(
-    qs: Sequence[Question], without: frozenset[str], consulted: bool
-) -> list[list[str]]:
-    """The choice on the written questions, cross-validated as ``fit_reader.py --cv`` does (its
-    rating as the confidence, thresholded on the other fold): the one in ``knowledge/qa/config.py``
-    against one refitted on the other fold without ``without`` and, where the rows hold the
-    rules' opinion (``consulted``), with every feature. These questions (``written_choices``)
-    were read by the shipped reader, which never saw them."""
-    rows = [("as in config.py", choice_cv(qs, fixed_choice(DEFAULT.reader)))]
-    if consulted:
-        rows.append(("refitted, every feature", choice_cv(qs, logistic_choice(frozenset()))))
-    rows.append(
-        (f"refitted without {', '.join(sorted(without))}", choice_cv(qs, logistic_choice(without)))
-    )
+def choice_table(qs: Sequence[Question]) -> list[list[str]]:
+    """The choice (``ReaderWeights``) on the written questions: the shipped one against one
+    refitted on them, cross-validated as ``fit_reader.py --cv`` does (its rating as the
+    confidence, thresholded on the other fold); and, for each feature of ``ALONE``, the shipped
+    choice without it and with its weight fitted on the other fold alone (``fit_one``). These
+    questions (``written_choices``) were read by the shipped reader, which never saw them, so
+    they show whether the choice has more to learn."""
+    rows = [("shipped", choice_cv(qs, fixed_choice(DEFAULT.reader)))]
+    for name in ALONE:
+        without = dataclasses.replace(DEFAULT.reader, **{name: 0.0})
+        rows += [
+            (f"shipped without `{name}`", choice_cv(qs, fixed_choice(without))),
+            (f"`{name}` fitted on the other fold", choice_cv(qs, one_fitted(name, without))),
+        ]
+    rows.append(("refitted on these questions", choice_cv(qs, logistic_choice(frozenset()))))
     return [[name, *(f"{v:.3f}" for v in r.values())] for name, r in rows]
 
 
@@ -433,14 +431,15 @@ def written_choices(asked: Sequence[Asked]) -> list[Question]:
     ]
 
 
+def alone_weights(qs: Sequence[Question]) -> dict[str, float]:
+    """Each ``ALONE`` feature's weight fitted on all the written questions (``written_choices``),
+    the others held at the shipped choice's (what ``ReaderWeights`` ships)."""
+    base = dataclasses.replace(DEFAULT.reader, **dict.fromkeys(ALONE, 0.0))
+    return {name: round(fit_one(qs, name, base), 4) for name in ALONE}
+
+
 def _fitted(weights: ConfidenceWeights) -> tuple[Callable[[Judged], float], float]:
     return _rate(weights), weights.threshold
-
-
-def pasted_choice(choice: ReaderWeights) -> str:
-    """``ReaderWeights``' fitted fields as they stand in ``knowledge/qa/config.py``."""
-    names = ("bias", *READER_FEATURES, "threshold")
-    return "\n".join(f"    {n}: float = {getattr(choice, n)}" for n in names)
 
 
 def pasted(weights: ConfidenceWeights) -> str:
@@ -499,8 +498,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--consult-rules",
         action="store_true",
-        help="collect the rows with the rule engine's opinion (its features filled in), to "
-        "measure what it is worth to the choice and the confidence (the 'rules' table)",
+        help="collect the rows with the rule engine's opinion even where the shipped choice "
+        "weighs none of it, for the 'rules' table (the shipped choice weighs it now)",
     )
     ap.add_argument(
         "--squad-questions",
@@ -520,7 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         asked = [Asked(**d) for d in json.loads(CACHE.read_text("utf-8"))]
     else:
         config = DEFAULT
-        if args.consult_rules:  # any weight on them makes the engine consult the rules
+        if args.consult_rules and not DEFAULT.reader.consults_rules:
             config = dataclasses.replace(
                 DEFAULT, reader=dataclasses.replace(DEFAULT.reader, rules=1.0, agree=1.0)
             )
@@ -534,38 +533,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     consulted = any(r[READER_FEATURES.index("rules")] for a in asked for r in a.rows)
     raw_dev = [a for a in asked if a.source not in {"written", "squad"}]
     rules = rules_table(asked, raw_dev) if consulted else []
-    choices = choice_table(written_choices(asked), CHOICE_WITHOUT, consulted)
-    asked = without_features(asked, CHOICE_WITHOUT)  # as the engine reads without the rules
     mine = [a for a in asked if a.source in {"written", "squad"}]
-    choice = choice_of(mine)
-    data = judged(mine, choice)
-    dev = judged([a for a in asked if a.source not in {"written", "squad"}], choice)
-    cv = cross_validate(mine, CHOICE_WITHOUT)
+    data = judged(mine, DEFAULT.reader)
+    dev = judged([a for a in asked if a.source not in {"written", "squad"}], DEFAULT.reader)
+    cv = cross_validate(data, [a.fold for a in mine])
     weights = fit(data)
     news = [d for d in data if d.source != "squad"]
     weights = dataclasses.replace(weights, threshold=threshold([*news, *dev], _rate(weights)))
     weights = dataclasses.replace(weights, sure=sure_level(news, weights))
     head = ["confidence", "answered right", "declined", "false declines", "AUC"]
     dev_head = ["set", *head, "declined at <= 10 % false"]
-    rules_head = ["questions", "choice", "chosen right", *head[1:], "declined at <= 10 % false"]
     print(table(["questions", *head], cv))
-    print(table(dev_head, development_table(dev, choice, weights)))
+    print(table(dev_head, development_table(dev, DEFAULT.reader, weights)))
+    rules_head = ["questions", "choice", "chosen right", *head[1:], "declined at <= 10 % false"]
     if rules:
         print(table(rules_head, rules))
-    print(pasted_choice(choice))
     print(pasted(weights))
+    choices = written_choices(asked)
+    alone = alone_weights(choices)
+    print("fitted alone:", alone)
     n_una = sum(not d.answerable for d in data)
     lines = [
-        "# Which fact answers, and how sure the reader's answer is (bench/fit_confidence.py)",
+        "# How sure the reader's answer is (bench/fit_confidence.py)",
         "",
         f"Commit {git_revision()}; {len(data)} written news questions ({n_una} unanswerable, "
         f"{OFF_STORE} of them per store the other store's questions), each store holding the "
-        "articles of one fold, none of them seen by the reader, the embeddings or the reading "
-        f"order; {time.perf_counter() - start:.0f} s.",
+        "articles of one fold, none of them seen by the reader, the embeddings, the reading "
+        "order or the choice; "
+        f"{time.perf_counter() - start:.0f} s.",
         "",
-        "Cross-validated by article (two folds; the choice and the confidence fitted and "
-        "thresholded on one, scored on the other; the threshold declines at most 10 % of the "
-        "fitting fold's answerable questions):",
+        "Cross-validated by article (two folds; fitted and thresholded on one, scored on the "
+        "other; the threshold declines at most 10 % of the fitting fold's answerable questions):",
         "",
         table(["questions", *head], cv),
         "",
@@ -573,20 +571,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "answerable questions of the written ones and of each development set (their "
         "questions that are not follow-ups, in a store with the seed and their articles):",
         "",
-        table(dev_head, development_table(dev, choice, weights)),
+        table(dev_head, development_table(dev, DEFAULT.reader, weights)),
         "",
-    ]
-    if rules:
-        lines += [
-            "What the rule engine's opinion (the features `rules` and `agree`) is worth, the "
-            "rows collected with it (`--consult-rules`): the choice and the confidence fitted "
-            "with it and without, cross-validated as above on the written questions; the "
-            "development sets with both fitted on every written question:",
-            "",
-            table(rules_head, rules),
-            "",
-        ]
-    lines += [
+        *(
+            [
+                "What the rule engine's opinion (the choice's features `rules` and `agree`) is "
+                "worth: a choice (`choice_of`) and a confidence both fitted on one fold of the "
+                "written questions, with those features and without, scored on the other fold; "
+                "the development sets with both fitted on every written question:",
+                "",
+                table(rules_head, rules),
+                "",
+            ]
+            if rules
+            else []
+        ),
         "The threshold's curve, declined / false declines (the written questions fitted on):",
         "",
         table(
@@ -599,8 +598,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         table(
             ["choice", "chosen right", "answered right", "declined", "false declines", "AUC"],
-            choices,
+            choice_table(choices),
         ),
+        "",
+        "Fitted on all of them, the others held at the shipped choice's (`ReaderWeights`): "
+        + ", ".join(f"{k} = {v}" for k, v in alone.items())
+        + ".",
         "",
         f"Answers said as unsure: below {weights.sure}, where the written questions' answers "
         "turn from more often wrong to more often right (`sure_level`; the share of answers "
@@ -611,17 +614,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sure_table([*news, *dev], weights),
         ),
         "",
-        f"The choice, fitted on every written question (threshold {choice.threshold}, used "
-        "only without the confidence's weights):",
-        "",
-        table(
-            ["feature", "weight"],
-            [["bias", f"{choice.bias:+.4f}"]]
-            + [[n, f"{getattr(choice, n):+.4f}"] for n in READER_FEATURES],
-        ),
-        "",
-        f"The confidence: bias {weights.bias:.4f}, threshold {weights.threshold}, sure "
-        f"{weights.sure}:",
+        f"Bias {weights.bias:.4f}, threshold {weights.threshold}, sure {weights.sure}:",
         "",
         table(
             ["feature", "weight"],

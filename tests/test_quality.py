@@ -1,11 +1,12 @@
 """Quality floors on the question sets, so a change that makes answers worse fails loudly.
 
 Both engines are held to floors: the default one, whose learned reader answers (measured in a
-store holding the seed article alone, the choice weighing no rules' opinion: seed_questions
-support@1 0.875 / F1 0.680 / declined 0.706 / false declines 0.045; seed_holdout 0.912 / 0.821 /
-0.810 / 0.029; dev 1.000 / 0.649 / 1.000. With the rules' opinion weighed, as before 5 December:
-0.898 / 0.702 / 0.765 / 0.057, 0.941 / 0.846 / 0.857 / 0.029 and the same dev; 7,424 unseen
-written news questions do not tell the two apart: bench/README.md, "The rules' opinion"), and the
+store holding the seed article alone: seed_questions support@1 0.898 / F1 0.702 / declined
+0.765 / false declines 0.057; seed_holdout 0.941 / 0.846 / 0.905 / 0.000; dev 1.000 / 0.649 /
+1.000, with each fact read in a model pass of its own; read five to a pass, 0.909 / 0.730 /
+0.765 / 0.034, 0.941 / 0.842 / 0.857 / 0.000 and 1.000 / 0.664 / 1.000, a difference of a
+question or two either way that 7,424 unseen written questions do not show: bench/README.md,
+"The learned reader"), and the
 rule engine alone (``TALKS_READER=off``), which stays the fallback. The floors sit a few points
 under what each measures; the brief's targets are higher and tracked by ``talks-bot eval`` (README,
 "Quality"), not here.
@@ -26,8 +27,8 @@ from .conftest import DATA, make_newsroom, shared_path
 # set → (support@1, F1, most false declines, least declined), the reader's then the rules'
 FLOORS = {
     "reader": {
-        "seed_questions": (0.84, 0.65, 0.08, 0.60),
-        "seed_holdout": (0.88, 0.79, 0.07, 0.65),
+        "seed_questions": (0.86, 0.68, 0.08, 0.60),
+        "seed_holdout": (0.90, 0.82, 0.07, 0.65),
         "dev_questions": (0.93, 0.62, 0.07, 0.99),
     },
     "rules": {
@@ -38,9 +39,9 @@ FLOORS = {
 }
 
 
-# The reader's answers said plainly: how many stand on the right sentence (seed store: 0.934 /
-# 0.967 / 1.000; with nothing said as unsure, 0.908 and 0.889 on our two seed sets).
-SURE_RIGHT_FLOOR = 0.90
+# The reader's answers said plainly: how many stand on the right sentence (seed store: 0.948 /
+# 1.000 / 1.000; with nothing said as unsure, 0.908 and 0.889 on our two seed sets).
+SURE_RIGHT_FLOOR = 0.93
 
 
 @pytest.fixture(scope="module", params=["reader", "rules"])

@@ -3,7 +3,6 @@ here, and the engine answering through it (or without it, TALKS_READER=off)."""
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,7 +20,7 @@ from knowledge.qa import reader as reader_module
 from knowledge.qa.config import DEFAULT, ORDER_FEATURES
 from knowledge.qa.reader import MAX_ANSWER_TOKENS, Reader, _best_span, _whole_words, shipped_reader
 from knowledge.storage.store import Store
-from tests.conftest import FIXED_NOW, make_newsroom, with_config
+from tests.conftest import FIXED_NOW, make_newsroom
 
 HARBOUR = (Path(__file__).resolve().parent / "data" / "harbour_council.txt").read_text("utf-8")
 
@@ -195,33 +194,10 @@ def test_ranked_facts_begin_with_the_ones_the_reader_reads(nlp: Language, tmp_pa
     assert len({f.id for f in ranked}) == len(ranked)
 
 
-def test_the_shipped_choice_does_not_consult_the_rules(
-    nlp: Language, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The rules' opinion weighed nothing on written questions (bench/fit_confidence.py): with
-    # its weights at 0 the rules never run beside the reader, and their features stay 0.
-    assert not DEFAULT.reader.consults_rules
-    kb = make_newsroom(nlp, tmp_path / "t.db")
-    asked: list[str] = []
-    by_rules = kb.engine._by_rules
-    monkeypatch.setattr(
-        kb.engine, "_by_rules", lambda text, *a: asked.append(text) or by_rules(text, *a)
-    )
-    cands = kb.engine.candidates("where are the talks held?")
-    assert cands
-    assert {(c.rules, c.agree) for c in cands} == {(0.0, 0.0)}
-    assert kb.answer("where are the talks held?").answered
-    assert asked == []
-
-
 def test_the_rules_second_opinion_read_beside_the_reader_is_the_rules_answer(
     nlp: Language, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Where a choice weighs it (bench/fit_confidence.py --consult-rules collects it so).
-    consulting = dataclasses.replace(
-        DEFAULT, reader=dataclasses.replace(DEFAULT.reader, rules=1.0, agree=1.0)
-    )
-    kb = with_config(make_newsroom(nlp, tmp_path / "t.db"), consulting)  # the seed article
+    kb = make_newsroom(nlp, tmp_path / "t.db")  # the seed article
     rules = make_newsroom(nlp, tmp_path / "rules.db", reader=False)
     assert kb.engine.reader is not None
     assert rules.engine.reader is None
@@ -260,13 +236,9 @@ def test_the_rules_second_opinion_read_beside_the_reader_is_the_rules_answer(
 
 
 def test_a_process_forked_after_answering_still_answers(nlp: Language, tmp_path: Path) -> None:
-    # The reader's passes, and the rules' opinion where a choice weighs it, run in helper
-    # threads; a forked child inherits the parent's executors without their threads, so it
-    # needs its own or its first answer waits forever.
-    consulting = dataclasses.replace(
-        DEFAULT, reader=dataclasses.replace(DEFAULT.reader, rules=1.0, agree=1.0)
-    )
-    kb = with_config(make_newsroom(nlp, tmp_path / "t.db"), consulting)
+    # The rules' opinion runs in a helper thread; a forked child inherits the parent's executor
+    # without its thread, so it needs one of its own or its first answer waits forever.
+    kb = make_newsroom(nlp, tmp_path / "t.db")
     expected = kb.answer("where are the talks held?").short
     fork = multiprocessing.get_context("fork")
     answers = fork.Queue()
