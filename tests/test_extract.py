@@ -17,6 +17,7 @@ from knowledge.nlp.entities import (
     _within_dashes,
     cluster_entities,
     fix_labels,
+    quote_open,
 )
 from knowledge.nlp.extract import asked_time, extract
 
@@ -175,6 +176,35 @@ def test_a_name_stops_at_a_spaced_dash(
     assert span is not None
     lo, hi = _within_dashes(doc, span.start, span.end, label)
     assert doc[lo:hi].text == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "still_open"),
+    [
+        ('He said: "We will go.', True),
+        ('He said: "We will go," and left.', False),
+        ('He said: "Anyone can listen. "This allows us to grow."', False),  # left unclosed
+        ('He said: "Anyone can listen. "This allows us', True),
+        ("“We will go. “And stay.”", False),
+        ("“We will go.", True),
+        ('The screen is 12" wide.', False),  # an inch mark closes nothing
+        ("No quotes at all.", False),
+    ],
+)
+def test_a_quote_is_open_by_where_its_marks_stand(text: str, still_open: bool) -> None:
+    assert quote_open(text) is still_open
+
+
+def test_a_quote_left_unclosed_does_not_swallow_the_paragraph(nlp: Language) -> None:
+    paragraph = (
+        'Mr Reed said: "Anyone can listen with the phone in their pocket. "This brings us a new '
+        'audience." Ann Lee, head of the firm, said the network was built for it. There are 30 '
+        "compatible handsets."
+    )
+    draft = ArticleDraft(title="Radio by phone", paragraphs=(paragraph,))
+    texts = [f.text for f in extract(nlp, draft, article_date=dt.date(2005, 1, 4)).facts]
+    assert texts[-1] == "There are 30 compatible handsets."
+    assert texts[0].endswith('a new audience."')
 
 
 def test_titles_leave_out_dates_and_forms_of_address(nlp: Language) -> None:

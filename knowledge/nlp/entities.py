@@ -96,6 +96,29 @@ def _person_norm(norm: str) -> str:
 # --- sentences -------------------------------------------------------------------------------
 
 
+def quote_open(text: str) -> bool:
+    """Whether a quotation is still open at the end of ``text``. A straight quote mark opens
+    where it stands before a word and closes where it follows one, so a quote the writer left
+    unclosed before opening the next (`said: "Anyone can listen. "This allows us..."`) closes
+    with the second: counting marks, it stayed open to the end of the paragraph."""
+    state = False
+    for i, ch in enumerate(text):
+        if ch == "“":
+            state = True
+        elif ch == "”":
+            state = False
+        elif ch == '"':
+            before = text[i - 1] if i else " "
+            after = text[i + 1] if i + 1 < len(text) else " "
+            if (before.isspace() or before in "([—–-") and not after.isspace():
+                state = True  # opening: before a word
+            elif not before.isspace():
+                state = False  # closing: after a word or punctuation
+            else:
+                state = not state  # standing alone: as counting would
+    return state
+
+
 def sentences(paragraph: int, doc: Doc) -> Iterable[Sent]:
     """spaCy's sentences, merged while a quotation is open so a quote and its "he said" stay
     one fact."""
@@ -105,10 +128,10 @@ def sentences(paragraph: int, doc: Doc) -> Iterable[Sent]:
             current = Sent(paragraph, doc, sent.start, sent.end)
         else:
             current.end = sent.end
-        text = current.span.text
-        balanced = (text.count('"') % 2 == 0) and text.count("“") <= text.count("”")
         too_long = current.end - current.start > 200
-        if (balanced or too_long) and any(t.is_alpha for t in current.span):
+        if (not quote_open(current.span.text) or too_long) and any(
+            t.is_alpha for t in current.span
+        ):
             yield current
             current = None
     if current is not None and any(t.is_alpha for t in current.span):
