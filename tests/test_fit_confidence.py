@@ -1,0 +1,67 @@
+"""The choice and confidence fits of bench/fit_confidence.py on rows made up here: what the rule
+engine's opinion is worth is measured by fitting with its features and without."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+from fit_confidence import RULES, Asked, choice_of, rules_table, without_features
+
+from knowledge.qa.config import READER_FEATURES
+
+AGREE = READER_FEATURES.index("agree")
+MARGIN = READER_FEATURES.index("margin")
+
+
+def _asked(rng: random.Random, fold: int, *, answerable: bool) -> Asked:
+    """Five facts read, the reader's margin saying little; the rules agree with the right one
+    nine times in ten, and with a fact at random otherwise."""
+    right = rng.randrange(5) if answerable else -1
+    agreed = right if answerable and rng.random() < 0.9 else rng.randrange(5)
+    rows, labels = [], []
+    for k in range(5):
+        row = [0.0] * len(READER_FEATURES)
+        row[MARGIN] = rng.gauss(0.0, 1.0)
+        row[READER_FEATURES.index("rules")] = 0.8
+        row[AGREE] = 0.8 if k == agreed else 0.0
+        rows.append(row)
+        labels.append(k == right)
+    return Asked("written", fold, answerable, True, rows, labels, ["x"] * 5)
+
+
+def _questions(n: int = 400) -> list[Asked]:
+    rng = random.Random(7)
+    return [_asked(rng, k % 2, answerable=(k // 2) % 4 != 0) for k in range(n)]
+
+
+def test_left_out_features_read_as_zero_and_the_rest_unchanged() -> None:
+    asked = _questions(8)
+    out = without_features(asked, RULES)
+    for before, after in zip(asked, out, strict=True):
+        for r0, r1 in zip(before.rows, after.rows, strict=True):
+            assert r1[AGREE] == r1[READER_FEATURES.index("rules")] == 0.0
+            assert r1[MARGIN] == r0[MARGIN]
+    assert asked[0].rows[0][READER_FEATURES.index("rules")] == 0.8  # the input is left as it was
+
+
+def test_a_choice_fitted_without_the_rules_gives_them_no_weight() -> None:
+    asked = _questions()
+    without = choice_of(without_features(asked, RULES), RULES)
+    assert without.rules == without.agree == 0.0
+    assert not without.consults_rules
+    weighed = choice_of(asked, frozenset())
+    assert weighed.agree > 1.0  # the only thing here that tells the right fact
+
+
+def test_the_rules_table_shows_what_their_opinion_is_worth() -> None:
+    asked = _questions()
+    rows = rules_table(asked, [])
+    by_name = {name: float(chosen) for source, name, chosen, *_ in rows if source == "written"}
+    assert set(by_name) == {"the rules' opinion weighed", "without it"}
+    # Agreeing with the right fact is all the signal: without it, about one in five.
+    assert by_name["the rules' opinion weighed"] > 0.8
+    assert by_name["without it"] < 0.4
