@@ -387,3 +387,29 @@ def test_a_follow_ups_previous_fact_moves_up_the_reading_order() -> None:
     assert [f.id for _, _, f in rank.reading_order(scored, DEFAULT.order)] == [1, 2]
     again = rank.reading_order(scored, DEFAULT.order, previous_fact=2)
     assert [f.id for _, _, f in again] == [2, 1]
+
+
+def test_a_persons_role_is_read_by_the_reader_and_carded_by_the_rules(
+    nlp: Language, tmp_path: Path
+) -> None:
+    # "What role does X play in the film?" asks what the facts say, not how the article
+    # titles X: the reader reads them (on unseen written questions it answers such questions
+    # better than the card: bench/README.md, "A job asked of the reader"); the rules, which
+    # have no reader, still answer with the description.
+    text = (
+        "Film awards list\n\nBritish star Ann Bell is nominated for the best actress award.\n\n"
+        "In the film, Bell plays a village nurse who hides a runaway soldier.\n\n"
+        "The ceremony will be held in London on Sunday."
+    )
+    question = "What role does Ann Bell play in the film?"
+    read = make_newsroom(nlp, tmp_path / "read.db", seed=False)
+    read.load_text(text, title="Film awards list")
+    carded = make_newsroom(nlp, tmp_path / "card.db", seed=False, reader=False)
+    carded.load_text(text, title="Film awards list")
+    by_reader = read.answer(question)
+    assert by_reader.answered
+    assert by_reader.short is not None
+    assert "nurse" in by_reader.short
+    by_rules = carded.answer(question)
+    assert by_rules.answered
+    assert by_rules.short == "British star"
