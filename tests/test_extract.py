@@ -207,6 +207,20 @@ def test_a_quote_left_unclosed_does_not_swallow_the_paragraph(nlp: Language) -> 
     assert texts[0].endswith('a new audience."')
 
 
+def test_a_description_is_written_as_the_article_writes_it(nlp: Language) -> None:
+    draft = ArticleDraft(
+        title="Worm spreads",
+        paragraphs=(
+            "Graham Cluley, spokesman for anti-virus firm Sophos, said the worm was spreading.",
+            "Merrill's head of research Ann Marsh said the shares would fall.",
+        ),
+    )
+    x = extract(nlp, draft, article_date=dt.date(2005, 1, 4))
+    described = {e.name: e.descriptions for e in x.entities if e.label == "PERSON"}
+    assert "spokesman for anti-virus firm Sophos" in described["Graham Cluley"]
+    assert any("Merrill's" in d for d in described["Ann Marsh"]), described
+
+
 def test_titles_leave_out_dates_and_forms_of_address(nlp: Language) -> None:
     draft = read_article(
         "Council row over ferry fares\n\n"

@@ -41,7 +41,7 @@ def describe(
             if child.dep_ == "appos" and child.pos_ in {"NOUN", "PROPN"} and child.i >= e.end:
                 phrase = _strip_phrase(list(child.subtree))
                 if phrase and has_role(phrase):
-                    clusters[key].descriptions.append(" ".join(t.text for t in phrase))
+                    clusters[key].descriptions.append(_as_written(phrase))
 
 
 def _title_before(doc: Doc, start: int, lo: int) -> str | None:
@@ -66,7 +66,7 @@ def _title_before(doc: Doc, start: int, lo: int) -> str | None:
         return None
     if not has_role(phrase) and not ends_like_a_person(phrase[-1]):
         return None
-    return " ".join(_join_tokens(phrase))
+    return _as_written(phrase)
 
 
 def _appositive_before(doc: Doc, start: int, lo: int) -> str | None:
@@ -89,17 +89,16 @@ def _appositive_before(doc: Doc, start: int, lo: int) -> str | None:
     phrase = _strip_phrase(list(doc[j : start - 1]))
     if not phrase or not has_role(phrase[:3]):
         return None
-    return " ".join(_join_tokens(phrase))
+    return _as_written(phrase)
 
 
-def _join_tokens(tokens: Sequence[Token]) -> list[str]:
-    out: list[str] = []
-    for t in tokens:
-        if out and (t.tag_ == "POS" or t.text == "-" or out[-1].endswith("-")):
-            out[-1] += t.text
-        else:
-            out.append(t.text)
-    return out
+def _as_written(tokens: Sequence[Token]) -> str:
+    """A phrase as the article writes it ("anti-virus firm", "Merrill's"), not its tokens joined
+    by spaces ("anti - virus", "Merrill 's")."""
+    first, last = tokens[0].i, tokens[-1].i
+    if last - first + 1 != len(tokens):  # not one stretch of text (a parse's odd subtree)
+        return " ".join(t.text for t in tokens)
+    return tokens[0].doc[first : last + 1].text
 
 
 def _strip_phrase(tokens: list[Token]) -> list[Token]:
@@ -135,7 +134,7 @@ def link_descriptions(
             key = _best_person(phrase, recent, clusters, mentions[i], m.start)
             if key is None:
                 continue
-            text = " ".join(_join_tokens(phrase))
+            text = _as_written(phrase)
             clusters[key].descriptions.append(text)
             mentions[i].append(
                 ExtractedMention(
