@@ -531,11 +531,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.squad_questions:
         asked = [a for a in asked if a.source != "squad"]
     consulted = any(r[READER_FEATURES.index("rules")] for a in asked for r in a.rows)
-    raw_dev = [a for a in asked if a.source not in {"written", "squad"}]
-    rules = rules_table(asked, raw_dev) if consulted else []
+    development_asked = [a for a in asked if a.source not in {"written", "squad"}]
+    rules = rules_table(asked, development_asked) if consulted else []
     mine = [a for a in asked if a.source in {"written", "squad"}]
     data = judged(mine, DEFAULT.reader)
-    dev = judged([a for a in asked if a.source not in {"written", "squad"}], DEFAULT.reader)
+    dev = judged(development_asked, DEFAULT.reader)
     cv = cross_validate(data, [a.fold for a in mine])
     weights = fit(data)
     news = [d for d in data if d.source != "squad"]
