@@ -2,8 +2,9 @@
 before reading anything: "what is X's job / role / title" (``Engine._role_of``) and "who is X?"
 / "what is X?" (``Question.card`` with a question word). Every such unseen written question
 (``fit_confidence.UNSEEN``), asked of its fold's store (as ``fit_confidence.written``), answered
-by the card and by the reader. The first kind is read now (the rules, ``TALKS_READER=off``,
-keep the card); "who is X?" keeps its card (bench/README.md, "A job asked of the reader").
+by the card, by the reader past the card, and by the engine as shipped. Both kinds are read now
+(the rules, ``TALKS_READER=off``, keep the card); "who is X?" keeps the card's shape and, where
+the reader reads X's name, its answer (bench/README.md, "A job asked of the reader").
 
     PYTHONPATH=.:bench .venv/bin/python bench/role_card.py     # ~2 min
 """
@@ -26,8 +27,8 @@ from knowledge.nlp.pipeline import load_pipeline
 from knowledge.qa.evaluation import token_f1
 from knowledge.storage.store import Store
 
-# which card, the question, its answers, the card's answer, the reader's
-Row = tuple[str, str, list[str], Answer, Answer]
+# which card, the question, its answers, the card's answer, the reader's, the engine's
+Row = tuple[str, str, list[str], Answer, Answer, Answer]
 
 
 def _f1(answer: Answer, answers: list[str]) -> float:
@@ -75,7 +76,8 @@ def compare(nlp: Any) -> list[Row]:
                     kind = "who / what is X"
                 else:
                     continue
-                out.append((kind, item["q"], item["answers"], card, read(engine, item["q"])))
+                reader = read(engine, item["q"])
+                out.append((kind, item["q"], item["answers"], card, reader, kb.answer(item["q"])))
             kb.store.engine.dispose()
     return out
 
@@ -87,6 +89,7 @@ def main() -> int:
     picks: tuple[tuple[str, Callable[[Row], Answer]], ...] = (
         ("card", lambda r: r[3]),
         ("reader", lambda r: r[4]),
+        ("engine", lambda r: r[5]),
     )
     for kind in sorted({r[0] for r in rows}):
         mine = [r for r in rows if r[0] == kind]

@@ -50,6 +50,7 @@ from knowledge.qa.shortanswer import (
 )
 from knowledge.qa.vocabulary import BE_FORMS, DATE_FOCUS
 from knowledge.text import PERSON_PRONOUNS, alias_norm, normalise
+from knowledge.text import words as word_list
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +295,21 @@ def _distance_factor(distance: float | None, cal: Calibration = DEFAULT.calibrat
     return max(cal.distance_floor, 1.0 - lost)
 
 
+def _without_name(text: str, entity: Entity) -> str | None:
+    """What a span says of an entity without the entity's own name at either end ("the UN
+    Special Envoy for Syria Staffan" → "the UN Special Envoy for Syria"); None where nothing
+    else is left or the name stands inside it (the span is not a description of it)."""
+    named = {w for n in (entity.name, *entity.aliases) for w in word_list(n)}
+    tokens = text.split()
+    while tokens and normalise(tokens[-1]).strip(".,;:") in named:
+        tokens.pop()
+    while tokens and normalise(tokens[0]).strip(".,;:") in named:
+        tokens.pop(0)
+    if not tokens or any(len(w) > 2 and w in named for w in word_list(" ".join(tokens))):
+        return None
+    return " ".join(tokens)
+
+
 def _asks_definition(q: Question) -> bool:
     """ "What are stents?", "what is a squib?": a question whose answer is the other side of
     "X is Y" (not "what is the largest city in Y?", which a fact may answer in other ways)."""
@@ -421,7 +437,10 @@ class Engine:
             entity = max(
                 (self.index.entities[i] for i in q.entity_ids), key=lambda e: self._weight(e.id)
             )
-            return self._card(text, entity, by_description=q.card_by_description)
+            card = self._card(text, entity, by_description=q.card_by_description)
+            if self.reader is None or not card.answered or q.wh is None:
+                return card  # a bare name ("Kazakhstan") is asked for its card
+            return self._read_card(text, q, entity, card)
         scored = self._scored(q, context_entities, previous_fact)
         if not scored:
             return self._decline(text, [], None)
@@ -429,6 +448,41 @@ class Engine:
             return self._by_rules(text, q, scored, context_entities)
         opinion = self._opinion(text, q, scored, context_entities)
         return self._read(text, q, scored, context_entities, opinion, previous_fact=previous_fact)
+
+    def _read_card(self, text: str, q: Question, entity: Entity, card: Answer) -> Answer:
+        """ "Who is X?" read by the reader, answered in the card's shape (X: what the reader
+        read, the fact it read it in, X's other facts) so that a follow-up's "he" is X. The
+        card's own answer where the reader declines or reads X's name: on 335 unseen written
+        such questions, F1 0.836 (the card) against 0.934 (bench/role_card.py). Asked by a
+        description ("who is the England coach?"), the reader's answer as it is."""
+        scored = self._scored(q, frozenset(), None)
+        if not scored:
+            return card
+        opinion = self._opinion(text, q, scored, frozenset())
+        read = self._read(text, q, scored, frozenset(), opinion, previous_fact=None)
+        if not read.answered or not read.short:
+            return card
+        if q.card_by_description:
+            return read
+        short = _without_name(read.short, entity)
+        if short is None:
+            return card
+        best = read.facts[0]
+        rest = [f for f in card.facts if f.fact.id != best.fact.id]
+        top = (best, *rest[:4])
+        article = self.index.articles[best.fact.article_id]
+        more = "\n".join(f"• {f.fact.text}" for f in top[1:3])
+        head = f"{entity.name}: {short}"
+        reply_text = reply.answer_text(head, best, article, tentative=read.tentative)
+        return dataclasses.replace(
+            card,
+            short=short,
+            facts=top,
+            confidence=read.confidence,
+            reply=reply_text + (f"\nAlso:\n{more}" if more else ""),
+            articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in top},
+            tentative=read.tentative,
+        )
 
     def _opinion(
         self,
