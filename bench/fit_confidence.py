@@ -116,6 +116,8 @@ class Asked:
     rows: list[list[float]]  # each fact read: its READER_FEATURES, in reading order
     right: list[bool]  # each fact read: its span answers the question
     answer: list[str]  # each fact read: its span
+    question: str = ""  # as asked
+    facts: list[str] = dataclasses.field(default_factory=list)  # each fact read: its text
 
 
 def _asked(
@@ -136,6 +138,8 @@ def _asked(
         [list(c.features()) for c in cands],
         [right_span(c.reading.text, answers) for c in cands],
         [c.reading.text for c in cands],
+        question,
+        [c.fact.text for c in cands],
     )
 
 
@@ -248,6 +252,17 @@ def without_features(asked: Sequence[Asked], names: frozenset[str]) -> list[Aske
         )
         for a in asked
     ]
+
+
+def read_first(asked: Asked, n: int) -> Asked:
+    """The question as the engine would read it reading only the first ``n`` facts."""
+    return dataclasses.replace(
+        asked,
+        rows=asked.rows[:n],
+        right=asked.right[:n],
+        answer=asked.answer[:n],
+        facts=asked.facts[:n],
+    )
 
 
 def choice_of(asked: Sequence[Asked], without: frozenset[str]) -> ReaderWeights:
@@ -508,6 +523,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="SQuAD DEV_ARTICLES questions in the fit as well, each source weighing the same "
         "(needs the fold models; measured: 3,000 made the development sets worse, bench/README)",
     )
+    ap.add_argument(
+        "--passages",
+        type=int,
+        default=0,
+        help="as if the engine read only the first N facts of each question (its rows are in "
+        "reading order; 0: all it read)",
+    )
     ap.add_argument("--fold-models", type=Path, default=Path("/tmp"))
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=RESULTS / "confidence-fit.md")
@@ -530,6 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         CACHE.write_text(json.dumps([dataclasses.asdict(a) for a in asked]), "utf-8")
     if not args.squad_questions:
         asked = [a for a in asked if a.source != "squad"]
+    if args.passages:
+        asked = [read_first(a, args.passages) for a in asked]
     consulted = any(r[READER_FEATURES.index("rules")] for a in asked for r in a.rows)
     development_asked = [a for a in asked if a.source not in {"written", "squad"}]
     rules = rules_table(asked, development_asked) if consulted else []
