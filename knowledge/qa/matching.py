@@ -3,6 +3,8 @@ the learned span scorer)."""
 
 from __future__ import annotations
 
+import functools
+
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
@@ -11,10 +13,22 @@ from knowledge.qa.question import Question
 from knowledge.text import STOP, expand, normalise
 
 
-def forms(tok: Token) -> set[str]:
+def forms(tok: Token) -> frozenset[str]:
     """The terms a token is indexed under: its word and lemma, with their synonym class and
     stem."""
-    return {f for w in (normalise(tok.text), normalise(tok.lemma_)) for f in expand(w)}
+    return _forms(tok.text, tok.lemma_)
+
+
+@functools.lru_cache(maxsize=65536)
+def _forms(text: str, lemma: str) -> frozenset[str]:
+    # Kept: the rules look up every token of every fact they parse, the same words again and
+    # again (about 190 a question).
+    return frozenset(f for w in (normalise(text), normalise(lemma)) for f in expand(w))
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_stop(text: str) -> bool:
+    return normalise(text) in STOP
 
 
 def matched_tokens(q: Question, fact: Fact, doc: Doc) -> list[set[int]]:
@@ -23,7 +37,7 @@ def matched_tokens(q: Question, fact: Fact, doc: Doc) -> list[set[int]]:
     the place a demonym stands for), empty where the fact lacks it."""
     keys: list[set[int]] = [set() for _ in q.groups]
     for t in doc:
-        if normalise(t.text) in STOP:
+        if _is_stop(t.text):
             continue
         found = forms(t)
         for k, group in enumerate(q.groups):
