@@ -38,14 +38,8 @@ def _f1(answer: Answer, answers: list[str]) -> float:
 
 
 def read(engine: Any, text: str) -> Answer:
-    """The reader's answer to a question, whatever card the engine would answer it with: the
-    path ``Engine._answer`` takes after its card checks."""
-    q = engine.analyse(text)
-    scored = engine._scored(q, frozenset(), None)
-    if not scored:
-        return engine._decline(text, [], None)
-    opinion = engine._opinion(text, q, scored, frozenset())
-    return engine._read(text, q, scored, frozenset(), opinion, previous_fact=None)
+    """The reader's answer to a question, whatever card the engine would answer it with."""
+    return engine._reader_answer(text, engine.analyse(text))
 
 
 def compare(nlp: Any) -> list[Row]:

@@ -441,11 +441,25 @@ class Engine:
             if self.reader is None or not card.answered or q.wh is None:
                 return card  # a bare name ("Kazakhstan") is asked for its card
             return self._read_card(text, q, entity, card)
+        if self.reader is not None:
+            return self._reader_answer(text, q, context_entities, previous_fact)
         scored = self._scored(q, context_entities, previous_fact)
         if not scored:
             return self._decline(text, [], None)
-        if self.reader is None:
-            return self._by_rules(text, q, scored, context_entities)
+        return self._by_rules(text, q, scored, context_entities)
+
+    def _reader_answer(
+        self,
+        text: str,
+        q: Question,
+        context_entities: frozenset[int] = frozenset(),
+        previous_fact: int | None = None,
+    ) -> Answer:
+        """The reader's answer to an analysed question, past any card (declined where the
+        retriever finds nothing)."""
+        scored = self._scored(q, context_entities, previous_fact)
+        if not scored:
+            return self._decline(text, [], None)
         opinion = self._opinion(text, q, scored, context_entities)
         return self._read(text, q, scored, context_entities, opinion, previous_fact=previous_fact)
 
@@ -455,11 +469,7 @@ class Engine:
         card's own answer where the reader declines or reads X's name: on 335 unseen written
         such questions, F1 0.836 (the card) against 0.934 (bench/role_card.py). Asked by a
         description ("who is the England coach?"), the reader's answer as it is."""
-        scored = self._scored(q, frozenset(), None)
-        if not scored:
-            return card
-        opinion = self._opinion(text, q, scored, frozenset())
-        read = self._read(text, q, scored, frozenset(), opinion, previous_fact=None)
+        read = self._reader_answer(text, q)
         if not read.answered or not read.short:
             return card
         if q.card_by_description:
@@ -468,18 +478,13 @@ class Engine:
         if short is None:
             return card
         best = read.facts[0]
-        rest = [f for f in card.facts if f.fact.id != best.fact.id]
-        top = (best, *rest[:4])
-        article = self.index.articles[best.fact.article_id]
-        more = "\n".join(f"• {f.fact.text}" for f in top[1:3])
-        head = f"{entity.name}: {short}"
-        reply_text = reply.answer_text(head, best, article, tentative=read.tentative)
+        top = (best, *[f for f in card.facts if f.fact.id != best.fact.id][:4])
         return dataclasses.replace(
             card,
             short=short,
             facts=top,
             confidence=read.confidence,
-            reply=reply_text + (f"\nAlso:\n{more}" if more else ""),
+            reply=self._card_reply(f"{entity.name}: {short}", top, tentative=read.tentative),
             articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in top},
             tentative=read.tentative,
         )
@@ -968,22 +973,27 @@ class Engine:
         top = tuple(ScoredFact(f, 1.0 - 0.01 * i) for i, f in enumerate(ordered[:5]))
         if not top:
             return self._decline(question, [], None)
-        best = top[0]
-        article = self.index.articles[best.fact.article_id]
         head = f"{entity.name}: {short}" if short and short != entity.name else entity.name
-        more = "\n".join(f"• {f.fact.text}" for f in top[1:3])
-        text = reply.answer_text(head, best, article) + (f"\nAlso:\n{more}" if more else "")
         return Answer(
             question=question,
             answered=True,
             short=short or entity.name,
             facts=top,
             confidence=confidence,
-            reply=text,
+            reply=self._card_reply(head, top),
             entity=entity,
             articles={f.fact.article_id: self.index.articles[f.fact.article_id] for f in top},
             focus_entity_ids=(entity.id,),
         )
+
+    def _card_reply(self, head: str, top: Sequence[ScoredFact], *, tentative: bool = False) -> str:
+        """A card's reply: its head ("X: the UN envoy") over its first fact and article, then
+        "Also:" and the next two facts."""
+        best = top[0]
+        article = self.index.articles[best.fact.article_id]
+        more = "\n".join(f"• {f.fact.text}" for f in top[1:3])
+        text = reply.answer_text(head, best, article, tentative=tentative)
+        return text + (f"\nAlso:\n{more}" if more else "")
 
     def _place_of(self, entity: Entity, facts: list[Fact]) -> str | None:
         """What a place is known for in the articles: the city of a country ("Astana,
