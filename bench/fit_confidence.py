@@ -98,7 +98,7 @@ OFF_STORE = 500
 # Features of the choice added after it was fitted (``fit_reader.py``, on readings of the fold
 # models): their weights are fitted here, on the written questions, the others held (``fit_one``).
 # A rerun of fit_reader.py fits them with the rest: then empty this.
-ALONE = ("tense",)
+ALONE = ("tense", "holder")
 # The rule engine's opinion, as features of the choice: what it is worth is measured by a
 # choice and a confidence fitted here with them and without (``rules_table``). Measured on
 # 5 December, not acted on: bench/README.md, "The rules' opinion, weighed again".

@@ -166,6 +166,7 @@ class ReaderWeights:
     # Added after the others were fitted: fitted by bench/fit_confidence.py (``ALONE``) on the
     # written questions they were not fitted on, the others held.
     tense: float = 0.9928
+    holder: float = 0.0
     # The highest that declines at most 10% of the news questions' answerable ones (fit_reader).
     threshold: float = 0.19  # below it the engine declines
 
@@ -192,6 +193,7 @@ READER_FEATURES = (
     "agree",
     "typed",
     "tense",
+    "holder",
 )
 
 
@@ -233,6 +235,7 @@ class ConfidenceWeights:
         0.1228,  # agree
         -0.1478,  # typed
         1.4284,  # tense
+        0.0,  # holder
         0.0480,  # best_margin
         0.0410,  # second_margin
         0.2724,  # lead

@@ -31,7 +31,7 @@ from knowledge.models import (
     Turn,
 )
 from knowledge.nlp.dates import relative_time
-from knowledge.qa import rank, reply
+from knowledge.qa import holders, rank, reply
 from knowledge.qa.confidence import question_features, rate, sigmoid
 from knowledge.qa.config import DEFAULT, Calibration, QAConfig, RankWeights
 from knowledge.qa.embedding import Embedder
@@ -152,6 +152,15 @@ def _tense_match(q: Question, fact: Fact, reading: Reading, index: Index) -> flo
     return 0.0
 
 
+def _held_for_another(q: Question, fact: Fact, reading: Reading, index: Index) -> bool:
+    """The span names a person described with the asked role only for another (``holders``)."""
+    if not reading.text:
+        return False
+    return holders.held_for_another(
+        q, holders.people_in(fact, reading.start, reading.end, index), index
+    )
+
+
 def _names_a_place(q: Question) -> bool:
     """ "that city", "this country": a demonstrative before a place noun stands for a place."""
     return any(
@@ -193,6 +202,8 @@ class Candidate(NamedTuple):
     typed: float  # 1: the span is of the asked type (an entity, a date), -1: not, 0: no type
     tense: float  # -1: the span's date lies on the other side of its article's date than the
     # question asks about ("when will..." and a date before it); 0 otherwise
+    holder: float  # 1: the span names a person the articles give the asked role only for
+    # another than the question names ("French President" for "the president of Syria")
 
     def features(self) -> tuple[float, ...]:
         """In ``READER_FEATURES`` order (``ReaderWeights.logit``'s)."""
@@ -209,6 +220,7 @@ class Candidate(NamedTuple):
             self.agree,
             self.typed,
             self.tense,
+            self.holder,
         )
 
 
@@ -738,6 +750,7 @@ class Engine:
                 rules_confidence if fact.id == rules_fact else 0.0,
                 _type_match(q, fact, reading, self.index),
                 _tense_match(q, fact, reading, self.index),
+                float(_held_for_another(q, fact, reading, self.index)),
             )
             for k, ((score, feats, fact), reading) in enumerate(zip(top, readings, strict=True))
         ]
