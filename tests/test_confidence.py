@@ -17,7 +17,7 @@ from tests.conftest import make_newsroom, with_config
 
 
 def _reading(margin: float) -> list[float]:
-    return [margin, 5.0, 1.0, 0.0, 0.5, 0.0, 0.0, 0.4, 0.0, 1.0, 0.0]
+    return [margin, 5.0, 1.0, 0.0, 0.5, 0.0, 0.0, 0.4, 0.0, 1.0, 0.0, 0.0]
 
 
 def test_features_weigh_every_fact_read_not_only_the_chosen_one() -> None:
