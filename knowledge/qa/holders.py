@@ -70,6 +70,7 @@ def _owners(q: Question, index: Index) -> set[tuple[str, ...]]:
 
 
 def _holds(description: Iterable[str], roles: set[str]) -> bool:
+    """The description holds one of the question's words (any of their forms) that is no name."""
     return any(f in roles for w in description if w not in STOP for f in expand(w))
 
 
@@ -90,7 +91,7 @@ def _alike(adjective: str, place: str) -> bool:
     demonym never makes a right answer look wrong."""
     if related(adjective, place):
         return True
-    return adjective[:1] == place[:1] and adjective.endswith(("ch", "sh", "ss", "tch", "ek"))
+    return adjective[:1] == place[:1] and adjective.endswith(("ch", "sh", "ss", "ek"))
 
 
 def _another(description: str, roles: set[str], owner_words: set[str]) -> bool:
