@@ -41,14 +41,15 @@ def test_no_tense_asked_or_no_date_read_weighs_nothing(seeded: Newsroom) -> None
 
 
 def _without_tense() -> QAConfig:
-    """The shipped knobs with the tense weighed nowhere (the choice, the confidence)."""
+    """The shipped knobs with the tense weighed nowhere (the choice, the confidence), and no
+    threshold: what the choice picks, however sure."""
     k = CONFIDENCE_FEATURES.index("tense")
     sure = DEFAULT.confidence
     weights = (*sure.weights[:k], 0.0, *sure.weights[k + 1 :])
     return dataclasses.replace(
         DEFAULT,
         reader=dataclasses.replace(DEFAULT.reader, tense=0.0),
-        confidence=dataclasses.replace(sure, weights=weights),
+        confidence=dataclasses.replace(sure, weights=weights, threshold=0.0),
     )
 
 
