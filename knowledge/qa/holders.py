@@ -38,16 +38,19 @@ def held_for_another(q: Question, people: Sequence[Entity], index: Index) -> boo
     president of Syria", "Birmingham's manager") and an answer's person is described with that
     role only for another ("French President", "Manchester United manager"), never for the
     question's."""
+    if not people:  # most spans name no one: nothing of the question's to work out
+        return False
     owners = _owners(q, index)
-    if not owners or not people:
+    if not owners:
         return False
     owner_words = {w for name in owners for w in name}
     roles = {t for g in q.groups for t in g} - {f for w in owner_words for f in expand(w)}
     for person in people:
-        described = [d for d in person.descriptions if _holds(_words(d), roles)]
-        if not described or any(_names(_words(d), owners) for d in described):
+        worded = [(d, _words(d)) for d in person.descriptions]
+        described = [(d, ws) for d, ws in worded if _holds(ws, roles)]
+        if not described or any(_names(ws, owners) for _, ws in described):
             continue
-        if any(_another(d, roles, owner_words) for d in described):
+        if any(_another(d, roles, owner_words) for d, _ in described):
             return True
     return False
 
