@@ -67,7 +67,9 @@ def compare(nlp: Any) -> list[Row]:
                         key=lambda e: engine._weight(e.id),
                     )
                     card = engine._card(item["q"], entity, by_description=q.card_by_description)
-                    kind = "who / what is X"
+                    kind = "who / what is X" + (
+                        " (by a description)" if q.card_by_description else ""
+                    )
                 else:
                     continue
                 reader = read(engine, item["q"])

@@ -114,3 +114,10 @@ def alias_norm(text: str) -> str:
     while toks and toks[0] in ARTICLES:
         toks = toks[1:]
     return " ".join(toks)
+
+
+def name_key(text: str) -> tuple[str, ...]:
+    """The words a name or description is looked up by in the index: ``alias_norm``'s, a
+    hyphenated word's parts apart, as a question's tokens come ("the Italian-Swedish diplomat"
+    is asked as "italian", "swedish", "diplomat")."""
+    return tuple(alias_norm(text).replace("-", " ").split())

@@ -234,6 +234,27 @@ def test_titles_leave_out_dates_and_forms_of_address(nlp: Language) -> None:
     assert "transport minister" in dahl.descriptions
 
 
+def test_a_title_before_a_name_is_that_persons_not_an_earlier_ones(nlp: Language) -> None:
+    draft = ArticleDraft(
+        title="Ferry talks",
+        paragraphs=(
+            "Norway's trade minister Ingrid Halvorsen met the Danish trade minister Lars Holm "
+            "in Port Ellery on Monday.",
+            "Holm later met the former harbour master, Per Dahl, at the quay.",
+            "Halvorsen said the talks had gone well. The Danish trade minister agreed.",
+        ),
+    )
+    x = extract(nlp, draft, article_date=dt.date(2024, 3, 5))
+    described = {e.name: e.descriptions for e in x.entities if e.label == "PERSON"}
+    assert not any("Danish" in d for d in described["Ingrid Halvorsen"]), described
+    assert not any("harbour master" in d for d in described["Lars Holm"]), described
+    # Without a name after it, the description is linked to the person whose role it names,
+    # not to the one mentioned last.
+    holm = _entity(x, "Lars Holm")
+    said = next(f for f in x.facts if f.text.startswith("The Danish trade minister agreed"))
+    assert [m.entity_key for m in said.mentions if m.kind == "description"] == [holm.key]
+
+
 TUESDAY = dt.date(2024, 3, 5)  # the last Monday is 4 March, the next one 11 March
 
 # A date's clause decides which weekday it is: a timetable ("is due to", "is set to", "is meeting",

@@ -131,6 +131,8 @@ def link_descriptions(
             m = mention(sent, phrase[0].i, tok.i + 1, -1, "description")
             if any(a < m.end and m.start < b for a, b in covered):
                 continue
+            if _names_follow(sent, tok, covered):
+                continue  # "the Danish minister Lars Holm": his title, not an earlier person's
             key = _best_person(phrase, recent, clusters, mentions[i], m.start)
             if key is None:
                 continue
@@ -146,6 +148,18 @@ def link_descriptions(
                 if m.entity_key in recent:
                     recent.remove(m.entity_key)
                 recent.append(m.entity_key)
+
+
+def _names_follow(sent: Sent, tok: Token, covered: Sequence[tuple[int, int]]) -> bool:
+    """A person's name begins right after the role noun, or after a comma ("the trade
+    minister, Lars Holm,"): the phrase is that person's title or appositive."""
+    j = tok.i + 1
+    if j < sent.end and sent.doc[j].text == ",":
+        j += 1
+    if j >= sent.end:
+        return False
+    start = sent.doc[j].idx - sent.span.start_char
+    return any(a == start for a, _ in covered)
 
 
 def _best_person(

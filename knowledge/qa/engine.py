@@ -49,7 +49,7 @@ from knowledge.qa.shortanswer import (
     relation,
 )
 from knowledge.qa.vocabulary import BE_FORMS, DATE_FOCUS
-from knowledge.text import PERSON_PRONOUNS, alias_norm, normalise
+from knowledge.text import PERSON_PRONOUNS, name_key, normalise
 from knowledge.text import words as word_list
 
 log = logging.getLogger(__name__)
@@ -322,6 +322,14 @@ def _without_name(text: str, entity: Entity) -> str | None:
     return " ".join(tokens)
 
 
+def _echoes(span: str, question: str) -> bool:
+    """Whether a span holds nothing but words of the question (a hyphenated word's parts
+    count on their own: "Italian" of "Italian-Swedish")."""
+    asked = {p for w in word_list(question) for p in (w, *w.split("-"))}
+    said = [p for w in word_list(span) for p in w.split("-") if p]
+    return bool(said) and all(p in asked for p in said)
+
+
 def _asks_definition(q: Question) -> bool:
     """ "What are stents?", "what is a squib?": a question whose answer is the other side of
     "X is Y" (not "what is the largest city in Y?", which a fact may answer in other ways)."""
@@ -381,7 +389,7 @@ class Engine:
 
     def find_entities(self, name: str) -> list[Entity]:
         """Entities whose name, alias or description is ``name`` (fuzzy when nothing is exact)."""
-        key = tuple(alias_norm(name).split())
+        key = name_key(name)
         ids = self.index.aliases.get(key) or self.index.descriptions.get(key)
         if not ids:
             try:
@@ -485,7 +493,11 @@ class Engine:
         if not read.answered or not read.short:
             return card
         if q.card_by_description:
-            return read
+            # A span of the question's own words ("Italian" for "who is the Italian-Swedish
+            # diplomat?") reads the description back: whom it describes, the card's name, is
+            # the answer. (A span naming that person, as "Sir John Stevens", stays: the card
+            # would drop "Sir"; bench/README.md, "Who is the Italian-Swedish diplomat?".)
+            return card if _echoes(read.short, text) else read
         short = _without_name(read.short, entity)
         if short is None:
             return card

@@ -19,7 +19,7 @@ from typing import TypeVar
 import numpy as np
 
 from knowledge.models import Article, Entity, Fact
-from knowledge.text import STOP, alias_norm
+from knowledge.text import STOP, name_key
 
 _K = TypeVar("_K", str, int)  # a posting table's key: a term or an entity id
 
@@ -260,4 +260,4 @@ def _unpost(table: dict[_K, Postings], key: _K, fact_id: int) -> bool:
 
 def _key(name: str) -> tuple[str, ...]:
     """The form names and descriptions are looked up by: their normalised words."""
-    return tuple(alias_norm(name).split())
+    return name_key(name)

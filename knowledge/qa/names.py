@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process, utils
 
 from knowledge.models import Entity
 from knowledge.qa.index import Index
-from knowledge.text import alias_norm
+from knowledge.text import alias_norm, name_key
 
 SUGGEST_CUTOFF = 80.0  # WRatio, 0..100: below this a name is too far to offer
 MAX_CHOICES = 5
@@ -36,7 +36,7 @@ def resolve_exact(index: Index, name: str, *, limit: int = MAX_CHOICES) -> Resol
     """The entity ``name`` stands for where a name or else a description is exactly ``name``
     (several so named: the choices); None where only near names (``near_names``, then
     ``entities_of``) could answer."""
-    key = tuple(alias_norm(name).split())
+    key = name_key(name)
     if not key:
         return Resolved(name)
     ids = index.aliases.get(key) or index.descriptions.get(key)

@@ -25,7 +25,7 @@ from knowledge.qa.repair import (
     repair_word,
     unseen_words,
 )
-from knowledge.text import ARTICLES, STOP, collapse_spaces, expand, is_content, normalise
+from knowledge.text import ARTICLES, STOP, collapse_spaces, expand, is_content, name_key, normalise
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _DEMONSTRATIVES = frozenset({"that", "this", "these", "those"})
@@ -438,9 +438,7 @@ def _find_entities(
 
 def _single_name_kind(rest: str, index: Index) -> str | None:
     """ "name" when the question is only a name, "description" when only a description."""
-    words = tuple(normalise(w) for w in _TOKEN.findall(rest))
-    while words and words[0] in ARTICLES:
-        words = words[1:]
+    words = name_key(" ".join(_TOKEN.findall(rest)))
     if not words:
         return None
     if words in index.aliases:
