@@ -496,7 +496,8 @@ class Engine:
             # A span of the question's own words ("Italian" for "who is the Italian-Swedish
             # diplomat?") reads the description back: whom it describes, the card's name, is
             # the answer. (A span naming that person, as "Sir John Stevens", stays: the card
-            # would drop "Sir"; bench/README.md, "Who is the Italian-Swedish diplomat?".)
+            # would drop "Sir"; bench/README.md, "A title before a name, names asked with a
+            # hyphen, and a description read back".)
             return card if _echoes(read.short, text) else read
         short = _without_name(read.short, entity)
         if short is None:
