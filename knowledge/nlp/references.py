@@ -151,15 +151,26 @@ def link_descriptions(
 
 
 def _names_follow(sent: Sent, tok: Token, covered: Sequence[tuple[int, int]]) -> bool:
-    """A person's name begins right after the role noun, or after a comma ("the trade
-    minister, Lars Holm,"): the phrase is that person's title or appositive."""
+    """A person's name begins right after the role noun ("the trade minister Lars Holm"), or
+    after a comma as its apposition ("the trade minister, Lars Holm,"; not a list's next item,
+    as in "the brooding king, Keira Knightly rises ..."): the phrase is that person's title."""
     j = tok.i + 1
-    if j < sent.end and sent.doc[j].text == ",":
+    comma = j < sent.end and sent.doc[j].text == ","
+    if comma:
         j += 1
     if j >= sent.end:
         return False
-    start = sent.doc[j].idx - sent.span.start_char
-    return any(a == start for a, _ in covered)
+    base = sent.span.start_char
+    start = sent.doc[j].idx - base
+    name = next(((a, b) for a, b in covered if a == start), None)
+    if name is None:
+        return False
+    if not comma:
+        return True
+    inside = [t for t in sent.tokens if name[0] <= t.idx - base < name[1]]
+    return any(t.dep_ == "appos" and t.head.i == tok.i for t in inside) or (
+        tok.dep_ == "appos" and any(tok.head.i == t.i for t in inside)
+    )
 
 
 def _best_person(
