@@ -255,6 +255,21 @@ def test_a_title_before_a_name_is_that_persons_not_an_earlier_ones(nlp: Language
     assert [m.entity_key for m in said.mentions if m.kind == "description"] == [holm.key]
 
 
+def test_a_list_after_a_description_is_no_apposition(nlp: Language) -> None:
+    # "the brooding king, Anna Berg rises ...": the name after the comma begins the list's next
+    # item, so the description is still linked (here to the person the sentence is about).
+    para = (
+        "The film is set in Port Ellery. King Harald is its hero. Lars Holm is the brooding "
+        "king, Anna Berg rises above her costume and Per Dahl gives it all some grit."
+    )
+    x = extract(
+        nlp, ArticleDraft(title="Review", paragraphs=(para,)), article_date=dt.date(2024, 3, 5)
+    )
+    holm = _entity(x, "Lars Holm")
+    fact = next(f for f in x.facts if f.text.startswith("Lars Holm is the brooding king"))
+    assert [m.entity_key for m in fact.mentions if m.kind == "description"] == [holm.key]
+
+
 TUESDAY = dt.date(2024, 3, 5)  # the last Monday is 4 March, the next one 11 March
 
 # A date's clause decides which weekday it is: a timetable ("is due to", "is set to", "is meeting",
