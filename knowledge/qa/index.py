@@ -140,9 +140,9 @@ class Index:
             self._unlink_entity(e.id)
             self.entities[e.id] = e
             for a in (e.name, *e.aliases):
-                self._add_key(self.aliases, _key(a), e.id, name=True)
+                self._add_key(self.aliases, name_key(a), e.id, name=True)
             for d in e.descriptions:
-                self._add_key(self.descriptions, _key(d), e.id, name=False)
+                self._add_key(self.descriptions, name_key(d), e.id, name=False)
         self.max_alias_len = max(self._key_lengths, default=1)
 
     def _unlink_entity(self, eid: int) -> None:
@@ -150,9 +150,9 @@ class Index:
         if e is None:
             return
         for a in (e.name, *e.aliases):
-            self._drop_key(self.aliases, _key(a), eid, name=True)
+            self._drop_key(self.aliases, name_key(a), eid, name=True)
         for d in e.descriptions:
-            self._drop_key(self.descriptions, _key(d), eid, name=False)
+            self._drop_key(self.descriptions, name_key(d), eid, name=False)
 
     def _add_key(
         self, table: dict[tuple[str, ...], set[int]], key: tuple[str, ...], eid: int, *, name: bool
@@ -256,8 +256,3 @@ def _unpost(table: dict[_K, Postings], key: _K, fact_id: int) -> bool:
         return False
     del table[key]
     return True
-
-
-def _key(name: str) -> tuple[str, ...]:
-    """The form names and descriptions are looked up by: their normalised words."""
-    return name_key(name)

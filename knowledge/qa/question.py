@@ -438,7 +438,7 @@ def _find_entities(
 
 def _single_name_kind(rest: str, index: Index) -> str | None:
     """ "name" when the question is only a name, "description" when only a description."""
-    words = name_key(" ".join(_TOKEN.findall(rest)))
+    words = name_key(rest)
     if not words:
         return None
     if words in index.aliases:
