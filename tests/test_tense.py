@@ -55,7 +55,11 @@ def _without_tense() -> QAConfig:
 
 def test_the_shipped_choice_weighs_tense_and_the_future_round_is_chosen(seeded: Newsroom) -> None:
     assert DEFAULT.reader.tense > 0
-    question = "when will the next round of talks begin?"
-    assert seeded.answer(question).short == "early September"
-    # Without it, the rules' opinion and the order carry the round that began on Monday.
+    assert seeded.answer("when will the next round of talks begin?").short == "early September"
+    # Asked so, the reader finds no answer in the sentence of early September: without the
+    # tense the engine answers with the round that began on Monday; with it (in the choice and
+    # the confidence) that date, on the wrong side of the article's, is not given as the answer.
+    # (Until the reader was trained for three epochs, the first question did the same.)
+    question = "when will the next round start?"
     assert with_config(seeded, _without_tense()).answer(question).short == "Monday"
+    assert seeded.answer(question).short != "Monday"

@@ -225,31 +225,31 @@ class ConfidenceWeights:
     Without weights, the choice's rating of the chosen fact is the confidence, declined below
     ``ReaderWeights.threshold`` (and no answer is marked unsure)."""
 
-    bias: float = -1.8367
+    bias: float = -2.0548
     weights: tuple[float, ...] = (  # in CONFIDENCE_FEATURES order; () for none
-        0.1743,  # margin
-        -0.0026,  # span
-        0.5228,  # rank
-        0.2277,  # first
-        0.8104,  # coverage
-        0.6306,  # entities
-        -1.0612,  # unknown
-        0.6080,  # rules
-        0.1235,  # agree
-        -0.1407,  # typed
-        1.4415,  # tense
-        -1.0918,  # holder
-        0.0470,  # best_margin
-        0.0397,  # second_margin
-        0.2692,  # lead
-        -0.1735,  # answering
-        -0.0182,  # mean_margin
-        -0.0640,  # words
-        -0.6666,  # typed_question
+        0.1644,  # margin
+        -0.0308,  # span
+        0.5832,  # rank
+        0.2517,  # first
+        0.8254,  # coverage
+        0.6575,  # entities
+        -1.0597,  # unknown
+        0.6700,  # rules
+        0.2121,  # agree
+        -0.0969,  # typed
+        1.3803,  # tense
+        -1.3191,  # holder
+        0.0265,  # best_margin
+        0.0286,  # second_margin
+        0.2343,  # lead
+        -0.1124,  # answering
+        -0.0151,  # mean_margin
+        0.0148,  # words
+        -0.6648,  # typed_question
     )
     # The highest that declines at most 10% of the answerable questions of the written ones and
     # of each development set.
-    threshold: float = 0.26
+    threshold: float = 0.25
     # Below this the answer is given as one the bot is not sure of: where the written questions'
     # answers turn from more often wrong to more often right (below it about 3 in 10 are right,
     # above it 8 in 10).
