@@ -484,3 +484,32 @@ def test_a_span_of_the_questions_own_words_echoes_it() -> None:
     assert _echoes("the diplomat", "who is the Italian-Swedish diplomat")
     assert not _echoes("Staffan de Mistura", "Who is the Italian-Swedish diplomat?")
     assert not _echoes("", "who is the diplomat?")
+
+
+def test_a_span_a_word_short_of_a_description_is_completed_by_it() -> None:
+    from knowledge.qa.engine import _completed
+
+    stored = ("China's special envoy on the Syrian issue", "chief executive of Wippit, a firm")
+    assert _completed("China's special envoy on the Syrian", stored) == stored[0]
+    assert _completed("china's special envoy on the syrian", stored) == stored[0]
+    assert _completed("China's special envoy on the Syrian issue", stored) == stored[0]
+    # More than a word short: the description runs on past the noun phrase; the span stays.
+    assert _completed("China's special envoy on the", stored) == "China's special envoy on the"
+    assert _completed("chief executive of Wippit", stored) == "chief executive of Wippit"
+    assert _completed("a special envoy", stored) == "a special envoy"  # opens none of them
+    assert _completed("the envoy", ()) == "the envoy"
+
+
+def test_who_is_x_is_never_answered_with_another_persons_name(newsroom: Newsroom) -> None:
+    # The bundled article says "The UN negotiator cited Macron as saying ...": the reader reads
+    # the sentence's subject, which the article's descriptions make de Mistura. "Who is X?" is
+    # not answered by naming someone else: the card's own description stands.
+    engine = newsroom.engine
+    macron = engine.find_entities("Emmanuel Macron")[0]
+    for question in ("who is Macron?", "who is Emmanuel Macron?"):
+        a = newsroom.answer(question)
+        assert a.answered
+        assert a.short
+        assert a.entity == macron
+        assert not [e for e in engine._named(a.short) if e.id != macron.id]
+        assert a.short == newsroom.answer("Emmanuel Macron").short  # the card's description
