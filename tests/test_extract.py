@@ -14,6 +14,7 @@ from knowledge.nlp.entities import (
     Cluster,
     Ent,
     _containing_cluster,
+    _within_brackets,
     _within_dashes,
     cluster_entities,
     fix_labels,
@@ -175,6 +176,28 @@ def test_a_name_stops_at_a_spaced_dash(
     span = doc.char_span(start, start + len(name))
     assert span is not None
     lo, hi = _within_dashes(doc, span.start, span.end, label)
+    assert doc[lo:hi].text == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kept"),
+    [
+        (
+            "the Harbour Safety Centre (HSC) said",
+            "Harbour Safety Centre (HSC",
+            "Harbour Safety Centre",
+        ),
+        ("(Fjordnet said so", "(Fjordnet", "Fjordnet"),
+        ("Fjordnet) said so", "Fjordnet)", "Fjordnet"),
+        ("Fjordnet (Bergen) Ltd said so", "Fjordnet (Bergen) Ltd", "Fjordnet (Bergen) Ltd"),
+    ],
+)
+def test_a_name_holds_no_half_bracket(nlp: Language, text: str, name: str, kept: str) -> None:
+    doc = nlp.make_doc(text)
+    start = text.index(name)
+    span = doc.char_span(start, start + len(name))
+    assert span is not None
+    lo, hi = _within_brackets(doc, span.start, span.end)
     assert doc[lo:hi].text == kept
 
 
@@ -344,3 +367,27 @@ def test_a_question_asks_about_the_future_or_the_past(
     nlp: Language, question: str, expected: str | None
 ) -> None:
     assert asked_time(nlp(question)) == expected
+
+
+def test_an_appositive_description_stops_at_its_noun_phrase(nlp: Language) -> None:
+    # What the sentence goes on to say of the person's role (a participle, a relative clause, an
+    # apposition of a word inside it, a bracket) is not the card's description.
+    para = (
+        "Lena Dahl, chief engineer of the port authority overseeing the works, said the pier "
+        "would open in May. Erik Olsen, chief executive of Fjordnet, a Bergen-based ferry "
+        "operator, disagreed. Kari Lund, director of the Harbour Safety Centre (HSC), "
+        "warned sailors. Ola Berg, the harbour engineer who built the jetty, said nothing."
+    )
+    x = extract(
+        nlp, ArticleDraft(title="Pier", paragraphs=(para,)), article_date=dt.date(2024, 3, 5)
+    )
+    assert "chief engineer of the port authority" in _entity(x, "Lena Dahl").descriptions
+    assert "chief executive of Fjordnet" in _entity(x, "Erik Olsen").descriptions
+    assert "director of the Harbour Safety Centre" in _entity(x, "Kari Lund").descriptions
+    assert "harbour engineer" in _entity(x, "Ola Berg").descriptions
+    described = [d for e in x.entities for d in e.descriptions]
+    assert not any(w in d for d in described for w in ("overseeing", "ferry", "(", "who")), (
+        described
+    )
+    # The model ran the centre's name into its abbreviation and left out the ")".
+    assert "Harbour Safety Centre" in {e.name for e in x.entities}

@@ -150,6 +150,7 @@ def named_entities(sents: Sequence[Sent]) -> list[Ent]:
             while end > start and sent.doc[end - 1].tag_ == "POS":
                 end -= 1
             start, end = _within_dashes(sent.doc, start, end, ent.label_)
+            start, end = _within_brackets(sent.doc, start, end)
             if end > start:
                 out.append(Ent(i, start, end, ent.label_, sent.doc[start:end].text))
     return out
@@ -178,6 +179,25 @@ def _within_dashes(doc: Doc, start: int, end: int, label: str) -> tuple[int, int
     if label not in _NAME_LABELS:
         return parts[0]
     return max(parts, key=lambda p: (sum(doc[i].text[:1].isupper() for i in range(*p)), -p[0]))
+
+
+def _within_brackets(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """A name never holds half a bracket: the small model runs a name into the abbreviation
+    after it ("the Harbour Safety Centre (HSC", its ")" left out). Keep the part before the
+    unmatched bracket (after it, where nothing comes before)."""
+    opened: list[int] = []
+    for i in range(start, end):
+        text = doc[i].text
+        if text == "(":
+            opened.append(i)
+        elif text == ")" and opened:
+            opened.pop()
+        elif text == ")":
+            return (start, i) if i > start else (i + 1, end)
+    if not opened:
+        return start, end
+    cut = opened[0]
+    return (start, cut) if cut > start else (cut + 1, end)
 
 
 @functools.lru_cache(maxsize=1 << 14)  # pure, and asked of the same names again and again

@@ -39,9 +39,52 @@ def describe(
             clusters[key].descriptions.append(title)
         for child in doc[e.end - 1].children:
             if child.dep_ == "appos" and child.pos_ in {"NOUN", "PROPN"} and child.i >= e.end:
-                phrase = _strip_phrase(list(child.subtree))
-                if phrase and has_role(phrase):
+                # The role may be named in the clause ("creator of The Simpsons, who ... from
+                # scientist Stephen Hawking"): which appositions describe is decided as before.
+                phrase = _strip_phrase(_noun_phrase(child))
+                if phrase and has_role(list(child.subtree)):
                     clusters[key].descriptions.append(_as_written(phrase))
+
+
+# Dependents that hang a clause or an aside on a noun: the card's description is the noun
+# phrase ("Texas attorney general"), not what the sentence goes on to say of it ("... announcing
+# the legal action", "..., a UK-based music download service", "... and someone who has ...").
+_CLAUSES = frozenset({"acl", "relcl", "advcl", "parataxis"})
+_BREAKS = frozenset({",", "(", ")", ";", ":", "\u2013", "\u2014", "--"})
+
+
+def _breaks(t: Token) -> bool:
+    """A comma, bracket or dash (a hyphen only when spaced: "anti-virus" is one word)."""
+    return t.text in _BREAKS or (t.text == "-" and t.i > 0 and bool(t.doc[t.i - 1].whitespace_))
+
+
+def _noun_phrase(head: Token) -> list[Token]:
+    """The phrase ``head`` heads without the clauses, the appositions after a comma or bracket
+    and the pronouns coordinated with its words, up to the first comma, bracket or dash after
+    the head. (An apposition right after a word is the parse's slip inside one phrase: "the
+    reigning world long and short course champion" has "champion" in apposition to "world".)"""
+    doc = head.doc
+    kept: list[Token] = []
+
+    def keep(t: Token) -> None:
+        kept.append(t)
+        for c in t.children:
+            aside = c.dep_ == "appos" and _breaks(doc[c.left_edge.i - 1])
+            if (
+                c.dep_ not in _CLAUSES
+                and not aside
+                and not (c.dep_ == "conj" and c.pos_ == "PRON")
+            ):
+                keep(c)
+
+    keep(head)
+    kept.sort(key=lambda t: t.i)
+    run = kept[:1]
+    for t in kept[1:]:  # one stretch of text: where a dropped clause leaves a gap, stop
+        if t.i != run[-1].i + 1 or (t.i > head.i and _breaks(t)):
+            break
+        run.append(t)
+    return run
 
 
 def _title_before(doc: Doc, start: int, lo: int) -> str | None:
