@@ -69,7 +69,7 @@ def _noun_phrase(head: Token) -> list[Token]:
     def keep(t: Token) -> None:
         kept.append(t)
         for c in t.children:
-            aside = c.dep_ == "appos" and _breaks(doc[c.left_edge.i - 1])
+            aside = c.dep_ == "appos" and c.left_edge.i > 0 and _breaks(doc[c.left_edge.i - 1])
             if (
                 c.dep_ not in _CLAUSES
                 and not aside
@@ -78,13 +78,14 @@ def _noun_phrase(head: Token) -> list[Token]:
                 keep(c)
 
     keep(head)
-    kept.sort(key=lambda t: t.i)
-    run = kept[:1]
-    for t in kept[1:]:  # one stretch of text: where a dropped clause leaves a gap, stop
-        if t.i != run[-1].i + 1 or (t.i > head.i and _breaks(t)):
-            break
-        run.append(t)
-    return run
+    # One stretch of text around the head: where a dropped clause leaves a gap, it stops.
+    at = {t.i for t in kept}
+    lo = hi = head.i
+    while lo - 1 in at and not _breaks(doc[lo - 1]):
+        lo -= 1
+    while hi + 1 in at and not _breaks(doc[hi + 1]):
+        hi += 1
+    return list(doc[lo : hi + 1])
 
 
 def _title_before(doc: Doc, start: int, lo: int) -> str | None:
