@@ -115,13 +115,16 @@ def fit(rows: list[dict[str, Any]], args: argparse.Namespace, start_from: str) -
     for epoch in range(args.epochs):
         for batch in make(encoded, args.batch, random.Random(args.seed + epoch)):
             ids, types, mask, starts, ends = (t.to(device) for t in _tensors(torch, batch))
-            out = model(
-                input_ids=ids,
-                token_type_ids=types,
-                attention_mask=mask,
-                start_positions=starts,
-                end_positions=ends,
-            )
+            # --bf16: bfloat16 matmuls where the processor has them (about a third faster a
+            # step on this CPU); the weights and the optimiser stay float32.
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.bf16):
+                out = model(
+                    input_ids=ids,
+                    token_type_ids=types,
+                    attention_mask=mask,
+                    start_positions=starts,
+                    end_positions=ends,
+                )
             loss = out.loss
             if args.listwise > 0:
                 passage = (types == 1) & (mask == 1)

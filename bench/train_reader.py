@@ -400,6 +400,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--negatives", type=int, default=0, help="at most this many per question (0: all)"
         )
         a.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is at hand")
+        a.add_argument(
+            "--bf16", action="store_true", help="bfloat16 autocast (tried, not the recipe)"
+        )
     p.set_defaults(fold=None)
     args = ap.parse_args(argv)
     if args.command in ("examples", "cloze", "news") and _shared_missing():
