@@ -186,17 +186,19 @@ def _within_brackets(doc: Doc, start: int, end: int) -> tuple[int, int]:
     after it ("the Harbour Safety Centre (HSC", its ")" left out). Keep the part before the
     unmatched bracket (after it, where nothing comes before)."""
     opened: list[int] = []
+    cut = None  # the first unmatched bracket
     for i in range(start, end):
-        text = doc[i].text
-        if text == "(":
+        if doc[i].text == "(":
             opened.append(i)
-        elif text == ")" and opened:
+        elif doc[i].text == ")":
+            if not opened:
+                cut = i
+                break
             opened.pop()
-        elif text == ")":
-            return (start, i) if i > start else (i + 1, end)
-    if not opened:
+    if cut is None and opened:
+        cut = opened[0]
+    if cut is None:
         return start, end
-    cut = opened[0]
     return (start, cut) if cut > start else (cut + 1, end)
 
 

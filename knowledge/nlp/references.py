@@ -64,10 +64,10 @@ def _noun_phrase(head: Token) -> list[Token]:
     the head. (An apposition right after a word is the parse's slip inside one phrase: "the
     reigning world long and short course champion" has "champion" in apposition to "world".)"""
     doc = head.doc
-    kept: list[Token] = []
+    at: set[int] = set()  # the kept tokens' positions
 
     def keep(t: Token) -> None:
-        kept.append(t)
+        at.add(t.i)
         for c in t.children:
             aside = c.dep_ == "appos" and c.left_edge.i > 0 and _breaks(doc[c.left_edge.i - 1])
             if (
@@ -79,7 +79,6 @@ def _noun_phrase(head: Token) -> list[Token]:
 
     keep(head)
     # One stretch of text around the head: where a dropped clause leaves a gap, it stops.
-    at = {t.i for t in kept}
     lo = hi = head.i
     while lo - 1 in at and not _breaks(doc[lo - 1]):
         lo -= 1
