@@ -305,6 +305,33 @@ def test_a_who_answer_read_as_a_pronoun_is_the_name_it_stands_for(
     assert _typed(what, fact, reading, kb.index) == "She"
 
 
+def test_a_span_is_widened_to_a_resolved_date_only(nlp: Language, tmp_path: Path) -> None:
+    """ "Monday" within "last Monday" becomes it (the reply shows the date it stands for); "23"
+    within the small model's "23-year-old" stays the reader's."""
+    from knowledge.qa.engine import _typed
+    from knowledge.qa.reader import Reading
+
+    kb = make_newsroom(nlp, tmp_path / "w.db", seed=False)
+    kb.load_text(
+        "Ferry pilot honoured\n\nThe harbour council of Port Ellery honoured the 23-year-old "
+        "pilot Marta Ekholm last Monday for a night rescue.\n\nCouncillors thanked the ferry "
+        "crews for their work over the winter.",
+        title="Ferry pilot honoured",
+    )
+    fact = next(f for f in kb.index.facts.values() if f.text.startswith("The harbour"))
+    spans = {sp.text: sp for sp in fact.spans}
+    assert spans["last Monday"].resolved
+    assert not spans["23-year-old"].resolved
+    monday = fact.text.index("Monday")
+    when = kb.engine.analyse("when was the pilot honoured?")
+    assert _typed(when, fact, Reading("Monday", monday, monday + 6, 5.0, 0.0), kb.index) == (
+        "last Monday"
+    )
+    age = fact.text.index("23")
+    old = kb.engine.analyse("how old is the pilot?")
+    assert _typed(old, fact, Reading("23", age, age + 2, 5.0, 0.0), kb.index) == "23"
+
+
 def test_the_type_feature_says_whether_the_span_is_of_the_asked_type(
     nlp: Language, tmp_path: Path
 ) -> None:
