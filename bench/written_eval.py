@@ -1,7 +1,7 @@
 """The engine end to end on the unseen written questions, scored as ``talks-bot eval`` scores a
 set: support@1, F1, declined, false declines of the answers the bot would give.
 
-    PYTHONPATH=.:bench .venv/bin/python bench/written_eval.py                    # ~8 min
+    PYTHONPATH=.:bench .venv/bin/python bench/written_eval.py                    # ~5 min
     PYTHONPATH=.:bench .venv/bin/python bench/written_eval.py --reader X.onnx --details A.jsonl
     PYTHONPATH=.:bench .venv/bin/python bench/written_eval.py --diff A.jsonl B.jsonl
 
