@@ -33,7 +33,7 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,31 +143,38 @@ def _asked(
     )
 
 
-def written(
-    nlp: Any, off_store: int = OFF_STORE, seed: int = 13, config: QAConfig = DEFAULT
-) -> list[Asked]:
-    """Every unseen written question, asked of a store holding all the articles of its fold
-    (``news_fold``); and ``off_store`` of the other fold's questions asked of it too, as
-    unanswerable: a user asks about news the bot has not loaded (their names are no article's,
-    which the written unanswerable questions, about their own article, never are)."""
+def written_stores(
+    nlp: Any, off_store: int = OFF_STORE, seed: int = 13, **options: Any
+) -> Iterator[tuple[int, Newsroom, list[tuple[dict[str, Any], list[str]]]]]:
+    """For each fold (``news_fold``): a store holding all the unseen written questions' articles
+    of that fold (``options`` go to its ``Newsroom``), and what it is asked: the fold's questions
+    with their answers, and ``off_store`` of the other fold's with none, as unanswerable: a user
+    asks about news the bot has not loaded (their names are no article's, which the written
+    unanswerable questions, about their own article, never are). The store is closed after."""
     questions = load_questions(UNSEEN)
     rng = random.Random(seed)
-    out = []
     for fold in (0, 1):
         mine = [q for q in questions if news_fold(q["article"]) == fold]
         others = [q for q in questions if news_fold(q["article"]) != fold]
-        with tempfile.TemporaryDirectory(prefix="confidence-") as tmp:
-            kb = Newsroom(
-                Store(f"sqlite:///{tmp}/n.db"), nlp, clock=lambda: FIXED_NOW, config=config
-            )
+        with tempfile.TemporaryDirectory(prefix="written-") as tmp:
+            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, clock=lambda: FIXED_NOW, **options)
             loaded = set(load_articles(kb, sorted({q["article"] for q in mine})).values())
             asked = [(q, q["answers"]) for q in mine if q["article"] in loaded]
             # (A copy of another article, which the store refused, is left out.)
             asked += [(q, []) for q in rng.sample(others, min(off_store, len(others)))]
-            for q, answers in asked:
-                a = _asked(kb, "written", fold, q["q"], answers)
-                out += [a] if a else []
+            yield fold, kb, asked
             kb.store.engine.dispose()
+
+
+def written(
+    nlp: Any, off_store: int = OFF_STORE, seed: int = 13, config: QAConfig = DEFAULT
+) -> list[Asked]:
+    """Every unseen written question, asked of its fold's store (``written_stores``)."""
+    out = []
+    for fold, kb, asked in written_stores(nlp, off_store, seed, config=config):
+        for q, answers in asked:
+            a = _asked(kb, "written", fold, q["q"], answers)
+            out += [a] if a else []
     return out
 
 

@@ -5,30 +5,28 @@ set: support@1, F1, declined, false declines of the answers the bot would give.
     PYTHONPATH=.:bench .venv/bin/python bench/written_eval.py --reader X.onnx --details A.jsonl
     PYTHONPATH=.:bench .venv/bin/python bench/written_eval.py --diff A.jsonl B.jsonl
 
-The questions and stores are ``fit_confidence.written``'s: each fold's articles (``news_fold``)
-in one store with the seed, asked that fold's questions and ``OFF_STORE`` of the other fold's
-(unanswerable there). 6,468 questions that neither the reader, the embeddings, the reading
-order nor the choice were fitted on, written the way our news sets are: a set thirty times the
-size of a development set, for a change that shapes answers (an answer's span, a date), where
-the development sets move by one question. The confidence's weights and threshold *were* fitted
-on them (``fit_confidence.py``), so declined / false declines here are in-sample; support@1 and
-F1 over the answers given are not. ``--details`` writes each question's answer as a JSON line,
-to see which answers a change moved (``--diff A B`` prints those).
+The stores and questions are ``fit_confidence.written_stores``', as that fit asks them: each fold's
+articles (``news_fold``) in one store with the seed, asked that fold's questions and ``OFF_STORE``
+of the other fold's (unanswerable there). 6,468 questions that neither the reader, the embeddings,
+the reading order nor the choice were fitted on, written the way our news sets are: a set thirty
+times the size of a development set, for a change that shapes answers (an answer's span, a date),
+where the development sets move by one question. The confidence's weights and threshold *were*
+fitted on them (``fit_confidence.py``), so declined / false declines here are in-sample; support@1
+and F1 over the answers given are not. ``--details`` writes each question's answer as a JSON line,
+the rows of ``talks-bot eval --details``, to see which answers a change moved (``--diff A B``
+prints those, of either).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fit_confidence import FIXED_NOW, OFF_STORE, UNSEEN
-from news_questions import load_articles, load_questions, news_fold
+from fit_confidence import OFF_STORE, UNSEEN, written_stores
 from revision import git_revision
 from squad import RESULTS, shared_missing, write_report
 
@@ -37,7 +35,6 @@ from knowledge.models import Answer, Turn
 from knowledge.nlp.pipeline import load_pipeline
 from knowledge.qa.evaluation import Item, Report, evaluate, table
 from knowledge.qa.reader import Reader
-from knowledge.storage.store import Store
 
 
 def _item(q: dict[str, Any], answerable: bool) -> Item:
@@ -52,22 +49,12 @@ def _item(q: dict[str, Any], answerable: bool) -> Item:
 
 
 def run(nlp: Any, reader: Reader | None, off_store: int, seed: int) -> dict[str, Report]:
-    """Each fold's report, as ``fit_confidence.written`` asks them (the same sample of the
-    other fold's questions, by the same seed)."""
-    questions = load_questions(UNSEEN)
-    rng = random.Random(seed)
+    """Each fold's report (its store and questions: ``fit_confidence.written_stores``)."""
+    options: dict[str, Any] = {"reader": reader} if reader is not None else {}
     reports: dict[str, Report] = {}
-    for fold in (0, 1):
-        mine = [q for q in questions if news_fold(q["article"]) == fold]
-        others = [q for q in questions if news_fold(q["article"]) != fold]
-        with tempfile.TemporaryDirectory(prefix="written-") as tmp:
-            options: dict[str, Any] = {"reader": reader} if reader is not None else {}
-            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, clock=lambda: FIXED_NOW, **options)
-            loaded = set(load_articles(kb, sorted({q["article"] for q in mine})).values())
-            items = [_item(q, True) for q in mine if q["article"] in loaded]
-            items += [_item(q, False) for q in rng.sample(others, min(off_store, len(others)))]
-            reports[f"written fold {fold}"] = evaluate(items, _asker(kb))
-            kb.store.engine.dispose()
+    for fold, kb, asked in written_stores(nlp, off_store, seed, **options):
+        items = [_item(q, bool(answers)) for q, answers in asked]
+        reports[f"written fold {fold}"] = evaluate(items, _asker(kb))
     return reports
 
 
@@ -76,24 +63,6 @@ def _asker(kb: Newsroom) -> Callable[[str, Turn | None], Answer]:
         return kb.answer(question, context=context)
 
     return ask
-
-
-def details(reports: dict[str, Report]) -> list[dict[str, Any]]:
-    return [
-        {
-            "set": name,
-            "id": o.item.id,
-            "q": o.item.question,
-            "answered": o.answer.answered,
-            "answer": o.answer.short,
-            "expected": list(o.item.answers),
-            "support_hit": o.support_hit,
-            "f1": round(o.f1, 3),
-            "confidence": round(o.answer.confidence, 4),
-        }
-        for name, report in reports.items()
-        for o in report.outcomes
-    ]
 
 
 def diff(a: Path, b: Path) -> None:
@@ -145,7 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_report(head + "\n" + scores, args.out)
     if args.details:
         args.details.write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in details(reports))
+            "".join(
+                json.dumps(o.row(name), ensure_ascii=False) + "\n"
+                for name, report in reports.items()
+                for o in report.outcomes
+            )
         )
     return 0
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
-    from knowledge import Answer, Article, Feed, Item, Newsroom, Outcome, Turn
+    from knowledge import Answer, Article, Feed, Item, Newsroom, Turn
 
 # Imports are made where a command needs them: `--help`, `articles`, `feeds list` and `health`
 # answer in a fraction of a second, without spaCy, the engine or python-telegram-bot
@@ -404,29 +404,12 @@ def cmd_eval(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
         reports[name] = report = evaluate(items, lambda q, c: respond(newsroom, q, context=c))
         if args.details:
             for o in report.outcomes:
-                print(_outcome_json(name, o), file=out)
+                print(json.dumps(o.row(name), ensure_ascii=False), file=out)
     if len(reports) == 1:
         print(next(iter(reports.values())).summary(), file=out)
     else:
         print(table(reports), file=out)
     return 0
-
-
-def _outcome_json(name: str, o: Outcome) -> str:
-    return json.dumps(
-        {
-            "set": name,
-            "id": o.item.id,
-            "q": o.item.question,
-            "answered": o.answer.answered,
-            "answer": o.answer.short,
-            "expected": list(o.item.answers),
-            "support_hit": o.support_hit,
-            "f1": round(o.f1, 3),
-            "confidence": o.answer.confidence,
-        },
-        ensure_ascii=False,
-    )
 
 
 def cmd_migrate(url: str, out: TextIO) -> int:

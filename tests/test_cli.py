@@ -138,6 +138,15 @@ def test_eval_prints_the_metrics(db: Path, tmp_path: Path) -> None:
     assert "support@1       1.000" in out
     assert "declined        1.000" in out
     assert "F1              1.000" in out
+    # --details: a JSON row per question (bench/written_eval.py --diff reads the same rows)
+    lines = run("eval", "--details", str(questions), db=db).stdout.splitlines()
+    rows = {r["id"]: r for r in (json.loads(line) for line in lines if line.startswith("{"))}
+    assert rows["a"]["set"] == "q"
+    assert rows["a"]["answered"]
+    assert rows["a"]["answer"] == "early September"
+    assert rows["a"]["f1"] == 1.0
+    assert rows["b"]["answered"] is False
+    assert rows["b"]["expected"] == []
 
 
 def test_eval_scores_several_sets_in_one_store_with_the_articles_they_name(

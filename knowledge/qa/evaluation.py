@@ -43,6 +43,20 @@ class Outcome:
     f1: float
     reply_hit: bool
 
+    def row(self, set_name: str) -> dict[str, object]:
+        """The outcome as a JSON row: ``talks-bot eval --details``, bench/written_eval.py."""
+        return {
+            "set": set_name,
+            "id": self.item.id,
+            "q": self.item.question,
+            "answered": self.answer.answered,
+            "answer": self.answer.short,
+            "expected": list(self.item.answers),
+            "support_hit": self.support_hit,
+            "f1": round(self.f1, 3),
+            "confidence": self.answer.confidence,
+        }
+
 
 @dataclass(slots=True)
 class Report:
