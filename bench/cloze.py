@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from reader_training import with_neighbours
 from squad import ROOT, SHARED
 
 BBC = SHARED / "corpus" / "bbc"
@@ -176,52 +177,61 @@ def swap_row(base: dict[str, Any], question: str, text: str) -> dict[str, Any]:
 
 
 def cloze_rows(
-    nlp: Any, paths: list[Path], per_article: int, seed: int
+    nlp: Any, paths: list[Path], per_article: int, seed: int, *, neighbours: bool = False
 ) -> Iterator[dict[str, Any]]:
-    """Positive and no-answer examples, in the ``train_reader`` row format."""
+    """Positive and no-answer examples, in the ``train_reader`` row format; with
+    ``neighbours``, each holds the sentences either side of its own (before, after)."""
     rng = random.Random(seed)
     texts = (body(p) for p in paths)
     for path, doc in zip(paths, nlp.pipe(texts, batch_size=32), strict=True):
-        sents = [s for s in doc.sents if 6 <= len(s) <= 60]
-        words = [set(_WORD.findall(s.text.lower())) for s in sents]
-        picks = [
-            (s, e)
-            for s in sents
-            for e in s.ents
-            if e.label_ in WH and e[0].pos_ not in ("PRON", "DET") and "\n" not in e.text
+        rows = list(_article_rows(doc, str(path.relative_to(BBC.parent)), per_article, rng))
+        if neighbours:
+            rows = list(with_neighbours(rows, [s.text for s in doc.sents if s.text.strip()]))
+        yield from rows
+
+
+def _article_rows(
+    doc: Any, name: str, per_article: int, rng: random.Random
+) -> Iterator[dict[str, Any]]:
+    sents = [s for s in doc.sents if 6 <= len(s) <= 60]
+    words = [set(_WORD.findall(s.text.lower())) for s in sents]
+    picks = [
+        (s, e)
+        for s in sents
+        for e in s.ents
+        if e.label_ in WH and e[0].pos_ not in ("PRON", "DET") and "\n" not in e.text
+    ]
+    rng.shuffle(picks)
+    for n, (sent, ent) in enumerate(picks[:per_article]):
+        q = _question(sent, ent, rng)
+        if q is None:
+            continue
+        base = {"article": name, "fold": -1, "id": f"{name}#{n}", "question": q}
+        a = ent.start_char - sent.start_char
+        yield {
+            **base,
+            "text": sent.text,
+            "answer": [a, a + len(ent.text)],
+            "answers": [ent.text],
+            "kind": "gold",
+        }
+        if n % 2:  # one hard negative for every two questions, a type swap for the others
+            other = swapped(q, WH[ent.label_], rng, absent_kinds(sent))
+            if other is not None:
+                yield swap_row(base, other, sent.text)
+            continue
+        asked = set(_WORD.findall(q.lower()))
+        others = [
+            (len(asked & w), k)
+            for k, (s, w) in enumerate(zip(sents, words, strict=True))
+            if s != sent and ent.text.lower() not in s.text.lower()
         ]
-        rng.shuffle(picks)
-        name = str(path.relative_to(BBC.parent))
-        for n, (sent, ent) in enumerate(picks[:per_article]):
-            q = _question(sent, ent, rng)
-            if q is None:
-                continue
-            base = {"article": name, "fold": -1, "id": f"{name}#{n}", "question": q}
-            a = ent.start_char - sent.start_char
+        if others:
+            _, k = max(others)
             yield {
                 **base,
-                "text": sent.text,
-                "answer": [a, a + len(ent.text)],
+                "text": sents[k].text,
+                "answer": None,
                 "answers": [ent.text],
-                "kind": "gold",
+                "kind": "negative",
             }
-            if n % 2:  # one hard negative for every two questions, a type swap for the others
-                other = swapped(q, WH[ent.label_], rng, absent_kinds(sent))
-                if other is not None:
-                    yield swap_row(base, other, sent.text)
-                continue
-            asked = set(_WORD.findall(q.lower()))
-            others = [
-                (len(asked & w), k)
-                for k, (s, w) in enumerate(zip(sents, words, strict=True))
-                if s != sent and ent.text.lower() not in s.text.lower()
-            ]
-            if others:
-                _, k = max(others)
-                yield {
-                    **base,
-                    "text": sents[k].text,
-                    "answer": None,
-                    "answers": [ent.text],
-                    "kind": "negative",
-                }

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from cloze import body, practice_articles
+from reader_training import with_neighbours
 from renamed import names_of, pool_of
 from renamed import swap_row as renamed_row
 from squad import ROOT, SHARED
@@ -72,12 +73,14 @@ def news_rows(
     negatives: int | None = None,
     *,
     renamed: bool = False,
+    neighbours: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """``train_reader`` rows (gold, negative, impossible) for the written questions. The
     negatives are the article's sentences sharing most words with the question or, given
     ``retrieved`` (``retrieved_facts``), those the engine's retriever ranks highest: up to
     ``negatives`` of them per answerable question (by default 1, or 2 retrieved). With
-    ``renamed``, half the answerable questions also give a name swap (``renamed.py``)."""
+    ``renamed``, half the answerable questions also give a name swap (``renamed.py``); with
+    ``neighbours``, each row holds the sentences either side of its own (before, after)."""
     n = negatives if negatives is not None else 2 if retrieved is not None else 1
     by_article: dict[str, list[dict[str, Any]]] = {}
     for q in questions:
@@ -97,7 +100,8 @@ def news_rows(
         renaming = Renaming(pool, [names for _, names in read[name]]) if renamed else None
         for q in by_article[name]:
             ranked = None if retrieved is None else retrieved.get(_key(q))
-            yield from _rows(name, q, sents, words, ranked, negatives=n, renaming=renaming)
+            rows = _rows(name, q, sents, words, ranked, negatives=n, renaming=renaming)
+            yield from with_neighbours(rows, sents) if neighbours else rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,13 @@ from __future__ import annotations
 import argparse
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from knowledge.qa.evaluation import normalize_answer, token_f1
+from knowledge.qa.reader import Passage, Reading
+from knowledge.qa.reader import encode as encode_passage
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKENIZER = ROOT / "knowledge" / "data" / "reader-tokenizer.json"  # the base model's, as shipped
@@ -60,18 +62,36 @@ def cap_negatives(rows: Sequence[dict[str, Any]], most: int) -> list[dict[str, A
     return out
 
 
-def encode(tok: Any, row: dict[str, Any]) -> Encoded | None:
+def with_neighbours(
+    rows: Iterable[dict[str, Any]], sentences: Sequence[str]
+) -> Iterator[dict[str, Any]]:
+    """The rows, each with the sentences before and after its own in its article
+    (``sentences``, in order; "" at either end, or where its text is none of them)."""
+    at: dict[str, int] = {}
+    for k, text in enumerate(sentences):
+        at.setdefault(text, k)
+    for row in rows:
+        i = at.get(row["text"])
+        before = sentences[i - 1] if i is not None and i > 0 else ""
+        after = sentences[i + 1] if i is not None and i + 1 < len(sentences) else ""
+        yield {**row, "before": before, "after": after}
+
+
+def encode(tok: Any, row: dict[str, Any], context: str = "none") -> Encoded | None:
     """Token ids, type ids, the answer's start/end token (0, 0: no answer) and the row's group,
-    or None where the answer was cut off by truncation."""
-    enc = tok.encode(row["question"], row["text"])
+    or None where the answer was cut off by truncation. ``context``: which of the row's
+    neighbouring sentences (``before``, ``after``: ``train_reader.py --neighbours``) the reader
+    sees, "none", "before" or "both" (``knowledge.qa.reader.encode``)."""
+    enc = encode_passage(tok, row["question"], passage_of(row, context))
     ids, types, offsets = enc.ids, enc.type_ids, enc.offsets
     group = group_of(row)
     if row["answer"] is None:
         return ids, types, 0, 0, group
     a, b = row["answer"]
-    first = types.index(1)
     s = e = None
-    for k in range(first, len(ids) - 1):
+    for k in range(len(ids)):
+        if types[k] != 1 or offsets[k][1] <= offsets[k][0]:
+            continue
         lo, hi = offsets[k]
         if s is None and hi > a:
             s = k
@@ -86,7 +106,7 @@ def tokenizer(path: Path = TOKENIZER) -> Any:
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(path))
-    tok.enable_truncation(MAX_TOKENS, strategy="only_second")
+    tok.no_truncation()  # knowledge.qa.reader.encode cuts the parts
     tok.no_padding()
     return tok
 
@@ -99,7 +119,8 @@ def fit(rows: list[dict[str, Any]], args: argparse.Namespace, start_from: str) -
 
     device = torch.device(args.device)
     tok = tokenizer()
-    encoded = [e for r in rows if (e := encode(tok, r)) is not None]
+    context = getattr(args, "context", "none")
+    encoded = [e for r in rows if (e := encode(tok, r, context)) is not None]
     print(f"training on {len(encoded)} of {len(rows)} examples (fold {args.fold} held out)")
     model = AutoModelForQuestionAnswering.from_pretrained(start_from).to(device)
     model.train()
@@ -256,19 +277,34 @@ def export(model: Any, path: Path) -> None:
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
-def score_rows(model_path: Path, rows: list[dict[str, Any]], name: str = "") -> None:
-    """Sentence-level check of a fold model on its held-out rows: span EM/F1 on the gold
-    sentences, how often the no-answer score wins where it should, and, of each question's
-    gold sentence and hard negatives, how often the gold one has the highest margin (the
-    reader's choice among a question's sentences, before the engine's other features)."""
+def passage_of(row: dict[str, Any], context: str = "none") -> Passage:
+    """The row's sentence with the neighbours ``context`` names ("none", "before", "both")."""
+    before = row.get("before", "") if context in ("before", "both") else ""
+    after = row.get("after", "") if context == "both" else ""
+    return Passage(row["text"], before, after)
+
+
+def score_rows(
+    model_path: Path, rows: list[dict[str, Any]], name: str = "", context: str = "none"
+) -> None:
+    """Sentence-level check of a fold model (int8 ONNX, as the engine runs it) on its held-out
+    rows: ``summary`` of its readings."""
     from knowledge.qa.reader import Reader
 
     reader = Reader.load(model_path, TOKENIZER)
+    readings = [reader.read(r["question"], [passage_of(r, context)])[0] for r in rows]
+    print(summary(rows, readings, name), flush=True)
+
+
+def summary(rows: Sequence[dict[str, Any]], readings: Sequence[Reading], name: str = "") -> str:
+    """Span EM/F1 on the gold sentences, how often the no-answer score wins where it should,
+    and, of each question's gold sentence and hard negatives, how often the gold one has the
+    highest margin (the reader's choice among a question's sentences, before the engine's other
+    features)."""
     f1s, ems, null_right, null_total = [], [], 0, 0
     apart = {"swapped": [0, 0], "renamed": [0, 0]}  # kind → no answer right, rows
     groups: dict[str, list[tuple[bool, float, float]]] = {}
-    for r in rows:
-        (read,) = reader.read(r["question"], [r["text"]])
+    for r, read in zip(rows, readings, strict=True):
         if (key := group_of(r)) is not None:
             groups.setdefault(key, []).append((r["kind"] == "gold", read.margin, read.score))
         if r["kind"] == "gold":
@@ -288,12 +324,11 @@ def score_rows(model_path: Path, rows: list[dict[str, Any]], name: str = "") -> 
     by_span = sum(max(g, key=lambda x: x[2])[0] for g in chosen)
     held = f"held out ({name})" if name else "held out"
     swaps, names = ("{}/{}".format(*apart[kind]) for kind in ("swapped", "renamed"))
-    print(
-        f"{held}: gold sentences {len(f1s)}: span F1 {100 * sum(f1s) / len(f1s):.1f} "
-        f"(EM with no-answer {100 * sum(ems) / len(ems):.1f}); no-answer right on "
+    return (
+        f"{held}: gold sentences {len(f1s)}: span F1 {100 * sum(f1s) / max(1, len(f1s)):.1f} "
+        f"(EM with no-answer {100 * sum(ems) / max(1, len(ems)):.1f}); no-answer right on "
         f"{null_right}/{null_total} negatives, {swaps} type swaps, {names} name swaps; "
         f"gold sentence first of its question's {len(chosen)} groups: by margin "
         f"{100 * by_margin / max(1, len(chosen)):.1f} %, by span score "
-        f"{100 * by_span / max(1, len(chosen)):.1f} %",
-        flush=True,
+        f"{100 * by_span / max(1, len(chosen)):.1f} %"
     )

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reader_training import ROOT, cap_negatives, export, fit, score_rows
+from reader_training import ROOT, cap_negatives, export, fit, score_rows, with_neighbours
 
 from knowledge.qa.evaluation import normalize_answer
 
@@ -154,10 +154,13 @@ def _questions(path: Path, titles: set[str]) -> dict[tuple[str, str], list[dict[
     return out
 
 
-def examples(out: Path, negatives: int = 1, *, renamed: bool = False) -> None:
+def examples(
+    out: Path, negatives: int = 1, *, renamed: bool = False, neighbours: bool = False
+) -> None:
     """Write the labelled (question, sentence) pairs, one JSON object per line: each answerable
     question's gold sentence with up to ``negatives`` hard negatives (and, with ``renamed``,
-    a name swap for half of them: ``renamed.py``)."""
+    a name swap for half of them: ``renamed.py``; with ``neighbours``, each with the sentences
+    either side of its own, ``reader_training.with_neighbours``)."""
     from renamed import pool_of
     from squad import dev_titles
 
@@ -184,6 +187,7 @@ def examples(out: Path, negatives: int = 1, *, renamed: bool = False) -> None:
     for title in titles:
         contexts, sents = read[title]
         everywhere = [s for para in sents for s in para]
+        texts = [s.text for s in everywhere]
         word_sets = [_words(s.text) for s in everywhere]
         for i, context in enumerate(contexts):
             seen: set[str] = set()
@@ -192,17 +196,16 @@ def examples(out: Path, negatives: int = 1, *, renamed: bool = False) -> None:
                 if key in seen:  # v2.0 repeats the v1.1 questions of its articles
                     continue
                 seen.add(key)
-                rows.extend(
-                    _labelled(
-                        title,
-                        q,
-                        sents[i],
-                        everywhere,
-                        word_sets,
-                        negatives=negatives,
-                        pool=pool if renamed else None,
-                    )
+                labelled = _labelled(
+                    title,
+                    q,
+                    sents[i],
+                    everywhere,
+                    word_sets,
+                    negatives=negatives,
+                    pool=pool if renamed else None,
                 )
+                rows.extend(with_neighbours(labelled, texts) if neighbours else labelled)
         print(f"{title}: {len(rows)} examples so far", file=sys.stderr)
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
     print(f"{len(rows)} examples in {time.perf_counter() - start:.0f} s → {out}")
@@ -330,7 +333,7 @@ def train(args: argparse.Namespace) -> None:
     export(model, out_path)
     for name, test_rows in test_sets.items():
         if test_rows:
-            score_rows(out_path, test_rows, name)
+            score_rows(out_path, test_rows, name, args.context)
 
 
 def practise(args: argparse.Namespace) -> None:
@@ -375,6 +378,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="negatives ranked by the engine's retriever (two per question), not by shared words",
     )
     n.add_argument("--negatives", type=int, help="per question (default 1, or 2 --retrieved)")
+    for a in (e, n, c):
+        a.add_argument(
+            "--neighbours",
+            action="store_true",
+            help="each row with its sentence's neighbours in the article (before, after)",
+        )
     for a in (e, n):
         a.add_argument(
             "--renamed",
@@ -403,6 +412,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         a.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is at hand")
         a.add_argument(
+            "--context",
+            choices=("none", "before", "both"),
+            default="none",
+            help="the neighbouring sentences the reader sees beside each (rows made with "
+            "--neighbours; bench/README.md, 'Reading a fact with its neighbours')",
+        )
+        a.add_argument(
             "--bf16",
             action="store_true",
             help="bfloat16 autocast: the chain in 52 min, not 73, reading as well; not the "
@@ -413,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("examples", "cloze", "news") and _shared_missing():
         return 0
     if args.command == "examples":
-        examples(args.out, args.negatives, renamed=args.renamed)
+        examples(args.out, args.negatives, renamed=args.renamed, neighbours=args.neighbours)
     elif args.command == "cloze":
         cloze(args)
     elif args.command == "news":
@@ -441,7 +457,16 @@ def news(args: argparse.Namespace) -> None:
     questions = load_questions()
     nlp = load_pipeline(DEFAULT_MODEL)
     retrieved = retrieved_facts(nlp, questions) if args.retrieved else None
-    rows = list(news_rows(nlp, questions, retrieved, args.negatives, renamed=args.renamed))
+    rows = list(
+        news_rows(
+            nlp,
+            questions,
+            retrieved,
+            args.negatives,
+            renamed=args.renamed,
+            neighbours=args.neighbours,
+        )
+    )
     args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
     gold = sum(r["kind"] == "gold" for r in rows)
     answerable = sum(bool(q["answers"]) for q in questions)
@@ -459,7 +484,7 @@ def cloze(args: argparse.Namespace) -> None:
     paths = practice_articles()
     nlp = load_pipeline(DEFAULT_MODEL)
     start = time.perf_counter()
-    rows = list(cloze_rows(nlp, paths, args.per_article, args.seed))
+    rows = list(cloze_rows(nlp, paths, args.per_article, args.seed, neighbours=args.neighbours))
     args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
     gold = sum(r["kind"] == "gold" for r in rows)
     print(

@@ -18,7 +18,17 @@ from knowledge.models import Fact
 from knowledge.qa import rank
 from knowledge.qa import reader as reader_module
 from knowledge.qa.config import DEFAULT, ORDER_FEATURES
-from knowledge.qa.reader import MAX_ANSWER_TOKENS, Reader, _best_span, _whole_words, shipped_reader
+from knowledge.qa.reader import (
+    MAX_ANSWER_TOKENS,
+    MAX_TOKENS,
+    TOKENIZER_FILE,
+    Passage,
+    Reader,
+    _best_span,
+    _whole_words,
+    encode,
+    shipped_reader,
+)
 from knowledge.storage.store import Store
 from tests.conftest import FIXED_NOW, make_newsroom
 
@@ -540,3 +550,49 @@ def test_who_is_x_is_never_answered_with_another_persons_name(newsroom: Newsroom
         assert a.entity == macron
         assert not [e for e in engine._named(a.short) if e.id != macron.id]
         assert a.short == newsroom.answer("Emmanuel Macron").short  # the card's description
+
+
+def test_a_bare_passage_is_encoded_as_the_tokenizers_pair_with_the_passage_cut() -> None:
+    from tokenizers import Tokenizer
+
+    pair = Tokenizer.from_file(str(TOKENIZER_FILE))
+    pair.enable_truncation(MAX_TOKENS, strategy="only_second")
+    pair.no_padding()
+    plain = Tokenizer.from_file(str(TOKENIZER_FILE))
+    plain.no_truncation()
+    plain.no_padding()
+    question = "where do the talks resume?"
+    for passage in (HARBOUR.split("\n")[0], " ".join([HARBOUR] * 3)):  # short, and cut
+        want = pair.encode(question, passage)
+        got = encode(plain, question, Passage(passage))
+        assert got.ids == want.ids
+        assert got.type_ids == want.type_ids
+        assert got.offsets == [tuple(o) for o in want.offsets]
+    assert len(encode(plain, question, " ".join([HARBOUR] * 3)).ids) == MAX_TOKENS
+
+
+def test_neighbours_are_context_and_only_the_passage_can_answer() -> None:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(TOKENIZER_FILE))
+    tok.no_truncation()
+    tok.no_padding()
+    text = "He opened it on Monday."
+    long = " ".join(["The harbour council met."] * 40)
+    enc = encode(tok, "when?", Passage(text, before=long, after=long))
+    assert len(enc.ids) == MAX_TOKENS  # the neighbours cut, the passage whole
+    inside = [o for o, t in zip(enc.offsets, enc.type_ids, strict=True) if t == 1]
+    assert "".join(text[a:b] for a, b in inside) == text.replace(" ", "")
+    before = enc.type_ids.index(1) - 4  # [CLS] when ? [SEP]: what the sentence before kept
+    after = len(enc.ids) - 1 - (len(enc.type_ids) - enc.type_ids[::-1].index(1))
+    assert abs(before - after) <= 1  # the room shared
+
+
+@pytest.mark.skipif(shipped_reader() is None, reason="the reader's weights are not installed")
+def test_a_passage_without_neighbours_reads_as_its_bare_sentence() -> None:
+    reader = shipped_reader()
+    assert reader is not None
+    text = HARBOUR.split("\n")[0]
+    (bare,) = reader.read("who met?", [text])
+    (passage,) = reader.read("who met?", [Passage(text)])
+    assert bare == passage

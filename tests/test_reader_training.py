@@ -16,8 +16,11 @@ from reader_training import (
     Encoded,
     _group_batches,
     cap_negatives,
+    encode,
     group_of,
     listwise_loss,
+    tokenizer,
+    with_neighbours,
 )
 
 
@@ -92,3 +95,29 @@ def test_listwise_loss_rewards_the_gold_start_over_the_negatives_tokens() -> Non
     assert float(good) < 0.01
     assert float(bad) > 5
     assert listwise_loss(torch, logits(0, 2), logits(0, 3), batch[2:], passage[2:]) is None
+
+
+def test_with_neighbours_gives_each_row_the_sentences_either_side_of_its_own() -> None:
+    sentences = ["One.", "Two.", "Three."]
+    rows = [_row("gold", "1", "One."), _row("negative", "1", "Three."), _row("gold", "2", "Else.")]
+    got = [(r["before"], r["after"]) for r in with_neighbours(rows, sentences)]
+    assert got == [("", "Two."), ("Two.", ""), ("", "")]
+
+
+def test_a_rows_answer_is_labelled_in_its_own_sentence_whatever_context_it_is_read_with() -> None:
+    tok = tokenizer()
+    text = "He said talks resume in September."
+    row = {
+        **_row("gold", "1", text, "when do talks resume?"),
+        "answer": [text.index("September"), text.index("September") + len("September")],
+        "before": "Staffan de Mistura spoke in Geneva.",
+        "after": "September is a busy month.",
+    }
+    for context in ("none", "before", "both"):
+        encoded = encode(tok, row, context)
+        assert encoded is not None
+        ids, types, start, end, _ = encoded
+        assert start == end
+        assert types[start] == 1
+        assert tok.decode([ids[start]]) == "september"
+    assert len(encode(tok, row, "both")[0]) > len(encode(tok, row, "before")[0])  # type: ignore[index]

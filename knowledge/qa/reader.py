@@ -30,6 +30,63 @@ MAX_ANSWER_TOKENS = 24
 
 
 @dataclass(frozen=True, slots=True)
+class Passage:
+    """A fact to read, with the sentences either side of it in its article. A reader trained
+    with neighbours (``bench/train_reader.py --context``) sees them as context (token type 0,
+    the question's) and answers from ``text`` alone (type 1); without them, ``text`` is read
+    as it always was."""
+
+    text: str
+    before: str = ""
+    after: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    """A question and passage as the model takes them; ``offsets`` are characters of the
+    passage's ``text`` for its tokens (type 1), meaningless for the others."""
+
+    ids: list[int]
+    type_ids: list[int]
+    attention_mask: list[int]
+    offsets: list[tuple[int, int]]
+
+
+def encode(tok: Any, question: str, passage: str | Passage) -> Encoding:
+    """The model's input for a question and a passage (``tok`` without truncation: the parts
+    are cut here). A bare sentence, or a ``Passage`` without neighbours: [CLS] question [SEP]
+    text [SEP], the text cut to ``MAX_TOKENS`` (the tokenizer's pair encoding with
+    "only_second" truncation, token for token). With neighbours: [CLS] question [SEP] before
+    text after [SEP], the text alone of type 1, the neighbours given what the question and
+    text leave of ``MAX_TOKENS``, half each where both are long (the end of the sentence
+    before, the start of the one after: the words nearest the text)."""
+    if isinstance(passage, str):
+        passage = Passage(passage)
+    q = tok.encode(question, add_special_tokens=False)
+    t = tok.encode(passage.text, add_special_tokens=False)
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    n_text = min(len(t.ids), max(0, MAX_TOKENS - 3 - len(q.ids)))
+    none = (0, 0)
+    if not (passage.before or passage.after):
+        ids = [cls, *q.ids, sep, *t.ids[:n_text], sep]
+        types = [0] * (len(q.ids) + 2) + [1] * (n_text + 1)
+        offsets = [none, *q.offsets, none, *t.offsets[:n_text], none]
+        return Encoding(ids, types, [1] * len(ids), offsets)
+    b = tok.encode(passage.before, add_special_tokens=False) if passage.before else None
+    a = tok.encode(passage.after, add_special_tokens=False) if passage.after else None
+    b_ids, a_ids = (b.ids if b else []), (a.ids if a else [])
+    room = max(0, MAX_TOKENS - 3 - len(q.ids) - n_text)
+    n_before = min(len(b_ids), max(room // 2, room - len(a_ids)))
+    n_after = min(len(a_ids), room - n_before)
+    before = b_ids[len(b_ids) - n_before :]
+    ids = [cls, *q.ids, sep, *before, *t.ids[:n_text], *a_ids[:n_after], sep]
+    lead = len(q.ids) + 2 + n_before
+    types = [0] * lead + [1] * n_text + [0] * (n_after + 1)
+    offsets = [none] * lead + list(t.offsets[:n_text]) + [none] * (n_after + 1)
+    return Encoding(ids, types, [1] * len(ids), offsets)
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """What the reader makes of one passage: its best span (character offsets into the passage)
     and the scores (logits) of that span and of "no answer"."""
@@ -66,7 +123,7 @@ class Reader:
         from tokenizers import Tokenizer
 
         tok = Tokenizer.from_file(str(tokenizer))
-        tok.enable_truncation(MAX_TOKENS, strategy="only_second")
+        tok.no_truncation()  # ``encode`` cuts the parts itself
         tok.no_padding()  # the file pads to 128 tokens; a passage is read alone, unpadded
         options = ort.SessionOptions()
         # One thread a pass, and ``threads`` passes at once: a fact is a few dozen tokens, too
@@ -79,7 +136,7 @@ class Reader:
         session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         return cls(session, tok, workers=threads or min(2, os.cpu_count() or 1))
 
-    def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
+    def read(self, question: str, passages: Sequence[str | Passage]) -> list[Reading]:
         """One ``Reading`` per passage, in order, each from a model pass of its own.
 
         Not one batched pass: the int8 model quantises its activations with one scale per batch
@@ -94,8 +151,8 @@ class Reader:
         pool = _pool(os.getpid(), self._workers)
         return list(pool.map(lambda p: self._read_one(question, p), passages))
 
-    def _read_one(self, question: str, passage: str) -> Reading:
-        enc = self._tok.encode(question, passage)
+    def _read_one(self, question: str, passage: str | Passage) -> Reading:
+        enc = encode(self._tok, question, passage)
         starts, ends = self._session.run(
             None,
             {
@@ -104,7 +161,8 @@ class Reader:
                 "attention_mask": np.array([enc.attention_mask], dtype=np.int64),
             },
         )
-        return _best_span(passage, enc, starts[0], ends[0])
+        text = passage if isinstance(passage, str) else passage.text
+        return _best_span(text, enc, starts[0], ends[0])
 
 
 @functools.cache
@@ -114,11 +172,11 @@ def _pool(pid: int, workers: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reader")
 
 
-def _best_span(passage: str, enc: Any, start: np.ndarray, end: np.ndarray) -> Reading:
+def _best_span(passage: str, enc: Encoding, start: np.ndarray, end: np.ndarray) -> Reading:
     """The passage span with the highest start + end logit (end not before start, at most
     ``MAX_ANSWER_TOKENS`` long), widened to whole words."""
     null = float(start[0] + end[0])
-    offsets = enc.offsets  # a fresh list of the encoding's at every access: read once
+    offsets = enc.offsets
     inside = [
         k
         for k, (t, m, (left, right)) in enumerate(
