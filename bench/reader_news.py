@@ -60,7 +60,8 @@ def measure(model: Path) -> dict[str, float]:
                 key = normalize_answer(item.support[0])
                 holder = next((f for f in facts if key in normalize_answer(f.text)), None)
                 if holder is not None:
-                    (read,) = reader.read(item.question, [holder.text])
+                    passage = reader.passage(holder.text, *kb.index.neighbours(holder))
+                    (read,) = reader.read(item.question, [passage])
                     span_f1.append(max(token_f1(read.text, a) for a in item.answers))
             if not cands:
                 continue

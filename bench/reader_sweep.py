@@ -111,7 +111,7 @@ def job(ns: argparse.Namespace) -> None:
     model = fit(rows, _args(ns, c, 3, fold), str(out / f"practised-{c}"))
     took = time.perf_counter() - start
     if fold is None:
-        export(model, out / f"reader-{c}.onnx")
+        export(model, out / f"reader-{c}.onnx", c)
         print(f"[{c}] shipped model in {took:.0f} s", flush=True)
         return
     tests = {

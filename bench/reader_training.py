@@ -237,8 +237,9 @@ def _tensors(torch: Any, batch: Sequence[Encoded]) -> tuple[Any, ...]:
     return ids, types, mask, starts, ends
 
 
-def export(model: Any, path: Path) -> None:
-    """ONNX (dynamic batch and length), then int8 weights by dynamic quantisation."""
+def export(model: Any, path: Path, context: str = "none") -> None:
+    """ONNX (dynamic batch and length), then int8 weights by dynamic quantisation; a model
+    trained with neighbours says which in the file's metadata (``reader.CONTEXT_KEY``)."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -274,6 +275,14 @@ def export(model: Any, path: Path) -> None:
     )
     quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8)
     fp32.unlink()
+    if context != "none":
+        import onnx
+
+        from knowledge.qa.reader import CONTEXT_KEY
+
+        quantised = onnx.load(str(path))
+        onnx.helper.set_model_props(quantised, {CONTEXT_KEY: context})
+        onnx.save(quantised, str(path))
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -330,7 +330,7 @@ def train(args: argparse.Namespace) -> None:
         train_rows = random.sample(train_rows, min(args.limit, len(train_rows)))
     model = fit(train_rows, args, _start_from(args))
     out_path = args.out or (SHIPPED if args.ship else Path(f"/tmp/reader-fold{args.fold}.onnx"))
-    export(model, out_path)
+    export(model, out_path, args.context)
     for name, test_rows in test_sets.items():
         if test_rows:
             score_rows(out_path, test_rows, name, args.context)

@@ -596,3 +596,39 @@ def test_a_passage_without_neighbours_reads_as_its_bare_sentence() -> None:
     (bare,) = reader.read("who met?", [text])
     (passage,) = reader.read("who met?", [Passage(text)])
     assert bare == passage
+
+
+def test_a_facts_neighbours_are_the_facts_before_and_after_it_in_its_article(
+    nlp: Language, tmp_path: Path
+) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db", seed=False)
+    kb.load_text(HARBOUR, title="Harbour council")
+    facts = sorted(kb.index.facts.values(), key=lambda f: f.position)
+    assert len(facts) >= 3
+    assert kb.index.neighbours(facts[0]) == ("", facts[1].text)
+    assert kb.index.neighbours(facts[1]) == (facts[0].text, facts[2].text)
+    assert kb.index.neighbours(facts[-1]) == (facts[-2].text, "")
+
+
+@pytest.mark.skipif(shipped_reader() is None, reason="the reader's weights are not installed")
+def test_a_reader_reads_a_fact_with_the_neighbours_it_was_trained_with() -> None:
+    shipped = shipped_reader()
+    assert shipped is not None
+    assert shipped.context == "none"  # the shipped file reads sentences alone
+    assert shipped.passage("T.", "B.", "A.") == Passage("T.")
+    before = Reader(shipped._session, shipped._tok, context="before")
+    assert before.passage("T.", "B.", "A.") == Passage("T.", "B.")
+    both = Reader(shipped._session, shipped._tok, context="both")
+    assert both.passage("T.", "B.", "A.") == Passage("T.", "B.", "A.")
+
+
+def test_a_model_files_context_is_read_from_its_metadata(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx", reason="writing the metadata needs onnx (train group)")
+    from knowledge.qa.reader import CONTEXT_KEY, MODEL_FILE
+
+    if not MODEL_FILE.exists():
+        pytest.skip("the reader's weights are not installed")
+    model = onnx.load(str(MODEL_FILE))
+    onnx.helper.set_model_props(model, {CONTEXT_KEY: "before"})
+    onnx.save(model, str(tmp_path / "r.onnx"))
+    assert Reader.load(tmp_path / "r.onnx").context == "before"

@@ -38,7 +38,7 @@ from knowledge.qa.embedding import Embedder
 from knowledge.qa.index import Index
 from knowledge.qa.kinds import TYPED_KINDS, AnswerKind
 from knowledge.qa.question import Question, analyse
-from knowledge.qa.reader import Reader, Reading
+from knowledge.qa.reader import Passage, Reader, Reading
 from knowledge.qa.shortanswer import (
     adds_nothing,
     anchor_distance,
@@ -757,6 +757,13 @@ class Engine:
         scored.sort(key=lambda s: (-s[0], s[2].id))
         return scored
 
+    def _passage(self, fact: Fact) -> str | Passage:
+        """A fact as the reader reads it: with its neighbours where the model was trained so."""
+        assert self.reader is not None
+        if self.reader.context == "none":
+            return fact.text
+        return self.reader.passage(fact.text, *self.index.neighbours(fact))
+
     def _candidates(
         self,
         q: Question,
@@ -771,7 +778,7 @@ class Engine:
             order = self._reading_order(q, scored, context_entities, previous_fact)
             top = order[: self.config.reader.passages]
             question = self._reader_question(q, context_entities)
-            readings = self.reader.read(question, [f.text for _, _, f in top])
+            readings = self.reader.read(question, [self._passage(f) for _, _, f in top])
         finally:  # collected whatever happens: the helper must be done before the next question
             ruled = opinion()
         if not top:

@@ -212,6 +212,23 @@ class Index:
 
     # --- reading -----------------------------------------------------------------------------
 
+    def neighbours(self, fact: Fact) -> tuple[str, str]:
+        """The texts of the facts next before and after ``fact`` in its article ("" at either
+        end): the context a reader trained with neighbours reads it in."""
+        before: Fact | None = None
+        after: Fact | None = None
+        for fid in self.article_facts.get(fact.article_id, ()):
+            other = self.facts[fid]
+            if other.position < fact.position and (
+                before is None or other.position > before.position
+            ):
+                before = other
+            elif other.position > fact.position and (
+                after is None or other.position < after.position
+            ):
+                after = other
+        return (before.text if before else "", after.text if after else "")
+
     def idf(self, term: str) -> float:
         n = len(self.facts) or 1
         df = len(self.postings.get(term, ()))

@@ -27,6 +27,7 @@ MODEL_FILE = DATA / "reader.onnx"
 TOKENIZER_FILE = DATA / "reader-tokenizer.json"
 MAX_TOKENS = 128  # question and passage; a longer passage is cut (facts are sentences)
 MAX_ANSWER_TOKENS = 24
+CONTEXT_KEY = "reader_context"  # the model file's metadata: the neighbours it reads facts with
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +107,15 @@ class Reading:
 class Reader:
     """An ONNX extractive reader. Thread-safe (onnxruntime sessions are)."""
 
-    def __init__(self, session: Any, tokenizer: Any, workers: int = 1) -> None:
+    def __init__(
+        self, session: Any, tokenizer: Any, workers: int = 1, context: str = "none"
+    ) -> None:
         self._session = session
         self._tok = tokenizer
         self._workers = workers  # passes read side by side, each on one thread
+        # The neighbours the model was trained to read a fact with: "none", "before" or "both"
+        # (``CONTEXT_KEY`` in the file's metadata; ``passage`` builds what it reads).
+        self.context = context
 
     @classmethod
     def load(
@@ -134,7 +140,16 @@ class Reader:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-        return cls(session, tok, workers=threads or min(2, os.cpu_count() or 1))
+        context = session.get_modelmeta().custom_metadata_map.get(CONTEXT_KEY, "none")
+        return cls(session, tok, workers=threads or min(2, os.cpu_count() or 1), context=context)
+
+    def passage(self, text: str, before: str = "", after: str = "") -> Passage:
+        """A fact as this model reads it: with the neighbours it was trained with, if any."""
+        return Passage(
+            text,
+            before if self.context in ("before", "both") else "",
+            after if self.context == "both" else "",
+        )
 
     def read(self, question: str, passages: Sequence[str | Passage]) -> list[Reading]:
         """One ``Reading`` per passage, in order, each from a model pass of its own.
