@@ -121,3 +121,14 @@ def test_a_rows_answer_is_labelled_in_its_own_sentence_whatever_context_it_is_re
         assert types[start] == 1
         assert tok.decode([ids[start]]) == "september"
     assert len(encode(tok, row, "both")[0]) > len(encode(tok, row, "before")[0])  # type: ignore[index]
+
+
+def test_bf16_is_known_by_the_processors_flags(tmp_path: Path) -> None:
+    from train_reader import cpu_has_bf16
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("flags\t: fpu sse2 avx2 avx512f avx512_bf16\n", "utf-8")
+    assert cpu_has_bf16(info)
+    info.write_text("flags\t: fpu sse2 avx2\n", "utf-8")
+    assert not cpu_has_bf16(info)
+    assert cpu_has_bf16(tmp_path / "absent")  # unknown: not refused
