@@ -30,9 +30,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from reader_training import cap_negatives, export, fit, passage_of, summary, tokenizer
+from reader_training import TOKENIZER, _tensors, cap_negatives, export, fit, passage_of, summary
 
-from knowledge.qa.reader import Reading, _best_span
+from knowledge.qa.reader import Reading, _best_span, load_tokenizer
 from knowledge.qa.reader import encode as encode_passage
 
 
@@ -61,33 +61,23 @@ def read_rows(
     """The model's reading of each row (fp32, batched by length), as ``Reader.read`` reads."""
     import torch
 
-    tok = tokenizer()
+    tok = load_tokenizer(TOKENIZER)
     encs = [encode_passage(tok, r["question"], passage_of(r, context)) for r in rows]
     order = sorted(range(len(rows)), key=lambda k: len(encs[k].ids))
-    out: list[Reading | None] = [None] * len(rows)
+    out: dict[int, Reading] = {}
     model.to(device).eval()
     with torch.no_grad():
         for lo in range(0, len(order), 256):
             chunk = order[lo : lo + 256]
-            width = max(len(encs[k].ids) for k in chunk)
-            ids = torch.zeros((len(chunk), width), dtype=torch.long)
-            types, mask = torch.zeros_like(ids), torch.zeros_like(ids)
-            for j, k in enumerate(chunk):
-                n = len(encs[k].ids)
-                ids[j, :n] = torch.tensor(encs[k].ids)
-                types[j, :n] = torch.tensor(encs[k].type_ids)
-                mask[j, :n] = 1
-            res = model(
-                input_ids=ids.to(device),
-                token_type_ids=types.to(device),
-                attention_mask=mask.to(device),
-            )
+            batch = [(encs[k].ids, encs[k].type_ids, 0, 0, None) for k in chunk]
+            ids, types, mask, _, _ = (t.to(device) for t in _tensors(torch, batch))
+            res = model(input_ids=ids, token_type_ids=types, attention_mask=mask)
             starts = res.start_logits.float().cpu().numpy()
             ends = res.end_logits.float().cpu().numpy()
             for j, k in enumerate(chunk):
                 n = len(encs[k].ids)
                 out[k] = _best_span(rows[k]["text"], encs[k], starts[j, :n], ends[j, :n])
-    return [r for r in out if r is not None]
+    return [out[k] for k in range(len(rows))]
 
 
 def job(ns: argparse.Namespace) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.qa.evaluation import normalize_answer, token_f1
-from knowledge.qa.reader import Passage, Reading
+from knowledge.qa.reader import Passage, Reading, load_tokenizer, passage_for
 from knowledge.qa.reader import encode as encode_passage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,15 +102,6 @@ def encode(tok: Any, row: dict[str, Any], context: str = "none") -> Encoded | No
     return ids, types, s, e, group
 
 
-def tokenizer(path: Path = TOKENIZER) -> Any:
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(path))
-    tok.no_truncation()  # knowledge.qa.reader.encode cuts the parts
-    tok.no_padding()
-    return tok
-
-
 def fit(rows: list[dict[str, Any]], args: argparse.Namespace, start_from: str) -> Any:
     """Fine-tune the model at ``start_from`` on the rows (AdamW, linear warm-up and decay);
     ``args.listwise`` weighs the group loss (0: per row only, the batches as before)."""
@@ -118,7 +109,7 @@ def fit(rows: list[dict[str, Any]], args: argparse.Namespace, start_from: str) -
     from transformers import AutoModelForQuestionAnswering
 
     device = torch.device(args.device)
-    tok = tokenizer()
+    tok = load_tokenizer(TOKENIZER)
     context = getattr(args, "context", "none")
     encoded = [e for r in rows if (e := encode(tok, r, context)) is not None]
     print(f"training on {len(encoded)} of {len(rows)} examples (fold {args.fold} held out)")
@@ -288,9 +279,7 @@ def export(model: Any, path: Path, context: str = "none") -> None:
 
 def passage_of(row: dict[str, Any], context: str = "none") -> Passage:
     """The row's sentence with the neighbours ``context`` names ("none", "before", "both")."""
-    before = row.get("before", "") if context in ("before", "both") else ""
-    after = row.get("after", "") if context == "both" else ""
-    return Passage(row["text"], before, after)
+    return passage_for(context, row["text"], row.get("before", ""), row.get("after", ""))
 
 
 def score_rows(

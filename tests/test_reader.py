@@ -27,6 +27,7 @@ from knowledge.qa.reader import (
     _best_span,
     _whole_words,
     encode,
+    load_tokenizer,
     shipped_reader,
 )
 from knowledge.storage.store import Store
@@ -558,9 +559,7 @@ def test_a_bare_passage_is_encoded_as_the_tokenizers_pair_with_the_passage_cut()
     pair = Tokenizer.from_file(str(TOKENIZER_FILE))
     pair.enable_truncation(MAX_TOKENS, strategy="only_second")
     pair.no_padding()
-    plain = Tokenizer.from_file(str(TOKENIZER_FILE))
-    plain.no_truncation()
-    plain.no_padding()
+    plain = load_tokenizer()
     question = "where do the talks resume?"
     for passage in (HARBOUR.split("\n")[0], " ".join([HARBOUR] * 3)):  # short, and cut
         want = pair.encode(question, passage)
@@ -572,11 +571,7 @@ def test_a_bare_passage_is_encoded_as_the_tokenizers_pair_with_the_passage_cut()
 
 
 def test_neighbours_are_context_and_only_the_passage_can_answer() -> None:
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(TOKENIZER_FILE))
-    tok.no_truncation()
-    tok.no_padding()
+    tok = load_tokenizer()
     text = "He opened it on Monday."
     long = " ".join(["The harbour council met."] * 40)
     enc = encode(tok, "when?", Passage(text, before=long, after=long))

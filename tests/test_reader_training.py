@@ -19,9 +19,10 @@ from reader_training import (
     encode,
     group_of,
     listwise_loss,
-    tokenizer,
     with_neighbours,
 )
+
+from knowledge.qa.reader import load_tokenizer
 
 
 def _row(kind: str, qid: str, text: str = "s", question: str = "q?") -> dict[str, Any]:
@@ -105,7 +106,7 @@ def test_with_neighbours_gives_each_row_the_sentences_either_side_of_its_own() -
 
 
 def test_a_rows_answer_is_labelled_in_its_own_sentence_whatever_context_it_is_read_with() -> None:
-    tok = tokenizer()
+    tok = load_tokenizer()
     text = "He said talks resume in September."
     row = {
         **_row("gold", "1", text, "when do talks resume?"),

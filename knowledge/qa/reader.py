@@ -53,6 +53,26 @@ class Encoding:
     offsets: list[tuple[int, int]]
 
 
+def passage_for(context: str, text: str, before: str = "", after: str = "") -> Passage:
+    """A sentence with the neighbours ``context`` names: "none", "before" or "both"."""
+    return Passage(
+        text,
+        before if context in ("before", "both") else "",
+        after if context == "both" else "",
+    )
+
+
+def load_tokenizer(path: Path = TOKENIZER_FILE) -> Any:
+    """The reader's tokenizer as ``encode`` takes it: no truncation (``encode`` cuts the parts
+    itself) and no padding (the file pads to 128 tokens; a passage is read alone, unpadded)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(path))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
 def encode(tok: Any, question: str, passage: str | Passage) -> Encoding:
     """The model's input for a question and a passage (``tok`` without truncation: the parts
     are cut here). A bare sentence, or a ``Passage`` without neighbours: [CLS] question [SEP]
@@ -126,11 +146,8 @@ class Reader:
         threads: int | None = None,
     ) -> Reader:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
-        tok = Tokenizer.from_file(str(tokenizer))
-        tok.no_truncation()  # ``encode`` cuts the parts itself
-        tok.no_padding()  # the file pads to 128 tokens; a passage is read alone, unpadded
+        tok = load_tokenizer(tokenizer)
         options = ort.SessionOptions()
         # One thread a pass, and ``threads`` passes at once: a fact is a few dozen tokens, too
         # little work to split a pass's matrix products between two threads. Five facts on 2
@@ -145,11 +162,7 @@ class Reader:
 
     def passage(self, text: str, before: str = "", after: str = "") -> Passage:
         """A fact as this model reads it: with the neighbours it was trained with, if any."""
-        return Passage(
-            text,
-            before if self.context in ("before", "both") else "",
-            after if self.context == "both" else "",
-        )
+        return passage_for(self.context, text, before, after)
 
     def read(self, question: str, passages: Sequence[str | Passage]) -> list[Reading]:
         """One ``Reading`` per passage, in order, each from a model pass of its own.
