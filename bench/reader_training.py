@@ -115,7 +115,8 @@ def fit(rows: list[dict[str, Any]], args: argparse.Namespace, start_from: str) -
     print(f"training on {len(encoded)} of {len(rows)} examples (fold {args.fold} held out)")
     model = AutoModelForQuestionAnswering.from_pretrained(start_from).to(device)
     model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    trained = frozen(model, getattr(args, "freeze", 0))
+    opt = torch.optim.AdamW(trained, lr=args.lr, weight_decay=0.01)
     make = _group_batches if args.listwise > 0 else _batches
     per_epoch = sum(1 for _ in make(encoded, args.batch, random.Random(args.seed)))
     total = per_epoch * args.epochs
@@ -144,7 +145,7 @@ def fit(rows: list[dict[str, Any]], args: argparse.Namespace, start_from: str) -
                 if shared is not None:
                     loss = loss + args.listwise * shared
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(trained, 1.0)
             opt.step()
             sched.step()
             opt.zero_grad()
@@ -158,6 +159,17 @@ def fit(rows: list[dict[str, Any]], args: argparse.Namespace, start_from: str) -
                 )
     model.eval()
     return model.to("cpu")
+
+
+def frozen(model: Any, layers: int) -> list[Any]:
+    """The parameters left to train when the embeddings and the first ``layers`` encoder
+    layers are held (none held for 0): no gradient flows below the first trained layer, so a
+    step costs less (bench/README.md, "Training time")."""
+    if layers > 0:
+        held = [model.bert.embeddings, *model.bert.encoder.layer[:layers]]
+        for module in held:
+            module.requires_grad_(False)
+    return [p for p in model.parameters() if p.requires_grad]
 
 
 def listwise_loss(torch: Any, start: Any, end: Any, batch: Sequence[Encoded], passage: Any) -> Any:

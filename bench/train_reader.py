@@ -412,6 +412,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         a.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is at hand")
         a.add_argument(
+            "--freeze",
+            type=int,
+            default=0,
+            help="hold the embeddings and this many of the 6 encoder layers (the first ones)",
+        )
+        a.add_argument(
             "--context",
             choices=("none", "before", "both"),
             default="none",

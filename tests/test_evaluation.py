@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from knowledge.models import Answer
-from knowledge.qa.evaluation import Item, Outcome, Report, auc, declined_at, table
+from knowledge.qa.evaluation import Item, Outcome, Report, auc, declined_at, score, table
 
 pairs = st.lists(st.tuples(st.sampled_from([0.0, 0.2, 0.4, 0.5, 0.9, 1.0]), st.booleans()))
 
@@ -82,3 +82,27 @@ def test_unsure_answers_are_counted_apart_from_the_plain_ones() -> None:
     assert m["unsure"] == 1 / 4
     assert m["sure_right"] == 1 / 3
     assert "| unsure | sure right |" in table({"set": report})
+
+
+def test_a_decline_that_offers_the_supporting_fact_is_counted() -> None:
+    item = Item(id="q", question="q?", answers=("May",), support=("ended in May",))
+
+    def declined(*suggestions: str) -> Answer:
+        return Answer(
+            question="q?",
+            answered=False,
+            short=None,
+            facts=(),
+            confidence=0.1,
+            reply="",
+            suggestions=suggestions,
+        )
+
+    offered = score(item, declined("The talks began in March.", "The talks ended in May."))
+    missed = score(item, declined("The talks began in March."))
+    assert offered.offered
+    assert not missed.offered
+    assert offered.row("set")["offered"] is True
+    m = Report([offered, missed]).metrics()
+    assert m["offered"] == 0.5
+    assert "| declined, right fact offered |" in table({"set": Report([offered, missed])})

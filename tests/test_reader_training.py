@@ -17,6 +17,7 @@ from reader_training import (
     _group_batches,
     cap_negatives,
     encode,
+    frozen,
     group_of,
     listwise_loss,
     with_neighbours,
@@ -133,3 +134,24 @@ def test_bf16_is_known_by_the_processors_flags(tmp_path: Path) -> None:
     info.write_text("flags\t: fpu sse2 avx2\n", "utf-8")
     assert not cpu_has_bf16(info)
     assert cpu_has_bf16(tmp_path / "absent")  # unknown: not refused
+
+
+def test_frozen_holds_the_embeddings_and_the_first_layers_and_trains_the_rest() -> None:
+    pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    config = transformers.BertConfig(
+        vocab_size=50,
+        hidden_size=8,
+        num_hidden_layers=3,
+        num_attention_heads=2,
+        intermediate_size=16,
+        max_position_embeddings=16,
+    )
+    model = transformers.BertForQuestionAnswering(config)
+    assert len(frozen(model, 0)) == len(list(model.parameters()))  # 0: nothing held
+    trained = {id(p) for p in frozen(model, 2)}
+    held = [model.bert.embeddings, *model.bert.encoder.layer[:2]]
+    assert all(not p.requires_grad and id(p) not in trained for m in held for p in m.parameters())
+    rest = [*model.bert.encoder.layer[2].parameters(), *model.qa_outputs.parameters()]
+    assert rest
+    assert all(p.requires_grad and id(p) in trained for p in rest)

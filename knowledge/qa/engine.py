@@ -826,9 +826,10 @@ class Engine:
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)
         best = cands[order[0]]
         confidence = self._reader_confidence(q, features, logits, order[0], best.reading.text)
-        if confidence < self.config.reader_threshold:  # "did you mean": the retriever's order
-            closest = [ScoredFact(c.fact, round(c.rank, 4)) for c in cands]
-            return self._decline(text, closest, None, confidence=confidence)
+        if confidence < self.config.reader_threshold:  # "did you mean": the likeliest read
+            return self._decline(
+                text, list(facts), None, confidence=confidence, least=weights.suggest
+            )
         short = _typed(q, best.fact, best.reading, self.index)
         sure = self.config.confidence
         return self._answered(
@@ -993,10 +994,12 @@ class Engine:
         *,
         confidence: float = 0.0,
         params: Mapping[str, object] | None = None,
+        least: float = 0.2,
     ) -> Answer:
         """A decline: ``message`` (a template filled with ``params``) or the plain "the articles
-        don't say", with the best facts offered as suggestions."""
-        suggestions = [f.fact.text for f in facts[:3] if f.score > 0.2]
+        don't say", with the best facts offered as suggestions: the first three of ``facts``
+        scoring over ``least``."""
+        suggestions = [f.fact.text for f in facts[:3] if f.score > least]
         said = message.format(**params) if message and params else message
         return Answer(
             question=question,

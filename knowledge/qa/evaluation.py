@@ -42,6 +42,9 @@ class Outcome:
     em: float
     f1: float
     reply_hit: bool
+    offered: bool = (
+        False  # declined, and a fact offered instead ("did you mean") holds the support
+    )
 
     def row(self, set_name: str) -> dict[str, object]:
         """The outcome as a JSON row: ``talks-bot eval --details``, bench/written_eval.py."""
@@ -55,6 +58,8 @@ class Outcome:
             "support_hit": self.support_hit,
             "f1": round(self.f1, 3),
             "confidence": self.answer.confidence,
+            "offered": self.offered,
+            "suggested": len(self.answer.suggestions),
         }
 
 
@@ -74,6 +79,7 @@ class Report:
         n = max(1, len(ans))
         given = [o for o in self.outcomes if o.answer.answered]
         plain = [o for o in given if not o.answer.tentative]
+        missed = [o for o in with_support if not o.answer.answered]
         return {
             "questions": float(len(self.outcomes)),
             "support@1": sum(o.support_hit for o in with_support) / max(1, len(with_support)),
@@ -91,6 +97,8 @@ class Report:
             # support (an unanswerable question answered counts as wrong)
             "unsure": sum(o.answer.tentative for o in given) / max(1, len(given)),
             "sure_right": sum(o.support_hit for o in plain) / max(1, len(plain)),
+            # of the answerable questions declined, those offered a fact that answers them
+            "offered": sum(o.offered for o in missed) / max(1, len(missed)),
         }
 
     def summary(self) -> str:
@@ -109,6 +117,7 @@ class Report:
                 f"declined at ≤10% false declines  {m['declined_at_10']:.3f}",
                 f"answers said as unsure  {m['unsure']:.3f}",
                 f"the others right        {m['sure_right']:.3f}",
+                f"declined, a right fact offered  {m['offered']:.3f}",
             ]
         )
 
@@ -124,6 +133,7 @@ _COLUMNS = (
     ("declined at ≤10% false", "declined_at_10"),
     ("unsure", "unsure"),
     ("sure right", "sure_right"),
+    ("declined, right fact offered", "offered"),
 )
 
 
@@ -216,7 +226,12 @@ def score(item: Item, answer: Answer) -> Outcome:
     f1 = max(token_f1(predicted, a) for a in item.answers)
     reply = normalize_answer(answer.reply) if answer.answered else ""
     reply_hit = any(normalize_answer(a) in reply for a in item.answers)
-    return Outcome(item, answer, support_hit, em, f1, reply_hit)
+    offered = not answer.answered and any(
+        normalize_answer(s) in normalize_answer(fact)
+        for fact in answer.suggestions
+        for s in item.support
+    )
+    return Outcome(item, answer, support_hit, em, f1, reply_hit, offered)
 
 
 def normalize_answer(text: str) -> str:
