@@ -81,7 +81,13 @@ async def test_ticks_log_what_a_digest_round_did_and_nothing_when_idle(
                 assert await quiet_for(caplog, 1.5) == [], "nor do the ones after"
                 assert newsroom.store.get_meta("heartbeat") != beat, "the ticks ran meanwhile"
     assert rounds(caplog) == ["digest round: 2 sent, 1 failed, 0 left"]
-    scheduler = [r for r in caplog.records if r.name.startswith("apscheduler.executors")]
+    # (A tick still running when the bot stops is cancelled, which APScheduler logs as an error:
+    # on a loaded machine one can be; that is not a line per run.)
+    scheduler = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("apscheduler.executors") and r.levelno < logging.WARNING
+    ]
     assert scheduler == [], "no 'Running job' / 'executed successfully' lines"
 
 
