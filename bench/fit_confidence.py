@@ -54,7 +54,7 @@ from fit_reader import (
 )
 from fit_reader import cross_validate as choice_cv
 from fit_reader import fit as fit_choice
-from news_questions import load_articles, load_questions, news_fold
+from news_questions import UNSEEN, load_articles, load_questions, news_fold
 from revision import git_revision
 from squad import (
     FIXED_NOW,
@@ -83,7 +83,6 @@ from knowledge.qa.config import (
 from knowledge.qa.evaluation import auc, declined_at, read_items
 from knowledge.storage.store import Store
 
-UNSEEN = sorted((ROOT / "bench" / "data").glob("news_questions_a[f-u].jsonl"))
 DEVELOPMENT = (
     ROOT / "tests" / "data" / "bbc_working.jsonl",
     ROOT / "tests" / "data" / "seed_questions.jsonl",

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from news_questions import load_articles, load_questions, news_fold
+from news_questions import TRAINING, load_articles, load_questions, news_fold
 from revision import git_revision
 from squad import (
     RESULTS,
@@ -80,7 +80,7 @@ def collect(
     fold's facts as ``{fold: {fact id: [text, article id]}}``; ``embedders``: a folder holding
     ``fold0`` and ``fold1``, each fold's embeddings tuned without its questions
     (``bench/tune_embeddings.py``), for cosines out of sample."""
-    questions = [q for q in load_questions() if q["answers"] and q.get("support")]
+    questions = [q for q in load_questions(TRAINING) if q["answers"] and q.get("support")]
     out: list[dict[str, Any]] = []
     for fold in (0, 1):
         mine = [q for q in questions if news_fold(q["article"]) == fold]

@@ -207,9 +207,9 @@ def written(
     """The written questions' rows; ``embedders``: a folder of each fold's embeddings tuned
     without its questions (``tune_embeddings.py``), since the shipped ones were tuned on them
     all and would order their facts better than a new question's."""
-    from news_questions import load_articles, load_questions, news_fold
+    from news_questions import TRAINING, load_articles, load_questions, news_fold
 
-    everything = load_questions()
+    everything = load_questions(TRAINING)
     rng = random.Random(seed)
     chosen = rng.sample(everything, min(sample, len(everything)))
     out = []

@@ -378,6 +378,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="negatives ranked by the engine's retriever (two per question), not by shared words",
     )
     n.add_argument("--negatives", type=int, help="per question (default 1, or 2 --retrieved)")
+    n.add_argument(
+        "--all-batches",
+        action="store_true",
+        help="the unseen batches (news_questions_af..au) too, which judge the shipped reader",
+    )
     for a in (e, n, c):
         a.add_argument(
             "--neighbours",
@@ -471,11 +476,12 @@ def _shared_missing() -> bool:
 
 
 def news(args: argparse.Namespace) -> None:
-    from news_questions import QUESTIONS, load_questions, news_rows, retrieved_facts
+    from news_questions import QUESTIONS, TRAINING, load_questions, news_rows, retrieved_facts
 
     from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 
-    questions = load_questions()
+    batches = QUESTIONS if args.all_batches else TRAINING
+    questions = load_questions(batches)
     nlp = load_pipeline(DEFAULT_MODEL)
     retrieved = retrieved_facts(nlp, questions) if args.retrieved else None
     rows = list(
@@ -493,7 +499,7 @@ def news(args: argparse.Namespace) -> None:
     answerable = sum(bool(q["answers"]) for q in questions)
     print(
         f"{len(rows)} rows ({gold} with an answer, of {answerable} answerable questions; "
-        f"{len(questions) - answerable} unanswerable) from {len(QUESTIONS)} files → {args.out}"
+        f"{len(questions) - answerable} unanswerable) from {len(batches)} files → {args.out}"
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 from fit_confidence import RULES, Asked, choice_of, rules_table, without_features
+from news_questions import QUESTIONS, TRAINING, UNSEEN
 
 from knowledge.qa.config import READER_FEATURES
 
@@ -65,3 +66,12 @@ def test_the_rules_table_shows_what_their_opinion_is_worth() -> None:
     # Agreeing with the right fact is all the signal: without it, about one in five.
     assert by_name["the rules' opinion weighed"] > 0.8
     assert by_name["without it"] < 0.4
+
+
+def test_the_batches_fitted_on_and_the_unseen_ones_split_the_written_questions() -> None:
+    """The scripts that fit read ``TRAINING``; the ones that judge the shipped files read
+    ``UNSEEN``: no batch is both, and none is left out."""
+    assert UNSEEN
+    assert TRAINING
+    assert not set(TRAINING) & set(UNSEEN)
+    assert sorted(TRAINING + UNSEEN) == QUESTIONS
