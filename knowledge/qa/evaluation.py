@@ -42,9 +42,8 @@ class Outcome:
     em: float
     f1: float
     reply_hit: bool
-    offered: bool = (
-        False  # declined, and a fact offered instead ("did you mean") holds the support
-    )
+    # declined, and a fact offered instead ("did you mean") holds the support
+    offered: bool = False
 
     def row(self, set_name: str) -> dict[str, object]:
         """The outcome as a JSON row: ``talks-bot eval --details``, bench/written_eval.py."""
