@@ -219,18 +219,22 @@ def score(item: Item, answer: Answer) -> Outcome:
     if not item.answers:
         return Outcome(item, answer, False, 0.0, 0.0, False)
     top = answer.facts[0].fact.text if answer.answered and answer.facts else ""
-    support_hit = any(normalize_answer(s) in normalize_answer(top) for s in item.support)
+    support_hit = _holds_support(top, item.support)
     predicted = answer.short if answer.answered and answer.short else ""
     em = max(float(normalize_answer(predicted) == normalize_answer(a)) for a in item.answers)
     f1 = max(token_f1(predicted, a) for a in item.answers)
     reply = normalize_answer(answer.reply) if answer.answered else ""
     reply_hit = any(normalize_answer(a) in reply for a in item.answers)
     offered = not answer.answered and any(
-        normalize_answer(s) in normalize_answer(fact)
-        for fact in answer.suggestions
-        for s in item.support
+        _holds_support(fact, item.support) for fact in answer.suggestions
     )
     return Outcome(item, answer, support_hit, em, f1, reply_hit, offered)
+
+
+def _holds_support(text: str, support: Sequence[str]) -> bool:
+    """Whether a fact's text holds one of the question's support fragments (normalised)."""
+    held = normalize_answer(text)
+    return any(normalize_answer(s) in held for s in support)
 
 
 def normalize_answer(text: str) -> str:
