@@ -118,7 +118,9 @@ def fit(rows: list[dict[str, Any]], args: argparse.Namespace, start_from: str) -
     # faster with the same arithmetic (bench/README.md, "Training time").
     on_cpu = device.type == "cpu"
     model = AutoModelForQuestionAnswering.from_pretrained(
-        start_from, attn_implementation="eager" if on_cpu else "sdpa"
+        start_from,
+        attn_implementation="eager" if on_cpu else "sdpa",
+        attention_probs_dropout_prob=getattr(args, "attention_dropout", 0.1),
     ).to(device)
     model.train()
     trained = frozen(model, getattr(args, "freeze", 0))

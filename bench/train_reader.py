@@ -430,6 +430,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--neighbours; bench/README.md, 'Reading a fact with its neighbours')",
         )
         a.add_argument(
+            "--attention-dropout",
+            type=float,
+            default=0.1,
+            help="dropout on the attention weights (the base model's 0.1; bench/README.md, "
+            "'Training time')",
+        )
+        a.add_argument(
             "--bf16",
             action="store_true",
             help="bfloat16 autocast: the chain in 52 min, not 73, reading as well; not the "
