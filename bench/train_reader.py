@@ -11,10 +11,12 @@ SQuAD DEV_ARTICLES with the questions we wrote about other BBC articles.
 
 Needs the ``train`` dependency group (PyTorch, transformers, onnx: ``pip install torch==2.13.0``
 first, which takes the CPU wheel on this disk, then ``pip install --group train``). Runs on the
-CPU, 2 cores: the practice about 14–17 minutes, then about 54 minutes for the shipped model (3
-epochs; a fold model about 28 by the same rate; all of it about 2 h). With ``--bf16`` on
-``practise`` and ``train`` (bfloat16 autocast, on a processor with bf16 instructions) the whole
-chain takes 52 minutes and the model reads as well, but it is not the shipped file's recipe. The
+CPU, 2 cores: on an Intel Xeon (2026-12-06) the practice about 8 minutes, then about 30 for the
+shipped model (3 epochs; a fold model about 15), the whole chain 40 minutes (73 on the AMD EPYC
+of earlier sessions, before the fused optimiser and eager attention). With ``--bf16`` on
+``practise`` and ``train`` (bfloat16 autocast, on a processor with bf16 instructions) the chain
+takes about 28 minutes there and the model reads as well, but it is not the shipped file's
+recipe (bench/README.md, "Training time"). The
 practice does not depend on the fold (it reads no SQuAD), so one practised model starts both
 folds and the shipped one. ``train`` and ``practise`` need neither spaCy nor the
 store (``reader_training.py``), so with ``--device cuda`` they run as they are on a GPU machine
@@ -439,7 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         a.add_argument(
             "--bf16",
             action="store_true",
-            help="bfloat16 autocast: the chain in 52 min, not 73, reading as well; not the "
+            help="bfloat16 autocast: the chain a third faster, reading as well; not the "
             "shipped file's recipe (bench/README.md, 'Training time')",
         )
     p.set_defaults(fold=None)
