@@ -3,6 +3,8 @@ false-decline rate, checked against their definitions."""
 
 from __future__ import annotations
 
+import math
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -106,3 +108,15 @@ def test_a_decline_that_offers_the_supporting_fact_is_counted() -> None:
     m = Report([offered, missed]).metrics()
     assert m["offered"] == 0.5
     assert "| declined, right fact offered |" in table({"set": Report([offered, missed])})
+    answered = Answer(
+        question="q?",
+        answered=True,
+        short="May",
+        facts=(),
+        confidence=0.9,
+        reply="May",
+    )
+    none_declined = Report([score(item, answered)])
+    assert math.isnan(none_declined.metrics()["offered"])
+    assert table({"set": none_declined}).endswith("| — |"), "nothing to count, not 0.000"
+    assert "declined, a right fact offered  —" in none_declined.summary()

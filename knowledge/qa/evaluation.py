@@ -96,8 +96,9 @@ class Report:
             # support (an unanswerable question answered counts as wrong)
             "unsure": sum(o.answer.tentative for o in given) / max(1, len(given)),
             "sure_right": sum(o.support_hit for o in plain) / max(1, len(plain)),
-            # of the answerable questions declined, those offered a fact that answers them
-            "offered": sum(o.offered for o in missed) / max(1, len(missed)),
+            # of the answerable questions declined, those offered a fact that answers them;
+            # none declined: not a number, shown "—" (a 0 would read "none offered")
+            "offered": sum(o.offered for o in missed) / len(missed) if missed else math.nan,
         }
 
     def summary(self) -> str:
@@ -116,7 +117,7 @@ class Report:
                 f"declined at ≤10% false declines  {m['declined_at_10']:.3f}",
                 f"answers said as unsure  {m['unsure']:.3f}",
                 f"the others right        {m['sure_right']:.3f}",
-                f"declined, a right fact offered  {m['offered']:.3f}",
+                f"declined, a right fact offered  {_cell(m['offered'])}",
             ]
         )
 
@@ -143,9 +144,14 @@ def table(reports: Mapping[str, Report]) -> str:
     for name, report in reports.items():
         m = report.metrics()
         size = f"{int(m['questions'])} ({len(report.answerable())} / {len(report.unanswerable())})"
-        cells = [name, size, *(f"{m[key]:.3f}" for _, key in _COLUMNS)]
+        cells = [name, size, *(_cell(m[key]) for _, key in _COLUMNS)]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
+
+
+def _cell(value: float) -> str:
+    """A metric as printed: three decimals, or "—" where it has nothing to count."""
+    return "—" if math.isnan(value) else f"{value:.3f}"
 
 
 def auc(scored: Sequence[tuple[float, bool]]) -> float:
