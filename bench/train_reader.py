@@ -432,6 +432,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--neighbours; bench/README.md, 'Reading a fact with its neighbours')",
         )
         a.add_argument(
+            "--layer-decay",
+            type=float,
+            default=1.0,
+            help="each encoder layer's learning rate this times the one above's (1: one rate; "
+            "bench/README.md, 'Training time')",
+        )
+        a.add_argument(
             "--attention-dropout",
             type=float,
             default=0.1,

@@ -19,6 +19,7 @@ from reader_training import (
     encode,
     frozen,
     group_of,
+    layer_groups,
     listwise_loss,
     with_neighbours,
 )
@@ -136,7 +137,7 @@ def test_bf16_is_known_by_the_processors_flags(tmp_path: Path) -> None:
     assert cpu_has_bf16(tmp_path / "absent")  # unknown: not refused
 
 
-def test_frozen_holds_the_embeddings_and_the_first_layers_and_trains_the_rest() -> None:
+def _tiny_model() -> Any:
     pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     config = transformers.BertConfig(
@@ -147,7 +148,11 @@ def test_frozen_holds_the_embeddings_and_the_first_layers_and_trains_the_rest() 
         intermediate_size=16,
         max_position_embeddings=16,
     )
-    model = transformers.BertForQuestionAnswering(config)
+    return transformers.BertForQuestionAnswering(config)
+
+
+def test_frozen_holds_the_embeddings_and_the_first_layers_and_trains_the_rest() -> None:
+    model = _tiny_model()
     assert len(frozen(model, 0)) == len(list(model.parameters()))  # 0: nothing held
     trained = {id(p) for p in frozen(model, 2)}
     held = [model.bert.embeddings, *model.bert.encoder.layer[:2]]
@@ -155,3 +160,21 @@ def test_frozen_holds_the_embeddings_and_the_first_layers_and_trains_the_rest() 
     rest = [*model.bert.encoder.layer[2].parameters(), *model.qa_outputs.parameters()]
     assert rest
     assert all(p.requires_grad and id(p) in trained for p in rest)
+
+
+def test_layer_groups_lower_each_layers_rate_below_the_one_above() -> None:
+    model = _tiny_model()
+    every = {id(p) for p in model.parameters()}
+    [one] = layer_groups(model, 1e-3, 1.0)  # no decay: one group, the old optimiser
+    assert one["lr"] == 1e-3
+    assert {id(p) for p in one["params"]} == every
+    groups = layer_groups(model, 1e-3, 0.5)
+    rate = {id(p): g["lr"] for g in groups for p in g["params"]}
+    assert set(rate) == every
+    assert sum(len(g["params"]) for g in groups) == len(every)
+    assert all(rate[id(p)] == 1e-3 for p in model.qa_outputs.parameters())
+    for k, layer in enumerate(model.bert.encoder.layer):  # the last layer at the full rate
+        assert all(rate[id(p)] == pytest.approx(1e-3 * 0.5 ** (2 - k)) for p in layer.parameters())
+    assert all(rate[id(p)] == pytest.approx(1e-3 / 8) for p in model.bert.embeddings.parameters())
+    frozen(model, 1)  # held parameters are left out
+    assert sum(len(g["params"]) for g in layer_groups(model, 1e-3, 0.5)) < len(every)
