@@ -124,7 +124,7 @@ def fit(rows: list[dict[str, Any]], args: argparse.Namespace, start_from: str) -
     ).to(device)
     model.train()
     trained = frozen(model, getattr(args, "freeze", 0))
-    groups = layer_groups(model, args.lr, getattr(args, "layer_decay", 1.0))
+    groups = layer_groups(model, trained, args.lr, getattr(args, "layer_decay", 1.0))
     opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=0.01, fused=on_cpu)
     make = _group_batches if args.listwise > 0 else _batches
     per_epoch = sum(1 for _ in make(encoded, args.batch, random.Random(args.seed)))
@@ -182,19 +182,20 @@ def frozen(model: Any, layers: int) -> list[Any]:
     return [p for p in model.parameters() if p.requires_grad]
 
 
-def layer_groups(model: Any, lr: float, decay: float) -> list[dict[str, Any]]:
-    """The trainable parameters in AdamW groups, each layer's rate ``decay`` times the rate of
-    the layer above it (the span head and the last layer at ``lr``, the embeddings lowest):
-    layer-wise rate decay, which keeps the lower, more general layers closer to the
-    pre-trained ones (Howard & Ruder 2018; Clark et al. 2020). ``decay`` 1: one rate for all."""
+def layer_groups(
+    model: Any, trained: Sequence[Any], lr: float, decay: float
+) -> list[dict[str, Any]]:
+    """The ``trained`` parameters (``frozen``'s) in AdamW groups, each layer's rate ``decay``
+    times the rate of the layer above it (the span head and the last layer at ``lr``, the
+    embeddings lowest): layer-wise rate decay, which keeps the lower, more general layers closer
+    to the pre-trained ones (Howard & Ruder 2018; Clark et al. 2020). ``decay`` 1: one rate."""
     layers = model.bert.encoder.layer
     depth = {id(p): len(layers) for p in model.bert.embeddings.parameters()}
     for k, layer in enumerate(layers):
         depth.update({id(p): len(layers) - 1 - k for p in layer.parameters()})
     by_rate: dict[float, list[Any]] = {}
-    for p in model.parameters():
-        if p.requires_grad:
-            by_rate.setdefault(lr * decay ** depth.get(id(p), 0), []).append(p)
+    for p in trained:
+        by_rate.setdefault(lr * decay ** depth.get(id(p), 0), []).append(p)
     return [{"params": ps, "lr": rate} for rate, ps in by_rate.items()]
 
 

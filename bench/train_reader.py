@@ -436,7 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             type=float,
             default=1.0,
             help="each encoder layer's learning rate this times the one above's (1: one rate; "
-            "bench/README.md, 'Training time')",
+            "bench/README.md, 'A higher learning rate, lower in the lower layers')",
         )
         a.add_argument(
             "--attention-dropout",

@@ -165,10 +165,12 @@ def test_frozen_holds_the_embeddings_and_the_first_layers_and_trains_the_rest() 
 def test_layer_groups_lower_each_layers_rate_below_the_one_above() -> None:
     model = _tiny_model()
     every = {id(p) for p in model.parameters()}
-    [one] = layer_groups(model, 1e-3, 1.0)  # no decay: one group, the old optimiser
+    [one] = layer_groups(
+        model, frozen(model, 0), 1e-3, 1.0
+    )  # no decay: one group, the old optimiser
     assert one["lr"] == 1e-3
     assert {id(p) for p in one["params"]} == every
-    groups = layer_groups(model, 1e-3, 0.5)
+    groups = layer_groups(model, frozen(model, 0), 1e-3, 0.5)
     rate = {id(p): g["lr"] for g in groups for p in g["params"]}
     assert set(rate) == every
     assert sum(len(g["params"]) for g in groups) == len(every)
@@ -176,5 +178,5 @@ def test_layer_groups_lower_each_layers_rate_below_the_one_above() -> None:
     for k, layer in enumerate(model.bert.encoder.layer):  # the last layer at the full rate
         assert all(rate[id(p)] == pytest.approx(1e-3 * 0.5 ** (2 - k)) for p in layer.parameters())
     assert all(rate[id(p)] == pytest.approx(1e-3 / 8) for p in model.bert.embeddings.parameters())
-    frozen(model, 1)  # held parameters are left out
-    assert sum(len(g["params"]) for g in layer_groups(model, 1e-3, 0.5)) < len(every)
+    held = frozen(model, 1)  # only what is trained is grouped
+    assert sum(len(g["params"]) for g in layer_groups(model, held, 1e-3, 0.5)) == len(held)
