@@ -25,6 +25,7 @@ from knowledge.qa.reader import (
     Passage,
     Reader,
     _best_span,
+    _quotes_closed,
     _whole_words,
     encode,
     load_tokenizer,
@@ -95,6 +96,26 @@ def test_whole_words_keeps_a_symbol_written_against_the_word() -> None:
     assert text[slice(*_whole_words(text, at, at + 3))] == "$60m"  # not "from"
     at = text.index("AT")
     assert text[slice(*_whole_words(text, at, at + 2))] == "AT&T"  # not the "'s"
+
+
+def test_a_span_takes_in_its_quotation_marks_partner_or_drops_the_lone_mark() -> None:
+    def closed(text: str, span: str) -> str:
+        at = text.index(span)
+        return text[slice(*_quotes_closed(text, at, at + len(span)))]
+
+    text = 'He called it a "passing dip" and said "we will win", not "out of reach".'
+    assert closed(text, 'a "passing dip') == 'a "passing dip"'  # its partner next out
+    assert closed(text, 'passing dip" and') == '"passing dip" and'
+    assert closed(text, 'said "we will win') == 'said "we will win"'
+    assert closed(text, 'of reach"') == "of reach"  # the partner out of reach: the mark dropped
+    assert closed(text, '"we will') == "we will"
+    assert closed(text, 'and said "we') == 'and said "we'  # inside, partner further on: kept
+    assert closed(text, "passing dip") == "passing dip"  # no mark: as read
+    assert closed(text, 'a "passing dip" and') == 'a "passing dip" and'  # balanced: as read
+    curly = "The plan was “a first step” for “lasting peace”, she said."
+    assert closed(curly, "a first step”") == "“a first step”"
+    assert closed(curly, "“lasting peace") == "“lasting peace”"
+    assert closed(curly, "step” for “lasting") == "step” for “lasting"  # one of each: as read
 
 
 @pytest.fixture(scope="module")

@@ -222,7 +222,7 @@ def _best_span(passage: str, enc: Encoding, start: np.ndarray, end: np.ndarray) 
     )
     grid = np.where(band, grid, -np.inf)
     s, e = np.unravel_index(int(np.argmax(grid)), grid.shape)
-    a, b = _whole_words(passage, offsets[lo + s][0], offsets[lo + e][1])
+    a, b = _quotes_closed(passage, *_whole_words(passage, offsets[lo + s][0], offsets[lo + e][1]))
     return Reading(passage[a:b], a, b, float(grid[s, e]), null)
 
 
@@ -237,6 +237,34 @@ def _whole_words(text: str, a: int, b: int) -> tuple[int, int]:
         a -= 1
     while b < len(text) and _joined(text[b - 1], text[b]):
         b += 1
+    return a, b
+
+
+# Quotation marks, opening and closing; a straight one is either.
+_QUOTES = (('"', '"'), ("“", "”"))
+
+
+def _quotes_closed(text: str, a: int, b: int) -> tuple[int, int]:
+    """The span with each quotation mark's partner: a span stops at a word, and a quoted
+    phrase's mark sits beside it, so the reader read 'a "temporary surprise' and 'out the
+    window"' (1.2 % of the answers to the unseen written questions). The partner is taken in
+    where it is the next character out, else the lone mark at the span's edge is dropped; a
+    mark inside the span whose partner is further away stays."""
+    for opening, closing in _QUOTES:
+        span = text[a:b]
+        if opening == closing:
+            lone_open = lone_close = span.count(opening) % 2 == 1
+        else:
+            lone_open = span.count(opening) > span.count(closing)
+            lone_close = span.count(closing) > span.count(opening)
+        if lone_close and a > 0 and text[a - 1] == opening:
+            a -= 1
+        elif lone_open and b < len(text) and text[b] == closing:
+            b += 1
+        elif lone_close and span.endswith(closing):
+            b -= 1
+        elif lone_open and span.startswith(opening):
+            a += 1
     return a, b
 
 
