@@ -25,7 +25,7 @@ from knowledge.qa.reader import (
     Passage,
     Reader,
     _best_span,
-    _quotes_closed,
+    _pairs_closed,
     _whole_words,
     encode,
     load_tokenizer,
@@ -98,10 +98,10 @@ def test_whole_words_keeps_a_symbol_written_against_the_word() -> None:
     assert text[slice(*_whole_words(text, at, at + 2))] == "AT&T"  # not the "'s"
 
 
-def test_a_span_takes_in_its_quotation_marks_partner_or_drops_the_lone_mark() -> None:
+def test_a_span_takes_in_a_quotation_marks_or_brackets_partner_or_drops_the_lone_mark() -> None:
     def closed(text: str, span: str) -> str:
         at = text.index(span)
-        return text[slice(*_quotes_closed(text, at, at + len(span)))]
+        return text[slice(*_pairs_closed(text, at, at + len(span)))]
 
     text = 'He called it a "passing dip" and said "we will win", not "out of reach".'
     assert closed(text, 'a "passing dip') == 'a "passing dip"'  # its partner next out
@@ -116,6 +116,12 @@ def test_a_span_takes_in_its_quotation_marks_partner_or_drops_the_lone_mark() ->
     assert closed(curly, "a first step”") == "“a first step”"
     assert closed(curly, "“lasting peace") == "“lasting peace”"
     assert closed(curly, "step” for “lasting") == "step” for “lasting"  # one of each: as read
+    money = "a loan of 30 trillion rupiah ($3.2bn) in the first (and last) quarter"
+    assert closed(money, "30 trillion rupiah ($3.2bn") == "30 trillion rupiah ($3.2bn)"
+    assert closed(money, "$3.2bn)") == "($3.2bn)"
+    assert closed(money, "and last) quarter") == "(and last) quarter"
+    assert closed(money, "last) quarter") == "last) quarter"  # partner further back: kept
+    assert closed(money, "last)") == "last"
 
 
 @pytest.fixture(scope="module")

@@ -222,7 +222,7 @@ def _best_span(passage: str, enc: Encoding, start: np.ndarray, end: np.ndarray) 
     )
     grid = np.where(band, grid, -np.inf)
     s, e = np.unravel_index(int(np.argmax(grid)), grid.shape)
-    a, b = _quotes_closed(passage, *_whole_words(passage, offsets[lo + s][0], offsets[lo + e][1]))
+    a, b = _pairs_closed(passage, *_whole_words(passage, offsets[lo + s][0], offsets[lo + e][1]))
     return Reading(passage[a:b], a, b, float(grid[s, e]), null)
 
 
@@ -240,17 +240,17 @@ def _whole_words(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-# Quotation marks, opening and closing; a straight one is either.
-_QUOTES = (('"', '"'), ("“", "”"))
+# Marks that come in pairs, opening and closing: a straight quotation mark is either.
+_PAIRS = (('"', '"'), ("“", "”"), ("(", ")"), ("[", "]"))
 
 
-def _quotes_closed(text: str, a: int, b: int) -> tuple[int, int]:
-    """The span with each quotation mark's partner: a span stops at a word, and a quoted
-    phrase's mark sits beside it, so the reader read 'a "temporary surprise' and 'out the
-    window"' (1.2 % of the answers to the unseen written questions). The partner is taken in
-    where it is the next character out, else the lone mark at the span's edge is dropped; a
-    mark inside the span whose partner is further away stays."""
-    for opening, closing in _QUOTES:
+def _pairs_closed(text: str, a: int, b: int) -> tuple[int, int]:
+    """The span with each quotation mark's or bracket's partner: a span stops at a word, and a
+    quoted phrase's mark sits beside it, so the reader read 'a "temporary surprise', 'out the
+    window"' and 'The (January to March' (1 % of the answers to the unseen written questions).
+    The partner is taken in where it is the next character out, else the lone mark at the
+    span's edge is dropped; a mark inside the span whose partner is further away stays."""
+    for opening, closing in _PAIRS:
         span = text[a:b]
         if opening == closing:
             lone_open = lone_close = span.count(opening) % 2 == 1
