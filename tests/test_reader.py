@@ -122,6 +122,7 @@ def test_a_span_takes_in_a_quotation_marks_or_brackets_partner_or_drops_the_lone
     assert closed(money, "and last) quarter") == "(and last) quarter"
     assert closed(money, "last) quarter") == "last) quarter"  # partner further back: kept
     assert closed(money, "last)") == "last"
+    assert _pairs_closed('say "x', 4, 5) == (4, 5)  # a lone mark alone is not emptied
 
 
 @pytest.fixture(scope="module")

@@ -261,6 +261,8 @@ def _pairs_closed(text: str, a: int, b: int) -> tuple[int, int]:
             a -= 1
         elif lone_open and b < len(text) and text[b] == closing:
             b += 1
+        elif len(span) == 1:  # the mark alone: nothing to keep without it
+            continue
         elif lone_close and span.endswith(closing):
             b -= 1
         elif lone_open and span.startswith(opening):
