@@ -165,9 +165,8 @@ def test_frozen_holds_the_embeddings_and_the_first_layers_and_trains_the_rest() 
 def test_layer_groups_lower_each_layers_rate_below_the_one_above() -> None:
     model = _tiny_model()
     every = {id(p) for p in model.parameters()}
-    [one] = layer_groups(
-        model, frozen(model, 0), 1e-3, 1.0
-    )  # no decay: one group, the old optimiser
+    # No decay: one group, the old optimiser.
+    [one] = layer_groups(model, frozen(model, 0), 1e-3, 1.0)
     assert one["lr"] == 1e-3
     assert {id(p) for p in one["params"]} == every
     groups = layer_groups(model, frozen(model, 0), 1e-3, 0.5)
