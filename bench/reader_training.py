@@ -18,9 +18,10 @@ sentence, and the best span of the right sentence comes first.
 from __future__ import annotations
 
 import argparse
+import bisect
 import random
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,19 @@ def fit(rows: list[dict[str, Any]], args: argparse.Namespace, start_from: str) -
     model.eval()
     model.set_attn_implementation("sdpa")  # saved and exported as before
     return model.to("cpu")
+
+
+def mean_state(states: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The element-wise mean of state dicts with the same keys (integer buffers, such as
+    position ids, taken from the first)."""
+    given = list(states)
+    out = {}
+    for key, first in given[0].items():
+        if first.is_floating_point():
+            out[key] = sum(s[key] for s in given) / len(given)
+        else:
+            out[key] = first
+    return out
 
 
 def frozen(model: Any, layers: int) -> list[Any]:
@@ -322,15 +336,42 @@ def passage_of(row: dict[str, Any], context: str = "none") -> Passage:
 
 
 def score_rows(
-    model_path: Path, rows: list[dict[str, Any]], name: str = "", context: str = "none"
+    model_path: Path,
+    rows: list[dict[str, Any]],
+    name: str = "",
+    context: str = "none",
+    auc: bool = False,
 ) -> None:
     """Sentence-level check of a fold model (int8 ONNX, as the engine runs it) on its held-out
-    rows: ``summary`` of its readings."""
+    rows: ``summary`` of its readings, and with ``auc`` ``margin_auc``'s."""
     from knowledge.qa.reader import Reader
 
     reader = Reader.load(model_path, TOKENIZER)
     readings = [reader.read(r["question"], [passage_of(r, context)])[0] for r in rows]
-    print(summary(rows, readings, name), flush=True)
+    line = summary(rows, readings, name)
+    if auc:
+        line += f"; AUC of the margin {margin_auc(rows, readings):.4f}"
+    print(line, flush=True)
+
+
+def margin_auc(rows: Sequence[dict[str, Any]], readings: Sequence[Reading]) -> float:
+    """How well the margin tells a question's gold sentence from every row without its answer
+    (hard negatives, unanswerable questions' sentences, swaps): the area under the ROC curve,
+    ties counted half."""
+    gold = sorted(
+        read.margin for r, read in zip(rows, readings, strict=True) if r["kind"] == "gold"
+    )
+    other = sorted(
+        read.margin for r, read in zip(rows, readings, strict=True) if r["kind"] != "gold"
+    )
+    if not gold or not other:
+        return float("nan")
+    wins = sum(
+        bisect.bisect_left(other, g)
+        + 0.5 * (bisect.bisect_right(other, g) - bisect.bisect_left(other, g))
+        for g in gold
+    )
+    return wins / (len(gold) * len(other))
 
 
 def summary(rows: Sequence[dict[str, Any]], readings: Sequence[Reading], name: str = "") -> str:

@@ -8,6 +8,9 @@ SQuAD DEV_ARTICLES with the questions we wrote about other BBC articles.
     X="--init /tmp/reader-practised --extra /tmp/reader-news.jsonl --extra-repeat 1"
     .venv/bin/python bench/train_reader.py train --fold 0 $X
     .venv/bin/python bench/train_reader.py train --ship $X
+    .venv/bin/python bench/train_reader.py train --ship $X --save /tmp/a --out /tmp/a.onnx
+    .venv/bin/python bench/train_reader.py soup /tmp/a /tmp/b --out /tmp/soup.onnx
+    .venv/bin/python bench/train_reader.py score M.onnx ... --data ROWS [--unseen TRAINING_ROWS]
 
 Needs the ``train`` dependency group (PyTorch, transformers, onnx: ``pip install torch==2.13.0``
 first, which takes the CPU wheel on this disk, then ``pip install --group train``). Runs on the
@@ -59,7 +62,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reader_training import ROOT, cap_negatives, export, fit, score_rows, with_neighbours
+from reader_training import (
+    ROOT,
+    cap_negatives,
+    export,
+    fit,
+    mean_state,
+    score_rows,
+    with_neighbours,
+)
 
 from knowledge.qa.evaluation import normalize_answer
 
@@ -333,6 +344,9 @@ def train(args: argparse.Namespace) -> None:
     model = fit(train_rows, args, _start_from(args))
     out_path = args.out or (SHIPPED if args.ship else Path(f"/tmp/reader-fold{args.fold}.onnx"))
     export(model, out_path, args.context)
+    if args.save:
+        model.save_pretrained(str(args.save))
+        print(f"saved {args.save}")
     for name, test_rows in test_sets.items():
         if test_rows:
             score_rows(out_path, test_rows, name, args.context)
@@ -351,6 +365,35 @@ def practise(args: argparse.Namespace) -> None:
     model = fit(rows, args, _start_from(args))
     model.save_pretrained(str(args.out))
     print(f"saved {args.out}")
+
+
+def soup(args: argparse.Namespace) -> None:
+    """A uniform *model soup* (Wortsman et al. 2022): the mean of the weights of models
+    fine-tuned from one start (the practised model) with other settings, exported as one
+    model: what an ensemble of them would gain, at one model's size and time, where they lie
+    in one basin (bench/README.md, "A soup of two readers")."""
+    from transformers import AutoModelForQuestionAnswering
+
+    models = [AutoModelForQuestionAnswering.from_pretrained(str(m)) for m in args.models]
+    mean = mean_state(m.state_dict() for m in models)
+    models[0].load_state_dict(mean)
+    models[0].eval()
+    export(models[0], args.out)
+
+
+def score(args: argparse.Namespace) -> None:
+    """Each model alone on the rows (``reader_training.summary``; AUC of the margin, the gold
+    sentences against the rest, too), the rows of ``--unseen``'s articles left out."""
+    rows = [json.loads(ln) for ln in args.data.read_text("utf-8").splitlines()]
+    if args.unseen:
+        seen = {
+            json.loads(ln).get("article") for ln in args.unseen.read_text("utf-8").splitlines()
+        }
+        rows = [r for r in rows if r.get("article") not in seen]
+    print(f"{len(rows)} rows")
+    for model in args.models:
+        print(model)
+        score_rows(model, rows, auc=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -372,6 +415,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--extra", type=Path, action="append", default=[], help="more rows (news' output)"
     )
     t.add_argument("--extra-repeat", type=int, default=1, help="times each extra row is seen")
+    t.add_argument(
+        "--save", type=Path, help="also save the fine-tuned model here (an ingredient for soup)"
+    )
+    s = sub.add_parser("soup", help="average fine-tuned models' weights (train --save's), export")
+    s.add_argument("models", type=Path, nargs="+", help="train --save's folders, same start")
+    s.add_argument("--out", type=Path, default=SHIPPED)
+    r = sub.add_parser("score", help="the reader alone on rows (news --all-batches's, say)")
+    r.add_argument("models", type=Path, nargs="+", help="int8 ONNX files")
+    r.add_argument("--data", type=Path, required=True)
+    r.add_argument(
+        "--unseen",
+        type=Path,
+        help="keep only the rows of articles this file's rows (the training rows) do not name",
+    )
     n = sub.add_parser("news", help="rows from the questions written about BBC news")
     n.add_argument("--out", type=Path, default=NEWS)
     n.add_argument(
@@ -469,6 +526,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         news(args)
     elif args.command == "practise":
         practise(args)
+    elif args.command == "soup":
+        soup(args)
+    elif args.command == "score":
+        score(args)
     else:
         if args.ship == (args.fold is not None):
             ap.error("train takes --fold N or --ship")

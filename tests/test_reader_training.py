@@ -21,10 +21,12 @@ from reader_training import (
     group_of,
     layer_groups,
     listwise_loss,
+    margin_auc,
+    mean_state,
     with_neighbours,
 )
 
-from knowledge.qa.reader import load_tokenizer
+from knowledge.qa.reader import Reading, load_tokenizer
 
 
 def _row(kind: str, qid: str, text: str = "s", question: str = "q?") -> dict[str, Any]:
@@ -179,3 +181,25 @@ def test_layer_groups_lower_each_layers_rate_below_the_one_above() -> None:
     assert all(rate[id(p)] == pytest.approx(1e-3 / 8) for p in model.bert.embeddings.parameters())
     held = frozen(model, 1)  # only what is trained is grouped
     assert sum(len(g["params"]) for g in layer_groups(model, held, 1e-3, 0.5)) == len(held)
+
+
+def test_margin_auc_counts_the_gold_rows_ranked_above_the_others_and_ties_half() -> None:
+    rows = [_row("gold", "1"), _row("gold", "2"), _row("negative", "1"), _row("swapped", "3")]
+
+    def read(margin: float) -> Reading:
+        return Reading("x", 0, 1, margin, 0.0)
+
+    assert margin_auc(rows, [read(3), read(2), read(1), read(0)]) == 1.0
+    assert margin_auc(rows, [read(0), read(-1), read(1), read(2)]) == 0.0
+    # gold 2 beats one of the two others and ties the other: (1 + 0.5) of 4 pairs, gold 1 none
+    assert margin_auc(rows, [read(-5), read(1), read(1), read(0)]) == 1.5 / 4
+
+
+def test_mean_state_averages_the_weights_and_keeps_integer_buffers() -> None:
+    torch = pytest.importorskip("torch")
+    a = {"w": torch.tensor([1.0, 2.0]), "ids": torch.tensor([0, 1])}
+    b = {"w": torch.tensor([3.0, 6.0]), "ids": torch.tensor([0, 1])}
+    mean = mean_state([a, b])
+    assert torch.equal(mean["w"], torch.tensor([2.0, 4.0]))
+    assert mean["ids"].dtype == torch.long
+    assert torch.equal(mean["ids"], a["ids"])
