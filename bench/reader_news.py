@@ -25,7 +25,7 @@ from squad import FIXED_NOW, ROOT, SHARED, shared_missing
 from knowledge import DEFAULT_MODEL, Newsroom, decode
 from knowledge.errors import QuestionError
 from knowledge.nlp.pipeline import load_pipeline
-from knowledge.qa.evaluation import normalize_answer, read_items, token_f1
+from knowledge.qa.evaluation import auc, normalize_answer, read_items, token_f1
 from knowledge.qa.reader import Reader
 from knowledge.storage.store import Store
 
@@ -34,11 +34,6 @@ SETS = (
     ROOT / "tests" / "data" / "seed_questions.jsonl",
 )
 SHIPPED = ROOT / "knowledge" / "data" / "reader.onnx"
-
-
-def auc(pos: Sequence[float], neg: Sequence[float]) -> float:
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / max(1, len(pos) * len(neg))
 
 
 def measure(model: Path) -> dict[str, float]:
@@ -76,7 +71,7 @@ def measure(model: Path) -> dict[str, float]:
     return {
         "span F1 on the support": 100 * sum(span_f1) / max(1, len(span_f1)),
         "right by margin @1": sum(right_at_1) / max(1, len(right_at_1)),
-        "AUC (answerable vs not)": auc(pos, neg),
+        "AUC (answerable vs not)": auc([(m, True) for m in pos] + [(m, False) for m in neg]),
         "questions": float(len(right_at_1) + len(neg)),
     }
 

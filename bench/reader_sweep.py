@@ -20,7 +20,6 @@ too small to fill it.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import subprocess
 import sys
@@ -30,14 +29,19 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from reader_training import TOKENIZER, _tensors, cap_negatives, export, fit, passage_of, summary
+from reader_training import (
+    TOKENIZER,
+    _tensors,
+    cap_negatives,
+    export,
+    fit,
+    load_rows,
+    passage_of,
+    summary,
+)
 
 from knowledge.qa.reader import Reading, _best_span, load_tokenizer
 from knowledge.qa.reader import encode as encode_passage
-
-
-def _rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(ln) for ln in path.read_text("utf-8").splitlines()]
 
 
 def _args(ns: argparse.Namespace, context: str, epochs: int, fold: int | None) -> Any:
@@ -91,11 +95,11 @@ def job(ns: argparse.Namespace) -> None:
     data, out, c = ns.data, ns.out, ns.context
     start = time.perf_counter()
     if ns.job == "practise":
-        model = fit(_rows(data / "cloze.jsonl"), _args(ns, c, 1, None), str(ns.base))
+        model = fit(load_rows(data / "cloze.jsonl"), _args(ns, c, 1, None), str(ns.base))
         model.save_pretrained(str(out / f"practised-{c}"))
         print(f"[{c}] practised in {time.perf_counter() - start:.0f} s", flush=True)
         return
-    squad, news = _rows(data / "examples.jsonl"), _rows(data / "news.jsonl")
+    squad, news = load_rows(data / "examples.jsonl"), load_rows(data / "news.jsonl")
     fold = None if ns.job == "ship" else int(ns.job)
     rows = [r for r in cap_negatives(squad + news, 0) if r["fold"] != fold]
     model = fit(rows, _args(ns, c, 3, fold), str(out / f"practised-{c}"))
@@ -107,7 +111,7 @@ def job(ns: argparse.Namespace) -> None:
     tests = {
         "SQuAD": [r for r in squad if r["fold"] == fold],
         "news": [r for r in news if r["fold"] == fold],
-        "unseen": _rows(data / "unseen.jsonl"),
+        "unseen": load_rows(data / "unseen.jsonl"),
     }
     lines = [f"[{c}] fold {fold} trained in {took:.0f} s"]
     for name, test in tests.items():

@@ -18,14 +18,14 @@ sentence, and the best span of the right sentence comes first.
 from __future__ import annotations
 
 import argparse
-import bisect
+import json
 import random
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from knowledge.qa.evaluation import normalize_answer, token_f1
+from knowledge.qa.evaluation import auc, normalize_answer, token_f1
 from knowledge.qa.reader import Passage, Reading, load_tokenizer, passage_for
 from knowledge.qa.reader import encode as encode_passage
 
@@ -36,6 +36,11 @@ GROUPED = ("gold", "negative")  # the kinds of row that make up a question's gro
 
 # ids, type ids, answer start and end token (0, 0: no answer), the row's group (or None)
 Encoded = tuple[list[int], list[int], int, int, str | None]
+
+
+def load_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a JSON-lines file (``train_reader.py``'s data files)."""
+    return [json.loads(ln) for ln in path.read_text("utf-8").splitlines()]
 
 
 def group_of(row: dict[str, Any]) -> str | None:
@@ -357,21 +362,10 @@ def score_rows(
 def margin_auc(rows: Sequence[dict[str, Any]], readings: Sequence[Reading]) -> float:
     """How well the margin tells a question's gold sentence from every row without its answer
     (hard negatives, unanswerable questions' sentences, swaps): the area under the ROC curve,
-    ties counted half."""
-    gold = sorted(
-        read.margin for r, read in zip(rows, readings, strict=True) if r["kind"] == "gold"
+    ties counted half (``evaluation.auc``)."""
+    return auc(
+        [(read.margin, r["kind"] == "gold") for r, read in zip(rows, readings, strict=True)]
     )
-    other = sorted(
-        read.margin for r, read in zip(rows, readings, strict=True) if r["kind"] != "gold"
-    )
-    if not gold or not other:
-        return float("nan")
-    wins = sum(
-        bisect.bisect_left(other, g)
-        + 0.5 * (bisect.bisect_right(other, g) - bisect.bisect_left(other, g))
-        for g in gold
-    )
-    return wins / (len(gold) * len(other))
 
 
 def summary(rows: Sequence[dict[str, Any]], readings: Sequence[Reading], name: str = "") -> str:

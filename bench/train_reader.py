@@ -67,6 +67,7 @@ from reader_training import (
     cap_negatives,
     export,
     fit,
+    load_rows,
     mean_state,
     score_rows,
     with_neighbours,
@@ -327,8 +328,8 @@ def train(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)
     random.seed(args.seed)
     torch.set_num_threads(args.threads)
-    rows = [json.loads(ln) for ln in args.data.read_text("utf-8").splitlines()]
-    extra = [json.loads(ln) for path in args.extra for ln in path.read_text("utf-8").splitlines()]
+    rows = load_rows(args.data)
+    extra = [r for path in args.extra for r in load_rows(path)]
     train_rows = [
         r
         for r in cap_negatives(rows + extra * args.extra_repeat, args.negatives)
@@ -359,7 +360,7 @@ def practise(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)
     random.seed(args.seed)
     torch.set_num_threads(args.threads)
-    rows = [json.loads(ln) for ln in args.data.read_text("utf-8").splitlines()]
+    rows = load_rows(args.data)
     if args.limit:
         rows = random.sample(rows, min(args.limit, len(rows)))
     model = fit(rows, args, _start_from(args))
@@ -384,11 +385,9 @@ def soup(args: argparse.Namespace) -> None:
 def score(args: argparse.Namespace) -> None:
     """Each model alone on the rows (``reader_training.summary``; AUC of the margin, the gold
     sentences against the rest, too), the rows of ``--unseen``'s articles left out."""
-    rows = [json.loads(ln) for ln in args.data.read_text("utf-8").splitlines()]
+    rows = load_rows(args.data)
     if args.unseen:
-        seen = {
-            json.loads(ln).get("article") for ln in args.unseen.read_text("utf-8").splitlines()
-        }
+        seen = {r.get("article") for r in load_rows(args.unseen)}
         rows = [r for r in rows if r.get("article") not in seen]
     print(f"{len(rows)} rows")
     for model in args.models:
