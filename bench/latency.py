@@ -56,6 +56,7 @@ from spacy.tokens import Span as SpacySpan
 from sqlalchemy.exc import IntegrityError
 
 from knowledge import Newsroom, open_newsroom
+from knowledge.content_words import STOP
 from knowledge.errors import ArticleError, DuplicateArticleError
 from knowledge.ingest.dedupe import Fingerprints
 from knowledge.ingest.reading import decode, read_article
@@ -72,7 +73,6 @@ from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.nlp.version import EXTRACTOR_VERSION
 from knowledge.qa.reader import shipped_reader
 from knowledge.storage.store import Store, content_hash
-from knowledge.text import STOP
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from knowledge import Answer, Article, Feed, Item, Newsroom, Turn
 
 # Imports are made where a command needs them: `--help`, `articles`, `feeds list` and `health`
-# answer in a fraction of a second, without spaCy, the engine or python-telegram-bot
-# (tests/test_startup.py checks which modules they import).
+# answer in a fraction of a second, `remove` in about one, without spaCy, the engine or
+# python-telegram-bot (tests/test_startup.py checks which modules they import).
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -124,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         quick = _listed(url, seed=seed, args=args)
         if quick is not None:
             return quick
+    if args.command == "remove":
+        removed = _removed(url, seed=seed, args=args)
+        if removed is not None:
+            return removed
     if args.command == "load" and (problem := _load_problem(args)):
         print(f"talks-bot: {problem}", file=sys.stderr)
         return EXIT_USAGE
@@ -184,6 +188,22 @@ def _listed(url: str, *, seed: bool, args: argparse.Namespace) -> int | None:
         return _list_feeds(catalogue, sys.stdout)
     finally:
         catalogue.close()
+
+
+def _removed(url: str, *, seed: bool, args: argparse.Namespace) -> int | None:
+    """``remove`` straight from the store (no spaCy, no index); None when the store needs the
+    newsroom first, which then removes the article."""
+    from knowledge import KnowledgeError, remove_from_store
+
+    try:
+        article = remove_from_store(url, args.id, seed=seed)
+    except KnowledgeError as e:
+        print(f"talks-bot: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    if article is None:
+        return None
+    _print_removed(article, sys.stdout)
+    return 0
 
 
 def _answer_json(answer: Answer) -> str:
@@ -366,11 +386,14 @@ def cmd_who(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_remove(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
+    _print_removed(newsroom.remove(args.id), out)
+    return 0
+
+
+def _print_removed(article: Article, out: TextIO) -> None:
     from knowledge import article_line
 
-    article = newsroom.remove(args.id)
     print(f"Removed {article_line(article)}.", file=out)
-    return 0
 
 
 def cmd_eval(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:

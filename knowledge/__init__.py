@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         last_heartbeat,
         migrate_store,
         open_catalogue,
+        remove_from_store,
     )
     from knowledge.newsroom.facade import Newsroom, open_newsroom
     from knowledge.newsroom.following import Following, FollowNotice
@@ -141,6 +142,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "last_heartbeat",
         "migrate_store",
         "open_catalogue",
+        "remove_from_store",
     ),
     "knowledge.newsroom.facade": ("Newsroom", "open_newsroom"),
     "knowledge.newsroom.following": ("FollowNotice", "Following"),
@@ -264,6 +266,7 @@ __all__ = [
     "parse_subscription",
     "parse_time",
     "read_items",
+    "remove_from_store",
     "repeats_title",
     "resolved_note",
     "table",

@@ -1,29 +1,17 @@
-"""Text normalisation shared by indexing, matching and question analysis."""
+"""Text normalisation shared by indexing, matching and question analysis.
+
+No spaCy here: the store and the quick commands use these forms, and importing spaCy costs
+nearly two seconds (which words carry meaning, by spaCy's stop words, is ``content_words``)."""
 
 from __future__ import annotations
 
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
-
-from spacy.lang.en.stop_words import STOP_WORDS
-from spacy.tokens import Token
 
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _SPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans({"’": "'", "“": '"', "”": '"'})
-# Words that carry meaning in a question even though spaCy lists them as stop words.
-_KEEP = frozenset(
-    {"first", "last", "next", "top", "former", "several", "few", "many", "much"}
-    # nouns and verbs that name things ("which part of", "each side", "put in", "front page")
-    | {"side", "part", "name", "put", "give", "take", "keep", "show", "call", "move", "back"}
-    | {"front", "bottom", "full", "empty", "serious", "amount", "together", "alone", "against"}
-    # numbers ("what four topics")
-    | {"two", "three", "four", "five", "six", "eight", "nine", "ten", "eleven", "twelve"}
-    | {"fifteen", "twenty", "forty", "fifty", "sixty", "hundred", "third"}
-)
-STOP = frozenset(w for w in STOP_WORDS if w not in _KEEP) | frozenset({"'s", "’s", "did", "does"})
 ARTICLES = frozenset({"a", "an", "the"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})  # they stand for a person
 
@@ -44,10 +32,6 @@ def normalise(text: str) -> str:
 def words(text: str) -> list[str]:
     """Lowercase word tokens of a text."""
     return _WORD.findall(normalise(text))
-
-
-def is_content(word: str) -> bool:
-    return word not in STOP and (len(word) > 1 or word.isdigit())
 
 
 # General English equivalences news questions lean on ("speak to" ~ "told"); each word maps to the
@@ -87,24 +71,6 @@ def expand(term: str) -> list[str]:
     if s:
         out.append(s)
     return out
-
-
-def index_terms(tokens: Iterable[Token]) -> tuple[str, ...]:
-    """The terms a fact is indexed under: lemmas and surface forms of its content words."""
-    terms: dict[str, None] = {}
-    for tok in tokens:
-        if tok.is_punct or tok.is_space:
-            continue
-        lower = normalise(tok.text)
-        lemma = normalise(tok.lemma_)
-        for term in (lemma, lower):
-            if is_content(term) and any(ch.isalnum() for ch in term):
-                for form in expand(term):
-                    terms[form] = None
-        for part in re.split(r"[-/.]", lower):  # "UN-led" is also "un" and "led"
-            if part != lower and is_content(part) and part.isalnum():
-                terms[part] = None
-    return tuple(terms)
 
 
 @functools.lru_cache(maxsize=1 << 16)  # pure; names recur across facts, articles and the index

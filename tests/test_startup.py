@@ -1,6 +1,7 @@
 """The quick commands stay quick: ``--help``, ``articles``, ``feeds list`` and ``health`` import
 neither spaCy, the engine nor python-telegram-bot (under 0.5 s where a command that answers
-takes two), and what they print is what the newsroom would print."""
+takes two), and what they print is what the newsroom would print; ``remove`` needs the store
+alone (the ORM and Alembic, about a second)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,14 @@ from spacy.language import Language
 from sqlalchemy import inspect
 
 import knowledge
-from knowledge import open_catalogue
+from knowledge import UnknownArticleError, open_catalogue, remove_from_store
 from knowledge.nlp.version import EXTRACTOR_VERSION
 from knowledge.storage import head_revision
 from knowledge.storage import peek as peek_module
 from knowledge.storage.schema import Base
 from knowledge.storage.store import Store
 from tests.botkit import Clock, make_template
-from tests.conftest import ROOT, make_newsroom
+from tests.conftest import DATA, ROOT, make_newsroom
 
 START = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC)
 HEAVY = (
@@ -95,6 +96,48 @@ def test_quick_commands_import_no_nlp_and_no_telegram(
     report, out = probe(store, *args, tmp_path=tmp_path)
     assert report == {"code": code, "heavy": []}
     assert shows in out
+
+
+def test_remove_takes_the_article_from_the_store_and_a_serving_newsroom_follows(
+    store: Path, tmp_path: Path, nlp: Language
+) -> None:
+    """``remove`` deletes straight from a settled store, without spaCy, the reader or Telegram;
+    a newsroom serving the same store meanwhile drops the article when it follows the store,
+    as it does after the newsroom's own ``remove`` in another process."""
+    db = tmp_path / "talks.db"
+    db.write_bytes(store.read_bytes())
+    serving = make_newsroom(nlp, db)
+    loaded = serving.load_text((DATA / "harbour_council.txt").read_text("utf-8"))
+    report, out = probe(db, "remove", str(loaded.id), tmp_path=tmp_path)
+    assert report["code"] == 0
+    assert not {"spacy", "thinc", "onnxruntime", "telegram"} & set(report["heavy"])
+    assert out == f"Removed {loaded.title} (8 March 2024, #{loaded.id}).\n"
+    assert serving.catch_up() == 1
+    assert [a.id for a in serving.articles()] == [1]
+    with pytest.raises(UnknownArticleError):
+        serving.article(loaded.id)
+    again, _ = probe(db, "remove", str(loaded.id), tmp_path=tmp_path)
+    assert again == {"code": 1, "heavy": report["heavy"]}, "an unknown id: refused, still quick"
+
+
+def test_remove_from_store_leaves_a_store_the_newsroom_would_change_to_it(
+    store: Path, tmp_path: Path
+) -> None:
+    """None (the CLI then opens the newsroom) where the store is not made yet, is older, or
+    would be seeded first; nothing is removed then."""
+    absent = tmp_path / "absent.db"
+    assert remove_from_store(f"sqlite:///{absent}", 1, seed=True) is None
+    assert not absent.exists()
+    older = tmp_path / "older.db"
+    older.write_bytes(store.read_bytes())
+    Store(f"sqlite:///{older}").set_meta("extractor", str(EXTRACTOR_VERSION - 1))
+    assert remove_from_store(f"sqlite:///{older}", 1, seed=True) is None
+    unseeded = tmp_path / "unseeded.db"
+    unseeded.write_bytes(store.read_bytes())
+    Store(f"sqlite:///{unseeded}").delete_meta(["seeded"])
+    assert remove_from_store(f"sqlite:///{unseeded}", 1, seed=True) is None
+    for db in (older, unseeded):
+        assert [a.id for a in Store(f"sqlite:///{db}").articles()] == [1]
 
 
 def test_the_bot_starts_without_matplotlib() -> None:

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from knowledge.content_words import is_content
 from knowledge.models import Entity, Fact
-from knowledge.text import is_content, words
+from knowledge.text import words
 
 __all__ = ["DEFAULT_WEIGHTS", "FEATURES", "Weights", "features", "key_facts", "summarise"]
 

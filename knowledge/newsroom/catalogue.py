@@ -1,5 +1,6 @@
 """What a store holds, read without the newsroom: the door of the quick commands
-(``talks-bot articles``, ``feeds list``, ``health``), which must answer in a fraction of a second.
+(``talks-bot articles``, ``feeds list``, ``health``), which must answer in a fraction of a second,
+and of ``talks-bot remove``, which needs the store alone.
 
 Opening a ``Newsroom`` loads spaCy and the reader, upgrades the schema, re-extracts a store built
 by an older extractor, seeds an empty one and builds the index: seconds. A ``Catalogue`` reads the
@@ -38,15 +39,46 @@ def open_catalogue(database_url: str, *, seed: bool) -> Catalogue | None:
     peek = Peek.open(database_url)
     if peek is None:
         return None
-    stale = (
-        not peek.current()
-        or peek.meta("extractor") != str(EXTRACTOR_VERSION)
-        or (seed and peek.meta("seeded") is None)
-    )
-    if stale:
+    if not _settled(peek, seed=seed):
         peek.close()
         return None
     return Catalogue(peek)
+
+
+def _settled(peek: Peek, *, seed: bool) -> bool:
+    """Whether opening the newsroom would leave the store as it is: the newest schema, the
+    current extractor and (``seed``) the bundled article loaded once."""
+    return (
+        peek.current()
+        and peek.meta("extractor") == str(EXTRACTOR_VERSION)
+        and not (seed and peek.meta("seeded") is None)
+    )
+
+
+def remove_from_store(database_url: str, article_id: int, *, seed: bool) -> Article | None:
+    """Remove an article with its facts straight from a settled store, as ``Newsroom.remove``
+    does but without spaCy, the reader and the index: only a serving process needs those, and
+    it follows the store's change log to drop the article too. None where opening the newsroom
+    would first change the store (as ``open_catalogue``), which then removes it; an unknown id
+    raises ``UnknownArticleError``. A store of 10,000 articles would otherwise be indexed for
+    seconds only to forget one."""
+    peek = Peek.open(database_url)
+    if peek is None:
+        return None
+    try:
+        if not _settled(peek, seed=seed):
+            return None
+    finally:
+        peek.close()
+    from knowledge.storage.store import Store  # the ORM and Alembic: not for the listings
+
+    store = Store(database_url)
+    try:
+        article = store.article(article_id)
+        store.remove_article(article_id)
+        return article
+    finally:
+        store.close()
 
 
 def last_heartbeat(database_url: str, *, replica: str | None = None) -> dt.datetime | None:

@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
+from knowledge.content_words import index_terms
 from knowledge.models import (
     ArticleDraft,
     ExtractedEntity,
@@ -44,7 +45,6 @@ from knowledge.nlp.lexicon import (
 )
 from knowledge.nlp.quotes import find_quotes
 from knowledge.nlp.references import describe, link_descriptions, link_pronouns
-from knowledge.text import index_terms
 
 
 def extract(nlp: Language, draft: ArticleDraft, *, article_date: dt.date) -> Extraction:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from knowledge.content_words import STOP
 from knowledge.models import Entity, Fact
 from knowledge.nlp.demonyms import related
 from knowledge.qa.index import Index
 from knowledge.qa.question import Question
-from knowledge.text import STOP, expand, normalise
+from knowledge.text import expand, normalise
 
 _TOKEN = re.compile(r"[^\W_]+")  # "Norway's" is "Norway" and "s", "Anglo-Dutch" two words
 _NAME = re.compile(r"[A-Z]\w*")  # as written: a capital first

@@ -18,8 +18,9 @@ from typing import TypeVar
 
 import numpy as np
 
+from knowledge.content_words import STOP
 from knowledge.models import Article, Entity, Fact
-from knowledge.text import STOP, name_key
+from knowledge.text import name_key
 
 _K = TypeVar("_K", str, int)  # a posting table's key: a term or an entity id
 

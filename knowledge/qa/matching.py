@@ -8,9 +8,10 @@ import functools
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
+from knowledge.content_words import STOP
 from knowledge.models import Fact
 from knowledge.qa.question import Question
-from knowledge.text import STOP, expand, normalise
+from knowledge.text import expand, normalise
 
 
 def forms(tok: Token) -> frozenset[str]:

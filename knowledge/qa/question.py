@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from knowledge.content_words import STOP, is_content
 from knowledge.errors import QuestionError
 from knowledge.nlp.demonyms import place_forms
 from knowledge.nlp.extract import asked_time
@@ -25,7 +26,7 @@ from knowledge.qa.repair import (
     repair_word,
     unseen_words,
 )
-from knowledge.text import ARTICLES, STOP, collapse_spaces, expand, is_content, name_key, normalise
+from knowledge.text import ARTICLES, collapse_spaces, expand, name_key, normalise
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _DEMONSTRATIVES = frozenset({"that", "this", "these", "those"})

@@ -8,9 +8,10 @@ import functools
 from rapidfuzz import fuzz, process
 from spacy.language import Language
 
+from knowledge.content_words import STOP, is_content
 from knowledge.qa.index import Index
 from knowledge.qa.question_types import NOUN_TYPES, TYPE_NOUNS, WH_WORDS
-from knowledge.text import STOP, expand, is_content, normalise
+from knowledge.text import expand, normalise
 
 _REPAIRABLE_SHORT = (*WH_WORDS, "did", "does", "said", "say", "about", "many", "much", "they")
 

@@ -15,13 +15,14 @@ from importlib import resources
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
+from knowledge.content_words import STOP
 from knowledge.models import Fact
 from knowledge.qa.config import DEFAULT, SpanPolicy
 from knowledge.qa.kinds import NOTHING, AnswerKind, Located
 from knowledge.qa.matching import ancestors, answer_span, matched_tokens, meeting
 from knowledge.qa.question import Question
 from knowledge.qa.vocabulary import ANSWER_STRIP, AUXILIARIES
-from knowledge.text import STOP, normalise
+from knowledge.text import normalise
 
 # Which rule answers the learned scorer replaces (``SpanPolicy.policy``), by the rule that found
 # them (``located``'s kinds). "fallback": only the rules' last resort, the noun chunk nearest the

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
+from knowledge.content_words import STOP
 from knowledge.qa.vocabulary import ANSWER_STRIP, AUXILIARIES
-from knowledge.text import STOP, normalise
+from knowledge.text import normalise
 
 # with "can" and "will", which the span scorer's yes/no test (``AUXILIARIES``) leaves out
 AUX_WORDS = AUXILIARIES | {"can", "will"}

@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
+from knowledge.content_words import STOP
 from knowledge.models import Fact
 from knowledge.qa.answers.common import FUNCTION_WORDS, Keys, chunk_for, near
 from knowledge.qa.matching import forms
 from knowledge.qa.question import Question
 from knowledge.qa.vocabulary import ANSWER_STRIP
-from knowledge.text import STOP, expand, normalise
+from knowledge.text import expand, normalise
 
 _NEGATIONS = frozenset({"no", "not", "never", "without", "n't", "none", "nobody", "nothing"})
 

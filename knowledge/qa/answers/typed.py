@@ -9,13 +9,14 @@ from collections.abc import Sequence
 
 from spacy.tokens import Doc
 
+from knowledge.content_words import is_content
 from knowledge.models import Fact, Span
 from knowledge.qa.answers.common import FUNCTION_WORDS, Keys, chunk_for, clean, near
 from knowledge.qa.index import Index
 from knowledge.qa.kinds import TYPED_KINDS, AnswerKind
 from knowledge.qa.question import Question
 from knowledge.qa.vocabulary import ANSWER_STRIP, DATE_FOCUS
-from knowledge.text import ARTICLES, expand, is_content, normalise, words
+from knowledge.text import ARTICLES, expand, normalise, words
 
 _LIST_GLUE = re.compile(r"^\s*(,|and|or|, and|, or|&)\s*$")
 
