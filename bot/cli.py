@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
-    from knowledge import Answer, Article, Feed, Item, Newsroom, Turn
+    from knowledge import Answer, Article, ArticleDraft, Feed, Item, Newsroom, Turn
 
 # Imports are made where a command needs them: `--help`, `articles`, `feeds list` and `health`
 # answer in a fraction of a second, `remove` in about one, without spaCy, the engine or
@@ -131,6 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "load" and (problem := _load_problem(args)):
         print(f"talks-bot: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "load":  # a file or stdin is read first: bad input is told at once
+        try:
+            args.draft = _read_one(args)
+        except KnowledgeError as e:
+            print(f"talks-bot: {e}", file=sys.stderr)
+            return EXIT_ERROR
     if args.command == "run":
         from bot.connect import reach_telegram
         from bot.service import run_problem
@@ -276,28 +282,42 @@ def _load_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _read_one(args: argparse.Namespace) -> ArticleDraft | None:
+    """``load``'s one file or stdin read into a draft, before the newsroom (spaCy, the index)
+    opens: an empty, short or missing one is refused in a fraction of a second. None for a
+    web page (fetched within the newsroom's limits) and for several items (read in bulk)."""
+    from knowledge import DOCUMENT_FORMATS, NotAnArticleError, decode, read_article, read_document
+
+    path = args.paths[0]
+    if len(args.paths) > 1 or Path(path).is_dir() or "://" in path:
+        return None
+    meta = {"title": args.title, "source": args.source, "url": args.url, "published": args.date}
+    if path == "-":
+        return read_article(decode(sys.stdin.buffer.read()), **meta)
+    file = Path(path)
+    if not file.is_file():
+        raise NotAnArticleError(f"no such file: {file}")
+    data = file.read_bytes()
+    if file.suffix.lower() in DOCUMENT_FORMATS:
+        return read_document(data, filename=file.name, **meta)
+    return read_article(decode(data), **meta)  # no telling suffix: HTML, Markdown or text
+
+
 def cmd_load(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
     """One article as before (its metadata may be given); several, or a folder, in bulk."""
     path = args.paths[0]
-    if len(args.paths) > 1 or Path(path).is_dir():
-        return _load_bulk(newsroom, args.paths, out)
-    from knowledge import DOCUMENT_FORMATS, decode
-
-    meta = {"title": args.title, "source": args.source, "url": args.url, "published": args.date}
-    if "://" in path:  # a web page; fetch refuses schemes other than http(s)
+    if args.draft is not None:
+        article = newsroom.load_draft(args.draft)
+    elif "://" in path:  # a web page; fetch refuses schemes other than http(s)
+        meta = {
+            "title": args.title,
+            "source": args.source,
+            "url": args.url,
+            "published": args.date,
+        }
         article = newsroom.load_url(path, **meta)
-    elif path == "-":
-        article = newsroom.load_text(decode(sys.stdin.buffer.read()), **meta)
     else:
-        file = Path(path)
-        if not file.is_file():
-            print(f"talks-bot: no such file: {file}", file=sys.stderr)
-            return EXIT_ERROR
-        data = file.read_bytes()
-        if file.suffix.lower() in DOCUMENT_FORMATS:
-            article = newsroom.load_document(data, filename=file.name, **meta)
-        else:  # no telling suffix: the reader sniffs HTML, Markdown or text
-            article = newsroom.load_text(decode(data), **meta)
+        return _load_bulk(newsroom, args.paths, out)
     _print_loaded(newsroom, article, out)
     return 0
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
         UnsafeURLError,
     )
     from knowledge.ingest.feeds import FeedError, PollResult
-    from knowledge.ingest.reading import DOCUMENT_FORMATS, decode
+    from knowledge.ingest.reading import DOCUMENT_FORMATS, decode, read_article, read_document
     from knowledge.models import (
         Answer,
         Article,
@@ -123,7 +123,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "UnsafeURLError",
     ),
     "knowledge.ingest.feeds": ("FeedError", "PollResult"),
-    "knowledge.ingest.reading": ("DOCUMENT_FORMATS", "decode"),
+    "knowledge.ingest.reading": ("DOCUMENT_FORMATS", "decode", "read_article", "read_document"),
     "knowledge.models": (
         "Answer",
         "Article",
@@ -265,6 +265,8 @@ __all__ = [
     "parse_pause",
     "parse_subscription",
     "parse_time",
+    "read_article",
+    "read_document",
     "read_items",
     "remove_from_store",
     "repeats_title",

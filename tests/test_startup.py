@@ -140,6 +140,21 @@ def test_remove_from_store_leaves_a_store_the_newsroom_would_change_to_it(
         assert [a.id for a in Store(f"sqlite:///{db}").articles()] == [1]
 
 
+def test_load_refuses_bad_input_before_the_newsroom(store: Path, tmp_path: Path) -> None:
+    """A missing, empty or short file is refused before spaCy loads (the messages:
+    tests/test_cli.py::test_clear_errors); the store is left as it was."""
+    short = tmp_path / "short.txt"
+    short.write_text("just a few words", "utf-8")
+    empty = tmp_path / "empty.md"
+    empty.write_text("  \n", "utf-8")
+    before = store.read_bytes()
+    for path in (short, empty, tmp_path / "absent.txt"):
+        report, out = probe(store, "load", str(path), tmp_path=tmp_path)
+        assert report == {"code": 1, "heavy": []}, path.name
+        assert out == ""
+    assert store.read_bytes() == before
+
+
 def test_the_bot_starts_without_matplotlib() -> None:
     """/stats' chart (``handlers.chart``) imports matplotlib when an admin asks for it, not
     when the bot (its handlers, the application) is imported."""
