@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from reader_training import with_neighbours
+from reader_training import with_headline, with_neighbours
 from squad import ROOT, SHARED
 
 BBC = SHARED / "corpus" / "bbc"
@@ -95,6 +95,11 @@ def practice_articles() -> list[Path]:
         seen.add(d)
         out.append(p)
     return out
+
+
+def headline(path: Path) -> str:
+    """A BBC file's headline (its first line), the article's title once loaded."""
+    return path.read_bytes().decode("utf-8", errors="replace").split("\n", 1)[0].strip()
 
 
 def body(path: Path) -> str:
@@ -185,6 +190,7 @@ def cloze_rows(
     texts = (body(p) for p in paths)
     for path, doc in zip(paths, nlp.pipe(texts, batch_size=32), strict=True):
         rows = list(_article_rows(doc, str(path.relative_to(BBC.parent)), per_article, rng))
+        rows = list(with_headline(rows, headline(path)))
         if neighbours:
             rows = list(with_neighbours(rows, [s.text for s in doc.sents if s.text.strip()]))
         yield from rows

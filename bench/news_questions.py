@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cloze import body, practice_articles
-from reader_training import with_neighbours
+from cloze import body, headline, practice_articles
+from reader_training import with_headline, with_neighbours
 from renamed import names_of, pool_of
 from renamed import swap_row as renamed_row
 from squad import ROOT, SHARED
@@ -106,6 +106,7 @@ def news_rows(
         for q in by_article[name]:
             ranked = None if retrieved is None else retrieved.get(_key(q))
             rows = _rows(name, q, sents, words, ranked, negatives=n, renaming=renaming)
+            rows = list(with_headline(rows, headline(SHARED / "corpus" / name)))
             yield from with_neighbours(rows, sents) if neighbours else rows
 
 

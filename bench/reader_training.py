@@ -83,6 +83,12 @@ def with_neighbours(
         yield {**row, "before": before, "after": after}
 
 
+def with_headline(rows: Iterable[dict[str, Any]], headline: str) -> Iterator[dict[str, Any]]:
+    """The rows, each with its article's headline (read with ``--context headline``)."""
+    for row in rows:
+        yield {**row, "headline": headline}
+
+
 def encode(tok: Any, row: dict[str, Any], context: str = "none") -> Encoded | None:
     """Token ids, type ids, the answer's start/end token (0, 0: no answer) and the row's group,
     or None where the answer was cut off by truncation. ``context``: which of the row's
@@ -336,8 +342,15 @@ def export(model: Any, path: Path, context: str = "none") -> None:
 
 
 def passage_of(row: dict[str, Any], context: str = "none") -> Passage:
-    """The row's sentence with the neighbours ``context`` names ("none", "before", "both")."""
-    return passage_for(context, row["text"], row.get("before", ""), row.get("after", ""))
+    """The row's sentence with the context ``context`` names ("none", "before", "both",
+    "headline")."""
+    return passage_for(
+        context,
+        row["text"],
+        row.get("before", ""),
+        row.get("after", ""),
+        row.get("headline", ""),
+    )
 
 
 def score_rows(

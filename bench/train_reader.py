@@ -70,6 +70,7 @@ from reader_training import (
     load_rows,
     mean_state,
     score_rows,
+    with_headline,
     with_neighbours,
 )
 
@@ -219,6 +220,7 @@ def examples(
                     negatives=negatives,
                     pool=pool if renamed else None,
                 )
+                labelled = list(with_headline(labelled, title.replace("_", " ")))
                 rows.extend(with_neighbours(labelled, texts) if neighbours else labelled)
         print(f"{title}: {len(rows)} examples so far", file=sys.stderr)
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
@@ -483,10 +485,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         a.add_argument(
             "--context",
-            choices=("none", "before", "both"),
+            choices=("none", "before", "both", "headline"),
             default="none",
             help="the neighbouring sentences the reader sees beside each (rows made with "
-            "--neighbours; bench/README.md, 'Reading a fact with its neighbours')",
+            "--neighbours; bench/README.md, 'Reading a fact with its neighbours'), or its "
+            "article's headline (every row has it)",
         )
         a.add_argument(
             "--layer-decay",

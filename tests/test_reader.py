@@ -643,6 +643,23 @@ def test_a_reader_reads_a_fact_with_the_neighbours_it_was_trained_with() -> None
     assert before.passage("T.", "B.", "A.") == Passage("T.", "B.")
     both = Reader(shipped._session, shipped._tok, context="both")
     assert both.passage("T.", "B.", "A.") == Passage("T.", "B.", "A.")
+    headline = Reader(shipped._session, shipped._tok, context="headline")
+    assert headline.passage("T.", "B.", "A.", headline="H") == Passage("T.", "H")
+
+
+@pytest.mark.skipif(shipped_reader() is None, reason="the reader's weights are not installed")
+def test_a_reader_trained_with_headlines_reads_each_fact_under_its_articles(
+    nlp: Language, tmp_path: Path
+) -> None:
+    shipped = shipped_reader()
+    assert shipped is not None
+    kb = make_newsroom(nlp, tmp_path / "h.db", seed=False)
+    kb.load_text(HARBOUR, title="Harbour council")
+    facts = sorted(kb.index.facts.values(), key=lambda f: f.position)
+    engine = kb.engine
+    assert engine._passage(facts[1]) == facts[1].text  # the shipped reader: the sentence alone
+    engine.reader = Reader(shipped._session, shipped._tok, context="headline")
+    assert engine._passage(facts[1]) == Passage(facts[1].text, "Harbour council")
 
 
 def test_a_model_files_context_is_read_from_its_metadata(tmp_path: Path) -> None:

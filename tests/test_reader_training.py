@@ -23,6 +23,7 @@ from reader_training import (
     listwise_loss,
     margin_auc,
     mean_state,
+    with_headline,
     with_neighbours,
 )
 
@@ -109,6 +110,13 @@ def test_with_neighbours_gives_each_row_the_sentences_either_side_of_its_own() -
     assert got == [("", "Two."), ("Two.", ""), ("", "")]
 
 
+def test_with_headline_gives_each_row_its_articles_headline() -> None:
+    rows = [_row("gold", "1", "One."), _row("negative", "1", "Two.")]
+    got = list(with_headline(rows, "Talks resume"))
+    assert [r["headline"] for r in got] == ["Talks resume", "Talks resume"]
+    assert [r["text"] for r in got] == ["One.", "Two."]
+
+
 def test_a_rows_answer_is_labelled_in_its_own_sentence_whatever_context_it_is_read_with() -> None:
     tok = load_tokenizer()
     text = "He said talks resume in September."
@@ -117,8 +125,9 @@ def test_a_rows_answer_is_labelled_in_its_own_sentence_whatever_context_it_is_re
         "answer": [text.index("September"), text.index("September") + len("September")],
         "before": "Staffan de Mistura spoke in Geneva.",
         "after": "September is a busy month.",
+        "headline": "Syria talks",
     }
-    for context in ("none", "before", "both"):
+    for context in ("none", "before", "both", "headline"):
         encoded = encode(tok, row, context)
         assert encoded is not None
         ids, types, start, end, _ = encoded

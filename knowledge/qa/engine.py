@@ -758,10 +758,14 @@ class Engine:
         return scored
 
     def _passage(self, fact: Fact) -> str | Passage:
-        """A fact as the reader reads it: with its neighbours where the model was trained so."""
+        """A fact as the reader reads it: with its neighbours or its article's headline where
+        the model was trained so."""
         assert self.reader is not None
         if self.reader.context == "none":
             return fact.text
+        if self.reader.context == "headline":
+            article = self.index.articles.get(fact.article_id)
+            return self.reader.passage(fact.text, headline=article.title if article else "")
         return self.reader.passage(fact.text, *self.index.neighbours(fact))
 
     def _candidates(

@@ -53,8 +53,13 @@ class Encoding:
     offsets: list[tuple[int, int]]
 
 
-def passage_for(context: str, text: str, before: str = "", after: str = "") -> Passage:
-    """A sentence with the neighbours ``context`` names: "none", "before" or "both"."""
+def passage_for(
+    context: str, text: str, before: str = "", after: str = "", headline: str = ""
+) -> Passage:
+    """A sentence with the context ``context`` names: "none", the neighbours ("before" or
+    "both"), or its article's ``headline`` (read where the sentence before would be)."""
+    if context == "headline":
+        return Passage(text, headline)
     return Passage(
         text,
         before if context in ("before", "both") else "",
@@ -133,7 +138,8 @@ class Reader:
         self._session = session
         self._tok = tokenizer
         self._workers = workers  # passes read side by side, each on one thread
-        # The neighbours the model was trained to read a fact with: "none", "before" or "both"
+        # The context the model was trained to read a fact with: "none", "before", "both" or
+        # "headline"
         # (``CONTEXT_KEY`` in the file's metadata; ``passage`` builds what it reads).
         self.context = context
 
@@ -160,9 +166,9 @@ class Reader:
         context = session.get_modelmeta().custom_metadata_map.get(CONTEXT_KEY, "none")
         return cls(session, tok, workers=threads or min(2, os.cpu_count() or 1), context=context)
 
-    def passage(self, text: str, before: str = "", after: str = "") -> Passage:
-        """A fact as this model reads it: with the neighbours it was trained with, if any."""
-        return passage_for(self.context, text, before, after)
+    def passage(self, text: str, before: str = "", after: str = "", headline: str = "") -> Passage:
+        """A fact as this model reads it: with the context it was trained with, if any."""
+        return passage_for(self.context, text, before, after, headline)
 
     def read(self, question: str, passages: Sequence[str | Passage]) -> list[Reading]:
         """One ``Reading`` per passage, in order, each from a model pass of its own.
