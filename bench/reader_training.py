@@ -357,14 +357,16 @@ def score_rows(
     model_path: Path,
     rows: list[dict[str, Any]],
     name: str = "",
-    context: str = "none",
+    context: str | None = None,
     auc: bool = False,
 ) -> None:
     """Sentence-level check of a fold model (int8 ONNX, as the engine runs it) on its held-out
-    rows: ``summary`` of its readings, and with ``auc`` ``margin_auc``'s."""
+    rows: ``summary`` of its readings, and with ``auc`` ``margin_auc``'s. Each row is read with
+    ``context``, by default the one the file says it was trained with (as the engine reads)."""
     from knowledge.qa.reader import Reader
 
     reader = Reader.load(model_path, TOKENIZER)
+    context = reader.context if context is None else context
     readings = [reader.read(r["question"], [passage_of(r, context)])[0] for r in rows]
     line = summary(rows, readings, name)
     if auc:
