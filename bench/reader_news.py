@@ -55,8 +55,7 @@ def measure(model: Path) -> dict[str, float]:
                 key = normalize_answer(item.support[0])
                 holder = next((f for f in facts if key in normalize_answer(f.text)), None)
                 if holder is not None:
-                    passage = reader.passage(holder.text, *kb.index.neighbours(holder))
-                    (read,) = reader.read(item.question, [passage])
+                    (read,) = reader.read(item.question, [kb.engine.passage(holder)])
                     span_f1.append(max(token_f1(read.text, a) for a in item.answers))
             if not cands:
                 continue

@@ -657,9 +657,9 @@ def test_a_reader_trained_with_headlines_reads_each_fact_under_its_articles(
     kb.load_text(HARBOUR, title="Harbour council")
     facts = sorted(kb.index.facts.values(), key=lambda f: f.position)
     engine = kb.engine
-    assert engine._passage(facts[1]) == facts[1].text  # the shipped reader: the sentence alone
+    assert engine.passage(facts[1]) == facts[1].text  # the shipped reader: the sentence alone
     engine.reader = Reader(shipped._session, shipped._tok, context="headline")
-    assert engine._passage(facts[1]) == Passage(facts[1].text, "Harbour council")
+    assert engine.passage(facts[1]) == Passage(facts[1].text, "Harbour council")
 
 
 def test_a_model_files_context_is_read_from_its_metadata(tmp_path: Path) -> None:

@@ -757,7 +757,7 @@ class Engine:
         scored.sort(key=lambda s: (-s[0], s[2].id))
         return scored
 
-    def _passage(self, fact: Fact) -> str | Passage:
+    def passage(self, fact: Fact) -> str | Passage:
         """A fact as the reader reads it: with its neighbours or its article's headline where
         the model was trained so."""
         assert self.reader is not None
@@ -782,7 +782,7 @@ class Engine:
             order = self._reading_order(q, scored, context_entities, previous_fact)
             top = order[: self.config.reader.passages]
             question = self._reader_question(q, context_entities)
-            readings = self.reader.read(question, [self._passage(f) for _, _, f in top])
+            readings = self.reader.read(question, [self.passage(f) for _, _, f in top])
         finally:  # collected whatever happens: the helper must be done before the next question
             ruled = opinion()
         if not top:
