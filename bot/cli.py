@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import json
 import os
 import sys
@@ -136,6 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.draft = _read_one(args)
         except KnowledgeError as e:
             print(f"talks-bot: {e}", file=sys.stderr)
+            return EXIT_ERROR
+        except FileNotFoundError as e:
+            print(f"talks-bot: no such file: {e.filename}", file=sys.stderr)
+            return EXIT_ERROR
+        except OSError as e:  # a file it may not read, say
+            print(f"talks-bot: cannot read {e.filename}: {e.strerror}", file=sys.stderr)
             return EXIT_ERROR
     if args.command == "run":
         from bot.connect import reach_telegram
@@ -286,7 +293,7 @@ def _read_one(args: argparse.Namespace) -> ArticleDraft | None:
     """``load``'s one file or stdin read into a draft, before the newsroom (spaCy, the index)
     opens: an empty, short or missing one is refused in a fraction of a second. None for a
     web page (fetched within the newsroom's limits) and for several items (read in bulk)."""
-    from knowledge import DOCUMENT_FORMATS, NotAnArticleError, decode, read_article, read_document
+    from knowledge import DOCUMENT_FORMATS, decode, read_article, read_document
 
     path = args.paths[0]
     if len(args.paths) > 1 or Path(path).is_dir() or "://" in path:
@@ -296,7 +303,7 @@ def _read_one(args: argparse.Namespace) -> ArticleDraft | None:
         return read_article(decode(sys.stdin.buffer.read()), **meta)
     file = Path(path)
     if not file.is_file():
-        raise NotAnArticleError(f"no such file: {file}")
+        raise FileNotFoundError(errno.ENOENT, "no such file", str(file))
     data = file.read_bytes()
     if file.suffix.lower() in DOCUMENT_FORMATS:
         return read_document(data, filename=file.name, **meta)
