@@ -97,13 +97,18 @@ def practice_articles() -> list[Path]:
     return out
 
 
+def _lines(path: Path) -> list[str]:
+    return path.read_bytes().decode("utf-8", errors="replace").splitlines()
+
+
 def headline(path: Path) -> str:
     """A BBC file's headline (its first line), the article's title once loaded."""
-    return path.read_bytes().decode("utf-8", errors="replace").split("\n", 1)[0].strip()
+    lines = _lines(path)
+    return lines[0].strip() if lines else ""
 
 
 def body(path: Path) -> str:
-    lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    lines = _lines(path)
     return "\n".join(ln for ln in lines[1:] if ln.strip())  # line 1 is the headline
 
 
