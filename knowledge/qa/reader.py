@@ -27,7 +27,7 @@ MODEL_FILE = DATA / "reader.onnx"
 TOKENIZER_FILE = DATA / "reader-tokenizer.json"
 MAX_TOKENS = 128  # question and passage; a longer passage is cut (facts are sentences)
 MAX_ANSWER_TOKENS = 24
-CONTEXT_KEY = "reader_context"  # the model file's metadata: the neighbours it reads facts with
+CONTEXT_KEY = "reader_context"  # the model file's metadata: the context it reads facts with
 
 
 @dataclass(frozen=True, slots=True)
