@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quick = _listed(url, seed=seed, args=args)
         if quick is not None:
             return quick
-    if args.command == "remove":
+    if args.command == "remove" or (args.command == "feeds" and args.feeds_command == "remove"):
         removed = _removed(url, seed=seed, args=args)
         if removed is not None:
             return removed
@@ -204,19 +204,25 @@ def _listed(url: str, *, seed: bool, args: argparse.Namespace) -> int | None:
 
 
 def _removed(url: str, *, seed: bool, args: argparse.Namespace) -> int | None:
-    """``remove`` straight from the store (no spaCy, no index); None when the store needs the
-    newsroom first, which then removes the article."""
-    from knowledge import KnowledgeError, remove_from_store
+    """``remove`` or ``feeds remove`` straight from the store (no spaCy, no index); None when
+    the store needs the newsroom first, which then removes the article or feed."""
+    from knowledge import KnowledgeError, remove_feed_from_store, remove_from_store
 
     try:
+        if args.command == "feeds":
+            feed = remove_feed_from_store(url, args.id, seed=seed)
+            if feed is None:
+                return None
+            _print_removed_feed(feed, sys.stdout)
+            return 0
         article = remove_from_store(url, args.id, seed=seed)
+        if article is None:
+            return None
+        _print_removed(article, sys.stdout)
+        return 0
     except KnowledgeError as e:
         print(f"talks-bot: {e}", file=sys.stderr)
         return EXIT_ERROR
-    if article is None:
-        return None
-    _print_removed(article, sys.stdout)
-    return 0
 
 
 def _answer_json(answer: Answer) -> str:
@@ -356,8 +362,7 @@ def cmd_feeds(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
         feed = newsroom.add_feed(args.url)
         print(f"Added feed #{feed.id}: {feed.title or feed.url}", file=out)
     elif action == "remove":
-        feed = newsroom.remove_feed(args.id)
-        print(f"Removed feed #{feed.id}: {feed.url}", file=out)
+        _print_removed_feed(newsroom.remove_feed(args.id), out)
     elif action == "poll":
         from bot.progress import bar
 
@@ -371,6 +376,10 @@ def cmd_feeds(newsroom: Newsroom, args: argparse.Namespace, out: TextIO) -> int:
     else:
         return _list_feeds(newsroom, out)
     return 0
+
+
+def _print_removed_feed(feed: Feed, out: TextIO) -> None:
+    print(f"Removed feed #{feed.id}: {feed.url}", file=out)
 
 
 def _list_feeds(listing: Listing, out: TextIO) -> int:

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         last_heartbeat,
         migrate_store,
         open_catalogue,
+        remove_feed_from_store,
         remove_from_store,
     )
     from knowledge.newsroom.facade import Newsroom, open_newsroom
@@ -142,6 +143,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "last_heartbeat",
         "migrate_store",
         "open_catalogue",
+        "remove_feed_from_store",
         "remove_from_store",
     ),
     "knowledge.newsroom.facade": ("Newsroom", "open_newsroom"),
@@ -268,6 +270,7 @@ __all__ = [
     "read_article",
     "read_document",
     "read_items",
+    "remove_feed_from_store",
     "remove_from_store",
     "repeats_title",
     "resolved_note",

@@ -1,7 +1,7 @@
 """The quick commands stay quick: ``--help``, ``articles``, ``feeds list`` and ``health`` import
 neither spaCy, the engine nor python-telegram-bot (under 0.5 s where a command that answers
-takes two), and what they print is what the newsroom would print; ``remove`` needs the store
-alone (the ORM and Alembic, about a second)."""
+takes two), and what they print is what the newsroom would print; ``remove`` and ``feeds
+remove`` need the store alone (the ORM and Alembic, about a second)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,16 @@ from spacy.language import Language
 from sqlalchemy import inspect
 
 import knowledge
-from knowledge import UnknownArticleError, open_catalogue, remove_from_store
+from knowledge import (
+    UnknownArticleError,
+    open_catalogue,
+    remove_feed_from_store,
+    remove_from_store,
+)
 from knowledge.nlp.version import EXTRACTOR_VERSION
 from knowledge.storage import head_revision
 from knowledge.storage import peek as peek_module
+from knowledge.storage.feeds import FeedTable
 from knowledge.storage.schema import Base
 from knowledge.storage.store import Store
 from tests.botkit import Clock, make_template
@@ -118,6 +124,28 @@ def test_remove_takes_the_article_from_the_store_and_a_serving_newsroom_follows(
         serving.article(loaded.id)
     again, _ = probe(db, "remove", str(loaded.id), tmp_path=tmp_path)
     assert again == {"code": 1, "heavy": report["heavy"]}, "an unknown id: refused, still quick"
+
+
+def test_feeds_remove_takes_the_feed_from_the_store(
+    store: Path, tmp_path: Path, nlp: Language
+) -> None:
+    """``feeds remove`` deletes straight from a settled store as ``remove`` does; a newsroom
+    serving the same store stops following the feed (it reads the feeds at each poll)."""
+    db = tmp_path / "talks.db"
+    db.write_bytes(store.read_bytes())
+    serving = make_newsroom(nlp, db)
+    feed = FeedTable(Store(f"sqlite:///{db}")).add(
+        "https://news.example/rss", title=None, now=START
+    )
+    assert [f.id for f in serving.feeds()] == [feed.id]
+    report, out = probe(db, "feeds", "remove", str(feed.id), tmp_path=tmp_path)
+    assert report["code"] == 0
+    assert not {"spacy", "thinc", "onnxruntime", "telegram"} & set(report["heavy"])
+    assert out == f"Removed feed #{feed.id}: https://news.example/rss\n"
+    assert serving.feeds() == []
+    again, _ = probe(db, "feeds", "remove", str(feed.id), tmp_path=tmp_path)
+    assert again == {"code": 1, "heavy": report["heavy"]}, "an unknown id: refused, still quick"
+    assert remove_feed_from_store(f"sqlite:///{tmp_path / 'absent.db'}", 1, seed=True) is None
 
 
 def test_remove_from_store_leaves_a_store_the_newsroom_would_change_to_it(

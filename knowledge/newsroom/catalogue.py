@@ -1,6 +1,6 @@
 """What a store holds, read without the newsroom: the door of the quick commands
 (``talks-bot articles``, ``feeds list``, ``health``), which must answer in a fraction of a second,
-and of ``talks-bot remove``, which needs the store alone.
+and of ``talks-bot remove`` and ``feeds remove``, which need the store alone.
 
 Opening a ``Newsroom`` loads spaCy and the reader, upgrades the schema, re-extracts a store built
 by an older extractor, seeds an empty one and builds the index: seconds. A ``Catalogue`` reads the
@@ -11,10 +11,14 @@ newsroom would change what they show, so the caller opens the newsroom instead.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from knowledge.models import Article, Feed
 from knowledge.nlp.version import EXTRACTOR_VERSION
 from knowledge.storage.peek import Peek
+
+if TYPE_CHECKING:
+    from knowledge.storage.store import Store
 
 
 class Catalogue:
@@ -62,6 +66,35 @@ def remove_from_store(database_url: str, article_id: int, *, seed: bool) -> Arti
     would first change the store (as ``open_catalogue``), which then removes it; an unknown id
     raises ``UnknownArticleError``. A store of 10,000 articles would otherwise be indexed for
     seconds only to forget one."""
+    store = _settled_store(database_url, seed=seed)
+    if store is None:
+        return None
+    try:
+        article = store.article(article_id)
+        store.remove_article(article_id)
+        return article
+    finally:
+        store.close()
+
+
+def remove_feed_from_store(database_url: str, feed_id: int, *, seed: bool) -> Feed | None:
+    """Stop following a feed straight from a settled store, as ``Newsroom.remove_feed`` does
+    (a serving process reads the feeds afresh at each poll); None where the newsroom would
+    first change the store, and an unknown id raises ``FeedError``."""
+    store = _settled_store(database_url, seed=seed)
+    if store is None:
+        return None
+    from knowledge.ingest.feeds import Feeds  # feedparser: not for the listings
+
+    try:
+        return Feeds(store, interval=dt.timedelta(0)).remove(feed_id)
+    finally:
+        store.close()
+
+
+def _settled_store(database_url: str, *, seed: bool) -> Store | None:
+    """The store to change without the newsroom, or None where the newsroom would first
+    change it (``_settled``, checked on a ``Peek``, which never migrates; a ``Store`` would)."""
     peek = Peek.open(database_url)
     if peek is None:
         return None
@@ -72,13 +105,7 @@ def remove_from_store(database_url: str, article_id: int, *, seed: bool) -> Arti
         peek.close()
     from knowledge.storage.store import Store  # the ORM and Alembic: not for the listings
 
-    store = Store(database_url)
-    try:
-        article = store.article(article_id)
-        store.remove_article(article_id)
-        return article
-    finally:
-        store.close()
+    return Store(database_url)
 
 
 def last_heartbeat(database_url: str, *, replica: str | None = None) -> dt.datetime | None:
