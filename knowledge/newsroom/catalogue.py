@@ -81,12 +81,12 @@ def remove_feed_from_store(database_url: str, feed_id: int, *, seed: bool) -> Fe
     """Stop following a feed straight from a settled store, as ``Newsroom.remove_feed`` does
     (a serving process reads the feeds afresh at each poll); None where the newsroom would
     first change the store, and an unknown id raises ``FeedError``."""
+    from knowledge.ingest.feeds import Feeds  # feedparser: not for the listings
+
     store = _settled_store(database_url, seed=seed)
     if store is None:
         return None
-    from knowledge.ingest.feeds import Feeds  # feedparser: not for the listings
-
-    try:
+    try:  # Feeds' own removal, for its error; the polling interval plays no part in it
         return Feeds(store, interval=dt.timedelta(0)).remove(feed_id)
     finally:
         store.close()
