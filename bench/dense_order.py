@@ -35,6 +35,8 @@ from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa.config import ORDER_FEATURES
 
 CACHE = Path("/tmp/dense-order-rows.json")
+Rows = list[dict[str, Any]]
+Facts = dict[str, dict[str, list[Any]]]  # each fold's facts: {fold: {fact id: [text, article]}}
 BASE = [k for k, name in enumerate(ORDER_FEATURES) if name not in ("dense", "article_dense")]
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -47,6 +49,16 @@ def collect(nlp: Any) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[An
         for r in fit_ranker.collect(nlp, embedder=False, facts=facts)
         if r["x"]
     ]
+    return rows, facts
+
+
+def cached_rows() -> tuple[Rows, Facts] | None:
+    """The rows and facts of the last run (``CACHE``), for the scripts that tune and compare on
+    them; None, saying so, where it has not run."""
+    if not CACHE.exists():
+        print(f"run bench/dense_order.py first (its rows: {CACHE})")
+        return None
+    rows, facts = json.loads(CACHE.read_text("utf-8"))
     return rows, facts
 
 

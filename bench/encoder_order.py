@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import fit_confidence as fc
-from dense_order import CACHE, with_cosines
+from dense_order import Facts, Rows, cached_rows, with_cosines
 from fit_ranker import fit
 from revision import git_revision
 from squad import RESULTS, shared_missing, table, write_report
@@ -45,10 +45,9 @@ from knowledge.qa.evaluation import read_items
 from knowledge.storage.store import Store
 
 
-def refitted_order(encoder: Encoder) -> ReadingOrder:
+def refitted_order(encoder: Encoder, rows: Rows, facts: Facts) -> ReadingOrder:
     """The reading order fitted on fold 0's rows with ``encoder``'s cosines (it never saw fold
     0): ``dense_order.py`` appends the cosine pair last, as ``ORDER_FEATURES`` ends."""
-    rows, facts = json.loads(CACHE.read_text("utf-8"))
     mine = [r for r in rows if r["fold"] == 0]
     w = fit(with_cosines(mine, {"0": facts["0"]}, encoder.vectors))
     weights = {name: round(float(v), 4) for name, v in zip(ORDER_FEATURES, w, strict=True)}
@@ -127,13 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if shared_missing():
         return 0
-    for needed in (CACHE, args.baseline, args.models / "fold0.pt"):
+    if (cached := cached_rows()) is None:
+        return 1
+    for needed in (args.baseline, args.models / "fold0.pt"):
         if not needed.exists():
-            print(f"{needed} missing: run dense_order.py, fit_confidence.py, tune_encoder.py")
+            print(f"{needed} missing: run fit_confidence.py, tune_encoder.py")
             return 1
     started = time.perf_counter()
     encoder = Encoder(args.models / "fold0.pt")
-    order = refitted_order(encoder)
+    order = refitted_order(encoder, *cached)
     config = dataclasses.replace(DEFAULT, order=order)
     asked = asked_with(load_pipeline(DEFAULT_MODEL), config, Embedder(encoder))
     baseline = [fc.Asked(**d) for d in json.loads(args.baseline.read_text("utf-8"))]

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from dense_order import CACHE, cross_validated, with_cosines
+from dense_order import Facts, Rows, cached_rows, cross_validated, with_cosines
 from distill_embeddings import OUT as SOURCE
 from fit_ranker import fit, hits
 from revision import git_revision
@@ -46,8 +46,6 @@ from squad import RESULTS, shared_missing, table, write_report
 
 from knowledge.qa.embedding import Embedder
 
-Rows = list[dict[str, Any]]
-Facts = dict[str, dict[str, list[Any]]]
 SHIPPED = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "embeddings"
 
 
@@ -214,10 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if shared_missing():
         return 0
-    if not CACHE.exists():
-        print(f"run bench/dense_order.py first (its rows: {CACHE})")
+    if (cached := cached_rows()) is None:
         return 1
-    rows, facts = json.loads(CACHE.read_text("utf-8"))
+    rows, facts = cached
     source = distilled()
     tuner = Tuner(source)
     settings = {k: getattr(args, k) for k in SETTINGS}

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from dense_order import CACHE, with_cosines
+from dense_order import Encode, Facts, Rows, cached_rows, with_cosines
 from fit_ranker import fit, hits
 from revision import git_revision
 from squad import RESULTS, shared_missing, table, write_report
@@ -48,9 +48,6 @@ from tune_embeddings import half
 
 from knowledge.qa.embedding import Embedder
 
-Rows = list[dict[str, Any]]
-Facts = dict[str, dict[str, list[Any]]]
-Encode = Callable[[Sequence[str]], np.ndarray]
 TEMPERATURE = 0.05
 
 
@@ -258,10 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if shared_missing():
         return 0
-    if not CACHE.exists():
-        print(f"run bench/dense_order.py first (its rows: {CACHE})")
+    if (cached := cached_rows()) is None:
         return 1
-    rows, facts = json.loads(CACHE.read_text("utf-8"))
+    rows, facts = cached
     started = time.perf_counter()
     columns: dict[str, list[str]] = {}
     timings: list[str] = []
