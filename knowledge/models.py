@@ -66,6 +66,8 @@ class ExtractedFact:
     spans: tuple[Span, ...] = ()
     mentions: tuple[ExtractedMention, ...] = ()
     quotes: tuple[Quote, ...] = ()
+    # its meaning's embedding (qa/embedding.py), float16: derived, so not part of what it is
+    vector: bytes | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +128,9 @@ class Fact:
     entity_ids: tuple[int, ...]
     mentions: tuple[Mention, ...] = ()  # by start
     quotes: tuple[tuple[str, int | None], ...] = ()  # (quoted text, speaker entity id)
+    # its meaning's embedding (qa/embedding.py), float16, or none yet: derived, so not part of
+    # what it is (equal facts, one embedded and one not, are equal)
+    vector: bytes | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
-"""The static embeddings the reading order compares meanings with: the shipped files, real
-cosines, the bounded cache, and the engine feeding them to the reading order."""
+"""The embeddings the reading order compares meanings with: the shipped files, real cosines,
+the bounded cache, the vectors stored with the facts (and filled in a store without them), and
+the engine feeding them to the reading order."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
+from knowledge.newsroom import loading
 from knowledge.qa import embedding
 from knowledge.qa.config import DEFAULT
 from knowledge.qa.embedding import Embedder, shipped_embedder
@@ -54,8 +56,12 @@ def test_the_engine_gives_each_candidate_its_cosine(nlp: Language, tmp_path: Pat
     question = "who chairs the harbour council?"
     scored = kb.engine.scored(question)
     assert scored
-    expected = kb.engine.embedder.similarities(question, [f.text for _, _, f in scored])
-    assert [f.dense for _, f, _ in scored] == pytest.approx(expected)
+    texts = [f.text for _, _, f in scored]
+    assert all(f.vector is not None for _, _, f in scored)  # stored with the facts
+    stored = kb.engine.embedder.similarities(question, texts, [f.vector for _, _, f in scored])
+    assert [f.dense for _, f, _ in scored] == pytest.approx(stored)
+    # float16 as stored: the cosines of vectors made afresh differ in the fourth decimal at most
+    assert kb.engine.embedder.similarities(question, texts) == pytest.approx(stored, abs=1e-3)
     assert any(f.dense != 0.0 for _, f, _ in scored)
 
 
@@ -67,7 +73,7 @@ def test_the_rules_alone_never_embed(nlp: Language, tmp_path: Path) -> None:
 
 
 def test_the_reading_order_compares_only_its_first_candidates(
-    nlp: Language, tmp_path: Path
+    nlp: Language, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kb = make_newsroom(nlp, tmp_path / "t.db", seed=False)
     kb.load_text(HARBOUR, title="Harbour council")
@@ -77,14 +83,52 @@ def test_the_reading_order_compares_only_its_first_candidates(
     asked: list[int] = []
     real = two.engine.embedder.similarities
 
-    def spy(question: str, texts: Sequence[str]) -> list[float]:
+    def spy(question: str, texts: Sequence[str], stored: Sequence[bytes | None]) -> list[float]:
         asked.append(len(texts))
-        return real(question, texts)
+        return real(question, texts, stored)
 
-    two.engine.embedder.similarities = spy  # type: ignore[method-assign]
+    # the process's shared embedder: put back after the test
+    monkeypatch.setattr(two.engine.embedder, "similarities", spy)
     question = "what did the mayor say about the vote?"
     assert len(two.engine.scored(question)) > 2  # (which compares every candidate, for fitting)
     asked.clear()
     cands = two.engine.candidates(question)
     assert asked == [2]
     assert len(cands) > 2  # the reader still reads its five, compared or not
+
+
+def test_a_stored_vector_is_used_as_given_and_a_wrong_one_is_made_again(shipped: Embedder) -> None:
+    texts = ["The council met on Monday.", "Rain is due tomorrow."]
+    made = shipped.similarities("when did the council meet?", texts)
+    stored = shipped.stored(texts)
+    assert [len(b) for b in stored] == [2 * shipped.dim] * 2
+    assert shipped.similarities("when did the council meet?", texts, stored) == pytest.approx(
+        made, abs=1e-3
+    )
+    opposite = [(-shipped.vectors([texts[0]])[0]).astype("float16").tobytes(), b"short"]
+    flipped = shipped.similarities("when did the council meet?", texts, opposite)
+    assert flipped[0] == pytest.approx(-made[0], abs=1e-3)  # the stored one, however odd
+    assert flipped[1] == pytest.approx(made[1])  # a wrong size: made afresh
+
+
+def test_a_store_without_vectors_is_filled_when_opened_and_again_for_another_model(
+    nlp: Language, tmp_path: Path, shipped: Embedder
+) -> None:
+    path = tmp_path / "t.db"
+    kb = make_newsroom(nlp, path, seed=False)
+    kb.load_text(HARBOUR, title="Harbour council")
+    before = {f.id: f.vector for f in kb.store.iter_facts()}
+    assert before
+    assert all(v is not None for v in before.values())
+    assert kb.store.get_meta(loading.EMBEDDING_KEY) == shipped.name
+    kb.store.clear_vectors()  # as a store from before vectors were stored, or loaded without
+    assert kb.store.count_unembedded() == len(before)
+    again = make_newsroom(nlp, path, seed=False)
+    assert {f.id: f.vector for f in again.store.iter_facts()} == before
+    assert all(again.index.facts[fid].vector == v for fid, v in before.items())
+    # Another model's vectors are never compared with this one's: all are made again.
+    other = Embedder(shipped._model, name="another model")
+    assert loading.fill_vectors(again.store, other) == len(before)
+    assert again.store.get_meta(loading.EMBEDDING_KEY) == "another model"
+    assert loading.fill_vectors(again.store, other) == 0  # done once
+    assert loading.fill_vectors(again.store, None) == 0

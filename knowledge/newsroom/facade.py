@@ -45,7 +45,13 @@ from knowledge.newsroom.bulk import store_many
 from knowledge.newsroom.catalogue import heartbeat_key
 from knowledge.newsroom.conversing import converse
 from knowledge.newsroom.following import Following
-from knowledge.newsroom.loading import index_stored, refresh_stale, seed_draft
+from knowledge.newsroom.loading import (
+    embedded,
+    fill_vectors,
+    index_stored,
+    refresh_stale,
+    seed_draft,
+)
 from knowledge.newsroom.values import (
     Activity,
     Asked,
@@ -149,6 +155,7 @@ class Newsroom:
         # and find it done.
         with store.exclusive("re-extraction and the seed"):
             refresh_stale(store, nlp, progress=progress)
+            fill_vectors(store, meanings, progress=progress)
             if seed and store.get_meta("seeded") is None:
                 if store.article_count() == 0:
                     self._load(seed_draft())
@@ -277,6 +284,7 @@ class Newsroom:
     ) -> Article:
         """Store one extraction and update the index with what it wrote (its facts, the
         entities it touched): the cost does not grow with the store."""
+        extraction = embedded(extraction, self.engine.embedder)
         stored = self.store.add_article(draft, extraction, published=published, loaded_at=now)
         index_stored(self.index, stored)
         self._caught_up(stored.version)
@@ -306,7 +314,7 @@ class Newsroom:
     def _replace(self, article_id: int, draft: ArticleDraft) -> Article:
         """``replace`` once the article is known and the text new (the lock is held)."""
         published = draft.published or self.clock().date()
-        extraction = self._extract(draft, published)
+        extraction = embedded(self._extract(draft, published), self.engine.embedder)
         stored = self.store.replace_article(article_id, draft, extraction, published=published)
         index_stored(self.index, stored, replacing=True)
         self.engine.forget_parses()

@@ -3,6 +3,7 @@ by an older extractor, the bundled article, and what a stored article adds to th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -12,16 +13,19 @@ from importlib import resources
 from spacy.language import Language
 
 from knowledge.ingest.reading import read_article
-from knowledge.models import ArticleDraft
+from knowledge.models import ArticleDraft, Extraction
 from knowledge.newsroom.values import Progress, no_progress
 from knowledge.nlp.extract import extract_many
 from knowledge.nlp.version import EXTRACTOR_VERSION
+from knowledge.qa.embedding import Embedder
 from knowledge.qa.index import Index
 from knowledge.storage.store import Store, StoredArticle
 
 log = logging.getLogger(__name__)
 
 PARALLEL_REFRESH = 200  # articles to re-extract before worker processes pay off their start
+EMBEDDING_KEY = "embedding"  # the store's meta: the model its facts' vectors are from
+EMBEDDING_CHUNK = 256  # facts embedded and written at a time when a store is filled
 
 
 def refresh_stale(store: Store, nlp: Language, *, progress: Progress = no_progress) -> None:
@@ -43,6 +47,42 @@ def refresh_stale(store: Store, nlp: Language, *, progress: Progress = no_progre
             store.refresh_article(article_id, extraction)
             advance(1)
     store.set_meta("extractor", str(EXTRACTOR_VERSION))
+
+
+def fill_vectors(
+    store: Store, embedder: Embedder | None, *, progress: Progress = no_progress
+) -> int:
+    """Embed the stored facts that have no vector (a store from before vectors were stored, or
+    facts stored by a process without the embeddings), all of them where another model made
+    the stored ones; a chunk at a time, each written at once, so an interrupted fill goes on
+    where it stopped. How many facts were embedded."""
+    if embedder is None:
+        return 0
+    if store.get_meta(EMBEDDING_KEY) != embedder.name:
+        store.clear_vectors()  # first: a fill stopped after it finds the meta already set
+        store.set_meta(EMBEDDING_KEY, embedder.name)
+    total = store.count_unembedded()
+    if not total:
+        return 0
+    log.info("embedding %d stored facts (%s)", total, embedder.name)
+    with progress("embedding", total) as advance:
+        while batch := store.unembedded(EMBEDDING_CHUNK):
+            vectors = embedder.stored([text for _, text in batch])
+            store.set_vectors({fid: v for (fid, _), v in zip(batch, vectors, strict=True)})
+            advance(len(batch))
+    return total
+
+
+def embedded(extraction: Extraction, embedder: Embedder | None) -> Extraction:
+    """An extraction with its facts' vectors, made before it is stored (as is without
+    embeddings)."""
+    if embedder is None or not extraction.facts:
+        return extraction
+    vectors = embedder.stored([f.text for f in extraction.facts])
+    facts = tuple(
+        dataclasses.replace(f, vector=v) for f, v in zip(extraction.facts, vectors, strict=True)
+    )
+    return dataclasses.replace(extraction, facts=facts)
 
 
 def seed_draft() -> ArticleDraft:

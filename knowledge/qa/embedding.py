@@ -1,39 +1,108 @@
-"""How close a fact's meaning is to a question's, beyond shared words: the cosine of static
-sentence embeddings, a feature of the reading order (``rank.order_features``).
+"""How close a fact's meaning is to a question's, beyond shared words: the cosine of sentence
+embeddings, a feature of the reading order (``rank.order_features``).
 
-The embeddings are all-MiniLM-L6-v2's, distilled by Model2Vec into one vector per token
-(``bench/distill_embeddings.py``) and tuned for the reading order on the questions written about
-BBC news (``bench/tune_embeddings.py``, which reproduces ``knowledge/data/embeddings``): a
-sentence is the mean of its tokens' vectors, so "died" meets "killed" and "vote" meets
-"ballot" without a neural pass per question. Facts are embedded when they first become
-candidates and kept (least recently used first out), so nothing is stored with them and loading
-an article costs nothing more.
+A fact's embedding is made once, when it is stored (``Fact.vector``, float16; a store from
+before, or facts stored by a process without the embeddings, are embedded when a newsroom with
+them opens it), so a question costs one encoder pass, its own. Facts without a stored vector
+are embedded when they first become candidates and kept (least recently used first out).
+Vectors are only compared with those of the same model: ``Embedder.name`` identifies it, and a
+store whose vectors another model made is embedded again (``newsroom.loading.fill_vectors``).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 log = logging.getLogger(__name__)
 MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "embeddings"
-CACHED_FACTS = 50_000  # about 51 MB of vectors (256 float32 each)
+DATA = Path(__file__).resolve().parent.parent / "data"
+ENCODER_FILE = DATA / "encoder.onnx"
+TOKENIZER_FILE = DATA / "reader-tokenizer.json"  # the reader's: both are MiniLM's vocabulary
+MAX_TOKENS = 128
+CACHED_FACTS = 50_000  # about 77 MB of vectors (384 float32 each)
+
+
+class Model(Protocol):
+    """What makes the vectors: unit vectors, one row per text."""
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode(self, texts: list[str], /) -> Any: ...
+
+
+def file_digest(path: Path) -> str:
+    """A short digest of a weights file: the name its vectors are stored under."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+class OnnxEncoder:
+    """A MiniLM sentence encoder as int8 ONNX (``bench/tune_encoder.py --ship`` makes it): mean
+    of the last layer over the text's tokens, unit length, as all-MiniLM-L6-v2 is used."""
+
+    def __init__(self, session: Any, tokenizer: Any) -> None:
+        self._session = session
+        self._tokenizer = tokenizer
+        self.dim = int(session.get_outputs()[0].shape[-1])
+
+    @classmethod
+    def load(cls, path: Path, tokenizer: Path, threads: int | None = None) -> OnnxEncoder:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(tokenizer))
+        tok.no_padding()  # the file pads every text to 128 tokens: the mean would count them
+        tok.enable_truncation(MAX_TOKENS)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return cls(session, tok)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # One text a pass: int8 ONNX quantizes activations over the whole input, so a text's
+        # vector would otherwise depend on the texts batched with it (and padding costs as
+        # much as the tokens it pads).
+        for row, encoding in enumerate(self._tokenizer.encode_batch(texts)):
+            ids = np.array([encoding.ids], dtype=np.int64)
+            (hidden,) = self._session.run(
+                None,
+                {
+                    "input_ids": ids,
+                    "token_type_ids": np.zeros_like(ids),
+                    "attention_mask": np.ones_like(ids),
+                },
+            )
+            mean = hidden[0].mean(0)
+            out[row] = mean / np.linalg.norm(mean)
+        return out
 
 
 class Embedder:
-    """Cosines between a question and texts; thread-safe (one is shared by a process's
-    newsrooms)."""
+    """Cosines between a question and facts; thread-safe (one is shared by a process's
+    newsrooms). ``name`` identifies the model (stored vectors are those of one model)."""
 
-    def __init__(self, model: Any, cached: int = CACHED_FACTS) -> None:
+    def __init__(self, model: Model, cached: int = CACHED_FACTS, *, name: str = "") -> None:
         self._model = model
         self._cached = cached
+        self.name = name or f"unnamed-{id(model):x}"  # never matches a store's
+        self.dim = int(model.dim)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # least recent first
         self._lock = threading.Lock()
 
@@ -44,41 +113,69 @@ class Embedder:
         model = StaticModel.from_pretrained(str(path))
         # Stored as float16 (half the file); averaged in float32, which numpy does twice as fast.
         model.embedding = np.asarray(model.embedding, dtype=np.float32)
-        return cls(model)
+        return cls(model, name="static:" + file_digest(path / "model.safetensors"))
+
+    @classmethod
+    def load_encoder(cls, path: Path = ENCODER_FILE, tokenizer: Path = TOKENIZER_FILE) -> Embedder:
+        """The MiniLM encoder as int8 ONNX; its vectors are stored under its file's digest."""
+        return cls(OnnxEncoder.load(path, tokenizer), name="minilm:" + file_digest(path))
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors (Model2Vec normalises them), one row per text (none for none: Model2Vec
-        itself refuses an empty list)."""
+        """Unit vectors, one float32 row per text (none for none)."""
         if not texts:
-            return np.zeros((0, self._model.dim), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32)
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
 
-    def similarities(self, question: str, texts: Sequence[str]) -> list[float]:
-        """The cosine of the question with each text, in order (-1..1; 0 for an empty one)."""
+    def stored(self, texts: Sequence[str]) -> list[bytes]:
+        """The vectors of ``texts`` as a fact stores them (float16 bytes)."""
+        return [v.astype(np.float16).tobytes() for v in self.vectors(texts)]
+
+    def similarities(
+        self,
+        question: str,
+        texts: Sequence[str],
+        stored: Sequence[bytes | None] | None = None,
+    ) -> list[float]:
+        """The cosine of the question with each text, in order (-1..1). ``stored``: the texts'
+        vectors where they are stored (``stored``'s bytes; None or a wrong size: made here)."""
         if not texts:
             return []
+        size = 2 * self.dim
+        given = [
+            None if b is None or len(b) != size else np.frombuffer(b, dtype=np.float16)
+            for b in (stored if stored is not None else [None] * len(texts))
+        ]
         with self._lock:
-            return self._similarities(question, texts)
+            q = self.vectors([question])[0]
+            missing = [t for t, g in zip(texts, given, strict=True) if g is None]
+            if missing:
+                made = self._cached_vectors(missing)
+            rows = zip(texts, given, strict=True)
+            matrix = np.stack([made[t] if g is None else g.astype(np.float32) for t, g in rows])
+        return [float(c) for c in matrix @ q]
 
-    def _similarities(self, question: str, texts: Sequence[str]) -> list[float]:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        for text, vector in zip(missing, self.vectors(missing), strict=True):
+    def _cached_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """The vectors of texts not stored, from the cache or made now (the lock is held)."""
+        new = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        for text, vector in zip(new, self.vectors(new), strict=True):
             self._vectors[text] = vector
-        q = self.vectors([question])[0]
-        cosines = []
+        out = {}
         for text in texts:
             self._vectors.move_to_end(text)
-            cosines.append(float(self._vectors[text] @ q))
+            out[text] = self._vectors[text]
         while len(self._vectors) > self._cached:  # after reading: a question may pass the bound
             self._vectors.popitem(last=False)
-        return cosines
+        return out
 
 
 @functools.cache
 def shipped_embedder() -> Embedder | None:
-    """The embeddings shipped with the package, loaded once per process; None where they are
-    absent (a build without them: the reading order then has no meaning feature)."""
-    if not (MODEL_DIR / "model.safetensors").exists():
-        log.warning("the embeddings are not installed (%s)", MODEL_DIR)
-        return None
-    return Embedder.load()
+    """The embeddings shipped with the package, loaded once per process: the tuned MiniLM
+    encoder, or the static vectors where it is absent; None where neither is (a build without
+    them: the reading order then has no meaning feature)."""
+    if ENCODER_FILE.exists() and TOKENIZER_FILE.exists():
+        return Embedder.load_encoder()
+    if (MODEL_DIR / "model.safetensors").exists():
+        return Embedder.load()
+    log.warning("the embeddings are not installed (%s)", ENCODER_FILE)
+    return None

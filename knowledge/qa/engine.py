@@ -705,7 +705,9 @@ class Engine:
             return scored
         head = scored[:first]
         question = self._reader_question(q, context_entities)
-        cosines = self.embedder.similarities(question, [f.text for _, _, f in head])
+        cosines = self.embedder.similarities(
+            question, [f.text for _, _, f in head], [f.vector for _, _, f in head]
+        )
         return [
             (s, dataclasses.replace(feats, dense=c), fact)
             for (s, feats, fact), c in zip(head, cosines, strict=True)

@@ -11,12 +11,12 @@ import datetime as dt
 import functools
 import hashlib
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -173,6 +173,7 @@ class Store:
                     [q.text, ids.get(q.speaker_key) if q.speaker_key is not None else None]
                     for q in f.quotes
                 ],
+                "vector": f.vector,
             }
             for f in extraction.facts
         ]
@@ -420,6 +421,40 @@ class Store:
                 raise UnknownArticleError("There is no article #{id}.", id=article_id)
             return row.body
 
+    def unembedded(self, limit: int) -> list[tuple[int, str]]:
+        """Up to ``limit`` facts whose embedding is not made yet, as (id, text), by id."""
+        with self.engine.connect() as conn:
+            q = (
+                select(FactRow.id, FactRow.text)
+                .where(FactRow.vector.is_(None))
+                .order_by(FactRow.id)
+                .limit(limit)
+            )
+            return [(fid, text) for fid, text in conn.execute(q)]
+
+    def count_unembedded(self) -> int:
+        """How many facts have no embedding yet."""
+        with self.engine.connect() as conn:
+            q = select(func.count()).select_from(FactRow).where(FactRow.vector.is_(None))
+            return int(conn.execute(q).scalar_one())
+
+    def set_vectors(self, vectors: Mapping[int, bytes]) -> None:
+        """Store facts' embeddings (a fact removed meanwhile is simply not there to update)."""
+        if not vectors:
+            return
+        with self.session() as s:
+            s.execute(
+                update(_table(FactRow))
+                .where(_table(FactRow).c.id == bindparam("fid"))
+                .values(vector=bindparam("v")),
+                [{"fid": fid, "v": v} for fid, v in vectors.items()],
+            )
+
+    def clear_vectors(self) -> None:
+        """Forget every fact's embedding (they were made by another encoder)."""
+        with self.session() as s:
+            s.execute(update(FactRow).values(vector=None))
+
     def iter_facts(self, *, article_ids: Sequence[int] | None = None) -> Iterator[Fact]:
         """All facts (or those of some articles) with their mentions, in article order."""
         facts, mention = _table(FactRow), _table(MentionRow)
@@ -620,7 +655,17 @@ def _insert_returning_ids(s: Session, table: type[Base], rows: list[dict[str, An
     return list(result.scalars())
 
 
-_FACT_COLUMNS = ("id", "article_id", "position", "paragraph", "text", "terms", "spans", "quotes")
+_FACT_COLUMNS = (
+    "id",
+    "article_id",
+    "position",
+    "paragraph",
+    "text",
+    "terms",
+    "spans",
+    "quotes",
+    "vector",
+)
 
 
 def _fact(row: Sequence[Any], mentions: Sequence[Mention]) -> Fact:
@@ -629,7 +674,7 @@ def _fact(row: Sequence[Any], mentions: Sequence[Mention]) -> Fact:
 
     Terms and labels are interned: a store repeats a few hundred thousand words millions of
     times, and the index holds every fact (about a fifth of its memory at 10,000 articles)."""
-    fact_id, article_id, position, paragraph, text, terms, spans, quotes = row
+    fact_id, article_id, position, paragraph, text, terms, spans, quotes, vector = row
     ms = tuple(sorted(mentions, key=lambda m: m.start))
     return Fact(
         id=fact_id,
@@ -651,4 +696,5 @@ def _fact(row: Sequence[Any], mentions: Sequence[Mention]) -> Fact:
         entity_ids=tuple(dict.fromkeys(m.entity_id for m in ms)),
         mentions=ms,
         quotes=tuple((str(t), None if sp is None else int(sp)) for t, sp in quotes),
+        vector=None if vector is None else bytes(vector),  # psycopg reads a memoryview
     )
