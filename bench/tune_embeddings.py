@@ -1,8 +1,9 @@
-"""Tune the static embeddings (``knowledge/data/embeddings``) for the reading order: the
+"""Tune the static embeddings (shipped as ``knowledge/data/embeddings`` until 7 December 2026,
+when the tuned MiniLM encoder took their place: ``ship_encoder.py``) for the reading order: the
 cosine of a question's vector with the vector of a fact that answers it should beat its cosine
 with the other candidates the first stage found for it.
 
-    PYTHONPATH=.:bench .venv/bin/python bench/tune_embeddings.py           # CV, then ship (~4 min)
+    PYTHONPATH=.:bench .venv/bin/python bench/tune_embeddings.py           # CV, then all (~4 min)
     PYTHONPATH=.:bench .venv/bin/python bench/tune_embeddings.py --cv-only  # CV only
 
 Data: ``bench/dense_order.py``'s rows (run it first: its cache holds the written news questions,
@@ -18,10 +19,11 @@ Cross-validated by fold of articles as ``fit_ranker.py``: for each fold held out
 are tuned on the other fold's questions and the reading order fitted there, on cosines out of
 sample (``cross_fitted``: vectors tuned on the same questions rate their right facts far better
 than new ones', and an order fitted on those would trust the cosine too much), then scored on
-the held fold (hit@1/3/5 of a right fact). Shipped: tuned on both folds; each fold's (tuned on
-the other) go to ``--folds`` for ``fit_ranker.py --embedders`` and ``fit_reader.py
---embedders``. Deterministic on one machine (the shipped file is reproduced byte for byte
-there); another CPU may round the last bit of some entries differently (same CV numbers).
+the held fold (hit@1/3/5 of a right fact). Then tuned on both folds into ``--out`` (what was
+shipped); each fold's (tuned on the other) go to ``--folds`` for ``fit_ranker.py --embedders``
+and ``fit_reader.py --embedders``. Deterministic on one machine (the shipped file was
+reproduced byte for byte there); another CPU may round the last bit of some entries
+differently (same CV numbers).
 Reported in ``bench/results/tuned-embeddings.md``.
 """
 
@@ -46,12 +48,12 @@ from squad import RESULTS, shared_missing, table, write_report
 
 from knowledge.qa.embedding import Embedder
 
-SHIPPED = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "embeddings"
+SHIPPED = Path("/tmp/tuned-static")  # tuned on both folds (no longer shipped)
 
 
 def distilled() -> Path:
     """The untuned distilled vectors: made once into ``SOURCE`` (``distill_embeddings.py``, about
-    20 s; the shipped folder holds tuned ones)."""
+    20 s)."""
     if not (SOURCE / "model.safetensors").exists():
         import distill_embeddings
 

@@ -1,6 +1,7 @@
 """Progress bars for the CLI's long work (tqdm): loading many articles, re-extracting a store,
-polling feeds. Drawn on a terminal only: piped into a file or a service's log, a bar redrawn in
-place would be thousands of carriage returns, so there it is left out (the summary still comes)."""
+embedding its facts, polling feeds. Drawn on a terminal only: piped into a file or a service's
+log, a bar redrawn in place would be thousands of carriage returns, so there it is left out (the
+summary still comes)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-_UNITS = {"feeds": "feed"}
+_UNITS = {"feeds": "feed", "embedding": "fact"}
 
 
 @contextmanager

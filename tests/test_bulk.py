@@ -187,7 +187,10 @@ def test_re_extraction_shows_progress_on_a_terminal(stale_store: Path) -> None:
     assert code == 0
     assert "#2" in out
     assert "re-extracting:" in terminal
-    assert Store(f"sqlite:///{stale_store}").get_meta("extractor") == str(EXTRACTOR_VERSION)
+    assert "embedding:" in terminal  # the facts extracted again, then their vectors
+    store = Store(f"sqlite:///{stale_store}")
+    assert store.get_meta("extractor") == str(EXTRACTOR_VERSION)
+    assert store.count_unembedded() == 0
 
 
 def test_re_extraction_is_quiet_in_a_pipe(stale_store: Path) -> None:

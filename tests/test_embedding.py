@@ -24,7 +24,7 @@ HARBOUR = (Path(__file__).resolve().parent / "data" / "harbour_council.txt").rea
 def shipped() -> Embedder:
     model = shipped_embedder()
     if model is None:
-        pytest.fail(f"the embeddings are not in the package: {embedding.MODEL_DIR}")
+        pytest.fail(f"the encoder is not in the package: {embedding.ENCODER_FILE}")
     return model
 
 

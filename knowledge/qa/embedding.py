@@ -1,6 +1,12 @@
 """How close a fact's meaning is to a question's, beyond shared words: the cosine of sentence
 embeddings, a feature of the reading order (``rank.order_features``).
 
+The encoder is all-MiniLM-L6-v2 tuned for the reading order on the questions written about BBC
+news (``bench/tune_encoder.py``; ``bench/ship_encoder.py`` reproduces ``knowledge/data/
+encoder.onnx``), shipped as int8 ONNX and run by onnxruntime: the mean of its last layer over a
+text's tokens, unit length. Contextual, so "died" meets "killed" and "vote" meets "ballot" as
+the sentence uses them.
+
 A fact's embedding is made once, when it is stored (``Fact.vector``, float16; a store from
 before, or facts stored by a process without the embeddings, are embedded when a newsroom with
 them opens it), so a question costs one encoder pass, its own. Facts without a stored vector
@@ -24,12 +30,11 @@ from typing import Any, Protocol
 import numpy as np
 
 log = logging.getLogger(__name__)
-MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "embeddings"
 DATA = Path(__file__).resolve().parent.parent / "data"
 ENCODER_FILE = DATA / "encoder.onnx"
 TOKENIZER_FILE = DATA / "reader-tokenizer.json"  # the reader's: both are MiniLM's vocabulary
 MAX_TOKENS = 128
-CACHED_FACTS = 50_000  # about 77 MB of vectors (384 float32 each)
+CACHED_FACTS = 10_000  # about 15 MB (384 float32 each): only facts stored without a vector
 
 
 class Model(Protocol):
@@ -107,7 +112,10 @@ class Embedder:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, path: Path = MODEL_DIR) -> Embedder:
+    def load(cls, path: Path) -> Embedder:
+        """Static vectors (Model2Vec's format; the benchmarks' ``bench/tune_embeddings.py``
+        makes them, and they were shipped until the encoder was): needs ``model2vec``, of the
+        ``train`` group."""
         from model2vec import StaticModel
 
         model = StaticModel.from_pretrained(str(path))
@@ -170,12 +178,9 @@ class Embedder:
 
 @functools.cache
 def shipped_embedder() -> Embedder | None:
-    """The embeddings shipped with the package, loaded once per process: the tuned MiniLM
-    encoder, or the static vectors where it is absent; None where neither is (a build without
-    them: the reading order then has no meaning feature)."""
+    """The encoder shipped with the package, loaded once per process; None where it is absent
+    (a build without it: the reading order then has no meaning feature)."""
     if ENCODER_FILE.exists() and TOKENIZER_FILE.exists():
         return Embedder.load_encoder()
-    if (MODEL_DIR / "model.safetensors").exists():
-        return Embedder.load()
     log.warning("the embeddings are not installed (%s)", ENCODER_FILE)
     return None
