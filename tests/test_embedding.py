@@ -112,7 +112,7 @@ def test_a_stored_vector_is_used_as_given_and_a_wrong_one_is_made_again(shipped:
 
 
 def test_a_store_without_vectors_is_filled_when_opened_and_again_for_another_model(
-    nlp: Language, tmp_path: Path, shipped: Embedder
+    nlp: Language, tmp_path: Path, shipped: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "t.db"
     kb = make_newsroom(nlp, path, seed=False)
@@ -123,6 +123,7 @@ def test_a_store_without_vectors_is_filled_when_opened_and_again_for_another_mod
     assert kb.store.get_meta(loading.EMBEDDING_KEY) == shipped.name
     kb.store.clear_vectors()  # as a store from before vectors were stored, or loaded without
     assert kb.store.count_unembedded() == len(before)
+    monkeypatch.setattr(loading, "EMBEDDING_CHUNK", 3)  # filled a few at a time, page by page
     again = make_newsroom(nlp, path, seed=False)
     assert {f.id: f.vector for f in again.store.iter_facts()} == before
     assert all(again.index.facts[fid].vector == v for fid, v in before.items())

@@ -65,11 +65,13 @@ def fill_vectors(
     if not total:
         return 0
     log.info("embedding %d stored facts (%s)", total, embedder.name)
+    last = 0
     with progress("embedding", total) as advance:
-        while batch := store.unembedded(EMBEDDING_CHUNK):
+        while batch := store.unembedded(EMBEDDING_CHUNK, after=last):
             vectors = embedder.stored([text for _, text in batch])
             store.set_vectors({fid: v for (fid, _), v in zip(batch, vectors, strict=True)})
             advance(len(batch))
+            last = batch[-1][0]
     return total
 
 

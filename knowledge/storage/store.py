@@ -421,12 +421,14 @@ class Store:
                 raise UnknownArticleError("There is no article #{id}.", id=article_id)
             return row.body
 
-    def unembedded(self, limit: int) -> list[tuple[int, str]]:
-        """Up to ``limit`` facts whose embedding is not made yet, as (id, text), by id."""
+    def unembedded(self, limit: int, *, after: int = 0) -> list[tuple[int, str]]:
+        """Up to ``limit`` facts whose embedding is not made yet, as (id, text), by id, from
+        the first id past ``after`` (paging from the last one seen: no index on the vectors,
+        so each page would otherwise scan the facts embedded before it)."""
         with self.engine.connect() as conn:
             q = (
                 select(FactRow.id, FactRow.text)
-                .where(FactRow.vector.is_(None))
+                .where(FactRow.vector.is_(None), FactRow.id > after)
                 .order_by(FactRow.id)
                 .limit(limit)
             )
