@@ -46,7 +46,7 @@ from squad import RESULTS, shared_missing, table, write_report
 from train_reader import base_model_dir
 from tune_embeddings import half
 
-from knowledge.qa.embedding import Embedder
+from knowledge.qa.embedding import Embedder, OnnxEncoder
 
 TEMPERATURE = 0.05
 
@@ -146,13 +146,12 @@ class Encoder:
 
 class Int8:
     """An encoder exported to ONNX with int8 weights (``onnxruntime``'s dynamic quantisation,
-    as the reader is shipped), read one text a pass (no padding) on ``threads`` threads."""
+    as the reader is shipped), read as the engine reads it (``knowledge.qa.embedding.
+    OnnxEncoder``: one text a pass, no padding) on ``threads`` threads."""
 
-    def __init__(self, encoder: Encoder, path: Path, threads: int = 2) -> None:
-        import onnxruntime as ort
+    def __init__(self, encoder: Encoder, path: Path, threads: int = 1) -> None:
         import torch
         from onnxruntime.quantization import QuantType, quantize_dynamic
-        from tokenizers import Tokenizer
 
         class Hidden(torch.nn.Module):
             def __init__(self, inner: Any) -> None:
@@ -183,30 +182,11 @@ class Int8:
         )
         quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8)
         fp32.unlink()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(base_model_dir() / "tokenizer.json"))
-        self.tokenizer.no_padding()  # the packaged tokenizer pads to 128 tokens
-        self.tokenizer.enable_truncation(128)
+        self.encoder = OnnxEncoder.load(path, base_model_dir() / "tokenizer.json", threads)
         self.megabytes = path.stat().st_size / 1e6
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        out = [np.zeros((0, 384), dtype=np.float32)]
-        for text in texts:
-            ids = np.array([self.tokenizer.encode(text).ids], dtype=np.int64)
-            (hidden,) = self.session.run(
-                None,
-                {
-                    "input_ids": ids,
-                    "token_type_ids": np.zeros_like(ids),
-                    "attention_mask": np.ones_like(ids),
-                },
-            )
-            v = hidden[0].mean(0)
-            out.append((v / np.linalg.norm(v))[None, :])
-        return np.concatenate(out)
+        return self.encoder.encode(list(texts))
 
     def timing(self, facts: Sequence[str], questions: Sequence[str]) -> str:
         """Milliseconds a fact and a question, and the facts' words a second."""
@@ -247,7 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--export",
         action="store_true",
         help="also export each tuned encoder to int8 ONNX (--models/foldN.onnx), score it and "
-        "time it (2 threads, one text a pass, 2,000 facts and 500 questions of the fold)",
+        "time it (1 thread, one text a pass, as the engine; 2,000 facts and 500 questions of "
+        "the fold)",
     )
     ap.add_argument("--static", type=Path, default=Path("/tmp/tuned-embeddings"))
     ap.add_argument("--distilled", type=Path, default=Path("/tmp/distilled-embeddings"))
@@ -315,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 [[name, *cells] for name, cells in columns.items()],
             ),
             *(
-                ["", "The int8 ONNX encoders, one text a pass on 2 threads: " + "; ".join(timings)]
+                ["", "The int8 ONNX encoders, one text a pass on 1 thread: " + "; ".join(timings)]
                 if timings
                 else []
             ),
