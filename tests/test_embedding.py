@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from spacy.language import Language
 
@@ -133,3 +134,14 @@ def test_a_store_without_vectors_is_filled_when_opened_and_again_for_another_mod
     assert again.store.get_meta(loading.EMBEDDING_KEY) == "another model"
     assert loading.fill_vectors(again.store, other) == 0  # done once
     assert loading.fill_vectors(again.store, None) == 0
+
+
+def test_a_texts_vector_does_not_depend_on_the_texts_encoded_with_it(shipped: Embedder) -> None:
+    # int8 ONNX quantizes activations over its whole input: one text a pass keeps a fact's
+    # stored vector the same whether it was made with its article or alone when a store filled
+    alone = shipped.vectors(["The mayor resigned."])[0]
+    among = shipped.vectors(
+        ["A much longer sentence about the harbour council's budget vote.", "The mayor resigned."]
+    )[1]
+    assert np.array_equal(alone, among)
+    assert float(np.linalg.norm(alone)) == pytest.approx(1.0, abs=1e-5)
