@@ -721,10 +721,11 @@ class Engine:
         previous_fact: int | None,
     ) -> list[tuple[float, rank.Features, Fact]]:
         """The candidates in the reading order. With embeddings, in two passes: the order without
-        them picks the ``ReadingOrder.embedded`` the embeddings compare (cold, a fact's vector
-        costs about 50 µs; a question has up to 150 candidates), then the order with them. The
-        others keep no cosine and stay behind: measured on the fitting rows, hit@1 and hit@5
-        are the same as with every candidate compared (bench/README.md)."""
+        them picks the ``ReadingOrder.embedded`` the embeddings compare (a question has up to
+        150 candidates; their vectors are stored, but one without is made here), then the
+        order with them. The others keep no cosine and stay behind: measured on the fitting
+        rows with the static vectors, hit@1 and hit@5 were the same as with every candidate
+        compared (bench/README.md); the order is fitted so for the encoder."""
         order = self.config.order
         if self.embedder is not None:
             partial = rank.reading_order(scored, order, previous_fact)
