@@ -24,7 +24,7 @@ from pathlib import Path
 from dense_order import cached_rows, with_cosines
 from fit_ranker import fit
 from squad import shared_missing
-from tune_encoder import Encoder, Int8, within_fold
+from tune_encoder import RECIPE, Encoder, Int8, within_fold
 
 from knowledge.qa.config import ORDER_FEATURES
 from knowledge.qa.embedding import ENCODER_FILE, Embedder
@@ -46,9 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved = args.models / f"fold{HELD}.pt"
     if not saved.exists():
         tuned = Encoder()
-        tuned.tune(
-            [r for r in rows if r["fold"] != HELD], facts, negatives=4, lr=3e-5, batch=16, seed=0
-        )
+        tuned.tune([r for r in rows if r["fold"] != HELD], facts, **RECIPE)
         tuned.save(saved)
     Int8(Encoder(saved), args.to)
     shipped = Embedder.load_encoder(args.to)
