@@ -28,6 +28,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from knowledge.qa.reader import cpu_session, load_tokenizer
+
 log = logging.getLogger(__name__)
 DATA = Path(__file__).resolve().parent.parent / "data"
 ENCODER_FILE = DATA / "encoder.onnx"
@@ -55,7 +57,7 @@ def file_digest(path: Path) -> str:
 
 
 class OnnxEncoder:
-    """A MiniLM sentence encoder as int8 ONNX (``bench/tune_encoder.py --ship`` makes it): mean
+    """A MiniLM sentence encoder as int8 ONNX (``bench/ship_encoder.py`` makes it): mean
     of the last layer over the text's tokens, unit length, as all-MiniLM-L6-v2 is used."""
 
     def __init__(self, session: Any, tokenizer: Any) -> None:
@@ -65,21 +67,14 @@ class OnnxEncoder:
 
     @classmethod
     def load(cls, path: Path, tokenizer: Path, threads: int = 1) -> OnnxEncoder:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        tok = Tokenizer.from_file(str(tokenizer))
-        tok.no_padding()  # the file pads every text to 128 tokens: the mean would count them
+        # The reader's tokenizer as it loads it (unpadded: the file pads every text to 128
+        # tokens, which the mean would count), cut at MAX_TOKENS.
+        tok = load_tokenizer(tokenizer)
         tok.enable_truncation(MAX_TOKENS)
-        options = ort.SessionOptions()
         # One thread: a text is a few dozen tokens, which two threads encode hardly faster
         # (2.0 against 2.2 ms a fact on 2 cores) for twice the CPU, and a pool's threads spin
         # after each pass, taking the cores the reader's passes run on next.
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        return cls(session, tok)
+        return cls(cpu_session(path, threads=threads), tok)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -155,8 +150,8 @@ class Embedder:
             None if b is None or len(b) != size else np.frombuffer(b, dtype=np.float16)
             for b in (stored if stored is not None else [None] * len(texts))
         ]
+        q = self.vectors([question])[0]  # outside the lock: it only guards the cache
         with self._lock:
-            q = self.vectors([question])[0]
             missing = [t for t, g in zip(texts, given, strict=True) if g is None]
             if missing:
                 made = self._cached_vectors(missing)

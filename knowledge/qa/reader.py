@@ -67,6 +67,18 @@ def passage_for(
     )
 
 
+def cpu_session(model: Path, *, threads: int) -> Any:
+    """An onnxruntime session on the CPU running each pass on ``threads`` threads (the reader
+    and the reading order's encoder: MiniLM passes over a few dozen tokens)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+
 def load_tokenizer(path: Path = TOKENIZER_FILE) -> Any:
     """The reader's tokenizer as ``encode`` takes it: no truncation (``encode`` cuts the parts
     itself) and no padding (the file pads to 128 tokens; a passage is read alone, unpadded)."""
@@ -151,18 +163,12 @@ class Reader:
         *,
         threads: int | None = None,
     ) -> Reader:
-        import onnxruntime as ort
-
         tok = load_tokenizer(tokenizer)
-        options = ort.SessionOptions()
         # One thread a pass, and ``threads`` passes at once: a fact is a few dozen tokens, too
         # little work to split a pass's matrix products between two threads. Five facts on 2
         # cores (bench/README.md "The learned reader"): p50 22.8 ms a pass after another on 2
         # threads each, 18.4 on 1, 10.8 two passes at once on 1 each; the same readings.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        session = cpu_session(model, threads=1)
         context = session.get_modelmeta().custom_metadata_map.get(CONTEXT_KEY, "none")
         return cls(session, tok, workers=threads or min(2, os.cpu_count() or 1), context=context)
 
