@@ -66,7 +66,7 @@ class ExtractedFact:
     spans: tuple[Span, ...] = ()
     mentions: tuple[ExtractedMention, ...] = ()
     quotes: tuple[Quote, ...] = ()
-    # its meaning's embedding (qa/embedding.py), float16: derived, so not part of what it is
+    # its meaning's embedding (qa/embedding.py, packed): derived, so not part of what it is
     vector: bytes | None = field(default=None, compare=False, repr=False)
 
 
@@ -128,7 +128,7 @@ class Fact:
     entity_ids: tuple[int, ...]
     mentions: tuple[Mention, ...] = ()  # by start
     quotes: tuple[tuple[str, int | None], ...] = ()  # (quoted text, speaker entity id)
-    # its meaning's embedding (qa/embedding.py), float16, or none yet: derived, so not part of
+    # its meaning's embedding (qa/embedding.py, packed), or none yet: derived, so not part of
     # what it is (equal facts, one embedded and one not, are equal)
     vector: bytes | None = field(default=None, compare=False, repr=False)
 

@@ -85,9 +85,9 @@ class FactRow(Base):
     terms: Mapped[str] = mapped_column(Text)  # space-separated index terms
     spans: Mapped[list[list[Any]]] = mapped_column(JSON)
     quotes: Mapped[list[list[Any]]] = mapped_column(JSON)
-    # The embedding of the fact's meaning (float16; revision 0009), made when it is stored so a
-    # question costs one encoder pass; NULL until made (a store from before, or a process
-    # without the encoder: filled when a newsroom with it opens the store).
+    # The embedding of the fact's meaning (qa.embedding.pack; revision 0009), made when it is
+    # stored so a question costs one encoder pass; NULL until made (a store from before, or a
+    # process without the encoder: filled when a newsroom with it opens the store).
     vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
