@@ -119,10 +119,12 @@ def test_packed_vectors_keep_their_cosines_in_a_quarter_of_the_bytes() -> None:
     packed = pack(m)
     assert [len(b) for b in packed] == [4 + 384] * 50
     back = unpack(packed)
-    assert back.dtype == np.float32 and back.shape == m.shape
+    assert back.dtype == np.float32
+    assert back.shape == m.shape
     assert np.abs(back @ m[0] - m @ m[0]).max() < 5e-3  # cosines as made, near enough to order
     assert np.array_equal(unpack(pack(np.zeros((1, 4)))), np.zeros((1, 4)))  # no division by 0
-    assert unpack([]).shape[0] == 0 and pack(np.zeros((0, 384))) == []
+    assert unpack([]).shape[0] == 0
+    assert pack(np.zeros((0, 384))) == []
 
 
 def test_a_store_without_vectors_is_filled_when_opened_and_again_for_another_model(
