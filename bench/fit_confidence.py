@@ -117,6 +117,7 @@ class Asked:
     answer: list[str]  # each fact read: its span
     question: str = ""  # as asked
     facts: list[str] = dataclasses.field(default_factory=list)  # each fact read: its text
+    dense: list[float] = dataclasses.field(default_factory=list)  # each fact read: its cosine
 
 
 def _asked(
@@ -139,6 +140,7 @@ def _asked(
         [c.reading.text for c in cands],
         question,
         [c.fact.text for c in cands],
+        [c.dense for c in cands],
     )
 
 
@@ -241,11 +243,21 @@ def judged(asked: Sequence[Asked], choice: ReaderWeights) -> list[Judged]:
         logits = [choice.logit(r) for r in a.rows]
         k = max(range(len(logits)), key=lambda i: (logits[i], -i))
         feats = question_features(
-            a.typed, logits=logits, readings=a.rows, chosen=k, answer=a.answer[k]
+            a.typed, logits=logits, readings=a.rows, chosen=k, answer=a.answer[k], cosines=a.dense
         )
         right = a.answerable and a.right[k]
         out.append(Judged(a.source, feats, a.answerable, right, sigmoid(logits[k])))
     return out
+
+
+def without_confidence(data: Sequence[Judged], dropped: Sequence[int]) -> list[Judged]:
+    """``data`` with the confidence features at ``dropped`` (indices) held at 0."""
+    return [
+        dataclasses.replace(
+            d, features=tuple(0.0 if i in dropped else v for i, v in enumerate(d.features))
+        )
+        for d in data
+    ]
 
 
 def without_features(asked: Sequence[Asked], names: frozenset[str]) -> list[Asked]:
@@ -268,6 +280,7 @@ def read_first(asked: Asked, n: int) -> Asked:
         right=asked.right[:n],
         answer=asked.answer[:n],
         facts=asked.facts[:n],
+        dense=asked.dense[:n],
     )
 
 
@@ -536,6 +549,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="as if the engine read only the first N facts of each question (its rows are in "
         "reading order; 0: all it read)",
     )
+    ap.add_argument(
+        "--drop",
+        default="",
+        help="confidence features (comma-separated, of CONFIDENCE_FEATURES) held at 0: to "
+        "measure what one is worth, fitted and cross-validated without it",
+    )
     ap.add_argument("--fold-models", type=Path, default=Path("/tmp"))
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=RESULTS / "confidence-fit.md")
@@ -564,8 +583,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     development_asked = [a for a in asked if a.source not in {"written", "squad"}]
     rules = rules_table(asked, development_asked) if consulted else []
     mine = [a for a in asked if a.source in {"written", "squad"}]
-    data = judged(mine, DEFAULT.reader)
-    dev = judged(development_asked, DEFAULT.reader)
+    dropped = [CONFIDENCE_FEATURES.index(n) for n in args.drop.split(",") if n]
+    data = without_confidence(judged(mine, DEFAULT.reader), dropped)
+    dev = without_confidence(judged(development_asked, DEFAULT.reader), dropped)
     cv = cross_validate(data, [a.fold for a in mine])
     weights = fit(data)
     news = [d for d in data if d.source != "squad"]

@@ -38,6 +38,18 @@ def test_features_weigh_every_fact_read_not_only_the_chosen_one() -> None:
     assert named["typed_question"] == 1.0
 
 
+def test_features_say_how_close_in_meaning_the_chosen_fact_and_the_best_are() -> None:
+    readings = [_reading(2.0), _reading(0.5)]
+    feats = question_features(
+        False, logits=[0.0, 1.0], readings=readings, chosen=1, answer="x", cosines=[0.7, 0.4]
+    )
+    named = dict(zip(CONFIDENCE_FEATURES, feats, strict=True))
+    assert named["dense"] == 0.4  # the chosen fact's
+    assert named["best_dense"] == 0.7  # of all read
+    none = question_features(False, logits=[0.0], readings=[_reading(1.0)], chosen=0, answer="")
+    assert dict(zip(CONFIDENCE_FEATURES, none, strict=True))["best_dense"] == 0.0  # no encoder
+
+
 def test_one_fact_read_has_no_runner_up() -> None:
     feats = question_features(False, logits=[0.0], readings=[_reading(1.0)], chosen=0, answer="")
     named = dict(zip(CONFIDENCE_FEATURES, feats, strict=True))

@@ -23,12 +23,14 @@ def question_features(
     readings: Sequence[Sequence[float]],
     chosen: int,
     answer: str,
+    cosines: Sequence[float] = (),
 ) -> tuple[float, ...]:
     """In ``CONFIDENCE_FEATURES`` order: the chosen fact's ``READER_FEATURES`` (``readings``:
     each fact's, margin first); the best and second-best margins of all the facts, how many have
     a positive one and their mean; how far the chosen fact's log-odds (``logits``: the
     choice's, one per fact read) lead the runner-up's; the answer's length in words (log);
-    whether the question asks for a type (``typed``)."""
+    whether the question asks for a type (``typed``); the chosen fact's cosine with the
+    question and the best of the facts read (``cosines``, one per fact; none: 0)."""
     margins = sorted((_clip(r[0]) for r in readings), reverse=True)
     ranked = sorted(logits, reverse=True)
     lead = ranked[0] - ranked[1] if len(ranked) > 1 else 10.0
@@ -41,6 +43,8 @@ def question_features(
         sum(margins) / len(margins),
         math.log1p(len(answer.split())),
         float(typed),
+        cosines[chosen] if cosines else 0.0,
+        max(cosines, default=0.0),
     )
 
 

@@ -210,6 +210,8 @@ class Candidate(NamedTuple):
     # question asks about ("when will..." and a date before it); 0 otherwise
     holder: float  # 1: the span names a person the articles give the asked role only for
     # another than the question names ("French President" for "the president of Syria")
+    dense: float = 0.0  # the fact's cosine with the question (the reading order's; not a
+    # feature of the choice: of the confidence, ``question_features``)
 
     def features(self) -> tuple[float, ...]:
         """In ``READER_FEATURES`` order (``ReaderWeights.logit``'s)."""
@@ -808,6 +810,7 @@ class Engine:
                 _type_match(q, fact, reading, self.index),
                 _tense_match(q, fact, reading, self.index),
                 float(_held_for_another(q, fact, reading, self.index)),
+                feats.dense,
             )
             for k, ((score, feats, fact), reading) in enumerate(zip(top, readings, strict=True))
         ]
@@ -832,7 +835,10 @@ class Engine:
         order = sorted(range(len(cands)), key=lambda k: (-probs[k], k))
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)
         best = cands[order[0]]
-        confidence = self._reader_confidence(q, features, logits, order[0], best.reading.text)
+        cosines = [c.dense for c in cands]
+        confidence = self._reader_confidence(
+            q, features, logits, order[0], best.reading.text, cosines=cosines
+        )
         if confidence < self.config.reader_threshold:  # "did you mean": the likeliest read
             return self._decline(
                 text, list(facts), None, confidence=confidence, least=weights.suggest
@@ -856,15 +862,23 @@ class Engine:
         logits: Sequence[float],
         chosen: int,
         answer: str,
+        *,
+        cosines: Sequence[float],
     ) -> float:
         """How sure the reader's answer is: by the confidence model (``ConfidenceWeights``),
         which weighs every fact read, where it has weights; else the choice's rating of the
-        chosen fact. ``features``: each fact's ``READER_FEATURES``, ``logits`` the choice's."""
+        chosen fact. ``features``: each fact's ``READER_FEATURES``, ``logits`` the choice's,
+        ``cosines`` each fact's with the question."""
         sure = self.config.confidence
         if not sure.weights:
             return sigmoid(logits[chosen])
         feats = question_features(
-            bool(q.expected), logits=logits, readings=features, chosen=chosen, answer=answer
+            bool(q.expected),
+            logits=logits,
+            readings=features,
+            chosen=chosen,
+            answer=answer,
+            cosines=cosines,
         )
         return rate(sure, feats)
 
