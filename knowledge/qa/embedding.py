@@ -40,7 +40,7 @@ CACHED_FACTS = 10_000  # about 15 MB (384 float32 each): only facts stored witho
 # quarter of float32, half of float16 (66 MB, not 132, at 10,000 articles); a cosine moves by
 # about 1e-3, far below what orders candidates.
 VECTOR_FORMAT = "int8"
-SCALE = np.dtype(np.float32).itemsize
+SCALE_BYTES = np.dtype(np.float32).itemsize  # the scale before the components
 
 
 def pack(vectors: np.ndarray) -> list[bytes]:
@@ -58,8 +58,8 @@ def unpack(blobs: Sequence[bytes]) -> np.ndarray:
     if not blobs:
         return np.zeros((0, 0), dtype=np.float32)
     raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), -1)
-    scales = raw[:, :SCALE].copy().view(np.float32)
-    return raw[:, SCALE:].view(np.int8).astype(np.float32) * scales
+    scales = raw[:, :SCALE_BYTES].copy().view(np.float32)
+    return raw[:, SCALE_BYTES:].view(np.int8).astype(np.float32) * scales
 
 
 class Model(Protocol):
@@ -171,7 +171,7 @@ class Embedder:
         vectors where they are stored (``stored``'s bytes; None or a wrong size: made here)."""
         if not texts:
             return []
-        size = SCALE + self.dim
+        size = SCALE_BYTES + self.dim
         blobs = stored if stored is not None else [None] * len(texts)
         usable = [b is not None and len(b) == size for b in blobs]
         matrix = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -210,7 +210,7 @@ class Candidate(NamedTuple):
     # question asks about ("when will..." and a date before it); 0 otherwise
     holder: float  # 1: the span names a person the articles give the asked role only for
     # another than the question names ("French President" for "the president of Syria")
-    dense: float = 0.0  # the fact's cosine with the question (the reading order's; not a
+    dense: float  # the fact's cosine with the question (the reading order's; not a
     # feature of the choice: of the confidence, ``question_features``)
 
     def features(self) -> tuple[float, ...]:
