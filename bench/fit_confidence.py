@@ -41,12 +41,10 @@ import numpy as np
 from fit_reader import (
     Question,
     choose,
-    fit_one,
     fixed_choice,
     fold_readers,
     logistic,
     logistic_choice,
-    one_fitted,
     right_span,
     squad_sample,
     threshold_of,
@@ -94,14 +92,14 @@ CACHE = Path("/tmp/confidence-rows.json")
 # weight of "unknown" came out positive, so "What did Erdogan say in Astana?" of the seed
 # article, declined before at 0.01, was answered at 0.36.
 OFF_STORE = 500
-# Features of the choice added after it was fitted (``fit_reader.py``, on readings of the fold
-# models): their weights are fitted here, on the written questions, the others held (``fit_one``).
-# A rerun of fit_reader.py fits them with the rest: then empty this.
-ALONE = ("tense", "holder")
 # The rule engine's opinion, as features of the choice: what it is worth is measured by a
 # choice and a confidence fitted here with them and without (``rules_table``). Measured on
 # 5 December, not acted on: bench/README.md, "The rules' opinion, weighed again".
 RULES = frozenset({"rules", "agree"})
+# Features of the choice added after ``fit_reader.py`` last fitted it (on the fold models'
+# readings): each is measured by the choice refitted here (``choice_of``) with all its features
+# and without it (``choice_table``, ``refit_table``).
+LATER = ("tense", "holder")
 
 
 @dataclasses.dataclass(slots=True)
@@ -118,6 +116,7 @@ class Asked:
     question: str = ""  # as asked
     facts: list[str] = dataclasses.field(default_factory=list)  # each fact read: its text
     dense: list[float] = dataclasses.field(default_factory=list)  # each fact read: its cosine
+    article: list[float] = dataclasses.field(default_factory=list)  # ... its article's share
 
 
 def _asked(
@@ -141,6 +140,7 @@ def _asked(
         question,
         [c.fact.text for c in cands],
         [c.dense for c in cands],
+        [c.article for c in cands],
     )
 
 
@@ -243,7 +243,13 @@ def judged(asked: Sequence[Asked], choice: ReaderWeights) -> list[Judged]:
         logits = [choice.logit(r) for r in a.rows]
         k = max(range(len(logits)), key=lambda i: (logits[i], -i))
         feats = question_features(
-            a.typed, logits=logits, readings=a.rows, chosen=k, answer=a.answer[k], cosines=a.dense
+            a.typed,
+            logits=logits,
+            readings=a.rows,
+            chosen=k,
+            answer=a.answer[k],
+            shares=a.article,
+            cosines=a.dense,
         )
         right = a.answerable and a.right[k]
         out.append(Judged(a.source, feats, a.answerable, right, sigmoid(logits[k])))
@@ -281,6 +287,7 @@ def read_first(asked: Asked, n: int) -> Asked:
         answer=asked.answer[:n],
         facts=asked.facts[:n],
         dense=asked.dense[:n],
+        article=asked.article[:n],
     )
 
 
@@ -395,34 +402,35 @@ def cross_validate(data: Sequence[Judged], folds: Sequence[int]) -> list[list[st
     return rows
 
 
-def rules_table(asked: Sequence[Asked], dev: Sequence[Asked]) -> list[list[str]]:
-    """What the rule engine's opinion is worth: the choice and the confidence fitted on one fold
-    of the written questions and scored on the other (chosen right, then as ``tally``, then the
-    share of unanswerable questions declined at <= 10 % false declines), each with the rules'
-    features and without; and the development sets, with both fitted on every written
-    question."""
+Way = tuple[str, frozenset[str] | None]  # a label, and the choice's features left out
+
+
+def refit_table(
+    asked: Sequence[Asked], dev: Sequence[Asked], ways: Sequence[Way]
+) -> list[list[str]]:
+    """What a feature of the choice is worth: the choice and the confidence both fitted on one
+    fold of the written questions and scored on the other (chosen right, then as ``tally``,
+    then the share of unanswerable questions declined at <= 10 % false declines), for each way:
+    the choice fitted without the named features (``choice_of``), or, for ``None``, the shipped
+    choice held and only the confidence fitted; and the development sets, with both fitted on
+    every written question."""
     rows = []
-    for name, without in (
-        ("the rules' opinion weighed", frozenset[str]()),
-        ("without it", RULES),
-    ):
+    for name, without in ways:
+        drop = without or frozenset()
+        written = [without_features([a], drop)[0] for a in asked if a.source == "written"]
         sums: dict[str, float] = {}
         for k in (0, 1):
-            train = [a for a in asked if a.fold != k and a.source == "written"]
-            test = [a for a in asked if a.fold == k and a.source == "written"]
-            rows_of = without_features(train, without), without_features(test, without)
-            choice = choice_of(rows_of[0], without)
-            weights = fit(judged(rows_of[0], choice))
-            for key, v in _scores(judged(rows_of[1], choice), weights).items():
+            train = [a for a in written if a.fold != k]
+            test = [a for a in written if a.fold == k]
+            choice = DEFAULT.reader if without is None else choice_of(train, without)
+            weights = fit(judged(train, choice))
+            for key, v in _scores(judged(test, choice), weights).items():
                 sums[key] = sums.get(key, 0.0) + v / 2
         rows.append(["written", name, *(f"{v:.3f}" for v in sums.values())])
-        mine = without_features([a for a in asked if a.source == "written"], without)
-        choice = choice_of(mine, without)
-        weights = fit(judged(mine, choice))
+        choice = DEFAULT.reader if without is None else choice_of(written, without)
+        weights = fit(judged(written, choice))
         for source in sorted({a.source for a in dev}):
-            test = judged(
-                without_features([a for a in dev if a.source == source], without), choice
-            )
+            test = judged(without_features([a for a in dev if a.source == source], drop), choice)
             rows.append([source, name, *(f"{v:.3f}" for v in _scores(test, weights).values())])
     return rows
 
@@ -440,18 +448,15 @@ def _scores(test: Sequence[Judged], weights: ConfidenceWeights) -> dict[str, flo
 def choice_table(qs: Sequence[Question]) -> list[list[str]]:
     """The choice (``ReaderWeights``) on the written questions: the shipped one against one
     refitted on them, cross-validated as ``fit_reader.py --cv`` does (its rating as the
-    confidence, thresholded on the other fold); and, for each feature of ``ALONE``, the shipped
-    choice without it and with its weight fitted on the other fold alone (``fit_one``). These
-    questions (``written_choices``) were read by the shipped reader, which never saw them, so
-    they show whether the choice has more to learn."""
+    confidence, thresholded on the other fold), with all its features and without each of
+    ``LATER`` (``choice_of``). These questions (``written_choices``) were read by the shipped
+    reader, which never saw them, so they show whether the choice has more to learn."""
     rows = [("shipped", choice_cv(qs, fixed_choice(DEFAULT.reader)))]
-    for name in ALONE:
-        without = dataclasses.replace(DEFAULT.reader, **{name: 0.0})
-        rows += [
-            (f"shipped without `{name}`", choice_cv(qs, fixed_choice(without))),
-            (f"`{name}` fitted on the other fold", choice_cv(qs, one_fitted(name, without))),
-        ]
     rows.append(("refitted on these questions", choice_cv(qs, logistic_choice(frozenset()))))
+    rows += [
+        (f"refitted without `{name}`", choice_cv(qs, logistic_choice(frozenset({name}))))
+        for name in LATER
+    ]
     return [[name, *(f"{v:.3f}" for v in r.values())] for name, r in rows]
 
 
@@ -465,11 +470,10 @@ def written_choices(asked: Sequence[Asked]) -> list[Question]:
     ]
 
 
-def alone_weights(qs: Sequence[Question]) -> dict[str, float]:
-    """Each ``ALONE`` feature's weight fitted on all the written questions (``written_choices``),
-    the others held at the shipped choice's (what ``ReaderWeights`` ships)."""
-    base = dataclasses.replace(DEFAULT.reader, **dict.fromkeys(ALONE, 0.0))
-    return {name: round(fit_one(qs, name, base), 4) for name in ALONE}
+def pasted_choice(weights: ReaderWeights) -> str:
+    """``ReaderWeights``' fitted fields as they stand in ``knowledge/qa/config.py``."""
+    names = ("bias", *READER_FEATURES, "threshold")
+    return "\n".join(f"    {n}: float = {round(getattr(weights, n), 4)}" for n in names)
 
 
 def _fitted(weights: ConfidenceWeights) -> tuple[Callable[[Judged], float], float]:
@@ -581,7 +585,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         asked = [read_first(a, args.passages) for a in asked]
     consulted = any(r[READER_FEATURES.index("rules")] for a in asked for r in a.rows)
     development_asked = [a for a in asked if a.source not in {"written", "squad"}]
-    rules = rules_table(asked, development_asked) if consulted else []
+    ways: list[Way] = [
+        ("the shipped choice held", None),
+        ("refitted, all its features", frozenset()),
+        *((f"refitted without `{n}`", frozenset({n})) for n in LATER),
+        *([("refitted without the rules' opinion", RULES)] if consulted else []),
+    ]
+    refits = refit_table(asked, development_asked, ways)
     mine = [a for a in asked if a.source in {"written", "squad"}]
     dropped = [CONFIDENCE_FEATURES.index(n) for n in args.drop.split(",") if n]
     data = without_confidence(judged(mine, DEFAULT.reader), dropped)
@@ -595,13 +605,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     dev_head = ["set", *head, "declined at <= 10 % false"]
     print(table(["questions", *head], cv))
     print(table(dev_head, development_table(dev, DEFAULT.reader, weights)))
-    rules_head = ["questions", "choice", "chosen right", *head[1:], "declined at <= 10 % false"]
-    if rules:
-        print(table(rules_head, rules))
+    refits_head = ["questions", "choice", "chosen right", *head[1:], "declined at <= 10 % false"]
+    print(table(refits_head, refits))
     print(pasted(weights))
     choices = written_choices(asked)
-    alone = alone_weights(choices)
-    print("fitted alone:", alone)
+    refitted = choice_of(asked, frozenset())
+    print("The choice refitted on every written question (ReaderWeights):")
+    print(pasted_choice(refitted))
     n_una = sum(not d.answerable for d in data)
     lines = [
         "# How sure the reader's answer is (bench/fit_confidence.py)",
@@ -623,19 +633,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         table(dev_head, development_table(dev, DEFAULT.reader, weights)),
         "",
-        *(
-            [
-                "What the rule engine's opinion (the choice's features `rules` and `agree`) is "
-                "worth: a choice (`choice_of`) and a confidence both fitted on one fold of the "
-                "written questions, with those features and without, scored on the other fold; "
-                "the development sets with both fitted on every written question:",
-                "",
-                table(rules_head, rules),
-                "",
-            ]
-            if rules
-            else []
-        ),
+        "What each feature of the choice is worth: the choice (`choice_of`) and the confidence "
+        "both fitted on one fold of the written questions and scored on the other, the choice "
+        "refitted with all its features and without some, or the shipped choice held; the "
+        "development sets with both fitted on every written question:",
+        "",
+        table(refits_head, refits),
+        "",
         "The threshold's curve, declined / false declines (the written questions fitted on):",
         "",
         table(
@@ -651,9 +655,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             choice_table(choices),
         ),
         "",
-        "Fitted on all of them, the others held at the shipped choice's (`ReaderWeights`): "
-        + ", ".join(f"{k} = {v}" for k, v in alone.items())
-        + ".",
+        "The choice refitted on all of them (not shipped: `ReaderWeights` is `fit_reader.py`'s):",
+        "",
+        "```",
+        pasted_choice(refitted),
+        "```",
         "",
         f"Answers said as unsure: below {weights.sure}, where the written questions' answers "
         "turn from more often wrong to more often right (`sure_level`; the share of answers "

@@ -362,41 +362,9 @@ def logistic_choice(without: frozenset[str]) -> Callable[[Sequence[Question]], C
     return make
 
 
-def fit_one(
-    questions: Sequence[Question], name: str, base: ReaderWeights, l2: float = 1.0
-) -> float:
-    """The weight of feature ``name`` by logistic regression with every other weight held at
-    ``base``'s (their log-odds an offset; Newton's method, L2): what one new feature adds to a
-    choice fitted without it, on questions that choice was not fitted on."""
-    k = READER_FEATURES.index(name)
-    rows = [(f, r) for q in questions for f, r in q.rows]
-    x = np.array([f[k] for f, _ in rows], dtype=float)
-    offset = np.clip([base.logit(f) - getattr(base, name) * f[k] for f, _ in rows], -30, 30)
-    y = np.array([float(r) for _, r in rows])
-    w = 0.0
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-(offset + w * x)))
-        step = (x @ (p - y) + l2 * w) / (x @ (x * p * (1 - p)) + l2)
-        w -= float(step)
-        if abs(step) < 1e-10:
-            break
-    return w
-
-
 def fixed_choice(weights: ReaderWeights) -> Callable[[Sequence[Question]], Chooser]:
     """A choice with these weights, whatever the training questions."""
     return lambda _train: lambda q: choose(q, weights)
-
-
-def one_fitted(name: str, base: ReaderWeights) -> Callable[[Sequence[Question]], Chooser]:
-    """``base``'s choice with the weight of ``name`` fitted on the training questions
-    (``fit_one``)."""
-
-    def make(train: Sequence[Question]) -> Chooser:
-        fitted = dataclasses.replace(base, **{name: round(fit_one(train, name, base), 4)})
-        return lambda q: choose(q, fitted)
-
-    return make
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,12 @@ def _reading(margin: float) -> list[float]:
 def test_features_weigh_every_fact_read_not_only_the_chosen_one() -> None:
     readings = [_reading(2.0), _reading(-math.inf), _reading(0.5)]
     feats = question_features(
-        True, logits=[1.5, -40.0, 0.25], readings=readings, chosen=0, answer="a b c"
+        True,
+        logits=[1.5, -40.0, 0.25],
+        readings=readings,
+        chosen=0,
+        answer="a b c",
+        shares=[0.9, 0.05, 0.9],
     )
     assert len(feats) == len(CONFIDENCE_FEATURES)
     named = dict(zip(CONFIDENCE_FEATURES, feats, strict=True))
@@ -36,22 +41,33 @@ def test_features_weigh_every_fact_read_not_only_the_chosen_one() -> None:
     assert named["mean_margin"] == pytest.approx((2.0 + 0.5 - 30.0) / 3)  # -inf clipped
     assert named["words"] == pytest.approx(math.log(4))
     assert named["typed_question"] == 1.0
+    assert named["article"] == 0.9  # the chosen fact's article's share of the order's belief
 
 
 def test_features_say_how_close_in_meaning_the_chosen_fact_and_the_best_are() -> None:
     readings = [_reading(2.0), _reading(0.5)]
     feats = question_features(
-        False, logits=[0.0, 1.0], readings=readings, chosen=1, answer="x", cosines=[0.7, 0.4]
+        False,
+        logits=[0.0, 1.0],
+        readings=readings,
+        chosen=1,
+        answer="x",
+        shares=[1.0, 1.0],
+        cosines=[0.7, 0.4],
     )
     named = dict(zip(CONFIDENCE_FEATURES, feats, strict=True))
     assert named["dense"] == 0.4  # the chosen fact's
     assert named["best_dense"] == 0.7  # of all read
-    none = question_features(False, logits=[0.0], readings=[_reading(1.0)], chosen=0, answer="")
+    none = question_features(
+        False, logits=[0.0], readings=[_reading(1.0)], chosen=0, answer="", shares=[1.0]
+    )
     assert dict(zip(CONFIDENCE_FEATURES, none, strict=True))["best_dense"] == 0.0  # no encoder
 
 
 def test_one_fact_read_has_no_runner_up() -> None:
-    feats = question_features(False, logits=[0.0], readings=[_reading(1.0)], chosen=0, answer="")
+    feats = question_features(
+        False, logits=[0.0], readings=[_reading(1.0)], chosen=0, answer="", shares=[1.0]
+    )
     named = dict(zip(CONFIDENCE_FEATURES, feats, strict=True))
     assert named["second_margin"] == -30.0
     assert named["lead"] == 10.0

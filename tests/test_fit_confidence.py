@@ -3,16 +3,24 @@ engine's opinion is worth is measured by fitting with its features and without."
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from fit_confidence import RULES, Asked, choice_of, rules_table, without_features
+from fit_confidence import (
+    RULES,
+    Asked,
+    choice_of,
+    pasted_choice,
+    refit_table,
+    without_features,
+)
 from news_questions import QUESTIONS, TRAINING, UNSEEN
 
-from knowledge.qa.config import READER_FEATURES
+from knowledge.qa.config import DEFAULT, READER_FEATURES
 
 AGREE = READER_FEATURES.index("agree")
 MARGIN = READER_FEATURES.index("margin")
@@ -31,7 +39,7 @@ def _asked(rng: random.Random, fold: int, *, answerable: bool) -> Asked:
         row[AGREE] = 0.8 if k == agreed else 0.0
         rows.append(row)
         labels.append(k == right)
-    return Asked("written", fold, answerable, True, rows, labels, ["x"] * 5)
+    return Asked("written", fold, answerable, True, rows, labels, ["x"] * 5, article=[1.0] * 5)
 
 
 def _questions(n: int = 400) -> list[Asked]:
@@ -58,14 +66,22 @@ def test_a_choice_fitted_without_the_rules_gives_them_no_weight() -> None:
     assert weighed.agree > 1.0  # the only thing here that tells the right fact
 
 
-def test_the_rules_table_shows_what_their_opinion_is_worth() -> None:
+def test_the_refit_table_shows_what_a_feature_of_the_choice_is_worth() -> None:
     asked = _questions()
-    rows = rules_table(asked, [])
+    rows = refit_table(asked, [], [("all", frozenset()), ("without it", RULES)])
     by_name = {name: float(chosen) for source, name, chosen, *_ in rows if source == "written"}
-    assert set(by_name) == {"the rules' opinion weighed", "without it"}
+    assert set(by_name) == {"all", "without it"}
     # Agreeing with the right fact is all the signal: without it, about one in five.
-    assert by_name["the rules' opinion weighed"] > 0.8
+    assert by_name["all"] > 0.8
     assert by_name["without it"] < 0.4
+
+
+def test_the_choice_refitted_reads_as_it_stands_in_the_config() -> None:
+    weights = dataclasses.replace(DEFAULT.reader, bias=-1.23456, agree=2.0)
+    text = pasted_choice(weights)
+    assert "    bias: float = -1.2346" in text.splitlines()
+    assert "    agree: float = 2.0" in text.splitlines()
+    assert len(text.splitlines()) == len(READER_FEATURES) + 2  # and the bias and threshold
 
 
 def test_the_batches_fitted_on_and_the_unseen_ones_split_the_written_questions() -> None:

@@ -3,6 +3,7 @@ here, and the engine answering through it (or without it, TALKS_READER=off)."""
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 from pathlib import Path
 from types import SimpleNamespace
@@ -453,6 +454,36 @@ def test_a_follow_ups_previous_fact_moves_up_the_reading_order() -> None:
     assert [f.id for _, _, f in rank.reading_order(scored, DEFAULT.order)] == [1, 2]
     again = rank.reading_order(scored, DEFAULT.order, previous_fact=2)
     assert [f.id for _, _, f in again] == [2, 1]
+
+
+def test_each_article_holds_the_share_of_the_orders_belief_its_first_facts_hold() -> None:
+    # Logits 2, 1, 0, 0 (best first): a softmax over them, summed by article; facts past the
+    # first ``first`` count for nothing.
+    ordered = [
+        (2.0, _feats(0.9, 1.0), _fact(1, article=1)),
+        (1.0, _feats(0.8, 0.9), _fact(2, article=2)),
+        (0.0, _feats(0.5, 0.6), _fact(3, article=1)),
+        (0.0, _feats(0.5, 0.6), _fact(4, article=3)),
+    ]
+    e = math.exp
+    total = e(2) + e(1) + 2
+    shares = rank.article_shares(ordered)
+    assert shares == pytest.approx({1: (e(2) + 1) / total, 2: e(1) / total, 3: 1 / total})
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert rank.article_shares(ordered, first=2) == pytest.approx(
+        {1: e(2) / (e(2) + e(1)), 2: e(1) / (e(2) + e(1))}
+    )
+    assert rank.article_shares([]) == {}
+
+
+def test_each_fact_read_carries_its_articles_share_of_the_order(
+    nlp: Language, tmp_path: Path
+) -> None:
+    kb = make_newsroom(nlp, tmp_path / "n.db")
+    cands = kb.engine.candidates("Who is the UN special envoy for Syria?")
+    assert cands
+    # The seed is the only article: it holds all of the order's belief.
+    assert [c.article for c in cands] == pytest.approx([1.0] * len(cands))
 
 
 def test_a_persons_role_is_read_by_the_reader_and_carded_by_the_rules(

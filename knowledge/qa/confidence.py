@@ -5,8 +5,10 @@ The choice (``ReaderWeights``) rates each fact alone, and its rating of the chos
 confidence. But whether a question is answered at all shows in the others too: one fact the
 reader finds an answer in, against five it half does; the second-best margin; how far the chosen
 fact leads; whether the question asks for a type (an age, a price, a date: what news articles
-most often leave open). ``ConfidenceWeights`` weighs these; ``bench/fit_confidence.py`` fits it on
-written news questions that neither the reader nor the choice was fitted on, and measures it."""
+most often leave open); how much of the reading order's belief the chosen fact's article holds
+(a question about nothing stored spreads it over many). ``ConfidenceWeights`` weighs these;
+``bench/fit_confidence.py`` fits it on written news questions that neither the reader nor the
+choice was fitted on, and measures it."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ def question_features(
     readings: Sequence[Sequence[float]],
     chosen: int,
     answer: str,
+    shares: Sequence[float],
     cosines: Sequence[float] = (),
 ) -> tuple[float, ...]:
     """In ``CONFIDENCE_FEATURES`` order: the chosen fact's ``READER_FEATURES`` (``readings``:
@@ -30,7 +33,9 @@ def question_features(
     a positive one and their mean; how far the chosen fact's log-odds (``logits``: the
     choice's, one per fact read) lead the runner-up's; the answer's length in words (log);
     whether the question asks for a type (``typed``); the chosen fact's cosine with the
-    question and the best of the facts read (``cosines``, one per fact; none: 0)."""
+    question and the best of the facts read (``cosines``, one per fact; none: 0); and how much of
+    the reading order's belief the chosen fact's article holds (``shares``, one per fact:
+    ``rank.article_shares``)."""
     margins = sorted((_clip(r[0]) for r in readings), reverse=True)
     ranked = sorted(logits, reverse=True)
     lead = ranked[0] - ranked[1] if len(ranked) > 1 else 10.0
@@ -45,6 +50,7 @@ def question_features(
         float(typed),
         cosines[chosen] if cosines else 0.0,
         max(cosines, default=0.0),
+        shares[chosen],
     )
 
 

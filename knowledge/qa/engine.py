@@ -212,6 +212,8 @@ class Candidate(NamedTuple):
     # another than the question names ("French President" for "the president of Syria")
     dense: float  # the fact's cosine with the question (the reading order's; not a
     # feature of the choice: of the confidence, ``question_features``)
+    article: float  # the reading order's belief in the fact's article (``rank.article_shares``;
+    # like ``dense``, a feature of the confidence only)
 
     def features(self) -> tuple[float, ...]:
         """In ``READER_FEATURES`` order (``ReaderWeights.logit``'s)."""
@@ -793,6 +795,7 @@ class Engine:
         if not top:
             return []
         best = top[0][0]
+        shares = rank.article_shares(order)
         unknown = bool(q.unknown_names)
         rules_fact = ruled.fact.id if ruled is not None and ruled.fact is not None else None
         rules_confidence = ruled.confidence if ruled is not None else 0.0
@@ -811,6 +814,7 @@ class Engine:
                 _tense_match(q, fact, reading, self.index),
                 float(_held_for_another(q, fact, reading, self.index)),
                 feats.dense,
+                shares[fact.article_id],
             )
             for k, ((score, feats, fact), reading) in enumerate(zip(top, readings, strict=True))
         ]
@@ -835,10 +839,7 @@ class Engine:
         order = sorted(range(len(cands)), key=lambda k: (-probs[k], k))
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)
         best = cands[order[0]]
-        cosines = [c.dense for c in cands]
-        confidence = self._reader_confidence(
-            q, features, logits, order[0], best.reading.text, cosines=cosines
-        )
+        confidence = self._reader_confidence(q, cands, features, logits, order[0])
         if confidence < self.config.reader_threshold:  # "did you mean": the likeliest read
             return self._decline(
                 text, list(facts), None, confidence=confidence, least=weights.suggest
@@ -858,17 +859,15 @@ class Engine:
     def _reader_confidence(
         self,
         q: Question,
+        cands: Sequence[Candidate],
         features: Sequence[Sequence[float]],
         logits: Sequence[float],
         chosen: int,
-        answer: str,
-        *,
-        cosines: Sequence[float],
     ) -> float:
-        """How sure the reader's answer is: by the confidence model (``ConfidenceWeights``),
-        which weighs every fact read, where it has weights; else the choice's rating of the
-        chosen fact. ``features``: each fact's ``READER_FEATURES``, ``logits`` the choice's,
-        ``cosines`` each fact's with the question."""
+        """How sure the reader's answer (``cands[chosen]``'s span) is: by the confidence model
+        (``ConfidenceWeights``), which weighs every fact read, where it has weights; else the
+        choice's rating of the chosen fact. ``features``: each candidate's ``READER_FEATURES``,
+        ``logits`` the choice's (both computed once by the caller)."""
         sure = self.config.confidence
         if not sure.weights:
             return sigmoid(logits[chosen])
@@ -877,8 +876,9 @@ class Engine:
             logits=logits,
             readings=features,
             chosen=chosen,
-            answer=answer,
-            cosines=cosines,
+            answer=cands[chosen].reading.text,
+            shares=[c.article for c in cands],
+            cosines=[c.dense for c in cands],
         )
         return rate(sure, feats)
 
