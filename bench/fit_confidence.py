@@ -2,7 +2,7 @@
 ``knowledge/qa/config.py``) and the threshold below which it declines, and measure it against
 the choice's own rating (the confidence before it).
 
-    PYTHONPATH=.:bench .venv/bin/python bench/fit_confidence.py            # ~7 min
+    PYTHONPATH=.:bench .venv/bin/python bench/fit_confidence.py            # ~25 min
     PYTHONPATH=.:bench .venv/bin/python bench/fit_confidence.py --cached   # re-fit the rows
 
 Data: the written news questions of the batches that neither the shipped reader, embeddings and
@@ -10,8 +10,11 @@ reading order nor the choice (``ReaderWeights``) were fitted on (``UNSEEN``: 6,4
 1,407 of them unanswerable, about 459 BBC articles that no question set of ours asks about), the
 articles of each fold (``news_fold``) in one store with the seed, asked its fold's questions and
 ``OFF_STORE`` of the other's (unanswerable there), read by the shipped chain: what the engine
-makes of questions it has never seen, which the confidence must judge. The development sets
-(``DEVELOPMENT``, not the follow-ups) only choose the threshold and are reported; no frozen set.
+makes of questions it has never seen, which the confidence must judge. The same questions are
+asked again each of a store holding its article alone (``alone``; ``--no-alone`` leaves them
+out): a store of one article, a fresh install's, where the reading order's belief in an article
+says nothing. The development sets (``DEVELOPMENT``, not the follow-ups) only choose the
+threshold and are reported; no frozen set.
 
 Each question gives the features of ``knowledge/qa/confidence.py`` (the chosen fact's and all
 the facts read) and two labels: answerable, and answered right (the chosen fact's span has
@@ -81,6 +84,7 @@ from knowledge.qa.config import (
 from knowledge.qa.evaluation import auc, declined_at, read_items
 from knowledge.storage.store import Store
 
+FITTED = frozenset({"written", "alone", "squad"})  # the sources the confidence is fitted on
 DEVELOPMENT = (
     ROOT / "tests" / "data" / "bbc_working.jsonl",
     ROOT / "tests" / "data" / "seed_questions.jsonl",
@@ -92,6 +96,8 @@ CACHE = Path("/tmp/confidence-rows.json")
 # weight of "unknown" came out positive, so "What did Erdogan say in Astana?" of the seed
 # article, declined before at 0.01, was answered at 0.36.
 OFF_STORE = 500
+# Of the other fold's questions, how many each one-article store (``alone``) is asked as well.
+ALONE_OFF_STORE = 2
 # The rule engine's opinion, as features of the choice: what it is worth is measured by a
 # choice and a confidence fitted here with them and without (``rules_table``). Measured on
 # 5 December, not acted on: bench/README.md, "The rules' opinion, weighed again".
@@ -176,6 +182,43 @@ def written(
         for q, answers in asked:
             a = _asked(kb, "written", fold, q["q"], answers)
             out += [a] if a else []
+    return out
+
+
+def alone(
+    nlp: Any, off_store: int = ALONE_OFF_STORE, seed: int = 13, config: QAConfig = DEFAULT
+) -> list[Asked]:
+    """Every unseen written question asked of a store holding its article alone (no seed), and
+    ``off_store`` of the other fold's questions asked of each (unanswerable there): the bot as
+    one article makes it, a fresh install's. There every fact read is of the one article, so the
+    reading order's belief in it (``article``) tells nothing, where in a store of many it tells
+    whether the store holds anything about the question; the confidence is fitted on both."""
+    questions = load_questions(UNSEEN)
+    rng = random.Random(seed)
+    by_article: dict[str, list[dict[str, Any]]] = {}
+    for q in questions:
+        by_article.setdefault(q["article"], []).append(q)
+    out = []
+    for name in sorted(by_article):
+        fold = news_fold(name)
+        others = [q for q in questions if news_fold(q["article"]) != fold]
+        with tempfile.TemporaryDirectory(prefix="alone-") as tmp:
+            kb = Newsroom(
+                Store(f"sqlite:///{tmp}/a.db"),
+                nlp,
+                clock=lambda: FIXED_NOW,
+                seed=False,
+                config=config,
+            )
+            if not load_articles(kb, [name]):
+                kb.store.engine.dispose()
+                continue
+            asked = [(q, q["answers"]) for q in by_article[name]]
+            asked += [(q, []) for q in rng.sample(others, off_store)]
+            for q, answers in asked:
+                a = _asked(kb, "alone", fold, q["q"], answers)
+                out += [a] if a else []
+            kb.store.engine.dispose()
     return out
 
 
@@ -559,6 +602,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="confidence features (comma-separated, of CONFIDENCE_FEATURES) held at 0: to "
         "measure what one is worth, fitted and cross-validated without it",
     )
+    ap.add_argument(
+        "--no-alone",
+        action="store_true",
+        help="fit without the one-article stores' questions (``alone``), as before 7 December",
+    )
     ap.add_argument("--fold-models", type=Path, default=Path("/tmp"))
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=RESULTS / "confidence-fit.md")
@@ -568,6 +616,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     if args.cached:
         asked = [Asked(**d) for d in json.loads(CACHE.read_text("utf-8"))]
+        if not any(a.source == "alone" for a in asked):  # a cache made before they were
+            asked += alone(load_pipeline(DEFAULT_MODEL))
+            CACHE.write_text(json.dumps([dataclasses.asdict(a) for a in asked]), "utf-8")
     else:
         config = DEFAULT
         if args.consult_rules and not DEFAULT.reader.consults_rules:
@@ -576,15 +627,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         nlp = load_pipeline(DEFAULT_MODEL)
         asked = written(nlp, config=config) + development(nlp, config=config)
+        asked += alone(nlp, config=config)
         if args.squad_questions:
             asked += squad(nlp, args.squad_questions, args.seed, args.fold_models)
         CACHE.write_text(json.dumps([dataclasses.asdict(a) for a in asked]), "utf-8")
     if not args.squad_questions:
         asked = [a for a in asked if a.source != "squad"]
+    if args.no_alone:
+        asked = [a for a in asked if a.source != "alone"]
     if args.passages:
         asked = [read_first(a, args.passages) for a in asked]
     consulted = any(r[READER_FEATURES.index("rules")] for a in asked for r in a.rows)
-    development_asked = [a for a in asked if a.source not in {"written", "squad"}]
+    development_asked = [a for a in asked if a.source not in FITTED]
     ways: list[Way] = [
         ("the shipped choice held", None),
         ("refitted, all its features", frozenset()),
@@ -592,7 +646,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         *([("refitted without the rules' opinion", RULES)] if consulted else []),
     ]
     refits = refit_table(asked, development_asked, ways)
-    mine = [a for a in asked if a.source in {"written", "squad"}]
+    mine = [a for a in asked if a.source in FITTED]
     dropped = [CONFIDENCE_FEATURES.index(n) for n in args.drop.split(",") if n]
     data = without_confidence(judged(mine, DEFAULT.reader), dropped)
     dev = without_confidence(judged(development_asked, DEFAULT.reader), dropped)
