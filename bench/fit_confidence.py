@@ -30,6 +30,7 @@ model alone and their average.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import random
@@ -150,6 +151,19 @@ def _asked(
     )
 
 
+@contextlib.contextmanager
+def scratch_newsroom(nlp: Any, **options: Any) -> Iterator[Newsroom]:
+    """A newsroom over a SQLite file in a temporary folder at the fixed clock (``options`` go to
+    ``Newsroom``: ``seed``, ``config``, ``reader``), its connections closed and the file gone
+    after, whichever way the block ends."""
+    with tempfile.TemporaryDirectory(prefix="confidence-") as tmp:
+        kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, clock=lambda: FIXED_NOW, **options)
+        try:
+            yield kb
+        finally:
+            kb.store.engine.dispose()
+
+
 def written_stores(
     nlp: Any, off_store: int = OFF_STORE, seed: int = 13, **options: Any
 ) -> Iterator[tuple[int, Newsroom, list[tuple[dict[str, Any], list[str]]]]]:
@@ -163,14 +177,12 @@ def written_stores(
     for fold in (0, 1):
         mine = [q for q in questions if news_fold(q["article"]) == fold]
         others = [q for q in questions if news_fold(q["article"]) != fold]
-        with tempfile.TemporaryDirectory(prefix="written-") as tmp:
-            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, clock=lambda: FIXED_NOW, **options)
+        with scratch_newsroom(nlp, **options) as kb:
             loaded = set(load_articles(kb, sorted({q["article"] for q in mine})).values())
             asked = [(q, q["answers"]) for q in mine if q["article"] in loaded]
             # (A copy of another article, which the store refused, is left out.)
             asked += [(q, []) for q in rng.sample(others, min(off_store, len(others)))]
             yield fold, kb, asked
-            kb.store.engine.dispose()
 
 
 def written(
@@ -196,29 +208,21 @@ def alone(
     questions = load_questions(UNSEEN)
     rng = random.Random(seed)
     by_article: dict[str, list[dict[str, Any]]] = {}
+    of_fold: dict[int, list[dict[str, Any]]] = {0: [], 1: []}
     for q in questions:
         by_article.setdefault(q["article"], []).append(q)
+        of_fold[news_fold(q["article"])].append(q)
     out = []
     for name in sorted(by_article):
         fold = news_fold(name)
-        others = [q for q in questions if news_fold(q["article"]) != fold]
-        with tempfile.TemporaryDirectory(prefix="alone-") as tmp:
-            kb = Newsroom(
-                Store(f"sqlite:///{tmp}/a.db"),
-                nlp,
-                clock=lambda: FIXED_NOW,
-                seed=False,
-                config=config,
-            )
+        with scratch_newsroom(nlp, seed=False, config=config) as kb:
             if not load_articles(kb, [name]):
-                kb.store.engine.dispose()
                 continue
             asked = [(q, q["answers"]) for q in by_article[name]]
-            asked += [(q, []) for q in rng.sample(others, off_store)]
+            asked += [(q, []) for q in rng.sample(of_fold[1 - fold], off_store)]
             for q, answers in asked:
                 a = _asked(kb, "alone", fold, q["q"], answers)
                 out += [a] if a else []
-            kb.store.engine.dispose()
     return out
 
 
@@ -231,14 +235,7 @@ def squad(nlp: Any, sample: int, seed: int, fold_models: Path) -> list[Asked]:
         return []
     out = []
     for title, (text, mine) in squad_sample(sample, seed).items():
-        with tempfile.TemporaryDirectory(prefix="confidence-") as tmp:
-            kb = Newsroom(
-                Store(f"sqlite:///{tmp}/s.db"),
-                nlp,
-                clock=lambda: FIXED_NOW,
-                seed=False,
-                reader=readers[fold_of(title)],
-            )
+        with scratch_newsroom(nlp, seed=False, reader=readers[fold_of(title)]) as kb:
             try:
                 kb.load_text(text, title=title.replace("_", " "), published=PUBLISHED)
             except KnowledgeError as e:
@@ -247,7 +244,6 @@ def squad(nlp: Any, sample: int, seed: int, fold_models: Path) -> list[Asked]:
             for question, answers in mine:
                 a = _asked(kb, "squad", fold_of(title), question, answers)
                 out += [a] if a else []
-            kb.store.engine.dispose()
     return out
 
 
@@ -256,8 +252,7 @@ def development(nlp: Any, config: QAConfig = DEFAULT) -> list[Asked]:
     with the seed and the articles they name, as ``fit_reader.working`` asks them."""
     sets = {path.stem: read_items(path) for path in DEVELOPMENT}
     out = []
-    with tempfile.TemporaryDirectory(prefix="confidence-") as tmp:
-        kb = Newsroom(Store(f"sqlite:///{tmp}/d.db"), nlp, clock=lambda: FIXED_NOW, config=config)
+    with scratch_newsroom(nlp, config=config) as kb:
         for name in sorted({i.article for items in sets.values() for i in items if i.article}):
             kb.load_text(decode((SHARED / "corpus" / name).read_bytes()), source=name)
         for source, items in sets.items():
@@ -265,7 +260,6 @@ def development(nlp: Any, config: QAConfig = DEFAULT) -> list[Asked]:
                 if not i.context:
                     a = _asked(kb, source, 0, i.question, i.answers)
                     out += [a] if a else []
-        kb.store.engine.dispose()
     return out
 
 
@@ -460,7 +454,7 @@ def refit_table(
     rows = []
     for name, without in ways:
         drop = without or frozenset()
-        written = [without_features([a], drop)[0] for a in asked if a.source == "written"]
+        written = without_features([a for a in asked if a.source == "written"], drop)
         sums: dict[str, float] = {}
         for k in (0, 1):
             train = [a for a in written if a.fold != k]
@@ -616,7 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     if args.cached:
         asked = [Asked(**d) for d in json.loads(CACHE.read_text("utf-8"))]
-        if not any(a.source == "alone" for a in asked):  # a cache made before they were
+        if not args.no_alone and not any(a.source == "alone" for a in asked):  # an older cache
             asked += alone(load_pipeline(DEFAULT_MODEL))
             CACHE.write_text(json.dumps([dataclasses.asdict(a) for a in asked]), "utf-8")
     else:
