@@ -86,6 +86,10 @@ from knowledge.qa.evaluation import auc, declined_at, read_items
 from knowledge.storage.store import Store
 
 FITTED = frozenset({"written", "alone", "squad"})  # the sources the confidence is fitted on
+# The sources asked of a store of one article, where the reading order's belief in an article
+# is 1 for every fact: their ``article`` feature is the many-article questions' mean share
+# (``ConfidenceWeights.alone_share``), as the engine's is in such a store.
+ONE_ARTICLE = frozenset({"alone", "squad"})
 DEVELOPMENT = (
     ROOT / "tests" / "data" / "bbc_working.jsonl",
     ROOT / "tests" / "data" / "seed_questions.jsonl",
@@ -274,11 +278,31 @@ class Judged:
     choice: float  # the choice's rating of the chosen fact (the confidence before)
 
 
-def judged(asked: Sequence[Asked], choice: ReaderWeights) -> list[Judged]:
+def _chosen(a: Asked, choice: ReaderWeights) -> tuple[list[float], int]:
+    """The choice's log-odds of each fact read, and the one it takes."""
+    logits = [choice.logit(r) for r in a.rows]
+    return logits, max(range(len(logits)), key=lambda i: (logits[i], -i))
+
+
+def mean_share(asked: Sequence[Asked], choice: ReaderWeights) -> float:
+    """The chosen fact's article's share (``rank.article_shares``), averaged over the questions
+    asked of stores of many articles: what a one-article store's questions are given for it
+    (``ConfidenceWeights.alone_share``). No label enters it."""
+    shares = [a.article[_chosen(a, choice)[1]] for a in asked if a.source not in ONE_ARTICLE]
+    return round(sum(shares) / len(shares), 4) if shares else DEFAULT.confidence.alone_share
+
+
+def judged(
+    asked: Sequence[Asked], choice: ReaderWeights, alone: float | None = None
+) -> list[Judged]:
+    """Each question's confidence features under ``choice``; a one-article store's
+    (``ONE_ARTICLE``) with ``alone`` as its article's share (None: ``mean_share`` of
+    ``asked``)."""
+    if alone is None:
+        alone = mean_share(asked, choice)
     out = []
     for a in asked:
-        logits = [choice.logit(r) for r in a.rows]
-        k = max(range(len(logits)), key=lambda i: (logits[i], -i))
+        logits, k = _chosen(a, choice)
         feats = question_features(
             a.typed,
             logits=logits,
@@ -287,6 +311,7 @@ def judged(asked: Sequence[Asked], choice: ReaderWeights) -> list[Judged]:
             answer=a.answer[k],
             shares=a.article,
             cosines=a.dense,
+            alone=alone if a.source in ONE_ARTICLE else None,
         )
         right = a.answerable and a.right[k]
         out.append(Judged(a.source, feats, a.answerable, right, sigmoid(logits[k])))
@@ -528,6 +553,7 @@ def pasted(weights: ConfidenceWeights) -> str:
         "    )",
         f"    threshold: float = {weights.threshold}",
         f"    sure: float = {weights.sure}",
+        f"    alone_share: float = {weights.alone_share}",
     ]
     return "\n".join([*lines, *tail])
 
@@ -642,10 +668,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     refits = refit_table(asked, development_asked, ways)
     mine = [a for a in asked if a.source in FITTED]
     dropped = [CONFIDENCE_FEATURES.index(n) for n in args.drop.split(",") if n]
-    data = without_confidence(judged(mine, DEFAULT.reader), dropped)
-    dev = without_confidence(judged(development_asked, DEFAULT.reader), dropped)
+    share = mean_share(mine, DEFAULT.reader)
+    data = without_confidence(judged(mine, DEFAULT.reader, share), dropped)
+    dev = without_confidence(judged(development_asked, DEFAULT.reader, share), dropped)
     cv = cross_validate(data, [a.fold for a in mine])
-    weights = fit(data)
+    weights = dataclasses.replace(fit(data), alone_share=share)
     news = [d for d in data if d.source != "squad"]
     weights = dataclasses.replace(weights, threshold=threshold([*news, *dev], _rate(weights)))
     weights = dataclasses.replace(weights, sure=sure_level(news, weights))
@@ -718,7 +745,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sure_table([*news, *dev], weights),
         ),
         "",
-        f"Bias {weights.bias:.4f}, threshold {weights.threshold}, sure {weights.sure}:",
+        f"Bias {weights.bias:.4f}, threshold {weights.threshold}, sure {weights.sure}, "
+        f"a one-article store's article share {weights.alone_share}:",
         "",
         table(
             ["feature", "weight"],

@@ -174,3 +174,40 @@ def test_declines_and_the_rules_alone_are_never_unsure(nlp: Language, tmp_path: 
     answer = rules.answer("where are the talks held?")
     assert answer.answered
     assert not answer.tentative
+
+
+def test_a_given_alone_share_stands_for_the_chosen_facts() -> None:
+    feats = question_features(
+        False,
+        logits=[0.0, 1.0],
+        readings=[_reading(2.0), _reading(0.5)],
+        chosen=1,
+        answer="x",
+        shares=[1.0, 1.0],
+        alone=0.7,
+    )
+    assert dict(zip(CONFIDENCE_FEATURES, feats, strict=True))["article"] == 0.7
+
+
+def _weighing_the_article(kb: Newsroom, alone_share: float) -> Newsroom:
+    weights = list(DEFAULT.confidence.weights)
+    weights[CONFIDENCE_FEATURES.index("article")] = 3.0
+    confidence = dataclasses.replace(
+        DEFAULT.confidence, weights=tuple(weights), alone_share=alone_share
+    )
+    return with_config(kb, dataclasses.replace(DEFAULT, confidence=confidence))
+
+
+def test_a_one_article_store_weighs_the_alone_share_not_its_shares_of_one(
+    nlp: Language, tmp_path: Path
+) -> None:
+    # In a store of one article every fact's share is 1 whatever is asked; the confidence
+    # weighs ``alone_share`` there instead, and the true shares once a second article loads.
+    kb = make_newsroom(nlp, tmp_path / "t.db")
+    question = "when will the next round of talks begin?"
+    assert all(c.article == pytest.approx(1.0) for c in kb.engine.candidates(question))
+    low, high = (_weighing_the_article(kb, s).answer(question) for s in (0.2, 0.8))
+    assert low.confidence < high.confidence
+    kb.load_text((Path(__file__).parent / "data" / "harbour_council.txt").read_text())
+    low, high = (_weighing_the_article(kb, s).answer(question) for s in (0.2, 0.8))
+    assert low.confidence == high.confidence

@@ -271,6 +271,9 @@ class ConfidenceWeights:
     # answers turn from more often wrong to more often right (below it about 3 in 10 are right,
     # above it 8 in 10).
     sure: float = 0.62
+    # ``article`` in a store of one article (``question_features``' ``alone``): the fitted
+    # many-article stores' questions' mean share of the chosen fact's article.
+    alone_share: float = 0.0
 
     def logit(self, features: Sequence[float]) -> float:
         return self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))

@@ -879,6 +879,7 @@ class Engine:
             answer=cands[chosen].reading.text,
             shares=[c.article for c in cands],
             cosines=[c.dense for c in cands],
+            alone=sure.alone_share if len(self.index.articles) < 2 else None,
         )
         return rate(sure, feats)
 
