@@ -85,11 +85,17 @@ from knowledge.qa.config import (
 from knowledge.qa.evaluation import auc, declined_at, read_items
 from knowledge.storage.store import Store
 
-FITTED = frozenset({"written", "alone", "squad"})  # the sources the confidence is fitted on
-# The sources asked of a store of one article, where the reading order's belief in an article
-# is 1 for every fact: their ``article`` feature is the many-article questions' mean share
-# (``ConfidenceWeights.alone_share``), as the engine's is in such a store.
+FITTED = frozenset({"written", "squad"})  # the sources the confidence is fitted on
+# The sources asked of a store of one article, where every fact's article share is 1 whatever
+# is asked: rated by the model fitted without it (``QAConfig.confidence_alone``), as the engine
+# rates such a store's answers. ``alone`` is measured, not fitted on: fitted on it, the seed's
+# development questions asked of the seed alone were ranked worse (bench/README.md).
 ONE_ARTICLE = frozenset({"alone", "squad"})
+ARTICLE = CONFIDENCE_FEATURES.index("article")
+ONE_MODEL = " (one-article model)"  # follows a source rated by the one-article model
+# A development set's seed questions asked of a store holding the seed alone (a fresh install's):
+# their source is the set's name and this (``development_alone``).
+SEED_ALONE = ", seed alone"
 DEVELOPMENT = (
     ROOT / "tests" / "data" / "bbc_working.jsonl",
     ROOT / "tests" / "data" / "seed_questions.jsonl",
@@ -267,6 +273,25 @@ def development(nlp: Any, config: QAConfig = DEFAULT) -> list[Asked]:
     return out
 
 
+def development_alone(nlp: Any, config: QAConfig = DEFAULT) -> list[Asked]:
+    """The development sets' questions about the seed (not the follow-ups) asked of a store
+    holding the seed alone, a fresh install's: the threshold must hold there too, where every
+    fact's article share is 1 (source: the set's name and ``SEED_ALONE``)."""
+    out = []
+    with scratch_newsroom(nlp, config=config) as kb:
+        for path in DEVELOPMENT:
+            for i in read_items(path):
+                if not i.context and not i.article:
+                    a = _asked(kb, path.stem + SEED_ALONE, 0, i.question, i.answers)
+                    out += [a] if a else []
+    return out
+
+
+def one_article(source: str) -> bool:
+    """Whether ``source``'s questions were asked of a store holding one article."""
+    return source in ONE_ARTICLE or source.endswith(SEED_ALONE)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Judged:
     """A question's confidence features, and what its answer was."""
@@ -278,31 +303,11 @@ class Judged:
     choice: float  # the choice's rating of the chosen fact (the confidence before)
 
 
-def _chosen(a: Asked, choice: ReaderWeights) -> tuple[list[float], int]:
-    """The choice's log-odds of each fact read, and the one it takes."""
-    logits = [choice.logit(r) for r in a.rows]
-    return logits, max(range(len(logits)), key=lambda i: (logits[i], -i))
-
-
-def mean_share(asked: Sequence[Asked], choice: ReaderWeights) -> float:
-    """The chosen fact's article's share (``rank.article_shares``), averaged over the questions
-    asked of stores of many articles: what a one-article store's questions are given for it
-    (``ConfidenceWeights.alone_share``). No label enters it."""
-    shares = [a.article[_chosen(a, choice)[1]] for a in asked if a.source not in ONE_ARTICLE]
-    return round(sum(shares) / len(shares), 4) if shares else DEFAULT.confidence.alone_share
-
-
-def judged(
-    asked: Sequence[Asked], choice: ReaderWeights, alone: float | None = None
-) -> list[Judged]:
-    """Each question's confidence features under ``choice``; a one-article store's
-    (``ONE_ARTICLE``) with ``alone`` as its article's share (None: ``mean_share`` of
-    ``asked``)."""
-    if alone is None:
-        alone = mean_share(asked, choice)
+def judged(asked: Sequence[Asked], choice: ReaderWeights) -> list[Judged]:
     out = []
     for a in asked:
-        logits, k = _chosen(a, choice)
+        logits = [choice.logit(r) for r in a.rows]
+        k = max(range(len(logits)), key=lambda i: (logits[i], -i))
         feats = question_features(
             a.typed,
             logits=logits,
@@ -311,7 +316,6 @@ def judged(
             answer=a.answer[k],
             shares=a.article,
             cosines=a.dense,
-            alone=alone if a.source in ONE_ARTICLE else None,
         )
         right = a.answerable and a.right[k]
         out.append(Judged(a.source, feats, a.answerable, right, sigmoid(logits[k])))
@@ -436,9 +440,12 @@ def tally(test: Sequence[Judged], rate: Callable[[Judged], float], t: float) -> 
     }
 
 
-def cross_validate(data: Sequence[Judged], folds: Sequence[int]) -> list[list[str]]:
-    """Each way of rating, fitted and thresholded on one fold of articles, scored on the other;
-    the two folds' means."""
+def cross_validate(
+    data: Sequence[Judged], folds: Sequence[int], label: str = ""
+) -> list[list[str]]:
+    """Each way of rating, fitted and thresholded on one fold of articles (its ``FITTED``
+    sources), scored on the other (each source); the two folds' means. ``label`` follows each
+    source's name."""
     ways: dict[str, Callable[[Sequence[Judged]], tuple[Callable[[Judged], float], float]]] = {
         "the choice's rating (before)": lambda train: (
             lambda d: d.choice,
@@ -453,14 +460,16 @@ def cross_validate(data: Sequence[Judged], folds: Sequence[int]) -> list[list[st
         for name, way in ways.items():
             sums: dict[str, float] = {}
             for k in (0, 1):
-                train = [d for d, f in zip(data, folds, strict=True) if f != k]
+                train = [
+                    d for d, f in zip(data, folds, strict=True) if f != k and d.source in FITTED
+                ]
                 test = [
                     d for d, f in zip(data, folds, strict=True) if f == k and d.source == source
                 ]
                 rate, t = way(train)
                 for key, v in tally(test, rate, t).items():
                     sums[key] = sums.get(key, 0.0) + v / 2
-            rows.append([source, name] + [f"{v:.3f}" for v in sums.values()])
+            rows.append([source + label, name] + [f"{v:.3f}" for v in sums.values()])
     return rows
 
 
@@ -542,20 +551,24 @@ def _fitted(weights: ConfidenceWeights) -> tuple[Callable[[Judged], float], floa
     return _rate(weights), weights.threshold
 
 
-def pasted(weights: ConfidenceWeights) -> str:
-    """``ConfidenceWeights``' fields as they stand in ``knowledge/qa/config.py``."""
-    lines = [f"    bias: float = {weights.bias:.4f}", "    weights: tuple[float, ...] = ("]
+def pasted(weights: ConfidenceWeights, name: str) -> str:
+    """``weights`` as ``name`` stands in ``knowledge/qa/config.py``."""
+    lines = [f"{name} = ConfidenceWeights(", f"    bias={weights.bias:.4f},", "    weights=("]
     lines += [
-        f"        {w:.4f},  # {name}"
-        for name, w in zip(CONFIDENCE_FEATURES, weights.weights, strict=True)
+        f"        {w:.4f},  # {feature}"
+        for feature, w in zip(CONFIDENCE_FEATURES, weights.weights, strict=True)
     ]
-    tail = [
-        "    )",
-        f"    threshold: float = {weights.threshold}",
-        f"    sure: float = {weights.sure}",
-        f"    alone_share: float = {weights.alone_share}",
-    ]
+    tail = ["    ),", f"    threshold={weights.threshold},", f"    sure={weights.sure},", ")"]
     return "\n".join([*lines, *tail])
+
+
+def fitted_model(data: Sequence[Judged], dev: Sequence[Judged]) -> ConfidenceWeights:
+    """``fit`` on ``data`` (the fitted sources), its threshold holding on ``dev`` too, and its
+    ``sure`` level."""
+    weights = fit(data)
+    news = [d for d in data if d.source != "squad"]
+    weights = dataclasses.replace(weights, threshold=threshold([*news, *dev], _rate(weights)))
+    return dataclasses.replace(weights, sure=sure_level(news, weights))
 
 
 def development_table(
@@ -625,7 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--no-alone",
         action="store_true",
-        help="fit without the one-article stores' questions (``alone``), as before 7 December",
+        help="without the one-article stores' questions (``alone``, measured, not fitted on)",
     )
     ap.add_argument("--fold-models", type=Path, default=Path("/tmp"))
     ap.add_argument("--seed", type=int, default=13)
@@ -636,8 +649,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     if args.cached:
         asked = [Asked(**d) for d in json.loads(CACHE.read_text("utf-8"))]
-        if not args.no_alone and not any(a.source == "alone" for a in asked):  # an older cache
-            asked += alone(load_pipeline(DEFAULT_MODEL))
+        older = not any(a.source.endswith(SEED_ALONE) for a in asked)  # an older cache
+        if older or (not args.no_alone and not any(a.source == "alone" for a in asked)):
+            nlp = load_pipeline(DEFAULT_MODEL)
+            asked += development_alone(nlp) if older else []
+            asked += [] if args.no_alone or any(a.source == "alone" for a in asked) else alone(nlp)
             CACHE.write_text(json.dumps([dataclasses.asdict(a) for a in asked]), "utf-8")
     else:
         config = DEFAULT
@@ -647,6 +663,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         nlp = load_pipeline(DEFAULT_MODEL)
         asked = written(nlp, config=config) + development(nlp, config=config)
+        asked += development_alone(nlp, config=config)
         asked += alone(nlp, config=config)
         if args.squad_questions:
             asked += squad(nlp, args.squad_questions, args.seed, args.fold_models)
@@ -658,31 +675,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.passages:
         asked = [read_first(a, args.passages) for a in asked]
     consulted = any(r[READER_FEATURES.index("rules")] for a in asked for r in a.rows)
-    development_asked = [a for a in asked if a.source not in FITTED]
+    development_asked = [a for a in asked if a.source not in FITTED and a.source != "alone"]
     ways: list[Way] = [
         ("the shipped choice held", None),
         ("refitted, all its features", frozenset()),
         *((f"refitted without `{n}`", frozenset({n})) for n in LATER),
         *([("refitted without the rules' opinion", RULES)] if consulted else []),
     ]
-    refits = refit_table(asked, development_asked, ways)
+    many_dev = [a for a in development_asked if not one_article(a.source)]
+    refits = refit_table(asked, many_dev, ways)
+    # Two models: one for a store of many articles; one for a store of one, fitted on the same
+    # questions with the article's share held at 0 (it is 1 for every fact there).
     mine = [a for a in asked if a.source in FITTED]
+    measured = [a for a in asked if a.source == "alone"]
     dropped = [CONFIDENCE_FEATURES.index(n) for n in args.drop.split(",") if n]
-    share = mean_share(mine, DEFAULT.reader)
-    data = without_confidence(judged(mine, DEFAULT.reader, share), dropped)
-    dev = without_confidence(judged(development_asked, DEFAULT.reader, share), dropped)
+    data = without_confidence(judged(mine, DEFAULT.reader), dropped)
+    one_data = without_confidence(judged([*mine, *measured], DEFAULT.reader), [*dropped, ARTICLE])
+    dev_all = without_confidence(judged(development_asked, DEFAULT.reader), dropped)
+    dev = [d for d in dev_all if not one_article(d.source)]
+    # Rated by the one-article model: the seed's questions asked of the seed alone, and (too few
+    # alone to set a threshold by) the development sets asked of their store of many.
+    one_dev = [
+        d if one_article(d.source) else dataclasses.replace(d, source=d.source + ONE_MODEL)
+        for d in without_confidence(dev_all, [ARTICLE])
+    ]
     cv = cross_validate(data, [a.fold for a in mine])
-    weights = dataclasses.replace(fit(data), alone_share=share)
+    cv += cross_validate(one_data, [a.fold for a in [*mine, *measured]], ONE_MODEL)
+    weights = fitted_model(data, dev)
+    one = fitted_model([d for d in one_data if d.source in FITTED], one_dev)
     news = [d for d in data if d.source != "squad"]
-    weights = dataclasses.replace(weights, threshold=threshold([*news, *dev], _rate(weights)))
-    weights = dataclasses.replace(weights, sure=sure_level(news, weights))
+    one_news = [d for d in one_data if d.source != "squad"]  # the written questions and alone
     head = ["confidence", "answered right", "declined", "false declines", "AUC"]
     dev_head = ["set", *head, "declined at <= 10 % false"]
     print(table(["questions", *head], cv))
-    print(table(dev_head, development_table(dev, DEFAULT.reader, weights)))
+    dev_rows = development_table(dev, DEFAULT.reader, weights)
+    dev_rows += development_table(one_dev, DEFAULT.reader, one)
+    print(table(dev_head, dev_rows))
     refits_head = ["questions", "choice", "chosen right", *head[1:], "declined at <= 10 % false"]
     print(table(refits_head, refits))
-    print(pasted(weights))
+    print(pasted(weights, "MANY_ARTICLES"))
+    print(pasted(one, "ONE_ARTICLE"))
     choices = written_choices(asked)
     refitted = choice_of(asked, frozenset())
     print("The choice refitted on every written question (ReaderWeights):")
@@ -698,15 +730,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{time.perf_counter() - start:.0f} s.",
         "",
         "Cross-validated by article (two folds; fitted and thresholded on one, scored on the "
-        "other; the threshold declines at most 10 % of the fitting fold's answerable questions):",
+        "other; the threshold declines at most 10 % of the fitting fold's answerable questions). "
+        "The model for a store of many articles, and the one for a store of one article "
+        "(`QAConfig.confidence_alone`: fitted on the same written questions with the article's "
+        "share held at 0), also scored on the written questions asked each of a store holding "
+        "its article alone (`alone`, measured, not fitted on):",
         "",
         table(["questions", *head], cv),
         "",
         "Fitted on all of them; the threshold is the highest that declines at most 10 % of the "
         "answerable questions of the written ones and of each development set (their "
-        "questions that are not follow-ups, in a store with the seed and their articles):",
+        "questions that are not follow-ups, in a store with the seed and their articles; for "
+        "the one-article model, the seed's asked of the seed alone as well):",
         "",
-        table(dev_head, development_table(dev, DEFAULT.reader, weights)),
+        table(dev_head, dev_rows),
         "",
         "What each feature of the choice is worth: the choice (`choice_of`) and the confidence "
         "both fitted on one fold of the written questions and scored on the other, the choice "
@@ -715,11 +752,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         table(refits_head, refits),
         "",
-        "The threshold's curve, declined / false declines (the written questions fitted on):",
+        "The threshold's curve, declined / false declines (the written questions fitted on), "
+        "the many-article model's, then the one-article model's:",
         "",
         table(
             ["threshold", *sorted({d.source for d in [*data, *dev]})],
             curve([*data, *dev], weights),
+        ),
+        "",
+        table(
+            ["threshold", *sorted({d.source for d in [*one_news, *one_dev]})],
+            curve([*one_news, *one_dev], one),
         ),
         "",
         "The choice among the facts read (`ReaderWeights`), cross-validated the same way, its "
@@ -745,12 +788,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             sure_table([*news, *dev], weights),
         ),
         "",
-        f"Bias {weights.bias:.4f}, threshold {weights.threshold}, sure {weights.sure}, "
-        f"a one-article store's article share {weights.alone_share}:",
+        f"The one-article model's, below {one.sure}:",
         "",
         table(
-            ["feature", "weight"],
-            [[n, f"{w:+.4f}"] for n, w in zip(CONFIDENCE_FEATURES, weights.weights, strict=True)],
+            ["questions", "answers given", "unsure", "unsure right", "sure right"],
+            sure_table([*one_news, *one_dev], one),
+        ),
+        "",
+        f"Many articles: bias {weights.bias:.4f}, threshold {weights.threshold}, sure "
+        f"{weights.sure}; one article: bias {one.bias:.4f}, threshold {one.threshold}, sure "
+        f"{one.sure}:",
+        "",
+        table(
+            ["feature", "many articles", "one article"],
+            [
+                [n, f"{w:+.4f}", f"{v:+.4f}"]
+                for n, w, v in zip(CONFIDENCE_FEATURES, weights.weights, one.weights, strict=True)
+            ],
         ),
     ]
     write_report("\n".join(lines), args.out)

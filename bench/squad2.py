@@ -114,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{SQUAD_V2} is not here (it is in ../shared, which a fresh clone lacks).")
         return 0
     outcomes, refused, seconds = run(args.limit, reader_for(args.reader))
-    threshold = DEFAULT.calibration.threshold if args.reader == "off" else DEFAULT.reader_threshold
+    # Each SQuAD article is asked of a store holding it alone.
+    reader_threshold = DEFAULT.reader_threshold(1)
+    threshold = DEFAULT.calibration.threshold if args.reader == "off" else reader_threshold
     una = sum(not o.answerable for o in outcomes)
     lines = [
         "# Declining: SQuAD 2.0 dev paragraphs (DEV_ARTICLES)",

@@ -53,7 +53,7 @@ def test_ask_json_contract(db: Path) -> None:
     out = json.loads(res.stdout)
     assert set(out) == ASK_JSON_KEYS
     assert out["answered"] is True
-    assert out["tentative"] is (out["confidence"] < DEFAULT.confidence.sure)
+    assert out["tentative"] is (out["confidence"] < DEFAULT.confidence_alone.sure)
     assert out["reply"].startswith(UNSURE) is out["tentative"]
     assert out["answer"] == "early September"
     assert out["facts"][0]["article_id"] == 1

@@ -6,13 +6,20 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 from spacy.language import Language
 
 from knowledge import UNSURE, Newsroom
 from knowledge.qa.confidence import question_features, rate
-from knowledge.qa.config import CONFIDENCE_FEATURES, DEFAULT, READER_FEATURES, ConfidenceWeights
+from knowledge.qa.config import (
+    CONFIDENCE_FEATURES,
+    DEFAULT,
+    READER_FEATURES,
+    ConfidenceWeights,
+    QAConfig,
+)
 from tests.conftest import make_newsroom, with_config
 
 
@@ -86,16 +93,57 @@ def test_rate_is_the_weights_log_odds_as_a_probability() -> None:
 
 
 def test_the_reader_threshold_is_the_confidence_models_where_it_has_weights() -> None:
-    assert DEFAULT.reader_threshold == DEFAULT.confidence.threshold
+    assert DEFAULT.reader_threshold(2) == DEFAULT.confidence.threshold
+    assert DEFAULT.reader_threshold(1) == DEFAULT.confidence_alone.threshold
     without = dataclasses.replace(DEFAULT, confidence=ConfidenceWeights(weights=()))
-    assert without.reader_threshold == DEFAULT.reader.threshold
+    assert without.reader_threshold(2) == DEFAULT.reader.threshold
+    assert without.reader_threshold(1) == DEFAULT.confidence_alone.threshold
 
 
-def test_the_shipped_weights_cover_every_feature() -> None:
-    weights = DEFAULT.confidence.weights
-    assert len(weights) == len(CONFIDENCE_FEATURES)
-    assert all(math.isfinite(w) for w in weights)
-    assert 0.0 < DEFAULT.confidence.threshold < 1.0
+@pytest.mark.parametrize("articles", [1, 2])
+def test_the_shipped_weights_cover_every_feature(articles: int) -> None:
+    sure = DEFAULT.confidence_in(articles)
+    assert len(sure.weights) == len(CONFIDENCE_FEATURES)
+    assert all(math.isfinite(w) for w in sure.weights)
+    assert 0.0 < sure.threshold < sure.sure < 1.0
+
+
+def test_a_store_of_one_article_does_not_weigh_its_articles_share() -> None:
+    # Every fact's share is 1 there, whatever is asked.
+    article = CONFIDENCE_FEATURES.index("article")
+    assert DEFAULT.confidence_alone.weights[article] == 0.0
+    assert DEFAULT.confidence.weights[article] > 0.0
+
+
+def _alone(**changes: Any) -> QAConfig:
+    """The shipped knobs with the one-article store's confidence model changed."""
+    return dataclasses.replace(
+        DEFAULT, confidence_alone=dataclasses.replace(DEFAULT.confidence_alone, **changes)
+    )
+
+
+def _many(**changes: Any) -> QAConfig:
+    """The shipped knobs with the many-article store's confidence model changed."""
+    return dataclasses.replace(
+        DEFAULT, confidence=dataclasses.replace(DEFAULT.confidence, **changes)
+    )
+
+
+def test_a_store_is_rated_by_the_model_for_as_many_articles_as_it_holds(
+    nlp: Language, tmp_path: Path
+) -> None:
+    kb = make_newsroom(nlp, tmp_path / "t.db")  # the seed article alone
+    question = "when will the next round of talks begin?"
+    alone = kb.answer(question)
+    assert alone.answered
+    assert with_config(kb, _many(threshold=0.999)).answer(question).answered
+    assert not with_config(kb, _alone(threshold=0.999)).answer(question).answered
+    kb.load_text((Path(__file__).parent / "data" / "harbour_council.txt").read_text())
+    many = kb.answer(question)
+    assert many.answered
+    assert many.confidence != alone.confidence  # another model
+    assert with_config(kb, _alone(threshold=0.999)).answer(question).answered
+    assert not with_config(kb, _many(threshold=0.999)).answer(question).answered
 
 
 def test_the_engine_declines_below_the_confidence_threshold(nlp: Language, tmp_path: Path) -> None:
@@ -103,13 +151,9 @@ def test_the_engine_declines_below_the_confidence_threshold(nlp: Language, tmp_p
     question = "when will the next round of talks begin?"
     answered = kb.answer(question)
     assert answered.answered
-    assert answered.confidence >= DEFAULT.confidence.threshold
+    assert answered.confidence >= DEFAULT.confidence_alone.threshold
     # The same answer with a threshold above its confidence is declined, and says so.
-    strict = dataclasses.replace(
-        DEFAULT,
-        confidence=dataclasses.replace(DEFAULT.confidence, threshold=answered.confidence + 0.01),
-    )
-    declined = with_config(kb, strict).answer(question)
+    declined = with_config(kb, _alone(threshold=answered.confidence + 0.01)).answer(question)
     assert not declined.answered
     assert declined.confidence == answered.confidence
     assert declined.short is None
@@ -119,9 +163,7 @@ def test_without_weights_the_choices_rating_is_the_confidence(
     nlp: Language, tmp_path: Path
 ) -> None:
     kb = make_newsroom(nlp, tmp_path / "t.db")
-    before = with_config(
-        kb, dataclasses.replace(DEFAULT, confidence=ConfidenceWeights(weights=()))
-    )
+    before = with_config(kb, dataclasses.replace(DEFAULT, confidence_alone=ConfidenceWeights()))
     question = "where are the talks held?"
     cands = before.engine.candidates(question)
     rating = max(1 / (1 + math.exp(-DEFAULT.reader.logit(c.features()))) for c in cands)
@@ -131,12 +173,7 @@ def test_without_weights_the_choices_rating_is_the_confidence(
 
 
 def _sure_at(kb: Newsroom, level: float) -> Newsroom:
-    return with_config(
-        kb,
-        dataclasses.replace(
-            DEFAULT, confidence=dataclasses.replace(DEFAULT.confidence, sure=level)
-        ),
-    )
+    return with_config(kb, _alone(sure=level))  # the seed store: one article
 
 
 def test_an_answer_below_the_sure_level_is_said_as_unsure(nlp: Language, tmp_path: Path) -> None:
@@ -158,56 +195,12 @@ def test_an_answer_below_the_sure_level_is_said_as_unsure(nlp: Language, tmp_pat
     assert (above.short, above.confidence) == (at.short, at.confidence)
 
 
-def test_the_shipped_sure_level_lies_between_the_threshold_and_certainty() -> None:
-    assert DEFAULT.confidence.threshold < DEFAULT.confidence.sure < 1.0
-
-
 def test_declines_and_the_rules_alone_are_never_unsure(nlp: Language, tmp_path: Path) -> None:
     kb = make_newsroom(nlp, tmp_path / "t.db")
     declined = _sure_at(kb, 1.0).answer("who won the world cup?")
     assert not declined.answered
     assert not declined.tentative
-    rules = with_config(
-        make_newsroom(nlp, tmp_path / "r.db", reader=False),
-        dataclasses.replace(DEFAULT, confidence=dataclasses.replace(DEFAULT.confidence, sure=1.0)),
-    )
+    rules = with_config(make_newsroom(nlp, tmp_path / "r.db", reader=False), _alone(sure=1.0))
     answer = rules.answer("where are the talks held?")
     assert answer.answered
     assert not answer.tentative
-
-
-def test_a_given_alone_share_stands_for_the_chosen_facts() -> None:
-    feats = question_features(
-        False,
-        logits=[0.0, 1.0],
-        readings=[_reading(2.0), _reading(0.5)],
-        chosen=1,
-        answer="x",
-        shares=[1.0, 1.0],
-        alone=0.7,
-    )
-    assert dict(zip(CONFIDENCE_FEATURES, feats, strict=True))["article"] == 0.7
-
-
-def _weighing_the_article(kb: Newsroom, alone_share: float) -> Newsroom:
-    weights = list(DEFAULT.confidence.weights)
-    weights[CONFIDENCE_FEATURES.index("article")] = 3.0
-    confidence = dataclasses.replace(
-        DEFAULT.confidence, weights=tuple(weights), alone_share=alone_share
-    )
-    return with_config(kb, dataclasses.replace(DEFAULT, confidence=confidence))
-
-
-def test_a_one_article_store_weighs_the_alone_share_not_its_shares_of_one(
-    nlp: Language, tmp_path: Path
-) -> None:
-    # In a store of one article every fact's share is 1 whatever is asked; the confidence
-    # weighs ``alone_share`` there instead, and the true shares once a second article loads.
-    kb = make_newsroom(nlp, tmp_path / "t.db")
-    question = "when will the next round of talks begin?"
-    assert all(c.article == pytest.approx(1.0) for c in kb.engine.candidates(question))
-    low, high = (_weighing_the_article(kb, s).answer(question) for s in (0.2, 0.8))
-    assert low.confidence < high.confidence
-    kb.load_text((Path(__file__).parent / "data" / "harbour_council.txt").read_text())
-    low, high = (_weighing_the_article(kb, s).answer(question) for s in (0.2, 0.8))
-    assert low.confidence == high.confidence

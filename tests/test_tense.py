@@ -10,7 +10,7 @@ import pytest
 from spacy.language import Language
 
 from knowledge import Newsroom
-from knowledge.qa.config import CONFIDENCE_FEATURES, DEFAULT, QAConfig
+from knowledge.qa.config import CONFIDENCE_FEATURES, DEFAULT, ConfidenceWeights, QAConfig
 from tests.conftest import make_newsroom, with_config
 
 
@@ -44,12 +44,16 @@ def _without_tense() -> QAConfig:
     """The shipped knobs with the tense weighed nowhere (the choice, the confidence), and no
     threshold: what the choice picks, however sure."""
     k = CONFIDENCE_FEATURES.index("tense")
-    sure = DEFAULT.confidence
-    weights = (*sure.weights[:k], 0.0, *sure.weights[k + 1 :])
+
+    def untensed(sure: ConfidenceWeights) -> ConfidenceWeights:
+        weights = (*sure.weights[:k], 0.0, *sure.weights[k + 1 :])
+        return dataclasses.replace(sure, weights=weights, threshold=0.0)
+
     return dataclasses.replace(
         DEFAULT,
         reader=dataclasses.replace(DEFAULT.reader, tense=0.0),
-        confidence=dataclasses.replace(sure, weights=weights, threshold=0.0),
+        confidence=untensed(DEFAULT.confidence),
+        confidence_alone=untensed(DEFAULT.confidence_alone),
     )
 
 

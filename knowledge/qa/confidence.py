@@ -6,9 +6,7 @@ confidence. But whether a question is answered at all shows in the others too: o
 reader finds an answer in, against five it half does; the second-best margin; how far the chosen
 fact leads; whether the question asks for a type (an age, a price, a date: what news articles
 most often leave open); how much of the reading order's belief the chosen fact's article holds
-(a question about nothing stored spreads it over many; in a store of one article every fact has
-it all, which says nothing, so there the fitted questions' mean share stands in for it).
-``ConfidenceWeights`` weighs these;
+(a question about nothing stored spreads it over many). ``ConfidenceWeights`` weighs these;
 ``bench/fit_confidence.py`` fits it on written news questions that neither the reader nor the
 choice was fitted on, and measures it."""
 
@@ -29,7 +27,6 @@ def question_features(
     answer: str,
     shares: Sequence[float],
     cosines: Sequence[float] = (),
-    alone: float | None = None,
 ) -> tuple[float, ...]:
     """In ``CONFIDENCE_FEATURES`` order: the chosen fact's ``READER_FEATURES`` (``readings``:
     each fact's, margin first); the best and second-best margins of all the facts, how many have
@@ -38,10 +35,7 @@ def question_features(
     whether the question asks for a type (``typed``); the chosen fact's cosine with the
     question and the best of the facts read (``cosines``, one per fact; none: 0); and how much of
     the reading order's belief the chosen fact's article holds (``shares``, one per fact:
-    ``rank.article_shares``), or ``alone`` where it is given: in a store of one article, whose
-    shares are all 1 whatever is asked, the value the confidence was fitted with there
-    (``ConfidenceWeights.alone_share``: the mean of the many-article stores' questions, so that
-    the feature neither raises nor lowers a one-article store's confidences as a whole)."""
+    ``rank.article_shares``)."""
     margins = sorted((_clip(r[0]) for r in readings), reverse=True)
     ranked = sorted(logits, reverse=True)
     lead = ranked[0] - ranked[1] if len(ranked) > 1 else 10.0
@@ -56,7 +50,7 @@ def question_features(
         float(typed),
         cosines[chosen] if cosines else 0.0,
         max(cosines, default=0.0),
-        shares[chosen] if alone is None else alone,
+        shares[chosen],
     )
 
 

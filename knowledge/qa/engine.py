@@ -840,12 +840,13 @@ class Engine:
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)
         best = cands[order[0]]
         confidence = self._reader_confidence(q, cands, features, logits, order[0])
-        if confidence < self.config.reader_threshold:  # "did you mean": the likeliest read
+        articles = len(self.index.articles)
+        if confidence < self.config.reader_threshold(articles):  # "did you mean": likeliest read
             return self._decline(
                 text, list(facts), None, confidence=confidence, least=weights.suggest
             )
         short = _typed(q, best.fact, best.reading, self.index)
-        sure = self.config.confidence
+        sure = self.config.confidence_in(articles)
         return self._answered(
             text,
             q,
@@ -865,10 +866,11 @@ class Engine:
         chosen: int,
     ) -> float:
         """How sure the reader's answer (``cands[chosen]``'s span) is: by the confidence model
-        (``ConfidenceWeights``), which weighs every fact read, where it has weights; else the
-        choice's rating of the chosen fact. ``features``: each candidate's ``READER_FEATURES``,
-        ``logits`` the choice's (both computed once by the caller)."""
-        sure = self.config.confidence
+        (``ConfidenceWeights``) for a store of as many articles as this one, which weighs every
+        fact read, where it has weights; else the choice's rating of the chosen fact.
+        ``features``: each candidate's ``READER_FEATURES``, ``logits`` the choice's (both
+        computed once by the caller)."""
+        sure = self.config.confidence_in(len(self.index.articles))
         if not sure.weights:
             return sigmoid(logits[chosen])
         feats = question_features(
@@ -879,7 +881,6 @@ class Engine:
             answer=cands[chosen].reading.text,
             shares=[c.article for c in cands],
             cosines=[c.dense for c in cands],
-            alone=sure.alone_share if len(self.index.articles) < 2 else None,
         )
         return rate(sure, feats)
 
