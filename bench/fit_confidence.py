@@ -13,8 +13,13 @@ articles of each fold (``news_fold``) in one store with the seed, asked its fold
 makes of questions it has never seen, which the confidence must judge. The same questions are
 asked again each of a store holding its article alone (``alone``; ``--no-alone`` leaves them
 out): a store of one article, a fresh install's, where the reading order's belief in an article
-says nothing. The development sets (``DEVELOPMENT``, not the follow-ups) only choose the
-threshold and are reported; no frozen set.
+says nothing; they measure the model for such a store and are not fitted on. The development
+sets (``DEVELOPMENT``, not the follow-ups; the seed's asked of the seed alone as well) only
+choose the thresholds and are reported; no frozen set.
+
+Two models are fitted on the same written questions: one for a store of many articles
+(``QAConfig.confidence``), one for a store of one (``confidence_alone``) with the article's
+share held at 0, each with its own threshold.
 
 Each question gives the features of ``knowledge/qa/confidence.py`` (the chosen fact's and all
 the facts read) and two labels: answerable, and answered right (the chosen fact's span has
@@ -214,7 +219,8 @@ def alone(
     ``off_store`` of the other fold's questions asked of each (unanswerable there): the bot as
     one article makes it, a fresh install's. There every fact read is of the one article, so the
     reading order's belief in it (``article``) tells nothing, where in a store of many it tells
-    whether the store holds anything about the question; the confidence is fitted on both."""
+    whether the store holds anything about the question. They measure the one-article model;
+    fitted on, they made it rank the seed's questions asked of the seed alone worse."""
     questions = load_questions(UNSEEN)
     rng = random.Random(seed)
     by_article: dict[str, list[dict[str, Any]]] = {}
