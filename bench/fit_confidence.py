@@ -91,11 +91,6 @@ from knowledge.qa.evaluation import auc, declined_at, read_items
 from knowledge.storage.store import Store
 
 FITTED = frozenset({"written", "squad"})  # the sources the confidence is fitted on
-# The sources asked of a store of one article, where every fact's article share is 1 whatever
-# is asked: rated by the model fitted without it (``QAConfig.confidence_alone``), as the engine
-# rates such a store's answers. ``alone`` is measured, not fitted on: fitted on it, the seed's
-# development questions asked of the seed alone were ranked worse (bench/README.md).
-ONE_ARTICLE = frozenset({"alone", "squad"})
 ARTICLE = CONFIDENCE_FEATURES.index("article")
 ONE_MODEL = " (one-article model)"  # follows a source rated by the one-article model
 # A development set's seed questions asked of a store holding the seed alone (a fresh install's):
@@ -291,11 +286,6 @@ def development_alone(nlp: Any, config: QAConfig = DEFAULT) -> list[Asked]:
                     a = _asked(kb, path.stem + SEED_ALONE, 0, i.question, i.answers)
                     out += [a] if a else []
     return out
-
-
-def one_article(source: str) -> bool:
-    """Whether ``source``'s questions were asked of a store holding one article."""
-    return source in ONE_ARTICLE or source.endswith(SEED_ALONE)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -655,11 +645,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     if args.cached:
         asked = [Asked(**d) for d in json.loads(CACHE.read_text("utf-8"))]
-        older = not any(a.source.endswith(SEED_ALONE) for a in asked)  # an older cache
-        if older or (not args.no_alone and not any(a.source == "alone" for a in asked)):
+        # A cache from before these sources were collected: collect what it lacks, once.
+        lacks_seed_alone = not any(a.source.endswith(SEED_ALONE) for a in asked)
+        lacks_alone = not args.no_alone and not any(a.source == "alone" for a in asked)
+        if lacks_seed_alone or lacks_alone:
             nlp = load_pipeline(DEFAULT_MODEL)
-            asked += development_alone(nlp) if older else []
-            asked += [] if args.no_alone or any(a.source == "alone" for a in asked) else alone(nlp)
+            asked += development_alone(nlp) if lacks_seed_alone else []
+            asked += alone(nlp) if lacks_alone else []
             CACHE.write_text(json.dumps([dataclasses.asdict(a) for a in asked]), "utf-8")
     else:
         config = DEFAULT
@@ -688,21 +680,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         *((f"refitted without `{n}`", frozenset({n})) for n in LATER),
         *([("refitted without the rules' opinion", RULES)] if consulted else []),
     ]
-    many_dev = [a for a in development_asked if not one_article(a.source)]
+    many_dev = [a for a in development_asked if not a.source.endswith(SEED_ALONE)]
     refits = refit_table(asked, many_dev, ways)
     # Two models: one for a store of many articles; one for a store of one, fitted on the same
     # questions with the article's share held at 0 (it is 1 for every fact there).
+    # The one-article stores' questions (``alone``) are measured, not fitted on: fitted on, they
+    # made the seed's development questions asked of the seed alone rank worse (bench/README.md).
     mine = [a for a in asked if a.source in FITTED]
     measured = [a for a in asked if a.source == "alone"]
     dropped = [CONFIDENCE_FEATURES.index(n) for n in args.drop.split(",") if n]
     data = without_confidence(judged(mine, DEFAULT.reader), dropped)
-    one_data = without_confidence(judged([*mine, *measured], DEFAULT.reader), [*dropped, ARTICLE])
+    one_data = without_confidence([*data, *judged(measured, DEFAULT.reader)], [*dropped, ARTICLE])
     dev_all = without_confidence(judged(development_asked, DEFAULT.reader), dropped)
-    dev = [d for d in dev_all if not one_article(d.source)]
+    dev = [d for d in dev_all if not d.source.endswith(SEED_ALONE)]
     # Rated by the one-article model: the seed's questions asked of the seed alone, and (too few
     # alone to set a threshold by) the development sets asked of their store of many.
     one_dev = [
-        d if one_article(d.source) else dataclasses.replace(d, source=d.source + ONE_MODEL)
+        d if d.source.endswith(SEED_ALONE) else dataclasses.replace(d, source=d.source + ONE_MODEL)
         for d in without_confidence(dev_all, [ARTICLE])
     ]
     cv = cross_validate(data, [a.fold for a in mine])

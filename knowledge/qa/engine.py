@@ -33,7 +33,7 @@ from knowledge.models import (
 from knowledge.nlp.dates import relative_time
 from knowledge.qa import holders, rank, reply
 from knowledge.qa.confidence import question_features, rate, sigmoid
-from knowledge.qa.config import DEFAULT, Calibration, QAConfig, RankWeights
+from knowledge.qa.config import DEFAULT, Calibration, ConfidenceWeights, QAConfig, RankWeights
 from knowledge.qa.embedding import Embedder
 from knowledge.qa.index import Index
 from knowledge.qa.kinds import TYPED_KINDS, AnswerKind
@@ -839,14 +839,14 @@ class Engine:
         order = sorted(range(len(cands)), key=lambda k: (-probs[k], k))
         facts = tuple(ScoredFact(cands[k].fact, round(probs[k], 4)) for k in order)
         best = cands[order[0]]
-        confidence = self._reader_confidence(q, cands, features, logits, order[0])
         articles = len(self.index.articles)
+        sure = self.config.confidence_in(articles)  # the model for a store of this many
+        confidence = self._reader_confidence(q, cands, features, logits, order[0], sure=sure)
         if confidence < self.config.reader_threshold(articles):  # "did you mean": likeliest read
             return self._decline(
                 text, list(facts), None, confidence=confidence, least=weights.suggest
             )
         short = _typed(q, best.fact, best.reading, self.index)
-        sure = self.config.confidence_in(articles)
         return self._answered(
             text,
             q,
@@ -864,13 +864,14 @@ class Engine:
         features: Sequence[Sequence[float]],
         logits: Sequence[float],
         chosen: int,
+        *,
+        sure: ConfidenceWeights,
     ) -> float:
         """How sure the reader's answer (``cands[chosen]``'s span) is: by the confidence model
-        (``ConfidenceWeights``) for a store of as many articles as this one, which weighs every
-        fact read, where it has weights; else the choice's rating of the chosen fact.
-        ``features``: each candidate's ``READER_FEATURES``, ``logits`` the choice's (both
-        computed once by the caller)."""
-        sure = self.config.confidence_in(len(self.index.articles))
+        ``sure`` (the one for a store of as many articles as this one), which weighs every fact
+        read, where it has weights; else the choice's rating of the chosen fact. ``features``:
+        each candidate's ``READER_FEATURES``, ``logits`` the choice's (all computed once by the
+        caller)."""
         if not sure.weights:
             return sigmoid(logits[chosen])
         feats = question_features(
