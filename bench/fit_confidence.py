@@ -6,8 +6,10 @@ the choice's own rating (the confidence before it).
     PYTHONPATH=.:bench .venv/bin/python bench/fit_confidence.py --cached   # re-fit the rows
 
 Data: the written news questions of the batches that neither the shipped reader, embeddings and
-reading order nor the choice (``ReaderWeights``) were fitted on (``UNSEEN``: 6,468 questions,
-1,407 of them unanswerable, about 459 BBC articles that no question set of ours asks about), the
+reading order nor the choice (``ReaderWeights``) were fitted on (``UNSEEN``, less those about a
+near copy of an article they were fitted on: ``news_questions.unseen_questions``, 6,244
+questions, 1,338 of them unanswerable, about 446 BBC articles that no question set of ours asks
+about), the
 articles of each fold (``news_fold``) in one store with the seed, asked its fold's questions and
 ``OFF_STORE`` of the other's (unanswerable there), read by the shipped chain: what the engine
 makes of questions it has never seen, which the confidence must judge. The same questions are
@@ -61,7 +63,7 @@ from fit_reader import (
 )
 from fit_reader import cross_validate as choice_cv
 from fit_reader import fit as fit_choice
-from news_questions import UNSEEN, load_articles, load_questions, news_fold
+from news_questions import load_articles, news_fold, unseen_questions
 from revision import git_revision
 from squad import (
     FIXED_NOW,
@@ -182,7 +184,7 @@ def written_stores(
     with their answers, and ``off_store`` of the other fold's with none, as unanswerable: a user
     asks about news the bot has not loaded (their names are no article's, which the written
     unanswerable questions, about their own article, never are). The store is closed after."""
-    questions = load_questions(UNSEEN)
+    questions = unseen_questions()
     rng = random.Random(seed)
     for fold in (0, 1):
         mine = [q for q in questions if news_fold(q["article"]) == fold]
@@ -216,7 +218,7 @@ def alone(
     reading order's belief in it (``article``) tells nothing, where in a store of many it tells
     whether the store holds anything about the question. They measure the one-article model;
     fitted on, they made it rank the seed's questions asked of the seed alone worse."""
-    questions = load_questions(UNSEEN)
+    questions = unseen_questions()
     rng = random.Random(seed)
     by_article: dict[str, list[dict[str, Any]]] = {}
     of_fold: dict[int, list[dict[str, Any]]] = {0: [], 1: []}
@@ -686,11 +688,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # questions with the article's share held at 0 (it is 1 for every fact there).
     # The one-article stores' questions (``alone``) are measured, not fitted on: fitted on, they
     # made the seed's development questions asked of the seed alone rank worse (bench/README.md).
+    # SQuAD's questions (``--squad-questions``) are asked of stores of one article each, where
+    # the article's share is 1 whatever is asked: they are fitted on by the one-article model
+    # only.
     mine = [a for a in asked if a.source in FITTED]
+    many = [a for a in mine if a.source != "squad"]
     measured = [a for a in asked if a.source == "alone"]
     dropped = [CONFIDENCE_FEATURES.index(n) for n in args.drop.split(",") if n]
-    data = without_confidence(judged(mine, DEFAULT.reader), dropped)
-    one_data = without_confidence([*data, *judged(measured, DEFAULT.reader)], [*dropped, ARTICLE])
+    data = without_confidence(judged(many, DEFAULT.reader), dropped)
+    one_data = without_confidence(judged([*mine, *measured], DEFAULT.reader), [*dropped, ARTICLE])
     dev_all = without_confidence(judged(development_asked, DEFAULT.reader), dropped)
     dev = [d for d in dev_all if not d.source.endswith(SEED_ALONE)]
     # Rated by the one-article model: the seed's questions asked of the seed alone, and (too few
@@ -699,7 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         d if d.source.endswith(SEED_ALONE) else dataclasses.replace(d, source=d.source + ONE_MODEL)
         for d in without_confidence(dev_all, [ARTICLE])
     ]
-    cv = cross_validate(data, [a.fold for a in mine])
+    cv = cross_validate(data, [a.fold for a in many])
     cv += cross_validate(one_data, [a.fold for a in [*mine, *measured]], ONE_MODEL)
     weights = fitted_model(data, dev)
     one = fitted_model([d for d in one_data if d.source in FITTED], one_dev)

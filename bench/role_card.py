@@ -1,10 +1,11 @@
 """The card against the reader for the questions the engine once answered with an entity's card
 before reading anything: "what is X's job / role / title" (``Engine._role_of``) and "who is X?"
 / "what is X?" (``Question.card`` with a question word). Every such unseen written question
-(``fit_confidence.UNSEEN``), asked of its fold's store (as ``fit_confidence.written``), answered
-by the card, by the reader past the card, and by the engine as shipped. Both kinds are read now
-(the rules, ``TALKS_READER=off``, keep the card); "who is X?" keeps the card's shape and, where
-the reader reads X's name, its answer (bench/README.md, "A job asked of the reader").
+(``news_questions.unseen_questions``), asked of its fold's store (as
+``fit_confidence.written``), answered by the card, by the reader past the card, and by the
+engine as shipped. Both kinds are read now (the rules, ``TALKS_READER=off``, keep the card);
+"who is X?" keeps the card's shape and, where the reader reads X's name, its answer
+(bench/README.md, "A job asked of the reader").
 
     PYTHONPATH=.:bench .venv/bin/python bench/role_card.py     # ~2 min
 """
@@ -16,8 +17,8 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from fit_confidence import FIXED_NOW, UNSEEN
-from news_questions import load_articles, load_questions, news_fold
+from fit_confidence import FIXED_NOW
+from news_questions import load_articles, news_fold, unseen_questions
 from squad import shared_missing
 
 from knowledge import DEFAULT_MODEL, Newsroom
@@ -44,7 +45,7 @@ def read(engine: Any, text: str) -> Answer:
 
 def compare(nlp: Any) -> list[Row]:
     """Each question a card would answer, with the card's answer and the reader's."""
-    questions = load_questions(UNSEEN)
+    questions = unseen_questions()
     out: list[Row] = []
     for fold in (0, 1):
         mine = [q for q in questions if news_fold(q["article"]) == fold]

@@ -7,8 +7,9 @@ set: support@1, F1, declined, false declines of the answers the bot would give.
 
 The stores and questions are ``fit_confidence.written_stores``', as that fit asks them: each fold's
 articles (``news_fold``) in one store with the seed, asked that fold's questions and ``OFF_STORE``
-of the other fold's (unanswerable there). 6,468 questions that neither the reader, the embeddings,
-the reading order nor the choice were fitted on, written the way our news sets are: a set thirty
+of the other fold's (unanswerable there). 6,244 questions (``news_questions.unseen_questions``)
+about articles that neither the reader, the embeddings, the reading order nor the choice were
+fitted on, nor a near copy of one, written the way our news sets are: a set thirty
 times the size of a development set, for a change that shapes answers (an answer's span, a date),
 where the development sets move by one question. The confidence's weights and threshold *were*
 fitted on them (``fit_confidence.py``), so declined / false declines here are in-sample; support@1
@@ -26,7 +27,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fit_confidence import OFF_STORE, UNSEEN, written_stores
+from fit_confidence import OFF_STORE, written_stores
+from news_questions import UNSEEN
 from revision import git_revision
 from squad import RESULTS, shared_missing, write_report
 
