@@ -709,7 +709,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     cv += cross_validate(one_data, [a.fold for a in [*mine, *measured]], ONE_MODEL)
     weights = fitted_model(data, dev)
     one = fitted_model([d for d in one_data if d.source in FITTED], one_dev)
-    news = [d for d in data if d.source != "squad"]
     one_news = [d for d in one_data if d.source != "squad"]  # the written questions and alone
     head = ["confidence", "answered right", "declined", "false declines", "AUC"]
     dev_head = ["set", *head, "declined at <= 10 % false"]
@@ -791,7 +790,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         table(
             ["questions", "answers given", "unsure", "unsure right", "sure right"],
-            sure_table([*news, *dev], weights),
+            sure_table([*data, *dev], weights),
         ),
         "",
         f"The one-article model's, below {one.sure}:",

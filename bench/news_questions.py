@@ -23,6 +23,7 @@ their article. The SQuAD cross-validation stays by SQuAD article.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -60,35 +61,41 @@ def near_copies(names: Iterable[str], of: Iterable[str]) -> set[str]:
     ``of`` (another path): the store's own rule (``knowledge.ingest.dedupe``, containment of
     word 5-grams at least ``THRESHOLD``), which the SHA-1 of a file misses (the BBC set holds
     the same story under two numbers with a byte or a line changed)."""
-    bodies = {name: body(SHARED / "corpus" / name) for name in {*names, *of}}
-    keyed: dict[int, set[str]] = {}
-    for name in of:
+    mine, others = set(names), sorted(set(of))
+    bodies = {name: body(SHARED / "corpus" / name) for name in {*mine, *others}}
+    index = {name: k for k, name in enumerate(others)}  # ``nearest`` knows articles by number
+    keyed: dict[int, set[int]] = {}
+    for name, k in index.items():
         for key in fingerprint(bodies[name]):
-            keyed.setdefault(key, set()).add(name)
-    others = sorted(set(of))
-    index = {name: k for k, name in enumerate(others)}
+            keyed.setdefault(key, set()).add(k)
 
     def sharing(keys: Sequence[int]) -> set[int]:
-        return {index[n] for key in keys for n in keyed.get(key, ())}
+        return {k for key in keys for k in keyed.get(key, ())}
 
     def body_of(k: int) -> str:
         return bodies[others[k]]
 
     return {
         name
-        for name in names
+        for name in mine
         if nearest(bodies[name], sharing, body_of, exclude=[index.get(name, -1)])
     }
+
+
+@functools.cache
+def _unseen_copies() -> frozenset[str]:
+    """The ``UNSEEN`` questions' articles that nearly repeat one of ``TRAINING`` (once a
+    process: ``fit_confidence.py`` asks the unseen questions twice)."""
+    unseen = {q["article"] for q in load_questions(UNSEEN)}
+    return frozenset(near_copies(unseen, {q["article"] for q in load_questions(TRAINING)}))
 
 
 def unseen_questions() -> list[dict[str, Any]]:
     """The ``UNSEEN`` questions that judge the shipped files, less those about a near copy of an
     article of ``TRAINING``, which the reader, the order and the choice were fitted on (16 of
     the 462 articles, 224 of 6,468 questions; before 7 December they were judged as unseen)."""
-    questions = load_questions(UNSEEN)
-    trained = {q["article"] for q in load_questions(TRAINING)}
-    copies = near_copies({q["article"] for q in questions}, trained)
-    return [q for q in questions if q["article"] not in copies]
+    copies = _unseen_copies()
+    return [q for q in load_questions(UNSEEN) if q["article"] not in copies]
 
 
 def load_questions(paths: list[Path] = QUESTIONS) -> list[dict[str, Any]]:

@@ -4,14 +4,12 @@ engine's opinion is worth is measured by fitting with its features and without."
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from cloze import practice_articles
 from fit_confidence import (
     RULES,
     Asked,
@@ -122,20 +120,3 @@ def test_the_unseen_questions_leave_out_near_copies_of_articles_fitted_on() -> N
     assert "bbc/business/290.txt" in dropped
     assert near_copies(dropped, trained) == dropped
     assert len(kept) > 400
-
-
-def _evaluated(name: str) -> set[str]:
-    path = Path(__file__).parent / "data" / f"{name}.jsonl"
-    return {json.loads(line)["article"] for line in path.read_text("utf-8").splitlines() if line}
-
-
-def test_nothing_practised_on_nearly_repeats_an_article_of_an_evaluation_set() -> None:
-    """The reader practises on (``cloze``) and is asked written questions about
-    ``practice_articles``, which leave out our sets' articles and their exact copies. Nor may
-    one be a near copy of the frozen set's. One is of bbc_working's (a development set):
-    sport/088, sport/049 again, whose 14 written questions (batch x) the shipped files were
-    fitted on before near copies were checked; the next retrain should drop it."""
-    shared_path("corpus", "bbc")
-    practised = {str(p.relative_to(p.parents[2])) for p in practice_articles()}
-    assert not near_copies(_evaluated("bbc_frozen"), practised)
-    assert near_copies(_evaluated("bbc_working"), practised) == {"bbc/sport/049.txt"}
