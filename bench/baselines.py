@@ -23,7 +23,6 @@ import argparse
 import datetime as dt
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,21 +40,19 @@ from squad import (
     SquadArticle,
     contains_answer,
     error_line,
-    fresh_kb,
     load,
     load_dev_articles,
     question_type,
+    scratch_newsroom,
     shared_missing,
     table,
     write_report,
 )
 
-from knowledge import Newsroom
 from knowledge.errors import KnowledgeError
 from knowledge.models import Answer, Turn
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa.evaluation import Item, evaluate, read_items
-from knowledge.storage.store import Store
 
 try:
     from rank_bm25 import BM25Okapi
@@ -155,17 +152,11 @@ class SeedRow:
     no_followup_hits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METHODS, 0))
 
 
-def seed_kb(nlp: Language, directory: Path) -> Newsroom:
-    store = Store(f"sqlite:///{directory / 'seed.db'}")
-    return Newsroom(store, nlp, clock=lambda: SEED_NOW, seed=True)
-
-
 def run_seed(nlp: Language) -> list[SeedRow]:
     sents = sentences(nlp, seed_paragraphs())
     rankers = baselines(sents)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="seed-") as tmp:
-        kb = seed_kb(nlp, Path(tmp))
+    with scratch_newsroom(nlp, prefix="seed-", seed=True, clock=lambda: SEED_NOW) as kb:
 
         def ask(question: str, context: Turn | None) -> Answer:
             return kb.answer(question, context=context)
@@ -192,7 +183,6 @@ def run_seed(nlp: Language) -> list[SeedRow]:
                         row.no_followup_hits[method] += hit
                 row.answered_hits += outcome.answer.answered and supported(tops["engine"], item)
             rows.append(row)
-        kb.store.engine.dispose()
     return rows
 
 
@@ -224,8 +214,7 @@ def run_squad(nlp: Language, articles: Sequence[SquadArticle]) -> SquadResult:
         sents = sentences(nlp, (p.context for p in art.paragraphs))
         result.sentences += len(sents)
         rankers = baselines(sents)
-        with tempfile.TemporaryDirectory(prefix="squad-") as tmp:
-            kb = fresh_kb(nlp, Path(tmp))
+        with scratch_newsroom(nlp, prefix="squad-") as kb:
             try:
                 load(kb, art.display_title, art.text)
             except KnowledgeError as e:
@@ -243,7 +232,6 @@ def run_squad(nlp: Language, articles: Sequence[SquadArticle]) -> SquadResult:
                     row.n += 1
                     for method, top in tops.items():
                         row.hits[method] += contains_answer(top, q.answers)
-            kb.store.engine.dispose()
     return result
 
 

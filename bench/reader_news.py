@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from squad import FIXED_NOW, ROOT, SHARED, shared_missing
+from squad import ROOT, SHARED, scratch_newsroom, shared_missing
 
-from knowledge import DEFAULT_MODEL, Newsroom, decode
+from knowledge import DEFAULT_MODEL, decode
 from knowledge.errors import QuestionError
 from knowledge.nlp.pipeline import load_pipeline
 from knowledge.qa.evaluation import auc, normalize_answer, read_items, token_f1
 from knowledge.qa.reader import Reader
-from knowledge.storage.store import Store
 
 SETS = (
     ROOT / "tests" / "data" / "bbc_working.jsonl",
@@ -39,9 +37,8 @@ SHIPPED = ROOT / "knowledge" / "data" / "reader.onnx"
 def measure(model: Path) -> dict[str, float]:
     items = [i for path in SETS for i in read_items(path) if not i.context]
     nlp = load_pipeline(DEFAULT_MODEL)
-    with tempfile.TemporaryDirectory(prefix="news-") as tmp:
-        reader = Reader.load(model)
-        kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, clock=lambda: FIXED_NOW, reader=reader)
+    reader = Reader.load(model)
+    with scratch_newsroom(nlp, prefix="news-", seed=True, reader=reader) as kb:
         for name in sorted({i.article for i in items if i.article}):
             kb.load_text(decode((SHARED / "corpus" / name).read_bytes()), source=name)
         facts = list(kb.index.facts.values())
@@ -66,7 +63,6 @@ def measure(model: Path) -> dict[str, float]:
                 pos.append(best.reading.margin)
             else:
                 neg.append(best.reading.margin)
-        kb.store.engine.dispose()
     return {
         "span F1 on the support": 100 * sum(span_f1) / max(1, len(span_f1)),
         "right by margin @1": sum(right_at_1) / max(1, len(right_at_1)),

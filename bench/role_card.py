@@ -13,20 +13,17 @@ engine as shipped. Both kinds are read now (the rules, ``TALKS_READER=off``, kee
 from __future__ import annotations
 
 import sys
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from fit_confidence import FIXED_NOW
 from news_questions import load_articles, news_fold, unseen_questions
-from squad import shared_missing
+from squad import scratch_newsroom, shared_missing
 
-from knowledge import DEFAULT_MODEL, Newsroom
+from knowledge import DEFAULT_MODEL
 from knowledge.errors import QuestionError
 from knowledge.models import Answer
 from knowledge.nlp.pipeline import load_pipeline
 from knowledge.qa.evaluation import token_f1
-from knowledge.storage.store import Store
 
 # which card, the question, its answers, the card's answer, the reader's, the engine's
 Row = tuple[str, str, list[str], Answer, Answer, Answer]
@@ -49,8 +46,7 @@ def compare(nlp: Any) -> list[Row]:
     out: list[Row] = []
     for fold in (0, 1):
         mine = [q for q in questions if news_fold(q["article"]) == fold]
-        with tempfile.TemporaryDirectory(prefix="role-") as tmp:
-            kb = Newsroom(Store(f"sqlite:///{tmp}/n.db"), nlp, clock=lambda: FIXED_NOW)
+        with scratch_newsroom(nlp, prefix="role-", seed=True) as kb:
             loaded = set(load_articles(kb, sorted({q["article"] for q in mine})).values())
             engine = kb.engine
             for item in mine:
@@ -75,7 +71,6 @@ def compare(nlp: Any) -> list[Row]:
                     continue
                 reader = read(engine, item["q"])
                 out.append((kind, item["q"], item["answers"], card, reader, kb.answer(item["q"])))
-            kb.store.engine.dispose()
     return out
 
 

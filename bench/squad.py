@@ -18,6 +18,7 @@ questions score as declined.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -26,7 +27,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,6 @@ from knowledge.models import Answer
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
 from knowledge.qa import spans
 from knowledge.qa.config import DEFAULT, QAConfig, SpanPolicy
-from knowledge.qa.embedding import Embedder
 from knowledge.qa.evaluation import normalize_answer, token_f1
 from knowledge.qa.reader import Reader
 from knowledge.storage.store import Store
@@ -268,24 +268,21 @@ def score_answer(q: SquadQuestion, answer: Answer | None) -> tuple[float, float,
 # --- running the engine ------------------------------------------------------------------------
 
 
-def fresh_kb(
-    nlp: Language,
-    directory: Path,
-    config: QAConfig = DEFAULT,
-    reader: Reader | bool = True,
-    embedder: Embedder | bool | None = None,
-) -> Newsroom:
-    """An empty knowledge base on a real SQLite file (no seed article)."""
-    store = Store(f"sqlite:///{directory / 'squad.db'}")
-    return Newsroom(
-        store,
-        nlp,
-        clock=lambda: FIXED_NOW,
-        seed=False,
-        config=config,
-        reader=reader,
-        embedder=embedder,
-    )
+@contextlib.contextmanager
+def scratch_newsroom(
+    nlp: Language, *, seed: bool = False, prefix: str = "bench-", **options: Any
+) -> Iterator[Newsroom]:
+    """A newsroom on a real SQLite file in a temporary folder, at the fixed clock unless
+    ``options`` give another (``options`` go to ``Newsroom``: ``config``, ``reader``,
+    ``embedder``, ``clock``); no seed article unless ``seed``. Its connections are closed and
+    the folder gone after, whichever way the block ends (an article refused, an error)."""
+    options.setdefault("clock", lambda: FIXED_NOW)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        kb = Newsroom(Store(f"sqlite:///{tmp}/news.db"), nlp, seed=seed, **options)
+        try:
+            yield kb
+        finally:
+            kb.store.engine.dispose()
 
 
 def fold_of(title: str) -> int:
@@ -346,13 +343,11 @@ def run_articles(
     start = time.perf_counter()
     for art in articles:
         result.texts += 1
-        with tempfile.TemporaryDirectory(prefix="squad-") as tmp:
-            kb = fresh_kb(nlp, Path(tmp), config, reader(art.title))
+        with scratch_newsroom(nlp, prefix="squad-", config=config, reader=reader(art.title)) as kb:
             if not result.try_load(kb, art.display_title, art.text, art.title, art.questions):
                 continue
             for q in art.questions:
                 result.record(q, kb.answer(q.question))
-            kb.store.engine.dispose()
     result.seconds = time.perf_counter() - start
     return result
 
@@ -395,14 +390,12 @@ def run_paragraphs(
     start = time.perf_counter()
     for p in paragraphs:
         result.texts += 1
-        with tempfile.TemporaryDirectory(prefix="squad-") as tmp:
-            kb = fresh_kb(nlp, Path(tmp), config, reader(p.article))
+        with scratch_newsroom(nlp, prefix="squad-", config=config, reader=reader(p.article)) as kb:
             where = f"{p.article} #{p.index}"
             if not result.try_load(kb, p.article.replace("_", " "), p.context, where, p.questions):
                 continue
             for q in p.questions:
                 result.record(q, kb.answer(q.question))
-            kb.store.engine.dispose()
     result.seconds = time.perf_counter() - start
     return result
 

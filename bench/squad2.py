@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,10 +29,10 @@ from squad import (
     add_reader_option,
     contains_answer,
     dev_titles,
-    fresh_kb,
     load,
     reader_for,
     report_path,
+    scratch_newsroom,
 )
 
 from knowledge.errors import KnowledgeError
@@ -62,8 +61,7 @@ def run(limit: int, reader: ReaderFor) -> tuple[list[Outcome], int, float]:
     start = time.perf_counter()
     for art in data:
         for p in art["paragraphs"][: limit or None]:
-            with tempfile.TemporaryDirectory(prefix="squad2-") as tmp:
-                kb = fresh_kb(nlp, Path(tmp), reader=reader(art["title"]))
+            with scratch_newsroom(nlp, prefix="squad2-", reader=reader(art["title"])) as kb:
                 try:
                     load(kb, art["title"].replace("_", " "), p["context"])
                 except KnowledgeError:
@@ -81,7 +79,6 @@ def run(limit: int, reader: ReaderFor) -> tuple[list[Outcome], int, float]:
                             f1=max((token_f1(a.short or "", x) for x in answers), default=0.0),
                         )
                     )
-                kb.store.engine.dispose()
     return outcomes, refused, time.perf_counter() - start
 
 

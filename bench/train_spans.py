@@ -21,7 +21,6 @@ import argparse
 import dataclasses
 import pickle
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -33,10 +32,10 @@ from squad import (
     ROOT,
     contains_answer,
     fold_of,
-    fresh_kb,
     load,
     load_dev_articles,
     question_type,
+    scratch_newsroom,
 )
 
 from knowledge.errors import KnowledgeError, QuestionError
@@ -67,8 +66,7 @@ def collect(out: Path) -> None:
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()
     for art in load_dev_articles():
-        with tempfile.TemporaryDirectory(prefix="spans-") as tmp:
-            kb = fresh_kb(nlp, Path(tmp), reader=False)  # the rules' own span scorer
+        with scratch_newsroom(nlp, prefix="spans-", reader=False) as kb:  # the rules' spans
             try:
                 article_id = load(kb, art.display_title, art.text)
             except KnowledgeError:
@@ -107,7 +105,6 @@ def collect(out: Path) -> None:
                             "scores": [_scores(t, sq.answers) for t in texts],
                         }
                     )
-            kb.store.engine.dispose()
         print(f"{art.title}: {len(rows)} questions so far, {time.perf_counter() - start:.0f} s")
     out.write_bytes(pickle.dumps(rows))
     print(f"{len(rows)} questions written to {out}")
@@ -119,8 +116,7 @@ def timing(articles: int) -> None:
     nlp = load_pipeline(DEFAULT_MODEL)
     costs: list[float] = []
     for art in load_dev_articles()[:articles]:
-        with tempfile.TemporaryDirectory(prefix="spans-") as tmp:
-            kb = fresh_kb(nlp, Path(tmp), reader=False)  # the rules' own span scorer
+        with scratch_newsroom(nlp, prefix="spans-", reader=False) as kb:  # the rules' spans
             facts = kb.facts_of(load(kb, art.display_title, art.text))
             for sq in art.questions:
                 try:
@@ -135,7 +131,6 @@ def timing(articles: int) -> None:
                 # always scored: the worst case
                 spans.best_span(q, fact, doc, rule=Located("", AnswerKind.NONE))
                 costs.append(1000 * (time.perf_counter() - start))
-            kb.store.engine.dispose()
     ms = np.array(costs)
     print(
         f"{len(ms)} questions: scorer {ms.mean():.2f} ms mean, {np.percentile(ms, 50):.2f} p50, "
