@@ -33,14 +33,13 @@ import fit_confidence as fc
 from dense_order import Facts, Rows, cached_rows, with_cosines
 from fit_ranker import fit
 from revision import git_revision
-from squad import RESULTS, scratch_newsroom, shared_missing, table, write_report
+from squad import RESULTS, shared_missing, table, write_report
 from tune_encoder import Encoder
 
-from knowledge import DEFAULT_MODEL, decode
+from knowledge import DEFAULT_MODEL
 from knowledge.nlp.pipeline import load_pipeline
 from knowledge.qa.config import DEFAULT, ORDER_FEATURES, QAConfig, ReadingOrder
 from knowledge.qa.embedding import Embedder
-from knowledge.qa.evaluation import read_items
 
 
 def refitted_order(encoder: Encoder, rows: Rows, facts: Facts) -> ReadingOrder:
@@ -55,23 +54,8 @@ def refitted_order(encoder: Encoder, rows: Rows, facts: Facts) -> ReadingOrder:
 def asked_with(nlp: object, config: QAConfig, embedder: Embedder | bool) -> list[fc.Asked]:
     """The unseen written questions and the development sets (not their follow-ups), asked as
     ``fit_confidence.py`` asks them, of newsrooms with ``config`` and ``embedder``."""
-    out = []
-    for fold, kb, questions in fc.written_stores(nlp, config=config, embedder=embedder):
-        for q, answers in questions:
-            a = fc._asked(kb, "written", fold, q["q"], answers)
-            out += [a] if a else []
-    sets = {path.stem: read_items(path) for path in fc.DEVELOPMENT}
-    with scratch_newsroom(
-        nlp, prefix="encoder-", seed=True, config=config, embedder=embedder
-    ) as kb:
-        for name in sorted({i.article for items in sets.values() for i in items if i.article}):
-            kb.load_text(decode((fc.SHARED / "corpus" / name).read_bytes()), source=name)
-        for source, items in sets.items():
-            for i in items:
-                if not i.context:
-                    a = fc._asked(kb, source, 0, i.question, i.answers)
-                    out += [a] if a else []
-    return out
+    written = fc.written(nlp, config=config, embedder=embedder)
+    return written + fc.development(nlp, config=config, embedder=embedder)
 
 
 def summary(asked: Sequence[fc.Asked]) -> list[list[str]]:

@@ -87,6 +87,7 @@ from knowledge.qa.config import (
     QAConfig,
     ReaderWeights,
 )
+from knowledge.qa.embedding import Embedder
 from knowledge.qa.evaluation import auc, declined_at, read_items
 
 FITTED = frozenset({"written", "squad"})  # the sources the confidence is fitted on
@@ -182,11 +183,16 @@ def written_stores(
 
 
 def written(
-    nlp: Any, off_store: int = OFF_STORE, seed: int = 13, config: QAConfig = DEFAULT
+    nlp: Any,
+    off_store: int = OFF_STORE,
+    seed: int = 13,
+    config: QAConfig = DEFAULT,
+    embedder: Embedder | bool | None = None,
 ) -> list[Asked]:
-    """Every unseen written question, asked of its fold's store (``written_stores``)."""
+    """Every unseen written question, asked of its fold's store (``written_stores``);
+    ``embedder`` as ``Newsroom`` takes it (None: the shipped one)."""
     out = []
-    for fold, kb, asked in written_stores(nlp, off_store, seed, config=config):
+    for fold, kb, asked in written_stores(nlp, off_store, seed, config=config, embedder=embedder):
         for q, answers in asked:
             a = _asked(kb, "written", fold, q["q"], answers)
             out += [a] if a else []
@@ -244,12 +250,17 @@ def squad(nlp: Any, sample: int, seed: int, fold_models: Path) -> list[Asked]:
     return out
 
 
-def development(nlp: Any, config: QAConfig = DEFAULT) -> list[Asked]:
+def development(
+    nlp: Any, config: QAConfig = DEFAULT, embedder: Embedder | bool | None = None
+) -> list[Asked]:
     """The development sets' questions (not the follow-ups, which need their turn), in one store
-    with the seed and the articles they name, as ``fit_reader.working`` asks them."""
+    with the seed and the articles they name, as ``fit_reader.working`` asks them; ``embedder``
+    as ``Newsroom`` takes it (None: the shipped one)."""
     sets = {path.stem: read_items(path) for path in DEVELOPMENT}
     out = []
-    with scratch_newsroom(nlp, prefix="confidence-", seed=True, config=config) as kb:
+    with scratch_newsroom(
+        nlp, prefix="confidence-", seed=True, config=config, embedder=embedder
+    ) as kb:
         for name in sorted({i.article for items in sets.values() for i in items if i.article}):
             kb.load_text(decode((SHARED / "corpus" / name).read_bytes()), source=name)
         for source, items in sets.items():
