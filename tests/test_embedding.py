@@ -78,15 +78,21 @@ def test_the_reading_order_compares_only_its_first_candidates(
 ) -> None:
     kb = make_newsroom(nlp, tmp_path / "t.db", seed=False)
     kb.load_text(HARBOUR, title="Harbour council")
-    config = dataclasses.replace(DEFAULT, order=dataclasses.replace(DEFAULT.order, embedded=2))
+    order = dataclasses.replace(DEFAULT.order, embedded=2, same_article=0)  # none joins them
+    config = dataclasses.replace(DEFAULT, order=order)
     two = with_config(kb, config)
     assert two.engine.embedder is not None
     asked: list[int] = []
     real = two.engine.embedder.similarities
 
-    def spy(question: str, texts: Sequence[str], stored: Sequence[bytes | None]) -> list[float]:
+    def spy(
+        question: str,
+        texts: Sequence[str],
+        stored: Sequence[bytes | None],
+        asked_vector: np.ndarray | None = None,
+    ) -> list[float]:
         asked.append(len(texts))
-        return real(question, texts, stored)
+        return real(question, texts, stored, asked=asked_vector)
 
     # the process's shared embedder: put back after the test
     monkeypatch.setattr(two.engine.embedder, "similarities", spy)
@@ -160,3 +166,36 @@ def test_a_texts_vector_does_not_depend_on_the_texts_encoded_with_it(shipped: Em
     )[1]
     assert np.array_equal(alone, among)
     assert float(np.linalg.norm(alone)) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_first_articles_closest_facts_join_the_compared_candidates(
+    nlp: Language, tmp_path: Path
+) -> None:
+    """A sentence sharing no word with the question ("cost" for "set the town back") is no
+    first-stage candidate, but it is in the article the question is about: with
+    ``same_article`` the facts of that article closest in meaning are compared too (at most
+    ``same_kept``), each once."""
+    kb = make_newsroom(nlp, tmp_path / "t.db", seed=False)
+    kb.load_text(HARBOUR, title="Harbour council")
+    question = "How much will Port Ellery's new ferry terminal set the town back?"
+    ranked = {}
+    for articles, kept in ((0, 5), (1, 5), (1, 1)):
+        order = dataclasses.replace(DEFAULT.order, same_article=articles, same_kept=kept)
+        engine = with_config(kb, dataclasses.replace(DEFAULT, order=order)).engine
+        facts = engine.ranked(question)
+        assert len({f.id for f in facts}) == len(facts)
+        ranked[articles, kept] = [f.text for f in facts]
+    assert not any("45 million euros" in text for text in ranked[0, 5])
+    assert any("45 million euros" in text for text in ranked[1, 5])
+    assert set(ranked[0, 5]) < set(ranked[1, 1]) < set(ranked[1, 5])
+    assert len(ranked[1, 1]) == len(ranked[0, 5]) + 1
+
+
+def test_the_closest_stored_vectors_come_first(shipped: Embedder) -> None:
+    texts = ["Twelve people died in the bombing.", "The film won three awards.", "Rain is due."]
+    stored: list[bytes | None] = list(shipped.stored(texts))
+    stored.insert(1, None)  # not stored: left out
+    asked = shipped.vectors(["How many people were killed in the attack?"])[0]
+    closest = shipped.closest(asked, stored, 2)
+    assert closest[0] == 0 and 1 not in closest and len(closest) == 2
+    assert shipped.closest(asked, stored, 0) == [] and shipped.closest(asked, [None], 3) == []

@@ -166,9 +166,11 @@ class Embedder:
         question: str,
         texts: Sequence[str],
         stored: Sequence[bytes | None] | None = None,
+        asked: np.ndarray | None = None,
     ) -> list[float]:
         """The cosine of the question with each text, in order (-1..1). ``stored``: the texts'
-        vectors where they are stored (``stored``'s bytes; None or a wrong size: made here)."""
+        vectors where they are stored (``stored``'s bytes; None or a wrong size: made here);
+        ``asked``: the question's vector where the caller has made it already."""
         if not texts:
             return []
         size = SCALE_BYTES + self.dim
@@ -177,7 +179,7 @@ class Embedder:
         matrix = np.zeros((len(texts), self.dim), dtype=np.float32)
         if any(usable):
             matrix[usable] = unpack([b for b, ok in zip(blobs, usable, strict=True) if ok and b])
-        q = self.vectors([question])[0]  # outside the lock: it only guards the cache
+        q = self.vectors([question])[0] if asked is None else asked
         missing = [t for t, ok in zip(texts, usable, strict=True) if not ok]
         if missing:
             with self._lock:
@@ -186,6 +188,17 @@ class Embedder:
                 if not ok:
                     matrix[row] = made[text]
         return [float(c) for c in matrix @ q]
+
+    def closest(self, asked: np.ndarray, stored: Sequence[bytes | None], k: int) -> list[int]:
+        """The places in ``stored`` of the ``k`` vectors closest to ``asked``, closest first
+        (ties by place); those not stored, or of another size, are left out."""
+        size = SCALE_BYTES + self.dim
+        usable = [i for i, b in enumerate(stored) if b is not None and len(b) == size]
+        if not usable or k <= 0:
+            return []
+        cosines = unpack([b for b in stored if b is not None and len(b) == size]) @ asked
+        ranked = sorted(range(len(usable)), key=lambda j: (-float(cosines[j]), j))
+        return [usable[j] for j in ranked[:k]]
 
     def _cached_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The vectors of texts not stored, from the cache or made now (the lock is held)."""

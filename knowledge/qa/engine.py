@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
+import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
@@ -702,15 +703,17 @@ class Engine:
         scored: list[tuple[float, rank.Features, Fact]],
         context_entities: frozenset[int],
         first: int,
+        asked: np.ndarray | None = None,
     ) -> list[tuple[float, rank.Features, Fact]]:
         """``scored`` with the embeddings' cosine as the ``dense`` feature of its ``first``
-        candidates (0 for the others, and all of them without embeddings)."""
+        candidates (0 for the others, and all of them without embeddings); ``asked``: the
+        question's vector, where made already."""
         if self.embedder is None or not scored:
             return scored
         head = scored[:first]
         question = self._reader_question(q, context_entities)
         cosines = self.embedder.similarities(
-            question, [f.text for _, _, f in head], [f.vector for _, _, f in head]
+            question, [f.text for _, _, f in head], [f.vector for _, _, f in head], asked
         )
         return [
             (s, dataclasses.replace(feats, dense=c), fact)
@@ -729,12 +732,63 @@ class Engine:
         150 candidates; their vectors are stored, but one without is made here), then the
         order with them. The others keep no cosine and stay behind: measured on the fitting
         rows with the static vectors, hit@1 and hit@5 were the same as with every candidate
-        compared (bench/README.md); the order is fitted so for the encoder."""
+        compared (bench/README.md); the order is fitted so for the encoder. A few facts of
+        the first articles that are no candidates join the compared ones (``_same_article``)."""
         order = self.config.order
         if self.embedder is not None:
             partial = rank.reading_order(scored, order, previous_fact)
-            scored = self._with_cosines(q, partial, context_entities, order.embedded)
+            head = partial[: order.embedded]
+            asked = self.embedder.vectors([self._reader_question(q, context_entities)])[0]
+            extra = self._same_article(q, partial, context_entities, asked)
+            partial = head + extra + partial[order.embedded :]
+            scored = self._with_cosines(
+                q, partial, context_entities, len(head) + len(extra), asked=asked
+            )
         return rank.reading_order(scored, order, previous_fact)
+
+    def _same_article(
+        self,
+        q: Question,
+        partial: list[tuple[float, rank.Features, Fact]],
+        context_entities: frozenset[int],
+        asked: np.ndarray,
+    ) -> list[tuple[float, rank.Features, Fact]]:
+        """The facts that are not candidates yet, of the first ``ReadingOrder.same_article``
+        articles in ``partial`` (the order without cosines), closest in meaning to the question
+        (``asked``, its vector): the ``same_kept`` closest, scored by the second stage with no
+        first-stage BM25 (they share no rare word or entity with the question)."""
+        assert self.embedder is not None
+        order = self.config.order
+        picked: list[int] = []
+        for _, _, f in partial:
+            if len(picked) == order.same_article:
+                break
+            if f.article_id not in picked:
+                picked.append(f.article_id)
+        seen = {f.id for _, _, f in partial}
+        facts = [
+            self.index.facts[fid]
+            for aid in picked
+            for fid in self.index.article_facts.get(aid, ())
+            if fid not in seen
+        ]
+        closest = self.embedder.closest(asked, [f.vector for f in facts], order.same_kept)
+        if not closest:
+            return []
+        weighting = self.config.rank
+        weights = rank.group_weights(q, self.index, context=context_entities, config=weighting)
+        out = []
+        for i in closest:
+            feats = rank.features(
+                q,
+                facts[i],
+                self.index,
+                context_entities=context_entities,
+                weights=weights,
+                config=weighting,
+            )
+            out.append((feats.score, feats, facts[i]))
+        return out
 
     def _scored(
         self, q: Question, context_entities: frozenset[int], previous_fact: int | None
