@@ -197,5 +197,8 @@ def test_the_closest_stored_vectors_come_first(shipped: Embedder) -> None:
     stored.insert(1, None)  # not stored: left out
     asked = shipped.vectors(["How many people were killed in the attack?"])[0]
     closest = shipped.closest(asked, stored, 2)
-    assert closest[0] == 0 and 1 not in closest and len(closest) == 2
-    assert shipped.closest(asked, stored, 0) == [] and shipped.closest(asked, [None], 3) == []
+    assert closest[0] == 0
+    assert 1 not in closest
+    assert len(closest) == 2
+    assert shipped.closest(asked, stored, 0) == []
+    assert shipped.closest(asked, [None], 3) == []
