@@ -24,7 +24,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 import numpy as np
 
@@ -173,12 +173,12 @@ class Embedder:
         ``asked``: the question's vector where the caller has made it already."""
         if not texts:
             return []
-        size = SCALE_BYTES + self.dim
         blobs = stored if stored is not None else [None] * len(texts)
-        usable = [b is not None and len(b) == size for b in blobs]
+        usable = [self._usable(b) for b in blobs]
         matrix = np.zeros((len(texts), self.dim), dtype=np.float32)
         if any(usable):
             matrix[usable] = unpack([b for b, ok in zip(blobs, usable, strict=True) if ok and b])
+        # outside the lock: it only guards the cache
         q = self.vectors([question])[0] if asked is None else asked
         missing = [t for t, ok in zip(texts, usable, strict=True) if not ok]
         if missing:
@@ -192,13 +192,16 @@ class Embedder:
     def closest(self, asked: np.ndarray, stored: Sequence[bytes | None], k: int) -> list[int]:
         """The places in ``stored`` of the ``k`` vectors closest to ``asked``, closest first
         (ties by place); those not stored, or of another size, are left out."""
-        size = SCALE_BYTES + self.dim
-        usable = [i for i, b in enumerate(stored) if b is not None and len(b) == size]
+        usable = [(i, b) for i, b in enumerate(stored) if self._usable(b)]
         if not usable or k <= 0:
             return []
-        cosines = unpack([b for b in stored if b is not None and len(b) == size]) @ asked
+        cosines = unpack([b for _, b in usable]) @ asked
         ranked = sorted(range(len(usable)), key=lambda j: (-float(cosines[j]), j))
-        return [usable[j] for j in ranked[:k]]
+        return [usable[j][0] for j in ranked[:k]]
+
+    def _usable(self, blob: bytes | None) -> TypeGuard[bytes]:
+        """Whether ``blob`` is a vector this model stored (``pack``'s bytes, of its size)."""
+        return blob is not None and len(blob) == SCALE_BYTES + self.dim
 
     def _cached_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The vectors of texts not stored, from the cache or made now (the lock is held)."""
