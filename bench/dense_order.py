@@ -32,21 +32,30 @@ from revision import git_revision
 from squad import RESULTS, shared_missing, table, write_report
 
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
-from knowledge.qa.config import ORDER_FEATURES
+from knowledge.qa.config import ORDER_FEATURES, ReadingOrder
 
 CACHE = Path("/tmp/dense-order-rows.json")
 Rows = list[dict[str, Any]]
 Facts = dict[str, dict[str, list[Any]]]  # each fold's facts: {fold: {fact id: [text, article]}}
 BASE = [k for k, name in enumerate(ORDER_FEATURES) if name not in ("dense", "article_dense")]
+# The article's best first-stage score and coverage, side by side in ``BASE`` (and
+# ``ORDER_FEATURES``), taken over the candidates that ``with_cosines`` keeps.
+ARTICLE_BM25 = ORDER_FEATURES.index("article_bm25")
+assert ORDER_FEATURES[ARTICLE_BM25 + 1] == "article_coverage"
+assert BASE[: ARTICLE_BM25 + 2] == list(range(ARTICLE_BM25 + 2))
 Encode = Callable[[Sequence[str]], np.ndarray]
 
 
-def collect(nlp: Any) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[Any]]]]:
-    """``fit_ranker.collect``'s rows without the embeddings' features, and each fold's facts."""
+def collect(
+    nlp: Any, *, beside: bool = True
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[Any]]]]:
+    """``fit_ranker.collect``'s rows without the embeddings' features, and each fold's facts;
+    ``beside``: with the facts of the first articles that are no candidates (``extra_*``)."""
     facts: dict[str, dict[str, list[Any]]] = {}
     rows = [
         {**r, "x": [[x[k] for k in BASE] for x in r["x"]]}
-        for r in fit_ranker.collect(nlp, embedder=False, facts=facts)
+        | ({"extra_x": [[x[k] for k in BASE] for x in r["extra_x"]]} if "extra_x" in r else {})
+        for r in fit_ranker.collect(nlp, embedder=False, facts=facts, beside=beside)
         if r["x"]
     ]
     return rows, facts
@@ -78,22 +87,53 @@ def encoder(name: str) -> Encode:
 
 
 def with_cosines(
-    rows: list[dict[str, Any]], facts: dict[str, dict[str, list[Any]]], encode: Encode
+    rows: list[dict[str, Any]],
+    facts: dict[str, dict[str, list[Any]]],
+    encode: Encode,
+    kept: int = ReadingOrder().same_kept,
 ) -> list[dict[str, Any]]:
-    """The rows with each candidate's cosine and its article's best appended."""
+    """The rows with each candidate's cosine and its article's best appended. Of a row's
+    facts of the first articles that are no candidates (``extra_*``, where collected), the
+    ``kept`` closest to the question join its candidates, as in the engine
+    (``Engine._same_article``); the article features are then taken over them all."""
     out = []
     for fold, table_ in facts.items():
         ids = list(table_)
         vectors = dict(zip(ids, _unit(encode([table_[i][0] for i in ids])), strict=True))
         mine = [r for r in rows if str(r["fold"]) == fold]
-        for r, q in zip(mine, _unit(encode([r["q"] for r in mine])), strict=True):
+        for raw, q in zip(mine, _unit(encode([r["q"] for r in mine])), strict=True):
+            extra = [float(vectors[str(i)] @ q) for i in raw.get("extra_ids", ())]
+            r = _joined(raw, extra, kept)
             cos = [float(vectors[str(i)] @ q) for i in r["ids"]]
-            best: dict[int, float] = {}
-            for c, i in zip(cos, r["ids"], strict=True):
-                a = table_[str(i)][1]
-                best[a] = max(best.get(a, -1.0), c)
-            extra = zip(cos, [best[table_[str(i)][1]] for i in r["ids"]], strict=True)
-            out.append({**r, "x": [[*x, c, b] for x, (c, b) in zip(r["x"], extra, strict=True)]})
+            articles = [table_[str(i)][1] for i in r["ids"]]
+            best: dict[int, list[float]] = {}
+            for c, x, a in zip(cos, r["x"], articles, strict=True):
+                b = best.setdefault(a, [0.0, 0.0, -1.0])
+                best[a] = [max(b[0], x[1]), max(b[1], x[0]), max(b[2], c)]
+            out.append(
+                {
+                    **r,
+                    "x": [
+                        [*x[:ARTICLE_BM25], *best[a][:2], *x[ARTICLE_BM25 + 2 :], c, best[a][2]]
+                        for x, c, a in zip(r["x"], cos, articles, strict=True)
+                    ],
+                }
+            )
+    return out
+
+
+def _joined(row: dict[str, Any], cosines: Sequence[float], kept: int) -> dict[str, Any]:
+    """``row`` with its ``kept`` extra facts closest to the question (``cosines``, one each;
+    ties by place) among its candidates, and no ``extra_*`` keys."""
+    out = {k: v for k, v in row.items() if not k.startswith("extra_")}
+    if not cosines or kept <= 0:
+        return out
+    closest = sorted(range(len(cosines)), key=lambda j: (-cosines[j], j))[:kept]
+    out["ids"] = [*row["ids"], *(row["extra_ids"][j] for j in closest)]
+    out["x"] = [*row["x"], *(row["extra_x"][j] for j in closest)]
+    out["y"] = [*row["y"], *(row["extra_y"][j] for j in closest)]
+    if "hand" in row:
+        out["hand"] = [*row["hand"], *(float("-inf") for _ in closest)]
     return out
 
 

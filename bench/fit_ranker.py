@@ -70,13 +70,16 @@ def collect(
     embedder: bool = True,
     facts: dict[str, dict[str, list[Any]]] | None = None,
     embedders: Path | None = None,
+    beside: bool = False,
 ) -> list[dict[str, Any]]:
     """One row per answerable written question: its fold, its text, its candidates' fact ids,
     features and hand scores, and which candidates hold a support fragment. ``embedder=False``:
     no cosines (``bench/dense_order.py`` adds its own); ``facts``, where given, receives each
     fold's facts as ``{fold: {fact id: [text, article id]}}``; ``embedders``: a folder holding
     ``fold0`` and ``fold1``, each fold's embeddings tuned without its questions
-    (``bench/tune_embeddings.py``), for cosines out of sample."""
+    (``bench/tune_embeddings.py``), for cosines out of sample; ``beside``: each row also
+    gets the facts of the first articles that are no candidates (``Engine.beside``: the engine
+    compares the closest few of them too) as ``extra_ids``, ``extra_x`` and ``extra_y``."""
     questions = [q for q in load_questions(TRAINING) if q["answers"] and q.get("support")]
     out: list[dict[str, Any]] = []
     for fold in (0, 1):
@@ -96,9 +99,15 @@ def collect(
                     continue
                 support = [_squash(s) for s in q["support"]]
                 right = [any(s in _squash(f.text) for s in support) for _, _, f in scored]
-                out.append(
-                    _row("written", fold, q["article"], q=q["q"], scored=scored, right=right)
-                )
+                row = _row("written", fold, q["article"], q=q["q"], scored=scored, right=right)
+                if beside:
+                    extra = kb.engine.beside(q["q"])
+                    row["extra_ids"] = [f.id for _, _, f in extra]
+                    row["extra_x"] = rank.order_features([*scored, *extra])[len(scored) :]
+                    row["extra_y"] = [
+                        any(s in _squash(f.text) for s in support) for _, _, f in extra
+                    ]
+                out.append(row)
         print(f"fold {fold}: {len(mine)} questions", file=sys.stderr)
     return out
 

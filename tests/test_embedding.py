@@ -191,6 +191,30 @@ def test_the_first_articles_closest_facts_join_the_compared_candidates(
     assert len(ranked[1, 1]) == len(ranked[0, 5]) + 1
 
 
+def test_beside_gives_every_fact_of_the_first_articles_that_is_no_candidate(
+    nlp: Language, tmp_path: Path
+) -> None:
+    """``Engine.beside`` (the reading order's fitting rows): all the facts the engine picks the
+    closest few of, each scored by the second stage with no first-stage BM25."""
+    kb = make_newsroom(nlp, tmp_path / "t.db", seed=True)
+    kb.load_text(HARBOUR, title="Harbour council")
+    question = "How much will Port Ellery's new ferry terminal set the town back?"
+    order = dataclasses.replace(DEFAULT.order, same_article=1)
+    engine = with_config(kb, dataclasses.replace(DEFAULT, order=order)).engine
+    candidates = {f.id for _, _, f in engine.scored(question)}
+    beside = engine.beside(question)
+    harbour = {f.article_id for _, _, f in beside}
+    assert len(harbour) == 1
+    (article,) = harbour
+    of_article = set(engine.index.article_facts[article])
+    assert {f.id for _, _, f in beside} == of_article - candidates
+    assert any("45 million euros" in f.text for _, _, f in beside)
+    assert all(feats.bm25 == 0 for _, feats, _ in beside)
+    assert engine.ranked(question)  # the reading order itself is unchanged by the call
+    none = dataclasses.replace(DEFAULT, order=dataclasses.replace(order, same_article=0))
+    assert with_config(kb, none).engine.beside(question) == []
+
+
 def test_the_closest_stored_vectors_come_first(shipped: Embedder) -> None:
     texts = ["Twelve people died in the bombing.", "The film won three awards.", "Rain is due."]
     stored: list[bytes | None] = list(shipped.stored(texts))

@@ -758,36 +758,59 @@ class Engine:
         (``asked``, its vector): the ``same_kept`` closest, scored by the second stage with no
         first-stage BM25 (they share no rare word or entity with the question)."""
         assert self.embedder is not None
-        order = self.config.order
+        facts = self._of_first_articles(partial)
+        closest = self.embedder.closest(
+            asked, [f.vector for f in facts], self.config.order.same_kept
+        )
+        return self._second_stage(q, [facts[i] for i in closest], context_entities)
+
+    def beside(
+        self, text: str, *, context: Turn | Answer | None = None
+    ) -> list[tuple[float, rank.Features, Fact]]:
+        """Every fact of the reading order's first ``ReadingOrder.same_article`` articles that is
+        no candidate, scored by the second stage (for fitting the reading order on the few of
+        them the engine compares: ``bench/fit_ranker.py``)."""
+        q, context_entities, previous_fact = self._in_context(text, context, None)
+        scored = self._scored(q, context_entities, previous_fact)
+        partial = rank.reading_order(scored, self.config.order, previous_fact)
+        return self._second_stage(q, self._of_first_articles(partial), context_entities)
+
+    def _of_first_articles(self, partial: list[tuple[float, rank.Features, Fact]]) -> list[Fact]:
+        """The facts of the first ``ReadingOrder.same_article`` articles in ``partial`` that are
+        not in it."""
         picked: list[int] = []
         for _, _, f in partial:
-            if len(picked) == order.same_article:
+            if len(picked) == self.config.order.same_article:
                 break
             if f.article_id not in picked:
                 picked.append(f.article_id)
         seen = {f.id for _, _, f in partial}
-        facts = [
+        return [
             self.index.facts[fid]
             for aid in picked
             for fid in self.index.article_facts.get(aid, ())
             if fid not in seen
         ]
-        closest = self.embedder.closest(asked, [f.vector for f in facts], order.same_kept)
-        if not closest:
+
+    def _second_stage(
+        self, q: Question, facts: Sequence[Fact], context_entities: frozenset[int]
+    ) -> list[tuple[float, rank.Features, Fact]]:
+        """``facts`` scored by the second stage, with no first-stage BM25."""
+        if not facts:
             return []
         weighting = self.config.rank
         weights = rank.group_weights(q, self.index, context=context_entities, config=weighting)
         out = []
-        for i in closest:
+        for fact in facts:
             feats = rank.features(
                 q,
-                facts[i],
+                fact,
                 self.index,
                 context_entities=context_entities,
                 weights=weights,
                 config=weighting,
             )
-            out.append((feats.score, feats, facts[i]))
+            out.append((feats.score, feats, fact))
         return out
 
     def _scored(
