@@ -14,6 +14,8 @@ all-MiniLM-L6-v2 itself
 as an int8 ONNX file (``bench/dense.py``'s encoder, the ``bench`` group): a neural pass per fact,
 which the engine would have to make when an article is loaded and store. Reported:
 hit@1/3/5 of the right fact (one holding a support fragment) and the seconds each encoder took.
+The rows also hold every fact of the first articles that is no candidate (``Engine.beside``),
+which ``with_cosines(..., kept=k)`` can join as the engine does (``bench/order_refit.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from revision import git_revision
 from squad import RESULTS, shared_missing, table, write_report
 
 from knowledge.nlp.pipeline import DEFAULT_MODEL, load_pipeline
-from knowledge.qa.config import ORDER_FEATURES, ReadingOrder
+from knowledge.qa.config import ORDER_FEATURES
 
 CACHE = Path("/tmp/dense-order-rows.json")
 Rows = list[dict[str, Any]]
@@ -90,12 +92,14 @@ def with_cosines(
     rows: list[dict[str, Any]],
     facts: dict[str, dict[str, list[Any]]],
     encode: Encode,
-    kept: int = ReadingOrder().same_kept,
+    kept: int = 0,
 ) -> list[dict[str, Any]]:
     """The rows with each candidate's cosine and its article's best appended. Of a row's
     facts of the first articles that are no candidates (``extra_*``, where collected), the
     ``kept`` closest to the question join its candidates, as in the engine
-    (``Engine._same_article``); the article features are then taken over them all."""
+    (``Engine._same_article``, ``ReadingOrder.same_kept``), and the article features are taken
+    over them all. None by default: the shipped order was fitted without them, and refitted
+    with them it ranks no better (``bench/order_refit.py``)."""
     out = []
     for fold, table_ in facts.items():
         ids = list(table_)

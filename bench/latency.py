@@ -88,7 +88,9 @@ NOW = dt.datetime(2005, 6, 1, 12, 0, tzinfo=dt.UTC)  # BBC articles are from 200
 SOURCE = "BBC News"
 P95_TARGET_MS = 80.0  # with the learned reader (issue 11); 50 for the rules alone
 P95_TARGET_SIZE = 10_000
-INGEST_TARGET_WPS = 5_000.0
+# Issue 11: at least 2,000 words a second with the facts' embeddings made as they are stored
+# (5,000 was the target before the encoder, which takes about 2 ms a fact).
+INGEST_TARGET_WPS = 2_000.0
 WARMUP_QUESTIONS = 10
 
 

@@ -65,11 +65,11 @@ def test_the_closest_extras_join_and_the_article_features_are_taken_over_them() 
     assert by_id[2][10] == pytest.approx(np.cos(0.7), abs=1e-6)
 
 
-def test_without_extras_the_rows_are_as_before() -> None:
+def test_by_default_the_extras_are_left_out_and_the_rows_are_as_before() -> None:
     row = _row()
-    (none_kept,) = with_cosines([row], FACTS, _encode, kept=0)
+    (none_kept,) = with_cosines([row], FACTS, _encode)  # the shipped order was fitted so
     plain = {k: v for k, v in row.items() if not k.startswith("extra_")}
-    (no_extras,) = with_cosines([plain], FACTS, _encode)
+    (no_extras,) = with_cosines([plain], FACTS, _encode, kept=3)
     assert none_kept == no_extras
     assert none_kept["ids"] == [1, 2]
     assert [x[:9] for x in none_kept["x"]] == row["x"]

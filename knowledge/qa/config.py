@@ -114,7 +114,8 @@ class ReadingOrder:
     # sentence often shares no word with the question ("the gadget" for the PSP) but sits in
     # the article it is about. On the 7,202 unseen written questions support@1 0.810 -> 0.814,
     # F1 0.779 -> 0.783, false declines 0.075 -> 0.070 (bench/README.md "Facts of the first
-    # articles as candidates").
+    # articles as candidates"). The weights above were fitted without them; refitted with them
+    # the order ranks no better (bench/order_refit.py).
     same_article: int = 3
     same_kept: int = 5
 
