@@ -9,7 +9,7 @@ articles which the engine compares beside the first stage's candidates
 
 The shipped order was fitted on the first stage's candidates only, so the facts that join them
 (no first-stage BM25) are in a state its weights never saw. Here each fold's rows get the cosines
-of the encoder tuned on the other fold (``ship_encoder.out_of_fold``: ``--models/foldk.onnx``,
+of the encoder tuned on the other fold (``ship_encoder.fold_encoder``: ``--models/foldk.onnx``,
 tuned unless there), then for each number kept (0: none, as fitted) the ``kept`` closest join
 (``dense_order.with_cosines``), and the order is scored three ways: fitted on one half of the
 articles without them and scored on the other half with them (the engine as shipped), refitted
@@ -32,7 +32,7 @@ import numpy as np
 from dense_order import Facts, Rows, cached_rows, with_cosines
 from fit_ranker import fit, hits
 from revision import git_revision
-from ship_encoder import FOLDS, out_of_fold
+from ship_encoder import FOLDS, fold_encoder
 from squad import RESULTS, shared_missing, table, write_report
 from tune_embeddings import half
 
@@ -43,10 +43,11 @@ Score = Callable[[dict[str, Any]], np.ndarray]
 
 
 def joined(rows: Rows, facts: Facts, models: Path, kept: int) -> Rows:
-    """``rows`` with their fold encoder's cosines and the ``kept`` closest extra facts joined."""
+    """``rows`` with their fold encoder's cosines (``fold_encoder``: tuned on the other fold,
+    unless saved) and the ``kept`` closest extra facts joined."""
     out: Rows = []
     for held in FOLDS:
-        encode = Embedder.load_encoder(models / f"fold{held}.onnx").vectors
+        encode = Embedder.load_encoder(fold_encoder(rows, facts, models, held)).vectors
         mine = [r for r in rows if r["fold"] == held]
         out += with_cosines(mine, {str(held): facts[str(held)]}, encode, kept=kept)
     return out
@@ -90,8 +91,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("the rows hold no extra facts: run bench/dense_order.py again")
         return 1
     args.models.mkdir(parents=True, exist_ok=True)
-    plain = [{k: v for k, v in r.items() if not k.startswith("extra_")} for r in rows]
-    out_of_fold(plain, facts, args.models, FOLDS)  # the fold encoders, tuned unless saved
     shipped = np.array([getattr(ReadingOrder(), name) for name in ORDER_FEATURES])
 
     def fmt(found: Sequence[float]) -> str:

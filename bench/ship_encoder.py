@@ -55,14 +55,21 @@ def out_of_fold(rows: Rows, facts: Facts, models: Path, folds: Sequence[int]) ->
     reads such a file."""
     out: Rows = []
     for held in folds:
-        onnx = models / f"fold{held}.onnx"
-        if not onnx.exists():
-            Int8(Encoder(tuned(rows, facts, onnx.with_suffix(".pt"), held)), onnx)
+        onnx = fold_encoder(rows, facts, models, held)
         mine = [r for r in rows if r["fold"] == held]
         out += with_cosines(
             mine, {str(held): facts[str(held)]}, Embedder.load_encoder(onnx).vectors
         )
     return out
+
+
+def fold_encoder(rows: Rows, facts: Facts, models: Path, held: int) -> Path:
+    """``models/fold{held}.onnx``: the int8 encoder tuned on the rows not of fold ``held``,
+    tuned and exported here unless there."""
+    onnx = models / f"fold{held}.onnx"
+    if not onnx.exists():
+        Int8(Encoder(tuned(rows, facts, onnx.with_suffix(".pt"), held)), onnx)
+    return onnx
 
 
 def main(argv: Sequence[str] | None = None) -> int:
